@@ -1,0 +1,8 @@
+import { type RouteConfig, index, route } from "@react-router/dev/routes";
+
+export default [
+  index("routes/home.tsx"),
+  route("worlds", "routes/worlds.tsx"),
+  route("worlds/:id", "routes/world.tsx"),
+  route("sign-out", "routes/sign-out.tsx"),
+] satisfies RouteConfig;

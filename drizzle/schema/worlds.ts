@@ -1,0 +1,265 @@
+import { sql } from "drizzle-orm";
+import {
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+import { user } from "./auth";
+
+export const WORLD_STYLES = [
+  "fantasy",
+  "sci-fi",
+  "steampunk",
+  "horror",
+  "mythic",
+  "modern",
+  "cyberpunk",
+  "post-apocalyptic",
+  "fairy-tale",
+] as const;
+export type WorldStyle = (typeof WORLD_STYLES)[number];
+
+export const VISIBILITIES = ["private", "unlisted", "public"] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+export const ROLES = ["owner", "editor", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ELEMENT_TYPES = [
+  "location",
+  "character",
+  "faction",
+  "item",
+  "creature",
+  "event",
+  "lore",
+] as const;
+export type ElementType = (typeof ELEMENT_TYPES)[number];
+
+export const RELATIONSHIP_KINDS = [
+  "contains",
+  "located_in",
+  "allied_with",
+  "enemy_of",
+  "member_of",
+  "owns",
+  "parent_of",
+  "caused",
+  "related_to",
+] as const;
+export type RelationshipKind = (typeof RELATIONSHIP_KINDS)[number];
+
+export type WorldSettings = { maxCollaborators: number; defaultVoice?: string; aiImages: boolean };
+export type ElementAssets = { image?: string; video?: string; audio?: string };
+export type ElementMetadata = { generatedFrom?: string; provider?: string; model?: string };
+
+const createdAt = integer("created_at", { mode: "timestamp_ms" })
+  .notNull()
+  .default(sql`(unixepoch() * 1000)`);
+const updatedAt = integer("updated_at", { mode: "timestamp_ms" })
+  .notNull()
+  .default(sql`(unixepoch() * 1000)`);
+
+export const worlds = sqliteTable(
+  "worlds",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    style: text("style").$type<WorldStyle>().notNull().default("fantasy"),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    visibility: text("visibility").$type<Visibility>().notNull().default("private"),
+    coverAssetKey: text("cover_asset_key"),
+    settings: text("settings", { mode: "json" })
+      .$type<WorldSettings>()
+      .notNull()
+      .default(sql`'{"maxCollaborators":10,"aiImages":true}'`),
+    forkedFromId: text("forked_from_id"),
+    likes: integer("likes").notNull().default(0),
+    createdAt: createdAt,
+    updatedAt: updatedAt,
+  },
+  (t) => [
+    index("worlds_owner_idx").on(t.ownerId, t.updatedAt),
+    index("worlds_visibility_idx").on(t.visibility, t.updatedAt),
+  ],
+);
+
+export const worldMembers = sqliteTable(
+  "world_members",
+  {
+    worldId: text("world_id")
+      .notNull()
+      .references(() => worlds.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    role: text("role").$type<Role>().notNull(),
+    createdAt: createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.worldId, t.userId] }), index("world_members_user_idx").on(t.userId)],
+);
+
+export const elements = sqliteTable(
+  "elements",
+  {
+    id: text("id").primaryKey(),
+    worldId: text("world_id")
+      .notNull()
+      .references(() => worlds.id, { onDelete: "cascade" }),
+    type: text("type").$type<ElementType>().notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    /** Markdown only owners and editors ever receive (catalogue B8). */
+    secret: text("secret"),
+    x: real("x").notNull().default(0),
+    y: real("y").notNull().default(0),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    assets: text("assets", { mode: "json" }).$type<ElementAssets>().notNull().default(sql`'{}'`),
+    metadata: text("metadata", { mode: "json" })
+      .$type<ElementMetadata>()
+      .notNull()
+      .default(sql`'{}'`),
+    version: integer("version").notNull().default(1),
+    createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
+    createdAt: createdAt,
+    updatedAt: updatedAt,
+  },
+  (t) => [index("elements_world_idx").on(t.worldId)],
+);
+
+export const relationships = sqliteTable(
+  "relationships",
+  {
+    id: text("id").primaryKey(),
+    worldId: text("world_id")
+      .notNull()
+      .references(() => worlds.id, { onDelete: "cascade" }),
+    fromId: text("from_id")
+      .notNull()
+      .references(() => elements.id, { onDelete: "cascade" }),
+    toId: text("to_id")
+      .notNull()
+      .references(() => elements.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<RelationshipKind>().notNull(),
+    label: text("label").notNull().default(""),
+    createdAt: createdAt,
+    updatedAt: updatedAt,
+  },
+  (t) => [index("relationships_world_idx").on(t.worldId)],
+);
+
+export const elementVersions = sqliteTable(
+  "element_versions",
+  {
+    elementId: text("element_id").notNull(),
+    worldId: text("world_id")
+      .notNull()
+      .references(() => worlds.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    /** The element as it was at this version (the same shape the API returns, secret included). */
+    snapshot: text("snapshot", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    userId: text("user_id"),
+    createdAt: createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.elementId, t.version] }), index("element_versions_world_idx").on(t.worldId)],
+);
+
+export const history = sqliteTable(
+  "history",
+  {
+    id: text("id").primaryKey(),
+    worldId: text("world_id")
+      .notNull()
+      .references(() => worlds.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => user.id, { onDelete: "set null" }),
+    action: text("action").notNull(),
+    summary: text("summary").notNull().default(""),
+    prompt: text("prompt"),
+    elementIds: text("element_ids", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    createdAt: createdAt,
+  },
+  (t) => [index("history_world_idx").on(t.worldId, t.createdAt, t.id)],
+);
+
+export const JOB_KINDS = [
+  "world_seed",
+  "element_generate",
+  "element_refine",
+  "story_continue",
+  "scene_illustrate",
+  "narrate",
+  "export",
+  "import",
+] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    worldId: text("world_id").references(() => worlds.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => user.id, { onDelete: "set null" }),
+    kind: text("kind").$type<JobKind>().notNull(),
+    status: text("status").$type<JobStatus>().notNull().default("queued"),
+    stage: text("stage"),
+    progress: integer("progress").notNull().default(0),
+    attempts: integer("attempts").notNull().default(0),
+    error: text("error"),
+    idempotencyKey: text("idempotency_key"),
+    input: text("input", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    result: text("result", { mode: "json" }).$type<Record<string, unknown>>(),
+    costEstimate: real("cost_estimate").notNull().default(0),
+    createdAt: createdAt,
+    updatedAt: updatedAt,
+  },
+  (t) => [
+    uniqueIndex("jobs_idempotency_idx").on(t.userId, t.idempotencyKey),
+    index("jobs_world_idx").on(t.worldId, t.createdAt),
+    index("jobs_status_idx").on(t.status, t.updatedAt),
+  ],
+);
+
+export const jobStages = sqliteTable(
+  "job_stages",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    stage: text("stage").notNull(),
+    status: text("status").$type<JobStatus>().notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    output: text("output", { mode: "json" }).$type<Record<string, unknown>>(),
+    error: text("error"),
+    costEstimate: real("cost_estimate").notNull().default(0),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.stage] })],
+);
+
+export const assets = sqliteTable(
+  "assets",
+  {
+    key: text("key").primaryKey(),
+    worldId: text("world_id").references(() => worlds.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    mimeType: text("mime_type").notNull(),
+    size: integer("size").notNull(),
+    jobId: text("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
+    /** Who made it: a person, or a provider and model (catalogue C7). */
+    provenance: text("provenance", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    createdAt: createdAt,
+  },
+  (t) => [index("assets_world_idx").on(t.worldId)],
+);

@@ -1,0 +1,37 @@
+import { hashPassword } from "better-auth/crypto";
+import { DEMO_ELEMENTS, DEMO_RELATIONSHIPS, DEMO_USER, DEMO_WORLD } from "../../drizzle/seed/demo-world.mjs";
+import { executeFile, query, sqlString as q } from "./local-d1.mjs";
+
+/** Seeds the demo account and world once; a second run sees the account and does nothing. */
+export async function seedDemo(stateDir) {
+  const existing = query(`select id from user where email = ${q(DEMO_USER.email)}`, stateDir);
+  if (existing.length > 0) return false;
+  const now = Date.now();
+  // better-auth's own hash, so the seeded account signs in exactly like one made through sign-up.
+  const hash = await hashPassword(DEMO_USER.password);
+  const w = DEMO_WORLD;
+  const statements = [
+    `insert into user (id, name, email, email_verified, created_at, updated_at) values (${q(DEMO_USER.id)}, ${q(DEMO_USER.name)}, ${q(DEMO_USER.email)}, 1, ${now}, ${now});`,
+    `insert into account (id, account_id, provider_id, user_id, password, created_at, updated_at) values ('demoaccount00001', ${q(DEMO_USER.id)}, 'credential', ${q(DEMO_USER.id)}, ${q(hash)}, ${now}, ${now});`,
+    `insert into worlds (id, owner_id, title, description, style, tags, visibility, created_at, updated_at) values (${q(w.id)}, ${q(DEMO_USER.id)}, ${q(w.title)}, ${q(w.description)}, ${q(w.style)}, ${q(JSON.stringify(w.tags))}, 'public', ${now}, ${now});`,
+    `insert into world_members (world_id, user_id, role, created_at) values (${q(w.id)}, ${q(DEMO_USER.id)}, 'owner', ${now});`,
+    `insert into history (id, world_id, user_id, action, summary, created_at) values ('demohistory00001', ${q(w.id)}, ${q(DEMO_USER.id)}, 'created', ${q(`Created the world “${w.title}”`)}, ${now});`,
+  ];
+  DEMO_ELEMENTS.forEach(([id, type, name, description, x, y, tags], i) => {
+    const elementId = `demo${id}`.padEnd(16, "0");
+    const at = now + i;
+    const snapshot = { id: elementId, type, name, description, position: { x, y }, tags, version: 1 };
+    statements.push(
+      `insert into elements (id, world_id, type, name, description, x, y, tags, version, created_by, created_at, updated_at) values (${q(elementId)}, ${q(w.id)}, ${q(type)}, ${q(name)}, ${q(description)}, ${x}, ${y}, ${q(JSON.stringify(tags))}, 1, ${q(DEMO_USER.id)}, ${at}, ${at});`,
+      `insert into element_versions (element_id, world_id, version, snapshot, user_id, created_at) values (${q(elementId)}, ${q(w.id)}, 1, ${q(JSON.stringify(snapshot))}, ${q(DEMO_USER.id)}, ${at});`,
+    );
+  });
+  DEMO_RELATIONSHIPS.forEach(([id, from, to, kind, label], i) => {
+    const el = (e) => `demo${e}`.padEnd(16, "0");
+    statements.push(
+      `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at) values (${q(`demo${id}`.padEnd(16, "0"))}, ${q(w.id)}, ${q(el(from))}, ${q(el(to))}, ${q(kind)}, ${q(label)}, ${now + i}, ${now + i});`,
+    );
+  });
+  executeFile(statements.join("\n"), stateDir);
+  return true;
+}

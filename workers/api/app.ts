@@ -1,0 +1,41 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { authRoutes } from "./auth";
+import type { AppEnv } from "./context";
+import { HttpError, errorBody } from "./errors";
+import { healthRoutes } from "./health";
+import { meRoutes } from "./me";
+import { requestContext, sameOrigin, session } from "./middleware/request";
+import { worldRoutes } from "./worlds";
+import { log } from "../lib/log";
+
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+export const api = new Hono<AppEnv>().basePath("/api");
+
+api.use(requestContext);
+api.use(async (c, next) => {
+  const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
+  return bodyLimit({
+    maxSize,
+    onError: (c) => c.json(errorBody("payload_too_large", `The request body is larger than ${maxSize} bytes.`), 413),
+  })(c, next);
+});
+api.use(sameOrigin);
+
+api.route("/health", healthRoutes);
+api.route("/auth", authRoutes);
+api.use(session);
+api.route("/me", meRoutes);
+api.route("/worlds", worldRoutes);
+
+api.notFound((c) => c.json(errorBody("not_found", `No API route matches ${c.req.method} ${c.req.path}.`), 404));
+
+api.onError((error, c) => {
+  if (error instanceof HttpError) {
+    for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
+    return c.json(errorBody(error.code, error.message, error.details), error.status);
+  }
+  log.error("unhandled", { requestId: c.get("requestId"), error: String(error), stack: (error as Error).stack });
+  return c.json(errorBody("internal_error", "Something went wrong on our side. Please try again."), 500);
+});

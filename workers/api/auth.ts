@@ -1,0 +1,58 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { getAuth } from "../auth";
+import { SignInSchema, SignUpSchema } from "../domain/accounts";
+import type { AppEnv } from "./context";
+import { HttpError, errorBody, notFound } from "./errors";
+import { parseWith, readJson } from "./validate";
+
+/** The better-auth endpoints Loreloom offers, each with the body it accepts (null: no body). */
+const ENDPOINTS: Record<string, { method: "GET" | "POST"; body: z.ZodType | null }> = {
+  "/sign-up/email": { method: "POST", body: SignUpSchema },
+  "/sign-in/email": { method: "POST", body: SignInSchema },
+  "/sign-out": { method: "POST", body: null },
+  "/get-session": { method: "GET", body: null },
+};
+
+const snakeCase = (code: string) => code.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
+
+/** better-auth answers errors as `{code, message}`; the API speaks one error shape. */
+async function toSpecError(response: Response): Promise<Response> {
+  const text = await response.text();
+  let code = "auth_failed";
+  let message = "That did not work.";
+  try {
+    const parsed = z.object({ code: z.string().optional(), message: z.string().optional() }).safeParse(JSON.parse(text));
+    if (parsed.success) {
+      code = parsed.data.code ? snakeCase(parsed.data.code) : code;
+      message = parsed.data.message ?? message;
+    }
+  } catch {
+    // a non-JSON error body keeps the generic message
+  }
+  const headers = new Headers(response.headers);
+  headers.set("content-type", "application/json");
+  headers.delete("content-length");
+  return new Response(JSON.stringify(errorBody(code, message)), { status: response.status, headers });
+}
+
+export const authRoutes = new Hono<AppEnv>().all("/*", async (c) => {
+  const path = c.req.path.replace(/^\/api\/auth/, "");
+  const endpoint = ENDPOINTS[path];
+  if (!endpoint) throw notFound("That auth endpoint");
+  if (c.req.method !== endpoint.method) {
+    throw new HttpError(405, "method_not_allowed", `Use ${endpoint.method} for ${c.req.path}.`);
+  }
+  // `sameOrigin` has already refused foreign origins. better-auth also wants an Origin on every
+  // POST; API clients that send none (scripts, tests) are given ours.
+  const headers = new Headers(c.req.raw.headers);
+  if (!headers.has("origin")) headers.set("origin", new URL(c.req.url).origin);
+  let body: string | undefined;
+  if (endpoint.body) {
+    body = JSON.stringify(parseWith(endpoint.body, await readJson(c), "request body"));
+    headers.delete("content-length");
+  }
+  const request = new Request(c.req.url, { method: c.req.method, headers, body });
+  const response = await getAuth(c.env, request).handler(request);
+  return response.status >= 400 ? toSpecError(response) : response;
+});

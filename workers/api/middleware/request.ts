@@ -1,0 +1,54 @@
+import { createMiddleware } from "hono/factory";
+import { getSessionUser } from "../../auth";
+import { getDb } from "../../lib/db";
+import { newId } from "../../lib/ids";
+import { log } from "../../lib/log";
+import type { AppEnv } from "../context";
+import { HttpError, unauthenticated } from "../errors";
+
+/** Request id, JSON access log, and a database handle for every API request. */
+export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  const requestId = c.req.header("x-request-id")?.slice(0, 64) || newId(12);
+  c.set("requestId", requestId);
+  c.set("db", getDb(c.env.DB));
+  const started = Date.now();
+  await next();
+  c.header("x-request-id", requestId);
+  log.info("request", {
+    requestId,
+    method: c.req.method,
+    path: c.req.path,
+    status: c.res.status,
+    ms: Date.now() - started,
+  });
+});
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * State-changing requests from a browser must come from our own origin (SPEC §6). Requests with
+ * no Origin header (scripts, API clients) carry no ambient browser credentials to abuse.
+ */
+export const sameOrigin = createMiddleware<AppEnv>(async (c, next) => {
+  if (!SAFE_METHODS.has(c.req.method)) {
+    const origin = c.req.header("origin");
+    const site = c.req.header("sec-fetch-site");
+    const ours = new URL(c.req.url).origin;
+    if ((origin && origin !== ours) || site === "cross-site") {
+      throw new HttpError(403, "cross_origin", "This request came from another site and was refused.");
+    }
+  }
+  await next();
+});
+
+/** Loads the signed-in person, if any. */
+export const session = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("user", await getSessionUser(c.env, c.req.raw));
+  await next();
+});
+
+export function requireUser(c: { get(key: "user"): AppEnv["Variables"]["user"] }) {
+  const user = c.get("user");
+  if (!user) throw unauthenticated();
+  return user;
+}

@@ -1,0 +1,62 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import {
+  CreateWorldSchema,
+  UpdateWorldSchema,
+  createWorld,
+  decodeCursor,
+  deleteWorld,
+  getWorldAccess,
+  getWorldGraph,
+  listMyWorlds,
+  requireWorldRole,
+  toWorldDto,
+  updateWorld,
+} from "../domain/worlds";
+import type { AppEnv } from "./context";
+import { requireUser } from "./middleware/request";
+import { jsonBody, parseWith, queryOf } from "./validate";
+
+const ListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+// Ids are ours (16 lowercase alphanumerics); anything else cannot name a world.
+const WorldIdSchema = z.string().regex(/^[a-z0-9]{1,64}$/);
+
+function worldId(raw: string) {
+  return parseWith(WorldIdSchema, raw, "world id");
+}
+
+export const worldRoutes = new Hono<AppEnv>()
+  .get("/", async (c) => {
+    const me = requireUser(c);
+    const query = queryOf(c, ListQuerySchema);
+    return c.json(await listMyWorlds(c.get("db"), me.id, { limit: query.limit, cursor: decodeCursor(query.cursor) }));
+  })
+  .post("/", async (c) => {
+    const me = requireUser(c);
+    const input = await jsonBody(c, CreateWorldSchema);
+    const world = await createWorld(c.get("db"), me.id, input);
+    return c.json({ world: toWorldDto(world, "owner", me.name) }, 201);
+  })
+  .get("/:id", async (c) => {
+    const access = await getWorldAccess(c.get("db"), worldId(c.req.param("id")), c.get("user")?.id ?? null);
+    return c.json(await getWorldGraph(c.get("db"), access));
+  })
+  .patch("/:id", async (c) => {
+    const me = requireUser(c);
+    const access = await requireWorldRole(c.get("db"), worldId(c.req.param("id")), me.id, "editor");
+    const patch = await jsonBody(c, UpdateWorldSchema);
+    const world = await updateWorld(c.get("db"), access, me.id, patch);
+    return c.json({ world: toWorldDto(world, access.role, access.ownerName) });
+  })
+  .delete("/:id", async (c) => {
+    const me = requireUser(c);
+    const access = await requireWorldRole(c.get("db"), worldId(c.req.param("id")), me.id, "owner");
+    await deleteWorld(c.get("db"), access.world.id);
+    // The room's own storage goes with the world, so an id can never resurrect old state.
+    await c.env.WORLD_ROOM.getByName(access.world.id).purge();
+    return c.body(null, 204);
+  });

@@ -1,0 +1,17 @@
+import { createRequestHandler } from "react-router";
+import { createWorker, type PageContext } from "./worker";
+
+export { WorldRoom } from "../durable-objects/world-room/world-room";
+
+declare module "react-router" {
+  interface AppLoadContext extends PageContext {}
+}
+
+const requestHandler = createRequestHandler(
+  () => import("virtual:react-router/server-build"),
+  import.meta.env.MODE,
+);
+
+export default createWorker((request, context) => requestHandler(request, context), {
+  strictCsp: import.meta.env.PROD,
+});

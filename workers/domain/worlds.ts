@@ -1,0 +1,264 @@
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import {
+  elements,
+  history,
+  relationships,
+  user,
+  VISIBILITIES,
+  WORLD_STYLES,
+  worldMembers,
+  worlds,
+  type Role,
+} from "../../drizzle/schema";
+import { HttpError, forbidden, notFound } from "../api/errors";
+import type { Database } from "../lib/db";
+import { newId } from "../lib/ids";
+
+const tag = z.string().trim().min(1).max(32);
+
+export const CreateWorldSchema = z.strictObject({
+  title: z.string().trim().min(1, "a title is required").max(120),
+  description: z.string().max(5000).optional(),
+  style: z.enum(WORLD_STYLES).optional(),
+  visibility: z.enum(VISIBILITIES).optional(),
+  tags: z.array(tag).max(20).optional(),
+});
+export type CreateWorldInput = z.infer<typeof CreateWorldSchema>;
+
+export const UpdateWorldSchema = CreateWorldSchema.partial().refine(
+  (patch) => Object.keys(patch).length > 0,
+  "give at least one field to change",
+);
+export type UpdateWorldInput = z.infer<typeof UpdateWorldSchema>;
+
+type WorldRow = typeof worlds.$inferSelect;
+type ElementRow = typeof elements.$inferSelect;
+type RelationshipRow = typeof relationships.$inferSelect;
+
+export type WorldDto = ReturnType<typeof toWorldDto>;
+export type ElementDto = ReturnType<typeof toElementDto>;
+export type RelationshipDto = ReturnType<typeof toRelationshipDto>;
+
+export function toWorldDto(row: WorldRow, role: Role | null, ownerName?: string) {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    style: row.style,
+    tags: row.tags,
+    visibility: row.visibility,
+    coverAssetKey: row.coverAssetKey,
+    settings: row.settings,
+    ownerId: row.ownerId,
+    ownerName: ownerName ?? null,
+    forkedFromId: row.forkedFromId,
+    likes: row.likes,
+    role,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** Owners and editors see an element's secret; everyone else never receives the field. */
+export function toElementDto(row: ElementRow, role: Role | null) {
+  const canSeeSecret = role === "owner" || role === "editor";
+  return {
+    id: row.id,
+    type: row.type,
+    name: row.name,
+    description: row.description,
+    ...(canSeeSecret ? { secret: row.secret ?? "" } : {}),
+    position: { x: row.x, y: row.y },
+    tags: row.tags,
+    assets: row.assets,
+    metadata: row.metadata,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function toRelationshipDto(row: RelationshipRow) {
+  return {
+    id: row.id,
+    from: row.fromId,
+    to: row.toId,
+    kind: row.kind,
+    label: row.label,
+  };
+}
+
+const RANK: Record<Role, number> = { viewer: 1, editor: 2, owner: 3 };
+
+export type WorldAccess = { world: WorldRow; role: Role | null; ownerName: string };
+
+/**
+ * What `userId` may do with a world. Members have their role; anyone may read a public or
+ * unlisted world as a viewer. A private world a person may not see does not exist for them (404).
+ */
+export async function getWorldAccess(
+  db: Database,
+  worldId: string,
+  userId: string | null,
+): Promise<WorldAccess> {
+  const rows = await db
+    .select({ world: worlds, role: worldMembers.role, ownerName: user.name })
+    .from(worlds)
+    .innerJoin(user, eq(user.id, worlds.ownerId))
+    .leftJoin(
+      worldMembers,
+      and(eq(worldMembers.worldId, worlds.id), eq(worldMembers.userId, userId ?? "")),
+    )
+    .where(eq(worlds.id, worldId))
+    .limit(1);
+  const row = rows[0];
+  if (!row) throw notFound("That world");
+  const role = row.role ?? (row.world.visibility === "private" ? null : "viewer");
+  if (!role) throw notFound("That world");
+  return { world: row.world, role: row.role ?? null, ownerName: row.ownerName };
+}
+
+export async function requireWorldRole(
+  db: Database,
+  worldId: string,
+  userId: string | null,
+  minimum: Role,
+): Promise<WorldAccess & { role: Role }> {
+  const access = await getWorldAccess(db, worldId, userId);
+  if (!access.role || RANK[access.role] < RANK[minimum]) {
+    throw forbidden(
+      minimum === "owner"
+        ? "Only the world's owner can do that."
+        : "You can view this world but not change it.",
+    );
+  }
+  return { ...access, role: access.role };
+}
+
+export type WorldListCursor = { updatedAt: number; id: string };
+
+export function encodeCursor(cursor: WorldListCursor): string {
+  return btoa(`${cursor.updatedAt}:${cursor.id}`);
+}
+
+export function decodeCursor(raw: string | undefined): WorldListCursor | null {
+  if (!raw) return null;
+  try {
+    const [at, id] = atob(raw).split(":");
+    const updatedAt = Number(at);
+    if (!id || !Number.isFinite(updatedAt)) throw new Error("bad cursor");
+    return { updatedAt, id };
+  } catch {
+    throw new HttpError(400, "invalid_cursor", "The cursor is not one this API gave out.");
+  }
+}
+
+/** Worlds the person owns or was added to, most recently changed first. */
+export async function listMyWorlds(
+  db: Database,
+  userId: string,
+  options: { limit: number; cursor: WorldListCursor | null },
+) {
+  const after = options.cursor
+    ? or(
+        lt(worlds.updatedAt, new Date(options.cursor.updatedAt)),
+        and(eq(worlds.updatedAt, new Date(options.cursor.updatedAt)), lt(worlds.id, options.cursor.id)),
+      )
+    : undefined;
+  const rows = await db
+    .select({
+      world: worlds,
+      role: worldMembers.role,
+      ownerName: user.name,
+      elementCount: sql<number>`(select count(*) from ${elements} where ${elements.worldId} = ${worlds.id})`,
+    })
+    .from(worldMembers)
+    .innerJoin(worlds, eq(worlds.id, worldMembers.worldId))
+    .innerJoin(user, eq(user.id, worlds.ownerId))
+    .where(and(eq(worldMembers.userId, userId), after))
+    .orderBy(desc(worlds.updatedAt), desc(worlds.id))
+    .limit(options.limit + 1);
+  const page = rows.slice(0, options.limit);
+  const last = page.at(-1);
+  return {
+    worlds: page.map((r) => ({ ...toWorldDto(r.world, r.role, r.ownerName), elementCount: r.elementCount })),
+    nextCursor:
+      rows.length > options.limit && last
+        ? encodeCursor({ updatedAt: last.world.updatedAt.getTime(), id: last.world.id })
+        : null,
+  };
+}
+
+export async function createWorld(db: Database, ownerId: string, input: CreateWorldInput) {
+  const id = newId();
+  const now = new Date();
+  const [created] = await db.batch([
+    db
+      .insert(worlds)
+      .values({
+        id,
+        ownerId,
+        title: input.title,
+        description: input.description ?? "",
+        style: input.style ?? "fantasy",
+        visibility: input.visibility ?? "private",
+        tags: input.tags ?? [],
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning(),
+    db.insert(worldMembers).values({ worldId: id, userId: ownerId, role: "owner", createdAt: now }),
+    db.insert(history).values({
+      id: newId(),
+      worldId: id,
+      userId: ownerId,
+      action: "created",
+      summary: `Created the world “${input.title}”`,
+      createdAt: now,
+    }),
+  ]);
+  return created[0]!;
+}
+
+export async function updateWorld(
+  db: Database,
+  access: WorldAccess & { role: Role },
+  userId: string,
+  patch: UpdateWorldInput,
+) {
+  if (patch.visibility && patch.visibility !== access.world.visibility && access.role !== "owner") {
+    throw forbidden("Only the world's owner can change who can see it.");
+  }
+  const changed = Object.keys(patch).sort();
+  const now = new Date();
+  const [updated] = await db.batch([
+    db.update(worlds).set({ ...patch, updatedAt: now }).where(eq(worlds.id, access.world.id)).returning(),
+    db.insert(history).values({
+      id: newId(),
+      worldId: access.world.id,
+      userId,
+      action: "edited",
+      summary: `Changed the world's ${changed.join(", ")}`,
+      createdAt: now,
+    }),
+  ]);
+  return updated[0]!;
+}
+
+export async function deleteWorld(db: Database, worldId: string) {
+  await db.delete(worlds).where(eq(worlds.id, worldId));
+}
+
+/** The world's whole graph as the API and the pages show it, with secrets only for editors. */
+export async function getWorldGraph(db: Database, access: WorldAccess) {
+  const [elementRows, relationshipRows] = await db.batch([
+    db.select().from(elements).where(eq(elements.worldId, access.world.id)).orderBy(elements.createdAt, elements.id),
+    db.select().from(relationships).where(eq(relationships.worldId, access.world.id)).orderBy(relationships.createdAt, relationships.id),
+  ]);
+  return {
+    world: toWorldDto(access.world, access.role ?? "viewer", access.ownerName),
+    elements: elementRows.map((row) => toElementDto(row, access.role)),
+    relationships: relationshipRows.map(toRelationshipDto),
+  };
+}

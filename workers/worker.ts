@@ -1,0 +1,60 @@
+import { api } from "./api/app";
+import { runCleanup } from "./jobs/cleanup";
+import { handleQueue } from "./jobs/consumer";
+
+export type PageContext = { cloudflare: { env: Env; ctx: ExecutionContext }; nonce: string };
+export type PageHandler = (request: Request, context: PageContext) => Promise<Response>;
+
+function newNonce() {
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+}
+
+/**
+ * Headers every page gets (SPEC §6): a nonce-based CSP, and no framing except for embeds. Vite's
+ * dev server injects its own inline scripts, so the strict script policy applies to builds only.
+ */
+function withPageSecurity(response: Response, request: Request, nonce: string, strict: boolean) {
+  const headers = new Headers(response.headers);
+  const embeddable = new URL(request.url).pathname.startsWith("/embed/");
+  const scriptSrc = strict ? `'self' 'nonce-${nonce}'` : `'self' 'unsafe-inline'`;
+  headers.set(
+    "content-security-policy",
+    [
+      "default-src 'self'",
+      `script-src ${scriptSrc}`,
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data: blob:",
+      "media-src 'self' blob:",
+      "connect-src 'self' ws: wss:",
+      "object-src 'none'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      `frame-ancestors ${embeddable ? "*" : "'none'"}`,
+    ].join("; "),
+  );
+  if (!embeddable) headers.set("x-frame-options", "DENY");
+  headers.set("x-content-type-options", "nosniff");
+  headers.set("referrer-policy", "strict-origin-when-cross-origin");
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/** The one Worker: pages through `renderPage`, `/api/*` through Hono, the queue and the cron. */
+export function createWorker(renderPage: PageHandler, options: { strictCsp: boolean }) {
+  return {
+    async fetch(request, env, ctx) {
+      const url = new URL(request.url);
+      if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
+        return api.fetch(request, env, ctx);
+      }
+      const nonce = newNonce();
+      const response = await renderPage(request, { cloudflare: { env, ctx }, nonce });
+      return withPageSecurity(response, request, nonce, options.strictCsp);
+    },
+    async queue(batch, env) {
+      await handleQueue(batch, env);
+    },
+    async scheduled(_controller, env, ctx) {
+      ctx.waitUntil(runCleanup(env));
+    },
+  } satisfies ExportedHandler<Env>;
+}
