@@ -4,6 +4,8 @@ import { createWorker, type PageContext } from "./worker";
 export { WorldRoom } from "../durable-objects/world-room/world-room";
 
 declare module "react-router" {
+  // Declaration merging needs an interface; it adds PageContext's members to AppLoadContext.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface AppLoadContext extends PageContext {}
 }
 

@@ -1,10 +1,11 @@
 import { Link } from "react-router";
 import { getWorldAccess, getWorldGraph } from "../../workers/domain/worlds";
 import { getDb } from "../../workers/lib/db";
-import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
+import { ElementTypeChip } from "../components/element-chip";
+import { RELATIONSHIP_LABEL } from "../lib/element-types";
 import { getUser } from "../lib/session.server";
-import type { Route } from "./+types/world";
 import { HttpError } from "../../workers/api/errors";
+import type { Route } from "./+types/world";
 
 export const meta: Route.MetaFunction = ({ data }) => [
   { title: data ? `${data.world.title} — Loreloom` : "World — Loreloom" },
@@ -54,22 +55,17 @@ export default function World({ loaderData }: Route.ComponentProps) {
             </p>
           ) : (
             <ul className="mt-3 grid gap-3 sm:grid-cols-2">
-              {elements.map((element) => {
-                const look = ELEMENT_LOOK[element.type];
-                return (
+              {elements.map((element) => (
                   <li key={element.id} className="rounded-xl border border-stone-200 bg-white p-4 shadow-sm">
                     <div className="flex items-center gap-2">
-                      <span className={`rounded-md px-1.5 py-0.5 text-xs font-medium ${look.chip}`}>
-                        <span aria-hidden="true">{look.icon}</span> {look.label}
-                      </span>
+                      <ElementTypeChip type={element.type} />
                       <h3 className="min-w-0 break-words font-semibold">{element.name}</h3>
                     </div>
                     {element.description ? (
                       <p className="mt-2 line-clamp-4 whitespace-pre-line text-sm text-stone-600">{element.description}</p>
                     ) : null}
                   </li>
-                );
-              })}
+              ))}
             </ul>
           )}
         </section>

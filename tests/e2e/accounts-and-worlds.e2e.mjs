@@ -1,0 +1,140 @@
+// What a person does first: sign up, create a world, see it listed, open it, sign out — on a
+// desktop and on a phone — plus the seeded demo world.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  DESKTOP,
+  PHONE,
+  chromiumMissing,
+  openPage,
+  overflowsHorizontally,
+  screenshot,
+  startApp,
+  uniqueEmail,
+} from "./harness.mjs";
+
+const skip = chromiumMissing
+  ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)"
+  : false;
+
+describe("accounts and worlds in the browser", { skip }, () => {
+  let app;
+  before(async () => {
+    app = await startApp();
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  for (const [label, viewport] of [
+    ["desktop", DESKTOP],
+    ["phone", PHONE],
+  ]) {
+    it(`signs up, creates a world, sees it listed, opens it and signs out (${label})`, async () => {
+      const { context, page, problems } = await openPage(app, viewport);
+      try {
+        await page.goto("/");
+        assert.match(await page.locator("h1").innerText(), /living worlds/i);
+        assert.equal(await overflowsHorizontally(page), false, "landing page overflows");
+        await screenshot(page, `landing-${label}`);
+
+        await page.getByRole("tab", { name: "Create account" }).click();
+        await page.getByLabel("Your name").fill("Ada Lorewright");
+        await page.getByLabel("Email").fill(uniqueEmail(label));
+        await page.getByLabel("Password").fill("correct-horse-battery");
+        await page.getByRole("button", { name: "Create account" }).click();
+        await page.waitForURL("**/worlds");
+        await page.getByRole("heading", { name: "My worlds" }).waitFor();
+        assert.match(await page.getByText("No worlds yet").innerText(), /first one/);
+
+        const title = `Isles of Brass ${label}`;
+        await page.getByLabel("Title").fill(title);
+        await page.getByLabel("Description").fill("Clockwork archipelago ruled by tide-engineers.");
+        await page.getByLabel("Style").selectOption("steampunk");
+        await page.getByRole("button", { name: "Create world" }).click();
+        await page.waitForURL(/\/worlds\/[a-z0-9]+$/);
+        await page.getByRole("heading", { name: title }).waitFor();
+        assert.match(await page.locator("main").innerText(), /This world has no elements yet/);
+        assert.equal(await overflowsHorizontally(page), false, "world page overflows");
+        await screenshot(page, `world-new-${label}`);
+
+        await page.goto("/worlds");
+        const card = page.getByRole("link", { name: new RegExp(title) });
+        await card.waitFor();
+        assert.match(await card.innerText(), /steampunk/i);
+        assert.equal(await overflowsHorizontally(page), false, "dashboard overflows");
+        await screenshot(page, `dashboard-${label}`);
+        await card.click();
+        await page.waitForURL(/\/worlds\/[a-z0-9]+$/);
+        await page.getByRole("heading", { level: 1, name: title }).waitFor();
+
+        await page.getByRole("button", { name: "Sign out" }).click();
+        await page.waitForURL((url) => url.pathname === "/");
+        await page.goto("/worlds");
+        await page.waitForURL(/\/\?next=%2Fworlds/);
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  it("signs in to the demo account and shows the seeded world's elements and relationships", async () => {
+    const { context, page, problems } = await openPage(app, DESKTOP);
+    try {
+      await page.goto("/");
+      await page.getByLabel("Email").fill("demo@loreloom.local");
+      await page.getByLabel("Password").fill("demo-password-1");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL("**/worlds");
+      await page.getByRole("link", { name: /The Verdant Reach/ }).click();
+      await page.waitForURL("**/worlds/demoworld0000001");
+      await page.getByRole("heading", { level: 1, name: "The Verdant Reach" }).waitFor();
+      const main = await page.locator("main").innerText();
+      assert.match(main, /Elements\s*\(12\)/);
+      assert.match(main, /Relationships\s*\(12\)/);
+      assert.match(main, /Queen Ysolde Mirewen/);
+      assert.match(main, /Queen Ysolde Mirewen\s+owns\s+The Rootbound Crown/);
+      await screenshot(page, "demo-world-desktop");
+      await page.setViewportSize(PHONE);
+      assert.equal(await overflowsHorizontally(page), false, "demo world overflows on a phone");
+      await screenshot(page, "demo-world-phone");
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows a wrong password as an error on the form, without leaving the page", async () => {
+    const { context, page, problems } = await openPage(app, PHONE);
+    try {
+      await page.goto("/");
+      await page.getByLabel("Email").fill("demo@loreloom.local");
+      await page.getByLabel("Password").fill("not-the-password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      const alert = page.getByRole("alert");
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /invalid email or password/i);
+      await screenshot(page, "sign-in-error-phone");
+      // The 401 document response is logged by Chromium itself; nothing else may be.
+      assert.deepEqual(
+        problems.filter((p) => !/status of 401/.test(p)),
+        [],
+      );
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("answers an unknown world with a readable not-found page", async () => {
+    const { context, page } = await openPage(app, DESKTOP);
+    try {
+      const response = await page.goto("/worlds/doesnotexist0000");
+      assert.equal(response?.status(), 404);
+      await page.getByRole("heading", { name: "Not found" }).waitFor();
+      await screenshot(page, "not-found-desktop");
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,76 @@
+// Shared set-up for the browser tests: one server started as `npm start` starts it (on its own
+// port and state directory), Debian's Chromium through playwright-core, and helpers that fail a
+// test on any console error or uncaught page error.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { startServer } from "../../scripts/lib/server.mjs";
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const SCREENSHOT_DIR = "test-results/screenshots";
+export const chromiumMissing = !existsSync(CHROMIUM_PATH);
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/** Starts the app and a browser once for a test file; `stop()` tears both down. */
+export async function startApp() {
+  const stateDir = mkdtempSync(join(tmpdir(), "loreloom-e2e-"));
+  const port = Number(process.env.E2E_PORT) || 8797;
+  const server = await startServer({
+    port,
+    stateDir,
+    build: process.env.E2E_SKIP_BUILD !== "1",
+    seed: true,
+    quiet: true,
+  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return {
+    url: server.url,
+    browser,
+    async stop() {
+      await browser.close();
+      await server.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh browser context whose page records every console error and page error. */
+export async function openPage(app, viewport = DESKTOP) {
+  const context = await app.browser.newContext({ viewport, baseURL: app.url });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console.error: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  return { context, page, problems };
+}
+
+/** True when the page is wider than its viewport (something overflows sideways). */
+export async function overflowsHorizontally(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+}
+
+export async function screenshot(page, name) {
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export function uniqueEmail(prefix = "person") {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+}
