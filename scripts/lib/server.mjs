@@ -48,7 +48,13 @@ export async function startServer(options = {}) {
     ["preview", "--port", String(port), "--strictPort", "--host", "localhost"],
     {
       stdio: options.quiet ? ["ignore", "pipe", "pipe"] : "inherit",
-      env: { ...process.env, LORELOOM_STATE_DIR: stateDir, WRANGLER_SEND_METRICS: "false" },
+      env: {
+        ...process.env,
+        LORELOOM_STATE_DIR: stateDir,
+        WRANGLER_SEND_METRICS: "false",
+        // Local runs are offline: use the placeholder `request.cf` instead of fetching one.
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      },
     },
   );
   const logs = [];
