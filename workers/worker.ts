@@ -1,6 +1,7 @@
 import { api } from "./api/app";
 import { runCleanup } from "./jobs/cleanup";
 import { handleQueue } from "./jobs/consumer";
+import { isCrossSiteWrite } from "./lib/origin";
 
 export type PageContext = { cloudflare: { env: Env; ctx: ExecutionContext }; nonce: string };
 export type PageHandler = (request: Request, context: PageContext) => Promise<Response>;
@@ -45,6 +46,12 @@ export function createWorker(renderPage: PageHandler, options: { strictCsp: bool
       const url = new URL(request.url);
       if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
         return api.fetch(request, env, ctx);
+      }
+      if (isCrossSiteWrite(request)) {
+        return new Response("This request came from another site and was refused.", {
+          status: 403,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+        });
       }
       const nonce = newNonce();
       const response = await renderPage(request, { cloudflare: { env, ctx }, nonce });

@@ -3,6 +3,7 @@ import { getSessionUser } from "../../auth";
 import { getDb } from "../../lib/db";
 import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
+import { isCrossSiteWrite } from "../../lib/origin";
 import type { AppEnv } from "../context";
 import { HttpError, unauthenticated } from "../errors";
 
@@ -23,20 +24,10 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   });
 });
 
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-
-/**
- * State-changing requests from a browser must come from our own origin (SPEC §6). Requests with
- * no Origin header (scripts, API clients) carry no ambient browser credentials to abuse.
- */
+/** State-changing requests from a browser must come from our own origin (SPEC §6). */
 export const sameOrigin = createMiddleware<AppEnv>(async (c, next) => {
-  if (!SAFE_METHODS.has(c.req.method)) {
-    const origin = c.req.header("origin");
-    const site = c.req.header("sec-fetch-site");
-    const ours = new URL(c.req.url).origin;
-    if ((origin && origin !== ours) || site === "cross-site") {
-      throw new HttpError(403, "cross_origin", "This request came from another site and was refused.");
-    }
+  if (isCrossSiteWrite(c.req.raw)) {
+    throw new HttpError(403, "cross_origin", "This request came from another site and was refused.");
   }
   await next();
 });
