@@ -1,0 +1,222 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { addMember, call, count, createWorld, expectErrorShape, signUp } from "./helpers";
+
+async function insertElement(worldId: string, fields: { id: string; name: string; secret?: string }) {
+  await env.DB.prepare("insert into elements (id, world_id, type, name, description, secret) values (?, ?, 'character', ?, 'A test element', ?)")
+    .bind(fields.id, worldId, fields.name, fields.secret ?? null)
+    .run();
+}
+
+describe("worlds API", () => {
+  it("creates a world (201), lists it, and gets its graph", async () => {
+    const ada = await signUp("Ada");
+    const created = await call("POST", "/api/worlds", {
+      cookie: ada.cookie,
+      body: { title: "  Emberfall ", description: "Ash and lanterns", style: "horror", tags: ["ash"] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.world).toMatchObject({
+      title: "Emberfall",
+      description: "Ash and lanterns",
+      style: "horror",
+      visibility: "private",
+      tags: ["ash"],
+      role: "owner",
+      ownerId: ada.id,
+    });
+    const id = created.json.world.id;
+    expect(id).toMatch(/^[a-z0-9]{16}$/);
+
+    const list = await call("GET", "/api/worlds", { cookie: ada.cookie });
+    expect(list.status).toBe(200);
+    expect(list.json.worlds.map((w: { id: string }) => w.id)).toContain(id);
+    expect(list.json.worlds[0]).toMatchObject({ id, elementCount: 0, role: "owner" });
+
+    const graph = await call("GET", `/api/worlds/${id}`, { cookie: ada.cookie });
+    expect(graph.status).toBe(200);
+    expect(graph.json).toMatchObject({ world: { id, title: "Emberfall" }, elements: [], relationships: [] });
+    expect(await count("history", "world_id = ? and action = 'created' and user_id = ?", id, ada.id)).toBe(1);
+  });
+
+  it("pages the list with a cursor, newest first, without repeats", async () => {
+    const bo = await signUp("Bo");
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      ids.push((await createWorld(bo, { title: `World ${i}` })).id);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await call("GET", `/api/worlds?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { cookie: bo.cookie });
+      expect(page.status).toBe(200);
+      expect(page.json.worlds.length).toBeLessThanOrEqual(2);
+      seen.push(...page.json.worlds.map((w: { id: string }) => w.id));
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+
+    for (const query of ["limit=0", "limit=101", "limit=abc", "cursor=%%%"]) {
+      const bad = await call("GET", `/api/worlds?${query}`, { cookie: bo.cookie });
+      expect(bad.status, query).toBe(400);
+      expectErrorShape(bad.json);
+    }
+  });
+
+  it("refuses bad bodies with 400/413/415 in the error shape and creates nothing", async () => {
+    const cy = await signUp("Cy");
+    const before = await count("worlds", "owner_id = ?", cy.id);
+    const cases: Array<{ body: unknown; status: number; code: string; headers?: Record<string, string> }> = [
+      { body: "{\"title\":", status: 400, code: "invalid_json" },
+      { body: {}, status: 400, code: "validation_failed" },
+      { body: { title: "" }, status: 400, code: "validation_failed" },
+      { body: { title: "   " }, status: 400, code: "validation_failed" },
+      { body: { title: 42 }, status: 400, code: "validation_failed" },
+      { body: { title: "x".repeat(121) }, status: 400, code: "validation_failed" },
+      { body: { title: "Ok", style: "vaporwave" }, status: 400, code: "validation_failed" },
+      { body: { title: "Ok", visibility: "secret" }, status: 400, code: "validation_failed" },
+      { body: { title: "Ok", ownerId: "someone-else" }, status: 400, code: "validation_failed" },
+      { body: { title: "Ok", tags: "one" }, status: 400, code: "validation_failed" },
+      { body: [1, 2], status: 400, code: "validation_failed" },
+      { body: "title=Ok", status: 415, code: "unsupported_media_type", headers: { "content-type": "text/plain" } },
+      { body: { title: "Ok", description: "x".repeat(300_000) }, status: 413, code: "payload_too_large" },
+    ];
+    for (const { body, status, code, headers } of cases) {
+      const response = await call("POST", "/api/worlds", { cookie: cy.cookie, body, headers });
+      expect(response.status, JSON.stringify(body).slice(0, 80)).toBe(status);
+      expectErrorShape(response.json, code);
+    }
+    const invalid = await call("POST", "/api/worlds", { cookie: cy.cookie, body: { title: 42 } });
+    expect(invalid.json.error.details.issues[0].path).toBe("title");
+    expect(await count("worlds", "owner_id = ?", cy.id)).toBe(before);
+  });
+
+  it("requires a session to create or list", async () => {
+    const create = await call("POST", "/api/worlds", { body: { title: "Anonymous" } });
+    expect(create.status).toBe(401);
+    expectErrorShape(create.json, "unauthenticated");
+    expect((await call("GET", "/api/worlds")).status).toBe(401);
+  });
+
+  it("refuses writes from another origin", async () => {
+    const di = await signUp("Di");
+    const before = await count("worlds", "owner_id = ?", di.id);
+    const response = await call("POST", "/api/worlds", {
+      cookie: di.cookie,
+      body: { title: "Forged" },
+      headers: { origin: "https://evil.example" },
+    });
+    expect(response.status).toBe(403);
+    expectErrorShape(response.json, "cross_origin");
+    expect(await count("worlds", "owner_id = ?", di.id)).toBe(before);
+  });
+
+  it("hides a private world from strangers (404) and shows public ones read-only", async () => {
+    const owner = await signUp("Owner");
+    const stranger = await signUp("Stranger");
+    const world = await createWorld(owner, { title: "Hidden" });
+
+    for (const [method, body] of [["GET", undefined], ["PATCH", { title: "Mine now" }], ["DELETE", undefined]] as const) {
+      const response = await call(method, `/api/worlds/${world.id}`, { cookie: stranger.cookie, body });
+      expect(response.status, method).toBe(404);
+      expectErrorShape(response.json, "not_found");
+    }
+    const anonymous = await call("GET", `/api/worlds/${world.id}`);
+    expect(anonymous.status).toBe(404);
+    // A world that does not exist answers the same as one you may not see.
+    const missing = await call("GET", "/api/worlds/doesnotexist0000", { cookie: stranger.cookie });
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.code).toBe(anonymous.json.error.code);
+    const badId = await call("GET", "/api/worlds/Not%20An%20Id!", { cookie: stranger.cookie });
+    expect(badId.status).toBe(400);
+
+    await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { visibility: "public" } });
+    const asStranger = await call("GET", `/api/worlds/${world.id}`, { cookie: stranger.cookie });
+    expect(asStranger.status).toBe(200);
+    expect(asStranger.json.world.role).toBe("viewer");
+    const strangerEdit = await call("PATCH", `/api/worlds/${world.id}`, { cookie: stranger.cookie, body: { title: "Mine now" } });
+    expect(strangerEdit.status).toBe(403);
+    expectErrorShape(strangerEdit.json, "forbidden");
+    expect((await call("GET", `/api/worlds/${world.id}`)).status).toBe(200);
+  });
+
+  it("lets editors edit but only owners change visibility or delete", async () => {
+    const owner = await signUp("Owner");
+    const editor = await signUp("Editor");
+    const viewer = await signUp("Viewer");
+    const world = await createWorld(owner, { title: "Shared" });
+    await addMember(world.id, editor, "editor");
+    await addMember(world.id, viewer, "viewer");
+
+    const edit = await call("PATCH", `/api/worlds/${world.id}`, { cookie: editor.cookie, body: { title: "Shared, edited", tags: ["a", "b"] } });
+    expect(edit.status).toBe(200);
+    expect(edit.json.world).toMatchObject({ title: "Shared, edited", tags: ["a", "b"], role: "editor" });
+
+    const visibility = await call("PATCH", `/api/worlds/${world.id}`, { cookie: editor.cookie, body: { visibility: "public" } });
+    expect(visibility.status).toBe(403);
+    const viewerEdit = await call("PATCH", `/api/worlds/${world.id}`, { cookie: viewer.cookie, body: { title: "Nope" } });
+    expect(viewerEdit.status).toBe(403);
+    expect((await call("DELETE", `/api/worlds/${world.id}`, { cookie: editor.cookie })).status).toBe(403);
+    const emptyPatch = await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: {} });
+    expect(emptyPatch.status).toBe(400);
+
+    const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: viewer.cookie });
+    expect(graph.json.world).toMatchObject({ title: "Shared, edited", visibility: "private", role: "viewer" });
+    expect(await count("history", "world_id = ? and action = 'edited'", world.id)).toBe(1);
+    const listed = await call("GET", "/api/worlds", { cookie: viewer.cookie });
+    expect(listed.json.worlds.find((w: { id: string }) => w.id === world.id)?.role).toBe("viewer");
+  });
+
+  it("returns secrets to owners and editors only", async () => {
+    const owner = await signUp("Owner");
+    const editor = await signUp("Editor");
+    const viewer = await signUp("Viewer");
+    const world = await createWorld(owner, { title: "Secrets", visibility: "public" });
+    await addMember(world.id, editor, "editor");
+    await addMember(world.id, viewer, "viewer");
+    await insertElement(world.id, { id: `sec${world.id.slice(3)}`, name: "Mira", secret: "She is the lost heir." });
+
+    for (const person of [owner, editor]) {
+      const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: person.cookie });
+      expect(graph.json.elements[0].secret).toBe("She is the lost heir.");
+    }
+    const stranger = await signUp("Stranger");
+    for (const cookie of [viewer.cookie, stranger.cookie, undefined]) {
+      const graph = await call("GET", `/api/worlds/${world.id}`, { cookie });
+      expect(graph.status).toBe(200);
+      expect(graph.json.elements[0].name).toBe("Mira");
+      expect(graph.json.elements[0]).not.toHaveProperty("secret");
+      expect(graph.text).not.toContain("lost heir");
+    }
+  });
+
+  it("deletes a world with its elements, members and room state", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner, { title: "Doomed" });
+    await insertElement(world.id, { id: `del${world.id.slice(3)}`, name: "Ghost" });
+    const room = env.WORLD_ROOM.getByName(world.id);
+    await runInDurableObject(room, async (_instance, state) => {
+      state.storage.sql.exec("create table if not exists probe (v text)");
+      state.storage.sql.exec("insert into probe values ('left behind?')");
+    });
+
+    const response = await call("DELETE", `/api/worlds/${world.id}`, { cookie: owner.cookie });
+    expect(response.status).toBe(204);
+    expect(await count("worlds", "id = ?", world.id)).toBe(0);
+    expect(await count("elements", "world_id = ?", world.id)).toBe(0);
+    expect(await count("world_members", "world_id = ?", world.id)).toBe(0);
+    expect((await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie })).status).toBe(404);
+    expect((await call("DELETE", `/api/worlds/${world.id}`, { cookie: owner.cookie })).status).toBe(404);
+    const tables = await runInDurableObject(room, async (_instance, state) =>
+      state.storage.sql.exec("select name from sqlite_master where type = 'table' and name = 'probe'").toArray(),
+    );
+    expect(tables).toEqual([]);
+  });
+
+  it("answers unknown API routes with a 404 in the error shape", async () => {
+    const response = await call("GET", "/api/nothing-here");
+    expect(response.status).toBe(404);
+    expectErrorShape(response.json, "not_found");
+  });
+});

@@ -1,0 +1,27 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Unit and integration tests run inside workerd with the bindings from wrangler.jsonc (local D1,
+// R2, the WorldRoom Durable Object and the jobs queue); the setup file applies the real migrations.
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async () => ({
+      main: "./tests/workers/worker.ts",
+      wrangler: { configPath: "./wrangler.jsonc" },
+      miniflare: {
+        bindings: {
+          // A fixed, test-only secret: sessions signed with it never leave the test runtime.
+          BETTER_AUTH_SECRET: "loreloom-vitest-secret-not-for-production-0123456789",
+          DEMO_ACCOUNT_HINT: "0",
+          TEST_MIGRATIONS: await readD1Migrations("drizzle/migrations"),
+        },
+      },
+    })),
+  ],
+  test: {
+    include: ["tests/unit/**/*.test.ts", "tests/workers/**/*.test.ts", "workers/**/*.test.ts", "durable-objects/**/*.test.ts"],
+    setupFiles: ["./tests/workers/apply-migrations.ts"],
+    // Request logs are JSON lines; show them only for failing tests.
+    silent: "passed-only",
+  },
+});
