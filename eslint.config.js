@@ -14,6 +14,7 @@ export default tseslint.config(
       "worker-configuration.d.ts",
       "test-results/**",
       "bench/results/**",
+      ".scratch/**",
     ],
   },
   js.configs.recommended,

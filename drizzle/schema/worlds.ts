@@ -83,6 +83,11 @@ export const worlds = sqliteTable(
       .default(sql`'{"maxCollaborators":10,"aiImages":true}'`),
     forkedFromId: text("forked_from_id"),
     likes: integer("likes").notNull().default(0),
+    /**
+     * Bumped in the same batch as every write to the world's elements or relationships, so a
+     * serialized graph can be reused for exactly as long as it is current.
+     */
+    graphVersion: integer("graph_version").notNull().default(0),
     createdAt: createdAt,
     updatedAt: updatedAt,
   },

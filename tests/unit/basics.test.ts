@@ -3,6 +3,7 @@ import { z } from "zod";
 import { HttpError } from "../../workers/api/errors";
 import { parseWith } from "../../workers/api/validate";
 import { decodeCursor, encodeCursor, toElementDto } from "../../workers/domain/worlds";
+import { GraphCache } from "../../workers/domain/graph-cache";
 import { newId } from "../../workers/lib/ids";
 import { isCrossSiteWrite } from "../../workers/lib/origin";
 
@@ -79,5 +80,24 @@ describe("isCrossSiteWrite", () => {
     expect(at("POST", { origin: "https://loreloom.app" })).toBe(false);
     expect(at("POST", {})).toBe(false);
     expect(at("GET", { origin: "https://evil.example" })).toBe(false);
+  });
+});
+
+describe("GraphCache", () => {
+  const graph = (size: number) => ({ elements: "x".repeat(size), relationships: "[]" });
+  it("keys by world, version and secrecy, and evicts the least recently used past its size", () => {
+    const cache = new GraphCache(100);
+    expect(GraphCache.key("w", 1, true)).not.toBe(GraphCache.key("w", 1, false));
+    expect(GraphCache.key("w", 1, true)).not.toBe(GraphCache.key("w", 2, true));
+    cache.set("a", graph(38));
+    cache.set("b", graph(38));
+    expect(cache.get("a")).toBeDefined(); // a is now the most recently used
+    cache.set("c", graph(38));
+    expect(cache.get("b")).toBeUndefined();
+    expect(cache.get("a")).toBeDefined();
+    expect(cache.get("c")).toBeDefined();
+    cache.set("huge", graph(500));
+    expect(cache.get("huge")).toBeUndefined();
+    expect(cache.size).toBe(2);
   });
 });

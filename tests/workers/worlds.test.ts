@@ -214,6 +214,22 @@ describe("worlds API", () => {
     expect(tables).toEqual([]);
   });
 
+  it("serves a changed graph as soon as its graph version moves", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner, { title: "Growing" });
+    const before = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
+    expect(before.json.elements).toEqual([]);
+    await env.DB.batch([
+      env.DB.prepare("insert into elements (id, world_id, type, name) values (?, ?, 'lore', 'The First Song')").bind(`gro${world.id.slice(3)}`, world.id),
+      env.DB.prepare("update worlds set graph_version = graph_version + 1 where id = ?").bind(world.id),
+    ]);
+    const after = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
+    expect(after.json.elements.map((e: { name: string }) => e.name)).toEqual(["The First Song"]);
+    // The world part is never cached: a rename shows at once.
+    await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { title: "Grown" } });
+    expect((await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie })).json.world.title).toBe("Grown");
+  });
+
   it("answers unknown API routes with a 404 in the error shape", async () => {
     const response = await call("GET", "/api/nothing-here");
     expect(response.status).toBe(404);

@@ -7,7 +7,7 @@ import {
   decodeCursor,
   deleteWorld,
   getWorldAccess,
-  getWorldGraph,
+  getWorldGraphJson,
   listMyWorlds,
   requireWorldRole,
   toWorldDto,
@@ -43,7 +43,7 @@ export const worldRoutes = new Hono<AppEnv>()
   })
   .get("/:id", async (c) => {
     const access = await getWorldAccess(c.get("db"), worldId(c.req.param("id")), c.get("user")?.id ?? null);
-    return c.json(await getWorldGraph(c.get("db"), access));
+    return c.body(await getWorldGraphJson(c.get("db"), access), 200, { "content-type": "application/json" });
   })
   .patch("/:id", async (c) => {
     const me = requireUser(c);

@@ -14,6 +14,7 @@ import {
 import { HttpError, forbidden, notFound } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
+import { GraphCache, graphCache, type SerializedGraph } from "./graph-cache";
 
 const tag = z.string().trim().min(1).max(32);
 
@@ -62,7 +63,7 @@ export function toWorldDto(row: WorldRow, role: Role | null, ownerName?: string)
 
 /** Owners and editors see an element's secret; everyone else never receives the field. */
 export function toElementDto(row: ElementRow, role: Role | null) {
-  const canSeeSecret = role === "owner" || role === "editor";
+  const canSeeSecret = canSeeSecrets(role);
   return {
     id: row.id,
     type: row.type,
@@ -250,15 +251,44 @@ export async function deleteWorld(db: Database, worldId: string) {
   await db.delete(worlds).where(eq(worlds.id, worldId));
 }
 
-/** The world's whole graph as the API and the pages show it, with secrets only for editors. */
-export async function getWorldGraph(db: Database, access: WorldAccess) {
+function canSeeSecrets(role: Role | null) {
+  return role === "owner" || role === "editor";
+}
+
+/**
+ * The world's elements and relationships as JSON arrays, with secrets only for owners and editors.
+ * Read from D1 once per graph version and then reused (see graph-cache.ts).
+ */
+async function readSerializedGraph(db: Database, access: WorldAccess): Promise<SerializedGraph> {
+  const withSecrets = canSeeSecrets(access.role);
+  const key = GraphCache.key(access.world.id, access.world.graphVersion, withSecrets);
+  const cached = graphCache.get(key);
+  if (cached) return cached;
   const [elementRows, relationshipRows] = await db.batch([
     db.select().from(elements).where(eq(elements.worldId, access.world.id)).orderBy(elements.createdAt, elements.id),
     db.select().from(relationships).where(eq(relationships.worldId, access.world.id)).orderBy(relationships.createdAt, relationships.id),
   ]);
+  const graph = {
+    elements: JSON.stringify(elementRows.map((row) => toElementDto(row, access.role))),
+    relationships: JSON.stringify(relationshipRows.map(toRelationshipDto)),
+  };
+  graphCache.set(key, graph);
+  return graph;
+}
+
+/** The body of `GET /api/worlds/:id`, assembled without re-serializing the cached graph. */
+export async function getWorldGraphJson(db: Database, access: WorldAccess): Promise<string> {
+  const graph = await readSerializedGraph(db, access);
+  const world = JSON.stringify(toWorldDto(access.world, access.role ?? "viewer", access.ownerName));
+  return `{"world":${world},"elements":${graph.elements},"relationships":${graph.relationships}}`;
+}
+
+/** The world's whole graph as the API and the pages show it, with secrets only for editors. */
+export async function getWorldGraph(db: Database, access: WorldAccess) {
+  const graph = await readSerializedGraph(db, access);
   return {
     world: toWorldDto(access.world, access.role ?? "viewer", access.ownerName),
-    elements: elementRows.map((row) => toElementDto(row, access.role)),
-    relationships: relationshipRows.map(toRelationshipDto),
+    elements: JSON.parse(graph.elements) as ElementDto[],
+    relationships: JSON.parse(graph.relationships) as RelationshipDto[],
   };
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `worlds` ADD `graph_version` integer DEFAULT 0 NOT NULL;
