@@ -171,6 +171,8 @@ export const elementVersions = sqliteTable(
     version: integer("version").notNull(),
     /** The element as it was at this version (the same shape the API returns, secret included). */
     snapshot: text("snapshot", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** What made this version: created, edited, restored, generated, refined… */
+    action: text("action").notNull().default("edited"),
     userId: text("user_id"),
     createdAt: createdAt,
   },

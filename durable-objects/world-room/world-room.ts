@@ -1,38 +1,572 @@
 import { YServer } from "y-partyserver";
-import * as Y from "yjs";
+import type * as Y from "yjs";
+import {
+  contentKey,
+  elementsOf,
+  getElement,
+  getRelationship,
+  insertElement,
+  insertRelationship,
+  patchElement,
+  readElement,
+  readRelationship,
+  relationshipsOf,
+  removeElement,
+  touchedIds,
+  type ElementPatch,
+  type ElementState,
+  type RelationshipState,
+} from "./graph-doc";
+import { RoomStorage } from "./room-storage";
+import type {
+  Actor,
+  ElementChanges,
+  ElementView,
+  NewElement,
+  NewRelationship,
+  RelationshipChanges,
+  RelationshipView,
+  RoomResult,
+  RoomStatus,
+  VersionSnapshot,
+} from "./room-types";
+
+/** Transactions the room makes itself while projecting (versions, timestamps): not user changes. */
+const PROJECTOR = Symbol("projector");
+/** How soon after a change the D1 projection runs (SPEC: within 2 s). */
+const PROJECTION_DELAY_MS = 500;
+/** Elements or relationships written to D1 per batch. */
+const PROJECTION_CHUNK = 200;
+
+
+const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
+const refuse = <T>(status: 400 | 403 | 404 | 409 | 410, code: string, message: string): RoomResult<T> => ({
+  ok: false,
+  status,
+  code,
+  message,
+});
+
+function newId(length = 16): string {
+  const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+  let id = "";
+  for (const byte of crypto.getRandomValues(new Uint8Array(length))) id += alphabet[byte % alphabet.length];
+  return id;
+}
+
+const quote = (name: string) => `“${name}”`;
 
 /**
- * One room per world: the single writer of the world's graph (SPEC §1). It holds the graph as a
- * Yjs document persisted in the object's own SQLite storage. The editor and real-time issues grow
- * this into the REST/RPC writer, projection into D1, presence, chat and locks.
+ * One room per world (SPEC §1): the single writer of the world's graph. The graph is a Yjs
+ * document persisted in this object's SQLite storage as an update log compacted into a snapshot
+ * (room-storage.ts), and projected into D1 (`elements`, `relationships`, `element_versions`,
+ * `history`, `worlds.graph_version`) shortly after each change. REST writes arrive as the typed
+ * RPC methods below and wait for the projection, so a read after a write sees it.
  */
 export class WorldRoom extends YServer<Env> {
-  static override callbackOptions = { debounceWait: 250, debounceMaxWait: 1000 };
+  static override callbackOptions = { debounceWait: 1000, debounceMaxWait: 5000 };
 
-  private ensureTables() {
-    this.ctx.storage.sql.exec(
-      "create table if not exists snapshot (id integer primary key check (id = 1), state blob not null, saved_at integer not null)",
-    );
+  private store!: RoomStorage;
+  private loadedFrom: RoomStatus["loadedFrom"] = "empty";
+  private purged = false;
+  private flushing: Promise<void> | null = null;
+
+  private get worldId(): string {
+    return this.name;
   }
 
+  // ---------------------------------------------------------------- loading and persistence
+
   override async onLoad(): Promise<void> {
-    this.ensureTables();
-    const row = this.ctx.storage.sql.exec<{ state: ArrayBuffer }>("select state from snapshot where id = 1").toArray()[0];
-    if (row) Y.applyUpdate(this.document, new Uint8Array(row.state));
+    this.store = new RoomStorage(this.ctx.storage.sql);
+    const stored = this.store.load(this.document);
+    if (stored) {
+      this.loadedFrom = "storage";
+    } else {
+      this.loadedFrom = (await this.hydrateFromD1()) ? "d1" : "empty";
+      this.store.compact(this.document);
+    }
+    // Every update is in storage before anything else can see it (the output gate holds
+    // outgoing messages and RPC answers until the write is durable).
+    this.document.on("update", (update: Uint8Array) => {
+      this.store.append(update);
+      if (this.store.logLength > 500) this.store.compact(this.document);
+    });
+    // Changes by anyone but the projector mark what the next projection must write.
+    const watch = (root: Y.Map<Y.Map<unknown>>, kind: "element" | "relationship") =>
+      root.observeDeep((events, transaction) => {
+        if (transaction.origin === PROJECTOR) return;
+        this.store.markDirty(kind, touchedIds(events));
+        void this.scheduleProjection();
+      });
+    watch(elementsOf(this.document), "element");
+    watch(relationshipsOf(this.document), "relationship");
+  }
+
+  /** A room with no storage of its own starts from what D1 holds (seeded worlds, older worlds). */
+  private async hydrateFromD1(): Promise<boolean> {
+    const [elementRows, relationshipRows] = await this.env.DB.batch<Record<string, unknown>>([
+      this.env.DB.prepare(
+        "select id, type, name, description, secret, x, y, tags, assets, metadata, version, created_by, created_at, updated_at from elements where world_id = ? order by created_at, id",
+      ).bind(this.worldId),
+      this.env.DB.prepare(
+        "select id, from_id, to_id, kind, label, created_at, updated_at from relationships where world_id = ? order by created_at, id",
+      ).bind(this.worldId),
+    ]);
+    const elements = elementRows?.results ?? [];
+    const relationships = relationshipRows?.results ?? [];
+    if (elements.length === 0 && relationships.length === 0) return false;
+    this.document.transact(() => {
+      for (const row of elements) {
+        const element: ElementState = {
+          id: String(row.id),
+          type: row.type as ElementState["type"],
+          name: String(row.name),
+          description: String(row.description ?? ""),
+          x: Number(row.x),
+          y: Number(row.y),
+          tags: JSON.parse(String(row.tags ?? "[]")),
+          assets: JSON.parse(String(row.assets ?? "{}")),
+          metadata: JSON.parse(String(row.metadata ?? "{}")),
+          version: Number(row.version),
+          createdBy: (row.created_by as string | null) ?? null,
+          createdAt: Number(row.created_at),
+          updatedAt: Number(row.updated_at),
+        };
+        insertElement(this.document, element);
+        const secret = (row.secret as string | null) ?? null;
+        if (secret) this.store.setSecret(element.id, secret);
+        this.store.setProjected(element.id, element.version, contentKey(element, secret));
+      }
+      for (const row of relationships) {
+        insertRelationship(this.document, {
+          id: String(row.id),
+          from: String(row.from_id),
+          to: String(row.to_id),
+          kind: row.kind as RelationshipState["kind"],
+          label: String(row.label ?? ""),
+          createdAt: Number(row.created_at),
+          updatedAt: Number(row.updated_at),
+        });
+      }
+    }, PROJECTOR);
+    return true;
   }
 
   override async onSave(): Promise<void> {
-    this.ensureTables();
-    const state = Y.encodeStateAsUpdate(this.document);
-    this.ctx.storage.sql.exec(
-      "insert into snapshot (id, state, saved_at) values (1, ?, ?) on conflict(id) do update set state = excluded.state, saved_at = excluded.saved_at",
-      state,
-      Date.now(),
+    // Updates are logged as they happen; the debounced save only folds the log into a snapshot.
+    if (this.store && this.store.logLength > 50) this.store.compact(this.document);
+  }
+
+  private async ready(): Promise<RoomResult<never> | null> {
+    await this.__unsafe_ensureInitialized();
+    if (this.purged) return refuse(410, "world_deleted", "This world has been deleted.");
+    return null;
+  }
+
+  // ---------------------------------------------------------------- projection into D1
+
+  private async scheduleProjection() {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null) await this.ctx.storage.setAlarm(Date.now() + PROJECTION_DELAY_MS);
+  }
+
+  override async alarm(): Promise<void> {
+    await this.__unsafe_ensureInitialized();
+    if (this.purged) return;
+    await this.flush();
+  }
+
+  /** Writes every pending change to D1; concurrent callers share one run and then run again. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.flushing = this.project().finally(() => {
+      this.flushing = null;
+    });
+    await this.flushing;
+    if (this.store.dirtyCount() > 0) await this.scheduleProjection();
+  }
+
+  private async project(): Promise<void> {
+    const { seq, elements: elementIds, relationships: relationshipIds } = this.store.dirty();
+    const history = this.store.pendingHistory();
+    if (elementIds.length === 0 && relationshipIds.length === 0 && history.length === 0) return;
+    const db = this.env.DB;
+    const now = Date.now();
+    const statements: D1PreparedStatement[] = [];
+    const projected: Array<{ id: string; version: number; key: string } | { id: string; removed: true }> = [];
+    const versionBumps: Array<{ id: string; version: number }> = [];
+
+    for (const id of elementIds) {
+      const element = getElement(this.document, id);
+      if (!element) {
+        statements.push(db.prepare("delete from elements where id = ? and world_id = ?").bind(id, this.worldId));
+        projected.push({ id, removed: true });
+        continue;
+      }
+      const secret = this.store.getSecret(id);
+      const key = contentKey(element, secret);
+      const last = this.store.getProjected(id);
+      let version = Math.max(element.version, last?.version ?? 0);
+      const contentChanged = !last || last.key !== key;
+      if (contentChanged) {
+        version = Math.max(last?.version ?? 0, element.version) + 1;
+        versionBumps.push({ id, version });
+        const action = this.store.versionAction(id) ?? (last ? "edited" : "created");
+        const snapshot: VersionSnapshot = { ...this.view({ ...element, version, updatedAt: now }, true), secret: secret ?? "" };
+        statements.push(
+          db
+            .prepare(
+              "insert into element_versions (element_id, world_id, version, snapshot, action, user_id, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (element_id, version) do nothing",
+            )
+            .bind(id, this.worldId, version, JSON.stringify(snapshot), action, this.store.versionUser(id), now),
+        );
+      }
+      statements.push(
+        db
+          .prepare(
+            `insert into elements (id, world_id, type, name, description, secret, x, y, tags, assets, metadata, version, created_by, created_at, updated_at)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             on conflict (id) do update set type = excluded.type, name = excluded.name, description = excluded.description,
+               secret = excluded.secret, x = excluded.x, y = excluded.y, tags = excluded.tags, assets = excluded.assets,
+               metadata = excluded.metadata, version = excluded.version, updated_at = excluded.updated_at
+             where elements.world_id = excluded.world_id`,
+          )
+          .bind(
+            id,
+            this.worldId,
+            element.type,
+            element.name,
+            element.description,
+            secret,
+            element.x,
+            element.y,
+            JSON.stringify(element.tags),
+            JSON.stringify(element.assets),
+            JSON.stringify(element.metadata),
+            version,
+            element.createdBy,
+            element.createdAt || now,
+            contentChanged ? now : element.updatedAt || now,
+          ),
+      );
+      projected.push({ id, version, key });
+    }
+
+    for (const id of relationshipIds) {
+      const rel = getRelationship(this.document, id);
+      if (!rel || !getElement(this.document, rel.from) || !getElement(this.document, rel.to)) {
+        statements.push(db.prepare("delete from relationships where id = ? and world_id = ?").bind(id, this.worldId));
+        continue;
+      }
+      statements.push(
+        db
+          .prepare(
+            `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)
+             on conflict (id) do update set from_id = excluded.from_id, to_id = excluded.to_id, kind = excluded.kind,
+               label = excluded.label, updated_at = excluded.updated_at where relationships.world_id = excluded.world_id`,
+          )
+          .bind(id, this.worldId, rel.from, rel.to, rel.kind, rel.label, rel.createdAt || now, rel.updatedAt || now),
+      );
+    }
+
+    for (const entry of history) {
+      statements.push(
+        db
+          .prepare(
+            "insert into history (id, world_id, user_id, action, summary, prompt, element_ids, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing",
+          )
+          .bind(entry.id, this.worldId, entry.userId, entry.action, entry.summary, entry.prompt ?? null, JSON.stringify(entry.elementIds), entry.createdAt),
+      );
+    }
+
+    // Elements before relationships (foreign keys), in chunks; each chunk bumps the graph version
+    // so no reader can keep a serialized graph from before it.
+    const bump = db
+      .prepare("update worlds set graph_version = graph_version + 1, updated_at = ? where id = ?")
+      .bind(now, this.worldId);
+    for (let start = 0; start < statements.length; start += PROJECTION_CHUNK) {
+      await db.batch([...statements.slice(start, start + PROJECTION_CHUNK), bump]);
+    }
+
+    // D1 has it: remember what was projected, give clients the new versions, clear the marks.
+    for (const item of projected) {
+      if ("removed" in item) this.store.forgetProjected(item.id);
+      else this.store.setProjected(item.id, item.version, item.key);
+    }
+    if (versionBumps.length) {
+      this.document.transact(() => {
+        for (const { id, version } of versionBumps) {
+          const map = elementsOf(this.document).get(id);
+          if (map) {
+            map.set("version", version);
+            map.set("updatedAt", now);
+          }
+        }
+      }, PROJECTOR);
+    }
+    this.store.clearDirty(seq, history.map((h) => h.id));
+  }
+
+  // ---------------------------------------------------------------- views
+
+  private view(element: ElementState, withSecret: boolean): ElementView {
+    const secret = withSecret ? (this.store.getSecret(element.id) ?? "") : undefined;
+    return {
+      id: element.id,
+      type: element.type,
+      name: element.name,
+      description: element.description,
+      ...(secret !== undefined ? { secret } : {}),
+      position: { x: element.x, y: element.y },
+      tags: element.tags,
+      assets: element.assets,
+      metadata: element.metadata,
+      version: element.version,
+      createdAt: new Date(element.createdAt).toISOString(),
+      updatedAt: new Date(element.updatedAt).toISOString(),
+    };
+  }
+
+  private relationshipView(rel: RelationshipState): RelationshipView {
+    return { id: rel.id, from: rel.from, to: rel.to, kind: rel.kind, label: rel.label };
+  }
+
+  private canWrite(actor: Actor) {
+    return actor.role === "owner" || actor.role === "editor";
+  }
+
+  private record(actor: Actor, action: string, summary: string, elementIds: string[], prompt?: string | null) {
+    this.store.addHistory({ action, summary, elementIds, userId: actor.id, prompt: prompt ?? null });
+  }
+
+  // ---------------------------------------------------------------- RPC: elements
+
+  async createElement(actor: Actor, input: NewElement): Promise<RoomResult<{ element: ElementView }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+    const id = input.id ?? newId();
+    if (elementsOf(this.document).has(id)) return refuse(409, "element_exists", "An element with that id already exists.");
+    // Re-creating a deleted element (undo) continues its version numbers.
+    const previous = input.id
+      ? await this.env.DB.prepare("select max(version) as v from element_versions where element_id = ? and world_id = ?")
+          .bind(id, this.worldId)
+          .first<{ v: number | null }>()
+      : null;
+    const now = Date.now();
+    const count = elementsOf(this.document).size;
+    const element: ElementState = {
+      id,
+      type: input.type,
+      name: input.name,
+      description: input.description ?? "",
+      x: input.position?.x ?? (count % 6) * 240,
+      y: input.position?.y ?? Math.floor(count / 6) * 160,
+      tags: input.tags ?? [],
+      assets: {},
+      metadata: {},
+      version: previous?.v ?? 0,
+      createdBy: actor.id,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (input.secret) this.store.setSecret(id, input.secret);
+    this.store.setVersionCause(id, input.id ? "restored" : "created", actor.id);
+    this.record(actor, "created", `Created the ${element.type} ${quote(element.name)}`, [id]);
+    this.document.transact(() => insertElement(this.document, element));
+    await this.flush();
+    return ok({ element: this.view(getElement(this.document, id)!, true) });
+  }
+
+  async updateElement(actor: Actor, id: string, changes: ElementChanges): Promise<RoomResult<{ element: ElementView }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+    const before = getElement(this.document, id);
+    if (!before) return refuse(404, "not_found", "That element was not found.");
+    const patch: ElementPatch = {};
+    if (changes.type !== undefined) patch.type = changes.type;
+    if (changes.name !== undefined) patch.name = changes.name;
+    if (changes.description !== undefined) patch.description = changes.description;
+    if (changes.tags !== undefined) patch.tags = changes.tags;
+    if (changes.position) {
+      patch.x = changes.position.x;
+      patch.y = changes.position.y;
+    }
+    const changedFields = Object.keys(changes).filter((key) => {
+      if (key === "secret") return (this.store.getSecret(id) ?? "") !== (changes.secret ?? "");
+      if (key === "position") return before.x !== changes.position?.x || before.y !== changes.position?.y;
+      return JSON.stringify(before[key as keyof ElementState]) !== JSON.stringify(changes[key as keyof ElementChanges]);
+    });
+    if (changedFields.length === 0) return ok({ element: this.view(before, true) });
+    if (changes.secret !== undefined) {
+      this.store.setSecret(id, changes.secret);
+      this.store.markDirty("element", [id]);
+    }
+    this.store.setVersionCause(id, "edited", actor.id);
+    const name = changes.name ?? before.name;
+    this.record(actor, "edited", `Edited ${quote(name)} (${changedFields.join(", ")})`, [id]);
+    this.document.transact(() => patchElement(this.document, id, patch));
+    await this.flush();
+    return ok({ element: this.view(getElement(this.document, id)!, true) });
+  }
+
+  async deleteElements(
+    actor: Actor,
+    ids: string[],
+  ): Promise<RoomResult<{ elements: ElementView[]; relationships: RelationshipView[] }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+    const missing = ids.filter((id) => !elementsOf(this.document).has(id));
+    if (missing.length) return refuse(404, "not_found", `No element ${missing[0]} in this world.`);
+    const views = ids.map((id) => this.view(getElement(this.document, id)!, true));
+    const removed: RelationshipView[] = [];
+    this.document.transact(() => {
+      for (const id of ids) {
+        const result = removeElement(this.document, id);
+        if (result) removed.push(...result.relationships.map((r) => this.relationshipView(r)));
+      }
+    });
+    this.store.markDirty("relationship", removed.map((r) => r.id));
+    const summary =
+      views.length === 1 ? `Deleted ${quote(views[0]!.name)}` : `Deleted ${views.length} elements: ${views.map((v) => quote(v.name)).join(", ")}`;
+    this.record(actor, "deleted", summary.slice(0, 500), ids);
+    for (const id of ids) this.store.deleteSecret(id);
+    await this.flush();
+    return ok({ elements: views, relationships: removed });
+  }
+
+  async moveElements(actor: Actor, positions: Array<{ id: string; x: number; y: number }>): Promise<RoomResult<{ updated: number }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+    const elements = elementsOf(this.document);
+    const known = positions.filter((p) => elements.has(p.id));
+    if (known.length !== positions.length) {
+      return refuse(404, "not_found", "Some of those elements are not in this world.");
+    }
+    this.document.transact(() => {
+      for (const p of known) patchElement(this.document, p.id, { x: p.x, y: p.y });
+    });
+    if (known.length) this.record(actor, "moved", known.length === 1 ? "Moved an element" : `Moved ${known.length} elements`, known.map((p) => p.id).slice(0, 100));
+    await this.flush();
+    return ok({ updated: known.length });
+  }
+
+  async restoreVersion(actor: Actor, id: string, version: number): Promise<RoomResult<{ element: ElementView }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+    const current = getElement(this.document, id);
+    if (!current) return refuse(404, "not_found", "That element was not found.");
+    await this.flush();
+    const row = await this.env.DB.prepare("select snapshot from element_versions where element_id = ? and world_id = ? and version = ?")
+      .bind(id, this.worldId, version)
+      .first<{ snapshot: string }>();
+    if (!row) return refuse(404, "not_found", `Version ${version} of that element was not found.`);
+    const snapshot = JSON.parse(row.snapshot) as Partial<VersionSnapshot>;
+    this.store.setSecret(id, snapshot.secret ?? "");
+    this.store.markDirty("element", [id]);
+    this.store.setVersionCause(id, "restored", actor.id);
+    this.record(actor, "restored", `Restored ${quote(snapshot.name ?? current.name)} to version ${version}`, [id]);
+    this.document.transact(() =>
+      patchElement(this.document, id, {
+        type: snapshot.type ?? current.type,
+        name: snapshot.name ?? current.name,
+        description: snapshot.description ?? "",
+        tags: snapshot.tags ?? [],
+        assets: snapshot.assets ?? {},
+        metadata: snapshot.metadata ?? {},
+      }),
     );
+    await this.flush();
+    return ok({ element: this.view(getElement(this.document, id)!, true) });
+  }
+
+  // ---------------------------------------------------------------- RPC: relationships
+
+  async createRelationship(actor: Actor, input: NewRelationship): Promise<RoomResult<{ relationship: RelationshipView }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+    const from = getElement(this.document, input.from);
+    const to = getElement(this.document, input.to);
+    if (!from || !to) return refuse(400, "unknown_element", "Both ends of a relationship must be elements of this world.");
+    if (from.id === to.id) return refuse(400, "self_relationship", "A relationship needs two different elements.");
+    const id = input.id ?? newId();
+    if (relationshipsOf(this.document).has(id)) return refuse(409, "relationship_exists", "A relationship with that id already exists.");
+    const now = Date.now();
+    const rel: RelationshipState = { id, from: from.id, to: to.id, kind: input.kind, label: input.label ?? "", createdAt: now, updatedAt: now };
+    this.record(actor, "created", `Linked ${quote(from.name)} → ${quote(to.name)} (${rel.kind.replaceAll("_", " ")})`, [from.id, to.id]);
+    this.document.transact(() => insertRelationship(this.document, rel));
+    await this.flush();
+    return ok({ relationship: this.relationshipView(rel) });
+  }
+
+  async updateRelationship(actor: Actor, id: string, changes: RelationshipChanges): Promise<RoomResult<{ relationship: RelationshipView }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+    const map = relationshipsOf(this.document).get(id);
+    if (!map) return refuse(404, "not_found", "That relationship was not found.");
+    const before = readRelationship(map);
+    if ((changes.kind ?? before.kind) === before.kind && (changes.label ?? before.label) === before.label) {
+      return ok({ relationship: this.relationshipView(before) });
+    }
+    const names = [getElement(this.document, before.from)?.name ?? "?", getElement(this.document, before.to)?.name ?? "?"];
+    this.record(actor, "edited", `Changed the link ${quote(names[0]!)} → ${quote(names[1]!)}`, [before.from, before.to]);
+    this.document.transact(() => {
+      if (changes.kind !== undefined) map.set("kind", changes.kind);
+      if (changes.label !== undefined) map.set("label", changes.label);
+      map.set("updatedAt", Date.now());
+    });
+    await this.flush();
+    return ok({ relationship: this.relationshipView(readRelationship(map)) });
+  }
+
+  async deleteRelationship(actor: Actor, id: string): Promise<RoomResult<{ relationship: RelationshipView }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+    const rel = getRelationship(this.document, id);
+    if (!rel) return refuse(404, "not_found", "That relationship was not found.");
+    const names = [getElement(this.document, rel.from)?.name ?? "?", getElement(this.document, rel.to)?.name ?? "?"];
+    this.record(actor, "deleted", `Unlinked ${quote(names[0]!)} → ${quote(names[1]!)}`, [rel.from, rel.to]);
+    this.document.transact(() => relationshipsOf(this.document).delete(id));
+    await this.flush();
+    return ok({ relationship: this.relationshipView(rel) });
+  }
+
+  // ---------------------------------------------------------------- RPC: housekeeping
+
+  /** What the room holds; loading it is the rehydration the bench times. */
+  async status(): Promise<RoomResult<RoomStatus>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    return ok({
+      elements: elementsOf(this.document).size,
+      relationships: relationshipsOf(this.document).size,
+      loadedFrom: this.loadedFrom,
+      logLength: this.store.logLength,
+      pendingProjection: this.store.dirtyCount(),
+    });
+  }
+
+  /** The whole graph as the room holds it (tests compare it with the D1 projection). */
+  async graph(withSecrets: boolean): Promise<RoomResult<{ elements: ElementView[]; relationships: RelationshipView[] }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    const elements = [...elementsOf(this.document).values()].map((m) => this.view(readElement(m), withSecrets));
+    const relationships = [...relationshipsOf(this.document).values()].map((m) => this.relationshipView(readRelationship(m)));
+    return ok({ elements, relationships });
   }
 
   /** Forgets everything: called when the world is deleted. */
   async purge(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.purged = true;
   }
 }

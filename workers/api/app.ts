@@ -6,6 +6,7 @@ import { HttpError, errorBody } from "./errors";
 import { healthRoutes } from "./health";
 import { meRoutes } from "./me";
 import { requestContext, sameOrigin, session } from "./middleware/request";
+import { graphRoutes } from "./graph";
 import { worldRoutes } from "./worlds";
 import { log } from "../lib/log";
 
@@ -28,6 +29,7 @@ api.route("/auth", authRoutes);
 api.use(session);
 api.route("/me", meRoutes);
 api.route("/worlds", worldRoutes);
+api.route("/worlds", graphRoutes);
 
 api.notFound((c) => c.json(errorBody("not_found", `No API route matches ${c.req.method} ${c.req.path}.`), 404));
 

@@ -1,0 +1,1 @@
+ALTER TABLE `element_versions` ADD `action` text DEFAULT 'edited' NOT NULL;

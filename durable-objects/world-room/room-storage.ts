@@ -1,0 +1,187 @@
+import * as Y from "yjs";
+
+/** SQLite rows are limited to 2 MB; snapshots are stored in chunks below that. */
+const CHUNK_BYTES = 1024 * 1024;
+
+export type PendingHistory = {
+  id: string;
+  action: string;
+  summary: string;
+  prompt: string | null;
+  elementIds: string[];
+  userId: string | null;
+  createdAt: number;
+};
+
+type VersionCause = { action: string; userId: string | null };
+
+function newId(length = 16): string {
+  const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+  let id = "";
+  for (const byte of crypto.getRandomValues(new Uint8Array(length))) id += alphabet[byte % alphabet.length];
+  return id;
+}
+
+/**
+ * The room's own SQLite storage: the Yjs document as a snapshot plus an append-only update log,
+ * the secrets (kept out of the shared document), and the bookkeeping of the D1 projection: which
+ * ids changed since the last projection, what was last projected, and history entries to write.
+ */
+export class RoomStorage {
+  private logCount = 0;
+  private readonly causes = new Map<string, VersionCause>();
+
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`
+      create table if not exists snapshot_chunks (idx integer primary key, data blob not null);
+      create table if not exists updates (seq integer primary key autoincrement, data blob not null);
+      create table if not exists secrets (element_id text primary key, secret text not null);
+      create table if not exists dirty (kind text not null, id text not null, seq integer not null, primary key (kind, id));
+      create table if not exists projected (element_id text primary key, version integer not null, content text not null);
+      create table if not exists pending_history (id text primary key, entry text not null);
+      create table if not exists counters (name text primary key, value integer not null);
+    `);
+  }
+
+  /** Applies the stored snapshot and log to `doc`; false when the room has never stored anything. */
+  load(doc: Y.Doc): boolean {
+    const chunks = this.sql.exec<{ data: ArrayBuffer }>("select data from snapshot_chunks order by idx").toArray();
+    const updates = this.sql.exec<{ data: ArrayBuffer }>("select data from updates order by seq").toArray();
+    if (chunks.length === 0 && updates.length === 0) return false;
+    if (chunks.length > 0) {
+      const total = chunks.reduce((sum, c) => sum + c.data.byteLength, 0);
+      const state = new Uint8Array(total);
+      let offset = 0;
+      for (const chunk of chunks) {
+        state.set(new Uint8Array(chunk.data), offset);
+        offset += chunk.data.byteLength;
+      }
+      Y.applyUpdate(doc, state);
+    }
+    for (const update of updates) Y.applyUpdate(doc, new Uint8Array(update.data));
+    this.logCount = updates.length;
+    return true;
+  }
+
+  append(update: Uint8Array) {
+    this.sql.exec("insert into updates (data) values (?)", update);
+    this.logCount += 1;
+  }
+
+  get logLength() {
+    return this.logCount;
+  }
+
+  /** Folds the log into a fresh snapshot. */
+  compact(doc: Y.Doc) {
+    const state = Y.encodeStateAsUpdate(doc);
+    this.sql.exec("delete from snapshot_chunks");
+    for (let idx = 0, offset = 0; offset < state.byteLength || idx === 0; idx += 1, offset += CHUNK_BYTES) {
+      this.sql.exec("insert into snapshot_chunks (idx, data) values (?, ?)", idx, state.slice(offset, offset + CHUNK_BYTES));
+    }
+    this.sql.exec("delete from updates");
+    this.logCount = 0;
+  }
+
+  // secrets
+
+  getSecret(id: string): string | null {
+    return this.sql.exec<{ secret: string }>("select secret from secrets where element_id = ?", id).toArray()[0]?.secret ?? null;
+  }
+
+  setSecret(id: string, secret: string) {
+    if (secret) {
+      this.sql.exec("insert into secrets (element_id, secret) values (?, ?) on conflict (element_id) do update set secret = excluded.secret", id, secret);
+    } else {
+      this.deleteSecret(id);
+    }
+  }
+
+  deleteSecret(id: string) {
+    this.sql.exec("delete from secrets where element_id = ?", id);
+  }
+
+  // projection bookkeeping
+
+  private nextSeq(): number {
+    return this.sql
+      .exec<{ value: number }>(
+        "insert into counters (name, value) values ('dirty', 1) on conflict (name) do update set value = value + 1 returning value",
+      )
+      .one().value;
+  }
+
+  markDirty(kind: "element" | "relationship", ids: string[]) {
+    if (ids.length === 0) return;
+    const seq = this.nextSeq();
+    for (const id of ids) {
+      this.sql.exec("insert into dirty (kind, id, seq) values (?, ?, ?) on conflict (kind, id) do update set seq = excluded.seq", kind, id, seq);
+    }
+  }
+
+  dirty(): { seq: number; elements: string[]; relationships: string[] } {
+    const rows = this.sql.exec<{ kind: string; id: string; seq: number }>("select kind, id, seq from dirty").toArray();
+    let seq = 0;
+    const elements: string[] = [];
+    const relationships: string[] = [];
+    for (const row of rows) {
+      seq = Math.max(seq, row.seq);
+      (row.kind === "element" ? elements : relationships).push(row.id);
+    }
+    return { seq, elements, relationships };
+  }
+
+  dirtyCount(): number {
+    return this.sql.exec<{ n: number }>("select count(*) as n from dirty").one().n + this.sql.exec<{ n: number }>("select count(*) as n from pending_history").one().n;
+  }
+
+  /** Clears what a projection wrote; ids marked again while it ran (higher seq) stay dirty. */
+  clearDirty(upToSeq: number, historyIds: string[]) {
+    const cleared = this.sql.exec<{ id: string }>("delete from dirty where seq <= ? returning id", upToSeq).toArray();
+    for (const row of cleared) this.causes.delete(row.id);
+    for (const id of historyIds) this.sql.exec("delete from pending_history where id = ?", id);
+  }
+
+  getProjected(id: string): { version: number; key: string } | null {
+    const row = this.sql.exec<{ version: number; content: string }>("select version, content from projected where element_id = ?", id).toArray()[0];
+    return row ? { version: row.version, key: row.content } : null;
+  }
+
+  setProjected(id: string, version: number, key: string) {
+    this.sql.exec(
+      "insert into projected (element_id, version, content) values (?, ?, ?) on conflict (element_id) do update set version = excluded.version, content = excluded.content",
+      id,
+      version,
+      key,
+    );
+  }
+
+  forgetProjected(id: string) {
+    this.sql.exec("delete from projected where element_id = ?", id);
+  }
+
+  /** Why the next version of an element is made, and by whom (for its element_versions row). */
+  setVersionCause(id: string, action: string, userId: string | null) {
+    this.causes.set(id, { action, userId });
+  }
+
+  versionAction(id: string): string | null {
+    return this.causes.get(id)?.action ?? null;
+  }
+
+  versionUser(id: string): string | null {
+    return this.causes.get(id)?.userId ?? null;
+  }
+
+  addHistory(entry: Omit<PendingHistory, "id" | "createdAt">) {
+    const full: PendingHistory = { ...entry, id: newId(), createdAt: Date.now() };
+    this.sql.exec("insert into pending_history (id, entry) values (?, ?)", full.id, JSON.stringify(full));
+  }
+
+  pendingHistory(): PendingHistory[] {
+    return this.sql
+      .exec<{ entry: string }>("select entry from pending_history order by rowid")
+      .toArray()
+      .map((row) => JSON.parse(row.entry) as PendingHistory);
+  }
+}

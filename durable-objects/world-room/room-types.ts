@@ -1,0 +1,59 @@
+import type { ElementAssets, ElementMetadata, ElementType, RelationshipKind, Role } from "../../drizzle/schema";
+
+/** Who asks the room to change something. The Worker has checked the session and the role. */
+export type Actor = { id: string; name: string; role: Role };
+
+/** Typed RPC answers: the room never throws for a refused request, it says why. */
+export type RoomResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; status: 400 | 403 | 404 | 409 | 410; code: string; message: string };
+
+export type ElementView = {
+  id: string;
+  type: ElementType;
+  name: string;
+  description: string;
+  secret?: string;
+  position: { x: number; y: number };
+  tags: string[];
+  assets: ElementAssets;
+  metadata: ElementMetadata;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type RelationshipView = { id: string; from: string; to: string; kind: RelationshipKind; label: string };
+
+export type NewElement = {
+  id?: string;
+  type: ElementType;
+  name: string;
+  description?: string;
+  secret?: string;
+  position?: { x: number; y: number };
+  tags?: string[];
+};
+
+export type ElementChanges = {
+  type?: ElementType;
+  name?: string;
+  description?: string;
+  secret?: string;
+  position?: { x: number; y: number };
+  tags?: string[];
+};
+
+export type NewRelationship = { id?: string; from: string; to: string; kind: RelationshipKind; label?: string };
+export type RelationshipChanges = { kind?: RelationshipKind; label?: string };
+
+/** What a version snapshot holds (the element as the API showed it, secret included). */
+export type VersionSnapshot = ElementView & { secret: string };
+
+export type RoomStatus = {
+  elements: number;
+  relationships: number;
+  loadedFrom: "storage" | "d1" | "empty";
+  logLength: number;
+  pendingProjection: number;
+};

@@ -1,0 +1,117 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { Actor } from "../../durable-objects/world-room/room-types";
+import {
+  CreateElementSchema,
+  CreateRelationshipSchema,
+  DeleteElementsSchema,
+  IdSchema,
+  PositionsSchema,
+  UpdateElementSchema,
+  UpdateRelationshipSchema,
+  decodeHistoryCursor,
+  listHistory,
+  listVersions,
+  unwrap,
+} from "../domain/graph";
+import { getWorldAccess, requireWorldRole } from "../domain/worlds";
+import type { AppEnv } from "./context";
+import { HttpError } from "./errors";
+import { requireUser } from "./middleware/request";
+import { jsonBody, parseWith, queryOf } from "./validate";
+
+const HistoryQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});
+const VersionSchema = z.coerce.number().int().min(1).max(1_000_000);
+
+const param = (raw: string | undefined, what: string) => parseWith(IdSchema, raw ?? "", what);
+
+/** The signed-in person as an editor of the world, and the world's room. */
+async function editorOf(c: Parameters<typeof requireUser>[0] & { req: { param(name: string): string | undefined }; get(key: "db"): AppEnv["Variables"]["db"]; env: Env }) {
+  const me = requireUser(c);
+  const worldId = param(c.req.param("id"), "world id");
+  const access = await requireWorldRole(c.get("db"), worldId, me.id, "editor");
+  const actor: Actor = { id: me.id, name: me.name, role: access.role };
+  return { actor, worldId, room: c.env.WORLD_ROOM.getByName(worldId) };
+}
+
+/** Element, relationship, version and history routes: writes go through the world's room. */
+export const graphRoutes = new Hono<AppEnv>()
+  .post("/:id/elements", async (c) => {
+    const { actor, worldId, room } = await editorOf(c);
+    const input = await jsonBody(c, CreateElementSchema);
+    if (input.id) {
+      // A chosen id (undo of a delete) must not belong to another world, now or in its versions.
+      const taken = await c.env.DB.prepare(
+        "select world_id from elements where id = ?1 union all select world_id from element_versions where element_id = ?1 limit 1",
+      )
+        .bind(input.id)
+        .first<{ world_id: string }>();
+      if (taken && taken.world_id !== worldId) throw new HttpError(409, "element_exists", "That id is already in use.");
+    }
+    return c.json(unwrap(await room.createElement(actor, input)), 201);
+  })
+  .post("/:id/elements/delete", async (c) => {
+    const { actor, room } = await editorOf(c);
+    const { ids } = await jsonBody(c, DeleteElementsSchema);
+    return c.json(unwrap(await room.deleteElements(actor, [...new Set(ids)])));
+  })
+  .patch("/:id/elements/:eid", async (c) => {
+    const { actor, room } = await editorOf(c);
+    const elementId = param(c.req.param("eid"), "element id");
+    const changes = await jsonBody(c, UpdateElementSchema);
+    return c.json(unwrap(await room.updateElement(actor, elementId, changes)));
+  })
+  .delete("/:id/elements/:eid", async (c) => {
+    const { actor, room } = await editorOf(c);
+    const elementId = param(c.req.param("eid"), "element id");
+    const removed = unwrap(await room.deleteElements(actor, [elementId]));
+    return c.json({ element: removed.elements[0], relationships: removed.relationships });
+  })
+  .get("/:id/elements/:eid/versions", async (c) => {
+    const worldId = param(c.req.param("id"), "world id");
+    const elementId = param(c.req.param("eid"), "element id");
+    const access = await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null);
+    const versions = await listVersions(c.get("db"), worldId, elementId, access.role);
+    if (versions.length === 0) throw new HttpError(404, "not_found", "That element was not found.");
+    return c.json({ versions });
+  })
+  .post("/:id/elements/:eid/versions/:v/restore", async (c) => {
+    const { actor, room } = await editorOf(c);
+    const elementId = param(c.req.param("eid"), "element id");
+    const version = parseWith(VersionSchema, c.req.param("v"), "version");
+    return c.json(unwrap(await room.restoreVersion(actor, elementId, version)));
+  })
+  .post("/:id/positions", async (c) => {
+    const { actor, room } = await editorOf(c);
+    const { positions } = await jsonBody(c, PositionsSchema);
+    return c.json(unwrap(await room.moveElements(actor, positions)));
+  })
+  .post("/:id/relationships", async (c) => {
+    const { actor, room } = await editorOf(c);
+    const input = await jsonBody(c, CreateRelationshipSchema);
+    return c.json(unwrap(await room.createRelationship(actor, input)), 201);
+  })
+  .patch("/:id/relationships/:rid", async (c) => {
+    const { actor, room } = await editorOf(c);
+    const relationshipId = param(c.req.param("rid"), "relationship id");
+    const changes = await jsonBody(c, UpdateRelationshipSchema);
+    return c.json(unwrap(await room.updateRelationship(actor, relationshipId, changes)));
+  })
+  .delete("/:id/relationships/:rid", async (c) => {
+    const { actor, room } = await editorOf(c);
+    const relationshipId = param(c.req.param("rid"), "relationship id");
+    return c.json(unwrap(await room.deleteRelationship(actor, relationshipId)));
+  })
+  .get("/:id/history", async (c) => {
+    const worldId = param(c.req.param("id"), "world id");
+    await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null);
+    const query = queryOf(c, HistoryQuerySchema);
+    return c.json(await listHistory(c.get("db"), worldId, { limit: query.limit, cursor: decodeHistoryCursor(query.cursor) }));
+  })
+  .get("/:id/room/status", async (c) => {
+    const { room } = await editorOf(c);
+    return c.json({ room: unwrap(await room.status()) });
+  });

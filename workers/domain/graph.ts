@@ -1,0 +1,150 @@
+import { and, desc, eq, lt, or } from "drizzle-orm";
+import { z } from "zod";
+import { ELEMENT_TYPES, RELATIONSHIP_KINDS, elementVersions, history, user, type Role } from "../../drizzle/schema";
+import type { RoomResult, VersionSnapshot } from "../../durable-objects/world-room/room-types";
+import { HttpError } from "../api/errors";
+import type { Database } from "../lib/db";
+
+/** Our ids: lowercase letters and digits (16 when we make them). */
+export const IdSchema = z.string().regex(/^[a-z0-9]{1,64}$/, "not a valid id");
+
+const tag = z.string().trim().min(1).max(32);
+const coordinate = z.number().finite().min(-1_000_000).max(1_000_000);
+export const PositionSchema = z.strictObject({ x: coordinate, y: coordinate });
+
+const elementFields = {
+  type: z.enum(ELEMENT_TYPES),
+  name: z.string().trim().min(1, "a name is required").max(120),
+  description: z.string().max(20_000),
+  secret: z.string().max(20_000),
+  position: PositionSchema,
+  tags: z.array(tag).max(20),
+};
+
+export const CreateElementSchema = z.strictObject({
+  id: IdSchema.optional(),
+  type: elementFields.type,
+  name: elementFields.name,
+  description: elementFields.description.optional(),
+  secret: elementFields.secret.optional(),
+  position: elementFields.position.optional(),
+  tags: elementFields.tags.optional(),
+});
+
+export const UpdateElementSchema = z
+  .strictObject({
+    type: elementFields.type.optional(),
+    name: elementFields.name.optional(),
+    description: elementFields.description.optional(),
+    secret: elementFields.secret.optional(),
+    position: elementFields.position.optional(),
+    tags: elementFields.tags.optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
+
+export const DeleteElementsSchema = z.strictObject({ ids: z.array(IdSchema).min(1).max(1000) });
+
+export const PositionsSchema = z.strictObject({
+  positions: z.array(z.strictObject({ id: IdSchema, x: coordinate, y: coordinate })).min(1).max(10_000),
+});
+
+export const CreateRelationshipSchema = z.strictObject({
+  id: IdSchema.optional(),
+  from: IdSchema,
+  to: IdSchema,
+  kind: z.enum(RELATIONSHIP_KINDS),
+  label: z.string().trim().max(120).optional(),
+});
+
+export const UpdateRelationshipSchema = z
+  .strictObject({ kind: z.enum(RELATIONSHIP_KINDS).optional(), label: z.string().trim().max(120).optional() })
+  .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
+
+/** Turns a room's refusal into the API's error; passes its value through otherwise. */
+export function unwrap<T>(result: RoomResult<T>): T {
+  if (result.ok) return result.value;
+  throw new HttpError(result.status, result.code, result.message);
+}
+
+export function canSeeSecrets(role: Role | null) {
+  return role === "owner" || role === "editor";
+}
+
+export async function listVersions(db: Database, worldId: string, elementId: string, role: Role | null) {
+  const rows = await db
+    .select({
+      version: elementVersions.version,
+      snapshot: elementVersions.snapshot,
+      action: elementVersions.action,
+      userId: elementVersions.userId,
+      userName: user.name,
+      createdAt: elementVersions.createdAt,
+    })
+    .from(elementVersions)
+    .leftJoin(user, eq(user.id, elementVersions.userId))
+    .where(and(eq(elementVersions.worldId, worldId), eq(elementVersions.elementId, elementId)))
+    .orderBy(desc(elementVersions.version))
+    .limit(200);
+  return rows.map((row) => {
+    const { secret, ...visible } = row.snapshot as VersionSnapshot;
+    return {
+      version: row.version,
+      action: row.action,
+      userId: row.userId,
+      userName: row.userName ?? null,
+      createdAt: row.createdAt.toISOString(),
+      element: canSeeSecrets(role) ? { ...visible, secret: secret ?? "" } : visible,
+    };
+  });
+}
+
+export type HistoryCursor = { createdAt: number; id: string };
+
+export function encodeHistoryCursor(cursor: HistoryCursor) {
+  return btoa(`${cursor.createdAt}:${cursor.id}`);
+}
+
+export function decodeHistoryCursor(raw: string | undefined): HistoryCursor | null {
+  if (!raw) return null;
+  try {
+    const [at, id] = atob(raw).split(":");
+    const createdAt = Number(at);
+    if (!id || !Number.isFinite(createdAt)) throw new Error("bad cursor");
+    return { createdAt, id };
+  } catch {
+    throw new HttpError(400, "invalid_cursor", "The cursor is not one this API gave out.");
+  }
+}
+
+/** A world's history, newest first. */
+export async function listHistory(db: Database, worldId: string, options: { limit: number; cursor: HistoryCursor | null }) {
+  const after = options.cursor
+    ? or(
+        lt(history.createdAt, new Date(options.cursor.createdAt)),
+        and(eq(history.createdAt, new Date(options.cursor.createdAt)), lt(history.id, options.cursor.id)),
+      )
+    : undefined;
+  const rows = await db
+    .select({ entry: history, userName: user.name })
+    .from(history)
+    .leftJoin(user, eq(user.id, history.userId))
+    .where(and(eq(history.worldId, worldId), after))
+    .orderBy(desc(history.createdAt), desc(history.id))
+    .limit(options.limit + 1);
+  const page = rows.slice(0, options.limit);
+  const last = page.at(-1);
+  return {
+    entries: page.map(({ entry, userName }) => ({
+      id: entry.id,
+      action: entry.action,
+      summary: entry.summary,
+      prompt: entry.prompt,
+      elementIds: entry.elementIds,
+      userId: entry.userId,
+      userName: userName ?? null,
+      createdAt: entry.createdAt.toISOString(),
+    })),
+    nextCursor:
+      rows.length > options.limit && last ? encodeHistoryCursor({ createdAt: last.entry.createdAt.getTime(), id: last.entry.id }) : null,
+  };
+}
