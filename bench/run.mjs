@@ -42,8 +42,14 @@ for (const scenario of scenarios) {
   try {
     applyMigrations(stateDir);
     await scenario.prepare?.({ stateDir });
-    server = await startServer({ port: PORT, stateDir, build: false, seed: false, quiet: true });
-    const outcome = await scenario.run({ url: server.url, stateDir, duration: DURATION, server });
+    const start = () => startServer({ port: PORT, stateDir, build: false, seed: false, quiet: true });
+    server = await start();
+    const restart = async () => {
+      await server.stop();
+      server = await start();
+      return server;
+    };
+    const outcome = await scenario.run({ url: server.url, stateDir, duration: DURATION, restart });
     printTable(outcome.rows);
     for (const check of outcome.checks ?? []) {
       if (!check.ok) failedBudgets += 1;

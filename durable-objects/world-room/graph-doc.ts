@@ -4,11 +4,14 @@ import type { ElementAssets, ElementMetadata, ElementType, RelationshipKind } fr
 /**
  * The shape of a world's Yjs document, shared by the room and (later) every client:
  *
- *   doc.getMap("elements")      id → Y.Map { id, type, name, description: Y.Text, x, y, tags,
- *                                            assets, metadata, version, createdBy, createdAt, updatedAt }
- *   doc.getMap("relationships") id → Y.Map { id, from, to, kind, label, createdAt, updatedAt }
+ *   doc.getMap("elements")      id → Y.Map { type, name, description: Y.Text, pos: {x, y}, tags,
+ *                                            media: {assets, metadata},
+ *                                            meta: {version, createdBy, createdAt, updatedAt} }
+ *   doc.getMap("relationships") id → { from, to, kind, label, createdAt, updatedAt } (a plain value)
  *
- * Descriptions are Y.Text so concurrent edits merge character by character. Secrets are not in the
+ * Descriptions are Y.Text so concurrent edits merge character by character; other fields are
+ * last-writer-wins per key. The shape is lean on purpose: every Yjs item costs time when a room
+ * loads, and a 5,000-element world must load in well under 300 ms. Secrets are not in the
  * document at all: every connected client, viewers included, receives the whole document, so the
  * room keeps secrets in its own storage and D1 only.
  */
@@ -43,67 +46,85 @@ export const CONTENT_FIELDS = ["type", "name", "description", "tags", "assets", 
 
 export type ElementPatch = Partial<Pick<ElementState, "type" | "name" | "description" | "x" | "y" | "tags" | "assets" | "metadata">>;
 
-export const elementsOf = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>("elements");
-export const relationshipsOf = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>("relationships");
+type StoredRelationship = Omit<RelationshipState, "id">;
+/** Kept by the room (versions, times) and by generation (media): never edited field by field. */
+type Meta = { version: number; createdBy: string | null; createdAt: number; updatedAt: number };
+type Media = { assets: ElementAssets; metadata: ElementMetadata };
 
-export function readElement(map: Y.Map<unknown>): ElementState {
+export const elementsOf = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>("elements");
+export const relationshipsOf = (doc: Y.Doc) => doc.getMap<StoredRelationship>("relationships");
+
+export function readElement(id: string, map: Y.Map<unknown>): ElementState {
   const description = map.get("description");
+  const pos = (map.get("pos") as { x: number; y: number } | undefined) ?? { x: 0, y: 0 };
+  const meta = (map.get("meta") as Meta | undefined) ?? { version: 0, createdBy: null, createdAt: 0, updatedAt: 0 };
+  const media = (map.get("media") as Media | undefined) ?? { assets: {}, metadata: {} };
   return {
-    id: map.get("id") as string,
+    id,
     type: map.get("type") as ElementType,
     name: (map.get("name") as string) ?? "",
     description: description instanceof Y.Text ? description.toString() : String(description ?? ""),
-    x: Number(map.get("x") ?? 0),
-    y: Number(map.get("y") ?? 0),
+    x: Number(pos.x ?? 0),
+    y: Number(pos.y ?? 0),
     tags: (map.get("tags") as string[] | undefined) ?? [],
-    assets: (map.get("assets") as ElementAssets | undefined) ?? {},
-    metadata: (map.get("metadata") as ElementMetadata | undefined) ?? {},
-    version: Number(map.get("version") ?? 0),
-    createdBy: (map.get("createdBy") as string | null | undefined) ?? null,
-    createdAt: Number(map.get("createdAt") ?? 0),
-    updatedAt: Number(map.get("updatedAt") ?? 0),
+    assets: media.assets ?? {},
+    metadata: media.metadata ?? {},
+    version: Number(meta.version ?? 0),
+    createdBy: meta.createdBy ?? null,
+    createdAt: Number(meta.createdAt ?? 0),
+    updatedAt: Number(meta.updatedAt ?? 0),
   };
 }
 
-export function readRelationship(map: Y.Map<unknown>): RelationshipState {
+export function readRelationship(id: string, value: StoredRelationship): RelationshipState {
   return {
-    id: map.get("id") as string,
-    from: map.get("from") as string,
-    to: map.get("to") as string,
-    kind: map.get("kind") as RelationshipKind,
-    label: (map.get("label") as string) ?? "",
-    createdAt: Number(map.get("createdAt") ?? 0),
-    updatedAt: Number(map.get("updatedAt") ?? 0),
+    id,
+    from: value.from,
+    to: value.to,
+    kind: value.kind,
+    label: value.label ?? "",
+    createdAt: Number(value.createdAt ?? 0),
+    updatedAt: Number(value.updatedAt ?? 0),
   };
 }
 
 export function getElement(doc: Y.Doc, id: string): ElementState | null {
   const map = elementsOf(doc).get(id);
-  return map ? readElement(map) : null;
+  return map ? readElement(id, map) : null;
 }
 
 export function getRelationship(doc: Y.Doc, id: string): RelationshipState | null {
-  const map = relationshipsOf(doc).get(id);
-  return map ? readRelationship(map) : null;
+  const value = relationshipsOf(doc).get(id);
+  return value ? readRelationship(id, value) : null;
+}
+
+export function allElements(doc: Y.Doc): ElementState[] {
+  return [...elementsOf(doc).entries()].map(([id, map]) => readElement(id, map));
+}
+
+export function allRelationships(doc: Y.Doc): RelationshipState[] {
+  return [...relationshipsOf(doc).entries()].map(([id, value]) => readRelationship(id, value));
 }
 
 /** Adds an element; call inside a transaction. */
 export function insertElement(doc: Y.Doc, element: ElementState) {
   const map = new Y.Map<unknown>();
-  map.set("id", element.id);
   map.set("type", element.type);
   map.set("name", element.name);
   map.set("description", new Y.Text(element.description));
-  map.set("x", element.x);
-  map.set("y", element.y);
+  map.set("pos", { x: element.x, y: element.y });
   map.set("tags", element.tags);
-  map.set("assets", element.assets);
-  map.set("metadata", element.metadata);
-  map.set("version", element.version);
-  map.set("createdBy", element.createdBy);
-  map.set("createdAt", element.createdAt);
-  map.set("updatedAt", element.updatedAt);
+  map.set("media", { assets: element.assets, metadata: element.metadata });
+  map.set("meta", { version: element.version, createdBy: element.createdBy, createdAt: element.createdAt, updatedAt: element.updatedAt });
   elementsOf(doc).set(element.id, map);
+}
+
+/** Sets the room-kept fields of an element (its version and last change time). */
+export function stampElement(doc: Y.Doc, id: string, version: number, updatedAt: number) {
+  const map = elementsOf(doc).get(id);
+  if (!map) return;
+  const meta = (map.get("meta") as Meta | undefined) ?? { version, createdBy: null, createdAt: updatedAt, updatedAt };
+  map.set("meta", { ...meta, version, updatedAt });
 }
 
 /**
@@ -113,7 +134,18 @@ export function insertElement(doc: Y.Doc, element: ElementState) {
 export function patchElement(doc: Y.Doc, id: string, patch: ElementPatch): boolean {
   const map = elementsOf(doc).get(id);
   if (!map) return false;
-  for (const [key, value] of Object.entries(patch)) {
+  const { x, y, assets, metadata, ...fields } = patch;
+  if (assets !== undefined || metadata !== undefined) {
+    const media = (map.get("media") as Media | undefined) ?? { assets: {}, metadata: {} };
+    const next = { assets: assets ?? media.assets, metadata: metadata ?? media.metadata };
+    if (!sameValue(next, media)) map.set("media", next);
+  }
+  if (x !== undefined || y !== undefined) {
+    const pos = (map.get("pos") as { x: number; y: number } | undefined) ?? { x: 0, y: 0 };
+    const next = { x: x ?? pos.x, y: y ?? pos.y };
+    if (next.x !== pos.x || next.y !== pos.y) map.set("pos", next);
+  }
+  for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
     if (key === "description") {
       const text = map.get("description");
@@ -142,19 +174,25 @@ export function replaceText(text: Y.Text, next: string) {
 }
 
 export function insertRelationship(doc: Y.Doc, relationship: RelationshipState) {
-  const map = new Y.Map<unknown>();
-  for (const [key, value] of Object.entries(relationship)) map.set(key, value);
-  relationshipsOf(doc).set(relationship.id, map);
+  const { id, ...value } = relationship;
+  relationshipsOf(doc).set(id, value);
+}
+
+export function patchRelationship(doc: Y.Doc, id: string, changes: Partial<Pick<RelationshipState, "kind" | "label">>, at: number) {
+  const current = relationshipsOf(doc).get(id);
+  if (!current) return false;
+  relationshipsOf(doc).set(id, { ...current, ...changes, updatedAt: at });
+  return true;
 }
 
 /** Removes an element and every relationship touching it; returns what was removed. */
 export function removeElement(doc: Y.Doc, id: string): { element: ElementState; relationships: RelationshipState[] } | null {
   const map = elementsOf(doc).get(id);
   if (!map) return null;
-  const element = readElement(map);
+  const element = readElement(id, map);
   const removed: RelationshipState[] = [];
-  for (const [relId, relMap] of relationshipsOf(doc)) {
-    const rel = readRelationship(relMap);
+  for (const [relId, value] of relationshipsOf(doc)) {
+    const rel = readRelationship(relId, value);
     if (rel.from === id || rel.to === id) {
       removed.push(rel);
       relationshipsOf(doc).delete(relId);

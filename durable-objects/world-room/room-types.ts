@@ -54,6 +54,8 @@ export type RoomStatus = {
   elements: number;
   relationships: number;
   loadedFrom: "storage" | "d1" | "empty";
+  /** Time spent reading and applying stored state (0 where the runtime stops the clock during CPU work). */
+  loadMs: number;
   logLength: number;
   pendingProjection: number;
 };

@@ -1,6 +1,8 @@
 import { YServer } from "y-partyserver";
 import type * as Y from "yjs";
 import {
+  allElements,
+  allRelationships,
   contentKey,
   elementsOf,
   getElement,
@@ -8,10 +10,10 @@ import {
   insertElement,
   insertRelationship,
   patchElement,
-  readElement,
-  readRelationship,
+  patchRelationship,
   relationshipsOf,
   removeElement,
+  stampElement,
   touchedIds,
   type ElementPatch,
   type ElementState,
@@ -68,6 +70,7 @@ export class WorldRoom extends YServer<Env> {
 
   private store!: RoomStorage;
   private loadedFrom: RoomStatus["loadedFrom"] = "empty";
+  private loadMs = 0;
   private purged = false;
   private flushing: Promise<void> | null = null;
 
@@ -79,7 +82,9 @@ export class WorldRoom extends YServer<Env> {
 
   override async onLoad(): Promise<void> {
     this.store = new RoomStorage(this.ctx.storage.sql);
+    const started = performance.now();
     const stored = this.store.load(this.document);
+    this.loadMs = performance.now() - started;
     if (stored) {
       this.loadedFrom = "storage";
     } else {
@@ -88,19 +93,18 @@ export class WorldRoom extends YServer<Env> {
     }
     // Every update is in storage before anything else can see it (the output gate holds
     // outgoing messages and RPC answers until the write is durable).
-    this.document.on("update", (update: Uint8Array) => {
+    this.document.on("updateV2", (update: Uint8Array) => {
       this.store.append(update);
       if (this.store.logLength > 500) this.store.compact(this.document);
     });
     // Changes by anyone but the projector mark what the next projection must write.
-    const watch = (root: Y.Map<Y.Map<unknown>>, kind: "element" | "relationship") =>
-      root.observeDeep((events, transaction) => {
-        if (transaction.origin === PROJECTOR) return;
-        this.store.markDirty(kind, touchedIds(events));
-        void this.scheduleProjection();
-      });
-    watch(elementsOf(this.document), "element");
-    watch(relationshipsOf(this.document), "relationship");
+    const watch = (kind: "element" | "relationship") => (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => {
+      if (transaction.origin === PROJECTOR) return;
+      this.store.markDirty(kind, touchedIds(events));
+      void this.scheduleProjection();
+    };
+    elementsOf(this.document).observeDeep(watch("element"));
+    relationshipsOf(this.document).observeDeep(watch("relationship"));
   }
 
   /** A room with no storage of its own starts from what D1 holds (seeded worlds, older worlds). */
@@ -296,13 +300,7 @@ export class WorldRoom extends YServer<Env> {
     }
     if (versionBumps.length) {
       this.document.transact(() => {
-        for (const { id, version } of versionBumps) {
-          const map = elementsOf(this.document).get(id);
-          if (map) {
-            map.set("version", version);
-            map.set("updatedAt", now);
-          }
-        }
+        for (const { id, version } of versionBumps) stampElement(this.document, id, version, now);
       }, PROJECTOR);
     }
     this.store.clearDirty(seq, history.map((h) => h.id));
@@ -509,21 +507,16 @@ export class WorldRoom extends YServer<Env> {
     const notReady = await this.ready();
     if (notReady) return notReady;
     if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-    const map = relationshipsOf(this.document).get(id);
-    if (!map) return refuse(404, "not_found", "That relationship was not found.");
-    const before = readRelationship(map);
+    const before = getRelationship(this.document, id);
+    if (!before) return refuse(404, "not_found", "That relationship was not found.");
     if ((changes.kind ?? before.kind) === before.kind && (changes.label ?? before.label) === before.label) {
       return ok({ relationship: this.relationshipView(before) });
     }
     const names = [getElement(this.document, before.from)?.name ?? "?", getElement(this.document, before.to)?.name ?? "?"];
     this.record(actor, "edited", `Changed the link ${quote(names[0]!)} → ${quote(names[1]!)}`, [before.from, before.to]);
-    this.document.transact(() => {
-      if (changes.kind !== undefined) map.set("kind", changes.kind);
-      if (changes.label !== undefined) map.set("label", changes.label);
-      map.set("updatedAt", Date.now());
-    });
+    this.document.transact(() => patchRelationship(this.document, id, changes, Date.now()));
     await this.flush();
-    return ok({ relationship: this.relationshipView(readRelationship(map)) });
+    return ok({ relationship: this.relationshipView(getRelationship(this.document, id)!) });
   }
 
   async deleteRelationship(actor: Actor, id: string): Promise<RoomResult<{ relationship: RelationshipView }>> {
@@ -549,6 +542,7 @@ export class WorldRoom extends YServer<Env> {
       elements: elementsOf(this.document).size,
       relationships: relationshipsOf(this.document).size,
       loadedFrom: this.loadedFrom,
+      loadMs: this.loadMs,
       logLength: this.store.logLength,
       pendingProjection: this.store.dirtyCount(),
     });
@@ -558,8 +552,8 @@ export class WorldRoom extends YServer<Env> {
   async graph(withSecrets: boolean): Promise<RoomResult<{ elements: ElementView[]; relationships: RelationshipView[] }>> {
     const notReady = await this.ready();
     if (notReady) return notReady;
-    const elements = [...elementsOf(this.document).values()].map((m) => this.view(readElement(m), withSecrets));
-    const relationships = [...relationshipsOf(this.document).values()].map((m) => this.relationshipView(readRelationship(m)));
+    const elements = allElements(this.document).map((e) => this.view(e, withSecrets));
+    const relationships = allRelationships(this.document).map((r) => this.relationshipView(r));
     return ok({ elements, relationships });
   }
 

@@ -30,21 +30,29 @@ const pad = (prefix, n) => `${prefix}${n.toString(36).padStart(16 - prefix.lengt
 
 /**
  * Writes an owner account (signing in with `password`) and a world with `elementCount` elements
- * laid out on a grid and `relationshipCount` relationships between them.
+ * laid out on a grid and `relationshipCount` relationships between them. With `existingOwner`,
+ * the world goes to an account that already exists (`userId`) and no account is written.
  */
 export async function seedFixtureWorld(stateDir, options) {
   const { userId, email, password, name = "Fixture Owner", worldId, title, elementCount, relationshipCount } = options;
   const random = rng(options.seed ?? 7);
   const now = Date.now();
-  const hash = await hashPassword(password);
-  const statements = [
+  const statements = [];
+  if (!options.existingOwner) {
+    const hash = await hashPassword(password);
+    statements.push(
     `insert into user (id, name, email, email_verified, created_at, updated_at) values (${q(userId)}, ${q(name)}, ${q(email)}, 1, ${now}, ${now});`,
     `insert into account (id, account_id, provider_id, user_id, password, created_at, updated_at) values (${q(pad("acct", now % 1e9))}, ${q(userId)}, 'credential', ${q(userId)}, ${q(hash)}, ${now}, ${now});`,
+    );
+  }
+  statements.push(
     `insert into worlds (id, owner_id, title, description, style, tags, visibility, created_at, updated_at) values (${q(worldId)}, ${q(userId)}, ${q(title)}, ${q(`A fixture world of ${elementCount} elements.`)}, 'fantasy', '["fixture"]', 'private', ${now}, ${now});`,
     `insert into world_members (world_id, user_id, role, created_at) values (${q(worldId)}, ${q(userId)}, 'owner', ${now});`,
-  ];
+  );
   const columns = Math.ceil(Math.sqrt(elementCount));
   const elementIds = [];
+  const elementRows = [];
+  const relationshipRows = [];
   for (let i = 0; i < elementCount; i += 1) {
     const id = pad(`${worldId.slice(0, 4)}e`, i);
     elementIds.push(id);
@@ -52,16 +60,27 @@ export async function seedFixtureWorld(stateDir, options) {
     const elementName = `${FIRST[Math.floor(random() * FIRST.length)]}${SECOND[Math.floor(random() * SECOND.length)]} ${i + 1}`;
     const x = (i % columns) * 260;
     const y = Math.floor(i / columns) * 160;
-    statements.push(
-      `insert into elements (id, world_id, type, name, description, secret, x, y, tags, version, created_by, created_at, updated_at) values (${q(id)}, ${q(worldId)}, '${type}', ${q(elementName)}, ${q(`${elementName} is ${NOUN[type]}.`)}, ${i % 10 === 0 ? q("A secret only editors know.") : "null"}, ${x}, ${y}, '["fixture"]', 1, ${q(userId)}, ${now + i}, ${now + i});`,
+    elementRows.push(
+      `(${q(id)}, ${q(worldId)}, '${type}', ${q(elementName)}, ${q(`${elementName} is ${NOUN[type]}.`)}, ${i % 10 === 0 ? q("A secret only editors know.") : "null"}, ${x}, ${y}, '["fixture"]', 1, ${q(userId)}, ${now + i}, ${now + i})`,
     );
   }
   for (let i = 0; i < relationshipCount; i += 1) {
     const from = Math.floor(random() * elementCount);
     let to = Math.floor(random() * elementCount);
     if (to === from) to = (to + 1) % elementCount;
+    relationshipRows.push(
+      `(${q(pad(`${worldId.slice(0, 4)}r`, i))}, ${q(worldId)}, ${q(elementIds[from])}, ${q(elementIds[to])}, '${KINDS[i % KINDS.length]}', '', ${now + i}, ${now + i})`,
+    );
+  }
+  // Multi-row inserts: thousands of rows load in seconds rather than a statement at a time.
+  for (let i = 0; i < elementRows.length; i += 200) {
     statements.push(
-      `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at) values (${q(pad(`${worldId.slice(0, 4)}r`, i))}, ${q(worldId)}, ${q(elementIds[from])}, ${q(elementIds[to])}, '${KINDS[i % KINDS.length]}', '', ${now + i}, ${now + i});`,
+      `insert into elements (id, world_id, type, name, description, secret, x, y, tags, version, created_by, created_at, updated_at) values ${elementRows.slice(i, i + 200).join(",\n")};`,
+    );
+  }
+  for (let i = 0; i < relationshipRows.length; i += 200) {
+    statements.push(
+      `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at) values ${relationshipRows.slice(i, i + 200).join(",\n")};`,
     );
   }
   executeFile(statements.join("\n"), stateDir);

@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { elementsOf, patchElement, readElement } from "../../durable-objects/world-room/graph-doc";
+import { allElements, patchElement } from "../../durable-objects/world-room/graph-doc";
 import { RoomStorage } from "../../durable-objects/world-room/room-storage";
 import { addMember, call, count, createWorld, expectErrorShape, signUp, type Person } from "./helpers";
 
@@ -252,7 +252,7 @@ describe("the room's storage and projection", () => {
     const stored = await runInDurableObject(env.WORLD_ROOM.getByName(world.id), async (_room, state) => {
       const doc = new Y.Doc();
       expect(new RoomStorage(state.storage.sql).load(doc)).toBe(true);
-      return [...elementsOf(doc).values()].map((m) => readElement(m)).map((e) => ({ id: e.id, description: e.description, version: e.version }));
+      return allElements(doc).map((e) => ({ id: e.id, description: e.description, version: e.version }));
     });
     const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: ada.cookie });
     expect(stored).toEqual(graph.json.elements.map((e: { id: string; description: string; version: number }) => ({ id: e.id, description: e.description, version: e.version })));

@@ -236,3 +236,21 @@ describe("worlds API", () => {
     expectErrorShape(response.json, "not_found");
   });
 });
+
+describe("world cover", () => {
+  it("accepts an element's image as the cover and refuses anything else", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner, { title: "Covered" });
+    await env.DB.prepare("insert into elements (id, world_id, type, name, assets) values (?, ?, 'location', 'Keep', ?)")
+      .bind(`cov${world.id.slice(3)}`, world.id, JSON.stringify({ image: `worlds/${world.id}/keep.svg` }))
+      .run();
+    const bad = await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { coverAssetKey: "worlds/elsewhere/x.svg" } });
+    expect(bad.status).toBe(400);
+    expectErrorShape(bad.json, "invalid_cover");
+    const good = await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { coverAssetKey: `worlds/${world.id}/keep.svg` } });
+    expect(good.status).toBe(200);
+    expect(good.json.world.coverAssetKey).toBe(`worlds/${world.id}/keep.svg`);
+    const cleared = await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { coverAssetKey: null } });
+    expect(cleared.json.world.coverAssetKey).toBeNull();
+  });
+});

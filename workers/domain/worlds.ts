@@ -27,7 +27,12 @@ export const CreateWorldSchema = z.strictObject({
 });
 export type CreateWorldInput = z.infer<typeof CreateWorldSchema>;
 
-export const UpdateWorldSchema = CreateWorldSchema.partial().refine(
+export const UpdateWorldSchema = CreateWorldSchema.extend({
+  /** The cover is one of the world's element images (an R2 key), or null for none. */
+  coverAssetKey: z.string().min(1).max(300).nullable(),
+})
+  .partial()
+  .refine(
   (patch) => Object.keys(patch).length > 0,
   "give at least one field to change",
 );
@@ -230,6 +235,16 @@ export async function updateWorld(
 ) {
   if (patch.visibility && patch.visibility !== access.world.visibility && access.role !== "owner") {
     throw forbidden("Only the world's owner can change who can see it.");
+  }
+  if (patch.coverAssetKey) {
+    const images = await db
+      .select({ assets: elements.assets })
+      .from(elements)
+      .where(and(eq(elements.worldId, access.world.id), sql`json_extract(${elements.assets}, '$.image') = ${patch.coverAssetKey}`))
+      .limit(1);
+    if (images.length === 0) {
+      throw new HttpError(400, "invalid_cover", "The cover must be the image of one of this world's elements.");
+    }
   }
   const changed = Object.keys(patch).sort();
   const now = new Date();
