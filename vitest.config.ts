@@ -19,7 +19,7 @@ export default defineConfig({
     })),
   ],
   test: {
-    include: ["tests/unit/**/*.test.ts", "tests/workers/**/*.test.ts", "workers/**/*.test.ts", "durable-objects/**/*.test.ts"],
+    include: ["app/**/*.test.ts", "tests/unit/**/*.test.ts", "tests/workers/**/*.test.ts", "workers/**/*.test.ts", "durable-objects/**/*.test.ts"],
     setupFiles: ["./tests/workers/apply-migrations.ts"],
     // Request logs are JSON lines; show them only for failing tests.
     silent: "passed-only",
