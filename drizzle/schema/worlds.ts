@@ -270,3 +270,19 @@ export const assets = sqliteTable(
   },
   (t) => [index("assets_world_idx").on(t.worldId)],
 );
+
+/** Room chat (catalogue D5): the room keeps the recent messages; this is the whole record. */
+export const chatMessages = sqliteTable(
+  "chat_messages",
+  {
+    id: text("id").primaryKey(),
+    worldId: text("world_id")
+      .notNull()
+      .references(() => worlds.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => user.id, { onDelete: "set null" }),
+    userName: text("user_name").notNull(),
+    text: text("text").notNull(),
+    createdAt: createdAt,
+  },
+  (t) => [index("chat_messages_world_idx").on(t.worldId, t.createdAt)],
+);

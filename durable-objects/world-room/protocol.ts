@@ -13,6 +13,9 @@ export const CHAT_HISTORY_ON_JOIN = 200;
 /** A lock is a lease: the holder renews it by sending `lock` again before it runs out. */
 export const LOCK_LEASE_MS = 30_000;
 
+/** The identity the Worker attaches to a room upgrade after checking session and role. */
+export const IDENTITY_HEADER = "x-loreloom-identity";
+
 export type RoomUser = { id: string; name: string; role: Role; color: string };
 
 const elementId = z.string().regex(/^[a-z0-9]{1,64}$/);

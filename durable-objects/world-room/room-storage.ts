@@ -1,4 +1,5 @@
 import * as Y from "yjs";
+import type { ChatMessage, RoomUser } from "./protocol";
 
 /** SQLite rows are limited to 2 MB; snapshots are stored in chunks below that. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -41,6 +42,8 @@ export class RoomStorage {
       create table if not exists projected (element_id text primary key, version integer not null, content text not null);
       create table if not exists pending_history (id text primary key, entry text not null);
       create table if not exists counters (name text primary key, value integer not null);
+      create table if not exists locks (element_id text primary key, holder text not null, connection_id text not null, until integer not null);
+      create table if not exists chat (seq integer primary key autoincrement, message text not null);
     `);
   }
 
@@ -184,5 +187,64 @@ export class RoomStorage {
       .exec<{ entry: string }>("select entry from pending_history order by rowid")
       .toArray()
       .map((row) => JSON.parse(row.entry) as PendingHistory);
+  }
+
+  // locks: leases on elements, kept here so they survive the object hibernating
+
+  getLock(elementId: string, now: number): { by: RoomUser; until: number; connectionId: string } | null {
+    const row = this.sql
+      .exec<{ holder: string; until: number; connection_id: string }>("select holder, until, connection_id from locks where element_id = ?", elementId)
+      .toArray()[0];
+    if (!row || row.until <= now) return null;
+    return { by: JSON.parse(row.holder) as RoomUser, until: row.until, connectionId: row.connection_id };
+  }
+
+  setLock(elementId: string, holder: RoomUser, connectionId: string, until: number) {
+    this.sql.exec(
+      "insert into locks (element_id, holder, connection_id, until) values (?, ?, ?, ?) on conflict (element_id) do update set holder = excluded.holder, connection_id = excluded.connection_id, until = excluded.until",
+      elementId,
+      JSON.stringify(holder),
+      connectionId,
+      until,
+    );
+  }
+
+  deleteLock(elementId: string) {
+    this.sql.exec("delete from locks where element_id = ?", elementId);
+  }
+
+  /** Releases every lock a connection held; returns the element ids. */
+  releaseLocksOf(connectionId: string): string[] {
+    return this.sql.exec<{ element_id: string }>("delete from locks where connection_id = ? returning element_id", connectionId).toArray().map((r) => r.element_id);
+  }
+
+  /** Removes leases that ran out; returns the element ids. */
+  expireLocks(now: number): string[] {
+    return this.sql.exec<{ element_id: string }>("delete from locks where until <= ? returning element_id", now).toArray().map((r) => r.element_id);
+  }
+
+  activeLocks(now: number): Array<{ elementId: string; by: RoomUser; until: string }> {
+    return this.sql
+      .exec<{ element_id: string; holder: string; until: number }>("select element_id, holder, until from locks where until > ?", now)
+      .toArray()
+      .map((r) => ({ elementId: r.element_id, by: JSON.parse(r.holder) as RoomUser, until: new Date(r.until).toISOString() }));
+  }
+
+  nextLockExpiry(): number | null {
+    return this.sql.exec<{ until: number | null }>("select min(until) as until from locks").one().until ?? null;
+  }
+
+  // chat: the recent messages, shown to people as they join (all of it is also in D1)
+
+  addChat(message: ChatMessage) {
+    this.sql.exec("insert into chat (message) values (?)", JSON.stringify(message));
+    this.sql.exec("delete from chat where seq <= (select max(seq) - 500 from chat)");
+  }
+
+  chatHistory(limit: number): ChatMessage[] {
+    return this.sql
+      .exec<{ message: string }>("select message from (select seq, message from chat order by seq desc limit ?) order by seq", limit)
+      .toArray()
+      .map((r) => JSON.parse(r.message) as ChatMessage);
   }
 }

@@ -1,3 +1,4 @@
+import type { Connection, ConnectionContext, WSMessage } from "partyserver";
 import { YServer } from "y-partyserver";
 import type * as Y from "yjs";
 import {
@@ -19,7 +20,18 @@ import {
   type ElementState,
   type RelationshipState,
 } from "./graph-doc";
+import {
+  CHAT_HISTORY_ON_JOIN,
+  IDENTITY_HEADER,
+  LOCK_LEASE_MS,
+  parseClientMessage,
+  type ChatMessage,
+  type ClientMessage,
+  type RoomUser,
+  type ServerMessage,
+} from "./protocol";
 import { RoomStorage } from "./room-storage";
+import { elementsTouchedBy } from "./update-inspect";
 import type {
   Actor,
   ElementChanges,
@@ -49,6 +61,22 @@ const refuse = <T>(status: 400 | 403 | 404 | 409 | 410, code: string, message: s
   message,
 });
 
+/** lib0's varUint8Array: a varUint length, then the bytes. */
+function readVarUint8Array(decoder: { bytes: Uint8Array; pos: number }): Uint8Array {
+  let length = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = decoder.bytes[decoder.pos++];
+    if (byte === undefined) throw new Error("truncated");
+    length += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) break;
+    shift += 7;
+    if (shift > 35) throw new Error("length too long");
+  }
+  if (decoder.pos + length > decoder.bytes.length) throw new Error("truncated");
+  return decoder.bytes.subarray(decoder.pos, decoder.pos + length);
+}
+
 function newId(length = 16): string {
   const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
   let id = "";
@@ -58,6 +86,32 @@ function newId(length = 16): string {
 
 const quote = (name: string) => `“${name}”`;
 
+type ConnectionState = { user: RoomUser };
+type RoomConnection = Connection<ConnectionState>;
+
+const MESSAGE_SYNC = 0;
+const SYNC_STEP_2 = 1;
+const SYNC_UPDATE = 2;
+
+
+function readIdentity(request: Request): RoomUser | null {
+  try {
+    const raw = request.headers.get(IDENTITY_HEADER);
+    if (!raw) return null;
+    const user = JSON.parse(raw) as RoomUser;
+    if (typeof user.id !== "string" || typeof user.name !== "string" || !["owner", "editor", "viewer"].includes(user.role)) return null;
+    return user;
+  } catch {
+    return null;
+  }
+}
+
+function bytesOf(message: WSMessage): Uint8Array | null {
+  if (typeof message === "string") return null;
+  if (message instanceof ArrayBuffer) return new Uint8Array(message);
+  return new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+}
+
 /**
  * One room per world (SPEC §1): the single writer of the world's graph. The graph is a Yjs
  * document persisted in this object's SQLite storage as an update log compacted into a snapshot
@@ -66,7 +120,10 @@ const quote = (name: string) => `“${name}”`;
  * RPC methods below and wait for the projection, so a read after a write sees it.
  */
 export class WorldRoom extends YServer<Env> {
+  static override options = { hibernate: true };
   static override callbackOptions = { debounceWait: 1000, debounceMaxWait: 5000 };
+  /** Live edits since the last projection, per person, for the history entries it writes. */
+  private liveEdits = new Map<string, Set<string>>();
 
   private store!: RoomStorage;
   private loadedFrom: RoomStatus["loadedFrom"] = "empty";
@@ -100,7 +157,18 @@ export class WorldRoom extends YServer<Env> {
     // Changes by anyone but the projector mark what the next projection must write.
     const watch = (kind: "element" | "relationship") => (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => {
       if (transaction.origin === PROJECTOR) return;
-      this.store.markDirty(kind, touchedIds(events));
+      const ids = touchedIds(events);
+      this.store.markDirty(kind, ids);
+      // Edits arriving over a socket carry the connection as their origin: credit the person.
+      const user = (transaction.origin as RoomConnection | null)?.state?.user;
+      if (user && kind === "element") {
+        const edited = this.liveEdits.get(user.id) ?? new Set<string>();
+        for (const id of ids) {
+          edited.add(id);
+          if (!this.store.versionAction(id)) this.store.setVersionCause(id, "edited", user.id);
+        }
+        this.liveEdits.set(user.id, edited);
+      }
       void this.scheduleProjection();
     };
     elementsOf(this.document).observeDeep(watch("element"));
@@ -170,15 +238,22 @@ export class WorldRoom extends YServer<Env> {
 
   // ---------------------------------------------------------------- projection into D1
 
-  private async scheduleProjection() {
+  private async scheduleAlarm(at: number) {
     const current = await this.ctx.storage.getAlarm();
-    if (current === null) await this.ctx.storage.setAlarm(Date.now() + PROJECTION_DELAY_MS);
+    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+  }
+
+  private async scheduleProjection() {
+    await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
   }
 
   override async alarm(): Promise<void> {
     await this.__unsafe_ensureInitialized();
     if (this.purged) return;
+    this.expireLocks();
     await this.flush();
+    const next = this.store.nextLockExpiry();
+    if (next !== null) await this.scheduleAlarm(next);
   }
 
   /** Writes every pending change to D1; concurrent callers share one run and then run again. */
@@ -192,6 +267,19 @@ export class WorldRoom extends YServer<Env> {
   }
 
   private async project(): Promise<void> {
+    for (const [userId, ids] of this.liveEdits) {
+      const names = [...ids].map((id) => getElement(this.document, id)?.name).filter((n): n is string => Boolean(n));
+      if (names.length) {
+        this.store.addHistory({
+          action: "edited",
+          summary: `Edited ${names.slice(0, 5).map(quote).join(", ")}${names.length > 5 ? ` and ${names.length - 5} more` : ""}`,
+          elementIds: [...ids].slice(0, 100),
+          userId,
+          prompt: null,
+        });
+      }
+    }
+    this.liveEdits.clear();
     const { seq, elements: elementIds, relationships: relationshipIds } = this.store.dirty();
     const history = this.store.pendingHistory();
     if (elementIds.length === 0 && relationshipIds.length === 0 && history.length === 0) return;
@@ -336,6 +424,159 @@ export class WorldRoom extends YServer<Env> {
 
   private record(actor: Actor, action: string, summary: string, elementIds: string[], prompt?: string | null) {
     this.store.addHistory({ action, summary, elementIds, userId: actor.id, prompt: prompt ?? null });
+  }
+
+  // ---------------------------------------------------------------- sockets
+
+  private send(connection: Connection, message: ServerMessage) {
+    try {
+      connection.send(JSON.stringify(message));
+    } catch {
+      // the socket is closing; its close handler cleans up
+    }
+  }
+
+  private broadcastJson(message: ServerMessage, without: string[] = []) {
+    this.broadcast(JSON.stringify(message), without);
+  }
+
+  private usersHere(): RoomUser[] {
+    const byId = new Map<string, RoomUser>();
+    for (const connection of this.getConnections<ConnectionState>()) {
+      const user = connection.state?.user;
+      if (user) byId.set(user.id, user);
+    }
+    return [...byId.values()];
+  }
+
+  override isReadOnly(connection: Connection): boolean {
+    return (connection as RoomConnection).state?.user?.role !== "owner" && (connection as RoomConnection).state?.user?.role !== "editor";
+  }
+
+  override async onConnect(connection: RoomConnection, ctx: ConnectionContext): Promise<void> {
+    const user = readIdentity(ctx.request);
+    if (!user || this.purged) {
+      connection.close(4001, user ? "This world has been deleted." : "Join through /api/worlds/:id/room.");
+      return;
+    }
+    const alreadyHere = this.usersHere().some((u) => u.id === user.id);
+    connection.setState({ user });
+    await super.onConnect(connection, ctx);
+    this.send(connection, { type: "welcome", you: user, users: this.usersHere(), locks: this.store.activeLocks(Date.now()) });
+    for (const message of this.store.chatHistory(CHAT_HISTORY_ON_JOIN)) this.send(connection, { type: "chat", ...message });
+    if (!alreadyHere) this.broadcastJson({ type: "joined", user }, [connection.id]);
+  }
+
+  override async onMessage(connection: RoomConnection, message: WSMessage): Promise<void> {
+    if (this.purged) return;
+    const user = connection.state?.user;
+    if (!user) return;
+    if (typeof message === "string") {
+      const parsed = parseClientMessage(message);
+      if (!parsed.ok) return this.send(connection, { type: "error", code: parsed.code, message: parsed.message });
+      return this.onClientMessage(connection, user, parsed.message);
+    }
+    const bytes = bytesOf(message);
+    if (!bytes || bytes.length < 2) {
+      return this.send(connection, { type: "error", code: "invalid_message", message: "That binary message is not a Yjs sync or awareness message." });
+    }
+    if (bytes[0] === MESSAGE_SYNC && (bytes[1] === SYNC_STEP_2 || bytes[1] === SYNC_UPDATE)) {
+      if (this.isReadOnly(connection)) {
+        return this.send(connection, { type: "error", code: "read_only", message: "Viewers cannot change this world.", resync: true });
+      }
+      let update: Uint8Array;
+      try {
+        // [messageSync, step, varUint8Array(update)]
+        const decoder = { bytes, pos: 2 };
+        update = readVarUint8Array(decoder);
+      } catch {
+        return this.send(connection, { type: "error", code: "invalid_message", message: "That Yjs message could not be read." });
+      }
+      const now = Date.now();
+      let touched: Set<string>;
+      try {
+        touched = elementsTouchedBy(this.document, update);
+      } catch {
+        return this.send(connection, { type: "error", code: "invalid_update", message: "That document update could not be read." });
+      }
+      for (const id of touched) {
+        const lock = this.store.getLock(id, now);
+        if (lock && lock.by.id !== user.id) {
+          return this.send(connection, {
+            type: "error",
+            code: "locked",
+            message: `${lock.by.name} is editing that element; your change was not applied.`,
+            resync: true,
+          });
+        }
+      }
+    }
+    this.handleMessage(connection, message);
+  }
+
+  private async onClientMessage(connection: RoomConnection, user: RoomUser, message: ClientMessage) {
+    switch (message.type) {
+      case "chat": {
+        const chat: ChatMessage = {
+          id: newId(),
+          user: { id: user.id, name: user.name, color: user.color },
+          text: message.text,
+          at: new Date().toISOString(),
+        };
+        this.store.addChat(chat);
+        this.broadcastJson({ type: "chat", ...chat });
+        await this.env.DB.prepare("insert into chat_messages (id, world_id, user_id, user_name, text, created_at) values (?, ?, ?, ?, ?, ?)")
+          .bind(chat.id, this.worldId, user.id.startsWith("guest-") ? null : user.id, user.name, chat.text, Date.parse(chat.at))
+          .run();
+        return;
+      }
+      case "presence":
+        this.broadcastJson({ type: "presence", user, cursor: message.cursor, activeElement: message.activeElement }, [connection.id]);
+        return;
+      case "lock": {
+        if (this.isReadOnly(connection)) {
+          return this.send(connection, { type: "error", code: "read_only", message: "Viewers cannot lock elements." });
+        }
+        if (!elementsOf(this.document).has(message.elementId)) {
+          return this.send(connection, { type: "error", code: "not_found", message: "That element is not in this world." });
+        }
+        const now = Date.now();
+        const held = this.store.getLock(message.elementId, now);
+        if (held && held.by.id !== user.id) {
+          return this.send(connection, { type: "error", code: "locked", message: `${held.by.name} is already editing that element.` });
+        }
+        const until = now + LOCK_LEASE_MS;
+        this.store.setLock(message.elementId, user, connection.id, until);
+        this.broadcastJson({ type: "locked", elementId: message.elementId, by: user, until: new Date(until).toISOString() });
+        await this.scheduleAlarm(until);
+        return;
+      }
+      case "unlock": {
+        const held = this.store.getLock(message.elementId, Date.now());
+        if (!held) return;
+        if (held.by.id !== user.id) {
+          return this.send(connection, { type: "error", code: "not_lock_holder", message: "Only the person holding a lock can release it." });
+        }
+        this.store.deleteLock(message.elementId);
+        this.broadcastJson({ type: "unlocked", elementId: message.elementId });
+        return;
+      }
+      case "conflictChoice":
+        return this.send(connection, { type: "error", code: "no_conflict", message: "There is no open conflict with that id." });
+    }
+  }
+
+  override onClose(connection: RoomConnection, code: number, reason: string, wasClean: boolean): void {
+    super.onClose(connection, code, reason, wasClean);
+    const user = connection.state?.user;
+    if (!user) return;
+    for (const elementId of this.store.releaseLocksOf(connection.id)) this.broadcastJson({ type: "unlocked", elementId });
+    const stillHere = [...this.getConnections<ConnectionState>()].some((c) => c.id !== connection.id && c.state?.user?.id === user.id);
+    if (!stillHere) this.broadcastJson({ type: "left", userId: user.id }, [connection.id]);
+  }
+
+  private expireLocks() {
+    for (const elementId of this.store.expireLocks(Date.now())) this.broadcastJson({ type: "unlocked", elementId });
   }
 
   // ---------------------------------------------------------------- RPC: elements
@@ -559,8 +800,9 @@ export class WorldRoom extends YServer<Env> {
 
   /** Forgets everything: called when the world is deleted. */
   async purge(): Promise<void> {
+    this.purged = true;
+    for (const connection of this.getConnections()) connection.close(4004, "This world has been deleted.");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.purged = true;
   }
 }

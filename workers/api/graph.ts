@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { IDENTITY_HEADER, colorFor, type RoomUser } from "../../durable-objects/world-room/protocol";
 import type { Actor } from "../../durable-objects/world-room/room-types";
+import { newId } from "../lib/ids";
 import {
   CreateElementSchema,
   CreateRelationshipSchema,
@@ -110,6 +112,27 @@ export const graphRoutes = new Hono<AppEnv>()
     await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null);
     const query = queryOf(c, HistoryQuerySchema);
     return c.json(await listHistory(c.get("db"), worldId, { limit: query.limit, cursor: decodeHistoryCursor(query.cursor) }));
+  })
+  .get("/:id/room", async (c) => {
+    // Join the world's room: the session and role are checked here, before the upgrade, and the
+    // room trusts only the identity this route attaches (a client cannot send its own).
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      throw new HttpError(426, "upgrade_required", "Connect to the room with a WebSocket.");
+    }
+    const origin = c.req.header("origin");
+    if (origin && origin !== new URL(c.req.url).origin) {
+      throw new HttpError(403, "cross_origin", "This request came from another site and was refused.");
+    }
+    const worldId = param(c.req.param("id"), "world id");
+    const me = c.get("user");
+    const access = await getWorldAccess(c.get("db"), worldId, me?.id ?? null);
+    const guestId = `guest-${newId(10)}`;
+    const identity: RoomUser = me
+      ? { id: me.id, name: me.name, role: access.role ?? "viewer", color: colorFor(me.id) }
+      : { id: guestId, name: "Guest", role: "viewer", color: colorFor(guestId) };
+    const headers = new Headers(c.req.raw.headers);
+    headers.set(IDENTITY_HEADER, JSON.stringify(identity));
+    return c.env.WORLD_ROOM.getByName(worldId).fetch(new Request(c.req.raw.url, { method: "GET", headers }));
   })
   .get("/:id/room/status", async (c) => {
     const { room } = await editorOf(c);

@@ -14,7 +14,8 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("db", getDb(c.env.DB));
   const started = Date.now();
   await next();
-  c.header("x-request-id", requestId);
+  // A WebSocket upgrade's response cannot take new headers.
+  if (c.res.status !== 101) c.header("x-request-id", requestId);
   log.info("request", {
     requestId,
     method: c.req.method,

@@ -1,0 +1,110 @@
+import { SELF } from "cloudflare:test";
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
+import type { ServerMessage } from "../../durable-objects/world-room/protocol";
+import { ORIGIN } from "./helpers";
+
+/**
+ * A minimal room client for tests: speaks the Yjs sync protocol on binary frames (with its own
+ * Y.Doc) and collects the JSON messages, as any Yjs client plus a JSON reader would.
+ */
+export class RoomClient {
+  readonly doc = new Y.Doc();
+  readonly messages: ServerMessage[] = [];
+  private waiters: Array<() => void> = [];
+  closed: { code: number; reason: string } | null = null;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.addEventListener("message", async (event) => {
+      if (typeof event.data === "string") {
+        this.messages.push(JSON.parse(event.data) as ServerMessage);
+      } else {
+        const data = event.data instanceof Blob ? await event.data.arrayBuffer() : (event.data as ArrayBuffer);
+        this.onBinary(new Uint8Array(data));
+      }
+      this.wake();
+    });
+    socket.addEventListener("close", (event) => {
+      this.closed = { code: event.code, reason: event.reason };
+      this.wake();
+    });
+    this.doc.on("update", (update: Uint8Array, origin: unknown) => {
+      if (origin === this) return;
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 0);
+      syncProtocol.writeUpdate(encoder, update);
+      this.socket.send(encoding.toUint8Array(encoder));
+    });
+  }
+
+  static async connect(worldId: string, cookie?: string, headers: Record<string, string> = {}) {
+    const response = await SELF.fetch(`${ORIGIN}/api/worlds/${worldId}/room`, {
+      headers: { upgrade: "websocket", ...(cookie ? { cookie } : {}), ...headers },
+    });
+    if (!response.webSocket) return { response, client: null };
+    response.webSocket.accept();
+    const client = new RoomClient(response.webSocket);
+    await client.waitFor((m) => m.type === "welcome");
+    await client.synced();
+    return { response, client };
+  }
+
+  private onBinary(bytes: Uint8Array) {
+    const decoder = decoding.createDecoder(bytes);
+    const type = decoding.readVarUint(decoder);
+    if (type !== 0) return; // awareness is not needed here
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 0);
+    syncProtocol.readSyncMessage(decoder, encoder, this.doc, this);
+    if (encoding.length(encoder) > 1) this.socket.send(encoding.toUint8Array(encoder));
+  }
+
+  private wake() {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Waits (up to 5 s) until a JSON message matching `match` has arrived, and returns it. */
+  async waitFor<T = ServerMessage>(match: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find(match);
+      if (found) return found as unknown as T;
+      if (this.closed) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting`);
+      if (Date.now() > deadline) throw new Error(`timed out; messages so far: ${JSON.stringify(this.messages)}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  }
+
+  /** Waits until `check` holds (document state changes arrive as binary frames). */
+  async until(check: () => boolean, timeoutMs = 5000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error("timed out waiting for the document");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Asks the room for its state and waits for the answer. */
+  async synced() {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 0);
+    syncProtocol.writeSyncStep1(encoder, this.doc);
+    this.socket.send(encoding.toUint8Array(encoder));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  sendJson(message: unknown) {
+    this.socket.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+
+  close() {
+    this.socket.close(1000, "done");
+  }
+}

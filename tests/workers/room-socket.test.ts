@@ -1,0 +1,161 @@
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { getElement, insertElement, patchElement } from "../../durable-objects/world-room/graph-doc";
+import { MAX_CHAT_LENGTH } from "../../durable-objects/world-room/protocol";
+import { addMember, call, createWorld, signUp } from "./helpers";
+import { RoomClient } from "./room-client";
+
+async function worldWithElement() {
+  const owner = await signUp("Owner");
+  const world = await createWorld(owner);
+  const created = await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type: "character", name: "Mira", description: "A ranger." } });
+  return { owner, world, element: created.json.element as { id: string } };
+}
+
+const fresh = (id: string) => ({ id, type: "lore" as const, name: id, description: "", x: 0, y: 0, tags: [], assets: {}, metadata: {}, version: 0, createdBy: null, createdAt: 1, updatedAt: 1 });
+
+describe("joining a room", () => {
+  it("refuses strangers to a private world before the upgrade, and plain requests", async () => {
+    const { world } = await worldWithElement();
+    const stranger = await signUp("Stranger");
+    const { response, client } = await RoomClient.connect(world.id, stranger.cookie);
+    expect(client).toBeNull();
+    expect(response.status).toBe(404);
+    expect((await RoomClient.connect(world.id)).response.status).toBe(404);
+    const plain = await call("GET", `/api/worlds/${world.id}/room`);
+    expect(plain.status).toBe(426);
+    const foreign = await RoomClient.connect(world.id, stranger.cookie, { origin: "https://evil.example" });
+    expect(foreign.response.status).toBe(403);
+  });
+
+  it("ignores an identity header sent by the client", async () => {
+    const { owner, world } = await worldWithElement();
+    const viewer = await signUp("Viewer");
+    await addMember(world.id, viewer, "viewer");
+    const forged = JSON.stringify({ id: owner.id, name: "Owner", role: "owner", color: "red" });
+    const { client } = await RoomClient.connect(world.id, viewer.cookie, { "x-loreloom-identity": forged });
+    const welcome = await client!.waitFor<{ type: "welcome"; you: { id: string; role: string } }>((m) => m.type === "welcome");
+    expect(welcome.you).toMatchObject({ id: viewer.id, role: "viewer" });
+    client!.close();
+  });
+});
+
+describe("live co-editing", () => {
+  it("syncs the graph to a joining client and carries edits between clients, projected into D1", async () => {
+    const { owner, world, element } = await worldWithElement();
+    const editor = await signUp("Editor");
+    await addMember(world.id, editor, "editor");
+    const a = (await RoomClient.connect(world.id, owner.cookie)).client!;
+    const b = (await RoomClient.connect(world.id, editor.cookie)).client!;
+    await a.until(() => getElement(a.doc, element.id)?.name === "Mira");
+    await b.waitFor((m) => m.type === "welcome");
+    await a.waitFor((m) => m.type === "joined");
+
+    a.doc.transact(() => patchElement(a.doc, element.id, { description: "A ranger of the north." }));
+    b.doc.transact(() => insertElement(b.doc, fresh("livecreated00001")));
+    await b.until(() => getElement(b.doc, element.id)?.description === "A ranger of the north.");
+    await a.until(() => getElement(a.doc, "livecreated00001") !== null);
+
+    expect(await runDurableObjectAlarm(env.WORLD_ROOM.getByName(world.id))).toBe(true);
+    const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
+    expect(graph.json.elements.find((e: { id: string }) => e.id === element.id)).toMatchObject({ description: "A ranger of the north.", version: 2 });
+    expect(graph.json.elements.map((e: { id: string }) => e.id)).toContain("livecreated00001");
+    const history = await call("GET", `/api/worlds/${world.id}/history?limit=5`, { cookie: owner.cookie });
+    expect(history.json.entries.map((e: { userId: string }) => e.userId)).toEqual(expect.arrayContaining([owner.id, editor.id]));
+    a.close();
+    b.close();
+  });
+
+  it("refuses a viewer's document updates with an error and keeps the socket open", async () => {
+    const { owner, world, element } = await worldWithElement();
+    const viewer = await signUp("Viewer");
+    await addMember(world.id, viewer, "viewer");
+    const v = (await RoomClient.connect(world.id, viewer.cookie)).client!;
+    await v.until(() => getElement(v.doc, element.id) !== null);
+    v.doc.transact(() => patchElement(v.doc, element.id, { name: "Vandalised" }));
+    const error = await v.waitFor<{ type: "error"; code: string }>((m) => m.type === "error");
+    expect(error.code).toBe("read_only");
+    v.sendJson({ type: "chat", text: "viewers may still talk" });
+    await v.waitFor((m) => m.type === "chat");
+    const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
+    expect(graph.json.elements[0].name).toBe("Mira");
+    v.close();
+  });
+});
+
+describe("the JSON protocol", () => {
+  it("answers malformed and oversize messages with an error and keeps going", async () => {
+    const { owner, world } = await worldWithElement();
+    const c = (await RoomClient.connect(world.id, owner.cookie)).client!;
+    const cases: Array<[unknown, string]> = [
+      ["not json", "invalid_json"],
+      [{ type: "dance" }, "invalid_message"],
+      [{ type: "chat" }, "invalid_message"],
+      [{ type: "chat", text: "x".repeat(MAX_CHAT_LENGTH + 1) }, "message_too_long"],
+      [`__YPS:${JSON.stringify({ type: "chat", text: "prefixed" })}`, "invalid_json"],
+      [{ type: "lock", elementId: "../../etc" }, "invalid_message"],
+      ["x".repeat(20_000), "message_too_large"],
+    ];
+    for (const [message, code] of cases) {
+      const before = c.messages.length;
+      c.sendJson(message);
+      const error = await c.waitFor<{ type: "error"; code: string }>((m) => m.type === "error" && c.messages.indexOf(m) >= before);
+      expect(error.code, JSON.stringify(message).slice(0, 60)).toBe(code);
+    }
+    c.sendJson({ type: "chat", text: "**still** here" });
+    const chat = await c.waitFor<{ type: "chat"; text: string; user: { name: string } }>((m) => m.type === "chat");
+    expect(chat).toMatchObject({ text: "**still** here", user: { name: "Owner" } });
+    expect(c.closed).toBeNull();
+    const stored = await env.DB.prepare("select text, user_name from chat_messages where world_id = ?").bind(world.id).all();
+    expect(stored.results).toEqual([{ text: "**still** here", user_name: "Owner" }]);
+    c.close();
+  });
+
+  it("shows recent chat to people who join later", async () => {
+    const { owner, world } = await worldWithElement();
+    const first = (await RoomClient.connect(world.id, owner.cookie)).client!;
+    first.sendJson({ type: "chat", text: "one" });
+    first.sendJson({ type: "chat", text: "two" });
+    await first.waitFor((m) => m.type === "chat" && m.text === "two");
+    first.close();
+    const later = (await RoomClient.connect(world.id, owner.cookie)).client!;
+    await later.waitFor((m) => m.type === "chat" && m.text === "two");
+    expect(later.messages.filter((m) => m.type === "chat").map((m) => (m as { text: string }).text)).toEqual(["one", "two"]);
+    later.close();
+  });
+});
+
+describe("locks", () => {
+  it("lets one person lock an element, refuses others' edits to it, and releases it on disconnect", async () => {
+    const { owner, world, element } = await worldWithElement();
+    const editor = await signUp("Editor");
+    await addMember(world.id, editor, "editor");
+    const a = (await RoomClient.connect(world.id, owner.cookie)).client!;
+    const b = (await RoomClient.connect(world.id, editor.cookie)).client!;
+    await b.until(() => getElement(b.doc, element.id) !== null);
+
+    a.sendJson({ type: "lock", elementId: element.id });
+    const locked = await b.waitFor<{ type: "locked"; by: { id: string }; until: string }>((m) => m.type === "locked");
+    expect(locked.by.id).toBe(owner.id);
+    expect(Date.parse(locked.until)).toBeGreaterThan(Date.now());
+
+    b.sendJson({ type: "lock", elementId: element.id });
+    expect((await b.waitFor<{ type: "error"; code: string }>((m) => m.type === "error")).code).toBe("locked");
+    const errorsBefore = b.messages.filter((m) => m.type === "error").length;
+    b.doc.transact(() => patchElement(b.doc, element.id, { description: "Overwritten while locked." }));
+    await b.waitFor((m) => m.type === "error" && b.messages.filter((x) => x.type === "error").length > errorsBefore);
+    const refused = b.messages.filter((m) => m.type === "error").at(-1) as { code: string; resync?: boolean };
+    expect(refused).toMatchObject({ code: "locked", resync: true });
+
+    // The holder can still edit it.
+    a.doc.transact(() => patchElement(a.doc, element.id, { name: "Mira the Bold" }));
+    await runDurableObjectAlarm(env.WORLD_ROOM.getByName(world.id));
+    const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
+    expect(graph.json.elements[0]).toMatchObject({ name: "Mira the Bold", description: "A ranger." });
+
+    a.close();
+    await b.waitFor((m) => m.type === "unlocked");
+    await b.waitFor((m) => m.type === "left");
+    b.close();
+  });
+});
