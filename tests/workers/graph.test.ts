@@ -123,6 +123,10 @@ describe("elements and relationships through the room", () => {
       expect(versions.status).toBe(200);
       expect(versions.text).not.toContain("Secretly");
     }
+    const one = await call("GET", `/api/worlds/${world.id}/elements/${heir.id}`, { cookie: editor.cookie });
+    expect(one.json.element.secret).toBe("Secretly the queen's twin.");
+    const oneAsViewer = await call("GET", `/api/worlds/${world.id}/elements/${heir.id}`, { cookie: viewer.cookie });
+    expect(oneAsViewer.json.element).not.toHaveProperty("secret");
     const ownerVersions = await call("GET", `/api/worlds/${world.id}/elements/${heir.id}/versions`, { cookie: owner.cookie });
     expect(ownerVersions.json.versions.map((v: { element: { secret: string } }) => v.element.secret)).toEqual([
       "Secretly the queen's twin.",

@@ -16,7 +16,9 @@ import {
   listVersions,
   unwrap,
 } from "../domain/graph";
-import { getWorldAccess, requireWorldRole } from "../domain/worlds";
+import { and, eq } from "drizzle-orm";
+import { elements } from "../../drizzle/schema";
+import { getWorldAccess, requireWorldRole, toElementDto } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { HttpError } from "./errors";
 import { requireUser } from "./middleware/request";
@@ -71,6 +73,19 @@ export const graphRoutes = new Hono<AppEnv>()
     const elementId = param(c.req.param("eid"), "element id");
     const removed = unwrap(await room.deleteElements(actor, [elementId]));
     return c.json({ element: removed.elements[0], relationships: removed.relationships });
+  })
+  .get("/:id/elements/:eid", async (c) => {
+    const worldId = param(c.req.param("id"), "world id");
+    const elementId = param(c.req.param("eid"), "element id");
+    const access = await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null);
+    const [row] = await c
+      .get("db")
+      .select()
+      .from(elements)
+      .where(and(eq(elements.id, elementId), eq(elements.worldId, worldId)))
+      .limit(1);
+    if (!row) throw new HttpError(404, "not_found", "That element was not found.");
+    return c.json({ element: toElementDto(row, access.role) });
   })
   .get("/:id/elements/:eid/versions", async (c) => {
     const worldId = param(c.req.param("id"), "world id");
