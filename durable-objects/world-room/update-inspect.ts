@@ -59,6 +59,8 @@ export function elementsTouchedBy(doc: Y.Doc, update: Uint8Array): Set<string> {
 
   for (const struct of decoded.structs) {
     if (!(struct instanceof Y.Item)) continue;
+    // Sync messages can repeat what the room already has; only new items change anything.
+    if (struct.id.clock + struct.length <= Y.getState(doc.store, struct.id.client)) continue;
     const id = resolveItem(struct, 0);
     if (id) touched.add(id);
   }
@@ -79,4 +81,24 @@ export function elementsTouchedBy(doc: Y.Doc, update: Uint8Array): Set<string> {
     }
   }
   return touched;
+}
+
+/** Whether an update holds anything the document does not have yet (new items or deletions). */
+export function updateChangesDoc(doc: Y.Doc, update: Uint8Array): boolean {
+  const decoded = Y.decodeUpdate(update);
+  for (const struct of decoded.structs) {
+    if (struct.id.clock + struct.length > Y.getState(doc.store, struct.id.client)) return true;
+  }
+  for (const [client, ranges] of decoded.ds.clients) {
+    for (const range of ranges) {
+      const end = Math.min(range.clock + range.len, Y.getState(doc.store, client));
+      let clock = range.clock;
+      while (clock < end) {
+        const item = Y.getItem(doc.store, Y.createID(client, clock));
+        if (item instanceof Y.Item && !item.deleted) return true;
+        clock = item.id.clock + item.length;
+      }
+    }
+  }
+  return false;
 }

@@ -31,7 +31,7 @@ import {
   type ServerMessage,
 } from "./protocol";
 import { RoomStorage } from "./room-storage";
-import { elementsTouchedBy } from "./update-inspect";
+import { elementsTouchedBy, updateChangesDoc } from "./update-inspect";
 import type {
   Actor,
   ElementChanges,
@@ -481,24 +481,23 @@ export class WorldRoom extends YServer<Env> {
       return this.send(connection, { type: "error", code: "invalid_message", message: "That binary message is not a Yjs sync or awareness message." });
     }
     if (bytes[0] === MESSAGE_SYNC && (bytes[1] === SYNC_STEP_2 || bytes[1] === SYNC_UPDATE)) {
-      if (this.isReadOnly(connection)) {
-        return this.send(connection, { type: "error", code: "read_only", message: "Viewers cannot change this world.", resync: true });
-      }
       let update: Uint8Array;
-      try {
-        // [messageSync, step, varUint8Array(update)]
-        const decoder = { bytes, pos: 2 };
-        update = readVarUint8Array(decoder);
-      } catch {
-        return this.send(connection, { type: "error", code: "invalid_message", message: "That Yjs message could not be read." });
-      }
-      const now = Date.now();
+      let changes: boolean;
       let touched: Set<string>;
       try {
-        touched = elementsTouchedBy(this.document, update);
+        // [messageSync, step, varUint8Array(update)]
+        update = readVarUint8Array({ bytes, pos: 2 });
+        changes = updateChangesDoc(this.document, update);
+        touched = changes ? elementsTouchedBy(this.document, update) : new Set();
       } catch {
         return this.send(connection, { type: "error", code: "invalid_update", message: "That document update could not be read." });
       }
+      // Every client answers the room's sync request with what it has; nothing new is harmless.
+      if (!changes) return;
+      if (this.isReadOnly(connection)) {
+        return this.send(connection, { type: "error", code: "read_only", message: "Viewers cannot change this world.", resync: true });
+      }
+      const now = Date.now();
       for (const id of touched) {
         const lock = this.store.getLock(id, now);
         if (lock && lock.by.id !== user.id) {

@@ -54,7 +54,8 @@ describe("accounts and worlds in the browser", { skip }, () => {
         await page.getByRole("button", { name: "Create world" }).click();
         await page.waitForURL(/\/worlds\/[a-z0-9]+$/);
         await page.getByRole("heading", { name: title }).waitFor();
-        assert.match(await page.locator("main").innerText(), /This world has no elements yet/);
+        await page.locator('[data-ready="true"]').waitFor();
+        assert.match(await page.locator("main").innerText(), /An empty world/);
         assert.equal(await overflowsHorizontally(page), false, "world page overflows");
         await screenshot(page, `world-new-${label}`);
 
@@ -90,11 +91,15 @@ describe("accounts and worlds in the browser", { skip }, () => {
       await page.getByRole("link", { name: /The Verdant Reach/ }).click();
       await page.waitForURL("**/worlds/demoworld0000001");
       await page.getByRole("heading", { level: 1, name: "The Verdant Reach" }).waitFor();
-      const main = await page.locator("main").innerText();
-      assert.match(main, /Elements\s*\(12\)/);
-      assert.match(main, /Relationships\s*\(12\)/);
-      assert.match(main, /Queen Ysolde Mirewen/);
-      assert.match(main, /Queen Ysolde Mirewen\s+owns\s+The Rootbound Crown/);
+      const canvas = page.locator('[data-ready="true"]');
+      await canvas.waitFor();
+      assert.equal(await canvas.getAttribute("data-node-count"), "12");
+      assert.equal(await page.locator(".react-flow__node").count(), 12);
+      assert.equal(await page.locator(".react-flow__edge").count(), 12);
+      await page.locator('[data-name="Queen Ysolde Mirewen"]').click();
+      const panel = page.getByRole("complementary", { name: /Queen Ysolde Mirewen/ });
+      await panel.waitFor();
+      assert.match(await panel.innerText(), /owns\s+The Rootbound Crown/);
       await screenshot(page, "demo-world-desktop");
       await page.setViewportSize(PHONE);
       assert.equal(await overflowsHorizontally(page), false, "demo world overflows on a phone");

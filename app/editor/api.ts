@@ -1,0 +1,55 @@
+/** JSON calls to the API from the editor; failures become readable messages, never raw JSON. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new ApiError(0, "You seem to be offline. Try again when you are connected.");
+  }
+  const text = await response.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!response.ok) {
+    const message = (json as { error?: { message?: string } } | null)?.error?.message ?? `The server answered ${response.status}.`;
+    throw new ApiError(response.status, message);
+  }
+  return json as T;
+}
+
+export type VersionEntry = {
+  version: number;
+  action: string;
+  userName: string | null;
+  createdAt: string;
+  element: { name: string; type: string; description: string; tags: string[]; secret?: string };
+};
+
+export type HistoryEntry = { id: string; action: string; summary: string; userName: string | null; createdAt: string; prompt: string | null };
+
+export function timeAgo(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 60) return "just now";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  return new Date(iso).toLocaleDateString();
+}

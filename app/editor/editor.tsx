@@ -1,0 +1,462 @@
+import {
+  Background,
+  Controls,
+  MarkerType,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  ViewportPortal,
+  applyNodeChanges,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type NodeChange,
+} from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/worlds";
+import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
+import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
+import { ElementNodeComponent, TYPE_COLOR, type ElementNode } from "./element-node";
+import { ElementPanel } from "./element-panel";
+import { autoLayout, connect, createElement, deleteElements, moveElements, search, visibleIds } from "./graph-model";
+import { HistoryDrawer, WorldSettingsDialog, type EditorWorld } from "./world-settings";
+import { useGraph, useRoom } from "./use-room";
+
+const nodeTypes = { element: ElementNodeComponent };
+
+type Props = { world: EditorWorld; userId: string | null };
+
+export function Editor(props: Props) {
+  return (
+    <ReactFlowProvider>
+      <EditorInner {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+function EditorInner({ world: initialWorld, userId }: Props) {
+  const [world, setWorld] = useState(initialWorld);
+  const room = useRoom(world.id);
+  const { doc, undo } = room;
+  const graph = useGraph(doc);
+  const flow = useReactFlow();
+  const canEdit = world.role === "owner" || world.role === "editor";
+
+  const [nodes, setNodes] = useState<ElementNode[]>([]);
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [query, setQuery] = useState("");
+  const [hiddenTypes, setHiddenTypes] = useState<Set<ElementType>>(new Set());
+  const [pendingLink, setPendingLink] = useState<Connection | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState<string[] | null>(null);
+  const [undoToast, setUndoToast] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<"help" | "settings" | "history" | "filter" | null>(null);
+  const dragging = useRef(new Set<string>());
+  const searchInput = useRef<HTMLInputElement>(null);
+  const fitted = useRef(false);
+
+  const names = useMemo(() => new Map(graph.elements.map((e) => [e.id, e.name])), [graph.elements]);
+  const matches = useMemo(() => new Set(search(graph.elements, query).map((e) => e.id)), [graph.elements, query]);
+  const shown = useMemo(() => visibleIds(graph.elements, hiddenTypes), [graph.elements, hiddenTypes]);
+
+  // Nodes follow the document; selection and in-progress drags stay local.
+  useEffect(() => {
+    setNodes((previous) => {
+      const before = new Map(previous.map((n) => [n.id, n]));
+      return graph.elements
+        .filter((e) => shown.has(e.id))
+        .map((e) => {
+          const old = before.get(e.id);
+          const lock = room.locks.get(e.id);
+          return {
+            id: e.id,
+            type: "element" as const,
+            position: dragging.current.has(e.id) && old ? old.position : { x: e.x, y: e.y },
+            selected: old?.selected ?? false,
+            draggable: canEdit,
+            connectable: canEdit,
+            data: {
+              name: e.name,
+              type: e.type,
+              image: e.assets.image,
+              highlighted: matches.has(e.id),
+              lockedBy: lock && lock.by.id !== room.me?.id && lock.until > Date.now() ? { name: lock.by.name, color: lock.by.color } : undefined,
+              editable: canEdit,
+            },
+          };
+        });
+    });
+  }, [graph.elements, shown, matches, canEdit, room.locks, room.me]);
+
+  const edges: Edge[] = useMemo(
+    () =>
+      graph.relationships
+        .filter((r) => shown.has(r.from) && shown.has(r.to))
+        .map((r) => ({
+          id: r.id,
+          source: r.from,
+          target: r.to,
+          label: r.label ? `${RELATIONSHIP_LABEL[r.kind]}: ${r.label}` : RELATIONSHIP_LABEL[r.kind],
+          markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+          style: { strokeWidth: 1.5 },
+          labelBgPadding: [4, 2] as [number, number],
+          labelStyle: { fontSize: 11 },
+        })),
+    [graph.relationships, shown],
+  );
+
+  // Fit the whole world in view once it has arrived.
+  useEffect(() => {
+    if (!fitted.current && room.synced && nodes.length > 0) {
+      fitted.current = true;
+      requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
+    }
+  }, [room.synced, nodes.length, flow]);
+
+  const onNodesChange = useCallback((changes: NodeChange<ElementNode>[]) => {
+    setNodes((current) => applyNodeChanges(changes, current));
+    for (const change of changes) {
+      if (change.type === "select" && change.selected) setSelectedId(change.id);
+    }
+  }, []);
+
+  const selectedIds = nodes.filter((n) => n.selected).map((n) => n.id);
+  const selected = graph.elements.find((e) => e.id === selectedId) ?? null;
+
+  useEffect(() => {
+    room.send({ type: "presence", cursor: null, activeElement: selectedId });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selectedId, room.send]);
+
+  const addAt = useCallback(
+    (x: number, y: number, type: ElementType = "character") => {
+      if (!doc || !canEdit) return;
+      const id = createElement(doc, { type, name: `New ${ELEMENT_LOOK[type].label.toLowerCase()}`, x, y, userId });
+      setNodes((current) => current.map((n) => ({ ...n, selected: false })));
+      setSelectedId(id);
+    },
+    [doc, canEdit, userId],
+  );
+
+  const addAtCentre = useCallback(() => {
+    const box = document.querySelector(".react-flow")?.getBoundingClientRect();
+    const point = box ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 }) : { x: 0, y: 0 };
+    addAt(point.x - 100, point.y - 32);
+  }, [addAt, flow]);
+
+  const layout = useCallback(() => {
+    if (!doc || !canEdit) return;
+    const visible = graph.elements.filter((e) => shown.has(e.id));
+    moveElements(doc, autoLayout(visible, graph.relationships));
+    requestAnimationFrame(() => flow.fitView({ padding: 0.15, duration: 300 }));
+  }, [doc, canEdit, graph, shown, flow]);
+
+  const doDelete = useCallback(
+    (ids: string[]) => {
+      if (!doc) return;
+      undo?.stopCapturing();
+      const removed = deleteElements(doc, ids);
+      undo?.stopCapturing();
+      setSelectedId(null);
+      setConfirmDelete(null);
+      setUndoToast(
+        `Deleted ${removed.elements === 1 ? "1 element" : `${removed.elements} elements`}${removed.relationships ? ` and ${removed.relationships} relationship${removed.relationships === 1 ? "" : "s"}` : ""}.`,
+      );
+    },
+    [doc, undo],
+  );
+
+  // Keyboard shortcuts (not while typing in a field).
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      const typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
+      const mod = event.metaKey || event.ctrlKey;
+      if (mod && event.key.toLowerCase() === "z" && !typing) {
+        event.preventDefault();
+        if (event.shiftKey) undo?.redo();
+        else undo?.undo();
+        return;
+      }
+      if (mod && event.key.toLowerCase() === "y" && !typing) {
+        event.preventDefault();
+        undo?.redo();
+        return;
+      }
+      if (typing || mod || event.altKey) return;
+      if (event.key === "Escape") setSelectedId(null);
+      else if (event.key === "?") setDialog("help");
+      else if (event.key === "/") {
+        event.preventDefault();
+        searchInput.current?.focus();
+      } else if (event.key === "f" || event.key === "F") flow.fitView({ padding: 0.15, duration: 300 });
+      else if (canEdit && (event.key === "n" || event.key === "N")) addAtCentre();
+      else if (canEdit && (event.key === "l" || event.key === "L")) layout();
+      else if (canEdit && (event.key === "Delete" || event.key === "Backspace") && selectedIds.length > 0) setConfirmDelete(selectedIds);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [undo, flow, canEdit, addAtCentre, layout, selectedIds]);
+
+  const focusFirstMatch = () => {
+    const first = graph.elements.find((e) => matches.has(e.id) && shown.has(e.id));
+    if (!first) return;
+    setSelectedId(first.id);
+    flow.setCenter(first.x + 100, first.y + 32, { zoom: 1.1, duration: 300 });
+  };
+
+  const ready = room.synced && Boolean(doc);
+  const statusText =
+    room.connection === "online" ? (ready ? "Live" : "Loading…") : room.connection === "connecting" ? "Connecting…" : "Offline — changes will sync when you reconnect";
+
+  return (
+    <div className="relative flex h-[calc(100dvh-7.5rem)] min-h-[26rem] flex-col overflow-hidden rounded-xl border border-stone-200 bg-stone-50">
+      <div className="flex flex-wrap items-center gap-1.5 border-b border-stone-200 bg-white px-2 py-1.5 sm:gap-2 sm:py-2" role="toolbar" aria-label="Editor tools">
+        {canEdit ? (
+          <>
+            <button type="button" onClick={addAtCentre} className="rounded-lg bg-indigo-700 px-2 py-1 text-xs font-medium text-white hover:bg-indigo-800 sm:px-3 sm:py-1.5 sm:text-sm">
+              + Element
+            </button>
+            <button type="button" onClick={layout} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm" title="Auto-layout (L)">
+              Auto-layout
+            </button>
+            <button
+              type="button"
+              onClick={() => setConfirmDelete(selectedIds)}
+              disabled={selectedIds.length === 0}
+              className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-red-50 disabled:opacity-40 sm:px-3 sm:py-1.5 sm:text-sm"
+            >
+              Delete{selectedIds.length > 1 ? ` (${selectedIds.length})` : ""}
+            </button>
+            <button type="button" onClick={() => undo?.undo()} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:py-1.5 sm:text-sm" aria-label="Undo" title="Undo (Ctrl/⌘ Z)">
+              ↶
+            </button>
+            <button type="button" onClick={() => undo?.redo()} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:py-1.5 sm:text-sm" aria-label="Redo" title="Redo (Ctrl/⌘ Shift Z)">
+              ↷
+            </button>
+          </>
+        ) : (
+          <span className="rounded-lg bg-stone-100 px-2 py-1 text-sm text-stone-700">View only</span>
+        )}
+        <form
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            focusFirstMatch();
+          }}
+          className="order-last min-w-0 flex-1 basis-full sm:order-none sm:basis-40"
+        >
+          <input
+            ref={searchInput}
+            type="search"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            placeholder="Search this world (/)"
+            aria-label="Search this world"
+            className="w-full rounded-lg border border-stone-300 px-2 py-1 text-sm sm:px-3 sm:py-1.5"
+          />
+        </form>
+        {query ? <span className="text-xs text-stone-600" role="status">{matches.size} found</span> : null}
+        <button type="button" onClick={() => setDialog(dialog === "filter" ? null : "filter")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm" aria-expanded={dialog === "filter"}>
+          Types{hiddenTypes.size ? ` (${ELEMENT_TYPES.length - hiddenTypes.size})` : ""}
+        </button>
+        <button type="button" onClick={() => setDialog("history")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
+          History
+        </button>
+        <button type="button" onClick={() => setDialog("settings")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
+          Settings
+        </button>
+        <button type="button" onClick={() => setDialog("help")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-2.5 sm:py-1.5 sm:text-sm" aria-label="Keyboard shortcuts">
+          ?
+        </button>
+        <span className="flex items-center gap-1.5 text-xs text-stone-600" role="status" data-testid="connection">
+          <span className={`h-2 w-2 rounded-full ${room.connection === "online" ? "bg-emerald-500" : room.connection === "connecting" ? "bg-amber-400" : "bg-stone-400"}`} />
+          {statusText}
+        </span>
+        <span className="flex -space-x-1" aria-label="People here">
+          {room.users.map((u) => (
+            <span key={u.id} title={`${u.name}${u.id === room.me?.id ? " (you)" : ""} · ${u.role}`} className="flex h-6 w-6 items-center justify-center rounded-full border-2 border-white text-[10px] font-bold text-white" style={{ backgroundColor: u.color }}>
+              {u.name.slice(0, 1).toUpperCase()}
+            </span>
+          ))}
+        </span>
+      </div>
+
+      {dialog === "filter" ? (
+        <fieldset className="absolute top-14 right-2 z-30 rounded-xl border border-stone-200 bg-white p-3 shadow-lg">
+          <legend className="sr-only">Show types</legend>
+          {ELEMENT_TYPES.map((type) => (
+            <label key={type} className="flex items-center gap-2 py-0.5 text-sm">
+              <input
+                type="checkbox"
+                checked={!hiddenTypes.has(type)}
+                onChange={() =>
+                  setHiddenTypes((set) => {
+                    const next = new Set(set);
+                    if (next.has(type)) next.delete(type);
+                    else next.add(type);
+                    return next;
+                  })
+                }
+              />
+              <span className="h-2.5 w-2.5 rounded-full" style={{ backgroundColor: TYPE_COLOR[type] }} />
+              {ELEMENT_LOOK[type].label}
+            </label>
+          ))}
+        </fieldset>
+      ) : null}
+
+      <div
+        className="relative min-h-0 flex-1"
+        data-ready={ready ? "true" : "false"}
+        data-node-count={ready ? graph.elements.length : 0}
+        data-testid="canvas"
+        onDoubleClick={(event) => {
+          if (!(event.target as HTMLElement).classList.contains("react-flow__pane")) return;
+          const point = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+          addAt(point.x - 100, point.y - 32);
+        }}
+        onMouseMove={(event) => {
+          const now = performance.now();
+          const last = (window as { __lastPresence?: number }).__lastPresence ?? 0;
+          if (now - last < 80) return;
+          (window as { __lastPresence?: number }).__lastPresence = now;
+          room.send({ type: "presence", cursor: flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }), activeElement: selectedId });
+        }}
+      >
+        <ReactFlow<ElementNode, Edge>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          onNodesChange={onNodesChange}
+          onNodeDragStart={(_e, _node, dragged) => dragged.forEach((n) => dragging.current.add(n.id))}
+          onNodeDragStop={(_e, _node, dragged) => {
+            if (doc) moveElements(doc, dragged.map((n) => ({ id: n.id, x: n.position.x, y: n.position.y })));
+            dragging.current.clear();
+          }}
+          onNodeClick={(_e, node) => setSelectedId(node.id)}
+          onPaneClick={() => {
+            setSelectedId(null);
+            if (dialog === "filter") setDialog(null);
+          }}
+          onConnect={(connection) => canEdit && setPendingLink(connection)}
+          nodesDraggable={canEdit}
+          nodesConnectable={canEdit}
+          deleteKeyCode={null}
+          zoomOnDoubleClick={false}
+          onlyRenderVisibleElements
+          minZoom={0.05}
+          maxZoom={2}
+          proOptions={{ hideAttribution: true }}
+        >
+          <Background gap={24} />
+          <Controls showInteractive={false} />
+          <MiniMap pannable zoomable nodeColor={(n) => TYPE_COLOR[(n.data as { type: ElementType }).type]} className="!hidden sm:!block" />
+          <ViewportPortal>
+            {[...room.presence.values()]
+              .filter((p) => p.cursor && p.user.id !== room.me?.id)
+              .map((p) => (
+                <div key={p.user.id} className="pointer-events-none absolute" style={{ transform: `translate(${p.cursor!.x}px, ${p.cursor!.y}px)` }} data-testid="remote-cursor">
+                  <svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true">
+                    <path d="M1 1 L7 17 L9.5 9.5 L17 7 Z" fill={p.user.color} stroke="white" strokeWidth="1.5" />
+                  </svg>
+                  <span className="ml-3 rounded px-1.5 py-0.5 text-[11px] font-medium text-white" style={{ backgroundColor: p.user.color }}>
+                    {p.user.name}
+                  </span>
+                </div>
+              ))}
+          </ViewportPortal>
+        </ReactFlow>
+        {!ready ? (
+          <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-stone-600">{statusText}</div>
+        ) : graph.elements.length === 0 ? (
+          <div className="pointer-events-none absolute inset-0 flex items-center justify-center p-6 text-center text-stone-600">
+            {canEdit ? "An empty world. Press “+ Element” or double-click anywhere to add the first element." : "This world has no elements yet."}
+          </div>
+        ) : null}
+      </div>
+
+      {selected && doc ? (
+        <ElementPanel
+          key={selected.id}
+          worldId={world.id}
+          doc={doc}
+          element={selected}
+          names={names}
+          relationships={graph.relationships}
+          canEdit={canEdit}
+          lock={room.locks.get(selected.id)}
+          myId={room.me?.id ?? null}
+          onLock={(lock) => room.send({ type: lock ? "lock" : "unlock", elementId: selected.id })}
+          onSelect={(id) => {
+            setSelectedId(id);
+            const target = graph.elements.find((e) => e.id === id);
+            if (target) flow.setCenter(target.x + 100, target.y + 32, { zoom: flow.getZoom(), duration: 300 });
+          }}
+          onClose={() => setSelectedId(null)}
+          onDelete={() => setConfirmDelete([selected.id])}
+        />
+      ) : null}
+
+      {undoToast ? (
+        <div className="absolute bottom-4 left-1/2 z-30 flex -translate-x-1/2 items-center gap-3 rounded-xl bg-stone-900 px-4 py-2 text-sm text-white shadow-lg" role="status">
+          {undoToast}
+          <button
+            type="button"
+            className="font-semibold text-amber-300 hover:underline"
+            onClick={() => {
+              undo?.undo();
+              setUndoToast(null);
+            }}
+          >
+            Undo
+          </button>
+          <button type="button" onClick={() => setUndoToast(null)} aria-label="Dismiss" className="text-stone-400">
+            ✕
+          </button>
+        </div>
+      ) : room.notice ? (
+        <Notice key={room.notice.id} text={room.notice.text} tone={room.notice.tone} />
+      ) : null}
+
+      <ConfirmDialog
+        open={confirmDelete !== null}
+        title="Delete?"
+        message={
+          confirmDelete?.length === 1
+            ? `Delete “${names.get(confirmDelete[0]!) ?? "this element"}” and its relationships?`
+            : `Delete ${confirmDelete?.length ?? 0} elements and their relationships?`
+        }
+        confirmLabel="Delete"
+        onConfirm={() => confirmDelete && doDelete(confirmDelete)}
+        onCancel={() => setConfirmDelete(null)}
+      />
+      <KindDialog
+        open={pendingLink !== null}
+        fromName={names.get(pendingLink?.source ?? "") ?? ""}
+        toName={names.get(pendingLink?.target ?? "") ?? ""}
+        onPick={(kind, label) => {
+          if (doc && pendingLink?.source && pendingLink.target) connect(doc, { from: pendingLink.source, to: pendingLink.target, kind, label });
+          setPendingLink(null);
+        }}
+        onCancel={() => setPendingLink(null)}
+      />
+      <ShortcutsDialog open={dialog === "help"} onClose={() => setDialog(null)} />
+      <WorldSettingsDialog open={dialog === "settings"} world={world} elements={graph.elements} onSaved={setWorld} onClose={() => setDialog(null)} />
+      <HistoryDrawer open={dialog === "history"} worldId={world.id} onClose={() => setDialog(null)} />
+    </div>
+  );
+}
+
+function Notice({ text, tone }: { text: string; tone: "info" | "error" }) {
+  const [visible, setVisible] = useState(true);
+  useEffect(() => {
+    const timer = setTimeout(() => setVisible(false), tone === "error" ? 6000 : 3000);
+    return () => clearTimeout(timer);
+  }, [tone]);
+  if (!visible) return null;
+  return (
+    <div role={tone === "error" ? "alert" : "status"} className={`absolute bottom-4 left-1/2 z-30 -translate-x-1/2 rounded-xl px-4 py-2 text-sm shadow-lg ${tone === "error" ? "bg-red-700 text-white" : "bg-stone-900 text-white"}`}>
+      {text}
+    </div>
+  );
+}

@@ -1,0 +1,353 @@
+import { useEffect, useState } from "react";
+import type * as Y from "yjs";
+import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/worlds";
+import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
+import { api, timeAgo, type VersionEntry } from "./api";
+import { deleteRelationships, updateElement, type ElementState, type RelationshipState } from "./graph-model";
+import { renderMarkdown } from "./markdown";
+import { versionChanges } from "./text-diff";
+import type { LockInfo } from "./use-room";
+
+type Props = {
+  worldId: string;
+  doc: Y.Doc;
+  element: ElementState;
+  names: Map<string, string>;
+  relationships: RelationshipState[];
+  canEdit: boolean;
+  lock: LockInfo | undefined;
+  myId: string | null;
+  onLock: (locked: boolean) => void;
+  onSelect: (id: string) => void;
+  onClose: () => void;
+  onDelete: () => void;
+};
+
+/** The selected element: every field, its links, and its version history. */
+export function ElementPanel({ worldId, doc, element, names, relationships, canEdit, lock, myId, onLock, onSelect, onClose, onDelete }: Props) {
+  // The room sends `unlocked` when a lease runs out, so a lock in the map is current.
+  const lockedByOther = Boolean(lock && lock.by.id !== myId);
+  const editable = canEdit && !lockedByOther;
+  // The panel is keyed by element, so this state starts fresh for each one.
+  const [tab, setTab] = useState<"write" | "preview">("write");
+  const [tagDraft, setTagDraft] = useState<string | null>(null);
+
+  const links = relationships.filter((r) => r.from === element.id || r.to === element.id);
+  const set = (patch: Parameters<typeof updateElement>[2]) => updateElement(doc, element.id, patch);
+
+  return (
+    <aside
+      aria-label={`Element: ${element.name}`}
+      className="fixed inset-x-0 bottom-0 z-20 max-h-[62dvh] overflow-y-auto rounded-t-2xl border-t border-stone-200 bg-white p-4 shadow-2xl lg:absolute lg:top-[3.3rem] lg:bottom-0 lg:right-0 lg:left-auto lg:max-h-none lg:w-[26rem] lg:rounded-none lg:border-t-0 lg:border-l"
+    >
+      <div className="flex items-center justify-between gap-2">
+        <span className="text-xs font-medium uppercase tracking-wide text-stone-500">
+          {ELEMENT_LOOK[element.type].label} · version {element.version || 1}
+        </span>
+        <div className="flex items-center gap-1">
+          {canEdit ? (
+            <button
+              type="button"
+              onClick={() => onLock(!(lock && lock.by.id === myId))}
+              disabled={lockedByOther}
+              className="rounded-md border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 disabled:opacity-50"
+              title="While locked, only you can change this element"
+            >
+              {lock && lock.by.id === myId ? "Unlock" : "Lock while I edit"}
+            </button>
+          ) : null}
+          <button type="button" onClick={onClose} className="rounded-md px-2 py-1 text-stone-500 hover:bg-stone-100" aria-label="Close panel">
+            ✕
+          </button>
+        </div>
+      </div>
+      {lockedByOther ? (
+        <p className="mt-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900" role="status">
+          {lock!.by.name} is editing this element; it is read-only for you until they finish.
+        </p>
+      ) : null}
+
+      <label className="mt-3 block text-sm font-medium text-stone-700">
+        Name
+        <input
+          value={element.name}
+          readOnly={!editable}
+          maxLength={120}
+          onChange={(e) => set({ name: e.target.value })}
+          className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 text-base read-only:bg-stone-50"
+          name="name"
+        />
+      </label>
+      <label className="mt-3 block text-sm font-medium text-stone-700">
+        Type
+        <select
+          value={element.type}
+          disabled={!editable}
+          onChange={(e) => set({ type: e.target.value as ElementType })}
+          className="mt-1 block w-full rounded-lg border border-stone-300 bg-white px-3 py-2 disabled:bg-stone-50"
+          name="type"
+        >
+          {ELEMENT_TYPES.map((t) => (
+            <option key={t} value={t}>
+              {ELEMENT_LOOK[t].label}
+            </option>
+          ))}
+        </select>
+      </label>
+
+      <div className="mt-3">
+        <div className="flex items-center justify-between">
+          <span className="text-sm font-medium text-stone-700">Description</span>
+          {editable ? (
+            <div role="tablist" className="flex gap-1 text-xs">
+              {(["write", "preview"] as const).map((t) => (
+                <button key={t} type="button" role="tab" aria-selected={tab === t} onClick={() => setTab(t)} className={`rounded px-2 py-0.5 capitalize ${tab === t ? "bg-indigo-100 text-indigo-900" : "text-stone-600 hover:bg-stone-100"}`}>
+                  {t}
+                </button>
+              ))}
+            </div>
+          ) : null}
+        </div>
+        {tab === "write" && editable ? (
+          <textarea
+            value={element.description}
+            onChange={(e) => set({ description: e.target.value })}
+            rows={7}
+            maxLength={20000}
+            aria-label="Description (Markdown)"
+            name="description"
+            className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 font-mono text-sm"
+            placeholder="Markdown: **bold**, _italic_, lists, links…"
+          />
+        ) : (
+          <div
+            className="prose-sm mt-1 min-h-12 rounded-lg border border-stone-200 bg-stone-50 px-3 py-2 text-sm text-stone-800 [&_a]:text-indigo-700 [&_a]:underline [&_li]:ml-4 [&_ol]:list-decimal [&_p]:my-1 [&_ul]:list-disc"
+            data-testid="description-preview"
+            // markdown-it with html:false escapes everything people type; see markdown.ts.
+            dangerouslySetInnerHTML={{ __html: element.description ? renderMarkdown(element.description) : '<p class="text-stone-500">No description yet.</p>' }}
+          />
+        )}
+      </div>
+
+      <label className="mt-3 block text-sm font-medium text-stone-700">
+        Tags <span className="font-normal text-stone-500">(comma-separated)</span>
+        <input
+          value={tagDraft ?? element.tags.join(", ")}
+          readOnly={!editable}
+          onFocus={() => setTagDraft(element.tags.join(", "))}
+          onChange={(e) => setTagDraft(e.target.value)}
+          onBlur={() => {
+            if (tagDraft !== null) {
+              set({ tags: [...new Set(tagDraft.split(",").map((t) => t.trim()).filter(Boolean))].slice(0, 20).map((t) => t.slice(0, 32)) });
+            }
+            setTagDraft(null);
+          }}
+          className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 read-only:bg-stone-50"
+          name="tags"
+        />
+      </label>
+
+      {canEdit ? <SecretField worldId={worldId} elementId={element.id} version={element.version} editable={editable} /> : null}
+      <Assets element={element} />
+
+      <section className="mt-4" aria-label="Relationships">
+        <h3 className="text-sm font-semibold text-stone-700">Relationships ({links.length})</h3>
+        {links.length === 0 ? <p className="mt-1 text-sm text-stone-500">None yet. Drag from a node’s right dot to another node.</p> : null}
+        <ul className="mt-1 divide-y divide-stone-100 text-sm">
+          {links.map((r) => {
+            const outgoing = r.from === element.id;
+            const other = outgoing ? r.to : r.from;
+            return (
+              <li key={r.id} className="flex items-center justify-between gap-2 py-1.5">
+                <span className="min-w-0">
+                  {outgoing ? (
+                    <>
+                      {RELATIONSHIP_LABEL[r.kind]}{" "}
+                      <button type="button" className="font-medium text-indigo-800 hover:underline" onClick={() => onSelect(other)}>
+                        {names.get(other) ?? "?"}
+                      </button>
+                    </>
+                  ) : (
+                    <>
+                      <button type="button" className="font-medium text-indigo-800 hover:underline" onClick={() => onSelect(other)}>
+                        {names.get(other) ?? "?"}
+                      </button>{" "}
+                      {RELATIONSHIP_LABEL[r.kind]} this
+                    </>
+                  )}
+                  {r.label ? <span className="text-stone-500"> — {r.label}</span> : null}
+                </span>
+                {editable ? (
+                  <button type="button" onClick={() => deleteRelationships(doc, [r.id])} className="shrink-0 rounded px-1.5 text-stone-500 hover:bg-red-50 hover:text-red-700" aria-label={`Remove the link to ${names.get(other) ?? "?"}`}>
+                    ✕
+                  </button>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      </section>
+
+      <Versions worldId={worldId} element={element} canEdit={editable} />
+
+      {editable ? (
+        <button type="button" onClick={onDelete} className="mt-4 w-full rounded-lg border border-red-200 px-3 py-2 text-sm text-red-800 hover:bg-red-50">
+          Delete this element
+        </button>
+      ) : null}
+    </aside>
+  );
+}
+
+/** Secrets never enter the shared document: they are read and saved through the API. */
+function SecretField({ worldId, elementId, version, editable }: { worldId: string; elementId: string; version: number; editable: boolean }) {
+  const [secret, setSecret] = useState<string | null>(null);
+  const [saved, setSaved] = useState("");
+  const [status, setStatus] = useState<string | null>(null);
+  useEffect(() => {
+    // An element the room has not yet projected (version 0) is brand new and has no secret.
+    if (version === 0) return;
+    let cancelled = false;
+    api<{ element: { secret?: string } }>("GET", `/api/worlds/${worldId}/elements/${elementId}`)
+      .then((r) => {
+        if (cancelled) return;
+        setSecret((current) => (current === null || current === saved ? (r.element.secret ?? "") : current));
+        setSaved(r.element.secret ?? "");
+      })
+      .catch((error: Error) => !cancelled && setStatus(error.message.includes("not found") ? null : error.message));
+    return () => {
+      cancelled = true;
+    };
+    // Re-read after each new version (a restore can change the secret).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [worldId, elementId, version]);
+  const save = async () => {
+    if (secret === null || secret === saved) return;
+    // (a new element starts with no secret: `saved` is "")
+    setStatus("Saving…");
+    try {
+      await api("PATCH", `/api/worlds/${worldId}/elements/${elementId}`, { secret });
+      setSaved(secret);
+      setStatus("Saved");
+    } catch (error) {
+      setStatus((error as Error).message);
+    }
+  };
+  return (
+    <label className="mt-3 block text-sm font-medium text-stone-700">
+      Secret <span className="font-normal text-stone-500">(only owners and editors ever see it)</span>
+      <textarea
+        value={secret ?? ""}
+        readOnly={!editable || (secret === null && version > 0)}
+        onChange={(e) => setSecret(e.target.value)}
+        onBlur={save}
+        rows={3}
+        maxLength={20000}
+        name="secret"
+        className="mt-1 block w-full rounded-lg border border-amber-300 bg-amber-50/50 px-3 py-2 text-sm"
+        placeholder={secret === null && version > 0 ? "Loading…" : "Hidden truths, twists, GM notes…"}
+      />
+      {status ? <span className="text-xs text-stone-600" role="status">{status}</span> : null}
+    </label>
+  );
+}
+
+function Assets({ element }: { element: ElementState }) {
+  const { image, audio, video } = element.assets;
+  if (!image && !audio && !video) return null;
+  return (
+    <section className="mt-4 space-y-2" aria-label="Media">
+      {image ? <img src={`/api/assets/${image}`} alt={element.name} className="w-full rounded-lg border border-stone-200" /> : null}
+      {video ? <video src={`/api/assets/${video}`} controls className="w-full rounded-lg" /> : null}
+      {audio ? <audio src={`/api/assets/${audio}`} controls className="w-full" /> : null}
+    </section>
+  );
+}
+
+function Versions({ worldId, element, canEdit }: { worldId: string; element: ElementState; canEdit: boolean }) {
+  const [open, setOpen] = useState(false);
+  const [versions, setVersions] = useState<VersionEntry[] | null>(null);
+  const [picked, setPicked] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (!open) return;
+    let cancelled = false;
+    // The projection into D1 follows an edit by about half a second.
+    const timer = setTimeout(() => {
+      api<{ versions: VersionEntry[] }>("GET", `/api/worlds/${worldId}/elements/${element.id}/versions`)
+        .then((r) => !cancelled && (setVersions(r.versions), setError(null)))
+        .catch((e: Error) => !cancelled && setError(e.message));
+    }, 700);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [open, worldId, element.id, element.version]);
+  const chosen = versions?.find((v) => v.version === picked) ?? null;
+  const restore = async (version: number) => {
+    setBusy(true);
+    try {
+      await api("POST", `/api/worlds/${worldId}/elements/${element.id}/versions/${version}/restore`);
+      setPicked(null);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="mt-4" aria-label="Versions">
+      <button type="button" onClick={() => setOpen((o) => !o)} className="text-sm font-semibold text-stone-700 hover:text-indigo-800" aria-expanded={open}>
+        {open ? "▾" : "▸"} Version history
+      </button>
+      {open ? (
+        <div className="mt-2">
+          {error ? <p className="text-sm text-red-700" role="alert">{error}</p> : null}
+          {!versions && !error ? <p className="text-sm text-stone-500">Loading…</p> : null}
+          <ol className="space-y-1 text-sm">
+            {versions?.map((v) => (
+              <li key={v.version}>
+                <button
+                  type="button"
+                  onClick={() => setPicked(v.version === picked ? null : v.version)}
+                  className={`w-full rounded-lg px-2 py-1 text-left hover:bg-stone-100 ${v.version === picked ? "bg-indigo-50" : ""}`}
+                  data-testid="version"
+                >
+                  <span className="font-medium">v{v.version}</span> · {v.action} by {v.userName ?? "someone"} · {timeAgo(v.createdAt)}
+                </button>
+              </li>
+            ))}
+          </ol>
+          {chosen ? (
+            <div className="mt-2 rounded-lg border border-stone-200 p-2 text-sm" data-testid="version-diff">
+              <p className="text-xs text-stone-500">
+                Changes from version {chosen.version} to now (<del className="bg-red-100 text-red-900">removed</del>, <ins className="bg-emerald-100 text-emerald-900 no-underline">added</ins>):
+              </p>
+              {versionChanges(chosen.element, { ...element }, ["name", "type", "description", "tags"]).map((change) => (
+                <p key={change.field} className="mt-1 whitespace-pre-wrap break-words">
+                  <span className="font-medium capitalize">{change.field}: </span>
+                  {change.parts.map((part, i) =>
+                    part.kind === "added" ? (
+                      <ins key={i} className="bg-emerald-100 text-emerald-900 no-underline">{part.text}</ins>
+                    ) : part.kind === "removed" ? (
+                      <del key={i} className="bg-red-100 text-red-900">{part.text}</del>
+                    ) : (
+                      <span key={i}>{part.text}</span>
+                    ),
+                  )}
+                </p>
+              ))}
+              {versionChanges(chosen.element, { ...element }, ["name", "type", "description", "tags"]).length === 0 ? <p className="mt-1 text-stone-500">Same as now.</p> : null}
+              {canEdit && chosen.version !== element.version ? (
+                <button type="button" disabled={busy} onClick={() => restore(chosen.version)} className="mt-2 rounded-lg bg-indigo-700 px-3 py-1.5 text-white hover:bg-indigo-800 disabled:opacity-60">
+                  Restore version {chosen.version}
+                </button>
+              ) : null}
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}

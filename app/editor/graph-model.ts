@@ -1,0 +1,132 @@
+import dagre from "@dagrejs/dagre";
+import type * as Y from "yjs";
+import type { ElementType, RelationshipKind } from "../../drizzle/schema/worlds";
+import {
+  allElements,
+  allRelationships,
+  elementsOf,
+  insertElement,
+  insertRelationship,
+  patchElement,
+  patchRelationship,
+  relationshipsOf,
+  removeElement,
+  type ElementPatch,
+  type ElementState,
+  type RelationshipState,
+} from "../../durable-objects/world-room/graph-doc";
+
+/**
+ * The editor's view of a world's graph and every change it makes, as plain functions over the
+ * shared Yjs document (the same one the room holds). React code only calls these.
+ */
+export type { ElementState, RelationshipState };
+
+/** Marks changes made by this person, so the undo manager tracks only them. */
+export const LOCAL = { local: true };
+
+export function newId(length = 16): string {
+  const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+  let id = "";
+  for (const byte of crypto.getRandomValues(new Uint8Array(length))) id += alphabet[byte % alphabet.length];
+  return id;
+}
+
+export function snapshot(doc: Y.Doc) {
+  return { elements: allElements(doc), relationships: allRelationships(doc) };
+}
+
+export function createElement(doc: Y.Doc, input: { type: ElementType; name: string; x: number; y: number; userId: string | null }) {
+  const id = newId();
+  const now = Date.now();
+  doc.transact(
+    () =>
+      insertElement(doc, {
+        id,
+        type: input.type,
+        name: input.name,
+        description: "",
+        x: Math.round(input.x),
+        y: Math.round(input.y),
+        tags: [],
+        assets: {},
+        metadata: {},
+        version: 0,
+        createdBy: input.userId,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    LOCAL,
+  );
+  return id;
+}
+
+export function updateElement(doc: Y.Doc, id: string, patch: ElementPatch) {
+  doc.transact(() => patchElement(doc, id, patch), LOCAL);
+}
+
+export function moveElements(doc: Y.Doc, positions: Array<{ id: string; x: number; y: number }>) {
+  doc.transact(() => {
+    for (const p of positions) patchElement(doc, p.id, { x: Math.round(p.x), y: Math.round(p.y) });
+  }, LOCAL);
+}
+
+export function deleteElements(doc: Y.Doc, ids: string[]) {
+  let relationships = 0;
+  doc.transact(() => {
+    for (const id of ids) relationships += removeElement(doc, id)?.relationships.length ?? 0;
+  }, LOCAL);
+  return { elements: ids.length, relationships };
+}
+
+export function connect(doc: Y.Doc, input: { from: string; to: string; kind: RelationshipKind; label: string }) {
+  if (input.from === input.to) return null;
+  if (!elementsOf(doc).has(input.from) || !elementsOf(doc).has(input.to)) return null;
+  const id = newId();
+  const now = Date.now();
+  doc.transact(() => insertRelationship(doc, { id, ...input, createdAt: now, updatedAt: now }), LOCAL);
+  return id;
+}
+
+export function updateRelationship(doc: Y.Doc, id: string, changes: { kind?: RelationshipKind; label?: string }) {
+  doc.transact(() => patchRelationship(doc, id, changes, Date.now()), LOCAL);
+}
+
+export function deleteRelationships(doc: Y.Doc, ids: string[]) {
+  doc.transact(() => {
+    for (const id of ids) relationshipsOf(doc).delete(id);
+  }, LOCAL);
+}
+
+/** Elements whose name, description or tags contain every word of `query` (case-insensitive). */
+export function search(elements: ElementState[], query: string): ElementState[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return [];
+  return elements.filter((e) => {
+    const haystack = `${e.name}\n${e.description}\n${e.tags.join(" ")}`.toLowerCase();
+    return words.every((w) => haystack.includes(w));
+  });
+}
+
+/** Which elements to show for a set of hidden types. */
+export function visibleIds(elements: ElementState[], hiddenTypes: ReadonlySet<ElementType>): Set<string> {
+  return new Set(elements.filter((e) => !hiddenTypes.has(e.type)).map((e) => e.id));
+}
+
+export const NODE_WIDTH = 200;
+export const NODE_HEIGHT = 64;
+
+/** A layered layout (dagre, left to right) of the given elements; returns new positions. */
+export function autoLayout(elements: ElementState[], relationships: RelationshipState[]) {
+  const graph = new dagre.graphlib.Graph();
+  graph.setGraph({ rankdir: "LR", nodesep: 40, ranksep: 90, marginx: 20, marginy: 20 });
+  graph.setDefaultEdgeLabel(() => ({}));
+  const ids = new Set(elements.map((e) => e.id));
+  for (const e of elements) graph.setNode(e.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+  for (const r of relationships) if (ids.has(r.from) && ids.has(r.to)) graph.setEdge(r.from, r.to);
+  dagre.layout(graph);
+  return elements.map((e) => {
+    const node = graph.node(e.id);
+    return { id: e.id, x: Math.round(node.x - NODE_WIDTH / 2), y: Math.round(node.y - NODE_HEIGHT / 2) };
+  });
+}

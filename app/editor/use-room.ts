@@ -1,0 +1,159 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import YProvider from "y-partyserver/provider";
+import * as Y from "yjs";
+import type { ChatMessage, ClientMessage, RoomUser, ServerMessage } from "../../durable-objects/world-room/protocol";
+import { elementsOf, relationshipsOf } from "../../durable-objects/world-room/graph-doc";
+import { LOCAL, snapshot, type ElementState, type RelationshipState } from "./graph-model";
+
+export type ConnectionState = "connecting" | "online" | "offline";
+export type LockInfo = { by: RoomUser; until: number };
+export type Presence = { user: RoomUser; cursor: { x: number; y: number } | null; activeElement: string | null; at: number };
+
+/**
+ * Joins a world's room: the shared Yjs document over the room's WebSocket (binary frames, via
+ * y-partyserver's provider) plus the JSON side of the protocol (presence, chat, locks, errors).
+ */
+export function useRoom(worldId: string) {
+  const [state, setState] = useState<{
+    doc: Y.Doc;
+    provider: YProvider;
+    undo: Y.UndoManager;
+  } | null>(null);
+  const [connection, setConnection] = useState<ConnectionState>("connecting");
+  const [synced, setSynced] = useState(false);
+  const [me, setMe] = useState<RoomUser | null>(null);
+  const [users, setUsers] = useState<RoomUser[]>([]);
+  const [locks, setLocks] = useState<Map<string, LockInfo>>(new Map());
+  const [chat, setChat] = useState<ChatMessage[]>([]);
+  const [presence, setPresence] = useState<Map<string, Presence>>(new Map());
+  const [notice, setNotice] = useState<{ id: number; text: string; tone: "info" | "error" } | null>(null);
+  const [generation, setGeneration] = useState(0);
+  const noticeId = useRef(0);
+
+  useEffect(() => {
+    const doc = new Y.Doc();
+    const provider = new YProvider(window.location.host, "room", doc, {
+      prefix: `/api/worlds/${worldId}/room`,
+      protocol: window.location.protocol === "https:" ? "wss" : "ws",
+    });
+    const undo = new Y.UndoManager([elementsOf(doc), relationshipsOf(doc)], { trackedOrigins: new Set([LOCAL]), captureTimeout: 400 });
+    const say = (text: string, tone: "info" | "error" = "info") => setNotice({ id: ++noticeId.current, text, tone });
+
+    const onJson = (event: MessageEvent) => {
+      if (typeof event.data !== "string") return;
+      let message: ServerMessage;
+      try {
+        message = JSON.parse(event.data) as ServerMessage;
+      } catch {
+        return;
+      }
+      switch (message.type) {
+        case "welcome":
+          setMe(message.you);
+          setUsers(message.users);
+          setLocks(new Map(message.locks.map((l) => [l.elementId, { by: l.by, until: Date.parse(l.until) }])));
+          setChat([]);
+          break;
+        case "joined":
+          setUsers((list) => [...list.filter((u) => u.id !== message.user.id), message.user]);
+          say(`${message.user.name} joined`);
+          break;
+        case "left":
+          setUsers((list) => {
+            const who = list.find((u) => u.id === message.userId);
+            if (who) say(`${who.name} left`);
+            return list.filter((u) => u.id !== message.userId);
+          });
+          setPresence((map) => {
+            const next = new Map(map);
+            next.delete(message.userId);
+            return next;
+          });
+          break;
+        case "chat":
+          setChat((list) => (list.some((m) => m.id === message.id) ? list : [...list, message].slice(-200)));
+          break;
+        case "presence":
+          setPresence((map) => new Map(map).set(message.user.id, { user: message.user, cursor: message.cursor, activeElement: message.activeElement, at: Date.now() }));
+          break;
+        case "locked":
+          setLocks((map) => new Map(map).set(message.elementId, { by: message.by, until: Date.parse(message.until) }));
+          break;
+        case "unlocked":
+          setLocks((map) => {
+            const next = new Map(map);
+            next.delete(message.elementId);
+            return next;
+          });
+          break;
+        case "error":
+          say(message.message, "error");
+          // The room refused a change this document already holds: start again from the room's.
+          if (message.resync) setGeneration((g) => g + 1);
+          break;
+        default:
+          break;
+      }
+    };
+    const attached = new WeakSet<WebSocket>();
+    const onStatus = ({ status }: { status: string }) => {
+      if (status === "connected") {
+        setConnection("online");
+        const ws = provider.ws as WebSocket | null;
+        if (ws && !attached.has(ws)) {
+          attached.add(ws);
+          ws.addEventListener("message", onJson);
+        }
+      } else {
+        setConnection(status === "connecting" ? "connecting" : "offline");
+      }
+    };
+    provider.on("status", onStatus);
+    provider.on("sync", (isSynced: boolean) => setSynced(isSynced));
+    // The connection is an external system made here; React learns of it once it exists.
+    setState({ doc, provider, undo });
+    return () => {
+      provider.off("status", onStatus);
+      provider.destroy();
+      undo.destroy();
+      doc.destroy();
+      setState(null);
+      setSynced(false);
+    };
+  }, [worldId, generation]);
+
+  const send = useMemo(
+    () => (message: ClientMessage) => {
+      const ws = state?.provider.ws as WebSocket | null | undefined;
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+    },
+    [state],
+  );
+
+  return { doc: state?.doc ?? null, undo: state?.undo ?? null, connection, synced, me, users, locks, chat, presence, notice, send };
+}
+
+/** The graph in the document, re-read (at most once a frame) whenever it changes. */
+export function useGraph(doc: Y.Doc | null) {
+  const [graph, setGraph] = useState<{ elements: ElementState[]; relationships: RelationshipState[] }>({ elements: [], relationships: [] });
+  useEffect(() => {
+    if (!doc) return;
+    let frame = 0;
+    const refresh = () => {
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        setGraph(snapshot(doc));
+      });
+    };
+    refresh();
+    elementsOf(doc).observeDeep(refresh);
+    relationshipsOf(doc).observeDeep(refresh);
+    return () => {
+      cancelAnimationFrame(frame);
+      elementsOf(doc).unobserveDeep(refresh);
+      relationshipsOf(doc).unobserveDeep(refresh);
+    };
+  }, [doc]);
+  return graph;
+}

@@ -1,0 +1,180 @@
+// The world editor in Chromium: build a small world on the canvas, connect, describe, restore a
+// version, delete and undo, reload and find it all; a viewer cannot edit; the phone layout.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { DESKTOP, PHONE, chromiumMissing, openPage, overflowsHorizontally, screenshot, startApp, uniqueEmail } from "./harness.mjs";
+
+const skip = chromiumMissing ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)" : false;
+
+async function signUp(page, name) {
+  await page.goto("/");
+  await page.getByRole("tab", { name: "Create account" }).click();
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Email").fill(uniqueEmail(name.toLowerCase().replace(/\W+/g, "-")));
+  await page.getByLabel("Password").fill("correct-horse-battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL("**/worlds");
+}
+
+async function createWorld(page, title) {
+  await page.getByLabel("Title").fill(title);
+  await page.getByRole("button", { name: "Create world" }).click();
+  await page.waitForURL(/\/worlds\/[a-z0-9]+$/);
+  await page.locator('[data-ready="true"]').waitFor();
+}
+
+const node = (page, name) => page.locator(".react-flow__node", { has: page.locator(`[data-name="${name}"]`) });
+const panel = (page) => page.getByRole("complementary");
+
+async function rename(page, name) {
+  const field = panel(page).getByLabel("Name");
+  await field.fill(name);
+  await node(page, name).waitFor();
+}
+
+/** Waits for the room to project the last edits into D1 (it does so within about half a second). */
+const settle = (page) => page.waitForTimeout(1200);
+
+describe("the world editor", { skip }, () => {
+  let app;
+  before(async () => {
+    app = await startApp();
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("creates and connects elements, edits and restores a description, deletes with undo, and keeps it all after a reload", async () => {
+    const { context, page, problems } = await openPage(app, DESKTOP);
+    try {
+      await signUp(page, "Ada Canvas");
+      await createWorld(page, "Canvas Isles");
+
+      // One element from the toolbar, one by double-clicking the canvas.
+      await page.getByRole("button", { name: "+ Element" }).click();
+      await panel(page).waitFor();
+      await rename(page, "Ada");
+      await page.getByRole("button", { name: "Close panel" }).click();
+      const box = await page.getByTestId("canvas").boundingBox();
+      await page.mouse.dblclick(box.x + box.width * 0.7, box.y + box.height * 0.7);
+      await page.waitForFunction(() => document.querySelectorAll(".react-flow__node").length === 2);
+      await rename(page, "Babbage");
+      await panel(page).getByLabel("Type").selectOption("location");
+      await page.getByRole("button", { name: "Close panel" }).click();
+
+      // Connect Ada → Babbage by dragging between their handles, then pick the kind.
+      const from = await node(page, "Ada").locator(".react-flow__handle-right").boundingBox();
+      const to = await node(page, "Babbage").locator(".react-flow__handle-left").boundingBox();
+      await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+      await page.mouse.up();
+      const kind = page.getByRole("dialog", { name: "Connect" });
+      await kind.waitFor();
+      await kind.getByLabel("Kind").selectOption("located_in");
+      await kind.getByLabel("Label").fill("studies at");
+      await kind.getByRole("button", { name: "Connect" }).click();
+      await page.getByText("is located in: studies at").waitFor();
+
+      // Two versions of a description, then restore the first.
+      await node(page, "Ada").click();
+      const description = panel(page).getByLabel("Description (Markdown)");
+      await description.fill("Counts the **stars** over the isles.");
+      await settle(page);
+      await description.fill("Charts the tides of the brass sea.");
+      await settle(page);
+      await panel(page).getByRole("button", { name: /Version history/ }).click();
+      // Newest first: the second entry is the first draft.
+      const firstDraft = panel(page).getByTestId("version").nth(1);
+      await firstDraft.waitFor();
+      await firstDraft.click();
+      const diff = panel(page).getByTestId("version-diff");
+      // What that version had and the current one lacks shows as removed words.
+      assert.match((await diff.locator("del").allInnerTexts()).join(" "), /Counts.*stars/);
+      assert.match((await diff.locator("ins").allInnerTexts()).join(" "), /Charts.*tides/);
+      await screenshot(page, "editor-version-diff-desktop");
+      await diff.getByRole("button", { name: /Restore version \d+/ }).click();
+      await page.waitForFunction(
+        () => document.querySelector('textarea[name="description"]')?.value === "Counts the **stars** over the isles.",
+      );
+      await panel(page).getByRole("tab", { name: "preview" }).click();
+      assert.equal(await panel(page).getByTestId("description-preview").locator("strong").innerText(), "stars");
+      await settle(page);
+      await screenshot(page, "editor-desktop");
+
+      // Reload: everything came back from the room.
+      await page.reload();
+      await page.locator('[data-ready="true"]').waitFor();
+      await node(page, "Babbage").waitFor();
+      await page.getByText("is located in: studies at").waitFor();
+      await node(page, "Ada").click();
+      assert.equal(await panel(page).getByLabel("Description (Markdown)").inputValue(), "Counts the **stars** over the isles.");
+      await page.getByRole("button", { name: "Close panel" }).click();
+
+      // Select both, delete (with a confirmation), then undo.
+      await node(page, "Ada").click();
+      await node(page, "Babbage").click({ modifiers: ["Control"] });
+      await page.getByRole("button", { name: "Delete (2)" }).click();
+      const confirm = page.getByRole("dialog", { name: "Delete?" });
+      await confirm.getByRole("button", { name: "Delete" }).click();
+      await page.waitForFunction(() => document.querySelectorAll(".react-flow__node").length === 0);
+      const toast = page.getByRole("status").filter({ hasText: "Deleted 2 elements and 1 relationship" });
+      await toast.getByRole("button", { name: "Undo" }).click();
+      await node(page, "Ada").waitFor();
+      await node(page, "Babbage").waitFor();
+      await page.getByText("is located in: studies at").waitFor();
+      await settle(page);
+
+      // The API (D1 projection) agrees with the canvas.
+      const worldId = new URL(page.url()).pathname.split("/").pop();
+      const graph = await page.evaluate(async (id) => (await fetch(`/api/worlds/${id}`)).json(), worldId);
+      assert.deepEqual(graph.elements.map((e) => e.name).sort(), ["Ada", "Babbage"]);
+      assert.equal(graph.relationships.length, 1);
+      assert.equal(graph.elements.find((e) => e.name === "Ada").description, "Counts the **stars** over the isles.");
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows a public world read-only to someone who is not a member", async () => {
+    const { context, page, problems } = await openPage(app, DESKTOP);
+    try {
+      await signUp(page, "Vera Viewer");
+      await page.goto("/worlds/demoworld0000001");
+      await page.locator('[data-ready="true"]').waitFor();
+      await page.getByText("View only").waitFor();
+      assert.equal(await page.getByRole("button", { name: "+ Element" }).count(), 0);
+      await page.locator('[data-name="Mosshide Stag"]').click();
+      assert.equal(await panel(page).getByLabel("Name").getAttribute("readonly"), "");
+      assert.equal(await panel(page).getByText("Secret").count(), 0);
+      assert.equal(await panel(page).getByRole("button", { name: /Delete/ }).count(), 0);
+      await screenshot(page, "editor-viewer-desktop");
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("fits a phone: toolbar, canvas and the element sheet", async () => {
+    const { context, page, problems } = await openPage(app, PHONE);
+    try {
+      await page.goto("/");
+      await page.getByLabel("Email").fill("demo@loreloom.local");
+      await page.getByLabel("Password").fill("demo-password-1");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL("**/worlds");
+      await page.goto("/worlds/demoworld0000001");
+      await page.locator('[data-ready="true"]').waitFor();
+      assert.equal(await overflowsHorizontally(page), false, "editor overflows on a phone");
+      await screenshot(page, "editor-phone");
+      await page.locator('[data-name="Thornwall Citadel"]').click();
+      await panel(page).waitFor();
+      assert.equal(await overflowsHorizontally(page), false, "element sheet overflows on a phone");
+      await screenshot(page, "editor-panel-phone");
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
