@@ -8,21 +8,25 @@ import {
   ViewportPortal,
   applyNodeChanges,
   useReactFlow,
+  useStore,
   type Connection,
   type Edge,
   type NodeChange,
 } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/worlds";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
 import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
 import { ElementNodeComponent, TYPE_COLOR, type ElementNode } from "./element-node";
 import { ElementPanel } from "./element-panel";
-import { autoLayout, connect, createElement, deleteElements, moveElements, search, visibleIds } from "./graph-model";
+import { CanvasMiniMap } from "./canvas-minimap";
+import { NODE_HEIGHT, NODE_WIDTH, autoLayout, connect, createElement, deleteElements, moveElements, search, visibleIds } from "./graph-model";
 import { HistoryDrawer, WorldSettingsDialog, type EditorWorld } from "./world-settings";
 import { useGraph, useRoom } from "./use-room";
 
 const nodeTypes = { element: ElementNodeComponent };
+/** Above this many elements the editor opens on the centre instead of fitting everything. */
+const LARGE_WORLD = 300;
 
 type Props = { world: EditorWorld; userId: string | null };
 
@@ -51,6 +55,7 @@ function EditorInner({ world: initialWorld, userId }: Props) {
   const [undoToast, setUndoToast] = useState<string | null>(null);
   const [dialog, setDialog] = useState<"help" | "settings" | "history" | "filter" | null>(null);
   const dragging = useRef(new Set<string>());
+  const [framed, setFramed] = useState(false);
   const searchInput = useRef<HTMLInputElement>(null);
   const fitted = useRef(false);
 
@@ -87,30 +92,70 @@ function EditorInner({ world: initialWorld, userId }: Props) {
     });
   }, [graph.elements, shown, matches, canEdit, room.locks, room.me]);
 
+  // In a big world only the edges of elements in view are drawn, and labels only up close.
+  const large = graph.elements.length > LARGE_WORLD;
+  const [vx, vy, zoom] = useStore((s) => s.transform);
+  const viewWidth = useStore((s) => s.width);
+  const viewHeight = useStore((s) => s.height);
+  const view = useDeferredValue({ vx, vy, zoom, viewWidth, viewHeight });
+  const inView = useMemo(() => {
+    if (!large) return null;
+    const left = -view.vx / view.zoom - NODE_WIDTH;
+    const top = -view.vy / view.zoom - NODE_HEIGHT;
+    const right = left + view.viewWidth / view.zoom + 2 * NODE_WIDTH;
+    const bottom = top + view.viewHeight / view.zoom + 2 * NODE_HEIGHT;
+    return new Set(graph.elements.filter((e) => e.x >= left && e.x <= right && e.y >= top && e.y <= bottom).map((e) => e.id));
+  }, [large, graph.elements, view]);
+  const showLabels = !large || view.zoom >= 0.8;
+  // React Flow itself only ever holds the nodes in view (and any selected), whatever the world's size.
+  // (Elements at the far end of a visible edge come too, so the edge has somewhere to go.)
+  const flowNodes = useMemo(() => {
+    if (!inView) return nodes;
+    const keep = new Set(inView);
+    for (const r of graph.relationships) {
+      if (inView.has(r.from)) keep.add(r.to);
+      else if (inView.has(r.to)) keep.add(r.from);
+    }
+    return nodes.filter((n) => keep.has(n.id) || n.selected || n.dragging);
+  }, [nodes, inView, graph.relationships]);
+
   const edges: Edge[] = useMemo(
     () =>
       graph.relationships
-        .filter((r) => shown.has(r.from) && shown.has(r.to))
+        .filter((r) => shown.has(r.from) && shown.has(r.to) && (!inView || inView.has(r.from) || inView.has(r.to)))
         .map((r) => ({
           id: r.id,
           source: r.from,
           target: r.to,
-          label: r.label ? `${RELATIONSHIP_LABEL[r.kind]}: ${r.label}` : RELATIONSHIP_LABEL[r.kind],
+          label: showLabels || r.from === selectedId || r.to === selectedId ? (r.label ? `${RELATIONSHIP_LABEL[r.kind]}: ${r.label}` : RELATIONSHIP_LABEL[r.kind]) : undefined,
           markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
           style: { strokeWidth: 1.5 },
           labelBgPadding: [4, 2] as [number, number],
           labelStyle: { fontSize: 11 },
         })),
-    [graph.relationships, shown],
+    [graph.relationships, shown, inView, showLabels, selectedId],
   );
 
-  // Fit the whole world in view once it has arrived.
+  // Frame the world once it has arrived. A big world is not fitted whole (that would draw every
+  // node at once): it opens at a readable zoom on its centre, and only what is visible renders.
   useEffect(() => {
-    if (!fitted.current && room.synced && nodes.length > 0) {
-      fitted.current = true;
-      requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
-    }
-  }, [room.synced, nodes.length, flow]);
+    if (fitted.current || !room.synced || nodes.length === 0) return;
+    fitted.current = true;
+    requestAnimationFrame(() => {
+      if (nodes.length <= LARGE_WORLD) {
+        flow.fitView({ padding: 0.15, maxZoom: 1.2 });
+      } else {
+        const xs = nodes.map((n) => n.position.x);
+        const ys = nodes.map((n) => n.position.y);
+        const centre = { x: (Math.min(...xs) + Math.max(...xs)) / 2, y: (Math.min(...ys) + Math.max(...ys)) / 2 };
+        flow.setCenter(centre.x, centre.y, { zoom: 0.6 });
+      }
+      requestAnimationFrame(() => {
+        performance.mark("loreloom:framed");
+        setFramed(true);
+      });
+    });
+  }, [room.synced, nodes, flow]);
 
   const onNodesChange = useCallback((changes: NodeChange<ElementNode>[]) => {
     setNodes((current) => applyNodeChanges(changes, current));
@@ -205,6 +250,8 @@ function EditorInner({ world: initialWorld, userId }: Props) {
   };
 
   const ready = room.synced && Boolean(doc);
+  // `data-ready` means the world is on screen: synced, and (if it has elements) drawn and framed.
+  const shownOnScreen = ready && (graph.elements.length === 0 || framed);
   const statusText =
     room.connection === "online" ? (ready ? "Live" : "Loading…") : room.connection === "connecting" ? "Connecting…" : "Offline — changes will sync when you reconnect";
 
@@ -307,8 +354,8 @@ function EditorInner({ world: initialWorld, userId }: Props) {
 
       <div
         className="relative min-h-0 flex-1"
-        data-ready={ready ? "true" : "false"}
-        data-node-count={ready ? graph.elements.length : 0}
+        data-ready={shownOnScreen ? "true" : "false"}
+        data-node-count={shownOnScreen ? graph.elements.length : 0}
         data-testid="canvas"
         onDoubleClick={(event) => {
           if (!(event.target as HTMLElement).classList.contains("react-flow__pane")) return;
@@ -324,7 +371,7 @@ function EditorInner({ world: initialWorld, userId }: Props) {
         }}
       >
         <ReactFlow<ElementNode, Edge>
-          nodes={nodes}
+          nodes={flowNodes}
           edges={edges}
           nodeTypes={nodeTypes}
           onNodesChange={onNodesChange}
@@ -350,7 +397,7 @@ function EditorInner({ world: initialWorld, userId }: Props) {
         >
           <Background gap={24} />
           <Controls showInteractive={false} />
-          <MiniMap pannable zoomable nodeColor={(n) => TYPE_COLOR[(n.data as { type: ElementType }).type]} className="!hidden sm:!block" />
+          {large ? null : <MiniMap pannable zoomable nodeColor={(n) => TYPE_COLOR[(n.data as { type: ElementType }).type]} className="!hidden sm:!block" />}
           <ViewportPortal>
             {[...room.presence.values()]
               .filter((p) => p.cursor && p.user.id !== room.me?.id)
@@ -366,6 +413,7 @@ function EditorInner({ world: initialWorld, userId }: Props) {
               ))}
           </ViewportPortal>
         </ReactFlow>
+        {large ? <CanvasMiniMap elements={graph.elements} /> : null}
         {!ready ? (
           <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-stone-600">{statusText}</div>
         ) : graph.elements.length === 0 ? (

@@ -98,6 +98,7 @@ export function useRoom(worldId: string) {
     const attached = new WeakSet<WebSocket>();
     const onStatus = ({ status }: { status: string }) => {
       if (status === "connected") {
+        performance.mark("loreloom:connected");
         setConnection("online");
         const ws = provider.ws as WebSocket | null;
         if (ws && !attached.has(ws)) {
@@ -109,7 +110,10 @@ export function useRoom(worldId: string) {
       }
     };
     provider.on("status", onStatus);
-    provider.on("sync", (isSynced: boolean) => setSynced(isSynced));
+    provider.on("sync", (isSynced: boolean) => {
+      if (isSynced) performance.mark("loreloom:synced");
+      setSynced(isSynced);
+    });
     // The connection is an external system made here; React learns of it once it exists.
     setState({ doc, provider, undo });
     return () => {
@@ -144,6 +148,7 @@ export function useGraph(doc: Y.Doc | null) {
       frame = requestAnimationFrame(() => {
         frame = 0;
         setGraph(snapshot(doc));
+        performance.mark("loreloom:graph");
       });
     };
     refresh();
