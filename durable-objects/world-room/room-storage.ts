@@ -24,8 +24,8 @@ function newId(length = 16): string {
 }
 
 /**
- * The room's own SQLite storage: the Yjs document as a snapshot plus an append-only update log
- * (both in Yjs's v2 update encoding, smaller and quicker to load than v1),
+ * The room's own SQLite storage: the Yjs document as a snapshot (Yjs's v2 encoding, smaller and
+ * quicker to load) plus an append-only log of the updates since (v1, as they are broadcast),
  * the secrets (kept out of the shared document), and the bookkeeping of the D1 projection: which
  * ids changed since the last projection, what was last projected, and history entries to write.
  */
@@ -62,7 +62,7 @@ export class RoomStorage {
       }
       Y.applyUpdateV2(doc, state);
     }
-    for (const update of updates) Y.applyUpdateV2(doc, new Uint8Array(update.data));
+    for (const update of updates) Y.applyUpdate(doc, new Uint8Array(update.data));
     this.logCount = updates.length;
     return true;
   }

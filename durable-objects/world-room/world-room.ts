@@ -148,9 +148,10 @@ export class WorldRoom extends YServer<Env> {
       this.loadedFrom = (await this.hydrateFromD1()) ? "d1" : "empty";
       this.store.compact(this.document);
     }
-    // Every update is in storage before anything else can see it (the output gate holds
-    // outgoing messages and RPC answers until the write is durable).
-    this.document.on("updateV2", (update: Uint8Array) => {
+    // Every update is in storage before anything else can see it: this listener is registered
+    // before y-partyserver's broadcast (which YServer adds after onLoad), so the write comes
+    // first, and the output gate holds the broadcast and any RPC answer until it is durable.
+    this.document.on("update", (update: Uint8Array) => {
       this.store.append(update);
       if (this.store.logLength > 500) this.store.compact(this.document);
     });
