@@ -1,0 +1,95 @@
+// A Yjs room client for Node-side tests and the bench: the `ws` package (Node 20 has no global
+// WebSocket), the standard Yjs sync protocol on binary frames, JSON messages collected.
+import * as decoding from "lib0/decoding";
+import * as encoding from "lib0/encoding";
+import WebSocket from "ws";
+import * as syncProtocol from "y-protocols/sync";
+import * as Y from "yjs";
+
+export class NodeRoomClient {
+  constructor(url, { cookie } = {}) {
+    this.doc = new Y.Doc();
+    this.messages = [];
+    this.socket = new WebSocket(url.replace(/^http/, "ws"), { headers: cookie ? { cookie } : {} });
+    this.socket.binaryType = "arraybuffer";
+    this.opened = new Promise((resolve, reject) => {
+      this.socket.once("open", resolve);
+      this.socket.once("error", reject);
+      this.socket.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    });
+    this.socket.on("message", (data, isBinary) => {
+      if (!isBinary) {
+        this.messages.push(JSON.parse(data.toString()));
+        return;
+      }
+      const decoder = decoding.createDecoder(new Uint8Array(data));
+      if (decoding.readVarUint(decoder) !== 0) return;
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 0);
+      syncProtocol.readSyncMessage(decoder, encoder, this.doc, this);
+      if (encoding.length(encoder) > 1) this.socket.send(encoding.toUint8Array(encoder));
+    });
+    this.doc.on("update", (update, origin) => {
+      if (origin === this || this.socket.readyState !== WebSocket.OPEN) return;
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 0);
+      syncProtocol.writeUpdate(encoder, update);
+      this.socket.send(encoding.toUint8Array(encoder));
+    });
+  }
+
+  /** Opens, asks the room for its state, and waits for the welcome and the state. */
+  async ready() {
+    await this.opened;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 0);
+    syncProtocol.writeSyncStep1(encoder, this.doc);
+    this.socket.send(encoding.toUint8Array(encoder));
+    await until(() => this.messages.some((m) => m.type === "welcome"));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return this;
+  }
+
+  close() {
+    this.socket.close();
+  }
+}
+
+export async function until(check, timeoutMs = 10_000, what = "a condition") {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export async function signInCookie(baseUrl, email, password) {
+  const response = await fetch(`${baseUrl}/api/auth/sign-in/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!response.ok) throw new Error(`sign-in failed: ${response.status}`);
+  return response.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+}
+
+// The world document's shape (durable-objects/world-room/graph-doc.ts), for clients in plain JS.
+export const elementsOf = (doc) => doc.getMap("elements");
+
+export function addElement(doc, id, name, type = "lore") {
+  doc.transact(() => {
+    const map = new Y.Map();
+    map.set("type", type);
+    map.set("name", name);
+    map.set("description", new Y.Text(""));
+    map.set("pos", { x: 0, y: 0 });
+    map.set("tags", []);
+    map.set("media", { assets: {}, metadata: {} });
+    map.set("meta", { version: 0, createdBy: null, createdAt: Date.now(), updatedAt: Date.now() });
+    elementsOf(doc).set(id, map);
+  });
+}
+
+export function setField(doc, id, key, value) {
+  doc.transact(() => elementsOf(doc).get(id).set(key, value));
+}
