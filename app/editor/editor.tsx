@@ -20,6 +20,7 @@ import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
 import { ElementNodeComponent, TYPE_COLOR, type ElementNode } from "./element-node";
 import { ElementPanel } from "./element-panel";
 import { CanvasMiniMap } from "./canvas-minimap";
+import { ChatPanel } from "./chat-panel";
 import { NODE_HEIGHT, NODE_WIDTH, autoLayout, connect, createElement, deleteElements, moveElements, search, visibleIds } from "./graph-model";
 import { HistoryDrawer, WorldSettingsDialog, type EditorWorld } from "./world-settings";
 import { useGraph, useRoom } from "./use-room";
@@ -54,6 +55,8 @@ function EditorInner({ world: initialWorld, userId }: Props) {
   const [confirmDelete, setConfirmDelete] = useState<string[] | null>(null);
   const [undoToast, setUndoToast] = useState<string | null>(null);
   const [dialog, setDialog] = useState<"help" | "settings" | "history" | "filter" | null>(null);
+  const [chatOpen, setChatOpen] = useState(false);
+  const [readChat, setReadChat] = useState(0);
   const dragging = useRef(new Set<string>());
   const [framed, setFramed] = useState(false);
   const searchInput = useRef<HTMLInputElement>(null);
@@ -62,6 +65,16 @@ function EditorInner({ world: initialWorld, userId }: Props) {
   const names = useMemo(() => new Map(graph.elements.map((e) => [e.id, e.name])), [graph.elements]);
   const matches = useMemo(() => new Set(search(graph.elements, query).map((e) => e.id)), [graph.elements, query]);
   const shown = useMemo(() => visibleIds(graph.elements, hiddenTypes), [graph.elements, hiddenTypes]);
+
+  // Who (else) has which element open, from their presence.
+  const openBy = useMemo(() => {
+    const map = new Map<string, Array<{ name: string; color: string }>>();
+    for (const p of room.presence.values()) {
+      if (!p.activeElement || p.user.id === room.me?.id) continue;
+      map.set(p.activeElement, [...(map.get(p.activeElement) ?? []), { name: p.user.name, color: p.user.color }]);
+    }
+    return map;
+  }, [room.presence, room.me]);
 
   // Nodes follow the document; selection and in-progress drags stay local.
   useEffect(() => {
@@ -84,13 +97,14 @@ function EditorInner({ world: initialWorld, userId }: Props) {
               type: e.type,
               image: e.assets.image,
               highlighted: matches.has(e.id),
-              lockedBy: lock && lock.by.id !== room.me?.id && lock.until > Date.now() ? { name: lock.by.name, color: lock.by.color } : undefined,
+              lockedBy: lock && lock.by.id !== room.me?.id ? { name: lock.by.name, color: lock.by.color } : undefined,
+              viewers: openBy.get(e.id),
               editable: canEdit,
             },
           };
         });
     });
-  }, [graph.elements, shown, matches, canEdit, room.locks, room.me]);
+  }, [graph.elements, shown, matches, canEdit, room.locks, room.me, openBy]);
 
   // In a big world only the edges of elements in view are drawn, and labels only up close.
   const large = graph.elements.length > LARGE_WORLD;
@@ -136,10 +150,13 @@ function EditorInner({ world: initialWorld, userId }: Props) {
     [graph.relationships, shown, inView, showLabels, selectedId],
   );
 
+  // Ready once the room has synced, or, while offline, once this browser's copy has loaded.
+  const ready = Boolean(doc) && (room.synced || (room.connection !== "online" && room.cached));
+
   // Frame the world once it has arrived. A big world is not fitted whole (that would draw every
   // node at once): it opens at a readable zoom on its centre, and only what is visible renders.
   useEffect(() => {
-    if (fitted.current || !room.synced || nodes.length === 0) return;
+    if (fitted.current || !ready || nodes.length === 0) return;
     fitted.current = true;
     requestAnimationFrame(() => {
       if (nodes.length <= LARGE_WORLD) {
@@ -155,7 +172,7 @@ function EditorInner({ world: initialWorld, userId }: Props) {
         setFramed(true);
       });
     });
-  }, [room.synced, nodes, flow]);
+  }, [ready, nodes, flow]);
 
   const onNodesChange = useCallback((changes: NodeChange<ElementNode>[]) => {
     setNodes((current) => applyNodeChanges(changes, current));
@@ -249,11 +266,14 @@ function EditorInner({ world: initialWorld, userId }: Props) {
     flow.setCenter(first.x + 100, first.y + 32, { zoom: 1.1, duration: 300 });
   };
 
-  const ready = room.synced && Boolean(doc);
   // `data-ready` means the world is on screen: synced, and (if it has elements) drawn and framed.
   const shownOnScreen = ready && (graph.elements.length === 0 || framed);
   const statusText =
-    room.connection === "online" ? (ready ? "Live" : "Loading…") : room.connection === "connecting" ? "Connecting…" : "Offline — changes will sync when you reconnect";
+    room.connection === "online"
+      ? ready
+        ? "Live"
+        : "Loading…"
+      : `${room.connection === "connecting" ? "Reconnecting…" : "Offline"}${room.pending ? ` — ${room.pending} change${room.pending === 1 ? "" : "s"} pending` : ""}`;
 
   return (
     <div className="relative flex h-[calc(100dvh-7.5rem)] min-h-[26rem] flex-col overflow-hidden rounded-xl border border-stone-200 bg-stone-50">
@@ -305,6 +325,18 @@ function EditorInner({ world: initialWorld, userId }: Props) {
         {query ? <span className="text-xs text-stone-600" role="status">{matches.size} found</span> : null}
         <button type="button" onClick={() => setDialog(dialog === "filter" ? null : "filter")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm" aria-expanded={dialog === "filter"}>
           Types{hiddenTypes.size ? ` (${ELEMENT_TYPES.length - hiddenTypes.size})` : ""}
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            setChatOpen((open) => !open);
+            setSelectedId(null);
+            setReadChat(room.chat.length);
+          }}
+          className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm"
+          aria-expanded={chatOpen}
+        >
+          Chat{!chatOpen && room.chat.length > readChat ? ` (${room.chat.length - readChat})` : ""}
         </button>
         <button type="button" onClick={() => setDialog("history")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
           History
@@ -423,6 +455,17 @@ function EditorInner({ world: initialWorld, userId }: Props) {
         ) : null}
       </div>
 
+      {chatOpen && !selected ? (
+        <ChatPanel
+          messages={room.chat}
+          online={room.connection === "online"}
+          onSend={(text) => room.send({ type: "chat", text })}
+          onClose={() => {
+            setChatOpen(false);
+            setReadChat(room.chat.length);
+          }}
+        />
+      ) : null}
       {selected && doc ? (
         <ElementPanel
           key={selected.id}

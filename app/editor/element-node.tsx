@@ -9,6 +9,8 @@ export type ElementNodeData = {
   image?: string;
   highlighted: boolean;
   lockedBy?: { name: string; color: string };
+  /** Other people with this element open. */
+  viewers?: Array<{ name: string; color: string }>;
   editable: boolean;
 };
 export type ElementNode = Node<ElementNodeData, "element">;
@@ -29,7 +31,7 @@ function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
   const color = TYPE_COLOR[data.type];
   return (
     <div
-      className={`flex h-16 w-[200px] items-center gap-2 rounded-xl border-2 bg-white px-2 shadow-sm ${
+      className={`relative flex h-16 w-[200px] items-center gap-2 rounded-xl border-2 bg-white px-2 shadow-sm ${
         selected ? "ring-4 ring-indigo-300" : ""
       } ${data.highlighted ? "ring-4 ring-amber-300" : ""}`}
       style={{ borderColor: data.lockedBy ? data.lockedBy.color : color }}
@@ -52,6 +54,15 @@ function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
           {data.lockedBy ? `editing: ${data.lockedBy.name}` : look.label}
         </span>
       </span>
+      {data.viewers?.length ? (
+        <span className="absolute -top-2 right-2 flex -space-x-1" aria-label={`Open for ${data.viewers.map((v) => v.name).join(", ")}`}>
+          {data.viewers.map((v) => (
+            <span key={v.name} title={v.name} className="flex h-4 w-4 items-center justify-center rounded-full border border-white text-[9px] font-bold text-white" style={{ backgroundColor: v.color }}>
+              {v.name.slice(0, 1).toUpperCase()}
+            </span>
+          ))}
+        </span>
+      ) : null}
       <Handle type="source" position={Position.Right} isConnectable={data.editable} className="!h-3 !w-3 !bg-indigo-500" />
     </div>
   );

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
+import { IndexeddbPersistence } from "y-indexeddb";
 import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
 import type { ChatMessage, ClientMessage, RoomUser, ServerMessage } from "../../durable-objects/world-room/protocol";
@@ -21,6 +22,8 @@ export function useRoom(worldId: string) {
   } | null>(null);
   const [connection, setConnection] = useState<ConnectionState>("connecting");
   const [synced, setSynced] = useState(false);
+  const [cached, setCached] = useState(false);
+  const [pending, setPending] = useState(0);
   const [me, setMe] = useState<RoomUser | null>(null);
   const [users, setUsers] = useState<RoomUser[]>([]);
   const [locks, setLocks] = useState<Map<string, LockInfo>>(new Map());
@@ -32,6 +35,14 @@ export function useRoom(worldId: string) {
 
   useEffect(() => {
     const doc = new Y.Doc();
+    // The document is also kept in this browser (IndexedDB): the world opens offline, and edits
+    // made offline are sent when the connection returns (Yjs merges them).
+    const cache = new IndexeddbPersistence(`loreloom-world-${worldId}`, doc);
+    void cache.whenSynced.then(() => setCached(true));
+    let online = false;
+    doc.on("update", (_update: Uint8Array, origin: unknown) => {
+      if (!online && origin !== cache && origin !== provider) setPending((n) => n + 1);
+    });
     const provider = new YProvider(window.location.host, "room", doc, {
       prefix: `/api/worlds/${worldId}/room`,
       protocol: window.location.protocol === "https:" ? "wss" : "ws",
@@ -88,8 +99,9 @@ export function useRoom(worldId: string) {
           break;
         case "error":
           say(message.message, "error");
-          // The room refused a change this document already holds: start again from the room's.
-          if (message.resync) setGeneration((g) => g + 1);
+          // The room refused a change this document already holds: drop this copy (and the
+          // browser's cached one) and start again from the room's.
+          if (message.resync) void cache.clearData().then(() => setGeneration((g) => g + 1));
           break;
         default:
           break;
@@ -99,6 +111,7 @@ export function useRoom(worldId: string) {
     const onStatus = ({ status }: { status: string }) => {
       if (status === "connected") {
         performance.mark("loreloom:connected");
+        online = true;
         setConnection("online");
         const ws = provider.ws as WebSocket | null;
         if (ws && !attached.has(ws)) {
@@ -106,12 +119,17 @@ export function useRoom(worldId: string) {
           ws.addEventListener("message", onJson);
         }
       } else {
+        online = false;
         setConnection(status === "connecting" ? "connecting" : "offline");
       }
     };
     provider.on("status", onStatus);
     provider.on("sync", (isSynced: boolean) => {
-      if (isSynced) performance.mark("loreloom:synced");
+      if (isSynced) {
+        performance.mark("loreloom:synced");
+        // The sync exchange has carried everything made offline to the room.
+        setPending(0);
+      }
       setSynced(isSynced);
     });
     // The connection is an external system made here; React learns of it once it exists.
@@ -119,10 +137,12 @@ export function useRoom(worldId: string) {
     return () => {
       provider.off("status", onStatus);
       provider.destroy();
+      void cache.destroy();
       undo.destroy();
       doc.destroy();
       setState(null);
       setSynced(false);
+      setCached(false);
     };
   }, [worldId, generation]);
 
@@ -134,7 +154,7 @@ export function useRoom(worldId: string) {
     [state],
   );
 
-  return { doc: state?.doc ?? null, undo: state?.undo ?? null, connection, synced, me, users, locks, chat, presence, notice, send };
+  return { doc: state?.doc ?? null, undo: state?.undo ?? null, connection, synced, cached, pending, me, users, locks, chat, presence, notice, send };
 }
 
 /** The graph in the document, re-read (at most once a frame) whenever it changes. */
