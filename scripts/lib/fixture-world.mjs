@@ -26,6 +26,13 @@ function rng(seed) {
   };
 }
 
+/** Four characters that differ between worlds, to keep fixture ids unique across worlds. */
+function tagOf(worldId) {
+  let hash = 7;
+  for (const char of worldId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash.toString(36).padStart(4, "0").slice(-4);
+}
+
 const pad = (prefix, n) => `${prefix}${n.toString(36).padStart(16 - prefix.length, "0")}`;
 
 /**
@@ -54,7 +61,7 @@ export async function seedFixtureWorld(stateDir, options) {
   const elementRows = [];
   const relationshipRows = [];
   for (let i = 0; i < elementCount; i += 1) {
-    const id = pad(`${worldId.slice(0, 4)}e`, i);
+    const id = pad(`${tagOf(worldId)}e`, i);
     elementIds.push(id);
     const type = TYPES[i % TYPES.length];
     const elementName = `${FIRST[Math.floor(random() * FIRST.length)]}${SECOND[Math.floor(random() * SECOND.length)]} ${i + 1}`;
@@ -69,7 +76,7 @@ export async function seedFixtureWorld(stateDir, options) {
     let to = Math.floor(random() * elementCount);
     if (to === from) to = (to + 1) % elementCount;
     relationshipRows.push(
-      `(${q(pad(`${worldId.slice(0, 4)}r`, i))}, ${q(worldId)}, ${q(elementIds[from])}, ${q(elementIds[to])}, '${KINDS[i % KINDS.length]}', '', ${now + i}, ${now + i})`,
+      `(${q(pad(`${tagOf(worldId)}r`, i))}, ${q(worldId)}, ${q(elementIds[from])}, ${q(elementIds[to])}, '${KINDS[i % KINDS.length]}', '', ${now + i}, ${now + i})`,
     );
   }
   // Multi-row inserts: thousands of rows load in seconds rather than a statement at a time.
