@@ -1,0 +1,129 @@
+// SPEC §7, room fan-out: 50 clients in one room, one writer at 200 edits/s for 10 s. Delivery
+// latency p50/p99 through the world's room against a bare broadcast Durable Object (the bench's
+// own Worker, bench/fanout/) measured in the same run; zero lost updates; all clients and the D1
+// projection identical at the end.
+import { spawn } from "node:child_process";
+import WebSocket from "ws";
+import { seedFixtureWorld } from "../../scripts/lib/fixture-world.mjs";
+import { percentiles, round } from "../lib/http.mjs";
+import { NodeRoomClient, addElement, elementsOf, signInCookie, until } from "../../tests/e2e/room-client.mjs";
+
+export const name = "fanout";
+export const title = "50 clients in one room, one writer at 200 edits/s for 10 s, against a bare broadcast Durable Object";
+
+const CLIENTS = 50;
+const RATE = 200;
+const BARE_PORT = Number(process.env.BENCH_BARE_PORT ?? 8798);
+const FIXTURE = { userId: "fanoutowner00001", email: "fanout@loreloom.local", password: "fanout-password-1", worldId: "fanoutworld00001", title: "Fan-out", elementCount: 10, relationshipCount: 10 };
+
+export async function prepare({ stateDir }) {
+  await seedFixtureWorld(stateDir, FIXTURE);
+}
+
+/** Sends `count` edits at `RATE`/s through `send(seq)`; returns send times by seq. */
+async function drive(count, send) {
+  const sentAt = new Map();
+  const started = performance.now();
+  for (let seq = 0; seq < count; seq += 1) {
+    const due = started + (seq * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    sentAt.set(seq, performance.now());
+    send(seq);
+  }
+  return sentAt;
+}
+
+async function startBare() {
+  const child = spawn("node_modules/.bin/wrangler", ["dev", "-c", "bench/fanout/wrangler.jsonc", "--port", String(BARE_PORT), "--ip", "localhost", "--inspector-port", "0", "--persist-to", `/tmp/loreloom-bench-bare-${process.pid}`], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  await until(() => /Ready on/.test(output) || child.exitCode !== null, 60_000, "the bare broadcast Worker");
+  if (child.exitCode !== null) throw new Error(`wrangler dev exited: ${output}`);
+  return child;
+}
+
+async function bare(count) {
+  const child = await startBare();
+  try {
+    const url = `ws://localhost:${BARE_PORT}/`;
+    const receivedAt = [];
+    const sockets = await Promise.all(
+      Array.from({ length: CLIENTS }, () => new Promise((resolve, reject) => {
+        const socket = new WebSocket(url);
+        socket.once("open", () => resolve(socket));
+        socket.once("error", reject);
+      })),
+    );
+    const [writer, ...readers] = sockets;
+    const got = readers.map(() => new Set());
+    readers.forEach((socket, i) =>
+      socket.on("message", (data) => {
+        const seq = Number(data.toString());
+        got[i].add(seq);
+        receivedAt.push([seq, performance.now()]);
+      }),
+    );
+    const sentAt = await drive(count, (seq) => writer.send(String(seq)));
+    await until(() => got.every((s) => s.size === count), 30_000, "the bare broadcasts").catch(() => undefined);
+    sockets.forEach((s) => s.close());
+    const lost = got.reduce((n, s) => n + (count - s.size), 0);
+    return { latency: percentiles(receivedAt.map(([seq, at]) => at - sentAt.get(seq))), lost };
+  } finally {
+    child.kill("SIGTERM");
+  }
+}
+
+async function room(url, count) {
+  const cookie = await signInCookie(url, FIXTURE.email, FIXTURE.password);
+  const roomUrl = `${url}/api/worlds/${FIXTURE.worldId}/room`;
+  const clients = [];
+  for (let i = 0; i < CLIENTS; i += 1) clients.push(new NodeRoomClient(roomUrl, { cookie }));
+  await Promise.all(clients.map((c) => c.ready()));
+  await until(() => clients.every((c) => elementsOf(c.doc).size === FIXTURE.elementCount), 30_000, "every client to load");
+  const [writer, ...readers] = clients;
+  const receivedAt = [];
+  readers.forEach((client) =>
+    elementsOf(client.doc).observe((event) => {
+      const now = performance.now();
+      for (const key of event.changes.keys.keys()) if (key.startsWith("fan")) receivedAt.push([Number(key.slice(3)), now]);
+    }),
+  );
+  const sentAt = await drive(count, (seq) => addElement(writer.doc, `fan${String(seq).padStart(13, "0")}`, `Edit ${seq}`));
+  const total = FIXTURE.elementCount + count;
+  await until(() => readers.every((c) => elementsOf(c.doc).size === total), 30_000, "the room's broadcasts").catch(() => undefined);
+  const lost = readers.reduce((n, c) => n + (total - elementsOf(c.doc).size), 0);
+  const ids = (doc) => JSON.stringify([...elementsOf(doc).keys()].sort());
+  const identical = readers.every((c) => ids(c.doc) === ids(writer.doc));
+  clients.forEach((c) => c.close());
+  // The D1 projection ends identical too.
+  let d1Identical = false;
+  for (let attempt = 0; attempt < 40 && !d1Identical; attempt += 1) {
+    const graph = await (await fetch(`${url}/api/worlds/${FIXTURE.worldId}`, { headers: { cookie } })).json();
+    d1Identical = JSON.stringify(graph.elements.map((e) => e.id).sort()) === ids(writer.doc);
+    if (!d1Identical) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { latency: percentiles(receivedAt.map(([seq, at]) => at - sentAt.get(seq))), lost, identical, d1Identical };
+}
+
+export async function run({ url }) {
+  const count = RATE * 10;
+  const baseline = await bare(count);
+  const ours = await room(url, count);
+  const ratio = ours.latency.p99 / Math.max(baseline.latency.p99, 0.1);
+  return {
+    rows: [
+      { case: "bare broadcast Durable Object", p50: baseline.latency.p50, p99: baseline.latency.p99, deliveries: baseline.latency.n, lost: baseline.lost },
+      { case: "WorldRoom (Yjs, stored before broadcast)", p50: ours.latency.p50, p99: ours.latency.p99, deliveries: ours.latency.n, lost: ours.lost },
+    ],
+    checks: [
+      { what: "p99 ratio room / bare", value: round(ratio, 2), budget: "≤ 2", ok: ratio <= 2 },
+      { what: "updates lost", value: ours.lost, budget: "0", ok: ours.lost === 0 },
+      { what: "clients and D1 identical", value: ours.identical && ours.d1Identical ? "yes" : "no", budget: "yes", ok: ours.identical && ours.d1Identical },
+    ],
+  };
+}
