@@ -41,7 +41,6 @@ export class RoomStorage {
       create table if not exists dirty (kind text not null, id text not null, seq integer not null, primary key (kind, id));
       create table if not exists projected (element_id text primary key, version integer not null, content text not null);
       create table if not exists pending_history (id text primary key, entry text not null);
-      create table if not exists counters (name text primary key, value integer not null);
       create table if not exists locks (element_id text primary key, holder text not null, connection_id text not null, until integer not null);
       create table if not exists chat (seq integer primary key autoincrement, message text not null);
     `);
@@ -107,12 +106,13 @@ export class RoomStorage {
 
   // projection bookkeeping
 
+  private seq: number | null = null;
+
+  /** Marks are ordered; the counter lives in memory, starting after the highest mark stored. */
   private nextSeq(): number {
-    return this.sql
-      .exec<{ value: number }>(
-        "insert into counters (name, value) values ('dirty', 1) on conflict (name) do update set value = value + 1 returning value",
-      )
-      .one().value;
+    if (this.seq === null) this.seq = this.sql.exec<{ seq: number | null }>("select max(seq) as seq from dirty").one().seq ?? 0;
+    this.seq += 1;
+    return this.seq;
   }
 
   markDirty(kind: "element" | "relationship", ids: string[]) {

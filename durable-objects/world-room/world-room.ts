@@ -239,9 +239,18 @@ export class WorldRoom extends YServer<Env> {
 
   // ---------------------------------------------------------------- projection into D1
 
+  /** When the alarm is set for, as far as this instance knows (saves a storage call per update). */
+  private alarmAt: number | null = null;
+
   private async scheduleAlarm(at: number) {
+    if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now()) return;
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+    if (current === null || at < current) {
+      await this.ctx.storage.setAlarm(at);
+      this.alarmAt = at;
+    } else {
+      this.alarmAt = current;
+    }
   }
 
   private async scheduleProjection() {
@@ -249,6 +258,7 @@ export class WorldRoom extends YServer<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarmAt = null;
     await this.__unsafe_ensureInitialized();
     if (this.purged) return;
     this.expireLocks();

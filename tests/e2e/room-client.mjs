@@ -10,6 +10,8 @@ export class NodeRoomClient {
   constructor(url, { cookie } = {}) {
     this.doc = new Y.Doc();
     this.messages = [];
+    /** While recording, incoming document updates are kept (with arrival times), not applied. */
+    this.recording = null;
     this.socket = new WebSocket(url.replace(/^http/, "ws"), { headers: cookie ? { cookie } : {} });
     this.socket.binaryType = "arraybuffer";
     this.opened = new Promise((resolve, reject) => {
@@ -22,7 +24,12 @@ export class NodeRoomClient {
         this.messages.push(JSON.parse(data.toString()));
         return;
       }
-      const decoder = decoding.createDecoder(new Uint8Array(data));
+      const bytes = new Uint8Array(data);
+      if (this.recording && bytes[0] === 0 && bytes[1] === 2) {
+        this.recording.push({ at: performance.now(), bytes });
+        return;
+      }
+      const decoder = decoding.createDecoder(bytes);
       if (decoding.readVarUint(decoder) !== 0) return;
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, 0);
@@ -48,6 +55,28 @@ export class NodeRoomClient {
     await until(() => this.messages.some((m) => m.type === "welcome"));
     await new Promise((resolve) => setTimeout(resolve, 200));
     return this;
+  }
+
+  /** Keeps incoming updates aside, so a test can time their arrival without applying them. */
+  record() {
+    this.recording = [];
+  }
+
+  /** Applies what was recorded and returns it (each with its arrival time and raw update). */
+  applyRecorded() {
+    const recorded = this.recording ?? [];
+    this.recording = null;
+    for (const { bytes } of recorded) {
+      const decoder = decoding.createDecoder(bytes);
+      decoding.readVarUint(decoder);
+      syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), this.doc, this);
+    }
+    return recorded.map(({ at, bytes }) => {
+      const decoder = decoding.createDecoder(bytes);
+      decoding.readVarUint(decoder);
+      decoding.readVarUint(decoder);
+      return { at, update: decoding.readVarUint8Array(decoder) };
+    });
   }
 
   close() {
