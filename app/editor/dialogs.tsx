@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
-import { RELATIONSHIP_KINDS, type RelationshipKind } from "../../drizzle/schema/worlds";
+import { RELATIONSHIP_KINDS, type RelationshipKind } from "../../drizzle/schema/constants";
 import { RELATIONSHIP_LABEL } from "../lib/element-types";
 
 /** A modal dialog on the native <dialog> element (focus trap, Esc to close). */

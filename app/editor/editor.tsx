@@ -14,7 +14,7 @@ import {
   type NodeChange,
 } from "@xyflow/react";
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/worlds";
+import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
 import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
 import { ElementNodeComponent, TYPE_COLOR, type ElementNode } from "./element-node";
@@ -208,8 +208,10 @@ function EditorInner({ world: initialWorld, userId }: Props) {
   const layout = useCallback(() => {
     if (!doc || !canEdit) return;
     const visible = graph.elements.filter((e) => shown.has(e.id));
-    moveElements(doc, autoLayout(visible, graph.relationships));
-    requestAnimationFrame(() => flow.fitView({ padding: 0.15, duration: 300 }));
+    void autoLayout(visible, graph.relationships).then((positions) => {
+      moveElements(doc, positions);
+      requestAnimationFrame(() => flow.fitView({ padding: 0.15, duration: 300 }));
+    });
   }, [doc, canEdit, graph, shown, flow]);
 
   const doDelete = useCallback(

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import type * as Y from "yjs";
-import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/worlds";
+import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
 import { api, timeAgo, type VersionEntry } from "./api";
 import { deleteRelationships, updateElement, type ElementState, type RelationshipState } from "./graph-model";

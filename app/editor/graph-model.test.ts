@@ -28,13 +28,13 @@ describe("editor graph model", () => {
     expect(visibleIds(elements, new Set(["creature"])).size).toBe(1);
   });
 
-  it("lays out connected elements left to right without overlaps", () => {
+  it("lays out connected elements left to right without overlaps", async () => {
     const doc = new Y.Doc();
     const ids = ["a", "b", "c"].map((name) => createElement(doc, { type: "lore", name, x: 0, y: 0, userId: null }));
     connect(doc, { from: ids[0]!, to: ids[1]!, kind: "caused", label: "" });
     connect(doc, { from: ids[0]!, to: ids[2]!, kind: "caused", label: "" });
     const { elements, relationships } = snapshot(doc);
-    const positions = new Map(autoLayout(elements, relationships).map((p) => [p.id, p]));
+    const positions = new Map((await autoLayout(elements, relationships)).map((p) => [p.id, p]));
     expect(positions.get(ids[1]!)!.x).toBeGreaterThan(positions.get(ids[0]!)!.x);
     expect(positions.get(ids[1]!)!.y).not.toBe(positions.get(ids[2]!)!.y);
   });

@@ -1,4 +1,3 @@
-import dagre from "@dagrejs/dagre";
 import type * as Y from "yjs";
 import type { ElementType, RelationshipKind } from "../../drizzle/schema/worlds";
 import {
@@ -116,8 +115,12 @@ export function visibleIds(elements: ElementState[], hiddenTypes: ReadonlySet<El
 export const NODE_WIDTH = 200;
 export const NODE_HEIGHT = 64;
 
-/** A layered layout (dagre, left to right) of the given elements; returns new positions. */
-export function autoLayout(elements: ElementState[], relationships: RelationshipState[]) {
+/**
+ * A layered layout (dagre, left to right) of the given elements; returns new positions. dagre is
+ * loaded on first use, keeping it out of the editor's initial JavaScript.
+ */
+export async function autoLayout(elements: ElementState[], relationships: RelationshipState[]) {
+  const { default: dagre } = await import("@dagrejs/dagre");
   const graph = new dagre.graphlib.Graph();
   graph.setGraph({ rankdir: "LR", nodesep: 40, ranksep: 90, marginx: 20, marginy: 20 });
   graph.setDefaultEdgeLabel(() => ({}));

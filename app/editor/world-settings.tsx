@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { VISIBILITIES, WORLD_STYLES, type Role } from "../../drizzle/schema/worlds";
+import { VISIBILITIES, WORLD_STYLES, type Role } from "../../drizzle/schema/constants";
 import { api, timeAgo, type HistoryEntry } from "./api";
 import { Dialog } from "./dialogs";
 import type { ElementState } from "./graph-model";

@@ -1,5 +1,5 @@
 import { Form, Link, data, redirect, useNavigation } from "react-router";
-import { WORLD_STYLES } from "../../drizzle/schema/worlds";
+import { WORLD_STYLES } from "../../drizzle/schema/constants";
 import { CreateWorldSchema, createWorld, listMyWorlds } from "../../workers/domain/worlds";
 import { getDb } from "../../workers/lib/db";
 import { Alert, Field, PrimaryButton } from "../components/ui";

@@ -10,48 +10,8 @@ import {
 } from "drizzle-orm/sqlite-core";
 import { user } from "./auth";
 
-export const WORLD_STYLES = [
-  "fantasy",
-  "sci-fi",
-  "steampunk",
-  "horror",
-  "mythic",
-  "modern",
-  "cyberpunk",
-  "post-apocalyptic",
-  "fairy-tale",
-] as const;
-export type WorldStyle = (typeof WORLD_STYLES)[number];
-
-export const VISIBILITIES = ["private", "unlisted", "public"] as const;
-export type Visibility = (typeof VISIBILITIES)[number];
-
-export const ROLES = ["owner", "editor", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
-
-export const ELEMENT_TYPES = [
-  "location",
-  "character",
-  "faction",
-  "item",
-  "creature",
-  "event",
-  "lore",
-] as const;
-export type ElementType = (typeof ELEMENT_TYPES)[number];
-
-export const RELATIONSHIP_KINDS = [
-  "contains",
-  "located_in",
-  "allied_with",
-  "enemy_of",
-  "member_of",
-  "owns",
-  "parent_of",
-  "caused",
-  "related_to",
-] as const;
-export type RelationshipKind = (typeof RELATIONSHIP_KINDS)[number];
+export * from "./constants";
+import type { ElementType, RelationshipKind, Role, Visibility, WorldStyle } from "./constants";
 
 export type WorldSettings = { maxCollaborators: number; defaultVoice?: string; aiImages: boolean };
 export type ElementAssets = { image?: string; video?: string; audio?: string };
