@@ -76,6 +76,13 @@ describe("the world editor", { skip }, () => {
       await kind.getByRole("button", { name: "Connect" }).click();
       await page.getByText("is located in: studies at").waitFor();
 
+      // Auto-layout puts the source of a link to the left of its target.
+      await page.getByRole("button", { name: "Auto-layout" }).click();
+      await page.waitForFunction(() => {
+        const x = (name) => document.querySelector(`[data-name="${name}"]`)?.getBoundingClientRect().x ?? 0;
+        return x("Ada") + 50 < x("Babbage");
+      });
+
       // Two versions of a description, then restore the first.
       await node(page, "Ada").click();
       const description = panel(page).getByLabel("Description (Markdown)");
