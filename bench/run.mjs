@@ -42,7 +42,7 @@ for (const scenario of scenarios) {
   try {
     applyMigrations(stateDir);
     await scenario.prepare?.({ stateDir });
-    const start = () => startServer({ port: PORT, stateDir, build: false, seed: false, quiet: true });
+    const start = () => startServer({ port: PORT, stateDir, build: false, seed: false, quiet: true, via: scenario.serve });
     server = await start();
     const restart = async () => {
       await server.stop();

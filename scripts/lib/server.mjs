@@ -34,7 +34,7 @@ async function waitForHealth(url, child, timeoutMs = 60_000) {
 }
 
 /**
- * @param {{ port?: number, stateDir?: string, build?: boolean, seed?: boolean, quiet?: boolean }} options
+ * @param {{ port?: number, stateDir?: string, build?: boolean, seed?: boolean, quiet?: boolean, via?: "vite" | "wrangler" }} options
  */
 export async function startServer(options = {}) {
   const port = options.port ?? 8787;
@@ -43,9 +43,15 @@ export async function startServer(options = {}) {
   if (options.build !== false) build({ quiet: options.quiet });
   applyMigrations(stateDir);
   const seeded = options.seed === false ? false : await seedDemo(stateDir);
+  // `vite preview` is how `npm start` serves; `via: "wrangler"` serves the same build straight from
+  // workerd (`wrangler dev` on build/server/wrangler.json), with no Node proxy in the WebSocket path.
+  const [command, args] =
+    options.via === "wrangler"
+      ? ["node_modules/.bin/wrangler", ["dev", "-c", "build/server/wrangler.json", "--port", String(port), "--ip", "localhost", "--persist-to", stateDir, "--inspector-port", "0"]]
+      : ["node_modules/.bin/vite", ["preview", "--port", String(port), "--strictPort", "--host", "localhost"]];
   const child = spawn(
-    "node_modules/.bin/vite",
-    ["preview", "--port", String(port), "--strictPort", "--host", "localhost"],
+    command,
+    args,
     {
       stdio: options.quiet ? ["ignore", "pipe", "pipe"] : "inherit",
       env: {
