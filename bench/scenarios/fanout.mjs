@@ -61,7 +61,7 @@ async function bare(count) {
     const receivedAt = [];
     const sockets = await Promise.all(
       Array.from({ length: CLIENTS }, () => new Promise((resolve, reject) => {
-        const socket = new WebSocket(url);
+        const socket = new WebSocket(url, { perMessageDeflate: false });
         socket.once("open", () => resolve(socket));
         socket.once("error", reject);
       })),

@@ -12,7 +12,7 @@ export class NodeRoomClient {
     this.messages = [];
     /** While recording, incoming document updates are kept (with arrival times), not applied. */
     this.recording = null;
-    this.socket = new WebSocket(url.replace(/^http/, "ws"), { headers: cookie ? { cookie } : {} });
+    this.socket = new WebSocket(url.replace(/^http/, "ws"), { headers: cookie ? { cookie } : {}, perMessageDeflate: false });
     this.socket.binaryType = "arraybuffer";
     this.opened = new Promise((resolve, reject) => {
       this.socket.once("open", resolve);
