@@ -191,6 +191,18 @@ export class RoomStorage {
 
   // locks: leases on elements, kept here so they survive the object hibernating
 
+  /** How many lock rows exist (kept in memory: most updates arrive when nothing is locked). */
+  private lockRows: number | null = null;
+
+  get anyLocks(): boolean {
+    if (this.lockRows === null) this.lockRows = this.sql.exec<{ n: number }>("select count(*) as n from locks").one().n;
+    return this.lockRows > 0;
+  }
+
+  private recountLocks() {
+    this.lockRows = null;
+  }
+
   getLock(elementId: string, now: number): { by: RoomUser; until: number; connectionId: string } | null {
     const row = this.sql
       .exec<{ holder: string; until: number; connection_id: string }>("select holder, until, connection_id from locks where element_id = ?", elementId)
@@ -207,19 +219,23 @@ export class RoomStorage {
       connectionId,
       until,
     );
+    this.recountLocks();
   }
 
   deleteLock(elementId: string) {
     this.sql.exec("delete from locks where element_id = ?", elementId);
+    this.recountLocks();
   }
 
   /** Releases every lock a connection held; returns the element ids. */
   releaseLocksOf(connectionId: string): string[] {
+    this.recountLocks();
     return this.sql.exec<{ element_id: string }>("delete from locks where connection_id = ? returning element_id", connectionId).toArray().map((r) => r.element_id);
   }
 
   /** Removes leases that ran out; returns the element ids. */
   expireLocks(now: number): string[] {
+    this.recountLocks();
     return this.sql.exec<{ element_id: string }>("delete from locks where until <= ? returning element_id", now).toArray().map((r) => r.element_id);
   }
 

@@ -522,7 +522,8 @@ export class WorldRoom extends YServer<Env> {
         // [messageSync, step, varUint8Array(update)]
         update = readVarUint8Array({ bytes, pos: 2 });
         changes = updateChangesDoc(this.document, update);
-        touched = changes ? elementsTouchedBy(this.document, update) : new Set();
+        // Only updates that change something, while someone holds a lock, need the element ids.
+        touched = changes && this.store.anyLocks ? elementsTouchedBy(this.document, update) : new Set();
       } catch {
         return this.send(connection, { type: "error", code: "invalid_update", message: "That document update could not be read." });
       }
