@@ -150,8 +150,8 @@ function EditorInner({ world: initialWorld, userId }: Props) {
     [graph.relationships, shown, inView, showLabels, selectedId],
   );
 
-  // Ready once the room has synced, or, while offline, once this browser's copy has loaded.
-  const ready = Boolean(doc) && (room.synced || (room.connection !== "online" && room.cached));
+  // Ready once the room has synced, or earlier from this browser's own copy of the world.
+  const ready = Boolean(doc) && room.loaded;
 
   // Frame the world once it has arrived. A big world is not fitted whole (that would draw every
   // node at once): it opens at a readable zoom on its centre, and only what is visible renders.

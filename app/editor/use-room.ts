@@ -23,6 +23,8 @@ export function useRoom(worldId: string) {
   const [connection, setConnection] = useState<ConnectionState>("connecting");
   const [synced, setSynced] = useState(false);
   const [cached, setCached] = useState(false);
+  // Shown once the room has synced, or earlier from this browser's copy if it holds the world.
+  const [loaded, setLoaded] = useState(false);
   const [pending, setPending] = useState(0);
   const [me, setMe] = useState<RoomUser | null>(null);
   const [users, setUsers] = useState<RoomUser[]>([]);
@@ -38,7 +40,10 @@ export function useRoom(worldId: string) {
     // The document is also kept in this browser (IndexedDB): the world opens offline, and edits
     // made offline are sent when the connection returns (Yjs merges them).
     const cache = new IndexeddbPersistence(`loreloom-world-${worldId}`, doc);
-    void cache.whenSynced.then(() => setCached(true));
+    void cache.whenSynced.then(() => {
+      setCached(true);
+      if (elementsOf(doc).size > 0) setLoaded(true);
+    });
     let online = false;
     doc.on("update", (_update: Uint8Array, origin: unknown) => {
       if (!online && origin !== cache && origin !== provider) setPending((n) => n + 1);
@@ -129,6 +134,7 @@ export function useRoom(worldId: string) {
         performance.mark("loreloom:synced");
         // The sync exchange has carried everything made offline to the room.
         setPending(0);
+        setLoaded(true);
       }
       setSynced(isSynced);
     });
@@ -143,6 +149,7 @@ export function useRoom(worldId: string) {
       setState(null);
       setSynced(false);
       setCached(false);
+      setLoaded(false);
     };
   }, [worldId, generation]);
 
@@ -154,7 +161,7 @@ export function useRoom(worldId: string) {
     [state],
   );
 
-  return { doc: state?.doc ?? null, undo: state?.undo ?? null, connection, synced, cached, pending, me, users, locks, chat, presence, notice, send };
+  return { doc: state?.doc ?? null, undo: state?.undo ?? null, connection, synced, cached, loaded, pending, me, users, locks, chat, presence, notice, send };
 }
 
 /** The graph in the document, re-read (at most once a frame) whenever it changes. */
