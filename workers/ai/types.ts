@@ -1,0 +1,160 @@
+// The one interface every AI provider implements (SPEC §5, catalogue C3). The pipeline picks a
+// provider per modality from configuration and wraps each call with timeouts, retries, a circuit
+// breaker and a fallback chain; providers themselves make one attempt and say whether it may be
+// retried.
+import type { ElementType, RelationshipKind, WorldStyle } from "../../drizzle/schema/constants";
+
+export const MODALITIES = ["text", "image", "video", "audio"] as const;
+export type Modality = (typeof MODALITIES)[number];
+
+export const PROVIDER_NAMES = ["local", "bedrock", "openai", "workers-ai"] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** What every call knows about the world it works for. */
+export type WorldContext = {
+  title: string;
+  description: string;
+  style: WorldStyle | string;
+  tags: string[];
+};
+
+export type CallContext = {
+  world: WorldContext;
+  /** Deterministic seed (the prompt hash): the `local` provider derives everything from it. */
+  seed: string;
+  /** Aborted when the pipeline's per-call timeout fires or the job is cancelled. */
+  signal?: AbortSignal;
+};
+
+/** Who made a text or an asset (catalogue C7). */
+export type Provenance = {
+  provider: ProviderName;
+  model: string;
+  promptHash: string;
+  at: string; // ISO time
+  /** True for the offline `local` renderings, which the UI labels as such. */
+  offline: boolean;
+};
+
+/** A relationship proposed by the text model, by element *name* (resolved by the pipeline). */
+export type RelationshipDraft = {
+  to: string;
+  kind: RelationshipKind;
+  label?: string;
+};
+
+export type ElementDraft = {
+  name: string;
+  type: ElementType;
+  /** Markdown, a few sentences to a few short paragraphs. */
+  description: string;
+  tags: string[];
+  relationships: RelationshipDraft[];
+  /** A short prompt for the image / clip models, derived from the element. */
+  visualPrompt: string;
+  /** The text read aloud as narration (plain text, no Markdown, ≤ ~600 characters). */
+  narration: string;
+};
+
+/** An element as it stands, when refining it or giving neighbours as context. */
+export type ElementSummary = {
+  name: string;
+  type: ElementType;
+  description: string;
+  tags: string[];
+};
+
+export type Usage = {
+  /** Estimated cost in US dollars of this one call (0 for `local`). */
+  costUsd: number;
+  inputTokens?: number;
+  outputTokens?: number;
+};
+
+export type TextResult<T> = { value: T; provider: ProviderName; model: string; usage: Usage };
+
+export type MediaResult = {
+  bytes: Uint8Array;
+  mimeType: string;
+  provider: ProviderName;
+  model: string;
+  usage: Usage;
+};
+
+export interface TextProvider {
+  readonly name: ProviderName;
+  /** One element from a prompt; `existing` when refining, `neighbours` as context. */
+  element(
+    request: { prompt: string; type?: ElementType; existing?: ElementSummary; neighbours?: ElementSummary[] },
+    context: CallContext,
+  ): Promise<TextResult<ElementDraft>>;
+  /** A whole connected world (catalogue C1): `count` elements (8–15) that reference each other by name. */
+  world(request: { prompt: string; count: number }, context: CallContext): Promise<TextResult<ElementDraft[]>>;
+  /** One prompt that keeps the intent of both (catalogue D4, conflict merging). */
+  mergePrompts(
+    request: { element: ElementSummary; a: string; b: string },
+    context: CallContext,
+  ): Promise<TextResult<string>>;
+  /** Photo or sketch → element text (catalogue C4). */
+  describeImage(
+    request: { image: Uint8Array; mimeType: string; hint?: string },
+    context: CallContext,
+  ): Promise<TextResult<ElementDraft>>;
+}
+
+export interface ImageProvider {
+  readonly name: ProviderName;
+  /** TEXT_IMAGE: an illustration of the element. */
+  image(request: { prompt: string; element: ElementDraft }, context: CallContext): Promise<MediaResult>;
+  /** IMAGE_VARIATION: a stylised version of an uploaded photo or sketch. */
+  variation(
+    request: { image: Uint8Array; mimeType: string; prompt: string },
+    context: CallContext,
+  ): Promise<MediaResult>;
+}
+
+/** Clips may be asynchronous (Nova Reel): `start` either finishes or hands back a token to poll. */
+export type VideoProgress =
+  | { status: "done"; result: MediaResult }
+  | { status: "pending"; token: string; pollAfterSeconds: number };
+
+export interface VideoProvider {
+  readonly name: ProviderName;
+  start(
+    request: { prompt: string; element: ElementDraft; image?: { bytes: Uint8Array; mimeType: string } },
+    context: CallContext,
+  ): Promise<VideoProgress>;
+  poll(token: string, context: CallContext): Promise<VideoProgress>;
+}
+
+export interface AudioProvider {
+  readonly name: ProviderName;
+  speak(request: { text: string; voice?: string }, context: CallContext): Promise<MediaResult>;
+}
+
+export type Providers = {
+  text: TextProvider;
+  image: ImageProvider;
+  video: VideoProvider;
+  audio: AudioProvider;
+};
+
+/**
+ * What a provider throws when a call fails. `retryable` is true for throttling (429), 5xx and
+ * timeouts; false for requests the provider refused (4xx, moderation, bad output).
+ */
+export class ProviderError extends Error {
+  constructor(
+    readonly provider: ProviderName,
+    message: string,
+    readonly options: { retryable: boolean; status?: number; retryAfterMs?: number; code?: string } = {
+      retryable: false,
+    },
+  ) {
+    super(message);
+    this.name = "ProviderError";
+  }
+  get retryable() {
+    return this.options.retryable;
+  }
+}
