@@ -3,6 +3,7 @@
 // own Worker, bench/fanout/) measured in the same run; zero lost updates; all clients and the D1
 // projection identical at the end.
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { seedFixtureWorld } from "../../scripts/lib/fixture-world.mjs";
@@ -96,10 +97,12 @@ async function room(url, count) {
   // Readers only note when each update arrives (as the bare baseline's readers do); they apply
   // everything afterwards, so the bench process's own Yjs work does not inflate the latency.
   readers.forEach((client) => client.record());
+  const profiler = process.env.BENCH_PROFILE ? await startProfile(Number(process.env.LORELOOM_INSPECTOR_PORT)) : null;
   const sentAt = await drive(count, (seq) => addElement(writer.doc, `fan${String(seq).padStart(13, "0")}`, `Edit ${seq}`));
   const arrivals = (client) => client.recording.filter((r) => r.bytes.length > 0).length;
   await until(() => readers.every((c) => arrivals(c) >= count), 30_000, "the room's broadcasts").catch(() => undefined);
   await new Promise((resolve) => setTimeout(resolve, 1000));
+  if (profiler) await profiler.stop(process.env.BENCH_PROFILE);
   const receivedAt = [];
   for (const client of readers) {
     for (const { at, update } of client.applyRecorded()) {
@@ -122,6 +125,12 @@ async function room(url, count) {
     d1Identical = JSON.stringify(graph.elements.map((e) => e.id).sort()) === ids(writer.doc);
     if (!d1Identical) await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  if (process.env.BENCH_DUMP) {
+    // The worst delivery per edit, in send order: shows whether slow deliveries come in bursts.
+    const worst = new Map();
+    for (const [seq, at] of receivedAt) worst.set(seq, Math.max(worst.get(seq) ?? 0, at - sentAt.get(seq)));
+    writeFileSync(process.env.BENCH_DUMP, JSON.stringify([...worst].sort((a, b) => a[0] - b[0])));
+  }
   return { latency: percentiles(receivedAt.map(([seq, at]) => at - sentAt.get(seq))), lost, identical, d1Identical };
 }
 
@@ -140,5 +149,39 @@ export async function run({ url }) {
       { what: "updates lost", value: ours.lost, budget: "0", ok: ours.lost === 0 },
       { what: "clients and D1 identical", value: ours.identical && ours.d1Identical ? "yes" : "no", budget: "yes", ok: ours.identical && ours.d1Identical },
     ],
+  };
+}
+
+/**
+ * A CPU profile of the Worker (room included) while the writer runs, through wrangler's inspector
+ * (`LORELOOM_INSPECTOR_PORT`); open the file in Chrome DevTools' Performance panel.
+ */
+async function startProfile(port) {
+  if (!port) throw new Error("BENCH_PROFILE needs LORELOOM_INSPECTOR_PORT (the inspector port wrangler dev opens).");
+  const [target] = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
+  const socket = new WebSocket(target.webSocketDebuggerUrl, { perMessageDeflate: false });
+  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  let nextId = 0;
+  const pending = new Map();
+  socket.on("message", (data) => {
+    const reply = JSON.parse(data.toString());
+    pending.get(reply.id)?.(reply);
+    pending.delete(reply.id);
+  });
+  const call = (method, params = {}) =>
+    new Promise((resolve) => {
+      nextId += 1;
+      pending.set(nextId, resolve);
+      socket.send(JSON.stringify({ id: nextId, method, params }));
+    });
+  await call("Profiler.enable");
+  await call("Profiler.setSamplingInterval", { interval: 200 });
+  await call("Profiler.start");
+  return {
+    async stop(file) {
+      const reply = await call("Profiler.stop");
+      writeFileSync(file, JSON.stringify(reply.result.profile));
+      socket.close();
+    },
   };
 }

@@ -29,6 +29,8 @@ function newId(length = 16): string {
  * the secrets (kept out of the shared document), and the bookkeeping of the D1 projection: which
  * ids changed since the last projection, what was last projected, and history entries to write.
  */
+export type DirtyMark = { kind: "element" | "relationship"; id: string; seq: number };
+
 export class RoomStorage {
   private logCount = 0;
   private readonly causes = new Map<string, VersionCause>();
@@ -123,28 +125,35 @@ export class RoomStorage {
     }
   }
 
-  dirty(): { seq: number; elements: string[]; relationships: string[] } {
-    const rows = this.sql.exec<{ kind: string; id: string; seq: number }>("select kind, id, seq from dirty").toArray();
-    let seq = 0;
-    const elements: string[] = [];
-    const relationships: string[] = [];
-    for (const row of rows) {
-      seq = Math.max(seq, row.seq);
-      (row.kind === "element" ? elements : relationships).push(row.id);
-    }
-    return { seq, elements, relationships };
+  /**
+   * Up to `limit` marks for the next projection batch, elements first: relationships reference
+   * elements, so they wait until no element is left to write.
+   */
+  dirtySlice(limit: number): { elements: DirtyMark[]; relationships: DirtyMark[]; more: boolean } {
+    const query = (kind: DirtyMark["kind"], n: number) =>
+      this.sql.exec<DirtyMark>("select kind, id, seq from dirty where kind = ? order by seq limit ?", kind, n).toArray();
+    const elements = query("element", limit + 1);
+    if (elements.length > limit) return { elements: elements.slice(0, limit), relationships: [], more: true };
+    const room = limit - elements.length;
+    const relationships = query("relationship", room + 1);
+    return { elements, relationships: relationships.slice(0, room), more: relationships.length > room };
   }
 
   dirtyCount(): number {
     return this.sql.exec<{ n: number }>("select count(*) as n from dirty").one().n + this.sql.exec<{ n: number }>("select count(*) as n from pending_history").one().n;
   }
 
-  /** Clears what a projection wrote; ids marked again while it ran (higher seq) stay dirty. */
-  clearDirty(upToSeq: number, historyIds: string[]) {
-    const cleared = this.sql.exec<{ id: string }>("delete from dirty where seq <= ? returning id", upToSeq).toArray();
-    for (const row of cleared) this.causes.delete(row.id);
+  /** Clears what a projection wrote; a mark made again while it ran (higher seq) stays. */
+  clearDirty(marks: DirtyMark[], historyIds: string[]) {
+    for (const mark of marks) {
+      const cleared = this.sql
+        .exec("delete from dirty where kind = ? and id = ? and seq <= ? returning id", mark.kind, mark.id, mark.seq)
+        .toArray();
+      if (cleared.length && mark.kind === "element") this.causes.delete(mark.id);
+    }
     for (const id of historyIds) this.sql.exec("delete from pending_history where id = ?", id);
   }
+
 
   getProjected(id: string): { version: number; key: string } | null {
     const row = this.sql.exec<{ version: number; content: string }>("select version, content from projected where element_id = ?", id).toArray()[0];

@@ -30,6 +30,7 @@ import {
   type RoomUser,
   type ServerMessage,
 } from "./protocol";
+import { log } from "../../workers/lib/log";
 import { RoomStorage } from "./room-storage";
 import { elementsTouchedBy, updateChangesDoc } from "./update-inspect";
 import type {
@@ -49,8 +50,11 @@ import type {
 const PROJECTOR = Symbol("projector");
 /** How soon after a change the D1 projection runs (SPEC: within 2 s). */
 const PROJECTION_DELAY_MS = 500;
-/** Elements or relationships written to D1 per batch. */
-const PROJECTION_CHUNK = 200;
+/**
+ * Elements or relationships written to D1 per batch. Small batches keep the room answering
+ * between them: at 200 new elements a second one big batch held every broadcast behind it.
+ */
+const PROJECTION_BATCH = 10;
 
 
 const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
@@ -277,7 +281,16 @@ export class WorldRoom extends YServer<Env> {
     if (this.store.dirtyCount() > 0) await this.scheduleProjection();
   }
 
+  /** Projects in small batches until nothing is left; socket messages are served in between. */
   private async project(): Promise<void> {
+    while (await this.projectBatch()) {
+      // Let socket messages that queued up behind this batch through before the next one.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+
+  /** Writes one batch of pending changes to D1; true when more are waiting. */
+  private async projectBatch(): Promise<boolean> {
     for (const [userId, ids] of this.liveEdits) {
       const names = [...ids].map((id) => getElement(this.document, id)?.name).filter((n): n is string => Boolean(n));
       if (names.length) {
@@ -291,9 +304,11 @@ export class WorldRoom extends YServer<Env> {
       }
     }
     this.liveEdits.clear();
-    const { seq, elements: elementIds, relationships: relationshipIds } = this.store.dirty();
+    const slice = this.store.dirtySlice(PROJECTION_BATCH);
+    const elementIds = slice.elements.map((mark) => mark.id);
+    const relationshipIds = slice.relationships.map((mark) => mark.id);
     const history = this.store.pendingHistory();
-    if (elementIds.length === 0 && relationshipIds.length === 0 && history.length === 0) return;
+    if (elementIds.length === 0 && relationshipIds.length === 0 && history.length === 0) return false;
     const db = this.env.DB;
     const now = Date.now();
     const statements: D1PreparedStatement[] = [];
@@ -383,14 +398,12 @@ export class WorldRoom extends YServer<Env> {
       );
     }
 
-    // Elements before relationships (foreign keys), in chunks; each chunk bumps the graph version
-    // so no reader can keep a serialized graph from before it.
-    const bump = db
-      .prepare("update worlds set graph_version = graph_version + 1, updated_at = ? where id = ?")
-      .bind(now, this.worldId);
-    for (let start = 0; start < statements.length; start += PROJECTION_CHUNK) {
-      await db.batch([...statements.slice(start, start + PROJECTION_CHUNK), bump]);
-    }
+    // One transaction per batch; it bumps the graph version so no reader keeps a serialized graph
+    // from before it.
+    statements.push(
+      db.prepare("update worlds set graph_version = graph_version + 1, updated_at = ? where id = ?").bind(now, this.worldId),
+    );
+    await db.batch(statements);
 
     // D1 has it: remember what was projected, give clients the new versions, clear the marks.
     for (const item of projected) {
@@ -402,7 +415,8 @@ export class WorldRoom extends YServer<Env> {
         for (const { id, version } of versionBumps) stampElement(this.document, id, version, now);
       }, PROJECTOR);
     }
-    this.store.clearDirty(seq, history.map((h) => h.id));
+    this.store.clearDirty([...slice.elements, ...slice.relationships], history.map((h) => h.id));
+    return slice.more;
   }
 
   // ---------------------------------------------------------------- views
@@ -459,6 +473,20 @@ export class WorldRoom extends YServer<Env> {
     }
     for (const socket of sockets) {
       if (socket.readyState === WebSocket.OPEN && this.known.has(socket)) yield socket as unknown as Connection<TState>;
+    }
+  }
+
+  /**
+   * partyserver vets every incoming frame's socket by deserializing its attachment; the writer's
+   * socket sends hundreds of frames a second, so a socket vetted once (above) skips it.
+   */
+  override async webSocketMessage(ws: WebSocket, message: WSMessage): Promise<void> {
+    if (!this.known.has(ws)) return super.webSocketMessage(ws, message);
+    await this.__unsafe_ensureInitialized();
+    try {
+      await this.onMessage(ws as unknown as RoomConnection, message);
+    } catch (error) {
+      log.error("room.message_failed", { worldId: this.worldId, error: String(error) });
     }
   }
 
@@ -521,8 +549,10 @@ export class WorldRoom extends YServer<Env> {
       try {
         // [messageSync, step, varUint8Array(update)]
         update = readVarUint8Array({ bytes, pos: 2 });
-        changes = updateChangesDoc(this.document, update);
-        // Only updates that change something, while someone holds a lock, need the element ids.
+        // Decoding an update costs about as much as applying it, so an editor's update is only
+        // inspected while someone holds a lock; a viewer's is checked for anything new.
+        const inspect = this.store.anyLocks || this.isReadOnly(connection);
+        changes = inspect ? updateChangesDoc(this.document, update) : true;
         touched = changes && this.store.anyLocks ? elementsTouchedBy(this.document, update) : new Set();
       } catch {
         return this.send(connection, { type: "error", code: "invalid_update", message: "That document update could not be read." });

@@ -47,13 +47,13 @@ export async function startServer(options = {}) {
   // workerd (`wrangler dev` on build/server/wrangler.json), with no Node proxy in the WebSocket path.
   const [command, args] =
     options.via === "wrangler"
-      ? ["node_modules/.bin/wrangler", ["dev", "-c", "build/server/wrangler.json", "--port", String(port), "--ip", "localhost", "--persist-to", stateDir, "--inspector-port", "0"]]
+      ? ["node_modules/.bin/wrangler", ["dev", "-c", "build/server/wrangler.json", "--port", String(port), "--ip", "localhost", "--persist-to", stateDir, "--inspector-port", process.env.LORELOOM_INSPECTOR_PORT ?? "0"]]
       : ["node_modules/.bin/vite", ["preview", "--port", String(port), "--strictPort", "--host", "localhost"]];
   const child = spawn(
     command,
     args,
     {
-      stdio: options.quiet ? ["ignore", "pipe", "pipe"] : "inherit",
+      stdio: options.quiet && !process.env.LORELOOM_SERVER_LOGS ? ["ignore", "pipe", "pipe"] : "inherit",
       env: {
         ...process.env,
         LORELOOM_STATE_DIR: stateDir,
@@ -64,7 +64,7 @@ export async function startServer(options = {}) {
     },
   );
   const logs = [];
-  if (options.quiet) {
+  if (child.stdout) {
     child.stdout.on("data", (chunk) => logs.push(chunk));
     child.stderr.on("data", (chunk) => logs.push(chunk));
   }
