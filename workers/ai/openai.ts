@@ -1,0 +1,209 @@
+// The `openai` provider: any OpenAI-compatible endpoint (vLLM, llama.cpp server, Ollama, LocalAI,
+// OpenAI itself). Text through chat completions in JSON mode; images and speech only when a model
+// for them is configured; clips are not offered. One attempt per call, like every provider.
+import { z } from "zod";
+import { textCost } from "./pricing";
+import { badOutput, createJsonTextProvider, plainText, type Complete } from "./prompting";
+import { callRemote, fromBase64, notSupported, numericSeed, readBody, sniffImageType, toBase64 } from "./remote-call";
+import { ProviderError, type AudioProvider, type ImageProvider, type Modality, type Providers, type VideoProvider } from "./types";
+
+const PROVIDER = "openai";
+
+export type OpenAiConfig = {
+  baseUrl: string;
+  apiKey?: string;
+  model: string;
+  /** A model for describeImage, when `model` cannot read images; defaults to `model`. */
+  visionModel?: string;
+  imageModel?: string;
+  ttsModel?: string;
+  ttsVoice: string;
+};
+
+export function openAiConfigFromEnv(env: Record<string, unknown>): OpenAiConfig {
+  const read = (key: string): string | undefined => {
+    const value = env[key];
+    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+  };
+  const baseUrl = read("OPENAI_BASE_URL");
+  const model = read("OPENAI_MODEL");
+  if (!baseUrl || !model) {
+    throw new ProviderError(PROVIDER, "OPENAI_BASE_URL and OPENAI_MODEL must be set for the openai provider", {
+      retryable: false,
+      code: "not_configured",
+    });
+  }
+  return {
+    baseUrl: baseUrl.replace(/\/+$/, ""),
+    apiKey: read("OPENAI_API_KEY"),
+    model,
+    visionModel: read("OPENAI_VISION_MODEL"),
+    imageModel: read("OPENAI_IMAGE_MODEL"),
+    ttsModel: read("OPENAI_TTS_MODEL"),
+    ttsVoice: read("OPENAI_TTS_VOICE") ?? "alloy",
+  };
+}
+
+export type OpenAiProviders = Providers & { supports: Record<Modality, boolean> };
+
+export function openAiProviders(config: OpenAiConfig): OpenAiProviders {
+  const complete = chatCompletion(config);
+  return {
+    text: createJsonTextProvider(PROVIDER, complete, complete),
+    image: openAiImageProvider(config),
+    video: unsupportedVideo,
+    audio: openAiAudioProvider(config),
+    supports: { text: true, image: Boolean(config.imageModel), video: false, audio: Boolean(config.ttsModel) },
+  };
+}
+
+function headers(config: OpenAiConfig): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}),
+  };
+}
+
+function post(config: OpenAiConfig, path: string, body: unknown, signal: AbortSignal | undefined) {
+  return () => fetch(`${config.baseUrl}${path}`, { method: "POST", headers: headers(config), body: JSON.stringify(body), signal });
+}
+
+async function readJson<T>(response: Response, schema: z.ZodType<T>, what: string, signal?: AbortSignal): Promise<T> {
+  const body = await readBody(PROVIDER, what, () => response.json(), signal);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new ProviderError(PROVIDER, `${what}: unexpected response shape: ${z.prettifyError(parsed.error)}`, {
+      retryable: false,
+      code: "bad_response",
+    });
+  }
+  return parsed.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+type ChatContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
+type ChatCompletionRequest = {
+  model: string;
+  messages: { role: "system" | "user"; content: string | ChatContentPart[] }[];
+  response_format: { type: "json_object" };
+  max_tokens: number;
+  temperature: number;
+  seed: number;
+};
+
+const ChatCompletionResponseSchema = z.object({
+  choices: z
+    .array(
+      z.object({
+        message: z.object({ content: z.string().nullable() }),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .min(1),
+  usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).partial().nullish(),
+});
+
+function chatCompletion(config: OpenAiConfig): Complete {
+  return async (request, context) => {
+    const model = request.image ? (config.visionModel ?? config.model) : config.model;
+    const user: ChatCompletionRequest["messages"][number]["content"] = request.image
+      ? [
+          { type: "text", text: request.user },
+          {
+            type: "image_url",
+            image_url: {
+              url: `data:${sniffImageType(request.image.bytes) ?? request.image.mimeType};base64,${toBase64(request.image.bytes)}`,
+            },
+          },
+        ]
+      : request.user;
+    const body: ChatCompletionRequest = {
+      model,
+      messages: [
+        { role: "system", content: request.system },
+        { role: "user", content: user },
+      ],
+      response_format: { type: "json_object" },
+      max_tokens: request.maxTokens,
+      temperature: 0.5,
+      seed: numericSeed(context.seed),
+    };
+    const what = `chat completion ${model}`;
+    const response = await callRemote(PROVIDER, what, post(config, "/chat/completions", body, context.signal), context.signal);
+    const reply = await readJson(response, ChatCompletionResponseSchema, what, context.signal);
+    const choice = reply.choices[0];
+    if (choice?.finish_reason === "content_filter") {
+      throw new ProviderError(PROVIDER, `${what}: the reply was withheld by content filters`, {
+        retryable: false,
+        code: "moderation",
+      });
+    }
+    if (!choice?.message.content) throw badOutput(PROVIDER, "the reply is empty");
+    const inputTokens = reply.usage?.prompt_tokens;
+    const outputTokens = reply.usage?.completion_tokens;
+    return {
+      reply: choice.message.content,
+      model,
+      // Self-hosted models cost what their hardware costs; only models in the price table get a figure.
+      usage: { costUsd: textCost(model, inputTokens ?? 0, outputTokens ?? 0), inputTokens, outputTokens },
+    };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images and speech
+
+const ImagesResponseSchema = z.object({ data: z.array(z.object({ b64_json: z.string() })).min(1) });
+
+function openAiImageProvider(config: OpenAiConfig): ImageProvider {
+  return {
+    name: PROVIDER,
+    async image(request, context) {
+      const model = config.imageModel;
+      if (!model) throw notSupported(PROVIDER, "image generation");
+      const body = {
+        model,
+        prompt: `${request.prompt || request.element.visualPrompt}, ${String(context.world.style)} style illustration`,
+        n: 1,
+        size: "1024x1024",
+        response_format: "b64_json",
+      };
+      const what = `image generation ${model}`;
+      const response = await callRemote(PROVIDER, what, post(config, "/images/generations", body, context.signal), context.signal);
+      const reply = await readJson(response, ImagesResponseSchema, what, context.signal);
+      const bytes = fromBase64(reply.data[0]?.b64_json ?? "");
+      return { bytes, mimeType: sniffImageType(bytes) ?? "image/png", provider: PROVIDER, model, usage: { costUsd: 0 } };
+    },
+    // Variations need multipart image edits that compatible servers implement unevenly.
+    variation: async () => {
+      throw notSupported(PROVIDER, "image variation");
+    },
+  };
+}
+
+function openAiAudioProvider(config: OpenAiConfig): AudioProvider {
+  return {
+    name: PROVIDER,
+    async speak(request, context) {
+      const model = config.ttsModel;
+      if (!model) throw notSupported(PROVIDER, "speech");
+      const body = { model, input: plainText(request.text).slice(0, 4096), voice: request.voice ?? config.ttsVoice, response_format: "mp3" };
+      const what = `speech ${model}`;
+      const response = await callRemote(PROVIDER, what, post(config, "/audio/speech", body, context.signal), context.signal);
+      const bytes = new Uint8Array(await readBody(PROVIDER, what, () => response.arrayBuffer(), context.signal));
+      return { bytes, mimeType: "audio/mpeg", provider: PROVIDER, model, usage: { costUsd: 0 } };
+    },
+  };
+}
+
+const unsupportedVideo: VideoProvider = {
+  name: PROVIDER,
+  start: async () => {
+    throw notSupported(PROVIDER, "video");
+  },
+  poll: async () => {
+    throw notSupported(PROVIDER, "video");
+  },
+};
