@@ -15,7 +15,21 @@ import type { ElementType, RelationshipKind, Role, Visibility, WorldStyle } from
 
 export type WorldSettings = { maxCollaborators: number; defaultVoice?: string; aiImages: boolean };
 export type ElementAssets = { image?: string; video?: string; audio?: string };
-export type ElementMetadata = { generatedFrom?: string; provider?: string; model?: string };
+/** Who made a text or an asset (catalogue C7); absent for what people wrote. */
+export type ProvenanceRecord = {
+  provider: string;
+  model: string;
+  promptHash: string;
+  at: string;
+  offline: boolean;
+  mimeType?: string;
+};
+export type ElementMetadata = {
+  generatedFrom?: string;
+  provider?: string;
+  model?: string;
+  provenance?: Partial<Record<"text" | "image" | "video" | "audio", ProvenanceRecord>>;
+};
 
 const createdAt = integer("created_at", { mode: "timestamp_ms" })
   .notNull()
@@ -183,6 +197,10 @@ export const jobs = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     error: text("error"),
     idempotencyKey: text("idempotency_key"),
+    /** Hash of the request body: the same Idempotency-Key with another body is refused. */
+    requestHash: text("request_hash"),
+    /** The element the job works on (refine, generate into an element), for locks and conflicts. */
+    elementId: text("element_id"),
     input: text("input", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
     result: text("result", { mode: "json" }).$type<Record<string, unknown>>(),
     costEstimate: real("cost_estimate").notNull().default(0),
@@ -193,8 +211,22 @@ export const jobs = sqliteTable(
     uniqueIndex("jobs_idempotency_idx").on(t.userId, t.idempotencyKey),
     index("jobs_world_idx").on(t.worldId, t.createdAt),
     index("jobs_status_idx").on(t.status, t.updatedAt),
+    index("jobs_user_idx").on(t.userId, t.createdAt),
+    index("jobs_element_idx").on(t.worldId, t.elementId, t.status),
   ],
 );
+
+/** Finished generation results per world, by a hash of what was asked (catalogue C5). */
+export const generationCache = sqliteTable("generation_cache", {
+  key: text("key").primaryKey(),
+  worldId: text("world_id")
+    .notNull()
+    .references(() => worlds.id, { onDelete: "cascade" }),
+  jobId: text("job_id"),
+  /** The stage outputs (text drafts, asset descriptions) to reuse. */
+  result: text("result", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt,
+});
 
 export const jobStages = sqliteTable(
   "job_stages",

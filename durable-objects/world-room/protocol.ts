@@ -42,8 +42,19 @@ export type ServerMessage =
   | { type: "unlocked"; elementId: string }
   | { type: "conflict"; conflictId: string; elementId: string; options: { merged: string; a: string; b: string } }
   | { type: "conflictResolved"; conflictId: string; choice: "merged" | "a" | "b" }
-  | { type: "job"; jobId: string; stage: string; progress: number; status: string }
+  | ({ type: "job" } & JobEvent)
   | { type: "error"; code: string; message: string; resync?: boolean };
+
+/** Progress of a generation job, as the room relays it (`job` messages). */
+export type JobEvent = {
+  jobId: string;
+  stage: string;
+  progress: number;
+  status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+  kind?: string;
+  elementId?: string | null;
+  error?: string | null;
+};
 
 export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; code: string; message: string };
 

@@ -29,6 +29,15 @@ function newId(length = 16): string {
  * the secrets (kept out of the shared document), and the bookkeeping of the D1 projection: which
  * ids changed since the last projection, what was last projected, and history entries to write.
  */
+/** A conflict between two refine requests for one element, as the room keeps it. */
+export type StoredConflict = {
+  id: string;
+  elementId: string;
+  options: { merged: string; a: string; b: string };
+  a: { jobId: string; userId: string };
+  b: { userId: string; userName: string; modalities: string[] };
+};
+
 export type DirtyMark = { kind: "element" | "relationship"; id: string; seq: number };
 
 export class RoomStorage {
@@ -44,6 +53,7 @@ export class RoomStorage {
       create table if not exists projected (element_id text primary key, version integer not null, content text not null);
       create table if not exists pending_history (id text primary key, entry text not null);
       create table if not exists locks (element_id text primary key, holder text not null, connection_id text not null, until integer not null);
+      create table if not exists conflicts (id text primary key, element_id text not null, conflict text not null, choice text, created_at integer not null);
       create table if not exists chat (seq integer primary key autoincrement, message text not null);
     `);
   }
@@ -257,6 +267,36 @@ export class RoomStorage {
 
   nextLockExpiry(): number | null {
     return this.sql.exec<{ until: number | null }>("select min(until) as until from locks").one().until ?? null;
+  }
+
+  // conflicts: concurrent refine requests waiting for someone to choose (catalogue D4)
+
+  addConflict(conflict: StoredConflict) {
+    this.sql.exec(
+      "insert into conflicts (id, element_id, conflict, created_at) values (?, ?, ?, ?)",
+      conflict.id,
+      conflict.elementId,
+      JSON.stringify(conflict),
+      Date.now(),
+    );
+    this.sql.exec("delete from conflicts where created_at < ?", Date.now() - 7 * 86_400_000);
+  }
+
+  getConflict(id: string): (StoredConflict & { choice: string | null }) | null {
+    const row = this.sql.exec<{ conflict: string; choice: string | null }>("select conflict, choice from conflicts where id = ?", id).toArray()[0];
+    return row ? { ...(JSON.parse(row.conflict) as StoredConflict), choice: row.choice } : null;
+  }
+
+  /** Records the first choice; false when someone chose already. */
+  resolveConflict(id: string, choice: string): boolean {
+    return this.sql.exec("update conflicts set choice = ? where id = ? and choice is null returning id", choice, id).toArray().length > 0;
+  }
+
+  openConflicts(): StoredConflict[] {
+    return this.sql
+      .exec<{ conflict: string }>("select conflict from conflicts where choice is null and created_at > ?", Date.now() - 3_600_000)
+      .toArray()
+      .map((row) => JSON.parse(row.conflict) as StoredConflict);
   }
 
   // chat: the recent messages, shown to people as they join (all of it is also in D1)

@@ -59,3 +59,24 @@ export type RoomStatus = {
   logLength: number;
   pendingProjection: number;
 };
+
+/** One element a generation job writes: created with this id, or updated if it exists. */
+export type GeneratedElement = {
+  id: string;
+  type: ElementType;
+  name: string;
+  description: string;
+  tags: string[];
+  assets: ElementAssets;
+  metadata: ElementMetadata;
+  position?: { x: number; y: number };
+};
+
+/** What a finished generation job writes through the room. */
+export type GenerationWrite = {
+  jobId: string;
+  action: "generated" | "refined";
+  prompt: string;
+  elements: GeneratedElement[];
+  relationships: Array<Required<Pick<NewRelationship, "id">> & NewRelationship>;
+};

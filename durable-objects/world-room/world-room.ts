@@ -1,6 +1,7 @@
 import type { Connection, ConnectionContext, WSMessage } from "partyserver";
 import { YServer } from "y-partyserver";
 import type * as Y from "yjs";
+import type { GenerationInput } from "../../workers/domain/jobs";
 import {
   allElements,
   allRelationships,
@@ -27,16 +28,20 @@ import {
   parseClientMessage,
   type ChatMessage,
   type ClientMessage,
+  type JobEvent,
   type RoomUser,
   type ServerMessage,
 } from "./protocol";
 import { log } from "../../workers/lib/log";
-import { RoomStorage } from "./room-storage";
+import { RoomStorage, type StoredConflict } from "./room-storage";
+import { cancelJob, createJob, limitsFrom } from "../../workers/domain/jobs";
+import { getDb } from "../../workers/lib/db";
 import { elementsTouchedBy, updateChangesDoc } from "./update-inspect";
 import type {
   Actor,
   ElementChanges,
   ElementView,
+  GenerationWrite,
   NewElement,
   NewRelationship,
   RelationshipChanges,
@@ -45,6 +50,16 @@ import type {
   RoomStatus,
   VersionSnapshot,
 } from "./room-types";
+
+type JobModalities = GenerationInput["modalities"];
+
+/** A job holds an element's lock for this long; it renews the lease at every stage. */
+const JOB_LOCK_MS = 120_000;
+
+/** The lock holder a generation job appears as (D3). */
+function jobHolder(jobId: string): RoomUser {
+  return { id: `job:${jobId}`, name: `AI (job ${jobId.slice(0, 6)})`, role: "editor", color: "hsl(265 70% 55%)" };
+}
 
 /** Transactions the room makes itself while projecting (versions, timestamps): not user changes. */
 const PROJECTOR = Symbol("projector");
@@ -526,6 +541,9 @@ export class WorldRoom extends YServer<Env> {
     await super.onConnect(connection, ctx);
     this.send(connection, { type: "welcome", you: user, users: this.usersHere(), locks: this.store.activeLocks(Date.now()) });
     for (const message of this.store.chatHistory(CHAT_HISTORY_ON_JOIN)) this.send(connection, { type: "chat", ...message });
+    for (const conflict of this.store.openConflicts()) {
+      this.send(connection, { type: "conflict", conflictId: conflict.id, elementId: conflict.elementId, options: conflict.options });
+    }
     if (!alreadyHere) this.broadcastJson({ type: "joined", user }, [connection.id]);
   }
 
@@ -626,7 +644,39 @@ export class WorldRoom extends YServer<Env> {
         return;
       }
       case "conflictChoice":
-        return this.send(connection, { type: "error", code: "no_conflict", message: "There is no open conflict with that id." });
+        return this.chooseInConflict(connection, user, message.conflictId, message.choice);
+    }
+  }
+
+  /** The first choice wins (D4): the room says so to everyone, then runs the chosen prompt. */
+  private async chooseInConflict(connection: RoomConnection, user: RoomUser, conflictId: string, choice: "merged" | "a" | "b") {
+    const conflict = this.store.getConflict(conflictId);
+    if (!conflict) return this.send(connection, { type: "error", code: "no_conflict", message: "There is no open conflict with that id." });
+    if (this.isReadOnly(connection)) return this.send(connection, { type: "error", code: "read_only", message: "Viewers cannot choose." });
+    if (user.role !== "owner" && user.id !== conflict.a.userId && user.id !== conflict.b.userId) {
+      return this.send(connection, { type: "error", code: "forbidden", message: "Only the two people whose requests conflict, or the owner, can choose." });
+    }
+    if (!this.store.resolveConflict(conflictId, choice)) {
+      return this.send(connection, { type: "error", code: "conflict_resolved", message: "Someone has already chosen for this conflict." });
+    }
+    this.broadcastJson({ type: "conflictResolved", conflictId, choice });
+    if (choice === "a") return;
+    const db = getDb(this.env.DB);
+    if (await cancelJob(db, conflict.a.jobId)) {
+      this.broadcastJson({ type: "job", jobId: conflict.a.jobId, stage: "cancelled", progress: 0, status: "cancelled", elementId: conflict.elementId, kind: "element_refine" });
+      await this.jobUnlock(conflict.elementId, conflict.a.jobId);
+    }
+    try {
+      const { job } = await createJob(db, this.env.JOBS_QUEUE, limitsFrom(this.env as unknown as Record<string, unknown>), {
+        userId: choice === "b" ? conflict.b.userId : user.id,
+        worldId: this.worldId,
+        kind: "element_refine",
+        input: { prompt: conflict.options[choice], elementId: conflict.elementId, modalities: conflict.b.modalities as JobModalities },
+        requestBody: { conflictId, choice },
+      });
+      this.broadcastJson({ type: "job", jobId: job.id, stage: "queued", progress: 0, status: "queued", elementId: conflict.elementId, kind: job.kind });
+    } catch (error) {
+      this.send(connection, { type: "error", code: "job_not_queued", message: error instanceof Error ? error.message : "The chosen request could not be queued." });
     }
   }
 
@@ -840,6 +890,104 @@ export class WorldRoom extends YServer<Env> {
   // ---------------------------------------------------------------- RPC: housekeeping
 
   /** What the room holds; loading it is the rehydration the bench times. */
+  // ---------------------------------------------------------------- RPC: generation jobs
+
+  /** Locks an element under a job's name while the job works on it (D3); a person's lock stays. */
+  async jobLock(elementId: string, jobId: string): Promise<RoomResult<{ locked: boolean }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    if (!elementsOf(this.document).has(elementId)) return ok({ locked: false });
+    const now = Date.now();
+    const holder = jobHolder(jobId);
+    const held = this.store.getLock(elementId, now);
+    if (held && held.by.id !== holder.id) return ok({ locked: false });
+    const until = now + JOB_LOCK_MS;
+    this.store.setLock(elementId, holder, holder.id, until);
+    this.broadcastJson({ type: "locked", elementId, by: holder, until: new Date(until).toISOString() });
+    await this.scheduleAlarm(until);
+    return ok({ locked: true });
+  }
+
+  async jobUnlock(elementId: string, jobId: string): Promise<void> {
+    await this.__unsafe_ensureInitialized();
+    const held = this.store.getLock(elementId, Date.now());
+    if (!held || held.by.id !== jobHolder(jobId).id) return;
+    this.store.deleteLock(elementId);
+    this.broadcastJson({ type: "unlocked", elementId });
+  }
+
+  /** Relays a job's progress to everyone in the room. */
+  async jobEvent(event: JobEvent): Promise<void> {
+    await this.__unsafe_ensureInitialized();
+    this.broadcastJson({ type: "job", ...event });
+  }
+
+  /**
+   * Writes a finished job's elements and relationships. Ids come from the job, so a redelivered
+   * message updates what an earlier delivery created instead of duplicating it.
+   */
+  async applyGeneration(actor: Actor, write: GenerationWrite): Promise<RoomResult<{ elements: ElementView[] }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+    const now = Date.now();
+    const count = elementsOf(this.document).size;
+    for (const element of write.elements) this.store.setVersionCause(element.id, write.action, actor.id);
+    this.document.transact(() => {
+      write.elements.forEach((element, index) => {
+        const existing = getElement(this.document, element.id);
+        if (existing) {
+          patchElement(this.document, element.id, {
+            type: element.type,
+            name: element.name,
+            description: element.description,
+            tags: element.tags,
+            assets: { ...existing.assets, ...element.assets },
+            metadata: { ...existing.metadata, ...element.metadata },
+          });
+          return;
+        }
+        insertElement(this.document, {
+          id: element.id,
+          type: element.type,
+          name: element.name,
+          description: element.description,
+          x: element.position?.x ?? ((count + index) % 6) * 240,
+          y: element.position?.y ?? Math.floor((count + index) / 6) * 160,
+          tags: element.tags,
+          assets: element.assets,
+          metadata: element.metadata,
+          version: 0,
+          createdBy: actor.id,
+          createdAt: now,
+          updatedAt: now,
+        });
+      });
+      for (const rel of write.relationships) {
+        if (getRelationship(this.document, rel.id) || rel.from === rel.to) continue;
+        if (!getElement(this.document, rel.from) || !getElement(this.document, rel.to)) continue;
+        insertRelationship(this.document, { id: rel.id, from: rel.from, to: rel.to, kind: rel.kind, label: rel.label ?? "", createdAt: now, updatedAt: now });
+      }
+    });
+    const names = write.elements.map((e) => quote(e.name));
+    const summary =
+      write.action === "refined"
+        ? `Refined ${names[0] ?? "an element"} with the AI`
+        : `Generated ${names.slice(0, 3).join(", ")}${names.length > 3 ? ` and ${names.length - 3} more` : ""}`;
+    this.record(actor, write.action, summary, write.elements.map((e) => e.id), write.prompt);
+    await this.flush();
+    return ok({ elements: write.elements.map((e) => getElement(this.document, e.id)).filter((e): e is ElementState => Boolean(e)).map((e) => this.view(e, false)) });
+  }
+
+  /** Keeps a conflict until someone chooses, and shows it to everyone here (D4). */
+  async openConflict(conflict: StoredConflict): Promise<RoomResult<{ conflictId: string }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    this.store.addConflict(conflict);
+    this.broadcastJson({ type: "conflict", conflictId: conflict.id, elementId: conflict.elementId, options: conflict.options });
+    return ok({ conflictId: conflict.id });
+  }
+
   async status(): Promise<RoomResult<RoomStatus>> {
     const notReady = await this.ready();
     if (notReady) return notReady;

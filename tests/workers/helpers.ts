@@ -9,7 +9,9 @@ export async function call(method: string, path: string, options: CallOptions = 
   const headers = new Headers(options.headers);
   if (options.cookie) headers.set("cookie", options.cookie);
   let body: BodyInit | undefined;
-  if (options.body !== undefined) {
+  if (options.body instanceof FormData) {
+    body = options.body; // multipart: fetch sets the content type with its boundary
+  } else if (options.body !== undefined) {
     body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }

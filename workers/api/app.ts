@@ -6,7 +6,9 @@ import { HttpError, errorBody } from "./errors";
 import { healthRoutes } from "./health";
 import { meRoutes } from "./me";
 import { requestContext, sameOrigin, session } from "./middleware/request";
+import { assetRoutes } from "./assets";
 import { graphRoutes } from "./graph";
+import { MAX_PHOTO_BYTES, jobRoutes } from "./jobs";
 import { worldRoutes } from "./worlds";
 import { log } from "../lib/log";
 
@@ -16,7 +18,8 @@ export const api = new Hono<AppEnv>().basePath("/api");
 
 api.use(requestContext);
 api.use(async (c, next) => {
-  const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
+  // Photo uploads (catalogue C4) may be up to 10 MB; every other body stays small.
+  const maxSize = c.req.path.endsWith("/photo") ? MAX_PHOTO_BYTES + 64 * 1024 : Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
   return bodyLimit({
     maxSize,
     onError: (c) => c.json(errorBody("payload_too_large", `The request body is larger than ${maxSize} bytes.`), 413),
@@ -30,6 +33,8 @@ api.use(session);
 api.route("/me", meRoutes);
 api.route("/worlds", worldRoutes);
 api.route("/worlds", graphRoutes);
+api.route("/", jobRoutes);
+api.route("/assets", assetRoutes);
 
 api.notFound((c) => c.json(errorBody("not_found", `No API route matches ${c.req.method} ${c.req.path}.`), 404));
 

@@ -2,6 +2,7 @@ import { and, count, eq, isNotNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { history, user, WORLD_STYLES, worlds } from "../../drizzle/schema";
+import { limitsFrom, usageOf } from "../domain/jobs";
 import type { AppEnv } from "./context";
 import { notFound } from "./errors";
 import { requireUser } from "./middleware/request";
@@ -20,8 +21,9 @@ export const UpdateMeSchema = z
   })
   .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
 
-async function loadMe(c: { get: (k: "db") => AppEnv["Variables"]["db"] }, userId: string) {
+async function loadMe(c: { get: (k: "db") => AppEnv["Variables"]["db"]; env: Env }, userId: string) {
   const db = c.get("db");
+  const usage = await usageOf(db, userId, limitsFrom(c.env as unknown as Record<string, unknown>));
   const [rows, worldsCreated, prompts] = await db.batch([
     db.select().from(user).where(eq(user.id, userId)).limit(1),
     db.select({ n: count() }).from(worlds).where(eq(worlds.ownerId, userId)),
@@ -37,6 +39,7 @@ async function loadMe(c: { get: (k: "db") => AppEnv["Variables"]["db"] }, userId
       image: me.image,
       preferences: me.preferences,
       stats: { worldsCreated: worldsCreated[0]?.n ?? 0, prompts: prompts[0]?.n ?? 0 },
+      usage,
       createdAt: me.createdAt.toISOString(),
     },
   };

@@ -13,6 +13,7 @@ import {
   toWorldDto,
   updateWorld,
 } from "../domain/worlds";
+import { acceptPrompt, createJob, limitsFrom, parseIdempotencyKey } from "../domain/jobs";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith, queryOf } from "./validate";
@@ -24,6 +25,8 @@ const ListQuerySchema = z.object({
 
 // Ids are ours (16 lowercase alphanumerics); anything else cannot name a world.
 const WorldIdSchema = z.string().regex(/^[a-z0-9]{1,64}$/);
+
+const CreateWorldWithPromptSchema = CreateWorldSchema.extend({ prompt: z.string().min(1).max(4000).optional() });
 
 function worldId(raw: string) {
   return parseWith(WorldIdSchema, raw, "world id");
@@ -37,9 +40,20 @@ export const worldRoutes = new Hono<AppEnv>()
   })
   .post("/", async (c) => {
     const me = requireUser(c);
-    const input = await jsonBody(c, CreateWorldSchema);
-    const world = await createWorld(c.get("db"), me.id, input);
-    return c.json({ world: toWorldDto(world, "owner", me.name) }, 201);
+    const { prompt: rawPrompt, ...input } = await jsonBody(c, CreateWorldWithPromptSchema);
+    // A prompt seeds the world (catalogue C1): checked before anything is created.
+    const prompt = rawPrompt === undefined ? null : acceptPrompt(rawPrompt);
+    const db = c.get("db");
+    const world = await createWorld(db, me.id, input);
+    if (!prompt) return c.json({ world: toWorldDto(world, "owner", me.name) }, 201);
+    const { job } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(c.env as unknown as Record<string, unknown>), {
+      userId: me.id,
+      worldId: world.id,
+      kind: "world_seed",
+      input: { prompt, modalities: ["text", "image"], count: 8 + (prompt.length % 5) },
+      idempotencyKey: parseIdempotencyKey(c.req.header("idempotency-key")),
+    });
+    return c.json({ world: toWorldDto(world, "owner", me.name), job }, 201);
   })
   .get("/:id", async (c) => {
     const access = await getWorldAccess(c.get("db"), worldId(c.req.param("id")), c.get("user")?.id ?? null);

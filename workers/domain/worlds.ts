@@ -30,6 +30,10 @@ export type CreateWorldInput = z.infer<typeof CreateWorldSchema>;
 export const UpdateWorldSchema = CreateWorldSchema.extend({
   /** The cover is one of the world's element images (an R2 key), or null for none. */
   coverAssetKey: z.string().min(1).max(300).nullable(),
+  /** Owner and editor settings: whether the AI may draw for this world, and its narrator. */
+  settings: z
+    .strictObject({ aiImages: z.boolean().optional(), defaultVoice: z.string().trim().min(1).max(64).optional() })
+    .refine((settings) => Object.keys(settings).length > 0, "give at least one setting"),
 })
   .partial()
   .refine(
@@ -248,8 +252,14 @@ export async function updateWorld(
   }
   const changed = Object.keys(patch).sort();
   const now = new Date();
+  // Settings merge into what the world has; the collaborator limit is not the editors' to change.
+  const settings = patch.settings ? { ...access.world.settings, ...patch.settings } : undefined;
   const [updated] = await db.batch([
-    db.update(worlds).set({ ...patch, updatedAt: now }).where(eq(worlds.id, access.world.id)).returning(),
+    db
+      .update(worlds)
+      .set({ ...patch, settings: settings ?? access.world.settings, updatedAt: now })
+      .where(eq(worlds.id, access.world.id))
+      .returning(),
     db.insert(history).values({
       id: newId(),
       worldId: access.world.id,

@@ -1,38 +1,93 @@
 import { eq } from "drizzle-orm";
 import { jobs } from "../../drizzle/schema";
+import { ProviderError } from "../ai/types";
+import { backoffDelay } from "../ai/resilience";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
 import { JobMessageSchema, type JobMessage } from "./messages";
+import { JobDeferred, JobFailure, markJobFailed, runGenerationJob } from "./pipeline";
 
-/** Runs one job kind. Later issues register generation, export and import here. */
-export type JobHandler = (job: JobMessage, env: Env) => Promise<void>;
-export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {};
+/** Must match `max_retries` of the jobs queue in wrangler.jsonc: deliveries = 1 + retries. */
+export const MAX_RETRIES = 5;
+export const DEAD_LETTER_QUEUE = "loreloom-jobs-dlq";
+
+/** What a handler decides about its message beyond plain success. */
+export type JobHandler = (job: JobMessage, env: Env) => Promise<unknown>;
+export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {
+  world_seed: (job, env) => runGenerationJob(job.jobId, env),
+  element_generate: (job, env) => runGenerationJob(job.jobId, env),
+  element_refine: (job, env) => runGenerationJob(job.jobId, env),
+};
+
+/** Seconds before a failed message is delivered again: exponential with full jitter. */
+export function retryDelaySeconds(attempt: number, env: Env): number {
+  const base = Number((env as unknown as Record<string, unknown>).QUEUE_RETRY_BASE_SECONDS ?? 2);
+  if (!(base > 0)) return 0;
+  return Math.max(1, Math.round(backoffDelay(attempt, base * 1000, 300_000) / 1000));
+}
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  if (batch.queue === DEAD_LETTER_QUEUE) return handleDeadLetters(batch, env);
+  const db = getDb(env.DB);
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const parsed = JobMessageSchema.safeParse(message.body);
+      if (!parsed.success) {
+        // A message that does not validate can never succeed: drop it rather than retry it forever.
+        log.error("queue.invalid_message", { id: message.id, issues: parsed.error.issues.length });
+        message.ack();
+        return;
+      }
+      const job = parsed.data;
+      const handler = jobHandlers[job.kind];
+      if (!handler) {
+        await db
+          .update(jobs)
+          .set({ status: "failed", error: `Jobs of kind ${job.kind} are not supported yet.`, updatedAt: new Date() })
+          .where(eq(jobs.id, job.jobId));
+        message.ack();
+        return;
+      }
+      try {
+        await handler(job, env);
+        message.ack();
+      } catch (error) {
+        if (error instanceof JobDeferred) {
+          // Waiting on a provider (Nova Reel) is not a failure: a fresh message polls again later.
+          await env.JOBS_QUEUE.send(job, { delaySeconds: error.delaySeconds });
+          message.ack();
+          return;
+        }
+        const reason = error instanceof Error ? error.message : String(error);
+        const final = error instanceof JobFailure || (error instanceof ProviderError && !error.retryable);
+        if (final) {
+          log.warn("queue.job_failed", { jobId: job.jobId, reason });
+          await markJobFailed(env, job.jobId, reason);
+          message.ack();
+          return;
+        }
+        await db.update(jobs).set({ error: `Attempt ${message.attempts} failed: ${reason}`.slice(0, 500), updatedAt: new Date() }).where(eq(jobs.id, job.jobId));
+        if (message.attempts > MAX_RETRIES) {
+          // The last delivery: the job fails now, and the platform moves the message to the DLQ.
+          await markJobFailed(env, job.jobId, `Gave up after ${message.attempts} attempts: ${reason}`);
+        }
+        log.warn("queue.job_retry", { jobId: job.jobId, attempt: message.attempts, reason });
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts, env) });
+      }
+    }),
+  );
+}
+
+/** Messages that ran out of retries: the job is failed with its last reason, if it is not already. */
+async function handleDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = getDb(env.DB);
   for (const message of batch.messages) {
     const parsed = JobMessageSchema.safeParse(message.body);
-    if (!parsed.success) {
-      // A message that does not validate can never succeed: drop it rather than retry it forever.
-      log.error("queue.invalid_message", { id: message.id, issues: parsed.error.issues.length });
-      message.ack();
-      continue;
+    if (parsed.success) {
+      const [job] = await db.select({ error: jobs.error }).from(jobs).where(eq(jobs.id, parsed.data.jobId)).limit(1);
+      await markJobFailed(env, parsed.data.jobId, `Gave up after ${MAX_RETRIES + 1} attempts. ${job?.error ?? ""}`.trim());
+      log.error("queue.dead_letter", { jobId: parsed.data.jobId, kind: parsed.data.kind });
     }
-    const handler = jobHandlers[parsed.data.kind];
-    if (!handler) {
-      await db
-        .update(jobs)
-        .set({ status: "failed", error: `Jobs of kind ${parsed.data.kind} are not supported yet.`, updatedAt: new Date() })
-        .where(eq(jobs.id, parsed.data.jobId));
-      message.ack();
-      continue;
-    }
-    try {
-      await handler(parsed.data, env);
-      message.ack();
-    } catch (error) {
-      log.error("queue.job_failed", { jobId: parsed.data.jobId, attempt: message.attempts, error: String(error) });
-      message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
-    }
+    message.ack();
   }
 }

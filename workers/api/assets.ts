@@ -1,0 +1,66 @@
+import { Hono } from "hono";
+import { getWorldAccess } from "../domain/worlds";
+import type { AppEnv } from "./context";
+import { HttpError, notFound } from "./errors";
+
+/** Keys are ours: `worlds/<world id>/…` with plain path segments, never `..` or empty parts. */
+const KEY_PATTERN = /^worlds\/([a-z0-9]{1,64})\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\/){0,4}[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+
+type ByteRange = { offset: number; length: number };
+
+/** One `bytes=` range against a known size; null for none, 416 for one that cannot be served. */
+export function parseRange(header: string | undefined, size: number): ByteRange | null {
+  if (!header) return null;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === "" && match[2] === "")) return null; // multiple or odd ranges: send it all
+  let start: number;
+  let end: number;
+  if (match[1] === "") {
+    const suffix = Number(match[2]);
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
+  }
+  if (start >= size || start > end) {
+    throw new HttpError(416, "range_not_satisfiable", `The asset has ${size} bytes.`, undefined, { "content-range": `bytes */${size}` });
+  }
+  return { offset: start, length: end - start + 1 };
+}
+
+/**
+ * Asset bytes from R2 (SPEC §3), only for people who may see the world, with byte ranges (audio
+ * and video seeking) and caching: keys never change content, so browsers keep them.
+ */
+export const assetRoutes = new Hono<AppEnv>().get("/*", async (c) => {
+  const key = decodeURIComponent(c.req.path.slice("/api/assets/".length));
+  const match = KEY_PATTERN.exec(key);
+  if (!match || key.includes("..")) throw notFound("That asset");
+  const access = await getWorldAccess(c.get("db"), match[1]!, c.get("user")?.id ?? null);
+  const head = await c.env.ASSETS_BUCKET.head(key);
+  if (!head) throw notFound("That asset");
+  const etag = head.httpEtag;
+  const cacheControl = access.world.visibility === "private" ? "private, max-age=31536000, immutable" : "public, max-age=31536000, immutable";
+  const common = {
+    etag,
+    "cache-control": cacheControl,
+    "accept-ranges": "bytes",
+    "content-type": head.httpMetadata?.contentType ?? "application/octet-stream",
+    "x-content-type-options": "nosniff",
+    // SVG art is served as an image, never as a document that could run script.
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+  };
+  if (c.req.header("if-none-match") === etag) return c.body(null, 304, common);
+  const range = parseRange(c.req.header("range"), head.size);
+  const object = await c.env.ASSETS_BUCKET.get(key, range ? { range } : {});
+  if (!object) throw notFound("That asset");
+  if (range) {
+    return c.body(object.body, 206, {
+      ...common,
+      "content-length": String(range.length),
+      "content-range": `bytes ${range.offset}-${range.offset + range.length - 1}/${head.size}`,
+    });
+  }
+  return c.body(object.body, 200, { ...common, "content-length": String(head.size) });
+});

@@ -1,0 +1,223 @@
+import { and, desc, eq, gte, inArray, ne } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { assets, elements, jobs } from "../../drizzle/schema";
+import type { StoredConflict } from "../../durable-objects/world-room/room-storage";
+import { callPolicy, providerChains } from "../ai";
+import { callChain } from "../ai/resilience";
+import { sha256Hex } from "../ai/prompt-safety";
+import { IdSchema, unwrap } from "../domain/graph";
+import {
+  GenerateSchema,
+  RefineSchema,
+  acceptPrompt,
+  cancelJob,
+  createJob,
+  limitsFrom,
+  listWorldJobs,
+  loadJobView,
+  parseIdempotencyKey,
+  type GenerationInput,
+} from "../domain/jobs";
+import { getWorldAccess, requireWorldRole } from "../domain/worlds";
+import { newId } from "../lib/ids";
+import type { AppEnv } from "./context";
+import { HttpError, notFound } from "./errors";
+import { requireUser } from "./middleware/request";
+import { jsonBody, parseWith, queryOf } from "./validate";
+
+/** Two people's refines of one element within this window conflict (catalogue D4). */
+export const CONFLICT_WINDOW_MS = 60_000;
+export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+
+const DEFAULT_MODALITIES: GenerationInput["modalities"] = ["text", "image", "video", "audio"];
+const PHOTO_TYPES: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp" };
+
+const param = (raw: string | undefined, what: string) => parseWith(IdSchema, raw ?? "", what);
+const settingsOf = (env: Env) => env as unknown as Record<string, unknown>;
+
+/** The image type the bytes really are (never trust the declared one). */
+function sniffImage(bytes: Uint8Array): string | null {
+  const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "image/png";
+  if (starts(0xff, 0xd8, 0xff)) return "image/jpeg";
+  if (starts(0x47, 0x49, 0x46, 0x38)) return "image/gif";
+  if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45 && bytes[10] === 0x42 && bytes[11] === 0x50) return "image/webp";
+  return null;
+}
+
+/** Generation jobs (SPEC §5), uploads that seed them, and the assets they make. */
+export const jobRoutes = new Hono<AppEnv>()
+  .post("/worlds/:id/generate", async (c) => {
+    const me = requireUser(c);
+    const db = c.get("db");
+    const access = await requireWorldRole(db, param(c.req.param("id"), "world id"), me.id, "editor");
+    const idempotencyKey = parseIdempotencyKey(c.req.header("idempotency-key"));
+    const body = await jsonBody(c, GenerateSchema);
+    const prompt = acceptPrompt(body.prompt);
+    if (body.elementId) {
+      const [element] = await db.select({ id: elements.id }).from(elements).where(and(eq(elements.id, body.elementId), eq(elements.worldId, access.world.id)));
+      if (!element) throw notFound("That element");
+    }
+    const { job, created } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(settingsOf(c.env)), {
+      userId: me.id,
+      worldId: access.world.id,
+      kind: body.elementId ? "element_refine" : "element_generate",
+      input: { prompt, elementId: body.elementId, type: body.type, modalities: withText(body.modalities ?? DEFAULT_MODALITIES) },
+      idempotencyKey,
+      requestBody: body,
+    });
+    if (created) await announce(c.env, job.worldId!, job.id, job.kind, job.elementId);
+    return c.json({ job }, 202);
+  })
+  .post("/worlds/:id/elements/:eid/refine", async (c) => {
+    const me = requireUser(c);
+    const db = c.get("db");
+    const access = await requireWorldRole(db, param(c.req.param("id"), "world id"), me.id, "editor");
+    const elementId = param(c.req.param("eid"), "element id");
+    const idempotencyKey = parseIdempotencyKey(c.req.header("idempotency-key"));
+    const body = await jsonBody(c, RefineSchema);
+    const prompt = acceptPrompt(body.prompt);
+    const [element] = await db.select().from(elements).where(and(eq(elements.id, elementId), eq(elements.worldId, access.world.id)));
+    if (!element) throw notFound("That element");
+    const modalities = withText(body.modalities ?? ["text", "image", "audio"]);
+
+    // Someone else's refine of this element is waiting or running: offer a choice instead (D4).
+    const [other] = await db
+      .select()
+      .from(jobs)
+      .where(
+        and(
+          eq(jobs.worldId, access.world.id),
+          eq(jobs.elementId, elementId),
+          eq(jobs.kind, "element_refine"),
+          inArray(jobs.status, ["queued", "running"]),
+          ne(jobs.userId, me.id),
+          gte(jobs.createdAt, new Date(Date.now() - CONFLICT_WINDOW_MS)),
+        ),
+      )
+      .orderBy(desc(jobs.createdAt))
+      .limit(1);
+    if (other) {
+      const a = String(other.input.prompt ?? "");
+      const merged = await mergePrompts(c.env, access.world, element, a, prompt);
+      const conflict: StoredConflict = {
+        id: newId(),
+        elementId,
+        options: { merged, a, b: prompt },
+        a: { jobId: other.id, userId: other.userId ?? "" },
+        b: { userId: me.id, userName: me.name, modalities },
+      };
+      unwrap(await c.env.WORLD_ROOM.getByName(access.world.id).openConflict(conflict));
+      const view = { id: conflict.id, elementId, options: conflict.options, jobId: other.id };
+      return c.json(
+        {
+          error: { code: "refine_conflict", message: "Someone else is already refining this element; choose between the requests in the room.", details: { conflict: view } },
+          conflict: view,
+        },
+        409,
+      );
+    }
+    const { job, created } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(settingsOf(c.env)), {
+      userId: me.id,
+      worldId: access.world.id,
+      kind: "element_refine",
+      input: { prompt, elementId, modalities },
+      idempotencyKey,
+      requestBody: { elementId, ...body },
+    });
+    if (created) await announce(c.env, access.world.id, job.id, job.kind, elementId);
+    return c.json({ job }, 202);
+  })
+  .post("/worlds/:id/photo", async (c) => {
+    const me = requireUser(c);
+    const db = c.get("db");
+    const access = await requireWorldRole(db, param(c.req.param("id"), "world id"), me.id, "editor");
+    if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
+      throw new HttpError(415, "unsupported_media_type", "Upload the photo as multipart/form-data with the image in the field `file`.");
+    }
+    let form: Record<string, string | File | (string | File)[]>;
+    try {
+      form = await c.req.parseBody();
+    } catch {
+      throw new HttpError(400, "invalid_form", "The upload could not be read as multipart/form-data.");
+    }
+    const file = form.file;
+    if (!(file instanceof File)) throw new HttpError(400, "validation_failed", "Attach the photo or sketch in the field `file`.");
+    if (file.size > MAX_PHOTO_BYTES) throw new HttpError(413, "payload_too_large", "Photos are limited to 10 MB.");
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const mimeType = sniffImage(bytes);
+    if (!mimeType) throw new HttpError(415, "unsupported_media_type", "Only PNG, JPEG, GIF and WebP images can become elements.");
+    const hint = typeof form.prompt === "string" ? form.prompt : "";
+    const prompt = hint.trim() ? acceptPrompt(hint) : "An element drawn from this picture";
+    const key = `worlds/${access.world.id}/uploads/${newId()}.${PHOTO_TYPES[mimeType]}`;
+    await c.env.ASSETS_BUCKET.put(key, bytes, { httpMetadata: { contentType: mimeType } });
+    await db.insert(assets).values({ key, worldId: access.world.id, kind: "upload", mimeType, size: bytes.byteLength, createdBy: me.id, provenance: { person: me.id } });
+    const { job } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(settingsOf(c.env)), {
+      userId: me.id,
+      worldId: access.world.id,
+      kind: "element_generate",
+      input: { prompt, upload: { key, mimeType }, modalities: ["text", "image", "audio"] },
+      idempotencyKey: parseIdempotencyKey(c.req.header("idempotency-key")),
+      requestBody: { photo: await sha256Hex(key), prompt },
+    });
+    await announce(c.env, access.world.id, job.id, job.kind, null);
+    return c.json({ job }, 202);
+  })
+  .get("/worlds/:id/jobs", async (c) => {
+    const me = requireUser(c);
+    const access = await getWorldAccess(c.get("db"), param(c.req.param("id"), "world id"), me.id);
+    const query = queryOf(c, z.object({ active: z.enum(["0", "1"]).optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }));
+    return c.json({ jobs: await listWorldJobs(c.get("db"), access.world.id, { active: query.active === "1", limit: query.limit }) });
+  })
+  .get("/jobs/:id", async (c) => {
+    const me = requireUser(c);
+    const job = await loadJobView(c.get("db"), param(c.req.param("id"), "job id"));
+    if (!job?.worldId) throw notFound("That job");
+    await getWorldAccess(c.get("db"), job.worldId, me.id);
+    return c.json({ job });
+  })
+  .post("/jobs/:id/cancel", async (c) => {
+    const me = requireUser(c);
+    const db = c.get("db");
+    const jobId = param(c.req.param("id"), "job id");
+    const job = await loadJobView(db, jobId);
+    if (!job?.worldId) throw notFound("That job");
+    const access = await requireWorldRole(db, job.worldId, me.id, "editor");
+    if (!(await cancelJob(db, jobId))) throw new HttpError(409, "job_finished", `The job has already ${job.status === "cancelled" ? "been cancelled" : job.status}.`);
+    const room = c.env.WORLD_ROOM.getByName(access.world.id);
+    await room.jobEvent({ jobId, kind: job.kind, elementId: job.elementId, stage: job.stage ?? "queued", progress: job.progress, status: "cancelled" });
+    if (job.elementId) await room.jobUnlock(job.elementId, jobId);
+    return c.json({ job: await loadJobView(db, jobId) });
+  });
+
+function withText(modalities: GenerationInput["modalities"]): GenerationInput["modalities"] {
+  return [...new Set(["text" as const, ...modalities])];
+}
+
+/** Everyone in the room sees a new job at once, before the consumer picks it up. */
+async function announce(env: Env, worldId: string, jobId: string, kind: string, elementId: string | null) {
+  await env.WORLD_ROOM.getByName(worldId).jobEvent({ jobId, kind, elementId, stage: "queued", progress: 0, status: "queued" });
+}
+
+/** The merged option of a conflict, written by the text provider (falls back like any call). */
+async function mergePrompts(
+  env: Env,
+  world: { title: string; description: string; style: string; tags: string[] },
+  element: typeof elements.$inferSelect,
+  a: string,
+  b: string,
+): Promise<string> {
+  const chains = providerChains(settingsOf(env));
+  const outcome = await callChain(
+    "text",
+    chains.text,
+    (provider, signal) =>
+      provider.mergePrompts(
+        { element: { name: element.name, type: element.type, description: element.description, tags: element.tags }, a, b },
+        { world, seed: `${a}\n${b}`, signal },
+      ),
+    callPolicy(settingsOf(env), "text"),
+  );
+  return outcome.value.value;
+}

@@ -1,0 +1,272 @@
+// Generation jobs (SPEC §5, catalogue C5): creating one (idempotent per person and key, within the
+// daily quota and the per-minute rate), reading, listing and cancelling them. The queue consumer in
+// workers/jobs/pipeline.ts runs them.
+import { and, count, desc, eq, gte, inArray, sum } from "drizzle-orm";
+import { z } from "zod";
+import { ELEMENT_TYPES, jobStages, jobs, type JobKind, type JobStatus } from "../../drizzle/schema";
+import { MODALITIES, type Modality } from "../ai/types";
+import { MAX_PROMPT_LENGTH, moderatePrompt, sanitizePrompt, sha256Hex } from "../ai/prompt-safety";
+import { HttpError } from "../api/errors";
+import type { Database } from "../lib/db";
+import { newId } from "../lib/ids";
+import type { JobMessage } from "../jobs/messages";
+import { IdSchema } from "./graph";
+
+export const STAGES = ["refine_text", "image", "video", "audio", "graph_update", "notify"] as const;
+export type Stage = (typeof STAGES)[number];
+export const ACTIVE_STATUSES: JobStatus[] = ["queued", "running"];
+
+const prompt = z.string().max(MAX_PROMPT_LENGTH * 2, `at most ${MAX_PROMPT_LENGTH} characters`);
+
+export const GenerateSchema = z.strictObject({
+  prompt: prompt.min(1, "describe what to generate"),
+  elementId: IdSchema.optional(),
+  type: z.enum(ELEMENT_TYPES).optional(),
+  modalities: z.array(z.enum(MODALITIES)).min(1).max(4).optional(),
+});
+export const RefineSchema = z.strictObject({
+  prompt: prompt.min(1, "say how to change the element"),
+  modalities: z.array(z.enum(MODALITIES)).min(1).max(4).optional(),
+});
+
+/** What a generation job carries in `jobs.input`. */
+export type GenerationInput = {
+  prompt: string;
+  modalities: Modality[];
+  elementId?: string;
+  type?: (typeof ELEMENT_TYPES)[number];
+  /** World seeds: how many elements. */
+  count?: number;
+  /** Photo jobs: the upload in R2. */
+  upload?: { key: string; mimeType: string };
+};
+
+export type JobView = {
+  id: string;
+  worldId: string | null;
+  kind: JobKind;
+  status: JobStatus;
+  stage: string | null;
+  progress: number;
+  attempts: number;
+  error: string | null;
+  elementId: string | null;
+  prompt: string | null;
+  stages: Array<{
+    stage: string;
+    status: JobStatus;
+    attempts: number;
+    costUsd: number;
+    durationMs: number | null;
+    error: string | null;
+    provider: string | null;
+    model: string | null;
+  }>;
+  result: Record<string, unknown> | null;
+  costUsd: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+type JobRow = typeof jobs.$inferSelect;
+type StageRow = typeof jobStages.$inferSelect;
+
+export function toJobView(job: JobRow, stages: StageRow[]): JobView {
+  const order = (stage: string) => (STAGES as readonly string[]).indexOf(stage);
+  return {
+    id: job.id,
+    worldId: job.worldId,
+    kind: job.kind,
+    status: job.status,
+    stage: job.stage,
+    progress: job.progress,
+    attempts: job.attempts,
+    error: job.error,
+    elementId: job.elementId,
+    prompt: typeof job.input.prompt === "string" ? job.input.prompt : null,
+    stages: [...stages]
+      .sort((a, b) => order(a.stage) - order(b.stage))
+      .map((s) => ({
+        stage: s.stage,
+        status: s.status,
+        attempts: s.attempts,
+        costUsd: s.costEstimate,
+        durationMs: s.startedAt && s.finishedAt ? s.finishedAt.getTime() - s.startedAt.getTime() : null,
+        error: s.error,
+        provider: typeof s.output?.provider === "string" ? s.output.provider : null,
+        model: typeof s.output?.model === "string" ? s.output.model : null,
+      })),
+    result: job.result ?? null,
+    costUsd: job.costEstimate,
+    createdAt: job.createdAt.toISOString(),
+    updatedAt: job.updatedAt.toISOString(),
+  };
+}
+
+export async function loadJobView(db: Database, jobId: string): Promise<JobView | null> {
+  const [rows, stages] = await db.batch([
+    db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1),
+    db.select().from(jobStages).where(eq(jobStages.jobId, jobId)),
+  ]);
+  return rows[0] ? toJobView(rows[0], stages) : null;
+}
+
+/** A person's prompt, cleaned and checked; 422 with the reason when it is refused. */
+export function acceptPrompt(raw: string): string {
+  const cleaned = sanitizePrompt(raw);
+  const verdict = moderatePrompt(cleaned);
+  if (!verdict.ok) throw new HttpError(422, "prompt_rejected", verdict.reason);
+  return cleaned;
+}
+
+export type Limits = { daily: number; perMinute: number };
+
+export function limitsFrom(env: Record<string, unknown>): Limits {
+  const number = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback;
+  };
+  return { daily: number("GENERATION_DAILY_QUOTA", 200), perMinute: number("GENERATION_PER_MINUTE", 20) };
+}
+
+function startOfUtcDay(now: number) {
+  const day = new Date(now);
+  day.setUTCHours(0, 0, 0, 0);
+  return day;
+}
+
+/** 429 with Retry-After when the person is over the daily quota or the per-minute rate. */
+async function checkLimits(db: Database, userId: string, limits: Limits, now: number) {
+  const dayStart = startOfUtcDay(now);
+  const minuteAgo = new Date(now - 60_000);
+  const [today, lastMinute] = await db.batch([
+    db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, userId), gte(jobs.createdAt, dayStart))),
+    db
+      .select({ createdAt: jobs.createdAt })
+      .from(jobs)
+      .where(and(eq(jobs.userId, userId), gte(jobs.createdAt, minuteAgo)))
+      .orderBy(jobs.createdAt),
+  ]);
+  if ((today[0]?.n ?? 0) >= limits.daily) {
+    const seconds = Math.ceil((dayStart.getTime() + 86_400_000 - now) / 1000);
+    throw new HttpError(429, "quota_exceeded", `You have used today's ${limits.daily} generations; more are available at midnight UTC.`, undefined, {
+      "retry-after": String(seconds),
+    });
+  }
+  if (lastMinute.length >= limits.perMinute) {
+    const oldest = lastMinute[0]!.createdAt.getTime();
+    const seconds = Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000));
+    throw new HttpError(429, "rate_limited", `At most ${limits.perMinute} generations a minute; try again in ${seconds} s.`, undefined, {
+      "retry-after": String(seconds),
+    });
+  }
+}
+
+export type NewJob = {
+  userId: string;
+  worldId: string;
+  kind: JobKind;
+  input: GenerationInput;
+  idempotencyKey?: string | null;
+  /** What identifies the request for idempotency (defaults to the input). */
+  requestBody?: unknown;
+};
+
+const IdempotencyKeySchema = z.string().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+
+export function parseIdempotencyKey(raw: string | undefined | null): string | null {
+  if (raw === undefined || raw === null) return null;
+  const parsed = IdempotencyKeySchema.safeParse(raw);
+  if (!parsed.success) throw new HttpError(400, "invalid_idempotency_key", "The Idempotency-Key header must be 1–200 printable ASCII characters.");
+  return parsed.data;
+}
+
+/**
+ * Stores a job and queues it. With an idempotency key the same key and body give back the first
+ * job (`created: false`); the same key with another body is a 422.
+ */
+export async function createJob(
+  db: Database,
+  queue: Queue<JobMessage>,
+  limits: Limits,
+  job: NewJob,
+): Promise<{ job: JobView; created: boolean }> {
+  const requestHash = await sha256Hex(JSON.stringify({ kind: job.kind, worldId: job.worldId, body: job.requestBody ?? job.input }));
+  if (job.idempotencyKey) {
+    const [existing] = await db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.userId, job.userId), eq(jobs.idempotencyKey, job.idempotencyKey)))
+      .limit(1);
+    if (existing) {
+      if (existing.requestHash !== requestHash) {
+        throw new HttpError(422, "idempotency_key_reused", "That Idempotency-Key was already used for a different request.");
+      }
+      return { job: (await loadJobView(db, existing.id))!, created: false };
+    }
+  }
+  const now = Date.now();
+  await checkLimits(db, job.userId, limits, now);
+  const id = newId();
+  try {
+    await db.insert(jobs).values({
+      id,
+      worldId: job.worldId,
+      userId: job.userId,
+      kind: job.kind,
+      status: "queued",
+      idempotencyKey: job.idempotencyKey ?? null,
+      requestHash,
+      elementId: job.input.elementId ?? null,
+      input: job.input,
+      createdAt: new Date(now),
+      updatedAt: new Date(now),
+    });
+  } catch (error) {
+    // Two requests with one key raced; the unique index let one through. Answer as its repeat.
+    if (job.idempotencyKey && /UNIQUE/i.test(String(error))) return createJob(db, queue, limits, job);
+    throw error;
+  }
+  try {
+    await queue.send({ jobId: id, kind: job.kind });
+  } catch (error) {
+    await db.update(jobs).set({ status: "failed", error: "The job could not be queued.", updatedAt: new Date() }).where(eq(jobs.id, id));
+    throw new HttpError(503, "queue_unavailable", "Generation is unavailable right now; please try again shortly.", { cause: String(error) });
+  }
+  return { job: (await loadJobView(db, id))!, created: true };
+}
+
+/** Marks a queued or running job cancelled; the consumer stops at its next stage. */
+export async function cancelJob(db: Database, jobId: string): Promise<boolean> {
+  const updated = await db
+    .update(jobs)
+    .set({ status: "cancelled", error: "Cancelled.", updatedAt: new Date() })
+    .where(and(eq(jobs.id, jobId), inArray(jobs.status, ACTIVE_STATUSES)))
+    .returning({ id: jobs.id });
+  return updated.length > 0;
+}
+
+export async function listWorldJobs(db: Database, worldId: string, options: { active: boolean; limit: number }) {
+  const rows = await db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.worldId, worldId), options.active ? inArray(jobs.status, ACTIVE_STATUSES) : undefined))
+    .orderBy(desc(jobs.createdAt))
+    .limit(options.limit);
+  if (rows.length === 0) return [];
+  const stages = await db.select().from(jobStages).where(inArray(jobStages.jobId, rows.map((r) => r.id)));
+  return rows.map((row) => toJobView(row, stages.filter((s) => s.jobId === row.id)));
+}
+
+/** A person's generation totals for `GET /api/me`. */
+export async function usageOf(db: Database, userId: string, limits: Limits) {
+  const [all, today] = await db.batch([
+    db.select({ n: count(), cost: sum(jobs.costEstimate) }).from(jobs).where(eq(jobs.userId, userId)),
+    db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, userId), gte(jobs.createdAt, startOfUtcDay(Date.now())))),
+  ]);
+  return {
+    jobs: all[0]?.n ?? 0,
+    costUsd: Number(all[0]?.cost ?? 0),
+    today: { jobs: today[0]?.n ?? 0, limit: limits.daily },
+  };
+}
