@@ -346,11 +346,11 @@ describe("the consumer: checkpoints, retries, fallback, dead letters (bedrock ag
       return getQueueResult(batch, ctx);
     };
     const first = await deliver(1);
-    expect(first.retryMessages.map((m) => m.msgId)).toEqual(["d1"]);
+    expect(first.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["d1"]);
     let row = await env.DB.prepare("select status, error from jobs where id = ?").bind("deadjob000000001").first<{ status: string; error: string }>();
     expect(row).toMatchObject({ status: "running", error: expect.stringMatching(/Attempt 1 failed/) });
     const last = await deliver(MAX_RETRIES + 1);
-    expect(last.retryMessages.map((m) => m.msgId)).toEqual([`d${MAX_RETRIES + 1}`]);
+    expect(last.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual([`d${MAX_RETRIES + 1}`]);
     row = await env.DB.prepare("select status, error from jobs where id = ?").bind("deadjob000000001").first<{ status: string; error: string }>();
     expect(row).toMatchObject({ status: "failed", error: expect.stringMatching(/Gave up after 6 attempts/) });
 
