@@ -1,7 +1,22 @@
 import { cloudflare } from "@cloudflare/vite-plugin";
 import { reactRouter } from "@react-router/dev/vite";
 import tailwindcss from "@tailwindcss/vite";
-import { defineConfig } from "vite";
+import { readFileSync } from "node:fs";
+import { defineConfig, type Plugin } from "vite";
+
+/**
+ * mespeak's eSpeak build (the local provider's narration) is Latin-1, not UTF-8; its only
+ * non-ASCII bytes are in comments. Rolldown reads sources as UTF-8, so hand it the file decoded.
+ */
+function latin1Sources(pattern: RegExp): Plugin {
+  return {
+    name: "loreloom:latin1-sources",
+    enforce: "pre",
+    load(id) {
+      if (pattern.test(id)) return readFileSync(id.split("?")[0]!, "latin1");
+    },
+  };
+}
 
 // Tests and the bench run their own servers on their own local state (LORELOOM_STATE_DIR), so
 // they never touch the data `npm start` keeps in .wrangler/state.
@@ -9,6 +24,7 @@ const stateDir = process.env.LORELOOM_STATE_DIR;
 
 export default defineConfig({
   plugins: [
+    latin1Sources(/node_modules\/mespeak\/src\/ESpeak\.js$/),
     cloudflare({
       viteEnvironment: { name: "ssr" },
       persistState: stateDir ? { path: stateDir } : true,

@@ -42,7 +42,8 @@ for (const scenario of scenarios) {
   try {
     applyMigrations(stateDir);
     await scenario.prepare?.({ stateDir });
-    const start = () => startServer({ port: PORT, stateDir, build: false, seed: false, quiet: true, via: scenario.serve });
+    const vars = (await scenario.vars?.()) ?? {};
+    const start = () => startServer({ port: PORT, stateDir, build: false, seed: false, quiet: true, via: scenario.serve, vars });
     server = await start();
     const restart = async () => {
       await server.stop();
@@ -58,6 +59,7 @@ for (const scenario of scenarios) {
     results.push({ scenario: scenario.name, ...outcome });
   } finally {
     await server?.stop();
+    await scenario.cleanup?.();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }

@@ -34,7 +34,7 @@ async function waitForHealth(url, child, timeoutMs = 60_000) {
 }
 
 /**
- * @param {{ port?: number, stateDir?: string, build?: boolean, seed?: boolean, quiet?: boolean, via?: "vite" | "wrangler" }} options
+ * @param {{ port?: number, stateDir?: string, build?: boolean, seed?: boolean, quiet?: boolean, via?: "vite" | "wrangler", vars?: Record<string, string> }} options
  */
 export async function startServer(options = {}) {
   const port = options.port ?? 8787;
@@ -47,7 +47,15 @@ export async function startServer(options = {}) {
   // workerd (`wrangler dev` on build/server/wrangler.json), with no Node proxy in the WebSocket path.
   const [command, args] =
     options.via === "wrangler"
-      ? ["node_modules/.bin/wrangler", ["dev", "-c", "build/server/wrangler.json", "--port", String(port), "--ip", "localhost", "--persist-to", stateDir, "--inspector-port", process.env.LORELOOM_INSPECTOR_PORT ?? "0"]]
+      ? [
+          "node_modules/.bin/wrangler",
+          [
+            "dev", "-c", "build/server/wrangler.json", "--port", String(port), "--ip", "localhost", "--persist-to", stateDir,
+            "--inspector-port", process.env.LORELOOM_INSPECTOR_PORT ?? "0",
+            // Extra Worker vars (the bench points the AI providers at its Bedrock stand-in).
+            ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+          ],
+        ]
       : ["node_modules/.bin/vite", ["preview", "--port", String(port), "--strictPort", "--host", "localhost"]];
   const child = spawn(
     command,

@@ -49,9 +49,12 @@ export class JobDeferred extends Error {
 
 export type RunOutcome = "finished" | "cancelled";
 
-/** How long the consumer polls an asynchronous clip in place before handing over to the queue. */
+/**
+ * How long the consumer polls an asynchronous clip in place before handing over to the queue:
+ * often at first (a short clip may be seconds away), then less, then not at all.
+ */
 const INLINE_VIDEO_POLL_MS = 4_000;
-const INLINE_VIDEO_POLL_INTERVAL_MS = 150;
+const pollInterval = (elapsedMs: number) => (elapsedMs < 1_500 ? 50 : 250);
 
 type StageRow = typeof jobStages.$inferSelect;
 type JobRow = typeof jobs.$inferSelect;
@@ -83,14 +86,19 @@ const PROGRESS: Record<Stage, [number, number]> = {
 /** Runs (or resumes) one generation job to the end, or throws for the consumer to retry it. */
 export async function runGenerationJob(jobId: string, env: Env): Promise<RunOutcome> {
   const db = getDb(env.DB);
-  const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1);
-  if (!job || !job.worldId || !["queued", "running"].includes(job.status)) return "finished";
-  const [world] = await db.select().from(worlds).where(eq(worlds.id, job.worldId)).limit(1);
-  if (!world) return fail(db, job, "The world was deleted.");
-  const access = job.userId ? await getWorldAccess(db, world.id, job.userId).catch(() => null) : null;
+  const [[job], stages] = await db.batch([
+    db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1),
+    db.select().from(jobStages).where(eq(jobStages.jobId, jobId)),
+  ]);
+  if (!job || !job.worldId || !job.userId || !["queued", "running"].includes(job.status)) return "finished";
+  const [[world], [author]] = await db.batch([
+    db.select().from(worlds).where(eq(worlds.id, job.worldId)).limit(1),
+    db.select({ id: user.id, name: user.name, preferences: user.preferences }).from(user).where(eq(user.id, job.userId)).limit(1),
+  ]);
+  if (!world || !author) return fail(db, job, "The world was deleted.");
+  const access = await getWorldAccess(db, world.id, job.userId).catch(() => null);
   if (!access?.role || access.role === "viewer") return fail(db, job, "The person who asked can no longer edit this world.");
-  const [author] = await db.select({ id: user.id, name: user.name }).from(user).where(eq(user.id, job.userId!)).limit(1);
-  const run = new JobRun(env, db, job, world, { id: author!.id, name: author!.name, role: access.role });
+  const run = new JobRun(env, db, job, world, { id: author.id, name: author.name, role: access.role, preferences: author.preferences }, stages);
   return run.execute();
 }
 
@@ -114,8 +122,10 @@ class JobRun {
     private readonly db: Database,
     private readonly job: JobRow,
     private readonly world: WorldRow,
-    private readonly actor: { id: string; name: string; role: "owner" | "editor" },
+    private readonly actor: { id: string; name: string; role: "owner" | "editor"; preferences: { defaultVoice?: string } | null },
+    stages: StageRow[],
   ) {
+    this.stages = new Map(stages.map((row) => [row.stage, row]));
     this.input = job.input as GenerationInput;
     this.room = env.WORLD_ROOM.getByName(world.id);
     this.chains = providerChains(env as unknown as Record<string, unknown>);
@@ -123,8 +133,6 @@ class JobRun {
 
   async execute(): Promise<RunOutcome> {
     const { db, job } = this;
-    const rows = await db.select().from(jobStages).where(eq(jobStages.jobId, job.id));
-    this.stages = new Map(rows.map((row) => [row.stage, row]));
     if (this.input.elementId) {
       const [row] = await db
         .select()
@@ -143,7 +151,10 @@ class JobRun {
       .update(jobs)
       .set({ status: "running", attempts: job.attempts + 1, updatedAt: new Date() })
       .where(and(eq(jobs.id, job.id), inArray(jobs.status, ["queued", "running"])));
-    if (this.target) await this.room.jobLock(this.target.id, job.id);
+    if (this.target) {
+      await this.room.jobLock(this.target.id, job.id);
+      this.lockRenewedAt = Date.now();
+    }
     try {
       await this.useCache();
       const text = await this.stage("refine_text", () => this.refineText());
@@ -152,9 +163,10 @@ class JobRun {
       const media = await this.media(drafts);
       if (await this.cancelled()) return "cancelled";
       const written = await this.stage("graph_update", () => this.writeGraph(text, media));
-      await this.stage("notify", () => this.finish(written));
+      await this.finish(written);
       return "finished";
     } finally {
+      await this.events;
       if (this.target) await this.room.jobUnlock(this.target.id, job.id).catch(() => undefined);
     }
   }
@@ -167,28 +179,30 @@ class JobRun {
     if (done?.status === "succeeded" && done.output) return done.output as T;
     const startedAt = new Date();
     const attempts = (done?.attempts ?? 0) + 1;
-    await this.db
-      .insert(jobStages)
-      .values({ jobId: this.job.id, stage, status: "running", attempts, startedAt, output: done?.output ?? null })
-      .onConflictDoUpdate({ target: [jobStages.jobId, jobStages.stage], set: { status: "running", attempts, startedAt, error: null } });
-    await this.progress(stage, PROGRESS[stage][0]);
+    const where = and(eq(jobStages.jobId, this.job.id), eq(jobStages.stage, stage));
+    await this.db.batch([
+      this.db
+        .insert(jobStages)
+        .values({ jobId: this.job.id, stage, status: "running", attempts, startedAt, output: done?.output ?? null })
+        .onConflictDoUpdate({ target: [jobStages.jobId, jobStages.stage], set: { status: "running", attempts, startedAt, error: null } }),
+      this.progressUpdate(stage, PROGRESS[stage][0]),
+    ]);
+    this.emit({ stage, progress: PROGRESS[stage][0], status: "running" });
     try {
       const output = await run();
       const { costUsd = 0, ...rest } = output;
-      await this.db
-        .update(jobStages)
-        .set({ status: "succeeded", output: rest, costEstimate: costUsd, finishedAt: new Date(), error: null })
-        .where(and(eq(jobStages.jobId, this.job.id), eq(jobStages.stage, stage)));
-      this.stages.set(stage, { jobId: this.job.id, stage, status: "succeeded", attempts, output: rest, error: null, costEstimate: costUsd, startedAt, finishedAt: new Date() });
-      await this.progress(stage, PROGRESS[stage][1]);
+      const finishedAt = new Date();
+      await this.db.batch([
+        this.db.update(jobStages).set({ status: "succeeded", output: rest, costEstimate: costUsd, finishedAt, error: null }).where(where),
+        this.progressUpdate(stage, PROGRESS[stage][1]),
+      ]);
+      this.stages.set(stage, { jobId: this.job.id, stage, status: "succeeded", attempts, output: rest, error: null, costEstimate: costUsd, startedAt, finishedAt });
+      this.emit({ stage, progress: PROGRESS[stage][1], status: "running" });
       return rest as T;
     } catch (error) {
       if (error instanceof JobDeferred) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      await this.db
-        .update(jobStages)
-        .set({ status: "failed", error: message.slice(0, 500), finishedAt: new Date() })
-        .where(and(eq(jobStages.jobId, this.job.id), eq(jobStages.stage, stage)));
+      await this.db.update(jobStages).set({ status: "failed", error: message.slice(0, 500), finishedAt: new Date() }).where(where);
       if (optional) {
         log.warn("job.optional_stage_failed", { jobId: this.job.id, stage, error: message });
         return { assets: [], failed: message } as unknown as T;
@@ -315,9 +329,9 @@ class JobRun {
     }
     const provider = videoProviderNamed(this.chains, providerName)!;
     // Short clips are often ready within seconds: poll here before handing over to the queue.
-    const deadline = Date.now() + INLINE_VIDEO_POLL_MS;
-    while (progress.status === "pending" && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, INLINE_VIDEO_POLL_INTERVAL_MS));
+    const pollStart = Date.now();
+    while (progress.status === "pending" && Date.now() - pollStart < INLINE_VIDEO_POLL_MS) {
+      await new Promise((resolve) => setTimeout(resolve, pollInterval(Date.now() - pollStart)));
       progress = await provider.poll(progress.token, this.context);
     }
     if (progress.status === "pending") {
@@ -334,8 +348,7 @@ class JobRun {
 
   private async audio(draft: ElementDraft): Promise<MediaOutput & { costUsd: number }> {
     const policy = callPolicy(this.env as unknown as Record<string, unknown>, "audio");
-    const [author] = await this.db.select({ preferences: user.preferences }).from(user).where(eq(user.id, this.actor.id)).limit(1);
-    const voice = this.world.settings?.defaultVoice ?? author?.preferences?.defaultVoice;
+    const voice = this.world.settings?.defaultVoice ?? this.actor.preferences?.defaultVoice;
     const outcome = await callChain("audio", this.chains.audio, (provider, signal) => provider.speak({ text: draft.narration, voice }, { ...this.context, signal }), policy);
     const asset = await this.store(0, "audio", outcome.value);
     return { assets: [asset], provider: asset.provenance.provider, model: asset.provenance.model, costUsd: outcome.value.usage.costUsd };
@@ -390,17 +403,23 @@ class JobRun {
     return { elementIds: written.map((e) => e.id), names: written.map((e) => e.name), relationships: relationshipWrites.length };
   }
 
+  /** The notice: the job, its last stage and its totals in one write; then the cache and the room. */
   private async finish(written: { elementIds: string[]; names: string[] }) {
-    const stageRows = await this.db.select().from(jobStages).where(eq(jobStages.jobId, this.job.id));
-    const costUsd = stageRows.reduce((sum, s) => sum + s.costEstimate, 0);
+    const now = new Date();
+    const costUsd = [...this.stages.values()].reduce((sum, s) => sum + s.costEstimate, 0);
     const result = { elementIds: written.elementIds, names: written.names };
-    await this.db
-      .update(jobs)
-      .set({ status: "succeeded", stage: "notify", progress: 100, result, costEstimate: costUsd, error: null, updatedAt: new Date() })
-      .where(eq(jobs.id, this.job.id));
-    await this.saveCache(stageRows);
-    await this.emit({ stage: "notify", progress: 100, status: "succeeded", elementId: written.elementIds[0] ?? null });
-    return {};
+    await this.db.batch([
+      this.db
+        .insert(jobStages)
+        .values({ jobId: this.job.id, stage: "notify", status: "succeeded", attempts: 1, startedAt: now, finishedAt: now, output: { notified: true } })
+        .onConflictDoUpdate({ target: [jobStages.jobId, jobStages.stage], set: { status: "succeeded", finishedAt: now, output: { notified: true } } }),
+      this.db
+        .update(jobs)
+        .set({ status: "succeeded", stage: "notify", progress: 100, result, costEstimate: costUsd, error: null, updatedAt: now })
+        .where(eq(jobs.id, this.job.id)),
+    ]);
+    this.emit({ stage: "notify", progress: 100, status: "succeeded", elementId: written.elementIds[0] ?? null });
+    await this.saveCache([...this.stages.values()]);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -529,20 +548,29 @@ class JobRun {
   private async cancelled(): Promise<boolean> {
     const [row] = await this.db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, this.job.id)).limit(1);
     if (row?.status !== "cancelled") return false;
-    await this.emit({ stage: "cancelled", progress: 0, status: "cancelled" });
+    this.emit({ stage: "cancelled", progress: 0, status: "cancelled" });
     return true;
   }
 
-  private async progress(stage: Stage, progress: number) {
-    await this.db.update(jobs).set({ stage, progress, updatedAt: new Date() }).where(and(eq(jobs.id, this.job.id), eq(jobs.status, "running")));
-    await this.emit({ stage, progress, status: "running" });
-    if (this.target) await this.room.jobLock(this.target.id, this.job.id);
+  private progressUpdate(stage: Stage, progress: number) {
+    return this.db.update(jobs).set({ stage, progress, updatedAt: new Date() }).where(and(eq(jobs.id, this.job.id), eq(jobs.status, "running")));
   }
 
-  private async emit(event: Omit<JobEvent, "jobId" | "kind" | "elementId"> & { elementId?: string | null }) {
-    await this.room
-      .jobEvent({ jobId: this.job.id, kind: this.job.kind, elementId: this.target?.id ?? null, ...event })
-      .catch((error: unknown) => log.warn("job.event_not_sent", { jobId: this.job.id, error: String(error) }));
+  /** Room notices (progress, lock renewals) go out in order without holding up the stages. */
+  private events: Promise<void> = Promise.resolve();
+  private lockRenewedAt = 0;
+
+  private emit(event: Omit<JobEvent, "jobId" | "kind" | "elementId"> & { elementId?: string | null }) {
+    const renewLock = this.target && Date.now() - this.lockRenewedAt > 20_000;
+    if (renewLock) this.lockRenewedAt = Date.now();
+    this.events = this.events.then(async () => {
+      try {
+        await this.room.jobEvent({ jobId: this.job.id, kind: this.job.kind, elementId: this.target?.id ?? null, ...event });
+        if (renewLock) await this.room.jobLock(this.target!.id, this.job.id);
+      } catch (error) {
+        log.warn("job.event_not_sent", { jobId: this.job.id, error: String(error) });
+      }
+    });
   }
 }
 
