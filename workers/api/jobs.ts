@@ -67,7 +67,7 @@ export const jobRoutes = new Hono<AppEnv>()
       idempotencyKey,
       requestBody: body,
     });
-    if (created) await announce(c.env, job.worldId!, job.id, job.kind, job.elementId);
+    if (created) c.executionCtx.waitUntil(announce(c.env, job.worldId!, job.id, job.kind, job.elementId));
     return c.json({ job }, 202);
   })
   .post("/worlds/:id/elements/:eid/refine", async (c) => {
@@ -126,7 +126,7 @@ export const jobRoutes = new Hono<AppEnv>()
       idempotencyKey,
       requestBody: { elementId, ...body },
     });
-    if (created) await announce(c.env, access.world.id, job.id, job.kind, elementId);
+    if (created) c.executionCtx.waitUntil(announce(c.env, access.world.id, job.id, job.kind, elementId));
     return c.json({ job }, 202);
   })
   .post("/worlds/:id/photo", async (c) => {
@@ -161,7 +161,7 @@ export const jobRoutes = new Hono<AppEnv>()
       idempotencyKey: parseIdempotencyKey(c.req.header("idempotency-key")),
       requestBody: { photo: await sha256Hex(key), prompt },
     });
-    await announce(c.env, access.world.id, job.id, job.kind, null);
+    c.executionCtx.waitUntil(announce(c.env, access.world.id, job.id, job.kind, null));
     return c.json({ job }, 202);
   })
   .get("/worlds/:id/jobs", async (c) => {
@@ -197,7 +197,9 @@ function withText(modalities: GenerationInput["modalities"]): GenerationInput["m
 
 /** Everyone in the room sees a new job at once, before the consumer picks it up. */
 async function announce(env: Env, worldId: string, jobId: string, kind: string, elementId: string | null) {
-  await env.WORLD_ROOM.getByName(worldId).jobEvent({ jobId, kind, elementId, stage: "queued", progress: 0, status: "queued" });
+  await env.WORLD_ROOM.getByName(worldId)
+    .jobEvent({ jobId, kind, elementId, stage: "queued", progress: 0, status: "queued" })
+    .catch(() => undefined);
 }
 
 /** The merged option of a conflict, written by the text provider (falls back like any call). */

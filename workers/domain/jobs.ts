@@ -58,6 +58,8 @@ export type JobView = {
     attempts: number;
     costUsd: number;
     durationMs: number | null;
+    startedAt: string | null;
+    finishedAt: string | null;
     error: string | null;
     provider: string | null;
     model: string | null;
@@ -92,6 +94,8 @@ export function toJobView(job: JobRow, stages: StageRow[]): JobView {
         attempts: s.attempts,
         costUsd: s.costEstimate,
         durationMs: s.startedAt && s.finishedAt ? s.finishedAt.getTime() - s.startedAt.getTime() : null,
+        startedAt: s.startedAt?.toISOString() ?? null,
+        finishedAt: s.finishedAt?.toISOString() ?? null,
         error: s.error,
         provider: typeof s.output?.provider === "string" ? s.output.provider : null,
         model: typeof s.output?.model === "string" ? s.output.model : null,
@@ -208,8 +212,9 @@ export async function createJob(
   const now = Date.now();
   await checkLimits(db, job.userId, limits, now);
   const id = newId();
+  let inserted: JobRow;
   try {
-    await db.insert(jobs).values({
+    [inserted] = await db.insert(jobs).values({
       id,
       worldId: job.worldId,
       userId: job.userId,
@@ -221,7 +226,7 @@ export async function createJob(
       input: job.input,
       createdAt: new Date(now),
       updatedAt: new Date(now),
-    });
+    }).returning() as [JobRow];
   } catch (error) {
     // Two requests with one key raced; the unique index let one through. Answer as its repeat.
     if (job.idempotencyKey && /UNIQUE/i.test(String(error))) return createJob(db, queue, limits, job);
@@ -233,7 +238,7 @@ export async function createJob(
     await db.update(jobs).set({ status: "failed", error: "The job could not be queued.", updatedAt: new Date() }).where(eq(jobs.id, id));
     throw new HttpError(503, "queue_unavailable", "Generation is unavailable right now; please try again shortly.", { cause: String(error) });
   }
-  return { job: (await loadJobView(db, id))!, created: true };
+  return { job: toJobView(inserted, []), created: true };
 }
 
 /** Marks a queued or running job cancelled; the consumer stops at its next stage. */

@@ -11,6 +11,7 @@ import {
   jobs,
   relationships,
   user,
+  worldMembers,
   worlds,
   type ElementAssets,
   type ProvenanceRecord,
@@ -33,7 +34,6 @@ import {
 } from "../ai/types";
 import { unwrap } from "../domain/graph";
 import type { GenerationInput, Stage } from "../domain/jobs";
-import { getWorldAccess } from "../domain/worlds";
 import { getDb, type Database } from "../lib/db";
 import { log } from "../lib/log";
 
@@ -91,14 +91,15 @@ export async function runGenerationJob(jobId: string, env: Env): Promise<RunOutc
     db.select().from(jobStages).where(eq(jobStages.jobId, jobId)),
   ]);
   if (!job || !job.worldId || !job.userId || !["queued", "running"].includes(job.status)) return "finished";
-  const [[world], [author]] = await db.batch([
+  const [[world], [author], [member]] = await db.batch([
     db.select().from(worlds).where(eq(worlds.id, job.worldId)).limit(1),
     db.select({ id: user.id, name: user.name, preferences: user.preferences }).from(user).where(eq(user.id, job.userId)).limit(1),
+    db.select({ role: worldMembers.role }).from(worldMembers).where(and(eq(worldMembers.worldId, job.worldId), eq(worldMembers.userId, job.userId))).limit(1),
   ]);
   if (!world || !author) return fail(db, job, "The world was deleted.");
-  const access = await getWorldAccess(db, world.id, job.userId).catch(() => null);
-  if (!access?.role || access.role === "viewer") return fail(db, job, "The person who asked can no longer edit this world.");
-  const run = new JobRun(env, db, job, world, { id: author.id, name: author.name, role: access.role, preferences: author.preferences }, stages);
+  // Only members edit; the role is checked again now, since it may have changed since the request.
+  if (!member || member.role === "viewer") return fail(db, job, "The person who asked can no longer edit this world.");
+  const run = new JobRun(env, db, job, world, { id: author.id, name: author.name, role: member.role, preferences: author.preferences }, stages);
   return run.execute();
 }
 
@@ -158,11 +159,17 @@ class JobRun {
     try {
       await this.useCache();
       const text = await this.stage("refine_text", () => this.refineText());
-      if (await this.cancelled()) return "cancelled";
+      if (this.cancelled()) return "cancelled";
       const drafts = text.drafts;
+      // The world's elements (for relationships by name) are read while the media are made.
+      const existing = this.db
+        .select({ id: elements.id, name: elements.name, x: elements.x, y: elements.y })
+        .from(elements)
+        .where(eq(elements.worldId, this.world.id))
+        .then((rows) => rows, () => null);
       const media = await this.media(drafts);
-      if (await this.cancelled()) return "cancelled";
-      const written = await this.stage("graph_update", () => this.writeGraph(text, media));
+      if (this.cancelled()) return "cancelled";
+      const written = await this.stage("graph_update", async () => this.writeGraph(text, media, (await existing) ?? (await this.existingElements())));
       await this.finish(written);
       return "finished";
     } finally {
@@ -180,7 +187,9 @@ class JobRun {
     const startedAt = new Date();
     const attempts = (done?.attempts ?? 0) + 1;
     const where = and(eq(jobStages.jobId, this.job.id), eq(jobStages.stage, stage));
-    await this.db.batch([
+    // The stage's start is recorded while it runs rather than before: one write less on the
+    // critical path. Its end is written after the start has landed.
+    const started = this.db.batch([
       this.db
         .insert(jobStages)
         .values({ jobId: this.job.id, stage, status: "running", attempts, startedAt, output: done?.output ?? null })
@@ -189,7 +198,9 @@ class JobRun {
     ]);
     this.emit({ stage, progress: PROGRESS[stage][0], status: "running" });
     try {
-      const output = await run();
+      const output = await run().finally(() => started.catch(() => undefined));
+      const [, stillRunning] = await started;
+      if (stillRunning.length === 0) this.wasCancelled = true;
       const { costUsd = 0, ...rest } = output;
       const finishedAt = new Date();
       await this.db.batch([
@@ -202,6 +213,7 @@ class JobRun {
     } catch (error) {
       if (error instanceof JobDeferred) throw error;
       const message = error instanceof Error ? error.message : String(error);
+      await started.catch(() => undefined);
       await this.db.update(jobStages).set({ status: "failed", error: message.slice(0, 500), finishedAt: new Date() }).where(where);
       if (optional) {
         log.warn("job.optional_stage_failed", { jobId: this.job.id, stage, error: message });
@@ -354,12 +366,19 @@ class JobRun {
     return { assets: [asset], provider: asset.provenance.provider, model: asset.provenance.model, costUsd: outcome.value.usage.costUsd };
   }
 
-  private async writeGraph(text: TextOutput, media: Partial<Record<"image" | "video" | "audio", MediaOutput>>) {
+  private existingElements() {
+    return this.db.select({ id: elements.id, name: elements.name, x: elements.x, y: elements.y }).from(elements).where(eq(elements.worldId, this.world.id));
+  }
+
+  private async writeGraph(
+    text: TextOutput,
+    media: Partial<Record<"image" | "video" | "audio", MediaOutput>>,
+    existing: Array<{ id: string; name: string; x: number; y: number }>,
+  ) {
     const ids = this.elementIds(text.drafts.length);
     const byName = new Map<string, string>();
     text.drafts.forEach((draft, index) => byName.set(draft.name.toLowerCase(), ids[index]!));
     // Relationships may name elements the world already has.
-    const existing = await this.db.select({ id: elements.id, name: elements.name, x: elements.x, y: elements.y }).from(elements).where(eq(elements.worldId, this.world.id));
     for (const row of existing) if (!byName.has(row.name.toLowerCase())) byName.set(row.name.toLowerCase(), row.id);
     const positions = this.layout(text.drafts, ids, existing, byName);
     const at = new Date().toISOString();
@@ -545,16 +564,24 @@ class JobRun {
       .onConflictDoNothing();
   }
 
-  private async cancelled(): Promise<boolean> {
-    const [row] = await this.db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, this.job.id)).limit(1);
-    if (row?.status !== "cancelled") return false;
+  /** Stops between stages once the job was cancelled (noticed by the last progress write). */
+  private cancelled(): boolean {
+    if (!this.wasCancelled) return false;
     this.emit({ stage: "cancelled", progress: 0, status: "cancelled" });
     return true;
   }
 
+  /** Updates a running job's progress; no row comes back once someone cancelled it. */
   private progressUpdate(stage: Stage, progress: number) {
-    return this.db.update(jobs).set({ stage, progress, updatedAt: new Date() }).where(and(eq(jobs.id, this.job.id), eq(jobs.status, "running")));
+    return this.db
+      .update(jobs)
+      .set({ stage, progress, updatedAt: new Date() })
+      .where(and(eq(jobs.id, this.job.id), eq(jobs.status, "running")))
+      .returning({ id: jobs.id });
   }
+
+  /** Set when a progress write finds the job no longer running (cancelled meanwhile). */
+  private wasCancelled = false;
 
   /** Room notices (progress, lock renewals) go out in order without holding up the stages. */
   private events: Promise<void> = Promise.resolve();

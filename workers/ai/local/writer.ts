@@ -8,6 +8,8 @@ import { linkSentence, templatesFor, type Scene, type SceneLink } from "./templa
 import { lexiconFor, type Lexicon } from "./words";
 
 export const NARRATION_LIMIT = 600;
+/** What the writer aims for: two or three short sentences, about ten seconds spoken. */
+const NARRATION_TARGET = 240;
 
 /** Generic nouns for what an element is, used when the prompt does not say. */
 function kindNoun(type: ElementType, lexicon: Lexicon, random: Random): string {
@@ -168,7 +170,7 @@ export function writeElement(request: WriteRequest): ElementDraft {
       `${request.name}: ${withArticle(request.subject)}${joinClause(request.clause)}. ${capitalise(scene.material)}, ${scene.sense}. ${lexicon.artDirection}.`,
       400,
     ),
-    narration: clampSentences(plain([opening, first, hook].join(" ")), NARRATION_LIMIT),
+    narration: clampSentences(plain([opening, first, hook].join(" ")), NARRATION_TARGET),
   };
 }
 
@@ -454,7 +456,7 @@ function refine(
     tags,
     relationships: links.map((link) => ({ to: link.name, kind: link.kind })),
     visualPrompt: clampSentences(`${name}, ${type}: ${plain(kept[0] ?? "")} ${reading.keywords.join(", ")}. ${lexicon.artDirection}.`, 400),
-    narration: clampSentences(plain(`${kept[0] ?? ""} ${change} ${hook}`), NARRATION_LIMIT),
+    narration: clampSentences(plain(`${kept[0] ?? ""} ${change} ${hook}`), NARRATION_TARGET),
   };
 }
 
