@@ -19,6 +19,7 @@ import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
 import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
 import { ElementNodeComponent, TYPE_COLOR, type ElementNode } from "./element-node";
 import { ElementPanel } from "./element-panel";
+import { ConflictDialog, GenerateDialog, JobsTray } from "./generation";
 import { CanvasMiniMap } from "./canvas-minimap";
 import { ChatPanel } from "./chat-panel";
 import { NODE_HEIGHT, NODE_WIDTH, autoLayout, connect, createElement, deleteElements, moveElements, search, visibleIds } from "./graph-model";
@@ -55,6 +56,7 @@ function EditorInner({ world: initialWorld, userId }: Props) {
   const [confirmDelete, setConfirmDelete] = useState<string[] | null>(null);
   const [undoToast, setUndoToast] = useState<string | null>(null);
   const [dialog, setDialog] = useState<"help" | "settings" | "history" | "filter" | null>(null);
+  const [generate, setGenerate] = useState<"prompt" | "photo" | null>(null);
   const [chatOpen, setChatOpen] = useState(false);
   const [readChat, setReadChat] = useState(0);
   const dragging = useRef(new Set<string>());
@@ -285,6 +287,12 @@ function EditorInner({ world: initialWorld, userId }: Props) {
             <button type="button" onClick={addAtCentre} className="rounded-lg bg-indigo-700 px-2 py-1 text-xs font-medium text-white hover:bg-indigo-800 sm:px-3 sm:py-1.5 sm:text-sm">
               + Element
             </button>
+            <button type="button" onClick={() => setGenerate("prompt")} className="rounded-lg border border-indigo-300 bg-indigo-50 px-2 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-100 sm:px-3 sm:py-1.5 sm:text-sm">
+              ✦ Generate
+            </button>
+            <button type="button" onClick={() => setGenerate("photo")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
+              From photo
+            </button>
             <button type="button" onClick={layout} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm" title="Auto-layout (L)">
               Auto-layout
             </button>
@@ -448,6 +456,15 @@ function EditorInner({ world: initialWorld, userId }: Props) {
           </ViewportPortal>
         </ReactFlow>
         {large ? <CanvasMiniMap elements={graph.elements} /> : null}
+        <JobsTray
+          jobs={room.jobs}
+          canEdit={canEdit}
+          onOpen={(id) => {
+            setSelectedId(id);
+            const target = graph.elements.find((e) => e.id === id);
+            if (target) flow.setCenter(target.x + 100, target.y + 32, { zoom: Math.max(flow.getZoom(), 0.9), duration: 300 });
+          }}
+        />
         {!ready ? (
           <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-stone-600">{statusText}</div>
         ) : graph.elements.length === 0 ? (
@@ -487,8 +504,14 @@ function EditorInner({ world: initialWorld, userId }: Props) {
           }}
           onClose={() => setSelectedId(null)}
           onDelete={() => setConfirmDelete([selected.id])}
+          job={[...room.jobs.values()].filter((j) => j.elementId === selected.id).sort((a, b) => b.seenAt - a.seenAt)[0]}
+          onJobStarted={(job) => room.trackJob(job)}
+          onConflict={(conflict) => room.showConflict({ conflictId: conflict.id, elementId: conflict.elementId, options: conflict.options })}
         />
       ) : null}
+
+      <ConflictDialog conflicts={room.conflicts} names={names} canChoose={canEdit} onChoose={(conflictId, choice) => room.send({ type: "conflictChoice", conflictId, choice })} />
+      {generate ? <GenerateDialog open mode={generate} worldId={world.id} onClose={() => setGenerate(null)} onStarted={(job) => room.trackJob(job)} /> : null}
 
       {undoToast ? (
         <div className="absolute bottom-4 left-1/2 z-30 flex -translate-x-1/2 items-center gap-3 rounded-xl bg-stone-900 px-4 py-2 text-sm text-white shadow-lg" role="status">

@@ -6,7 +6,8 @@ import { api, timeAgo, type VersionEntry } from "./api";
 import { deleteRelationships, updateElement, type ElementState, type RelationshipState } from "./graph-model";
 import { renderMarkdown } from "./markdown";
 import { versionChanges } from "./text-diff";
-import type { LockInfo } from "./use-room";
+import { Media, Provenance, RefineBox, type ConflictView, type JobView } from "./generation";
+import type { JobState, LockInfo } from "./use-room";
 
 type Props = {
   worldId: string;
@@ -21,12 +22,17 @@ type Props = {
   onSelect: (id: string) => void;
   onClose: () => void;
   onDelete: () => void;
+  /** The newest generation job on this element, as the room reports it. */
+  job: JobState | undefined;
+  onJobStarted: (job: JobView) => void;
+  onConflict: (conflict: ConflictView) => void;
 };
 
 /** The selected element: every field, its links, and its version history. */
-export function ElementPanel({ worldId, doc, element, names, relationships, canEdit, lock, myId, onLock, onSelect, onClose, onDelete }: Props) {
+export function ElementPanel({ worldId, doc, element, names, relationships, canEdit, lock, myId, onLock, onSelect, onClose, onDelete, job, onJobStarted, onConflict }: Props) {
   // The room sends `unlocked` when a lease runs out, so a lock in the map is current.
   const lockedByOther = Boolean(lock && lock.by.id !== myId);
+  const lockedByJob = Boolean(lock?.by.id.startsWith("job:"));
   const editable = canEdit && !lockedByOther;
   // The panel is keyed by element, so this state starts fresh for each one.
   const [tab, setTab] = useState<"write" | "preview">("write");
@@ -63,7 +69,7 @@ export function ElementPanel({ worldId, doc, element, names, relationships, canE
       </div>
       {lockedByOther ? (
         <p className="mt-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900" role="status">
-          {lock!.by.name} is editing this element; it is read-only for you until they finish.
+          {lockedByJob ? "The AI is working on this element; it is read-only until the job finishes." : `${lock!.by.name} is editing this element; it is read-only for you until they finish.`}
         </p>
       ) : null}
 
@@ -149,6 +155,7 @@ export function ElementPanel({ worldId, doc, element, names, relationships, canE
 
       {canEdit ? <SecretField worldId={worldId} elementId={element.id} version={element.version} editable={editable} /> : null}
       <Assets element={element} />
+      {canEdit ? <RefineBox worldId={worldId} elementId={element.id} job={job} onStarted={onJobStarted} onConflict={onConflict} /> : null}
 
       <section className="mt-4" aria-label="Relationships">
         <h3 className="text-sm font-semibold text-stone-700">Relationships ({links.length})</h3>
@@ -254,12 +261,13 @@ function SecretField({ worldId, elementId, version, editable }: { worldId: strin
 
 function Assets({ element }: { element: ElementState }) {
   const { image, audio, video } = element.assets;
-  if (!image && !audio && !video) return null;
+  const provenance = element.metadata.provenance;
   return (
     <section className="mt-4 space-y-2" aria-label="Media">
-      {image ? <img src={`/api/assets/${image}`} alt={element.name} className="w-full rounded-lg border border-stone-200" /> : null}
-      {video ? <video src={`/api/assets/${video}`} controls className="w-full rounded-lg" /> : null}
-      {audio ? <audio src={`/api/assets/${audio}`} controls className="w-full" /> : null}
+      {image ? <Media assetKey={image} name={element.name} kind="image" offline={Boolean(provenance?.image?.offline)} /> : null}
+      {video ? <Media assetKey={video} name={element.name} kind="video" offline={Boolean(provenance?.video?.offline)} /> : null}
+      {audio ? <Media assetKey={audio} name={element.name} kind="audio" offline={Boolean(provenance?.audio?.offline)} /> : null}
+      <Provenance provenance={provenance} />
     </section>
   );
 }

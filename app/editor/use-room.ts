@@ -2,12 +2,16 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { IndexeddbPersistence } from "y-indexeddb";
 import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
-import type { ChatMessage, ClientMessage, RoomUser, ServerMessage } from "../../durable-objects/world-room/protocol";
+import type { ChatMessage, ClientMessage, JobEvent, RoomUser, ServerMessage } from "../../durable-objects/world-room/protocol";
 import { elementsOf, relationshipsOf } from "../../durable-objects/world-room/graph-doc";
 import { LOCAL, snapshot, type ElementState, type RelationshipState } from "./graph-model";
 
 export type ConnectionState = "connecting" | "online" | "offline";
 export type LockInfo = { by: RoomUser; until: number };
+/** A generation job as the room has reported it (`job` messages), newest state per job. */
+export type JobState = JobEvent & { seenAt: number };
+/** Two people's refine requests for one element, waiting for someone to choose (D4). */
+export type ConflictState = { conflictId: string; elementId: string; options: { merged: string; a: string; b: string }; choice: "merged" | "a" | "b" | null };
 export type Presence = { user: RoomUser; cursor: { x: number; y: number } | null; activeElement: string | null; at: number };
 
 /**
@@ -33,6 +37,8 @@ export function useRoom(worldId: string) {
   const [presence, setPresence] = useState<Map<string, Presence>>(new Map());
   const [notice, setNotice] = useState<{ id: number; text: string; tone: "info" | "error" } | null>(null);
   const [generation, setGeneration] = useState(0);
+  const [jobs, setJobs] = useState<Map<string, JobState>>(new Map());
+  const [conflicts, setConflicts] = useState<Map<string, ConflictState>>(new Map());
   const noticeId = useRef(0);
 
   useEffect(() => {
@@ -102,6 +108,23 @@ export function useRoom(worldId: string) {
             return next;
           });
           break;
+        case "job": {
+          const { type: _type, ...event } = message;
+          setJobs((map) => new Map(map).set(event.jobId, { ...map.get(event.jobId), ...event, seenAt: Date.now() }));
+          break;
+        }
+        case "conflict":
+          setConflicts((map) =>
+            map.has(message.conflictId) ? map : new Map(map).set(message.conflictId, { conflictId: message.conflictId, elementId: message.elementId, options: message.options, choice: null }),
+          );
+          break;
+        case "conflictResolved":
+          setConflicts((map) => {
+            const open = map.get(message.conflictId);
+            return open ? new Map(map).set(message.conflictId, { ...open, choice: message.choice }) : map;
+          });
+          say(`Conflict settled: ${message.choice === "merged" ? "the merged request" : `request ${message.choice.toUpperCase()}`} runs.`);
+          break;
         case "error":
           say(message.message, "error");
           // The room refused a change this document already holds: drop this copy (and the
@@ -161,7 +184,43 @@ export function useRoom(worldId: string) {
     [state],
   );
 
-  return { doc: state?.doc ?? null, undo: state?.undo ?? null, connection, synced, cached, loaded, pending, me, users, locks, chat, presence, notice, send };
+  /** A job this browser just started: shown at once, before the room's first notice arrives. */
+  const trackJob = useMemo(
+    () => (job: { id: string; kind: string; status: JobEvent["status"]; stage: string | null; progress: number; elementId: string | null }) =>
+      setJobs((map) =>
+        map.has(job.id)
+          ? map
+          : new Map(map).set(job.id, { jobId: job.id, kind: job.kind, status: job.status, stage: job.stage ?? "queued", progress: job.progress, elementId: job.elementId, seenAt: Date.now() }),
+      ),
+    [],
+  );
+  /** A conflict this browser learned of from the API (409) rather than the room. */
+  const showConflict = useMemo(
+    () => (conflict: Omit<ConflictState, "choice">) =>
+      setConflicts((map) => (map.has(conflict.conflictId) ? map : new Map(map).set(conflict.conflictId, { ...conflict, choice: null }))),
+    [],
+  );
+
+  return {
+    doc: state?.doc ?? null,
+    undo: state?.undo ?? null,
+    connection,
+    synced,
+    cached,
+    loaded,
+    pending,
+    me,
+    users,
+    locks,
+    chat,
+    presence,
+    notice,
+    send,
+    jobs,
+    trackJob,
+    conflicts,
+    showConflict,
+  };
 }
 
 /** The graph in the document, re-read (at most once a frame) whenever it changes. */

@@ -12,6 +12,7 @@ export type EditorWorld = {
   tags: string[];
   visibility: string;
   coverAssetKey: string | null;
+  settings?: { aiImages?: boolean; defaultVoice?: string };
   role: Role | null;
   ownerName: string | null;
 };
@@ -49,6 +50,8 @@ export function WorldSettingsDialog({
       tags: [...new Set(String(form.get("tags") ?? "").split(",").map((t) => t.trim()).filter(Boolean))],
     };
     if (world.role === "owner") body.visibility = String(form.get("visibility"));
+    const aiImages = form.get("aiImages") === "on";
+    if (aiImages !== (world.settings?.aiImages !== false)) body.settings = { aiImages };
     const cover = String(form.get("cover") ?? "");
     if (cover !== (world.coverAssetKey ?? "")) body.coverAssetKey = cover || null;
     try {
@@ -126,6 +129,13 @@ export function WorldSettingsDialog({
                 ))}
               </select>
             )}
+          </label>
+          <label className="flex items-start gap-2 text-sm font-medium text-stone-700">
+            <input type="checkbox" name="aiImages" defaultChecked={world.settings?.aiImages !== false} className="mt-1" />
+            <span>
+              AI images
+              <span className="block text-xs font-normal text-stone-500">When off, generation writes text and narration only: no illustrations or clips.</span>
+            </span>
           </label>
         </fieldset>
         {error ? (

@@ -1,6 +1,7 @@
 import { Form, Link, data, redirect, useNavigation } from "react-router";
 import { WORLD_STYLES } from "../../drizzle/schema/constants";
 import { CreateWorldSchema, createWorld, listMyWorlds } from "../../workers/domain/worlds";
+import { acceptPrompt, seedWorld, titleFromPrompt } from "../../workers/domain/jobs";
 import { getDb } from "../../workers/lib/db";
 import { Alert, Field, PrimaryButton } from "../components/ui";
 import { parseForm } from "../lib/forms.server";
@@ -17,15 +18,37 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 
 export async function action({ request, context }: Route.ActionArgs) {
   const user = await requireUser(request, context.cloudflare.env);
+  const { env } = context.cloudflare;
   const form = await request.formData();
   const description = String(form.get("description") ?? "").trim();
+  const rawPrompt = String(form.get("prompt") ?? "").trim();
+  // A prompt seeds the world with generated elements; it is checked before anything is made.
+  let prompt: string | null = null;
+  if (rawPrompt) {
+    try {
+      prompt = acceptPrompt(rawPrompt);
+    } catch (error) {
+      return data({ errors: { prompt: error instanceof Error ? error.message : "That prompt cannot be used." } as Record<string, string> }, 400);
+    }
+  }
+  const title = String(form.get("title") ?? "").trim() || (prompt ? titleFromPrompt(prompt) : "");
   const parsed = parseForm(CreateWorldSchema, {
-    title: String(form.get("title") ?? ""),
+    title,
     style: String(form.get("style") ?? "fantasy"),
     ...(description ? { description } : {}),
   });
   if (!parsed.data) return data({ errors: parsed.errors }, 400);
-  const world = await createWorld(getDb(context.cloudflare.env.DB), user.id, parsed.data);
+  const db = getDb(env.DB);
+  const world = await createWorld(db, user.id, parsed.data);
+  if (prompt) {
+    try {
+      await seedWorld(db, env.JOBS_QUEUE, env as unknown as Record<string, unknown>, user.id, world.id, prompt);
+    } catch (error) {
+      // The world exists (it is in the list now); say why nothing is being generated in it.
+      const reason = error instanceof Error ? error.message : "Generation could not start.";
+      return data({ errors: { prompt: `“${world.title}” was created, but its elements were not generated: ${reason}` } as Record<string, string> }, 429);
+    }
+  }
   return redirect(`/worlds/${world.id}`);
 }
 
@@ -72,7 +95,22 @@ export default function Worlds({ loaderData, actionData }: Route.ComponentProps)
           <h2 className="text-lg font-semibold">Create a world</h2>
           <Form method="post" className="mt-4 space-y-4">
             {actionData?.errors?.form ? <Alert>{actionData.errors.form}</Alert> : null}
-            <Field label="Title" name="title" required maxLength={120} placeholder="The Sunken Archive" error={actionData?.errors?.title} />
+            <div>
+              <label htmlFor="field-prompt" className="block text-sm font-medium text-stone-700">
+                Describe your world <span className="font-normal text-stone-500">(the AI builds it)</span>
+              </label>
+              <textarea
+                id="field-prompt"
+                name="prompt"
+                rows={3}
+                maxLength={2000}
+                placeholder="A mystical forest kingdom hidden in ancient woods"
+                aria-invalid={actionData?.errors?.prompt ? true : undefined}
+                className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+              />
+              {actionData?.errors?.prompt ? <p className="mt-1 text-sm text-red-700">{actionData.errors.prompt}</p> : null}
+            </div>
+            <Field label="Title" name="title" maxLength={120} placeholder="The Sunken Archive (or leave it to the prompt)" error={actionData?.errors?.title} />
             <div>
               <label htmlFor="field-description" className="block text-sm font-medium text-stone-700">
                 Description

@@ -40,6 +40,8 @@ export async function startApp() {
   return {
     url: server.url,
     browser,
+    /** The server's local state (for `query()` from scripts/lib/local-d1.mjs). */
+    stateDir,
     async stop() {
       await browser.close();
       await server.stop();

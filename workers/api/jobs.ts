@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, ne } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, ne, or } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { assets, elements, jobs } from "../../drizzle/schema";
@@ -26,8 +26,12 @@ import { HttpError, notFound } from "./errors";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith, queryOf } from "./validate";
 
-/** Two people's refines of one element within this window conflict (catalogue D4). */
-export const CONFLICT_WINDOW_MS = 60_000;
+/**
+ * Two people's refines of one element conflict (catalogue D4) while the first is queued or
+ * running, or finished this recently: the second was asked of an element its author had not yet
+ * seen change.
+ */
+export const CONFLICT_WINDOW_MS = 20_000;
 export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 
 const DEFAULT_MODALITIES: GenerationInput["modalities"] = ["text", "image", "video", "audio"];
@@ -91,9 +95,11 @@ export const jobRoutes = new Hono<AppEnv>()
           eq(jobs.worldId, access.world.id),
           eq(jobs.elementId, elementId),
           eq(jobs.kind, "element_refine"),
-          inArray(jobs.status, ["queued", "running"]),
           ne(jobs.userId, me.id),
-          gte(jobs.createdAt, new Date(Date.now() - CONFLICT_WINDOW_MS)),
+          or(
+            inArray(jobs.status, ["queued", "running"]),
+            and(eq(jobs.status, "succeeded"), gte(jobs.updatedAt, new Date(Date.now() - CONFLICT_WINDOW_MS))),
+          ),
         ),
       )
       .orderBy(desc(jobs.createdAt))
@@ -112,7 +118,7 @@ export const jobRoutes = new Hono<AppEnv>()
       const view = { id: conflict.id, elementId, options: conflict.options, jobId: other.id };
       return c.json(
         {
-          error: { code: "refine_conflict", message: "Someone else is already refining this element; choose between the requests in the room.", details: { conflict: view } },
+          error: { code: "refine_conflict", message: "Someone else is refining this element, or just did; choose between the requests in the room.", details: { conflict: view } },
           conflict: view,
         },
         409,

@@ -13,7 +13,7 @@ import {
   toWorldDto,
   updateWorld,
 } from "../domain/worlds";
-import { acceptPrompt, createJob, limitsFrom, parseIdempotencyKey } from "../domain/jobs";
+import { acceptPrompt, parseIdempotencyKey, seedWorld } from "../domain/jobs";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith, queryOf } from "./validate";
@@ -46,13 +46,7 @@ export const worldRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     const world = await createWorld(db, me.id, input);
     if (!prompt) return c.json({ world: toWorldDto(world, "owner", me.name) }, 201);
-    const { job } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(c.env as unknown as Record<string, unknown>), {
-      userId: me.id,
-      worldId: world.id,
-      kind: "world_seed",
-      input: { prompt, modalities: ["text", "image"], count: 8 + (prompt.length % 5) },
-      idempotencyKey: parseIdempotencyKey(c.req.header("idempotency-key")),
-    });
+    const { job } = await seedWorld(db, c.env.JOBS_QUEUE, c.env as unknown as Record<string, unknown>, me.id, world.id, prompt, parseIdempotencyKey(c.req.header("idempotency-key")));
     return c.json({ world: toWorldDto(world, "owner", me.name), job }, 201);
   })
   .get("/:id", async (c) => {

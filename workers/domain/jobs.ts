@@ -275,3 +275,21 @@ export async function usageOf(db: Database, userId: string, limits: Limits) {
     today: { jobs: today[0]?.n ?? 0, limit: limits.daily },
   };
 }
+
+/** A title from the first words of a prompt, for worlds made from a prompt alone. */
+export function titleFromPrompt(prompt: string): string {
+  const words = prompt.replace(/[^\p{L}\p{N}' -]+/gu, " ").trim().split(/\s+/).slice(0, 6).join(" ");
+  const title = words.replace(/^(an?|the)\s+/i, "");
+  return (title.charAt(0).toUpperCase() + title.slice(1)).slice(0, 120) || "A new world";
+}
+
+/** Queues the job that seeds a new world from its prompt (catalogue C1): 8–12 elements with images. */
+export function seedWorld(db: Database, queue: Queue<JobMessage>, env: Record<string, unknown>, userId: string, worldId: string, prompt: string, idempotencyKey?: string | null) {
+  return createJob(db, queue, limitsFrom(env), {
+    userId,
+    worldId,
+    kind: "world_seed",
+    input: { prompt, modalities: ["text", "image"], count: 8 + (prompt.length % 5) },
+    idempotencyKey,
+  });
+}
