@@ -5,7 +5,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { handleQueue, MAX_RETRIES } from "../../workers/jobs/consumer";
-import { runGenerationJob } from "../../workers/jobs/pipeline";
+import { JobDeferred, runGenerationJob } from "../../workers/jobs/pipeline";
 import { resetBreakers } from "../../workers/ai/resilience";
 import { addMember, call, count, createWorld, signUp, type Person } from "./helpers";
 import { RoomClient } from "./room-client";
@@ -202,6 +202,8 @@ describe("generate an element (local provider, through the queue)", () => {
     expect(elements.length).toBeGreaterThanOrEqual(8);
     expect(elements.length).toBeLessThanOrEqual(15);
     expect(elements.every((e) => /\.svg$/.test(e.assets.image))).toBe(true);
+    expect(elements.every((e) => /\.wav$/.test(e.assets.audio))).toBe(true);
+    expect(new Set(elements.map((e) => e.assets.audio)).size).toBe(elements.length);
     expect(relationships.length).toBeGreaterThanOrEqual(elements.length - 1);
     expect(new Set(elements.map((e) => `${e.position.x},${e.position.y}`)).size).toBe(elements.length);
     expect(elements.map((e) => e.type)).toEqual(expect.arrayContaining(["location", "character", "faction"]));
@@ -231,6 +233,22 @@ describe("generate an element (local provider, through the queue)", () => {
     huge.set("file", new File([new Uint8Array(11 * 1024 * 1024)], "big.png", { type: "image/png" }));
     expect((await call("POST", `/api/worlds/${world.id}/photo`, { cookie: owner.cookie, body: huge })).status).toBe(413);
     expect(await count("jobs", "world_id = ?", world.id)).toBe(1);
+  });
+
+  it("makes no images or clips for a world that turned AI images off", async () => {
+    const owner = await signUp("NoArt");
+    const world = await createWorld(owner);
+    expect((await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { settings: { aiImages: false } } })).status).toBe(200);
+    const accepted = await call("POST", `/api/worlds/${world.id}/generate`, { cookie: owner.cookie, body: { prompt: "a quiet harbour", modalities: ["image", "video", "audio"] } });
+    const job = await waitForJob(owner, accepted.json.job.id);
+    expect(job.status).toBe("succeeded");
+    const { elements } = await graphOf(owner, world.id);
+    const element = elements.find((e) => e.id === job.result!.elementIds[0])!;
+    expect(element.assets.image).toBeUndefined();
+    expect(element.assets.video).toBeUndefined();
+    expect(element.assets.audio).toMatch(/\.wav$/);
+    const settings = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
+    expect(settings.json.world.settings).toMatchObject({ aiImages: false, maxCollaborators: 10 });
   });
 
   it("cancels a queued job once; a finished one answers 409", async () => {
@@ -317,6 +335,25 @@ describe("the consumer: checkpoints, retries, fallback, dead letters (bedrock ag
     const job = await waitForJob(owner, "fallbackjob00001");
     expect(job.stages[0]).toMatchObject({ stage: "refine_text", provider: "bedrock", model: "amazon.nova-micro-v1:0" });
   });
+
+  it("hands a slow Nova Reel clip over to the queue and finishes it on a later delivery", async () => {
+    const owner = await signUp("Reel");
+    const world = await createWorld(owner);
+    await insertJob("reeljob000000001", owner, world.id, { prompt: "a storm over the salt flats", modalities: ["text", "video"] });
+    // The clip takes longer than the consumer polls in place (4 s).
+    await behave({ delays: { video: 5_000 } });
+    await expect(runGenerationJob("reeljob000000001", bedrock)).rejects.toBeInstanceOf(JobDeferred);
+    const pending = await env.DB.prepare("select status, output from job_stages where job_id = ? and stage = 'video'").bind("reeljob000000001").first<{ status: string; output: string }>();
+    expect(pending?.status).toBe("running");
+    expect(JSON.parse(pending!.output).pending.token).toMatch(/^arn:aws:bedrock:/);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(await runGenerationJob("reeljob000000001", bedrock)).toBe("finished");
+    const job = await waitForJob(owner, "reeljob000000001");
+    expect(job.status).toBe("succeeded");
+    expect((await requests()).filter((r) => r.operation === "StartAsyncInvoke")).toHaveLength(1);
+    const { elements } = await graphOf(owner, world.id);
+    expect(elements.find((e) => e.id === "reeljob000000001e0")!.assets.video).toMatch(/\.mp4$/);
+  }, 20_000);
 
   it("keeps finished stages when an optional one fails (video), and the job succeeds", async () => {
     const owner = await signUp("Opt");

@@ -283,13 +283,13 @@ export function titleFromPrompt(prompt: string): string {
   return (title.charAt(0).toUpperCase() + title.slice(1)).slice(0, 120) || "A new world";
 }
 
-/** Queues the job that seeds a new world from its prompt (catalogue C1): 8–12 elements with images. */
+/** Queues the job that seeds a new world from its prompt (catalogue C1): 8–12 elements with images and narration. */
 export function seedWorld(db: Database, queue: Queue<JobMessage>, env: Record<string, unknown>, userId: string, worldId: string, prompt: string, idempotencyKey?: string | null) {
   return createJob(db, queue, limitsFrom(env), {
     userId,
     worldId,
     kind: "world_seed",
-    input: { prompt, modalities: ["text", "image"], count: 8 + (prompt.length % 5) },
+    input: { prompt, modalities: ["text", "image", "audio"], count: 8 + (prompt.length % 5) },
     idempotencyKey,
   });
 }

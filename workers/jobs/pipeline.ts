@@ -282,8 +282,8 @@ class JobRun {
         ),
       );
     }
-    if (wanted.has("audio") && this.job.kind !== "world_seed") {
-      tasks.push(this.stage("audio", () => this.audio(drafts[0]!), true).then((output) => ["audio", output] as ["audio", MediaOutput]));
+    if (wanted.has("audio")) {
+      tasks.push(this.stage("audio", () => this.audio(drafts), true).then((output) => ["audio", output] as ["audio", MediaOutput]));
     }
     const settled = await Promise.allSettled(tasks);
     // Every stage has had its chance (and its checkpoint) before a failure or a deferral counts.
@@ -358,12 +358,22 @@ class JobRun {
     return { assets: [asset], provider: asset.provenance.provider, model: asset.provenance.model, costUsd: progress.result.usage.costUsd };
   }
 
-  private async audio(draft: ElementDraft): Promise<MediaOutput & { costUsd: number }> {
+  /** Narration for every element the job makes, in the world's (or the person's) voice. */
+  private async audio(drafts: ElementDraft[]): Promise<MediaOutput & { costUsd: number }> {
     const policy = callPolicy(this.env as unknown as Record<string, unknown>, "audio");
     const voice = this.world.settings?.defaultVoice ?? this.actor.preferences?.defaultVoice;
-    const outcome = await callChain("audio", this.chains.audio, (provider, signal) => provider.speak({ text: draft.narration, voice }, { ...this.context, signal }), policy);
-    const asset = await this.store(0, "audio", outcome.value);
-    return { assets: [asset], provider: asset.provenance.provider, model: asset.provenance.model, costUsd: outcome.value.usage.costUsd };
+    const assets = await Promise.all(
+      drafts.map(async (draft, index) => {
+        const outcome = await callChain("audio", this.chains.audio, (provider, signal) => provider.speak({ text: draft.narration, voice }, { ...this.context, signal }), policy);
+        return { asset: await this.store(index, "audio", outcome.value), costUsd: outcome.value.usage.costUsd };
+      }),
+    );
+    return {
+      assets: assets.map((a) => a.asset),
+      provider: assets[0]?.asset.provenance.provider,
+      model: assets[0]?.asset.provenance.model,
+      costUsd: assets.reduce((sum, a) => sum + a.costUsd, 0),
+    };
   }
 
   private existingElements() {
