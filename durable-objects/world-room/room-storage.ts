@@ -50,6 +50,7 @@ export class RoomStorage {
       create table if not exists updates (seq integer primary key autoincrement, data blob not null);
       create table if not exists secrets (element_id text primary key, secret text not null);
       create table if not exists dirty (kind text not null, id text not null, seq integer not null, primary key (kind, id));
+      create index if not exists dirty_by_seq on dirty (kind, seq);
       create table if not exists projected (element_id text primary key, version integer not null, content text not null);
       create table if not exists pending_history (id text primary key, entry text not null);
       create table if not exists locks (element_id text primary key, holder text not null, connection_id text not null, until integer not null);

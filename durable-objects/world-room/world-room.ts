@@ -470,6 +470,18 @@ export class WorldRoom extends YServer<Env> {
 
   /** Sockets already known to be this server's connections. */
   private readonly known = new WeakSet<object>();
+  /** The room's sockets as of the last connect or close (null: ask the runtime again). */
+  private sockets: WebSocket[] | null = null;
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
+    this.sockets = null;
+    return super.webSocketClose(ws, code, reason, wasClean);
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.sockets = null;
+    return super.webSocketError(ws, error);
+  }
 
   /**
    * The open connections. partyserver's hibernating iterator deserializes every socket's
@@ -482,7 +494,9 @@ export class WorldRoom extends YServer<Env> {
       yield* super.getConnections<TState>(tag);
       return;
     }
-    const sockets = this.ctx.getWebSockets();
+    // The list itself is kept between updates too, until a socket comes or goes.
+    this.sockets ??= this.ctx.getWebSockets();
+    const sockets = this.sockets;
     if (sockets.some((socket) => socket.readyState === WebSocket.OPEN && !this.known.has(socket))) {
       for (const connection of super.getConnections<TState>()) this.known.add(connection);
     }
@@ -536,6 +550,7 @@ export class WorldRoom extends YServer<Env> {
       connection.close(4001, user ? "This world has been deleted." : "Join through /api/worlds/:id/room.");
       return;
     }
+    this.sockets = null;
     const alreadyHere = this.usersHere().some((u) => u.id === user.id);
     connection.setState({ user });
     await super.onConnect(connection, ctx);
