@@ -455,7 +455,9 @@ describe("locks and conflicts", () => {
     expect(conflict.options.merged).toMatch(/waterwheel/);
     for (const client of [ana!, ben!]) await client.waitFor((m) => m.type === "conflict" && m.conflictId === conflict.id);
 
+    // Ben chooses first; Ana's later choice is refused.
     ben!.socket.send(JSON.stringify({ type: "conflictChoice", conflictId: conflict.id, choice: "merged" }));
+    await ben!.waitFor((m) => m.type === "conflictResolved" && m.conflictId === conflict.id);
     ana!.socket.send(JSON.stringify({ type: "conflictChoice", conflictId: conflict.id, choice: "a" }));
     for (const client of [ana!, ben!]) {
       const resolved = await client.waitFor<{ choice: string }>((m) => m.type === "conflictResolved" && m.conflictId === conflict.id);

@@ -148,16 +148,24 @@ class JobRun {
       world: { title: this.world.title, description: this.world.description, style: this.world.style, tags: this.world.tags },
       seed: this.promptHash,
     };
-    await db
-      .update(jobs)
-      .set({ status: "running", attempts: job.attempts + 1, updatedAt: new Date() })
-      .where(and(eq(jobs.id, job.id), inArray(jobs.status, ["queued", "running"])));
-    if (this.target) {
-      await this.room.jobLock(this.target.id, job.id);
-      this.lockRenewedAt = Date.now();
-    }
+    // Running now, and has an identical request been answered before? One round trip for both.
+    const cacheKey = this.stages.size === 0 ? await this.cacheKey() : null;
+    const [, hits] = await db.batch([
+      db
+        .update(jobs)
+        .set({ status: "running", attempts: job.attempts + 1, updatedAt: new Date() })
+        .where(and(eq(jobs.id, job.id), inArray(jobs.status, ["queued", "running"]))),
+      db
+        .select()
+        .from(generationCache)
+        .where(and(eq(generationCache.key, cacheKey ?? ""), eq(generationCache.worldId, this.world.id)))
+        .limit(1),
+    ]);
+    // The lock is taken while the text is written; the graph update waits for it.
+    const locking = this.target ? this.room.jobLock(this.target.id, job.id).catch(() => undefined) : Promise.resolve();
+    this.lockRenewedAt = Date.now();
     try {
-      await this.useCache();
+      if (hits[0]) await this.useCache(hits[0]);
       const text = await this.stage("refine_text", () => this.refineText());
       if (this.cancelled()) return "cancelled";
       const drafts = text.drafts;
@@ -169,10 +177,12 @@ class JobRun {
         .then((rows) => rows, () => null);
       const media = await this.media(drafts);
       if (this.cancelled()) return "cancelled";
+      await locking;
       const written = await this.stage("graph_update", async () => this.writeGraph(text, media, (await existing) ?? (await this.existingElements())));
       await this.finish(written);
       return "finished";
     } finally {
+      await locking;
       await this.events;
       if (this.target) await this.room.jobUnlock(this.target.id, job.id).catch(() => undefined);
     }
@@ -549,11 +559,7 @@ class JobRun {
   }
 
   /** An identical earlier request: its finished stages become this job's (catalogue C5). */
-  private async useCache() {
-    if (this.stages.size > 0) return;
-    const key = await this.cacheKey();
-    const [hit] = await this.db.select().from(generationCache).where(and(eq(generationCache.key, key), eq(generationCache.worldId, this.world.id))).limit(1);
-    if (!hit) return;
+  private async useCache(hit: typeof generationCache.$inferSelect) {
     const now = new Date();
     for (const [stage, output] of Object.entries(hit.result as Record<string, Record<string, unknown>>)) {
       const row: StageRow = { jobId: this.job.id, stage, status: "succeeded", attempts: 0, output: { ...output, cachedFrom: hit.jobId }, error: null, costEstimate: 0, startedAt: now, finishedAt: now };
