@@ -140,7 +140,8 @@ function bytesOf(message: WSMessage): Uint8Array | null {
  */
 export class WorldRoom extends YServer<Env> {
   static override options = { hibernate: true };
-  static override callbackOptions = { debounceWait: 1000, debounceMaxWait: 5000 };
+  /** onSave (compaction) runs once the room has been quiet for a second, not during a burst. */
+  static override callbackOptions = { debounceWait: 1000, debounceMaxWait: 60_000 };
   /** Live edits since the last projection, per person, for the history entries it writes. */
   private liveEdits = new Map<string, Set<string>>();
 
@@ -172,7 +173,7 @@ export class WorldRoom extends YServer<Env> {
     // first, and the output gate holds the broadcast and any RPC answer until it is durable.
     this.document.on("update", (update: Uint8Array) => {
       this.store.append(update);
-      if (this.store.logLength > 500) this.store.compact(this.document);
+      if (this.store.needsCompaction) this.store.compact(this.document);
     });
     // Changes by anyone but the projector mark what the next projection must write.
     const watch = (kind: "element" | "relationship") => (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => {
