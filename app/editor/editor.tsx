@@ -13,13 +13,13 @@ import {
   type Edge,
   type NodeChange,
 } from "@xyflow/react";
-import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { Suspense, lazy, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
 import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
 import { ElementNodeComponent, TYPE_COLOR, type ElementNode } from "./element-node";
 import { ElementPanel } from "./element-panel";
-import { ConflictDialog, GenerateDialog, JobsTray } from "./generation";
+import { JobsTray } from "./generation";
 import { CanvasMiniMap } from "./canvas-minimap";
 import { ChatPanel } from "./chat-panel";
 import { NODE_HEIGHT, NODE_WIDTH, autoLayout, connect, createElement, deleteElements, moveElements, search, visibleIds } from "./graph-model";
@@ -27,6 +27,9 @@ import { HistoryDrawer, WorldSettingsDialog, type EditorWorld } from "./world-se
 import { useGraph, useRoom } from "./use-room";
 
 const nodeTypes = { element: ElementNodeComponent };
+// Downloaded when first needed: most visits never ask the AI for anything or meet a conflict.
+const GenerateDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.GenerateDialog })));
+const ConflictDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.ConflictDialog })));
 /** Above this many elements the editor opens on the centre instead of fitting everything. */
 const LARGE_WORLD = 300;
 
@@ -42,7 +45,7 @@ export function Editor(props: Props) {
 
 function EditorInner({ world: initialWorld, userId }: Props) {
   const [world, setWorld] = useState(initialWorld);
-  const room = useRoom(world.id);
+  const room = useRoom(world.id, { signedIn: userId !== null });
   const { doc, undo } = room;
   const graph = useGraph(doc);
   const flow = useReactFlow();
@@ -184,6 +187,7 @@ function EditorInner({ world: initialWorld, userId }: Props) {
   }, []);
 
   const selectedIds = nodes.filter((n) => n.selected).map((n) => n.id);
+  const openConflict = [...room.conflicts.values()].find((c) => c.choice === null);
   const selected = graph.elements.find((e) => e.id === selectedId) ?? null;
 
   useEffect(() => {
@@ -459,6 +463,8 @@ function EditorInner({ world: initialWorld, userId }: Props) {
         <JobsTray
           jobs={room.jobs}
           canEdit={canEdit}
+          signedIn={userId !== null}
+          names={names}
           onOpen={(id) => {
             setSelectedId(id);
             const target = graph.elements.find((e) => e.id === id);
@@ -510,8 +516,17 @@ function EditorInner({ world: initialWorld, userId }: Props) {
         />
       ) : null}
 
-      <ConflictDialog conflicts={room.conflicts} names={names} canChoose={canEdit} onChoose={(conflictId, choice) => room.send({ type: "conflictChoice", conflictId, choice })} />
-      {generate ? <GenerateDialog open mode={generate} worldId={world.id} onClose={() => setGenerate(null)} onStarted={(job) => room.trackJob(job)} /> : null}
+      <Suspense fallback={null}>
+        {openConflict && canEdit ? (
+          <ConflictDialog
+            key={openConflict.conflictId}
+            conflict={openConflict}
+            elementName={names.get(openConflict.elementId)}
+            onChoose={(choice) => room.send({ type: "conflictChoice", conflictId: openConflict.conflictId, choice })}
+          />
+        ) : null}
+        {generate ? <GenerateDialog key={generate} mode={generate} worldId={world.id} onClose={() => setGenerate(null)} onStarted={(job) => room.trackJob(job)} /> : null}
+      </Suspense>
 
       {undoToast ? (
         <div className="absolute bottom-4 left-1/2 z-30 flex -translate-x-1/2 items-center gap-3 rounded-xl bg-stone-900 px-4 py-2 text-sm text-white shadow-lg" role="status">

@@ -1,13 +1,10 @@
-// The AI side of the editor (catalogue C1–C4, C7, D3, D4): asking for an element or a refinement,
-// turning a photo into an element, following jobs stage by stage, settling conflicts, and saying
-// who made what.
+// The AI side of the editor (catalogue C2, C3, C7, D3): refining an element, following jobs stage
+// by stage, and saying who made what. The dialogs for asking and for settling conflicts are in
+// generation-dialogs.tsx, loaded only when one opens.
 import { useEffect, useState } from "react";
-import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
 import type { ProvenanceRecord } from "../../drizzle/schema/worlds";
-import { ELEMENT_LOOK } from "../lib/element-types";
-import { ApiError, api, timeAgo } from "./api";
-import { Dialog } from "./dialogs";
-import type { ConflictState, JobState } from "./use-room";
+import { ApiError, api } from "./api";
+import type { JobState } from "./use-room";
 
 export type StageView = { stage: string; status: string; attempts: number; durationMs: number | null; error: string | null; provider: string | null; model: string | null };
 export type JobView = {
@@ -39,10 +36,13 @@ const KIND_LABEL: Record<string, string> = {
   element_refine: "Refining",
 };
 const MODALITY_LABEL = { image: "Image", video: "Clip", audio: "Narration" } as const;
-type Modality = "text" | keyof typeof MODALITY_LABEL;
+export type Modality = "text" | keyof typeof MODALITY_LABEL;
 
-/** Starts a generation job with a fresh idempotency key per submit (a double click makes one job). */
-async function startJob(path: string, body: unknown): Promise<{ job?: JobView; conflict?: ConflictView; error?: string }> {
+/**
+ * Starts a generation job. Each submit carries a fresh idempotency key; the submit button is
+ * disabled while one is in flight, so a double click makes one job.
+ */
+export async function startJob(path: string, body: unknown): Promise<{ job?: JobView; conflict?: ConflictView; error?: string }> {
   const response = await fetch(path, {
     method: "POST",
     headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
@@ -56,7 +56,7 @@ async function startJob(path: string, body: unknown): Promise<{ job?: JobView; c
   return { job: json.job };
 }
 
-function ModalityChoice({ value, onChange }: { value: Set<Modality>; onChange: (next: Set<Modality>) => void }) {
+export function ModalityChoice({ value, onChange }: { value: Set<Modality>; onChange: (next: Set<Modality>) => void }) {
   return (
     <fieldset className="mt-3">
       <legend className="text-sm font-medium text-stone-700">Also make</legend>
@@ -81,118 +81,10 @@ function ModalityChoice({ value, onChange }: { value: Set<Modality>; onChange: (
   );
 }
 
-/** "Generate" (a new element from a prompt) and "From photo" (a new element from a picture). */
-export function GenerateDialog({ open, mode, worldId, onClose, onStarted }: { open: boolean; mode: "prompt" | "photo"; worldId: string; onClose: () => void; onStarted: (job: JobView) => void }) {
-  const [prompt, setPrompt] = useState("");
-  const [type, setType] = useState<ElementType | "">("");
-  const [modalities, setModalities] = useState<Set<Modality>>(new Set(["image", "video", "audio"]));
-  const [file, setFile] = useState<File | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async () => {
-    setError(null);
-    setBusy(true);
-    try {
-      if (mode === "photo") {
-        if (!file) return setError("Choose or take a photo first.");
-        if (file.size > 10 * 1024 * 1024) return setError("Photos are limited to 10 MB.");
-        const form = new FormData();
-        form.set("file", file);
-        if (prompt.trim()) form.set("prompt", prompt.trim());
-        const response = await fetch(`/api/worlds/${worldId}/photo`, { method: "POST", body: form, credentials: "same-origin", headers: { "idempotency-key": crypto.randomUUID() } }).catch(() => null);
-        const json = (await response?.json().catch(() => null)) as { job?: JobView; error?: { message?: string } } | null;
-        if (!response?.ok || !json?.job) return setError(json?.error?.message ?? "The photo could not be sent.");
-        onStarted(json.job);
-      } else {
-        const started = await startJob(`/api/worlds/${worldId}/generate`, {
-          prompt,
-          ...(type ? { type } : {}),
-          modalities: ["text", ...modalities],
-        });
-        if (started.error || !started.job) return setError(started.error ?? "The request failed.");
-        onStarted(started.job);
-      }
-      setPrompt("");
-      setFile(null);
-      onClose();
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <Dialog title={mode === "photo" ? "An element from a photo or sketch" : "Generate an element"} open={open} onClose={onClose}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
-        {mode === "photo" ? (
-          <label className="block text-sm font-medium text-stone-700">
-            Photo or sketch (PNG, JPEG, GIF or WebP, up to 10 MB)
-            <input
-              type="file"
-              accept="image/png,image/jpeg,image/gif,image/webp"
-              capture="environment"
-              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-              className="mt-1 block w-full text-sm"
-              name="file"
-            />
-          </label>
-        ) : null}
-        <label className="mt-3 block text-sm font-medium text-stone-700">
-          {mode === "photo" ? "What is it? (optional)" : "Describe it"}
-          <textarea
-            value={prompt}
-            onChange={(e) => setPrompt(e.target.value)}
-            rows={3}
-            maxLength={2000}
-            required={mode === "prompt"}
-            name="prompt"
-            placeholder={mode === "photo" ? "A compass my grandfather carried" : "A lighthouse keeper who talks to clockwork gulls"}
-            className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 text-sm"
-          />
-        </label>
-        {mode === "prompt" ? (
-          <>
-            <label className="mt-3 block text-sm font-medium text-stone-700">
-              Type
-              <select value={type} onChange={(e) => setType(e.target.value as ElementType | "")} className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 text-sm" name="type">
-                <option value="">Let the AI decide</option>
-                {ELEMENT_TYPES.map((t) => (
-                  <option key={t} value={t}>
-                    {ELEMENT_LOOK[t].label}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <ModalityChoice value={modalities} onChange={setModalities} />
-          </>
-        ) : null}
-        {error ? (
-          <p className="mt-3 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800" role="alert">
-            {error}
-          </p>
-        ) : null}
-        <div className="mt-4 flex justify-end gap-2">
-          <button type="button" onClick={onClose} className="rounded-lg border border-stone-300 px-3 py-1.5 text-sm">
-            Cancel
-          </button>
-          <button type="submit" disabled={busy} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
-            {busy ? "Sending…" : "Generate"}
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}
-
-/** The job's detail, fetched again whenever the room reports it moved. */
-function useJobDetail(job: JobState | undefined): JobView | null {
+/** The job's detail, fetched again whenever the room reports it moved (only signed-in people may read jobs). */
+function useJobDetail(job: JobState | undefined, enabled = true): JobView | null {
   const [detail, setDetail] = useState<JobView | null>(null);
-  const key = job ? `${job.jobId}:${job.status}:${job.stage}:${job.progress}` : "";
+  const key = job && enabled ? `${job.jobId}:${job.status}:${job.stage}:${job.progress}` : "";
   useEffect(() => {
     if (!key) return;
     let cancelled = false;
@@ -219,22 +111,53 @@ const STATUS_COLOUR: Record<string, string> = {
   cancelled: "bg-stone-400",
 };
 
+/** Stages in the order they run; the three media stages run side by side. */
+const STAGE_STEP: Record<string, number> = { queued: -1, refine_text: 0, image: 1, video: 1, audio: 1, graph_update: 2, notify: 3 };
+const STATUS_RANK: Record<string, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, cancelled: 2, skipped: 2 };
+
+/** A stage's status as far as the room's latest notice tells (used until, or beyond, the fetched detail). */
+function inferredStatus(stage: string, job: JobState): string {
+  if (job.status === "succeeded" || job.status === "queued") return job.status;
+  const step = STAGE_STEP[stage] ?? 0;
+  const current = STAGE_STEP[job.stage];
+  const running = job.status === "running";
+  if (current === undefined || current < 0) return running ? "queued" : "skipped";
+  if (step < current) return "succeeded";
+  if (step === current) return job.status;
+  return running ? "queued" : "skipped";
+}
+
 /** One bar per stage: what is done, running, failed or still to come. */
 export function JobStages({ job, detail }: { job: JobState; detail: JobView | null }) {
   const stages = detail?.stages ?? [];
-  const planned = ["refine_text", "image", "video", "audio", "graph_update"].filter((s) => stages.some((x) => x.stage === s) || s === "refine_text" || s === "graph_update");
+  const planned = ["refine_text", "image", "video", "audio", "graph_update"].filter(
+    (s) => s === "refine_text" || s === "graph_update" || s === job.stage || stages.some((x) => x.stage === s),
+  );
   return (
     <ol className="mt-2 space-y-1" aria-label="Stages">
       {planned.map((name) => {
         const stage = stages.find((s) => s.stage === name);
-        const status = stage?.status ?? (job.status === "failed" || job.status === "cancelled" ? job.status : "queued");
+        // The fetched detail can lag the room's notices by a moment: the further-along status wins.
+        const inferred = inferredStatus(name, job);
+        const status = stage && (STATUS_RANK[stage.status] ?? 0) >= (STATUS_RANK[inferred] ?? 0) ? stage.status : inferred;
+        const label = STAGE_LABEL[name] ?? name;
+        const width = status === "succeeded" || status === "failed" ? "100%" : status === "running" ? "55%" : "0%";
         return (
           <li key={name} className="flex items-center gap-2 text-xs text-stone-700">
-            <span className="w-24 shrink-0">{STAGE_LABEL[name] ?? name}</span>
-            <span className="h-1.5 flex-1 overflow-hidden rounded-full bg-stone-200" role="progressbar" aria-label={`${STAGE_LABEL[name] ?? name}: ${status}`} aria-valuenow={status === "succeeded" ? 100 : status === "running" ? 50 : 0}>
-              <span className={`block h-full ${STATUS_COLOUR[status] ?? "bg-stone-300"}`} style={{ width: status === "succeeded" || status === "failed" ? "100%" : status === "running" ? "55%" : "0%" }} />
+            <span className="w-24 shrink-0">{label}</span>
+            <span
+              className="h-1.5 min-w-0 flex-1 overflow-hidden rounded-full bg-stone-200"
+              role="progressbar"
+              aria-label={`${label}: ${status}`}
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={status === "succeeded" ? 100 : status === "running" ? 50 : 0}
+            >
+              <span className={`block h-full ${STATUS_COLOUR[status] ?? "bg-stone-300"}`} style={{ width }} />
             </span>
-            <span className="w-16 shrink-0 text-right text-stone-500">{stage?.durationMs != null && status === "succeeded" ? `${(stage.durationMs / 1000).toFixed(1)} s` : status}</span>
+            <span className="w-16 shrink-0 text-right text-stone-500">
+              {stage?.durationMs != null && status === "succeeded" ? `${(stage.durationMs / 1000).toFixed(1)} s` : status === "skipped" ? "—" : status}
+            </span>
           </li>
         );
       })}
@@ -242,11 +165,18 @@ export function JobStages({ job, detail }: { job: JobState; detail: JobView | nu
   );
 }
 
-function JobCard({ job, canEdit, onOpen, onDismiss }: { job: JobState; canEdit: boolean; onOpen: (elementId: string) => void; onDismiss: () => void }) {
-  const detail = useJobDetail(job);
+function finishedText(job: JobState, detail: JobView | null, names: Map<string, string>): string {
+  const made = detail?.result?.names ?? [];
+  if (made.length > 1) return `Generated ${made.length} elements`;
+  const name = made[0] ?? names.get(job.elementId ?? "");
+  if (!name) return "Done";
+  return job.kind === "element_refine" ? `Refined “${name}”` : `Generated “${name}”`;
+}
+
+function JobCard({ job, canEdit, signedIn, names, onOpen, onDismiss }: { job: JobState; canEdit: boolean; signedIn: boolean; names: Map<string, string>; onOpen: (elementId: string) => void; onDismiss: () => void }) {
+  const detail = useJobDetail(job, signedIn);
   const [cancelError, setCancelError] = useState<string | null>(null);
   const active = job.status === "queued" || job.status === "running";
-  const names = detail?.result?.names ?? [];
   const firstElement = detail?.result?.elementIds?.[0] ?? job.elementId;
   return (
     <li className="rounded-xl border border-stone-200 bg-white p-3 shadow-lg" data-job-status={job.status}>
@@ -272,7 +202,7 @@ function JobCard({ job, canEdit, onOpen, onDismiss }: { job: JobState; canEdit: 
       <JobStages job={job} detail={detail} />
       {job.status === "succeeded" ? (
         <p className="mt-2 flex items-center justify-between gap-2 text-sm text-emerald-800" role="status">
-          <span className="truncate">{names.length ? `Generated ${names.length > 1 ? `${names.length} elements` : `“${names[0]}”`}` : "Done"}</span>
+          <span className="truncate">{finishedText(job, detail, names)}</span>
           {firstElement ? (
             <button type="button" className="shrink-0 font-semibold underline" onClick={() => onOpen(firstElement)}>
               Open
@@ -288,55 +218,16 @@ function JobCard({ job, canEdit, onOpen, onDismiss }: { job: JobState; canEdit: 
 }
 
 /** Jobs in this world: running ones, and finished ones until dismissed (newest first). */
-export function JobsTray({ jobs, canEdit, onOpen }: { jobs: Map<string, JobState>; canEdit: boolean; onOpen: (elementId: string) => void }) {
+export function JobsTray({ jobs, canEdit, signedIn, names, onOpen }: { jobs: Map<string, JobState>; canEdit: boolean; signedIn: boolean; names: Map<string, string>; onOpen: (elementId: string) => void }) {
   const [dismissed, setDismissed] = useState<Set<string>>(new Set());
   const shown = [...jobs.values()].filter((j) => !dismissed.has(j.jobId)).sort((a, b) => b.seenAt - a.seenAt).slice(0, 4);
   if (shown.length === 0) return null;
   return (
-    <ul className="absolute top-2 left-2 z-20 w-[min(20rem,calc(100%-1rem))] space-y-2" aria-label="Generation jobs">
+    <ul className="absolute top-2 left-2 z-20 w-[min(20rem,calc(100%-1rem))] space-y-2 max-sm:[&>li:nth-child(n+3)]:hidden" aria-label="Generation jobs">
       {shown.map((job) => (
-        <JobCard key={job.jobId} job={job} canEdit={canEdit} onOpen={onOpen} onDismiss={() => setDismissed((set) => new Set(set).add(job.jobId))} />
+        <JobCard key={job.jobId} job={job} canEdit={canEdit} signedIn={signedIn} names={names} onOpen={onOpen} onDismiss={() => setDismissed((set) => new Set(set).add(job.jobId))} />
       ))}
     </ul>
-  );
-}
-
-/** The first open conflict, for everyone who may choose; it closes for all once someone has. */
-export function ConflictDialog({ conflicts, names, canChoose, onChoose }: { conflicts: Map<string, ConflictState>; names: Map<string, string>; canChoose: boolean; onChoose: (conflictId: string, choice: "merged" | "a" | "b") => void }) {
-  const open = [...conflicts.values()].find((c) => c.choice === null);
-  const [sent, setSent] = useState<string | null>(null);
-  if (!open || !canChoose) return null;
-  const options: Array<["merged" | "a" | "b", string, string]> = [
-    ["merged", "Merged (recommended)", open.options.merged],
-    ["a", "Request A", open.options.a],
-    ["b", "Request B", open.options.b],
-  ];
-  return (
-    <Dialog title="Two requests for the same element" open onClose={() => undefined} wide>
-      <p className="text-sm text-stone-700">
-        Two people asked the AI to change <strong>{names.get(open.elementId) ?? "this element"}</strong> at the same time. Pick the request to run; the first choice made by
-        either of you wins.
-      </p>
-      <ul className="mt-4 space-y-2">
-        {options.map(([choice, label, text]) => (
-          <li key={choice} className="rounded-xl border border-stone-200 p-3">
-            <p className="text-xs font-semibold uppercase tracking-wide text-stone-500">{label}</p>
-            <p className="mt-1 text-sm">{text}</p>
-            <button
-              type="button"
-              disabled={sent === open.conflictId}
-              onClick={() => {
-                setSent(open.conflictId);
-                onChoose(open.conflictId, choice);
-              }}
-              className="mt-2 rounded-lg bg-indigo-700 px-3 py-1 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50"
-            >
-              Use {choice === "merged" ? "the merged request" : `request ${choice.toUpperCase()}`}
-            </button>
-          </li>
-        ))}
-      </ul>
-    </Dialog>
   );
 }
 
@@ -380,30 +271,56 @@ export function RefineBox({ worldId, elementId, job, onStarted, onConflict }: { 
   );
 }
 
-function provenanceLine(kind: string, record: ProvenanceRecord) {
-  return `${kind}: ${record.provider} · ${record.model}${record.offline ? " · offline rendering" : ""} · ${timeAgo(record.at)}`;
+const WHEN = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+const PROVENANCE_LABEL: Record<string, string> = { text: "Text", image: "Image", video: "Clip", audio: "Narration" };
+
+function OfflineBadge({ className = "" }: { className?: string }) {
+  return <span className={`rounded bg-stone-900/75 px-1.5 py-0.5 text-[10px] font-medium whitespace-nowrap text-white ${className}`}>Offline rendering</span>;
 }
 
 /** Who made this element's text and media (catalogue C7). */
 export function Provenance({ provenance }: { provenance: Partial<Record<"text" | "image" | "video" | "audio", ProvenanceRecord>> | undefined }) {
-  const entries = Object.entries(provenance ?? {}) as Array<[string, ProvenanceRecord]>;
+  const entries = Object.entries(provenance ?? {}).filter((entry): entry is [string, ProvenanceRecord] => Boolean(entry[1]));
   if (entries.length === 0) return <p className="mt-3 text-xs text-stone-500">Written by people.</p>;
-  const label: Record<string, string> = { text: "Text", image: "Image", video: "Clip", audio: "Narration" };
   return (
-    <ul className="mt-3 space-y-0.5 text-xs text-stone-600" aria-label="Provenance">
-      {entries.map(([kind, record]) => (
-        <li key={kind}>{provenanceLine(label[kind] ?? kind, record)}</li>
-      ))}
+    <ul className="mt-3 space-y-1 text-xs break-words text-stone-600" aria-label="Provenance">
+      {entries.map(([kind, record]) => {
+        const at = Date.parse(record.at);
+        return (
+          <li key={kind}>
+            <span className="font-medium text-stone-700">{PROVENANCE_LABEL[kind] ?? kind}:</span> {record.provider} · {record.model}
+            {record.offline ? (
+              <>
+                {" · "}
+                <OfflineBadge />
+              </>
+            ) : null}
+            {Number.isNaN(at) ? null : ` · ${WHEN.format(at)}`}
+          </li>
+        );
+      })}
     </ul>
   );
 }
 
-/** An asset as the right element: SVG art and SVG fly-overs are images; clips and speech play. */
+/**
+ * An asset as the right element, by what the file is: SVG (the local provider's art and its
+ * animated fly-over) is an image, MP4 a clip, WAV and MP3 speech.
+ */
 export function Media({ assetKey, name, kind, offline }: { assetKey: string; name: string; kind: "image" | "video" | "audio"; offline: boolean }) {
   const src = `/api/assets/${assetKey}`;
-  const badge = offline ? <span className="absolute top-2 left-2 rounded bg-stone-900/75 px-1.5 py-0.5 text-[10px] font-medium text-white">Offline rendering</span> : null;
-  if (kind === "audio") return <audio src={src} controls className="w-full" aria-label={`Narration of ${name}`} />;
-  if (assetKey.endsWith(".svg") || kind === "image") {
+  const extension = assetKey.slice(assetKey.lastIndexOf(".") + 1).toLowerCase();
+  const as = extension === "svg" ? "image" : extension === "mp4" || extension === "webm" ? "video" : extension === "wav" || extension === "mp3" ? "audio" : kind;
+  const badge = offline ? <OfflineBadge className="absolute top-2 left-2" /> : null;
+  if (as === "audio") {
+    return (
+      <figure className="flex items-center gap-2">
+        <audio src={src} controls preload="metadata" className="min-w-0 flex-1" aria-label={`Narration of ${name}`} />
+        {offline ? <OfflineBadge /> : null}
+      </figure>
+    );
+  }
+  if (as === "image") {
     return (
       <figure className="relative">
         <img src={src} alt={kind === "video" ? `${name}, animated` : name} className="w-full rounded-lg border border-stone-200" />
@@ -413,7 +330,7 @@ export function Media({ assetKey, name, kind, offline }: { assetKey: string; nam
   }
   return (
     <figure className="relative">
-      <video src={src} controls className="w-full rounded-lg" aria-label={`Clip of ${name}`} />
+      <video src={src} controls preload="metadata" className="w-full rounded-lg" aria-label={`Clip of ${name}`} />
       {badge}
     </figure>
   );

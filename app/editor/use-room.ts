@@ -4,6 +4,7 @@ import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
 import type { ChatMessage, ClientMessage, JobEvent, RoomUser, ServerMessage } from "../../durable-objects/world-room/protocol";
 import { elementsOf, relationshipsOf } from "../../durable-objects/world-room/graph-doc";
+import { api } from "./api";
 import { LOCAL, snapshot, type ElementState, type RelationshipState } from "./graph-model";
 
 export type ConnectionState = "connecting" | "online" | "offline";
@@ -12,13 +13,41 @@ export type LockInfo = { by: RoomUser; until: number };
 export type JobState = JobEvent & { seenAt: number };
 /** Two people's refine requests for one element, waiting for someone to choose (D4). */
 export type ConflictState = { conflictId: string; elementId: string; options: { merged: string; a: string; b: string }; choice: "merged" | "a" | "b" | null };
+/** A job as the API describes it (the fields the room's notices also carry). */
+export type JobSummary = {
+  id: string;
+  kind: string;
+  status: JobEvent["status"];
+  stage: string | null;
+  progress: number;
+  elementId: string | null;
+  error?: string | null;
+  createdAt?: string;
+  updatedAt?: string;
+};
+/** Jobs that finished this recently are shown on opening too (a seeded world is often done first). */
+const RECENT_MS = 60_000;
 export type Presence = { user: RoomUser; cursor: { x: number; y: number } | null; activeElement: string | null; at: number };
+
+const FINISHED = new Set<JobEvent["status"]>(["succeeded", "failed", "cancelled"]);
+const toJobState = (job: JobSummary, seenAt: number): JobState => ({
+  jobId: job.id,
+  kind: job.kind,
+  status: job.status,
+  stage: job.stage ?? "queued",
+  progress: job.progress,
+  elementId: job.elementId,
+  error: job.error ?? null,
+  seenAt,
+});
 
 /**
  * Joins a world's room: the shared Yjs document over the room's WebSocket (binary frames, via
  * y-partyserver's provider) plus the JSON side of the protocol (presence, chat, locks, errors).
+ * Signed-in people also get the world's running jobs from the API each time they (re)join, since
+ * the room only relays what happens while they are connected.
  */
-export function useRoom(worldId: string) {
+export function useRoom(worldId: string, { signedIn = false }: { signedIn?: boolean } = {}) {
   const [state, setState] = useState<{
     doc: Y.Doc;
     provider: YProvider;
@@ -40,6 +69,11 @@ export function useRoom(worldId: string) {
   const [jobs, setJobs] = useState<Map<string, JobState>>(new Map());
   const [conflicts, setConflicts] = useState<Map<string, ConflictState>>(new Map());
   const noticeId = useRef(0);
+  // The jobs as last rendered, for the catch-up after a reconnect (read in handlers only).
+  const jobsSeen = useRef(jobs);
+  useEffect(() => {
+    jobsSeen.current = jobs;
+  }, [jobs]);
 
   useEffect(() => {
     const doc = new Y.Doc();
@@ -60,6 +94,31 @@ export function useRoom(worldId: string) {
     });
     const undo = new Y.UndoManager([elementsOf(doc), relationshipsOf(doc)], { trackedOrigins: new Set([LOCAL]), captureTimeout: 400 });
     const say = (text: string, tone: "info" | "error" = "info") => setNotice({ id: ++noticeId.current, text, tone });
+    let closed = false;
+    /** Running and just-finished jobs from the API, and the fate of any this page saw running before it lost the room. */
+    const catchUpJobs = async () => {
+      const [{ jobs: active }, { jobs: latest }] = await Promise.all([
+        api<{ jobs: JobSummary[] }>("GET", `/api/worlds/${worldId}/jobs?active=1`),
+        api<{ jobs: JobSummary[] }>("GET", `/api/worlds/${worldId}/jobs?limit=5`),
+      ]);
+      const activeIds = new Set(active.map((j) => j.id));
+      const recent = latest.filter((j) => FINISHED.has(j.status) && !activeIds.has(j.id) && Date.now() - Date.parse(j.updatedAt ?? "") < RECENT_MS);
+      const recentIds = new Set(recent.map((j) => j.id));
+      const lost = [...jobsSeen.current.values()].filter((j) => !FINISHED.has(j.status) && !activeIds.has(j.jobId) && !recentIds.has(j.jobId)).map((j) => j.jobId);
+      const settled = await Promise.all(lost.map((id) => api<{ job: JobSummary }>("GET", `/api/jobs/${id}`).then((r) => r.job, () => null)));
+      if (closed) return;
+      setJobs((map) => {
+        const next = new Map(map);
+        for (const job of [...active, ...recent, ...settled]) {
+          if (!job) continue;
+          const known = next.get(job.id);
+          // A notice that arrived meanwhile may be newer than this answer: never go backwards.
+          if (known && (FINISHED.has(known.status) || (known.status === job.status && known.progress > job.progress))) continue;
+          next.set(job.id, toJobState(job, known?.seenAt ?? (Date.parse(job.createdAt ?? "") || Date.now())));
+        }
+        return next;
+      });
+    };
 
     const onJson = (event: MessageEvent) => {
       if (typeof event.data !== "string") return;
@@ -75,6 +134,7 @@ export function useRoom(worldId: string) {
           setUsers(message.users);
           setLocks(new Map(message.locks.map((l) => [l.elementId, { by: l.by, until: Date.parse(l.until) }])));
           setChat([]);
+          if (signedIn) void catchUpJobs().catch(() => undefined);
           break;
         case "joined":
           setUsers((list) => [...list.filter((u) => u.id !== message.user.id), message.user]);
@@ -110,7 +170,12 @@ export function useRoom(worldId: string) {
           break;
         case "job": {
           const { type: _type, ...event } = message;
-          setJobs((map) => new Map(map).set(event.jobId, { ...map.get(event.jobId), ...event, seenAt: Date.now() }));
+          setJobs((map) => {
+            const known = map.get(event.jobId);
+            // Notices are sent in order, but a catch-up answer may already hold the ending.
+            if (known && FINISHED.has(known.status) && !FINISHED.has(event.status)) return map;
+            return new Map(map).set(event.jobId, { ...known, ...event, elementId: event.elementId ?? known?.elementId ?? null, seenAt: Date.now() });
+          });
           break;
         }
         case "conflict":
@@ -120,8 +185,9 @@ export function useRoom(worldId: string) {
           break;
         case "conflictResolved":
           setConflicts((map) => {
-            const open = map.get(message.conflictId);
-            return open ? new Map(map).set(message.conflictId, { ...open, choice: message.choice }) : map;
+            // Kept even when unseen: a 409 answered before this notice must not reopen it.
+            const open = map.get(message.conflictId) ?? { conflictId: message.conflictId, elementId: "", options: { merged: "", a: "", b: "" } };
+            return new Map(map).set(message.conflictId, { ...open, choice: message.choice });
           });
           say(`Conflict settled: ${message.choice === "merged" ? "the merged request" : `request ${message.choice.toUpperCase()}`} runs.`);
           break;
@@ -164,6 +230,7 @@ export function useRoom(worldId: string) {
     // The connection is an external system made here; React learns of it once it exists.
     setState({ doc, provider, undo });
     return () => {
+      closed = true;
       provider.off("status", onStatus);
       provider.destroy();
       void cache.destroy();
@@ -174,26 +241,22 @@ export function useRoom(worldId: string) {
       setCached(false);
       setLoaded(false);
     };
-  }, [worldId, generation]);
+  }, [worldId, generation, signedIn]);
 
+  /** Sends a JSON message to the room; false when there is no open connection to send it on. */
   const send = useMemo(
-    () => (message: ClientMessage) => {
-      const ws = state?.provider.ws as WebSocket | null | undefined;
-      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
-    },
+    () =>
+      (message: ClientMessage): boolean => {
+        const ws = state?.provider.ws as WebSocket | null | undefined;
+        if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+        ws.send(JSON.stringify(message));
+        return true;
+      },
     [state],
   );
 
   /** A job this browser just started: shown at once, before the room's first notice arrives. */
-  const trackJob = useMemo(
-    () => (job: { id: string; kind: string; status: JobEvent["status"]; stage: string | null; progress: number; elementId: string | null }) =>
-      setJobs((map) =>
-        map.has(job.id)
-          ? map
-          : new Map(map).set(job.id, { jobId: job.id, kind: job.kind, status: job.status, stage: job.stage ?? "queued", progress: job.progress, elementId: job.elementId, seenAt: Date.now() }),
-      ),
-    [],
-  );
+  const trackJob = useMemo(() => (job: JobSummary) => setJobs((map) => (map.has(job.id) ? map : new Map(map).set(job.id, toJobState(job, Date.now())))), []);
   /** A conflict this browser learned of from the API (409) rather than the room. */
   const showConflict = useMemo(
     () => (conflict: Omit<ConflictState, "choice">) =>

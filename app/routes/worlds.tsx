@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { Form, Link, data, redirect, useNavigation } from "react-router";
 import { WORLD_STYLES } from "../../drizzle/schema/constants";
 import { CreateWorldSchema, createWorld, listMyWorlds } from "../../workers/domain/worlds";
@@ -55,6 +56,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 export default function Worlds({ loaderData, actionData }: Route.ComponentProps) {
   const navigation = useNavigation();
   const creating = navigation.state === "submitting";
+  // With a prompt the form seeds the world with generated elements; the button says so.
+  const [generating, setGenerating] = useState(false);
   return (
     <main className="mx-auto max-w-6xl px-4 py-8">
       <h1 className="font-display text-3xl font-semibold">My worlds</h1>
@@ -106,6 +109,7 @@ export default function Worlds({ loaderData, actionData }: Route.ComponentProps)
                 maxLength={2000}
                 placeholder="A mystical forest kingdom hidden in ancient woods"
                 aria-invalid={actionData?.errors?.prompt ? true : undefined}
+                onChange={(e) => setGenerating(e.target.value.trim().length > 0)}
                 className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-200"
               />
               {actionData?.errors?.prompt ? <p className="mt-1 text-sm text-red-700">{actionData.errors.prompt}</p> : null}
@@ -141,7 +145,7 @@ export default function Worlds({ loaderData, actionData }: Route.ComponentProps)
               </select>
             </div>
             <PrimaryButton type="submit" disabled={creating} className="w-full">
-              {creating ? "Creating…" : "Create world"}
+              {creating ? (generating ? "Starting generation…" : "Creating…") : generating ? "Generate world" : "Create world"}
             </PrimaryButton>
           </Form>
         </section>

@@ -1,6 +1,7 @@
 // AI generation as a person meets it: ask for an element, watch the job's stages, open what it
 // made (an illustration, narration that plays, provenance saying it is an offline rendering),
-// refine it; and two people asking to refine one element at once settle it with one choice.
+// refine it; a world from a prompt on the dashboard; an element from a photo; and two people
+// asking to refine one element at once settle it with one choice.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { query, sqlString } from "../../scripts/lib/local-d1.mjs";
@@ -23,7 +24,8 @@ async function openWorld(page) {
   await page.locator('[data-ready="true"]').waitFor();
 }
 
-const jobCard = (page, status) => page.getByRole("list", { name: "Generation jobs" }).locator(`li[data-job-status="${status}"]`);
+/** The tray's card for the job whose prompt says `text` (jobs finished a moment ago show there too). */
+const jobCard = (page, status, text) => page.getByRole("list", { name: "Generation jobs" }).locator(`li[data-job-status="${status}"]`).filter({ hasText: text });
 
 describe("AI generation in the editor", { skip }, () => {
   let app;
@@ -48,7 +50,7 @@ describe("AI generation in the editor", { skip }, () => {
       // The job shows up with a bar per stage, then finishes.
       const tray = page.getByRole("list", { name: "Generation jobs" });
       await tray.getByRole("progressbar").first().waitFor();
-      const done = jobCard(page, "succeeded");
+      const done = jobCard(page, "succeeded", "brass lighthouse keeper");
       await done.waitFor({ timeout: 30_000 });
       await done.getByText(/Generated “.+”/).waitFor();
       for (const stage of ["Text", "Image", "Clip", "Narration", "Into the world"]) {
@@ -96,7 +98,7 @@ describe("AI generation in the editor", { skip }, () => {
       const dialog = phone.page.getByRole("dialog", { name: "Generate an element" });
       await dialog.getByLabel("Describe it").fill("a tide clock that runs backwards");
       await dialog.getByRole("button", { name: "Generate" }).click();
-      const done = jobCard(phone.page, "succeeded");
+      const done = jobCard(phone.page, "succeeded", "tide clock");
       await done.waitFor({ timeout: 30_000 });
       await done.getByRole("button", { name: "Open" }).click();
       await phone.page.getByRole("complementary").getByRole("img").first().waitFor();
@@ -105,6 +107,75 @@ describe("AI generation in the editor", { skip }, () => {
       assert.deepEqual(phone.problems, []);
     } finally {
       await phone.context.close();
+    }
+  });
+
+  it("seeds a new world from a prompt on the dashboard", async () => {
+    const { page, problems, context } = await openPage(app, DESKTOP);
+    try {
+      await signInDemo(page);
+      await page.getByLabel(/Describe your world/).fill("a drowned clockwork city where lanterns keep the tides");
+      await page.getByRole("button", { name: "Generate world" }).click();
+      await page.waitForURL(/\/worlds\/[a-z0-9]+$/);
+      // The title comes from the prompt's first words.
+      await page.getByRole("heading", { level: 1, name: /^Drowned clockwork city/ }).waitFor();
+      await page.locator('[data-ready="true"]').waitFor();
+      const deadline = Date.now() + 60_000;
+      while (Number(await page.getByTestId("canvas").getAttribute("data-node-count")) < 8) {
+        assert.ok(Date.now() < deadline, "the seeded elements did not arrive");
+        await page.waitForTimeout(200);
+      }
+      // However far the seed job got before the editor opened, the tray shows it and how it ended.
+      const seeded = page.getByRole("list", { name: "Generation jobs" }).locator("li").filter({ hasText: "Seeding the world" });
+      await seeded.getByText(/Generated \d+ elements/).waitFor({ timeout: 30_000 });
+      await seeded.getByRole("progressbar", { name: "Into the world: succeeded" }).waitFor();
+      const worldId = new URL(page.url()).pathname.split("/").pop();
+      const { jobs } = await page.evaluate((id) => fetch(`/api/worlds/${id}/jobs`).then((r) => r.json()), worldId);
+      assert.equal(jobs[0].kind, "world_seed");
+      assert.equal(jobs[0].status, "succeeded");
+      await screenshot(page, "generation-seed-desktop");
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("turns a photo into an element, and refuses one over 10 MB before sending it", async () => {
+    const { page, problems, context } = await openPage(app, PHONE);
+    try {
+      await signInDemo(page);
+      await openWorld(page);
+      // Any real picture will do: a piece of the page itself, as PNG.
+      const photo = await page.screenshot({ clip: { x: 0, y: 0, width: 160, height: 120 } });
+      await page.getByRole("button", { name: "From photo" }).click();
+      const dialog = page.getByRole("dialog", { name: "An element from a photo or sketch" });
+      const input = dialog.getByLabel(/Photo or sketch/);
+      assert.equal(await input.getAttribute("accept"), "image/*");
+      assert.equal(await input.getAttribute("capture"), "environment");
+      let uploads = 0;
+      page.on("request", (request) => request.url().endsWith("/photo") && uploads++);
+      await input.setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.alloc(10 * 1024 * 1024 + 1) });
+      await dialog.getByRole("button", { name: "Generate" }).click();
+      await dialog.getByRole("alert").filter({ hasText: "Photos are limited to 10 MB." }).waitFor();
+      assert.equal(uploads, 0);
+
+      await input.setInputFiles({ name: "sketch.png", mimeType: "image/png", buffer: photo });
+      await dialog.getByLabel(/What is it/).fill("a lantern found on the shore");
+      await dialog.getByRole("button", { name: "Generate" }).click();
+      await dialog.waitFor({ state: "detached" });
+      const done = jobCard(page, "succeeded", "lantern found on the shore");
+      await done.waitFor({ timeout: 30_000 });
+      assert.equal(uploads, 1);
+      await done.getByRole("button", { name: "Open" }).click();
+      const panel = page.getByRole("complementary");
+      await panel.getByRole("img").first().waitFor();
+      await panel.getByRole("list", { name: "Provenance" }).getByText(/Text: local/).waitFor();
+      await panel.getByRole("list", { name: "Provenance" }).scrollIntoViewIfNeeded();
+      assert.equal(await overflowsHorizontally(page), false);
+      await screenshot(page, "generation-photo-phone");
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
     }
   });
 
@@ -156,7 +227,7 @@ describe("AI generation in the editor", { skip }, () => {
         await page.getByRole("status").filter({ hasText: "Conflict settled: the merged request runs." }).waitFor();
       }
       // The merged request runs to the end, and everyone sees it.
-      await jobCard(owner.page, "succeeded").first().waitFor({ timeout: 30_000 });
+      await jobCard(owner.page, "succeeded", /flooded.*moths|moths.*flooded/i).waitFor({ timeout: 30_000 });
       const description = await owner.page.getByRole("complementary").getByLabel("Description (Markdown)").inputValue();
       assert.match(description, /flood|moth/i);
       assert.deepEqual(owner.problems, []);
