@@ -216,7 +216,14 @@ function EditorInner({ world: initialWorld, userId }: Props) {
     const visible = graph.elements.filter((e) => shown.has(e.id));
     void autoLayout(visible, graph.relationships).then((positions) => {
       moveElements(doc, positions);
-      requestAnimationFrame(() => flow.fitView({ padding: 0.15, duration: 300 }));
+      if (positions.length === 0) return;
+      // Fit the new positions themselves: the canvas re-reads the graph a frame later, and fitting
+      // what it still shows then left the nodes outside the view (an empty canvas).
+      const xs = positions.map((p) => p.x);
+      const ys = positions.map((p) => p.y);
+      const x = Math.min(...xs);
+      const y = Math.min(...ys);
+      flow.fitBounds({ x, y, width: Math.max(...xs) - x + NODE_WIDTH, height: Math.max(...ys) - y + NODE_HEIGHT }, { padding: 0.15, duration: 300 });
     });
   }, [doc, canEdit, graph, shown, flow]);
 
