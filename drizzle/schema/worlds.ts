@@ -278,3 +278,102 @@ export const chatMessages = sqliteTable(
   },
   (t) => [index("chat_messages_world_idx").on(t.worldId, t.createdAt)],
 );
+
+// ── Sharing and publishing (catalogue A3, F1–F4) ─────────────────────────────────────────────
+
+export const INVITATION_STATUSES = ["pending", "accepted", "declined", "expired", "revoked"] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+/** Roles an owner can hand out; there is one owner per world. */
+export type GrantedRole = Exclude<Role, "owner">;
+
+/**
+ * An invitation into a world, by email (the invitee sees it when signed in with that address) or
+ * by link (anyone holding the token may answer it once). Only a hash of the token is stored.
+ */
+export const invitations = sqliteTable(
+  "invitations",
+  {
+    id: text("id").primaryKey(),
+    worldId: text("world_id")
+      .notNull()
+      .references(() => worlds.id, { onDelete: "cascade" }),
+    /** Lower-cased; null for an invitation that travels as a link. */
+    email: text("email"),
+    tokenHash: text("token_hash").notNull(),
+    role: text("role").$type<GrantedRole>().notNull(),
+    status: text("status").$type<InvitationStatus>().notNull().default("pending"),
+    invitedBy: text("invited_by").references(() => user.id, { onDelete: "set null" }),
+    respondedBy: text("responded_by").references(() => user.id, { onDelete: "set null" }),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    respondedAt: integer("responded_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt,
+  },
+  (t) => [
+    uniqueIndex("invitations_token_idx").on(t.tokenHash),
+    index("invitations_world_idx").on(t.worldId, t.createdAt),
+    index("invitations_email_idx").on(t.email, t.status),
+  ],
+);
+
+/**
+ * A share link: whoever holds its token may open the world with the link's role until it expires
+ * or is revoked, in the API and in the room. Only a hash of the token is stored.
+ */
+export const shareLinks = sqliteTable(
+  "share_links",
+  {
+    id: text("id").primaryKey(),
+    worldId: text("world_id")
+      .notNull()
+      .references(() => worlds.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    role: text("role").$type<GrantedRole>().notNull(),
+    createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt,
+  },
+  (t) => [uniqueIndex("share_links_token_idx").on(t.tokenHash), index("share_links_world_idx").on(t.worldId, t.createdAt)],
+);
+
+/** One like per person per world; `worlds.likes` is the count the gallery sorts by. */
+export const worldLikes = sqliteTable(
+  "world_likes",
+  {
+    worldId: text("world_id")
+      .notNull()
+      .references(() => worlds.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    createdAt: createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.worldId, t.userId] }), index("world_likes_user_idx").on(t.userId)],
+);
+
+export const EXPORT_STATUSES = ["queued", "running", "succeeded", "failed"] as const;
+export type ExportStatus = (typeof EXPORT_STATUSES)[number];
+
+/** A ZIP of a world written to R2 by a queued job (catalogue F4); its download link expires. */
+export const worldExports = sqliteTable(
+  "world_exports",
+  {
+    id: text("id").primaryKey(),
+    worldId: text("world_id")
+      .notNull()
+      .references(() => worlds.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => user.id, { onDelete: "set null" }),
+    jobId: text("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    status: text("status").$type<ExportStatus>().notNull().default("queued"),
+    /** Whether the archive carries secrets (only when an owner or editor asked for it). */
+    includesSecrets: integer("includes_secrets", { mode: "boolean" }).notNull().default(false),
+    r2Key: text("r2_key"),
+    size: integer("size"),
+    error: text("error"),
+    /** When the archive and its link stop being available. */
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    createdAt: createdAt,
+    updatedAt: updatedAt,
+  },
+  (t) => [index("world_exports_world_idx").on(t.worldId, t.createdAt), index("world_exports_expiry_idx").on(t.expiresAt)],
+);
