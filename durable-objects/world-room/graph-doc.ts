@@ -207,6 +207,11 @@ export function contentKey(element: ElementState, secret: string | null): string
   return JSON.stringify([element.type, element.name, element.description, element.tags, element.assets, element.metadata, secret ?? ""]);
 }
 
+/** The element name a content key was made with (the projection compares it to notice renames). */
+export function nameInContentKey(key: string): unknown {
+  return (JSON.parse(key) as unknown[])[1];
+}
+
 function sameValue(a: unknown, b: unknown) {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
 }

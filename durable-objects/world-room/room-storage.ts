@@ -62,6 +62,7 @@ export class RoomStorage {
       create table if not exists locks (element_id text primary key, holder text not null, connection_id text not null, until integer not null);
       create table if not exists conflicts (id text primary key, element_id text not null, conflict text not null, choice text, created_at integer not null);
       create table if not exists chat (seq integer primary key autoincrement, message text not null);
+      create table if not exists search_stale (id integer primary key check (id = 1));
     `);
   }
 
@@ -229,6 +230,27 @@ export class RoomStorage {
       .exec<{ entry: string }>("select entry from pending_history order by rowid")
       .toArray()
       .map((row) => JSON.parse(row.entry) as PendingHistory);
+  }
+
+  // gallery search: element names changed since the world's search row was last rewritten (kept
+  // here so a room evicted before its throttled refresh still makes it)
+
+  private searchStaleFlag: boolean | null = null;
+
+  get searchStale(): boolean {
+    if (this.searchStaleFlag === null) this.searchStaleFlag = this.sql.exec("select id from search_stale").toArray().length > 0;
+    return this.searchStaleFlag;
+  }
+
+  markSearchStale() {
+    if (this.searchStale) return;
+    this.sql.exec("insert or ignore into search_stale (id) values (1)");
+    this.searchStaleFlag = true;
+  }
+
+  clearSearchStale() {
+    this.sql.exec("delete from search_stale");
+    this.searchStaleFlag = false;
   }
 
   // locks: leases on elements, kept here so they survive the object hibernating

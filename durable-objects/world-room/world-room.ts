@@ -11,6 +11,7 @@ import {
   getRelationship,
   insertElement,
   insertRelationship,
+  nameInContentKey,
   patchElement,
   patchRelationship,
   relationshipsOf,
@@ -35,6 +36,7 @@ import {
 import { log } from "../../workers/lib/log";
 import { RoomStorage, type StoredConflict } from "./room-storage";
 import { cancelJob, createJob, limitsFrom } from "../../workers/domain/jobs";
+import { refreshSearchIndex } from "../../workers/domain/gallery";
 import { getDb } from "../../workers/lib/db";
 import { elementsTouchedBy, updateChangesDoc } from "./update-inspect";
 import type {
@@ -70,6 +72,11 @@ const PROJECTION_DELAY_MS = 500;
  * between them: at 200 new elements a second one big batch held every broadcast behind it.
  */
 const PROJECTION_BATCH = 10;
+/**
+ * The gallery's search row (element names) is rewritten at most this often per room: a burst of
+ * renames costs one D1 batch, written a few seconds later by the alarm.
+ */
+const SEARCH_REFRESH_MS = 5_000;
 
 
 const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
@@ -290,11 +297,25 @@ export class WorldRoom extends YServer<Env> {
   /** Writes every pending change to D1; concurrent callers share one run and then run again. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    this.flushing = this.project().finally(() => {
-      this.flushing = null;
-    });
+    this.flushing = this.project()
+      .then(() => this.refreshSearch())
+      .finally(() => {
+        this.flushing = null;
+      });
     await this.flushing;
     if (this.store.dirtyCount() > 0) await this.scheduleProjection();
+  }
+
+  private searchRefreshedAt = 0;
+
+  /** Rewrites the world's gallery search row once names changed, throttled (catalogue F1). */
+  private async refreshSearch(): Promise<void> {
+    if (!this.store.searchStale) return;
+    const due = this.searchRefreshedAt + SEARCH_REFRESH_MS;
+    if (Date.now() < due) return this.scheduleAlarm(due);
+    this.searchRefreshedAt = Date.now();
+    await refreshSearchIndex(this.env.DB, this.worldId);
+    this.store.clearSearchStale();
   }
 
   /** Projects in small batches until nothing is left; socket messages are served in between. */
@@ -330,12 +351,14 @@ export class WorldRoom extends YServer<Env> {
     const statements: D1PreparedStatement[] = [];
     const projected: Array<{ id: string; version: number; key: string } | { id: string; removed: true }> = [];
     const versionBumps: Array<{ id: string; version: number }> = [];
+    let namesChanged = false;
 
     for (const id of elementIds) {
       const element = getElement(this.document, id);
       if (!element) {
         statements.push(db.prepare("delete from elements where id = ? and world_id = ?").bind(id, this.worldId));
         projected.push({ id, removed: true });
+        namesChanged = true;
         continue;
       }
       const secret = this.store.getSecret(id);
@@ -343,6 +366,7 @@ export class WorldRoom extends YServer<Env> {
       const last = this.store.getProjected(id);
       let version = Math.max(element.version, last?.version ?? 0);
       const contentChanged = !last || last.key !== key;
+      if (contentChanged && (!last || nameInContentKey(last.key) !== element.name)) namesChanged = true;
       if (contentChanged) {
         version = Math.max(last?.version ?? 0, element.version) + 1;
         versionBumps.push({ id, version });
@@ -432,6 +456,7 @@ export class WorldRoom extends YServer<Env> {
       }, PROJECTOR);
     }
     this.store.clearDirty([...slice.elements, ...slice.relationships], history.map((h) => h.id));
+    if (namesChanged) this.store.markSearchStale();
     return slice.more;
   }
 

@@ -32,6 +32,11 @@ export async function seedDemo(stateDir) {
       `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at) values (${q(`demo${id}`.padEnd(16, "0"))}, ${q(w.id)}, ${q(el(from))}, ${q(el(to))}, ${q(kind)}, ${q(label)}, ${now + i}, ${now + i});`,
     );
   });
+  // The demo world is public: the gallery lists it and finds it by its element names (as
+  // refreshSearchIndex in workers/domain/gallery.ts writes the row for every public world).
+  statements.push(
+    `insert into world_search (world_id, title, description, tags, names) select w.id, w.title, w.description, coalesce((select group_concat(t.value, ' ') from json_each(w.tags) t), ''), coalesce((select group_concat(e.name, char(10)) from elements e where e.world_id = w.id), '') from worlds w where w.id = ${q(w.id)} and w.visibility = 'public';`,
+  );
   executeFile(statements.join("\n"), stateDir);
   return true;
 }

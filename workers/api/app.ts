@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { authRoutes } from "./auth";
 import type { AppEnv } from "./context";
 import { HttpError, errorBody } from "./errors";
+import { galleryRoutes, likeRoutes } from "./gallery";
 import { healthRoutes } from "./health";
 import { meRoutes } from "./me";
 import { requestContext, sameOrigin, session } from "./middleware/request";
@@ -33,6 +34,8 @@ api.use(session);
 api.route("/me", meRoutes);
 api.route("/worlds", worldRoutes);
 api.route("/worlds", graphRoutes);
+api.route("/worlds", likeRoutes);
+api.route("/gallery", galleryRoutes);
 api.route("/", jobRoutes);
 api.route("/assets", assetRoutes);
 

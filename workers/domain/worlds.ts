@@ -14,6 +14,7 @@ import {
 import { HttpError, forbidden, notFound } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
+import { refreshSearchIndex } from "./gallery";
 import { GraphCache, graphCache, type SerializedGraph } from "./graph-cache";
 
 const tag = z.string().trim().min(1).max(32);
@@ -228,6 +229,7 @@ export async function createWorld(db: Database, ownerId: string, input: CreateWo
       createdAt: now,
     }),
   ]);
+  if (created[0]!.visibility === "public") await refreshSearchIndex(db, id);
   return created[0]!;
 }
 
@@ -269,11 +271,20 @@ export async function updateWorld(
       createdAt: now,
     }),
   ]);
+  // The gallery's search row follows what it shows (and goes when the world stops being public).
+  if (SEARCHED_FIELDS.some((field) => field in patch)) await refreshSearchIndex(db, access.world.id);
   return updated[0]!;
 }
 
+/** World fields the gallery searches or that decide whether it lists the world at all. */
+const SEARCHED_FIELDS = ["title", "description", "tags", "visibility"] as const;
+
 export async function deleteWorld(db: Database, worldId: string) {
-  await db.delete(worlds).where(eq(worlds.id, worldId));
+  // FTS5 tables have no foreign keys: the search row goes by hand, in the same transaction.
+  await db.$client.batch([
+    db.$client.prepare("delete from worlds where id = ?").bind(worldId),
+    db.$client.prepare("delete from world_search where world_id = ?").bind(worldId),
+  ]);
 }
 
 function canSeeSecrets(role: Role | null) {
