@@ -12,6 +12,9 @@ export function SiteHeader({ user }: { user: HeaderUser }) {
         </Link>
         {user ? (
           <nav className="flex min-w-0 items-center gap-3 text-sm">
+            <Link to="/gallery" className="text-stone-700 hover:text-indigo-800">
+              Gallery
+            </Link>
             <Link to="/worlds" className="hidden text-stone-700 hover:text-indigo-800 sm:inline">
               My worlds
             </Link>
@@ -28,9 +31,14 @@ export function SiteHeader({ user }: { user: HeaderUser }) {
             </Form>
           </nav>
         ) : (
-          <Link to="/#sign-in" className="text-sm text-indigo-800 hover:underline">
-            Sign in
-          </Link>
+          <nav className="flex items-center gap-4 text-sm">
+            <Link to="/gallery" className="text-stone-700 hover:text-indigo-800">
+              Gallery
+            </Link>
+            <Link to="/#sign-in" className="text-indigo-800 hover:underline">
+              Sign in
+            </Link>
+          </nav>
         )}
       </div>
     </header>

@@ -74,6 +74,13 @@ export default function Home({ loaderData, actionData: action }: Route.Component
             </li>
           ))}
         </ul>
+        <p className="mt-6 text-stone-600">
+          Curious what people have made?{" "}
+          <Link to="/gallery" className="font-medium text-indigo-800 underline hover:text-indigo-900">
+            Browse the gallery of public worlds
+          </Link>
+          .
+        </p>
       </section>
 
       <section id="sign-in" className="self-start rounded-2xl border border-stone-200 bg-white p-6 shadow-sm">
