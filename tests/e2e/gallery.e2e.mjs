@@ -136,6 +136,20 @@ describe("the gallery in the browser", { skip }, () => {
     });
   }
 
+  it("answers odd gallery URLs with a readable page: 400 for bad filters, never a 5xx", async () => {
+    for (const [query, status, text] of [
+      ["style=vaporwave", 400, /filters are not valid/],
+      ["sort=best", 400, /filters are not valid/],
+      ["cursor=bm9wZQ", 400, /no longer available/],
+      ["q=NEAR(%22x%22*%20-%3A", 200, /No public worlds match/],
+      ["q=&style=&tag=", 200, /The Verdant Reach/],
+    ]) {
+      const response = await fetch(`${app.url}/gallery?${query}`);
+      assert.equal(response.status, status, query);
+      assert.match(await response.text(), text, query);
+    }
+  });
+
   it("loads more with the cursor: appended with JavaScript, as a next page without", async () => {
     const cards = (page) => page.getByRole("list", { name: "Worlds" }).getByRole("heading");
     const { context, page, problems } = await openPage(app, DESKTOP);

@@ -1,5 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { toFtsQuery } from "../../workers/domain/gallery";
 import { call, count, createWorld, expectErrorShape, signUp, type Person } from "./helpers";
 
 /** A word no other test uses, so searches in the shared database see only this test's worlds. */
@@ -35,6 +36,18 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+describe("toFtsQuery", () => {
+  it("keeps only words, each a quoted prefix term, all required", () => {
+    expect(toFtsQuery("Mosshide stag")).toBe('"Mosshide"* AND "stag"*');
+    expect(toFtsQuery('NEAR("a" b*, 2) -c title:d ^e')).toBe('"NEAR"* AND "a"* AND "b"* AND "2"* AND "c"* AND "title"* AND "d"* AND "e"*');
+    expect(toFtsQuery("Café  naïve")).toBe('"Café"* AND "naïve"*');
+    expect(toFtsQuery("stag stag")).toBe('"stag"*');
+    expect(toFtsQuery(' "*" - : ( ) ')).toBeNull();
+    expect(toFtsQuery(undefined)).toBeNull();
+    expect(toFtsQuery("a b c d e f g h i j").split(" AND ")).toHaveLength(8);
+  });
+});
 
 describe("GET /api/gallery: search", () => {
   it("finds a public world by a word from its title, description, tags and element names", async () => {
