@@ -77,7 +77,7 @@ function Cover({ world }: { world: GalleryWorld }) {
   return (
     <div className={`flex h-full w-full items-center justify-center bg-gradient-to-br ${STYLE_ART[world.style] ?? STYLE_ART.fantasy}`}>
       <span aria-hidden="true" className="font-display text-5xl font-semibold text-white/80 drop-shadow">
-        {world.title.trim().charAt(0).toUpperCase()}
+        {[...world.title.trim()][0]?.toUpperCase()}
       </span>
     </div>
   );

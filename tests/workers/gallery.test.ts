@@ -45,7 +45,7 @@ describe("toFtsQuery", () => {
     expect(toFtsQuery("stag stag")).toBe('"stag"*');
     expect(toFtsQuery(' "*" - : ( ) ')).toBeNull();
     expect(toFtsQuery(undefined)).toBeNull();
-    expect(toFtsQuery("a b c d e f g h i j").split(" AND ")).toHaveLength(8);
+    expect(toFtsQuery("a b c d e f g h i j")?.split(" AND ")).toHaveLength(8);
   });
 });
 
