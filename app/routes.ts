@@ -5,4 +5,6 @@ export default [
   route("worlds", "routes/worlds.tsx"),
   route("worlds/:id", "routes/world.tsx"),
   route("sign-out", "routes/sign-out.tsx"),
+  route("w/:id", "routes/public-world.tsx"),
+  route("embed/:id", "routes/embed.tsx"),
 ] satisfies RouteConfig;
