@@ -40,7 +40,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
       <body className="min-h-screen bg-stone-50 font-sans text-stone-900 antialiased">
         {framed ? null : <SiteHeader user={data?.user ?? null} />}
         {children}
-        <ScrollRestoration nonce={data?.nonce} />
+        {/* Scroll restoration keeps positions in sessionStorage, which framed pages may not touch. */}
+        {framed ? null : <ScrollRestoration nonce={data?.nonce} />}
         <Scripts nonce={data?.nonce} />
       </body>
     </html>
