@@ -20,6 +20,8 @@ type Props = {
   selectedId?: string | null;
   /** Makes nodes buttons that select an element. */
   onSelect?: (id: string) => void;
+  /** Makes nodes links (the public page links each to its card), when there is no onSelect. */
+  hrefFor?: (id: string) => string | null;
   className?: string;
   svgRef?: React.Ref<SVGSVGElement>;
   /** Pointer handlers for the embed's pan and pinch. */
@@ -30,7 +32,7 @@ type Props = {
  * A world's graph as plain SVG: relationships as lines, elements as the editor's cards. Drawn on
  * the server for the public page; the embed adds a camera and selection. No React Flow.
  */
-export function WorldGraphSvg({ picture, title, transform, selectedId, onSelect, className, svgRef, svgProps }: Props) {
+export function WorldGraphSvg({ picture, title, transform, selectedId, onSelect, className, svgRef, svgProps, hrefFor }: Props) {
   const { viewBox: box, labels } = picture;
   return (
     <svg
@@ -74,7 +76,7 @@ export function WorldGraphSvg({ picture, title, transform, selectedId, onSelect,
               </circle>
             );
           }
-          return (
+          const card = (
             <g key={node.id} transform={`translate(${node.x} ${node.y})`} data-node-id={node.id} {...interactive}>
               <rect
                 width={PICTURE_NODE.width}
@@ -84,16 +86,35 @@ export function WorldGraphSvg({ picture, title, transform, selectedId, onSelect,
                 stroke={selected ? "#4338ca" : color}
                 strokeWidth={selected ? 4 : 2}
               />
-              <circle cx={30} cy={32} r={18} fill={color} fillOpacity={0.15} />
-              <circle cx={30} cy={32} r={7} fill={color} />
-              <text x={58} y={29} fontSize={15} fontWeight={600} fill="#1c1917">
+              {node.image ? (
+                <>
+                  <clipPath id={`clip-${node.id}`}>
+                    <rect x={8} y={10} width={44} height={44} rx={8} />
+                  </clipPath>
+                  <image href={node.image} x={8} y={10} width={44} height={44} preserveAspectRatio="xMidYMid slice" clipPath={`url(#clip-${node.id})`} />
+                </>
+              ) : (
+                <>
+                  <circle cx={30} cy={32} r={18} fill={color} fillOpacity={0.15} />
+                  <circle cx={30} cy={32} r={7} fill={color} />
+                </>
+              )}
+              <text x={60} y={29} fontSize={15} fontWeight={600} fill="#1c1917">
                 {node.label}
               </text>
-              <text x={58} y={48} fontSize={12} fill={color} style={{ textTransform: "capitalize" }}>
+              <text x={60} y={48} fontSize={12} fill={color} style={{ textTransform: "capitalize" }}>
                 {node.type}
               </text>
               {node.label !== node.name ? <title>{node.name}</title> : null}
             </g>
+          );
+          const href = !onSelect && hrefFor ? hrefFor(node.id) : null;
+          return href ? (
+            <a key={node.id} href={href} aria-label={`${node.name} (${node.type})`}>
+              {card}
+            </a>
+          ) : (
+            card
           );
         })}
       </g>

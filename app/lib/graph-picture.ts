@@ -7,10 +7,12 @@ import type { ElementType } from "../../drizzle/schema/constants";
 export const PICTURE_NODE = { width: 200, height: 64 } as const;
 /** Beyond this many elements the picture shows dots without names, to stay light. */
 const LABEL_LIMIT = 400;
+/** Up to this many elements the cards carry their pictures (each is one more request). */
+const IMAGE_LIMIT = 150;
 const PADDING = 40;
 const NAME_CHARS = 22;
 
-export type PictureNode = { id: string; type: ElementType; name: string; label: string; x: number; y: number };
+export type PictureNode = { id: string; type: ElementType; name: string; label: string; x: number; y: number; image: string | null };
 export type PictureEdge = { id: string; from: string; to: string; x1: number; y1: number; x2: number; y2: number };
 export type GraphPicture = {
   viewBox: { x: number; y: number; width: number; height: number };
@@ -19,13 +21,14 @@ export type GraphPicture = {
   labels: boolean;
 };
 
-type Positioned = { id: string; type: ElementType; name: string; position: { x: number; y: number } };
+type Positioned = { id: string; type: ElementType; name: string; position: { x: number; y: number }; assets?: { image?: string } };
 type Linked = { id: string; from: string; to: string };
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
 export function layoutGraph(elements: Positioned[], relationships: Linked[]): GraphPicture {
   if (elements.length === 0) return { viewBox: { x: 0, y: 0, width: 400, height: 200 }, nodes: [], edges: [], labels: true };
+  const withImages = elements.length <= IMAGE_LIMIT;
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -Infinity;
@@ -39,7 +42,8 @@ export function layoutGraph(elements: Positioned[], relationships: Linked[]): Gr
     maxY = Math.max(maxY, y + PICTURE_NODE.height);
     const name = element.name || "Untitled";
     const label = name.length > NAME_CHARS ? `${name.slice(0, NAME_CHARS - 1).trimEnd()}…` : name;
-    return { id: element.id, type: element.type, name, label, x: round(x), y: round(y) };
+    const image = withImages && element.assets?.image ? `/api/assets/${element.assets.image}` : null;
+    return { id: element.id, type: element.type, name, label, x: round(x), y: round(y), image };
   });
   const byId = new Map(nodes.map((node) => [node.id, node]));
   const edges: PictureEdge[] = relationships.flatMap((rel) => {

@@ -81,6 +81,7 @@ export default function PublicWorld({ loaderData }: Route.ComponentProps) {
   const names = new Map(elements.map((element) => [element.id, element.name]));
   const detailed = elements.slice(0, DETAILED_ELEMENTS);
   const rest = elements.slice(DETAILED_ELEMENTS);
+  const withCards = new Set(detailed.map((element) => element.id));
 
   return (
     <main className="mx-auto max-w-6xl px-4 py-8">
@@ -162,7 +163,12 @@ export default function PublicWorld({ loaderData }: Route.ComponentProps) {
         <h2 className="sr-only">Graph</h2>
         <div className="h-[20rem] overflow-hidden rounded-2xl border border-stone-200 bg-white shadow-sm sm:h-[28rem]">
           {elements.length ? (
-            <WorldGraphSvg picture={picture} title={world.title} className="h-full w-full" />
+            <WorldGraphSvg
+              picture={picture}
+              title={world.title}
+              hrefFor={(id) => (withCards.has(id) ? `#element-${id}` : null)}
+              className="h-full w-full"
+            />
           ) : (
             <p className="flex h-full items-center justify-center text-stone-500">This world has no elements yet.</p>
           )}
@@ -179,7 +185,7 @@ export default function PublicWorld({ loaderData }: Route.ComponentProps) {
               const look = ELEMENT_LOOK[element.type];
               const links = relationships.filter((rel) => rel.from === element.id).slice(0, 6);
               return (
-                <li key={element.id} id={`element-${element.id}`} className="flex flex-col overflow-hidden rounded-xl border border-stone-200 bg-white shadow-sm">
+                <li key={element.id} id={`element-${element.id}`} className="scroll-mt-4 flex flex-col overflow-hidden rounded-xl border border-stone-200 bg-white shadow-sm">
                   {element.image ? (
                     <img src={element.image} alt={element.name} loading="lazy" className="aspect-[4/3] w-full bg-stone-100 object-cover" />
                   ) : null}
