@@ -116,7 +116,7 @@ export default function PublicWorld({ loaderData }: Route.ComponentProps) {
           ) : null}
           {world.description ? <p className="mt-4 max-w-3xl whitespace-pre-line text-stone-700">{world.description}</p> : null}
 
-          <div className="mt-5 flex flex-wrap items-start gap-2">
+          <div className="relative mt-5 flex flex-wrap items-start gap-2">
             {signedIn ? (
               <Form method="post">
                 <button
@@ -140,11 +140,11 @@ export default function PublicWorld({ loaderData }: Route.ComponentProps) {
                 Open in editor
               </Link>
             ) : null}
-            <details className="group w-full sm:w-auto">
+            <details className="w-full sm:w-auto">
               <summary className="inline-block cursor-pointer list-none rounded-lg border border-stone-300 bg-white px-4 py-2 font-medium text-stone-800 hover:bg-stone-100 [&::-webkit-details-marker]:hidden">
                 Embed
               </summary>
-              <div className="mt-3 w-full rounded-xl border border-stone-200 bg-white p-4 shadow-sm sm:w-[32rem]">
+              <div className="mt-3 w-full rounded-xl border border-stone-200 bg-white p-4 shadow-lg sm:absolute sm:left-0 sm:top-full sm:z-20 sm:mt-2 sm:w-[32rem] sm:max-w-full">
                 <EmbedSnippet worldId={world.id} title={world.title} origin={origin} visibility={world.visibility} />
               </div>
             </details>

@@ -100,6 +100,15 @@ describe("publishing: public page, embed, fork", { skip }, () => {
     assert.equal((await fetch(`${app.url}/api/assets/${world.cover}`)).status, 200);
     for (const element of world.graph.elements) assert.ok(html.includes(element.name.replace(/&/g, "&amp;").replace(/'/g, "&#x27;")), element.name);
     assert.ok(!html.includes("qx-5519") && !JSON.stringify(body).includes("qx-5519"), "the secret reached the public page or oEmbed");
+
+    // The owner, who may read the secret in the editor, sees the same secret-free page (plus a way back).
+    const asOwner = await (await fetch(`${app.url}/w/${world.worldId}`, { headers: { cookie: ownerCookie } })).text();
+    assert.ok(asOwner.includes(`href="/worlds/${world.worldId}"`) && asOwner.includes("Open in editor"));
+    assert.ok(!asOwner.includes("qx-5519"), "the secret reached the public page of its owner");
+    const embedAsOwner = await (await fetch(`${app.url}/embed/${world.worldId}`, { headers: { cookie: ownerCookie } })).text();
+    assert.ok(!embedAsOwner.includes("qx-5519"), "the secret reached the embed of its owner");
+    // …while the secret is really there, for the owner, through the API.
+    assert.ok((await api(app, "GET", `/api/worlds/${world.worldId}`, { cookie: ownerCookie })).text.includes("qx-5519"));
   });
 
   it("shows the page on desktop and phone, read-only, with the graph and element details", async () => {
@@ -157,7 +166,8 @@ describe("publishing: public page, embed, fork", { skip }, () => {
       response.end(
         `<!doctype html><title>A fan site</title><h1>My favourite world</h1>` +
           `<iframe id="embed" src="${app.url}/embed/${world.worldId}" width="800" height="600" style="border:0"></iframe>` +
-          `<iframe id="page" src="${app.url}/w/${world.worldId}" width="400" height="200"></iframe>`,
+          `<iframe id="page" src="${app.url}/w/${world.worldId}" width="400" height="200"></iframe>` +
+          `<h2>On a phone-sized column</h2><iframe id="small" src="${app.url}/embed/${world.worldId}" width="360" height="300" style="border:0"></iframe>`,
       );
     });
     await new Promise((resolve) => framingServer.listen(FRAMING_PORT, "127.0.0.1", resolve));
@@ -167,6 +177,7 @@ describe("publishing: public page, embed, fork", { skip }, () => {
     page.on("pageerror", (error) => problems.push(error.message));
     try {
       await page.goto(`http://127.0.0.1:${FRAMING_PORT}/`);
+      await page.frameLocator("#small").getByRole("link", { name: "Open in Loreloom ↗" }).waitFor();
       const frame = page.frameLocator("#embed");
       const first = world.graph.elements[0];
       await frame.getByRole("button", { name: `${first.name} (${first.type})` }).waitFor();
@@ -202,6 +213,8 @@ describe("publishing: public page, embed, fork", { skip }, () => {
       await page.getByLabel("Password").fill("correct-horse-battery");
       await page.getByRole("button", { name: "Create account" }).click();
       await page.waitForURL(`**/w/${world.worldId}`);
+      await page.getByRole("button", { name: "Fork this world" }).waitFor();
+      await screenshot(page, "publishing-public-page-signed-in");
       await page.getByRole("button", { name: "Fork this world" }).click();
       await page.waitForURL(/\/worlds\/[a-z0-9]+$/);
       const forkId = page.url().split("/").pop();
