@@ -154,7 +154,8 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
   } catch (error) {
     // A half-written fork is worse than none: remove it (rows cascade) and its copied objects.
     await db.delete(worlds).where(eq(worlds.id, worldId));
-    if (copied.rows.length) await env.ASSETS_BUCKET.delete(copied.rows.map((row) => row.key));
+    // R2 deletes at most 1,000 keys per call.
+    for (const keys of chunk(copied.rows.map((row) => row.key), 1000)) await env.ASSETS_BUCKET.delete(keys);
     throw error;
   }
   return created[0]!;
