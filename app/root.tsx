@@ -5,6 +5,7 @@ import {
   Scripts,
   ScrollRestoration,
   isRouteErrorResponse,
+  useLocation,
   useRouteLoaderData,
 } from "react-router";
 import type { Route } from "./+types/root";
@@ -24,6 +25,8 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
+  // Embeds live inside other sites' frames: no site header around them.
+  const framed = useLocation().pathname.startsWith("/embed/");
   return (
     <html lang="en">
       <head>
@@ -35,9 +38,10 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <Links />
       </head>
       <body className="min-h-screen bg-stone-50 font-sans text-stone-900 antialiased">
-        <SiteHeader user={data?.user ?? null} />
+        {framed ? null : <SiteHeader user={data?.user ?? null} />}
         {children}
-        <ScrollRestoration nonce={data?.nonce} />
+        {/* Scroll restoration keeps positions in sessionStorage, which framed pages may not touch. */}
+        {framed ? null : <ScrollRestoration nonce={data?.nonce} />}
         <Scripts nonce={data?.nonce} />
       </body>
     </html>

@@ -6,4 +6,6 @@ export default [
   route("worlds/:id", "routes/world.tsx"),
   route("gallery", "routes/gallery.tsx"),
   route("sign-out", "routes/sign-out.tsx"),
+  route("w/:id", "routes/public-world.tsx"),
+  route("embed/:id", "routes/embed.tsx"),
 ] satisfies RouteConfig;

@@ -55,6 +55,9 @@ export default function Home({ loaderData, actionData: action }: Route.Component
   const [params] = useSearchParams();
   const intent = action?.intent ?? (params.get("mode") === "sign-up" ? "sign-up" : "sign-in");
   const busy = navigation.state !== "idle";
+  // Switching between the tabs keeps where the person goes afterwards (a public page's Fork, say).
+  const next = params.get("next");
+  const tab = (mode: "sign-in" | "sign-up") => `?${new URLSearchParams(next ? { mode, next } : { mode })}#sign-in`;
   return (
     <main className="mx-auto grid max-w-6xl gap-10 px-4 py-10 md:grid-cols-[1.2fr_1fr] md:py-16">
       <section>
@@ -96,7 +99,7 @@ export default function Home({ loaderData, actionData: action }: Route.Component
           <>
             <div className="mb-5 flex gap-1 rounded-lg bg-stone-100 p-1 text-sm" role="tablist">
               <Link
-                to="?mode=sign-in#sign-in"
+                to={tab("sign-in")}
                 role="tab"
                 aria-selected={intent === "sign-in"}
                 className="flex-1 rounded-md px-3 py-1.5 text-center aria-selected:bg-white aria-selected:shadow-sm"
@@ -104,7 +107,7 @@ export default function Home({ loaderData, actionData: action }: Route.Component
                 Sign in
               </Link>
               <Link
-                to="?mode=sign-up#sign-in"
+                to={tab("sign-up")}
                 role="tab"
                 aria-selected={intent === "sign-up"}
                 className="flex-1 rounded-md px-3 py-1.5 text-center aria-selected:bg-white aria-selected:shadow-sm"

@@ -11,6 +11,8 @@ import { assetRoutes } from "./assets";
 import { graphRoutes } from "./graph";
 import { MAX_PHOTO_BYTES, jobRoutes } from "./jobs";
 import { worldRoutes } from "./worlds";
+import { oembedRoutes } from "./oembed";
+import { publishingRoutes } from "./publishing";
 import { log } from "../lib/log";
 
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -36,6 +38,8 @@ api.route("/worlds", worldRoutes);
 api.route("/worlds", graphRoutes);
 api.route("/worlds", likeRoutes);
 api.route("/gallery", galleryRoutes);
+api.route("/worlds", publishingRoutes);
+api.route("/oembed", oembedRoutes);
 api.route("/", jobRoutes);
 api.route("/assets", assetRoutes);
 

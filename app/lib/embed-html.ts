@@ -1,0 +1,30 @@
+// The iframe snippet a world's embed is pasted with: one function, used by the oEmbed endpoint and
+// by the Share / Embed snippet, so both hand out exactly the same HTML. Pure and isomorphic.
+
+export const EMBED_DEFAULT_SIZE = { width: 800, height: 600 } as const;
+
+export const EMBED_PRESETS = [
+  { label: "Small", width: 480, height: 360 },
+  { label: "Medium", width: 800, height: 600 },
+  { label: "Large", width: 1200, height: 800 },
+] as const;
+
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** Escapes text for an HTML attribute or element body. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
+}
+
+export function embedUrl(origin: string, worldId: string): string {
+  return `${origin}/embed/${encodeURIComponent(worldId)}`;
+}
+
+export function embedIframeHtml(options: { origin: string; worldId: string; title: string; width: number; height: number }): string {
+  const src = escapeHtml(embedUrl(options.origin, options.worldId));
+  const title = escapeHtml(`${options.title} — Loreloom`);
+  return (
+    `<iframe src="${src}" width="${Math.round(options.width)}" height="${Math.round(options.height)}" ` +
+    `title="${title}" style="border:0;border-radius:12px;max-width:100%" loading="lazy" allowfullscreen></iframe>`
+  );
+}

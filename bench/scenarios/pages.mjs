@@ -1,0 +1,212 @@
+// SPEC §7, page weight: the gallery and the embed load ≤ 120 KB of gzipped JavaScript. Each page is
+// opened in headless Chromium; every script it fetched is gzipped here with zlib (level 6, what
+// servers commonly use), so the figure does not depend on how the local server encodes responses.
+// Lighthouse 12 (performance category only, default mobile settings with simulated throttling,
+// which needs no network) scores both pages; the score is reported, SPEC §7 sets no budget for it.
+// `vite preview` sends everything uncompressed where Cloudflare would compress it, and Lighthouse's
+// simulation charges the bytes on the wire, so its runs go through a small gzip proxy.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
+import { createGzip, gzipSync } from "node:zlib";
+import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from "../lib/browser.mjs";
+import { round } from "../lib/http.mjs";
+
+export const name = "pages";
+export const title = "gallery and embed pages: gzipped JavaScript (Chromium) and Lighthouse performance";
+
+const JS_BUDGET_KB = 120;
+/** Chrome's debugging port for the Lighthouse runs (one at a time). */
+const LIGHTHOUSE_PORT = Number(process.env.BENCH_LIGHTHOUSE_PORT ?? 8832);
+const LIGHTHOUSE_BIN = "node_modules/.bin/lighthouse";
+const PROXY_PORT = Number(process.env.BENCH_GZIP_PROXY_PORT ?? 8834);
+const COMPRESSIBLE = /^(text\/|application\/(javascript|json|xml)|image\/svg\+xml)/;
+/** Flags for headless Chromium with nothing that phones home. */
+const CHROME_FLAGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-default-apps",
+  "--disable-extensions",
+];
+
+async function json(url, method, body, cookie) {
+  const response = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+  return { json: JSON.parse(text), headers: response.headers };
+}
+
+/** A public world made the way a person makes one: sign up, create from a prompt, publish. */
+async function makePublicWorld(url) {
+  const signUp = await json(`${url}/api/auth/sign-up/email`, "POST", { name: "Bench Publisher", email: `bench-pages-${Date.now()}@loreloom.local`, password: "bench-password-1" });
+  const cookie = signUp.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+  const created = await json(`${url}/api/worlds`, "POST", { title: "Bench: a public world", style: "fantasy", prompt: "a mystical forest kingdom hidden in ancient woods" }, cookie);
+  const worldId = created.json.world.id;
+  for (let i = 0; ; i += 1) {
+    const { job } = (await json(`${url}/api/jobs/${created.json.job.id}`, "GET", null, cookie)).json;
+    if (job.status === "succeeded") break;
+    if (job.status === "failed" || i > 600) throw new Error(`seeding the bench world failed: ${JSON.stringify(job)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await json(`${url}/api/worlds/${worldId}`, "PATCH", { visibility: "public" }, cookie);
+  return worldId;
+}
+
+/** A proxy to the app that gzips text responses, as Cloudflare's edge does. */
+async function startGzipProxy(appUrl) {
+  const target = new URL(appUrl);
+  const server = createServer((incoming, outgoing) => {
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: target.host, "accept-encoding": "identity" } },
+      (response) => {
+        const headers = { ...response.headers };
+        const compress = COMPRESSIBLE.test(String(headers["content-type"] ?? "")) && /\bgzip\b/.test(String(incoming.headers["accept-encoding"] ?? "")) && !headers["content-encoding"];
+        if (!compress) {
+          outgoing.writeHead(response.statusCode ?? 502, headers);
+          response.pipe(outgoing);
+          return;
+        }
+        delete headers["content-length"];
+        headers["content-encoding"] = "gzip";
+        headers.vary = "accept-encoding";
+        outgoing.writeHead(response.statusCode ?? 502, headers);
+        response.pipe(createGzip({ level: 6 })).pipe(outgoing);
+      },
+    );
+    upstream.on("error", () => outgoing.destroy());
+    incoming.pipe(upstream);
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(PROXY_PORT, "localhost", resolve);
+  });
+  return { url: `http://localhost:${PROXY_PORT}`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Loads a page once and sums the gzipped size of every script it fetched. */
+async function measureScripts(browser, pageUrl) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const scripts = [];
+  page.on("response", (response) => {
+    if (response.request().resourceType() === "script") scripts.push(response);
+  });
+  try {
+    const response = await page.goto(pageUrl, { waitUntil: "networkidle" });
+    const status = response?.status() ?? 0;
+    if (status !== 200) return { status, scripts: 0, rawKb: 0, gzipKb: 0 };
+    let raw = 0;
+    let gzipped = 0;
+    for (const script of scripts) {
+      const body = await script.body();
+      raw += body.length;
+      gzipped += gzipSync(body, { level: 6 }).length;
+    }
+    return { status, scripts: scripts.length, rawKb: round(raw / 1024), gzipKb: round(gzipped / 1024) };
+  } finally {
+    await context.close();
+  }
+}
+
+/** One Lighthouse run (performance only) in its own headless Chromium; null and a reason if it fails. */
+function lighthouse(pageUrl, port) {
+  return new Promise((resolve) => {
+    if (!existsSync(LIGHTHOUSE_BIN)) return resolve({ error: "lighthouse is not installed (npm install)" });
+    const child = spawn(
+      LIGHTHOUSE_BIN,
+      [
+        pageUrl,
+        "--only-categories=performance",
+        "--output=json",
+        "--output-path=stdout",
+        "--quiet",
+        "--no-enable-error-reporting",
+        "--disable-full-page-screenshot",
+        `--port=${port}`,
+        "--max-wait-for-load=30000",
+        `--chrome-flags=${CHROME_FLAGS.join(" ")}`,
+      ],
+      { env: { ...process.env, CHROME_PATH: CHROMIUM_PATH }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const out = [];
+    const err = [];
+    child.stdout.on("data", (chunk) => out.push(chunk));
+    child.stderr.on("data", (chunk) => err.push(chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      try {
+        const report = JSON.parse(Buffer.concat(out).toString());
+        if (report.runtimeError) return resolve({ error: `${report.runtimeError.code}: ${report.runtimeError.message}` });
+        const audit = (id) => report.audits[id]?.numericValue;
+        resolve({
+          score: Math.round((report.categories.performance.score ?? 0) * 100),
+          fcpMs: round(audit("first-contentful-paint") ?? NaN, 0),
+          lcpMs: round(audit("largest-contentful-paint") ?? NaN, 0),
+          tbtMs: round(audit("total-blocking-time") ?? NaN, 0),
+          cls: round(audit("cumulative-layout-shift") ?? NaN, 3),
+          warnings: report.runWarnings ?? [],
+        });
+      } catch {
+        resolve({ error: `lighthouse exited ${code}: ${Buffer.concat(err).toString().trim().split("\n").slice(-3).join(" | ")}` });
+      }
+    });
+  });
+}
+
+export async function run({ url }) {
+  const worldId = await makePublicWorld(url);
+  const pages = [
+    { page: "gallery", path: "/gallery" },
+    { page: "embed", path: `/embed/${worldId}` },
+    // The public page has no SPEC budget; it is measured alongside for comparison.
+    { page: "public page", path: `/w/${worldId}`, budget: false },
+  ];
+  const rows = [];
+  const checks = [];
+  if (!chromiumAvailable()) {
+    return { rows: [], checks: [{ what: "page weight", value: "not measured: install chromium", budget: `≤ ${JS_BUDGET_KB} KB`, ok: false }] };
+  }
+  const browser = await launchChromium();
+  const proxy = await startGzipProxy(url);
+  try {
+    for (const { page, path, budget = true } of pages) {
+      const weight = await measureScripts(browser, `${url}${path}`);
+      if (weight.status !== 200) {
+        rows.push({ page, path, status: weight.status, scripts: "", "JS raw KB": "", "JS gzip KB": "", lighthouse: "", "FCP ms": "", "LCP ms": "", "TBT ms": "", CLS: "" });
+        checks.push({ what: `${page} page JavaScript (gzip KB)`, value: `page missing (HTTP ${weight.status})`, budget: `≤ ${JS_BUDGET_KB}`, ok: false });
+        continue;
+      }
+      const score = await lighthouse(`${proxy.url}${path}`, LIGHTHOUSE_PORT);
+      if (score.error) console.log(`  lighthouse on ${page}: ${score.error}`);
+      for (const warning of score.warnings ?? []) console.log(`  lighthouse on ${page} warns: ${warning}`);
+      rows.push({
+        page,
+        path,
+        status: weight.status,
+        scripts: weight.scripts,
+        "JS raw KB": weight.rawKb,
+        "JS gzip KB": weight.gzipKb,
+        lighthouse: score.error ? "failed" : score.score,
+        "FCP ms": score.fcpMs ?? "",
+        "LCP ms": score.lcpMs ?? "",
+        "TBT ms": score.tbtMs ?? "",
+        CLS: score.cls ?? "",
+      });
+      if (budget) checks.push({ what: `${page} page JavaScript (gzip KB)`, value: weight.gzipKb, budget: `≤ ${JS_BUDGET_KB}`, ok: weight.gzipKb <= JS_BUDGET_KB });
+    }
+  } finally {
+    await browser.close();
+    await proxy.close();
+  }
+  return { rows, checks };
+}

@@ -1,0 +1,280 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import { assets, elements, elementVersions, history, relationships, worldMembers, worlds } from "../../drizzle/schema";
+import type { ElementAssets } from "../../drizzle/schema";
+import type { ElementView, VersionSnapshot } from "../../durable-objects/world-room/room-types";
+import { HttpError } from "../api/errors";
+import type { Database } from "../lib/db";
+import { newId } from "../lib/ids";
+import type { WorldAccess } from "./worlds";
+
+export const ForkWorldSchema = z.strictObject({
+  title: z.string().trim().min(1, "a title is required").max(120).optional(),
+});
+export type ForkWorldInput = z.infer<typeof ForkWorldSchema>;
+
+/**
+ * D1 allows 100 bound parameters per statement, so a multi-row insert holds at most
+ * floor(100 / columns) rows; statements go to D1 a few dozen per batch.
+ */
+const MAX_PARAMS = 100;
+const STATEMENTS_PER_BATCH = 40;
+/** R2 copies in flight at once while forking. */
+const COPY_CONCURRENCY = 6;
+
+const ASSET_KEY = /^worlds\/[a-z0-9]{1,64}\/(.+)$/;
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The key an asset gets in the fork: the same path under the new world's prefix. */
+export function forkedAssetKey(key: string, newWorldId: string): string | null {
+  const match = ASSET_KEY.exec(key);
+  return match ? `worlds/${newWorldId}/${match[1]}` : null;
+}
+
+export const canSeeSecrets = (role: WorldAccess["role"]) => role === "owner" || role === "editor";
+
+type Forker = { id: string; name: string };
+
+/**
+ * Copies a world the forker can see into a new private world of theirs (catalogue F2): every
+ * element (new ids, same content and positions), every relationship (re-pointed at the new ids),
+ * and every asset (copied in R2 under the new world, so the fork keeps its pictures and sound even
+ * if the source later goes private or is deleted). Secrets come along only for the source's owner
+ * and editors. The graph is read from the source's room, which may hold edits D1 has not yet seen;
+ * the new world's room hydrates itself from D1 on first open.
+ */
+export async function forkWorld(env: Env, db: Database, source: WorldAccess, forker: Forker, input: ForkWorldInput) {
+  const withSecrets = canSeeSecrets(source.role);
+  const graph = await env.WORLD_ROOM.getByName(source.world.id).graph(withSecrets);
+  if (!graph.ok) throw new HttpError(graph.status, graph.code, graph.message);
+  const { elements: sourceElements, relationships: sourceRelationships } = graph.value;
+
+  const worldId = newId();
+  const now = new Date();
+  const title = input.title ?? `${source.world.title.slice(0, 113)} (fork)`;
+
+  const keyMap = new Map<string, string>();
+  const rewrite = (key: string | undefined | null) => {
+    if (!key) return undefined;
+    const next = keyMap.get(key) ?? forkedAssetKey(key, worldId);
+    if (next) keyMap.set(key, next);
+    return next ?? undefined;
+  };
+  const elementIds = new Map(sourceElements.map((element) => [element.id, newId()]));
+  const copies = sourceElements.map((element) => {
+    const assetsCopy: ElementAssets = {};
+    for (const kind of ["image", "video", "audio"] as const) {
+      const key = rewrite(element.assets[kind]);
+      if (key) assetsCopy[kind] = key;
+    }
+    return { source: element, id: elementIds.get(element.id)!, assets: assetsCopy };
+  });
+  const coverAssetKey = rewrite(source.world.coverAssetKey) ?? null;
+
+  // Bytes first: a world that exists points only at objects that exist.
+  const copied = await copyAssets(env, db, keyMap, worldId, forker.id, now);
+
+  const statements: Array<{ run(): unknown }> = [];
+  const [created] = await db.batch([
+    db
+      .insert(worlds)
+      .values({
+        id: worldId,
+        ownerId: forker.id,
+        title,
+        description: source.world.description,
+        style: source.world.style,
+        tags: source.world.tags,
+        visibility: "private",
+        coverAssetKey,
+        settings: source.world.settings,
+        forkedFromId: source.world.id,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning(),
+    db.insert(worldMembers).values({ worldId, userId: forker.id, role: "owner", createdAt: now }),
+    db.insert(history).values({
+      id: newId(),
+      worldId,
+      userId: forker.id,
+      action: "forked",
+      summary: `Forked from “${source.world.title}” by ${source.ownerName}`,
+      createdAt: now,
+    }),
+  ]);
+
+  const elementRows = copies.map(({ source: element, id, assets: assetsCopy }, index) => ({
+    id,
+    worldId,
+    type: element.type,
+    name: element.name,
+    description: element.description,
+    secret: withSecrets && element.secret ? element.secret : null,
+    x: element.position.x,
+    y: element.position.y,
+    tags: element.tags,
+    assets: assetsCopy,
+    metadata: element.metadata,
+    version: 1,
+    createdBy: forker.id,
+    // Kept in the source's order (the room lists and hydrates by creation time).
+    createdAt: new Date(now.getTime() + index),
+    updatedAt: now,
+  }));
+  for (const rows of chunk(copied.rows, Math.floor(MAX_PARAMS / 9))) statements.push(db.insert(assets).values(rows));
+  for (const rows of chunk(elementRows, Math.floor(MAX_PARAMS / 15))) statements.push(db.insert(elements).values(rows));
+
+  const versionRows = elementRows.map((row) => {
+    const snapshot: VersionSnapshot = {
+      ...viewOf(row),
+      secret: row.secret ?? "",
+    };
+    return { elementId: row.id, worldId, version: 1, snapshot, action: "forked", userId: forker.id, createdAt: now };
+  });
+  for (const rows of chunk(versionRows, Math.floor(MAX_PARAMS / 7))) statements.push(db.insert(elementVersions).values(rows));
+
+  const relationshipRows = sourceRelationships.flatMap((rel, index) => {
+    const from = elementIds.get(rel.from);
+    const to = elementIds.get(rel.to);
+    if (!from || !to) return [];
+    return [{ id: newId(), worldId, fromId: from, toId: to, kind: rel.kind, label: rel.label, createdAt: new Date(now.getTime() + index), updatedAt: now }];
+  });
+  for (const rows of chunk(relationshipRows, Math.floor(MAX_PARAMS / 8))) statements.push(db.insert(relationships).values(rows));
+
+  try {
+    for (const group of chunk(statements, STATEMENTS_PER_BATCH)) {
+      await db.batch(group as unknown as Parameters<typeof db.batch>[0]);
+    }
+  } catch (error) {
+    // A half-written fork is worse than none: remove it (rows cascade) and its copied objects.
+    await db.delete(worlds).where(eq(worlds.id, worldId));
+    // R2 deletes at most 1,000 keys per call.
+    for (const keys of chunk(copied.rows.map((row) => row.key), 1000)) await env.ASSETS_BUCKET.delete(keys);
+    throw error;
+  }
+  return created[0]!;
+}
+
+function viewOf(row: {
+  id: string;
+  type: ElementView["type"];
+  name: string;
+  description: string;
+  x: number;
+  y: number;
+  tags: string[];
+  assets: ElementAssets;
+  metadata: ElementView["metadata"];
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}): ElementView {
+  return {
+    id: row.id,
+    type: row.type,
+    name: row.name,
+    description: row.description,
+    position: { x: row.x, y: row.y },
+    tags: row.tags,
+    assets: row.assets,
+    metadata: row.metadata,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/**
+ * Copies each R2 object to its new key and records it in `assets` for the new world, keeping its
+ * type, size and provenance. Objects that are gone are skipped (the element keeps a key that
+ * answers 404, as it did in the source). Returns the rows to record once the world exists.
+ */
+async function copyAssets(env: Env, db: Database, keyMap: Map<string, string>, worldId: string, forkerId: string, now: Date) {
+  const pairs = [...keyMap.entries()];
+  const rows: Array<typeof assets.$inferInsert> = [];
+  if (pairs.length === 0) return { rows };
+  const known = new Map<string, typeof assets.$inferSelect>();
+  for (const keys of chunk(pairs.map(([from]) => from), 90)) {
+    for (const row of await db.select().from(assets).where(inArray(assets.key, keys))) known.set(row.key, row);
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < pairs.length) {
+      const [from, to] = pairs[next++]!;
+      const object = await env.ASSETS_BUCKET.get(from);
+      if (!object) continue;
+      const bytes = await object.arrayBuffer();
+      await env.ASSETS_BUCKET.put(to, bytes, { httpMetadata: object.httpMetadata, customMetadata: object.customMetadata });
+      const row = known.get(from);
+      rows.push({
+        key: to,
+        worldId,
+        kind: row?.kind ?? "copy",
+        mimeType: row?.mimeType ?? object.httpMetadata?.contentType ?? "application/octet-stream",
+        size: bytes.byteLength,
+        jobId: null,
+        createdBy: forkerId,
+        provenance: { ...(row?.provenance ?? {}), forkedFrom: from },
+        createdAt: now,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, pairs.length) }, worker));
+  return { rows };
+}
+
+/** The picture that stands for a world: its cover, or else its first element with an image. */
+export async function representativeImageKey(db: Database, world: { id: string; coverAssetKey: string | null }): Promise<string | null> {
+  if (world.coverAssetKey) return world.coverAssetKey;
+  const [row] = await db
+    .select({ assets: elements.assets })
+    .from(elements)
+    .where(and(eq(elements.worldId, world.id), sql`json_extract(${elements.assets}, '$.image') is not null`))
+    .orderBy(elements.createdAt, elements.id)
+    .limit(1);
+  return row?.assets.image ?? null;
+}
+
+const u16be = (b: Uint8Array, i: number) => ((b[i] ?? 0) << 8) | (b[i + 1] ?? 0);
+const u32be = (b: Uint8Array, i: number) => ((u16be(b, i) << 16) | u16be(b, i + 2)) >>> 0;
+
+/**
+ * Width and height from an image's first bytes (PNG, GIF, JPEG, SVG), for oEmbed thumbnails;
+ * null when they cannot be told.
+ */
+export function imageDimensions(bytes: Uint8Array): { width: number; height: number } | null {
+  const text = (start: number, length: number) => String.fromCharCode(...bytes.subarray(start, start + length));
+  let size: { width: number; height: number } | null = null;
+  if (bytes.length >= 24 && bytes[0] === 0x89 && text(1, 3) === "PNG") {
+    size = { width: u32be(bytes, 16), height: u32be(bytes, 20) };
+  } else if (bytes.length >= 10 && text(0, 4) === "GIF8") {
+    size = { width: bytes[6]! | (bytes[7]! << 8), height: bytes[8]! | (bytes[9]! << 8) };
+  } else if (bytes.length > 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
+    let i = 2;
+    while (i + 9 < bytes.length && bytes[i] === 0xff) {
+      const marker = bytes[i + 1]!;
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+        size = { height: u16be(bytes, i + 5), width: u16be(bytes, i + 7) };
+        break;
+      }
+      i += 2 + u16be(bytes, i + 2);
+    }
+  } else {
+    const head = new TextDecoder().decode(bytes.subarray(0, 8192));
+    const tag = /<svg\b[^>]*>/i.exec(head)?.[0];
+    if (tag) {
+      const attribute = (name: string) => new RegExp(`\\s${name}\\s*=\\s*["']\\s*([\\d.]+)\\s*(?:px)?\\s*["']`, "i").exec(tag)?.[1];
+      const viewBox = /\sviewBox\s*=\s*["']([^"']+)["']/i.exec(tag)?.[1]?.trim().split(/[\s,]+/).map(Number);
+      const width = Number(attribute("width") ?? viewBox?.[2]);
+      const height = Number(attribute("height") ?? viewBox?.[3]);
+      size = { width: Math.round(width), height: Math.round(height) };
+    }
+  }
+  return size && size.width > 0 && size.height > 0 && Number.isFinite(size.width) && Number.isFinite(size.height) ? size : null;
+}
