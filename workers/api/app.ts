@@ -9,6 +9,7 @@ import { requestContext, sameOrigin, session } from "./middleware/request";
 import { assetRoutes } from "./assets";
 import { graphRoutes } from "./graph";
 import { MAX_PHOTO_BYTES, jobRoutes } from "./jobs";
+import { sharingRoutes } from "./sharing";
 import { worldRoutes } from "./worlds";
 import { log } from "../lib/log";
 
@@ -34,6 +35,7 @@ api.route("/me", meRoutes);
 api.route("/worlds", worldRoutes);
 api.route("/worlds", graphRoutes);
 api.route("/", jobRoutes);
+api.route("/", sharingRoutes);
 api.route("/assets", assetRoutes);
 
 api.notFound((c) => c.json(errorBody("not_found", `No API route matches ${c.req.method} ${c.req.path}.`), 404));
