@@ -47,7 +47,7 @@ const toJobState = (job: JobSummary, seenAt: number): JobState => ({
  * Signed-in people also get the world's running jobs from the API each time they (re)join, since
  * the room only relays what happens while they are connected.
  */
-export function useRoom(worldId: string, { signedIn = false }: { signedIn?: boolean } = {}) {
+export function useRoom(worldId: string, { signedIn = false, shareToken = null }: { signedIn?: boolean; shareToken?: string | null } = {}) {
   const [state, setState] = useState<{
     doc: Y.Doc;
     provider: YProvider;
@@ -91,6 +91,8 @@ export function useRoom(worldId: string, { signedIn = false }: { signedIn?: bool
     const provider = new YProvider(window.location.host, "room", doc, {
       prefix: `/api/worlds/${worldId}/room`,
       protocol: window.location.protocol === "https:" ? "wss" : "ws",
+      // A share link's holder joins with the link's role (the room route reads `share`).
+      ...(shareToken ? { params: { share: shareToken } } : {}),
     });
     const undo = new Y.UndoManager([elementsOf(doc), relationshipsOf(doc)], { trackedOrigins: new Set([LOCAL]), captureTimeout: 400 });
     const say = (text: string, tone: "info" | "error" = "info") => setNotice({ id: ++noticeId.current, text, tone });
@@ -241,7 +243,7 @@ export function useRoom(worldId: string, { signedIn = false }: { signedIn?: bool
       setCached(false);
       setLoaded(false);
     };
-  }, [worldId, generation, signedIn]);
+  }, [worldId, generation, signedIn, shareToken]);
 
   /** Sends a JSON message to the room; false when there is no open connection to send it on. */
   const send = useMemo(

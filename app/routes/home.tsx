@@ -55,6 +55,8 @@ export default function Home({ loaderData, actionData: action }: Route.Component
   const [params] = useSearchParams();
   const intent = action?.intent ?? (params.get("mode") === "sign-up" ? "sign-up" : "sign-in");
   const busy = navigation.state !== "idle";
+  // Switching between signing in and signing up keeps where the person was going (an invitation).
+  const nextParam = params.get("next") ? `&next=${encodeURIComponent(params.get("next")!)}` : "";
   return (
     <main className="mx-auto grid max-w-6xl gap-10 px-4 py-10 md:grid-cols-[1.2fr_1fr] md:py-16">
       <section>
@@ -89,7 +91,7 @@ export default function Home({ loaderData, actionData: action }: Route.Component
           <>
             <div className="mb-5 flex gap-1 rounded-lg bg-stone-100 p-1 text-sm" role="tablist">
               <Link
-                to="?mode=sign-in#sign-in"
+                to={`?mode=sign-in${nextParam}#sign-in`}
                 role="tab"
                 aria-selected={intent === "sign-in"}
                 className="flex-1 rounded-md px-3 py-1.5 text-center aria-selected:bg-white aria-selected:shadow-sm"
@@ -97,7 +99,7 @@ export default function Home({ loaderData, actionData: action }: Route.Component
                 Sign in
               </Link>
               <Link
-                to="?mode=sign-up#sign-in"
+                to={`?mode=sign-up${nextParam}#sign-in`}
                 role="tab"
                 aria-selected={intent === "sign-up"}
                 className="flex-1 rounded-md px-3 py-1.5 text-center aria-selected:bg-white aria-selected:shadow-sm"

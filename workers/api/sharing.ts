@@ -85,21 +85,21 @@ export const sharingRoutes = new Hono<AppEnv>()
   })
   .get("/invitations/:token", async (c) => {
     const token = parseWith(TokenSchema, c.req.param("token"), "invitation token");
-    return c.json({ invitation: await previewInvitation(c.get("db"), token) });
+    return c.json({ invitation: await previewInvitation(c.get("db"), { token }) });
   })
   .post("/invitations/:token/accept", async (c) => {
     const me = requireUser(c);
     const token = parseWith(TokenSchema, c.req.param("token"), "invitation token");
     const db = c.get("db");
-    const result = await answerInvitation(db, token, me, "accept");
-    return c.json({ invitation: await previewInvitation(db, token), role: result.role, url: `/worlds/${result.worldId}` });
+    const result = await answerInvitation(db, { token }, me, "accept");
+    return c.json({ invitation: await previewInvitation(db, { token }), role: result.role, url: `/worlds/${result.worldId}` });
   })
   .post("/invitations/:token/decline", async (c) => {
     const me = requireUser(c);
     const token = parseWith(TokenSchema, c.req.param("token"), "invitation token");
     const db = c.get("db");
-    await answerInvitation(db, token, me, "decline");
-    return c.json({ invitation: await previewInvitation(db, token) });
+    await answerInvitation(db, { token }, me, "decline");
+    return c.json({ invitation: await previewInvitation(db, { token }) });
   })
   // ── share links ──
   .post("/worlds/:id/share", async (c) => {

@@ -203,23 +203,28 @@ export async function listMyInvitations(db: Database, email: string) {
   return rows.map((r) => ({ ...toInvitationDto({ ...r.invitation, inviterName: r.inviterName }, now), worldTitle: r.worldTitle }));
 }
 
-async function invitationByToken(db: Database, token: string) {
-  if (!looksLikeToken(token)) throw notFound("That invitation");
+/** An invitation by its token (whoever holds it), or by id (for the person it was emailed to). */
+export type InvitationRef = { token: string } | { id: string };
+
+async function findInvitation(db: Database, ref: InvitationRef) {
+  if ("token" in ref && !looksLikeToken(ref.token)) throw notFound("That invitation");
+  const where = "token" in ref ? eq(invitations.tokenHash, await hashToken(ref.token)) : eq(invitations.id, ref.id);
   const [row] = await db
     .select({ invitation: invitations, worldTitle: worlds.title, inviterName: inviter.name })
     .from(invitations)
     .innerJoin(worlds, eq(worlds.id, invitations.worldId))
     .leftJoin(inviter, eq(inviter.id, invitations.invitedBy))
-    .where(eq(invitations.tokenHash, await hashToken(token)))
+    .where(where)
     .limit(1);
-  if (!row) throw notFound("That invitation");
+  // By id, only invitations sent to an address exist (link invitations travel as their token).
+  if (!row || ("id" in ref && !row.invitation.email)) throw notFound("That invitation");
   return row;
 }
 
 /** What the invitation page shows to whoever holds the token (the address stays private). */
-export async function previewInvitation(db: Database, token: string) {
+export async function previewInvitation(db: Database, ref: InvitationRef) {
   const now = Date.now();
-  const row = await invitationByToken(db, token);
+  const row = await findInvitation(db, ref);
   if (statusOf(row.invitation, now) === "expired" && row.invitation.status === "pending") {
     await expireInvitations(db, { id: row.invitation.id }, now);
   }
@@ -229,12 +234,12 @@ export async function previewInvitation(db: Database, token: string) {
 
 export async function answerInvitation(
   db: Database,
-  token: string,
+  ref: InvitationRef,
   me: { id: string; email: string },
   answer: "accept" | "decline",
 ) {
   const now = Date.now();
-  const { invitation } = await invitationByToken(db, token);
+  const { invitation } = await findInvitation(db, ref);
   if (invitation.email && invitation.email !== me.email.toLowerCase()) {
     throw forbidden("This invitation was sent to another email address.");
   }
