@@ -215,7 +215,7 @@ export function ShareDialog({
             {VISIBILITIES.map((v) => (
               <label
                 key={v}
-                className={`flex cursor-pointer items-start gap-2 rounded-lg border p-2.5 text-sm has-[:checked]:border-indigo-500 has-[:checked]:bg-indigo-50 ${isOwner ? "" : "cursor-default opacity-80"}`}
+                className={`flex cursor-pointer items-start gap-2 rounded-lg border border-stone-200 p-2.5 text-sm has-[:checked]:border-indigo-500 has-[:checked]:bg-indigo-50 ${isOwner ? "" : "cursor-default opacity-80"}`}
               >
                 <input type="radio" name="visibility" value={v} checked={world.visibility === v} onChange={() => void setVisibility(v)} className="mt-0.5" />
                 <span>
@@ -238,7 +238,7 @@ export function ShareDialog({
             <ul className="mt-2 divide-y divide-stone-100 rounded-lg border border-stone-200" aria-label="Members">
               {members.map((m) => (
                 <li key={m.userId} className="flex flex-wrap items-center gap-x-3 gap-y-1.5 px-3 py-2" data-testid="member">
-                  <span className="min-w-0 flex-1">
+                  <span className="min-w-[9rem] flex-1">
                     <span className="block truncate text-sm font-medium">
                       {m.name}
                       {m.userId === userId ? <span className="font-normal text-stone-500"> (you)</span> : null}
@@ -327,7 +327,7 @@ export function ShareDialog({
                 <ul className="mt-3 space-y-1.5 text-sm" aria-label="Invitations">
                   {[...pending, ...answered].map((i) => (
                     <li key={i.id} className="flex flex-wrap items-center gap-x-2 gap-y-1">
-                      <span className="min-w-0 flex-1 truncate">{i.email ?? "Invitation link"}</span>
+                      <span className="min-w-[9rem] flex-1 truncate">{i.email ?? "Invitation link"}</span>
                       <span className="text-xs text-stone-600">{i.role}</span>
                       <StatusBadge status={i.status} />
                       {i.status === "pending" ? (
