@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { IndexeddbPersistence } from "y-indexeddb";
 import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
-import type { ChatMessage, ClientMessage, JobEvent, RoomUser, ServerMessage } from "../../durable-objects/world-room/protocol";
+import { ACCESS_CHANGED_CLOSE, type ChatMessage, type ClientMessage, type JobEvent, type RoomUser, type ServerMessage } from "../../durable-objects/world-room/protocol";
 import { elementsOf, relationshipsOf } from "../../durable-objects/world-room/graph-doc";
 import { api } from "./api";
 import { LOCAL, snapshot, type ElementState, type RelationshipState } from "./graph-model";
@@ -203,6 +203,13 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
           break;
       }
     };
+    // Removed, given another role, or the share link revoked: the page reloads to learn what this
+    // person may do now (a new role, or a page saying the world is gone for them).
+    const onClose = (event: CloseEvent) => {
+      if (event.code !== ACCESS_CHANGED_CLOSE || closed) return;
+      say("Your access to this world has changed; reloading…", "error");
+      setTimeout(() => window.location.reload(), 1500);
+    };
     const attached = new WeakSet<WebSocket>();
     const onStatus = ({ status }: { status: string }) => {
       if (status === "connected") {
@@ -213,6 +220,7 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
         if (ws && !attached.has(ws)) {
           attached.add(ws);
           ws.addEventListener("message", onJson);
+          ws.addEventListener("close", onClose);
         }
       } else {
         online = false;

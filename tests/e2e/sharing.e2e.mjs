@@ -107,14 +107,16 @@ describe("sharing a world", { skip }, () => {
       assert.equal(await overflowsHorizontally(owner.page), false);
       await screenshot(owner.page, "sharing-dialog-phone");
 
-      // Revoking the share link locks the guest out on the next load.
+      // Revoking the share link locks the guest out.
       await owner.page.setViewportSize(DESKTOP);
       await dialog.getByTestId("share-link").filter({ hasText: "active" }).getByRole("button", { name: "Revoke" }).click();
       await dialog.getByTestId("share-link").filter({ hasText: "revoked" }).waitFor();
-      assert.deepEqual(guest.problems, []);
-      const afterRevoke = await guest.page.goto(shareUrl);
-      assert.equal(afterRevoke.status(), 410);
-      await guest.page.getByText("This share link has been revoked.").waitFor();
+      // The guest, still in the room, is put out at once: the page reloads and says why.
+      // (A room handshake slower than the client's 4 s timeout is retried, and Chromium logs it; on
+      // a loaded machine that can happen once. Anything else is a failure.)
+      assert.deepEqual(guest.problems.filter((p) => !/failed: Connection closed before receiving a handshake response/.test(p)), []);
+      await guest.page.getByText("This share link has been revoked.").waitFor({ timeout: 15_000 });
+      assert.equal((await fetch(shareUrl)).status, 410);
 
       // An invitation by email waits on the invitee's dashboard, and accepting it opens the world.
       await owner.page.goto("/worlds/demoworld0000001");

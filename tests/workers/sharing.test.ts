@@ -458,6 +458,40 @@ describe("share links", () => {
     expect(afterExpiry.response.status).toBe(410);
   });
 
+  it("closes the room sockets of people whose access changed, and only theirs", async () => {
+    const { owner, world } = await ownerWithWorld();
+    const editor = await signUp("Editor");
+    const leaving = await signUp("Leaving");
+    await addMember(world.id, editor, "editor");
+    await addMember(world.id, leaving, "viewer");
+    const link = await shareLink(owner, world.id, "viewer");
+    const ownerSocket = (await RoomClient.connect(world.id, owner.cookie)).client!;
+    const editorSocket = (await RoomClient.connect(world.id, editor.cookie)).client!;
+    const leavingSocket = (await RoomClient.connect(world.id, leaving.cookie)).client!;
+    const guestSocket = (await RoomClient.connect(world.id, undefined, {}, `?share=${link.token}`)).client!;
+    const closedWith = async (client: RoomClient) => {
+      await client.until(() => client.closed !== null);
+      return client.closed!.code;
+    };
+
+    await call("DELETE", `/api/worlds/${world.id}/share/${link.id}`, { cookie: owner.cookie });
+    expect(await closedWith(guestSocket)).toBe(4003);
+
+    await call("PATCH", `/api/worlds/${world.id}/members/${editor.id}`, { cookie: owner.cookie, body: { role: "viewer" } });
+    expect(await closedWith(editorSocket)).toBe(4003);
+    const rejoined = (await RoomClient.connect(world.id, editor.cookie)).client!;
+    expect((await rejoined.waitFor<{ type: "welcome"; you: { role: string } }>((m) => m.type === "welcome")).you.role).toBe("viewer");
+
+    await call("DELETE", `/api/worlds/${world.id}/members/${leaving.id}`, { cookie: owner.cookie });
+    expect(await closedWith(leavingSocket)).toBe(4003);
+    expect((await RoomClient.connect(world.id, leaving.cookie)).response.status).toBe(404);
+
+    expect(ownerSocket.closed).toBeNull();
+    expect(rejoined.closed).toBeNull();
+    ownerSocket.close();
+    rejoined.close();
+  });
+
   it("serves a private world's assets to link holders only", async () => {
     const { owner, world } = await ownerWithWorld();
     const key = `worlds/${world.id}/images/cover.svg`;

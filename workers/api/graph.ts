@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { IDENTITY_HEADER, colorFor, type RoomUser } from "../../durable-objects/world-room/protocol";
+import { IDENTITY_HEADER, SHARE_LINK_HEADER, colorFor, type RoomUser } from "../../durable-objects/world-room/protocol";
 import type { Actor } from "../../durable-objects/world-room/room-types";
 import { newId } from "../lib/ids";
 import {
@@ -148,6 +148,7 @@ export const graphRoutes = new Hono<AppEnv>()
       : { id: guestId, name: "Guest", role: "viewer", color: colorFor(guestId) };
     const headers = new Headers(c.req.raw.headers);
     headers.set(IDENTITY_HEADER, JSON.stringify(identity));
+    headers.set(SHARE_LINK_HEADER, access.shareLinkId ?? "");
     return c.env.WORLD_ROOM.getByName(worldId).fetch(new Request(c.req.raw.url, { method: "GET", headers }));
   })
   .get("/:id/room/status", async (c) => {

@@ -19,6 +19,7 @@ import {
   revokeShareLink,
 } from "../domain/sharing";
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
+import { log } from "../lib/log";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith } from "./validate";
@@ -36,6 +37,17 @@ async function asOwner(c: Context<AppEnv>) {
   return { me, world: access.world };
 }
 
+/**
+ * People whose access just changed leave the room now rather than at their next reconnect; their
+ * clients rejoin, and the room route checks them again. The change itself is already stored, so
+ * a room that cannot be reached only delays this.
+ */
+async function closeRoomAccess(c: Context<AppEnv>, worldId: string, match: { userId?: string; shareLinkId?: string }) {
+  await c.env.WORLD_ROOM.getByName(worldId)
+    .closeAccess(match)
+    .catch((error: unknown) => log.warn("room.close_access_failed", { worldId, error: String(error) }));
+}
+
 /** Members, invitations and share links (catalogue A3). */
 export const sharingRoutes = new Hono<AppEnv>()
   // ── members ──
@@ -51,6 +63,7 @@ export const sharingRoutes = new Hono<AppEnv>()
     const userId = parseWith(TokenSchema, c.req.param("userId"), "user id");
     const { role } = await jsonBody(c, RoleChangeSchema);
     await changeMemberRole(c.get("db"), world, userId, role);
+    await closeRoomAccess(c, world.id, { userId });
     return c.json({ members: await listMembers(c.get("db"), world.id, true) });
   })
   .delete("/worlds/:id/members/:userId", async (c) => {
@@ -60,6 +73,7 @@ export const sharingRoutes = new Hono<AppEnv>()
     const role = await requireMember(db, access.world.id, me.id);
     const userId = parseWith(TokenSchema, c.req.param("userId"), "user id");
     await removeMember(db, access.world, { id: me.id, role }, userId);
+    await closeRoomAccess(c, access.world.id, { userId });
     return c.body(null, 204);
   })
   // ── invitations, as the owner manages them ──
@@ -114,5 +128,6 @@ export const sharingRoutes = new Hono<AppEnv>()
   .delete("/worlds/:id/share/:linkId", async (c) => {
     const { world } = await asOwner(c);
     const shareLink = await revokeShareLink(c.get("db"), world.id, param(c, "linkId", "share link id"));
+    await closeRoomAccess(c, world.id, { shareLinkId: shareLink.id });
     return c.json({ shareLink });
   });
