@@ -95,6 +95,18 @@ describe("sharing a world", { skip }, () => {
       await invitee.page.locator('[data-ready="true"]').waitFor();
       await invitee.page.getByRole("button", { name: "+ Element" }).waitFor();
 
+      // As a member who is not the owner, the Share dialog lists the people, read-only.
+      await invitee.page.getByRole("button", { name: "Share", exact: true }).click();
+      const memberView = invitee.page.getByRole("dialog", { name: /Share/ });
+      await memberView.getByTestId("member").filter({ hasText: "Ivy Invitee (you)" }).waitFor();
+      await memberView.getByText("Only the owner can change who sees the world.").waitFor();
+      assert.equal(await memberView.getByRole("combobox").count(), 0);
+      assert.equal(await memberView.getByRole("button", { name: "Create share link" }).count(), 0);
+      assert.equal(await memberView.getByText("demo@loreloom.local").count(), 0);
+      assert.equal(await overflowsHorizontally(invitee.page), false);
+      await screenshot(invitee.page, "sharing-dialog-member-phone");
+      await memberView.getByRole("button", { name: "Close" }).click();
+
       // The owner sees the new member, and the invitation as accepted.
       await owner.page.keyboard.press("Escape");
       await owner.page.getByRole("button", { name: "Share", exact: true }).click();

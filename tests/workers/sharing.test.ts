@@ -75,6 +75,8 @@ describe("members", () => {
     const promoted = await call("PATCH", path(viewer.id), { cookie: owner.cookie, body: { role: "editor" } });
     expect(promoted.status).toBe(200);
     expect(promoted.json.members.find((m: Json) => m.userId === viewer.id).role).toBe("editor");
+    const history = await call("GET", `/api/worlds/${world.id}/history?limit=5`, { cookie: viewer.cookie });
+    expect(history.json.entries[0]).toMatchObject({ action: "shared", summary: "Made Viewer an editor", userId: owner.id });
 
     const byEditor = await call("PATCH", path(viewer.id), { cookie: editor.cookie, body: { role: "viewer" } });
     expect(byEditor.status).toBe(403);
@@ -209,6 +211,10 @@ describe("invitations", () => {
     const opened = await call("GET", `/api/worlds/${world.id}`, { cookie: friend.cookie });
     expect(opened.json.world.role).toBe("editor");
     expect((await call("GET", "/api/invitations", { cookie: friend.cookie })).json.invitations).toEqual([]);
+
+    const history = await call("GET", `/api/worlds/${world.id}/history?limit=5`, { cookie: friend.cookie });
+    expect(history.json.entries[0]).toMatchObject({ action: "shared", summary: "Accepted an invitation and joined as an editor", userId: friend.id });
+    expect(history.text).not.toContain(friend.email);
 
     const twice = await call("POST", `/api/invitations/${token}/accept`, { cookie: friend.cookie });
     expect(twice.status).toBe(409);

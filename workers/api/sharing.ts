@@ -59,10 +59,10 @@ export const sharingRoutes = new Hono<AppEnv>()
     return c.json({ members: await listMembers(db, access.world.id, role === "owner") });
   })
   .patch("/worlds/:id/members/:userId", async (c) => {
-    const { world } = await asOwner(c);
+    const { me, world } = await asOwner(c);
     const userId = parseWith(TokenSchema, c.req.param("userId"), "user id");
     const { role } = await jsonBody(c, RoleChangeSchema);
-    await changeMemberRole(c.get("db"), world, userId, role);
+    await changeMemberRole(c.get("db"), world, me.id, userId, role);
     await closeRoomAccess(c, world.id, { userId });
     return c.json({ members: await listMembers(c.get("db"), world.id, true) });
   })
@@ -126,8 +126,8 @@ export const sharingRoutes = new Hono<AppEnv>()
     return c.json({ shareLinks: await listShareLinks(c.get("db"), world.id) });
   })
   .delete("/worlds/:id/share/:linkId", async (c) => {
-    const { world } = await asOwner(c);
-    const shareLink = await revokeShareLink(c.get("db"), world.id, param(c, "linkId", "share link id"));
+    const { me, world } = await asOwner(c);
+    const shareLink = await revokeShareLink(c.get("db"), world.id, me.id, param(c, "linkId", "share link id"));
     await closeRoomAccess(c, world.id, { shareLinkId: shareLink.id });
     return c.json({ shareLink });
   });

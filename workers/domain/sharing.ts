@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
-import { invitations, shareLinks, user, worldMembers, worlds, type GrantedRole, type InvitationStatus, type Role } from "../../drizzle/schema";
+import { history, invitations, shareLinks, user, worldMembers, worlds, type GrantedRole, type InvitationStatus, type Role } from "../../drizzle/schema";
 import { HttpError, forbidden, notFound } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
@@ -35,6 +35,16 @@ const maxCollaboratorsOf = (world: WorldRow) => world.settings?.maxCollaborators
 const collaboratorLimit = (max: number) =>
   new HttpError(409, "collaborator_limit", `This world already has its limit of ${max} collaborators (members and open invitations).`, { maxCollaborators: max });
 
+/** Sharing changes go into the world's history like any other action (no email addresses: viewers read it). */
+async function record(db: Database, worldId: string, userId: string, summary: string) {
+  await db.insert(history).values({ id: newId(), worldId, userId, action: "shared", summary, createdAt: new Date() });
+}
+
+async function nameOf(db: Database, userId: string) {
+  const [row] = await db.select({ name: user.name }).from(user).where(eq(user.id, userId)).limit(1);
+  return row?.name ?? "someone";
+}
+
 // ── Members ─────────────────────────────────────────────────────────────────────────────────
 
 export async function listMembers(db: Database, worldId: string, withEmails: boolean) {
@@ -66,7 +76,7 @@ async function memberRole(db: Database, worldId: string, userId: string): Promis
 
 const ownerMembership = () => new HttpError(409, "owner_membership", "The owner's own membership cannot be changed or removed.");
 
-export async function changeMemberRole(db: Database, world: WorldRow, userId: string, role: GrantedRole) {
+export async function changeMemberRole(db: Database, world: WorldRow, actorId: string, userId: string, role: GrantedRole) {
   if (userId === world.ownerId) throw ownerMembership();
   const [updated] = await db
     .update(worldMembers)
@@ -74,6 +84,7 @@ export async function changeMemberRole(db: Database, world: WorldRow, userId: st
     .where(and(eq(worldMembers.worldId, world.id), eq(worldMembers.userId, userId), ne(worldMembers.role, "owner")))
     .returning({ userId: worldMembers.userId });
   if (!updated) throw notFound("That member");
+  await record(db, world.id, actorId, `Made ${await nameOf(db, userId)} ${role === "editor" ? "an editor" : "a viewer"}`);
 }
 
 /** The owner removes anyone but themself; any other member may remove themself (leave). */
@@ -85,6 +96,7 @@ export async function removeMember(db: Database, world: WorldRow, actor: { id: s
     .where(and(eq(worldMembers.worldId, world.id), eq(worldMembers.userId, userId), ne(worldMembers.role, "owner")))
     .returning({ userId: worldMembers.userId });
   if (removed.length === 0) throw notFound("That member");
+  await record(db, world.id, actor.id, actor.id === userId ? "Left the world" : `Removed ${await nameOf(db, userId)} from the world`);
 }
 
 /** Whether someone is a member of the world (share-link holders and gallery visitors are not). */
@@ -291,7 +303,11 @@ export async function answerInvitation(
   ]);
   const claimed = claim?.meta.changes ? [claim] : [];
   if (claimed.length === 0) throw new HttpError(409, "invitation_answered", "This invitation has just been answered.");
-  return { worldId: invitation.worldId, role: await memberRole(db, invitation.worldId, me.id) };
+  const role = await memberRole(db, invitation.worldId, me.id);
+  const asRole = role === "editor" ? "an editor" : "a viewer";
+  if (!current) await record(db, invitation.worldId, me.id, `Accepted an invitation and joined as ${asRole}`);
+  else if (current !== role) await record(db, invitation.worldId, me.id, `Accepted an invitation and became ${asRole}`);
+  return { worldId: invitation.worldId, role };
 }
 
 // ── Share links ─────────────────────────────────────────────────────────────────────────────
@@ -327,6 +343,7 @@ export async function createShareLink(db: Database, worldId: string, creatorId: 
       createdAt: now,
     })
     .returning();
+  await record(db, worldId, creatorId, `Created a ${input.role} share link`);
   return { ...toShareLinkDto(row!), url: shareUrl(worldId, token) };
 }
 
@@ -342,10 +359,11 @@ export async function listShareLinks(db: Database, worldId: string) {
 }
 
 /** Revoking is idempotent: a link revoked twice keeps its first revocation time. */
-export async function revokeShareLink(db: Database, worldId: string, linkId: string) {
+export async function revokeShareLink(db: Database, worldId: string, actorId: string, linkId: string) {
   const [row] = await db.select().from(shareLinks).where(and(eq(shareLinks.id, linkId), eq(shareLinks.worldId, worldId)));
   if (!row) throw notFound("That share link");
   if (row.revokedAt) return toShareLinkDto(row);
   const [revoked] = await db.update(shareLinks).set({ revokedAt: new Date() }).where(eq(shareLinks.id, linkId)).returning();
+  await record(db, worldId, actorId, `Revoked a ${row.role} share link`);
   return toShareLinkDto(revoked!);
 }
