@@ -509,3 +509,45 @@ describe("share links", () => {
     expect(withLink.text).toContain("<svg");
   });
 });
+
+describe("bad input on the sharing endpoints", () => {
+  it("answers malformed JSON, wrong types, unknown fields, wrong media type and oversize bodies with a 4xx and changes nothing", async () => {
+    const { owner, world } = await ownerWithWorld();
+    const member = await signUp("Member");
+    await addMember(world.id, member, "viewer");
+    const snapshot = async () => {
+      const tables = ["world_members", "invitations", "share_links", "history"];
+      const parts = await env.DB.batch(tables.map((t) => env.DB.prepare(`select * from ${t} where world_id = ? order by 1`).bind(world.id)));
+      return JSON.stringify(parts.map((p) => p.results));
+    };
+    const endpoints = [
+      { method: "POST", path: `/api/worlds/${world.id}/invitations`, valid: { role: "viewer" }, wrongType: { role: "viewer", email: 42 } },
+      { method: "POST", path: `/api/worlds/${world.id}/share`, valid: { role: "viewer", expiresInHours: 1 }, wrongType: { role: ["viewer"], expiresInHours: 1 } },
+      { method: "PATCH", path: `/api/worlds/${world.id}/members/${member.id}`, valid: { role: "editor" }, wrongType: { role: 2 } },
+    ];
+    const before = await snapshot();
+    for (const endpoint of endpoints) {
+      const send = (body: unknown, headers?: Record<string, string>) => call(endpoint.method, endpoint.path, { cookie: owner.cookie, body, headers });
+      const cases: Array<[string, unknown, Record<string, string> | undefined, number, string]> = [
+        ["malformed JSON", '{"role": "x",', undefined, 400, "invalid_json"],
+        ["wrong types", endpoint.wrongType, undefined, 400, "validation_failed"],
+        ["missing fields", {}, undefined, 400, "validation_failed"],
+        ["unknown field", { ...endpoint.valid, isAdmin: true }, undefined, 400, "validation_failed"],
+        ["not an object", "42", undefined, 400, "validation_failed"],
+        ["wrong media type", "role=viewer", { "content-type": "text/plain" }, 415, "unsupported_media_type"],
+        ["oversize", { ...endpoint.valid, padding: "x".repeat(300 * 1024) }, undefined, 413, "payload_too_large"],
+      ];
+      for (const [label, body, headers, status, code] of cases) {
+        const response = await send(body, headers);
+        expect(response.status, `${endpoint.method} ${endpoint.path}: ${label}`).toBe(status);
+        expectErrorShape(response.json, code);
+      }
+    }
+    expect(await snapshot()).toBe(before);
+    // Bad ids and tokens in paths are a 4xx too.
+    expect((await call("DELETE", `/api/worlds/${world.id}/share/${"x".repeat(80)}`, { cookie: owner.cookie })).status).toBe(400);
+    expect((await call("POST", `/api/invitations/${"x".repeat(200)}/accept`, { cookie: member.cookie })).status).toBe(400);
+    expect((await call("GET", `/api/worlds/NOT-AN-ID/members`, { cookie: owner.cookie })).status).toBe(400);
+    expect(await snapshot()).toBe(before);
+  });
+});
