@@ -129,6 +129,8 @@ describe("sharing a world", { skip }, () => {
       assert.deepEqual(guest.problems.filter((p) => !/failed: Connection closed before receiving a handshake response/.test(p)), []);
       await guest.page.getByText("This share link has been revoked.").waitFor({ timeout: 15_000 });
       assert.equal((await fetch(shareUrl)).status, 410);
+      await guest.page.getByRole("heading", { name: "This link no longer works" }).waitFor();
+      await screenshot(guest.page, "sharing-link-revoked-desktop");
 
       // An invitation by email waits on the invitee's dashboard, and accepting it opens the world.
       await owner.page.goto("/worlds/demoworld0000001");
