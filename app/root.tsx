@@ -57,7 +57,7 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
   let title = "Something went wrong";
   let detail = "An unexpected error happened. Please try again in a moment.";
   if (isRouteErrorResponse(error)) {
-    title = error.status === 404 ? "Not found" : `Error ${error.status}`;
+    title = error.status === 404 ? "Not found" : error.status === 410 ? "This link no longer works" : `Error ${error.status}`;
     detail =
       error.status === 404
         ? "There is nothing here — the page or world may have been removed, or you may not have access."

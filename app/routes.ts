@@ -5,6 +5,7 @@ export default [
   route("worlds", "routes/worlds.tsx"),
   route("worlds/:id", "routes/world.tsx"),
   route("gallery", "routes/gallery.tsx"),
+  route("invite/:token", "routes/invite.tsx"),
   route("sign-out", "routes/sign-out.tsx"),
   route("w/:id", "routes/public-world.tsx"),
   route("embed/:id", "routes/embed.tsx"),

@@ -8,12 +8,31 @@ export class ApiError extends Error {
   }
 }
 
+let shareToken: string | null = null;
+
+/**
+ * The share token this page was opened with (`?share=`): every API call and asset URL carries it,
+ * so a link's holder gets the link's role everywhere, not only on the first load.
+ */
+export function setShareToken(token: string | null) {
+  shareToken = token;
+}
+
+export function shareHeaders(): Record<string, string> {
+  return shareToken ? { "x-share-token": shareToken } : {};
+}
+
+/** An asset's URL; <img> and <audio> cannot send headers, so the token goes in the query. */
+export function assetUrl(key: string): string {
+  return `/api/assets/${key}${shareToken ? `?share=${encodeURIComponent(shareToken)}` : ""}`;
+}
+
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: { ...shareHeaders(), ...(body === undefined ? {} : { "content-type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
     });

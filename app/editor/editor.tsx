@@ -23,19 +23,23 @@ import { JobsTray } from "./generation";
 import { CanvasMiniMap } from "./canvas-minimap";
 import { ChatPanel } from "./chat-panel";
 import { NODE_HEIGHT, NODE_WIDTH, autoLayout, connect, createElement, deleteElements, moveElements, search, visibleIds } from "./graph-model";
+import { setShareToken } from "./api";
 import { HistoryDrawer, WorldSettingsDialog, type EditorWorld } from "./world-settings";
 import { useGraph, useRoom } from "./use-room";
 
 const nodeTypes = { element: ElementNodeComponent };
 // Downloaded when first needed: most visits never ask the AI for anything or meet a conflict.
 const GenerateDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.GenerateDialog })));
+const ShareDialog = lazy(() => import("./share-dialog").then((m) => ({ default: m.ShareDialog })));
 const ConflictDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.ConflictDialog })));
 /** Above this many elements the editor opens on the centre instead of fitting everything. */
 const LARGE_WORLD = 300;
 
-type Props = { world: EditorWorld; userId: string | null };
+type Props = { world: EditorWorld; userId: string | null; shareToken?: string | null; member?: boolean };
 
 export function Editor(props: Props) {
+  // Set before the editor's children mount: their first API calls already carry the token.
+  setShareToken(props.shareToken ?? null);
   return (
     <ReactFlowProvider>
       <EditorInner {...props} />
@@ -43,9 +47,9 @@ export function Editor(props: Props) {
   );
 }
 
-function EditorInner({ world: initialWorld, userId }: Props) {
+function EditorInner({ world: initialWorld, userId, shareToken = null, member = false }: Props) {
   const [world, setWorld] = useState(initialWorld);
-  const room = useRoom(world.id, { signedIn: userId !== null });
+  const room = useRoom(world.id, { signedIn: userId !== null, shareToken });
   const { doc, undo } = room;
   const graph = useGraph(doc);
   const flow = useReactFlow();
@@ -58,7 +62,7 @@ function EditorInner({ world: initialWorld, userId }: Props) {
   const [pendingLink, setPendingLink] = useState<Connection | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<string[] | null>(null);
   const [undoToast, setUndoToast] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<"help" | "settings" | "history" | "filter" | null>(null);
+  const [dialog, setDialog] = useState<"help" | "settings" | "history" | "filter" | "share" | null>(null);
   const [generate, setGenerate] = useState<"prompt" | "photo" | null>(null);
   const [chatOpen, setChatOpen] = useState(false);
   const [readChat, setReadChat] = useState(0);
@@ -362,6 +366,11 @@ function EditorInner({ world: initialWorld, userId }: Props) {
         <button type="button" onClick={() => setDialog("history")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
           History
         </button>
+        {member ? (
+          <button type="button" onClick={() => setDialog("share")} className="rounded-lg border border-indigo-300 bg-white px-2 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-50 sm:px-3 sm:py-1.5 sm:text-sm">
+            Share
+          </button>
+        ) : null}
         <button type="button" onClick={() => setDialog("settings")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
           Settings
         </button>
@@ -580,6 +589,9 @@ function EditorInner({ world: initialWorld, userId }: Props) {
       />
       <ShortcutsDialog open={dialog === "help"} onClose={() => setDialog(null)} />
       <WorldSettingsDialog open={dialog === "settings"} world={world} elements={graph.elements} onSaved={setWorld} onClose={() => setDialog(null)} />
+      <Suspense fallback={null}>
+        {dialog === "share" && userId ? <ShareDialog open world={world} userId={userId} onWorldChange={setWorld} onClose={() => setDialog(null)} /> : null}
+      </Suspense>
       <HistoryDrawer open={dialog === "history"} worldId={world.id} onClose={() => setDialog(null)} />
     </div>
   );

@@ -2,6 +2,7 @@ import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import type { ElementType } from "../../drizzle/schema/worlds";
 import { ELEMENT_LOOK } from "../lib/element-types";
+import { assetUrl } from "./api";
 
 export type ElementNodeData = {
   name: string;
@@ -40,7 +41,7 @@ function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
     >
       <Handle type="target" position={Position.Left} isConnectable={data.editable} className="!h-3 !w-3 !bg-stone-400" />
       {data.image ? (
-        <img src={`/api/assets/${data.image}`} alt="" className="h-11 w-11 shrink-0 rounded-lg object-cover" loading="lazy" />
+        <img src={assetUrl(data.image)} alt="" className="h-11 w-11 shrink-0 rounded-lg object-cover" loading="lazy" />
       ) : (
         <span className="flex h-11 w-11 shrink-0 items-center justify-center rounded-lg" style={{ backgroundColor: `${color}1a`, color }}>
           <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">

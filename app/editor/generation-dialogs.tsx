@@ -4,6 +4,7 @@
 import { useState } from "react";
 import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK } from "../lib/element-types";
+import { shareHeaders } from "./api";
 import { Dialog } from "./dialogs";
 import { ModalityChoice, startJob, type JobView, type Modality } from "./generation";
 import type { ConflictState } from "./use-room";
@@ -29,7 +30,7 @@ export function GenerateDialog({ mode, worldId, onClose, onStarted }: { mode: "p
       method: "POST",
       body: form,
       credentials: "same-origin",
-      headers: { "idempotency-key": crypto.randomUUID() },
+      headers: { ...shareHeaders(), "idempotency-key": crypto.randomUUID() },
     }).catch(() => null);
     if (!response) return { error: "You seem to be offline. Try again when you are connected." };
     const json = (await response.json().catch(() => null)) as { job?: JobView; error?: { message?: string } } | null;

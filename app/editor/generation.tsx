@@ -3,7 +3,7 @@
 // generation-dialogs.tsx, loaded only when one opens.
 import { useEffect, useState } from "react";
 import type { ProvenanceRecord } from "../../drizzle/schema/worlds";
-import { ApiError, api } from "./api";
+import { ApiError, api, assetUrl, shareHeaders } from "./api";
 import type { JobState } from "./use-room";
 
 export type StageView = { stage: string; status: string; attempts: number; durationMs: number | null; error: string | null; provider: string | null; model: string | null };
@@ -45,7 +45,7 @@ export type Modality = "text" | keyof typeof MODALITY_LABEL;
 export async function startJob(path: string, body: unknown): Promise<{ job?: JobView; conflict?: ConflictView; error?: string }> {
   const response = await fetch(path, {
     method: "POST",
-    headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+    headers: { ...shareHeaders(), "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
     body: JSON.stringify(body),
     credentials: "same-origin",
   }).catch(() => null);
@@ -308,7 +308,7 @@ export function Provenance({ provenance }: { provenance: Partial<Record<"text" |
  * animated fly-over) is an image, MP4 a clip, WAV and MP3 speech.
  */
 export function Media({ assetKey, name, kind, offline }: { assetKey: string; name: string; kind: "image" | "video" | "audio"; offline: boolean }) {
-  const src = `/api/assets/${assetKey}`;
+  const src = assetUrl(assetKey);
   const extension = assetKey.slice(assetKey.lastIndexOf(".") + 1).toLowerCase();
   const as = extension === "svg" ? "image" : extension === "mp4" || extension === "webm" ? "video" : extension === "wav" || extension === "mp3" ? "audio" : kind;
   const badge = offline ? <OfflineBadge className="absolute top-2 left-2" /> : null;

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { IndexeddbPersistence } from "y-indexeddb";
 import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
-import type { ChatMessage, ClientMessage, JobEvent, RoomUser, ServerMessage } from "../../durable-objects/world-room/protocol";
+import { ACCESS_CHANGED_CLOSE, type ChatMessage, type ClientMessage, type JobEvent, type RoomUser, type ServerMessage } from "../../durable-objects/world-room/protocol";
 import { elementsOf, relationshipsOf } from "../../durable-objects/world-room/graph-doc";
 import { api } from "./api";
 import { LOCAL, snapshot, type ElementState, type RelationshipState } from "./graph-model";
@@ -47,7 +47,7 @@ const toJobState = (job: JobSummary, seenAt: number): JobState => ({
  * Signed-in people also get the world's running jobs from the API each time they (re)join, since
  * the room only relays what happens while they are connected.
  */
-export function useRoom(worldId: string, { signedIn = false }: { signedIn?: boolean } = {}) {
+export function useRoom(worldId: string, { signedIn = false, shareToken = null }: { signedIn?: boolean; shareToken?: string | null } = {}) {
   const [state, setState] = useState<{
     doc: Y.Doc;
     provider: YProvider;
@@ -91,6 +91,8 @@ export function useRoom(worldId: string, { signedIn = false }: { signedIn?: bool
     const provider = new YProvider(window.location.host, "room", doc, {
       prefix: `/api/worlds/${worldId}/room`,
       protocol: window.location.protocol === "https:" ? "wss" : "ws",
+      // A share link's holder joins with the link's role (the room route reads `share`).
+      ...(shareToken ? { params: { share: shareToken } } : {}),
     });
     const undo = new Y.UndoManager([elementsOf(doc), relationshipsOf(doc)], { trackedOrigins: new Set([LOCAL]), captureTimeout: 400 });
     const say = (text: string, tone: "info" | "error" = "info") => setNotice({ id: ++noticeId.current, text, tone });
@@ -201,6 +203,13 @@ export function useRoom(worldId: string, { signedIn = false }: { signedIn?: bool
           break;
       }
     };
+    // Removed, given another role, or the share link revoked: the page reloads to learn what this
+    // person may do now (a new role, or a page saying the world is gone for them).
+    const onClose = (event: CloseEvent) => {
+      if (event.code !== ACCESS_CHANGED_CLOSE || closed) return;
+      say("Your access to this world has changed; reloading…", "error");
+      setTimeout(() => window.location.reload(), 1500);
+    };
     const attached = new WeakSet<WebSocket>();
     const onStatus = ({ status }: { status: string }) => {
       if (status === "connected") {
@@ -211,6 +220,7 @@ export function useRoom(worldId: string, { signedIn = false }: { signedIn?: bool
         if (ws && !attached.has(ws)) {
           attached.add(ws);
           ws.addEventListener("message", onJson);
+          ws.addEventListener("close", onClose);
         }
       } else {
         online = false;
@@ -241,7 +251,7 @@ export function useRoom(worldId: string, { signedIn = false }: { signedIn?: bool
       setCached(false);
       setLoaded(false);
     };
-  }, [worldId, generation, signedIn]);
+  }, [worldId, generation, signedIn, shareToken]);
 
   /** Sends a JSON message to the room; false when there is no open connection to send it on. */
   const send = useMemo(

@@ -17,17 +17,26 @@ export async function loader({ request, params, context }: Route.LoaderArgs) {
   const env = context.cloudflare.env;
   const user = await getUser(request, env);
   const db = getDb(env.DB);
+  // Opened from a share link (`?share=<token>`): the link's role, here and in every call after.
+  const share = new URL(request.url).searchParams.get("share");
   try {
-    const access = await getWorldAccess(db, params.id, user?.id ?? null);
-    return { world: toWorldDto(access.world, access.role ?? "viewer", access.ownerName), userId: user?.id ?? null };
+    const access = await getWorldAccess(db, params.id, user?.id ?? null, share);
+    return {
+      world: toWorldDto(access.world, access.role ?? "viewer", access.ownerName),
+      userId: user?.id ?? null,
+      shareToken: access.shareLinkId ? share : null,
+      // Members manage sharing (owners) or see who else is in the world; link holders do not.
+      member: Boolean(user && access.role && !access.shareLinkId),
+    };
   } catch (error) {
     if (error instanceof HttpError && (error.status === 404 || error.status === 400)) throw new Response("Not found", { status: 404 });
+    if (error instanceof HttpError && error.status === 410) throw new Response(error.message, { status: 410 });
     throw error;
   }
 }
 
 export default function World({ loaderData }: Route.ComponentProps) {
-  const { world, userId } = loaderData;
+  const { world, userId, shareToken, member } = loaderData;
   // The canvas measures the DOM and talks to the room: it only renders in the browser.
   const mounted = useSyncExternalStore(
     () => () => {},
@@ -49,7 +58,7 @@ export default function World({ loaderData }: Route.ComponentProps) {
         <span className="rounded-full bg-stone-100 px-2 py-0.5 text-xs text-stone-700">you: {world.role}</span>
       </div>
       {mounted ? (
-        <Editor world={world} userId={userId} />
+        <Editor world={world} userId={userId} shareToken={shareToken} member={member} />
       ) : (
         <div className="flex h-[calc(100dvh-7.5rem)] min-h-[26rem] items-center justify-center rounded-xl border border-stone-200 bg-stone-50 text-stone-600">
           Opening the world…

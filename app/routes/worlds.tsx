@@ -4,6 +4,8 @@ import { WORLD_STYLES } from "../../drizzle/schema/constants";
 import { CreateWorldSchema, createWorld, listMyWorlds } from "../../workers/domain/worlds";
 import { acceptPrompt, seedWorld, titleFromPrompt } from "../../workers/domain/jobs";
 import { getDb } from "../../workers/lib/db";
+import { HttpError } from "../../workers/api/errors";
+import { answerInvitation, listMyInvitations } from "../../workers/domain/sharing";
 import { Alert, Field, PrimaryButton } from "../components/ui";
 import { parseForm } from "../lib/forms.server";
 import { requireUser } from "../lib/session.server";
@@ -13,14 +15,26 @@ export const meta: Route.MetaFunction = () => [{ title: "My worlds — Loreloom"
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const user = await requireUser(request, context.cloudflare.env);
-  const { worlds } = await listMyWorlds(getDb(context.cloudflare.env.DB), user.id, { limit: 100, cursor: null });
-  return { worlds, userId: user.id };
+  const db = getDb(context.cloudflare.env.DB);
+  const [{ worlds }, invitations] = await Promise.all([listMyWorlds(db, user.id, { limit: 100, cursor: null }), listMyInvitations(db, user.email)]);
+  return { worlds, invitations, userId: user.id };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
   const user = await requireUser(request, context.cloudflare.env);
   const { env } = context.cloudflare;
   const form = await request.formData();
+  const intent = form.get("intent");
+  if (intent === "accept-invitation" || intent === "decline-invitation") {
+    const answer = intent === "accept-invitation" ? "accept" : "decline";
+    try {
+      const result = await answerInvitation(getDb(env.DB), { id: String(form.get("invitationId") ?? "") }, user, answer);
+      return answer === "accept" ? redirect(`/worlds/${result.worldId}`) : data({ errors: null as Record<string, string> | null });
+    } catch (error) {
+      if (error instanceof HttpError) return data({ errors: { invitation: error.message } as Record<string, string> }, error.status);
+      throw error;
+    }
+  }
   const description = String(form.get("description") ?? "").trim();
   const rawPrompt = String(form.get("prompt") ?? "").trim();
   // A prompt seeds the world with generated elements; it is checked before anything is made.
@@ -61,6 +75,36 @@ export default function Worlds({ loaderData, actionData }: Route.ComponentProps)
   return (
     <main className="mx-auto max-w-6xl px-4 py-8">
       <h1 className="font-display text-3xl font-semibold">My worlds</h1>
+      {loaderData.invitations.length > 0 || actionData?.errors?.invitation ? (
+        <section aria-labelledby="invitations-heading" className="mt-6 rounded-2xl border border-indigo-200 bg-indigo-50/60 p-4">
+          <h2 id="invitations-heading" className="font-semibold text-indigo-950">
+            Invitations
+          </h2>
+          {actionData?.errors?.invitation ? <div className="mt-2"><Alert>{actionData.errors.invitation}</Alert></div> : null}
+          <ul className="mt-2 divide-y divide-indigo-100">
+            {loaderData.invitations.map((invitation) => (
+              <li key={invitation.id} className="flex flex-wrap items-center gap-x-3 gap-y-2 py-2">
+                <p className="min-w-0 flex-1 text-sm">
+                  <span className="font-medium">{invitation.worldTitle}</span>
+                  <span className="block text-xs text-stone-600">
+                    {invitation.inviterName ?? "Its owner"} invites you as {invitation.role === "editor" ? "an editor" : "a viewer"} · expires{" "}
+                    {new Date(invitation.expiresAt).toLocaleDateString("en", { day: "numeric", month: "short", timeZone: "UTC" })}
+                  </span>
+                </p>
+                <Form method="post" className="flex gap-2">
+                  <input type="hidden" name="invitationId" value={invitation.id} />
+                  <button type="submit" name="intent" value="accept-invitation" className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800">
+                    Accept
+                  </button>
+                  <button type="submit" name="intent" value="decline-invitation" className="rounded-lg border border-stone-300 bg-white px-3 py-1.5 text-sm hover:bg-stone-50">
+                    Decline
+                  </button>
+                </Form>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <div className="mt-6 grid gap-8 lg:grid-cols-[1fr_20rem]">
         <section aria-label="Worlds">
           {loaderData.worlds.length === 0 ? (

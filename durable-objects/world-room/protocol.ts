@@ -15,6 +15,10 @@ export const LOCK_LEASE_MS = 30_000;
 
 /** The identity the Worker attaches to a room upgrade after checking session and role. */
 export const IDENTITY_HEADER = "x-loreloom-identity";
+/** Set by the Worker beside the identity: the share link a person joined through, if any. */
+export const SHARE_LINK_HEADER = "x-loreloom-share-link";
+/** The close code of sockets whose access changed (removed, new role, link revoked): rejoin to learn it. */
+export const ACCESS_CHANGED_CLOSE = 4003;
 
 export type RoomUser = { id: string; name: string; role: Role; color: string };
 

@@ -23,8 +23,10 @@ import {
   type RelationshipState,
 } from "./graph-doc";
 import {
+  ACCESS_CHANGED_CLOSE,
   CHAT_HISTORY_ON_JOIN,
   IDENTITY_HEADER,
+  SHARE_LINK_HEADER,
   LOCK_LEASE_MS,
   parseClientMessage,
   type ChatMessage,
@@ -112,7 +114,7 @@ function newId(length = 16): string {
 
 const quote = (name: string) => `“${name}”`;
 
-type ConnectionState = { user: RoomUser };
+type ConnectionState = { user: RoomUser; shareLinkId?: string | null };
 type RoomConnection = Connection<ConnectionState>;
 
 const MESSAGE_SYNC = 0;
@@ -578,7 +580,7 @@ export class WorldRoom extends YServer<Env> {
     }
     this.sockets = null;
     const alreadyHere = this.usersHere().some((u) => u.id === user.id);
-    connection.setState({ user });
+    connection.setState({ user, shareLinkId: ctx.request.headers.get(SHARE_LINK_HEADER) || null });
     await super.onConnect(connection, ctx);
     this.send(connection, { type: "welcome", you: user, users: this.usersHere(), locks: this.store.activeLocks(Date.now()) });
     for (const message of this.store.chatHistory(CHAT_HISTORY_ON_JOIN)) this.send(connection, { type: "chat", ...message });
@@ -1049,6 +1051,25 @@ export class WorldRoom extends YServer<Env> {
     const elements = allElements(this.document).map((e) => this.view(e, withSecrets));
     const relationships = allRelationships(this.document).map((r) => this.relationshipView(r));
     return ok({ elements, relationships });
+  }
+
+  /**
+   * Closes the sockets of someone whose access changed (removed, given another role) or of
+   * everyone who joined through a revoked share link. Their clients rejoin through the Worker,
+   * which checks their access afresh.
+   */
+  async closeAccess(match: { userId?: string; shareLinkId?: string }): Promise<{ closed: number }> {
+    let closed = 0;
+    for (const connection of this.getConnections<ConnectionState>()) {
+      const state = connection.state;
+      if (!state?.user || state.user.role === "owner") continue;
+      const hit = (match.userId && state.user.id === match.userId) || (match.shareLinkId && state.shareLinkId === match.shareLinkId);
+      if (!hit) continue;
+      connection.close(ACCESS_CHANGED_CLOSE, "Your access to this world has changed.");
+      closed += 1;
+    }
+    if (closed) this.sockets = null;
+    return { closed };
   }
 
   /** Forgets everything: called when the world is deleted. */

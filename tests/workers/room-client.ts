@@ -39,8 +39,8 @@ export class RoomClient {
     });
   }
 
-  static async connect(worldId: string, cookie?: string, headers: Record<string, string> = {}) {
-    const response = await SELF.fetch(`${ORIGIN}/api/worlds/${worldId}/room`, {
+  static async connect(worldId: string, cookie?: string, headers: Record<string, string> = {}, query = "") {
+    const response = await SELF.fetch(`${ORIGIN}/api/worlds/${worldId}/room${query}`, {
       headers: { upgrade: "websocket", ...(cookie ? { cookie } : {}), ...headers },
     });
     if (!response.webSocket) return { response, client: null };

@@ -10,6 +10,7 @@ import { requestContext, sameOrigin, session } from "./middleware/request";
 import { assetRoutes } from "./assets";
 import { graphRoutes } from "./graph";
 import { MAX_PHOTO_BYTES, jobRoutes } from "./jobs";
+import { sharingRoutes } from "./sharing";
 import { worldRoutes } from "./worlds";
 import { oembedRoutes } from "./oembed";
 import { publishingRoutes } from "./publishing";
@@ -41,6 +42,7 @@ api.route("/gallery", galleryRoutes);
 api.route("/worlds", publishingRoutes);
 api.route("/oembed", oembedRoutes);
 api.route("/", jobRoutes);
+api.route("/", sharingRoutes);
 api.route("/assets", assetRoutes);
 
 api.notFound((c) => c.json(errorBody("not_found", `No API route matches ${c.req.method} ${c.req.path}.`), 404));

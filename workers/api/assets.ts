@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { getWorldAccess } from "../domain/worlds";
 import type { AppEnv } from "./context";
+import { shareTokenOf } from "./share-token";
 import { HttpError, notFound } from "./errors";
 
 /** Keys are ours: `worlds/<world id>/…` with plain path segments, never `..` or empty parts. */
@@ -37,7 +38,7 @@ export const assetRoutes = new Hono<AppEnv>().get("/*", async (c) => {
   const key = decodeURIComponent(c.req.path.slice("/api/assets/".length));
   const match = KEY_PATTERN.exec(key);
   if (!match || key.includes("..")) throw notFound("That asset");
-  const access = await getWorldAccess(c.get("db"), match[1]!, c.get("user")?.id ?? null);
+  const access = await getWorldAccess(c.get("db"), match[1]!, c.get("user")?.id ?? null, shareTokenOf(c));
   const head = await c.env.ASSETS_BUCKET.head(key);
   if (!head) throw notFound("That asset");
   const etag = head.httpEtag;

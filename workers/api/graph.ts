@@ -1,6 +1,6 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { IDENTITY_HEADER, colorFor, type RoomUser } from "../../durable-objects/world-room/protocol";
+import { IDENTITY_HEADER, SHARE_LINK_HEADER, colorFor, type RoomUser } from "../../durable-objects/world-room/protocol";
 import type { Actor } from "../../durable-objects/world-room/room-types";
 import { newId } from "../lib/ids";
 import {
@@ -20,6 +20,7 @@ import { and, eq } from "drizzle-orm";
 import { elements } from "../../drizzle/schema";
 import { getWorldAccess, requireWorldRole, toElementDto } from "../domain/worlds";
 import type { AppEnv } from "./context";
+import { shareTokenOf } from "./share-token";
 import { HttpError } from "./errors";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith, queryOf } from "./validate";
@@ -33,10 +34,10 @@ const VersionSchema = z.coerce.number().int().min(1).max(1_000_000);
 const param = (raw: string | undefined, what: string) => parseWith(IdSchema, raw ?? "", what);
 
 /** The signed-in person as an editor of the world, and the world's room. */
-async function editorOf(c: Parameters<typeof requireUser>[0] & { req: { param(name: string): string | undefined }; get(key: "db"): AppEnv["Variables"]["db"]; env: Env }) {
+async function editorOf(c: Context<AppEnv>) {
   const me = requireUser(c);
   const worldId = param(c.req.param("id"), "world id");
-  const access = await requireWorldRole(c.get("db"), worldId, me.id, "editor");
+  const access = await requireWorldRole(c.get("db"), worldId, me.id, "editor", shareTokenOf(c));
   const actor: Actor = { id: me.id, name: me.name, role: access.role };
   return { actor, worldId, room: c.env.WORLD_ROOM.getByName(worldId) };
 }
@@ -77,7 +78,7 @@ export const graphRoutes = new Hono<AppEnv>()
   .get("/:id/elements/:eid", async (c) => {
     const worldId = param(c.req.param("id"), "world id");
     const elementId = param(c.req.param("eid"), "element id");
-    const access = await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null);
+    const access = await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null, shareTokenOf(c));
     const [row] = await c
       .get("db")
       .select()
@@ -90,7 +91,7 @@ export const graphRoutes = new Hono<AppEnv>()
   .get("/:id/elements/:eid/versions", async (c) => {
     const worldId = param(c.req.param("id"), "world id");
     const elementId = param(c.req.param("eid"), "element id");
-    const access = await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null);
+    const access = await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null, shareTokenOf(c));
     const versions = await listVersions(c.get("db"), worldId, elementId, access.role);
     if (versions.length === 0) throw new HttpError(404, "not_found", "That element was not found.");
     return c.json({ versions });
@@ -124,7 +125,7 @@ export const graphRoutes = new Hono<AppEnv>()
   })
   .get("/:id/history", async (c) => {
     const worldId = param(c.req.param("id"), "world id");
-    await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null);
+    await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null, shareTokenOf(c));
     const query = queryOf(c, HistoryQuerySchema);
     return c.json(await listHistory(c.get("db"), worldId, { limit: query.limit, cursor: decodeHistoryCursor(query.cursor) }));
   })
@@ -140,13 +141,14 @@ export const graphRoutes = new Hono<AppEnv>()
     }
     const worldId = param(c.req.param("id"), "world id");
     const me = c.get("user");
-    const access = await getWorldAccess(c.get("db"), worldId, me?.id ?? null);
+    const access = await getWorldAccess(c.get("db"), worldId, me?.id ?? null, shareTokenOf(c));
     const guestId = `guest-${newId(10)}`;
     const identity: RoomUser = me
       ? { id: me.id, name: me.name, role: access.role ?? "viewer", color: colorFor(me.id) }
       : { id: guestId, name: "Guest", role: "viewer", color: colorFor(guestId) };
     const headers = new Headers(c.req.raw.headers);
     headers.set(IDENTITY_HEADER, JSON.stringify(identity));
+    headers.set(SHARE_LINK_HEADER, access.shareLinkId ?? "");
     return c.env.WORLD_ROOM.getByName(worldId).fetch(new Request(c.req.raw.url, { method: "GET", headers }));
   })
   .get("/:id/room/status", async (c) => {

@@ -22,6 +22,7 @@ import {
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
 import { newId } from "../lib/ids";
 import type { AppEnv } from "./context";
+import { shareTokenOf } from "./share-token";
 import { HttpError, notFound } from "./errors";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith, queryOf } from "./validate";
@@ -55,7 +56,7 @@ export const jobRoutes = new Hono<AppEnv>()
   .post("/worlds/:id/generate", async (c) => {
     const me = requireUser(c);
     const db = c.get("db");
-    const access = await requireWorldRole(db, param(c.req.param("id"), "world id"), me.id, "editor");
+    const access = await requireWorldRole(db, param(c.req.param("id"), "world id"), me.id, "editor", shareTokenOf(c));
     const idempotencyKey = parseIdempotencyKey(c.req.header("idempotency-key"));
     const body = await jsonBody(c, GenerateSchema);
     const prompt = acceptPrompt(body.prompt);
@@ -77,7 +78,7 @@ export const jobRoutes = new Hono<AppEnv>()
   .post("/worlds/:id/elements/:eid/refine", async (c) => {
     const me = requireUser(c);
     const db = c.get("db");
-    const access = await requireWorldRole(db, param(c.req.param("id"), "world id"), me.id, "editor");
+    const access = await requireWorldRole(db, param(c.req.param("id"), "world id"), me.id, "editor", shareTokenOf(c));
     const elementId = param(c.req.param("eid"), "element id");
     const idempotencyKey = parseIdempotencyKey(c.req.header("idempotency-key"));
     const body = await jsonBody(c, RefineSchema);
@@ -138,7 +139,7 @@ export const jobRoutes = new Hono<AppEnv>()
   .post("/worlds/:id/photo", async (c) => {
     const me = requireUser(c);
     const db = c.get("db");
-    const access = await requireWorldRole(db, param(c.req.param("id"), "world id"), me.id, "editor");
+    const access = await requireWorldRole(db, param(c.req.param("id"), "world id"), me.id, "editor", shareTokenOf(c));
     if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
       throw new HttpError(415, "unsupported_media_type", "Upload the photo as multipart/form-data with the image in the field `file`.");
     }
@@ -172,7 +173,7 @@ export const jobRoutes = new Hono<AppEnv>()
   })
   .get("/worlds/:id/jobs", async (c) => {
     const me = requireUser(c);
-    const access = await getWorldAccess(c.get("db"), param(c.req.param("id"), "world id"), me.id);
+    const access = await getWorldAccess(c.get("db"), param(c.req.param("id"), "world id"), me.id, shareTokenOf(c));
     const query = queryOf(c, z.object({ active: z.enum(["0", "1"]).optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }));
     return c.json({ jobs: await listWorldJobs(c.get("db"), access.world.id, { active: query.active === "1", limit: query.limit }) });
   })
@@ -180,7 +181,7 @@ export const jobRoutes = new Hono<AppEnv>()
     const me = requireUser(c);
     const job = await loadJobView(c.get("db"), param(c.req.param("id"), "job id"));
     if (!job?.worldId) throw notFound("That job");
-    await getWorldAccess(c.get("db"), job.worldId, me.id);
+    await getWorldAccess(c.get("db"), job.worldId, me.id, shareTokenOf(c));
     return c.json({ job });
   })
   .post("/jobs/:id/cancel", async (c) => {
@@ -189,7 +190,7 @@ export const jobRoutes = new Hono<AppEnv>()
     const jobId = param(c.req.param("id"), "job id");
     const job = await loadJobView(db, jobId);
     if (!job?.worldId) throw notFound("That job");
-    const access = await requireWorldRole(db, job.worldId, me.id, "editor");
+    const access = await requireWorldRole(db, job.worldId, me.id, "editor", shareTokenOf(c));
     if (!(await cancelJob(db, jobId))) throw new HttpError(409, "job_finished", `The job has already ${job.status === "cancelled" ? "been cancelled" : job.status}.`);
     const room = c.env.WORLD_ROOM.getByName(access.world.id);
     await room.jobEvent({ jobId, kind: job.kind, elementId: job.elementId, stage: job.stage ?? "queued", progress: job.progress, status: "cancelled" });

@@ -15,6 +15,7 @@ import {
 } from "../domain/worlds";
 import { acceptPrompt, parseIdempotencyKey, seedWorld } from "../domain/jobs";
 import type { AppEnv } from "./context";
+import { shareTokenOf } from "./share-token";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith, queryOf } from "./validate";
 
@@ -50,12 +51,12 @@ export const worldRoutes = new Hono<AppEnv>()
     return c.json({ world: toWorldDto(world, "owner", me.name), job }, 201);
   })
   .get("/:id", async (c) => {
-    const access = await getWorldAccess(c.get("db"), worldId(c.req.param("id")), c.get("user")?.id ?? null);
+    const access = await getWorldAccess(c.get("db"), worldId(c.req.param("id")), c.get("user")?.id ?? null, shareTokenOf(c));
     return c.body(await getWorldGraphJson(c.get("db"), access), 200, { "content-type": "application/json" });
   })
   .patch("/:id", async (c) => {
     const me = requireUser(c);
-    const access = await requireWorldRole(c.get("db"), worldId(c.req.param("id")), me.id, "editor");
+    const access = await requireWorldRole(c.get("db"), worldId(c.req.param("id")), me.id, "editor", shareTokenOf(c));
     const patch = await jsonBody(c, UpdateWorldSchema);
     const world = await updateWorld(c.get("db"), access, me.id, patch);
     return c.json({ world: toWorldDto(world, access.role, access.ownerName) });

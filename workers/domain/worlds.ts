@@ -16,6 +16,7 @@ import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { refreshSearchIndex } from "./gallery";
 import { GraphCache, graphCache, type SerializedGraph } from "./graph-cache";
+import { findShareGrant } from "./share-tokens";
 
 const tag = z.string().trim().min(1).max(32);
 
@@ -102,16 +103,26 @@ export function toRelationshipDto(row: RelationshipRow) {
 
 const RANK: Record<Role, number> = { viewer: 1, editor: 2, owner: 3 };
 
-export type WorldAccess = { world: WorldRow; role: Role | null; ownerName: string };
+export type WorldAccess = {
+  world: WorldRow;
+  role: Role | null;
+  ownerName: string;
+  /** The share link the role came from, when a link gave more than the person's own role. */
+  shareLinkId: string | null;
+};
 
 /**
  * What `userId` may do with a world. Members have their role; anyone may read a public or
- * unlisted world as a viewer. A private world a person may not see does not exist for them (404).
+ * unlisted world as a viewer. A live share link for this world gives its role when that is more
+ * than the person's own (someone not signed in gets at most `viewer`: edits need a person). A
+ * private world a person may not see does not exist for them (404), except that a link which
+ * was theirs but is now revoked or expired says so (410).
  */
 export async function getWorldAccess(
   db: Database,
   worldId: string,
   userId: string | null,
+  shareToken: string | null = null,
 ): Promise<WorldAccess> {
   const rows = await db
     .select({ world: worlds, role: worldMembers.role, ownerName: user.name })
@@ -125,9 +136,23 @@ export async function getWorldAccess(
     .limit(1);
   const row = rows[0];
   if (!row) throw notFound("That world");
-  const role = row.role ?? (row.world.visibility === "private" ? null : "viewer");
-  if (!role) throw notFound("That world");
-  return { world: row.world, role: row.role ?? null, ownerName: row.ownerName };
+  let role: Role | null = row.role ?? null;
+  let shareLinkId: string | null = null;
+  const grant = shareToken ? await findShareGrant(db, worldId, shareToken) : null;
+  if (grant?.ok) {
+    const granted: Role = userId ? grant.role : "viewer";
+    if (!role || RANK[granted] > RANK[role]) {
+      role = granted;
+      shareLinkId = grant.linkId;
+    }
+  }
+  if (!role && row.world.visibility === "private") {
+    if (grant && !grant.ok) {
+      throw new HttpError(410, "share_link_expired", grant.reason === "revoked" ? "This share link has been revoked." : "This share link has expired.");
+    }
+    throw notFound("That world");
+  }
+  return { world: row.world, role, ownerName: row.ownerName, shareLinkId };
 }
 
 export async function requireWorldRole(
@@ -135,8 +160,9 @@ export async function requireWorldRole(
   worldId: string,
   userId: string | null,
   minimum: Role,
+  shareToken: string | null = null,
 ): Promise<WorldAccess & { role: Role }> {
-  const access = await getWorldAccess(db, worldId, userId);
+  const access = await getWorldAccess(db, worldId, userId, shareToken);
   if (!access.role || RANK[access.role] < RANK[minimum]) {
     throw forbidden(
       minimum === "owner"
