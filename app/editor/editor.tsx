@@ -14,7 +14,7 @@ import {
   type NodeChange,
 } from "@xyflow/react";
 import { Suspense, lazy, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
+import { ELEMENT_TYPES, type ElementType, type Visibility } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
 import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
 import { ElementNodeComponent, TYPE_COLOR, type ElementNode } from "./element-node";
@@ -31,6 +31,7 @@ const nodeTypes = { element: ElementNodeComponent };
 // Downloaded when first needed: most visits never ask the AI for anything or meet a conflict.
 const GenerateDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.GenerateDialog })));
 const ShareDialog = lazy(() => import("./share-dialog").then((m) => ({ default: m.ShareDialog })));
+const EmbedSnippet = lazy(() => import("../components/embed-snippet").then((m) => ({ default: m.EmbedSnippet })));
 const ConflictDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.ConflictDialog })));
 /** Above this many elements the editor opens on the centre instead of fitting everything. */
 const LARGE_WORLD = 300;
@@ -590,7 +591,16 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
       <ShortcutsDialog open={dialog === "help"} onClose={() => setDialog(null)} />
       <WorldSettingsDialog open={dialog === "settings"} world={world} elements={graph.elements} onSaved={setWorld} onClose={() => setDialog(null)} />
       <Suspense fallback={null}>
-        {dialog === "share" && userId ? <ShareDialog open world={world} userId={userId} onWorldChange={setWorld} onClose={() => setDialog(null)} /> : null}
+        {dialog === "share" && userId ? (
+          <ShareDialog open world={world} userId={userId} onWorldChange={setWorld} onClose={() => setDialog(null)}>
+            <section aria-labelledby="share-embed">
+              <h3 id="share-embed" className="font-semibold text-stone-900">
+                Embed
+              </h3>
+              <EmbedSnippet worldId={world.id} title={world.title} origin={window.location.origin} visibility={world.visibility as Visibility} />
+            </section>
+          </ShareDialog>
+        ) : null}
       </Suspense>
       <HistoryDrawer open={dialog === "history"} worldId={world.id} onClose={() => setDialog(null)} />
     </div>

@@ -2,6 +2,8 @@ import { data } from "react-router";
 import type { ElementType, RelationshipKind } from "../../drizzle/schema/constants";
 import { HttpError } from "../../workers/api/errors";
 import { representativeImageKey } from "../../workers/domain/publishing";
+import { and, eq } from "drizzle-orm";
+import { worldLikes } from "../../drizzle/schema";
 import { getWorldAccess, getWorldGraph, type WorldAccess } from "../../workers/domain/worlds";
 import type { SessionUser } from "../../workers/auth";
 import { getDb } from "../../workers/lib/db";
@@ -43,7 +45,7 @@ export async function loadPublicWorld(env: Env, worldId: string, user: SessionUs
   }
   if (access.world.visibility === "private") throw notPublic(access.role ? `/worlds/${access.world.id}` : null);
 
-  const graph = await getWorldGraph(db, { world: access.world, role: null, ownerName: access.ownerName });
+  const graph = await getWorldGraph(db, { world: access.world, role: null, ownerName: access.ownerName, shareLinkId: null });
   const elements: PublicElement[] = graph.elements.map((element) => ({
     id: element.id,
     type: element.type,
@@ -68,8 +70,13 @@ export async function loadPublicWorld(env: Env, worldId: string, user: SessionUs
     }
   }
 
+  const liked = user
+    ? (await db.select({ userId: worldLikes.userId }).from(worldLikes).where(and(eq(worldLikes.worldId, worldId), eq(worldLikes.userId, user.id))).limit(1)).length > 0
+    : false;
+
   const { world } = graph;
   return {
+    liked,
     world: {
       id: world.id,
       title: world.title,

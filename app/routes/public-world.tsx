@@ -1,4 +1,5 @@
 import { Form, Link, isRouteErrorResponse, redirect, useNavigation } from "react-router";
+import { LikeButton } from "../components/like-button";
 import { HttpError } from "../../workers/api/errors";
 import { forkWorld } from "../../workers/domain/publishing";
 import { getWorldAccess } from "../../workers/domain/worlds";
@@ -75,7 +76,7 @@ export const meta: Route.MetaFunction = ({ data }) => {
 };
 
 export default function PublicWorld({ loaderData }: Route.ComponentProps) {
-  const { world, cover, forkedFrom, elements, relationships, picture, memberRole, signedIn, origin } = loaderData;
+  const { world, cover, forkedFrom, elements, relationships, picture, memberRole, signedIn, origin, liked } = loaderData;
   const navigation = useNavigation();
   const forking = navigation.state !== "idle" && navigation.formMethod === "POST";
   const names = new Map(elements.map((element) => [element.id, element.name]));
@@ -135,6 +136,7 @@ export default function PublicWorld({ loaderData }: Route.ComponentProps) {
                 Sign in to fork
               </Link>
             )}
+            <LikeButton worldId={world.id} likes={world.likes} liked={liked} signedIn={signedIn} />
             {memberRole ? (
               <Link to={`/worlds/${world.id}`} className="rounded-lg border border-stone-300 bg-white px-4 py-2 font-medium text-stone-800 hover:bg-stone-100">
                 Open in editor
