@@ -5,6 +5,7 @@ import { env } from "cloudflare:test";
 import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { runCleanup } from "../../workers/jobs/cleanup";
+import { PART_SIZE } from "../../workers/jobs/export-archive";
 import { addMember, call, count, createWorld, expectErrorShape, ORIGIN, signUp, type Person } from "./helpers";
 
 type ExportView = { id: string; worldId: string; status: string; size: number | null; error: string | null; createdAt: string; expiresAt: string; url?: string; includesSecrets: boolean };
@@ -252,6 +253,29 @@ describe("export a world", () => {
     expectErrorShape(bad.json, "validation_failed");
     expect((await call("GET", "/api/exports/nope!", { cookie: owner.cookie })).status).toBe(400);
     expect((await call("GET", "/api/exports/doesnotexist", { cookie: owner.cookie })).status).toBe(404);
+  });
+
+  it("uploads an archive larger than one part in parts, and leaves out assets no longer stored", async () => {
+    const owner = await signUp("Bulk");
+    const { world, keys } = await richWorld(owner);
+    // A 9 MiB clip makes the archive span two 8 MiB multipart parts.
+    const clip = new Uint8Array(9 * 1024 * 1024).map((_, i) => (i * 31 + (i >> 12)) % 256);
+    await env.ASSETS_BUCKET.put(keys.video, clip, { httpMetadata: { contentType: "video/mp4" } });
+    await env.ASSETS_BUCKET.delete(keys.image2);
+    const done = await exportWorld(owner, world.id);
+    expect(done.size).toBeGreaterThan(PART_SIZE);
+    const zip = await downloadZip(done);
+    expect(zip.byteLength).toBe(done.size);
+    const files = unzipSync(zip);
+    const doc = JSON.parse(strFromU8(files["world.json"]!));
+    const mira = doc.elements.find((e: any) => e.name === "Mira Vale");
+    // Compared in a loop: a deep equality of 9 million array keys would exhaust the test's heap.
+    const copy = files[mira.assets.video]!;
+    expect(copy.byteLength).toBe(clip.byteLength);
+    expect(copy.every((byte, i) => byte === clip[i])).toBe(true);
+    const harbour = doc.elements.find((e: any) => e.name === "Cinder Harbour");
+    expect(harbour.assets).toEqual({});
+    expect(Object.keys(files).filter((name) => name.startsWith("assets/"))).toHaveLength(3);
   });
 
   it("limits how many exports a person asks for in a minute (429 with Retry-After)", async () => {
