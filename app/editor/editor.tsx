@@ -30,6 +30,7 @@ const nodeTypes = { element: ElementNodeComponent };
 // Downloaded when first needed: most visits never ask the AI for anything or meet a conflict.
 const GenerateDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.GenerateDialog })));
 const ConflictDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.ConflictDialog })));
+const ExportDialog = lazy(() => import("./export-dialog").then((m) => ({ default: m.ExportDialog })));
 /** Above this many elements the editor opens on the centre instead of fitting everything. */
 const LARGE_WORLD = 300;
 
@@ -58,7 +59,7 @@ function EditorInner({ world: initialWorld, userId }: Props) {
   const [pendingLink, setPendingLink] = useState<Connection | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<string[] | null>(null);
   const [undoToast, setUndoToast] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<"help" | "settings" | "history" | "filter" | null>(null);
+  const [dialog, setDialog] = useState<"help" | "settings" | "history" | "filter" | "export" | null>(null);
   const [generate, setGenerate] = useState<"prompt" | "photo" | null>(null);
   const [chatOpen, setChatOpen] = useState(false);
   const [readChat, setReadChat] = useState(0);
@@ -362,6 +363,9 @@ function EditorInner({ world: initialWorld, userId }: Props) {
         <button type="button" onClick={() => setDialog("history")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
           History
         </button>
+        <button type="button" onClick={() => setDialog("export")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
+          Export
+        </button>
         <button type="button" onClick={() => setDialog("settings")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
           Settings
         </button>
@@ -581,6 +585,11 @@ function EditorInner({ world: initialWorld, userId }: Props) {
       <ShortcutsDialog open={dialog === "help"} onClose={() => setDialog(null)} />
       <WorldSettingsDialog open={dialog === "settings"} world={world} elements={graph.elements} onSaved={setWorld} onClose={() => setDialog(null)} />
       <HistoryDrawer open={dialog === "history"} worldId={world.id} onClose={() => setDialog(null)} />
+      {dialog === "export" ? (
+        <Suspense fallback={null}>
+          <ExportDialog open worldId={world.id} role={world.role} onClose={() => setDialog(null)} />
+        </Suspense>
+      ) : null}
     </div>
   );
 }

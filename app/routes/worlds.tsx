@@ -4,6 +4,7 @@ import { WORLD_STYLES } from "../../drizzle/schema/constants";
 import { CreateWorldSchema, createWorld, listMyWorlds } from "../../workers/domain/worlds";
 import { acceptPrompt, seedWorld, titleFromPrompt } from "../../workers/domain/jobs";
 import { getDb } from "../../workers/lib/db";
+import { ImportWorldButton } from "../components/import-world";
 import { Alert, Field, PrimaryButton } from "../components/ui";
 import { parseForm } from "../lib/forms.server";
 import { requireUser } from "../lib/session.server";
@@ -60,7 +61,10 @@ export default function Worlds({ loaderData, actionData }: Route.ComponentProps)
   const [generating, setGenerating] = useState(false);
   return (
     <main className="mx-auto max-w-6xl px-4 py-8">
-      <h1 className="font-display text-3xl font-semibold">My worlds</h1>
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <h1 className="font-display text-3xl font-semibold">My worlds</h1>
+        <ImportWorldButton />
+      </div>
       <div className="mt-6 grid gap-8 lg:grid-cols-[1fr_20rem]">
         <section aria-label="Worlds">
           {loaderData.worlds.length === 0 ? (

@@ -144,7 +144,18 @@ export async function runExportJob(jobId: string, env: Env): Promise<void> {
   const db = getDb(env.DB);
   const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1);
   if (!job || job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return;
-  const input = job.input as unknown as ExportInput;
+  const input = job.input as Partial<ExportInput>;
+  const [row] = input.exportId ? await db.select({ id: worldExports.id }).from(worldExports).where(eq(worldExports.id, input.exportId)).limit(1) : [];
+  if (!row || !job.worldId) {
+    // Nothing to build for: the export was deleted, or the job was not made by createExport.
+    await db.update(jobs).set({ status: "failed", error: "The export this job was for no longer exists.", updatedAt: new Date() }).where(eq(jobs.id, jobId));
+    return;
+  }
+  return buildExport(db, env, job, input as ExportInput);
+}
+
+async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof jobs.$inferSelect, input: ExportInput): Promise<void> {
+  const jobId = job.id;
   const attempt = job.attempts + 1;
   await db.update(jobs).set({ status: "running", stage: "export", attempts: attempt, updatedAt: new Date() }).where(eq(jobs.id, jobId));
   await db.update(worldExports).set({ status: "running", updatedAt: new Date() }).where(eq(worldExports.id, input.exportId));
