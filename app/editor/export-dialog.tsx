@@ -154,10 +154,10 @@ export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; 
                   {status.label}
                 </span>
                 <span className="min-w-0 flex-1 text-stone-700">
-                  {timeAgo(e.createdAt)}
-                  {e.size ? ` · ${formatBytes(e.size)}` : ""}
-                  {e.includesSecrets ? " · with secrets" : ""}
-                  {e.status === "succeeded" ? <span className="text-stone-500"> · {expired ? "expired" : expiresIn(e.expiresAt, now)}</span> : null}
+                  <span className="whitespace-nowrap">{timeAgo(e.createdAt)}</span>
+                  {e.size ? <span className="whitespace-nowrap"> · {formatBytes(e.size)}</span> : null}
+                  {e.includesSecrets ? <span className="whitespace-nowrap"> · with secrets</span> : null}
+                  {e.status === "succeeded" ? <span className="whitespace-nowrap text-stone-500"> · {expired ? "expired" : expiresIn(e.expiresAt, now)}</span> : null}
                   {e.status === "failed" && e.error ? <span className="block text-xs text-red-700">{e.error}</span> : null}
                 </span>
                 {e.status === "queued" || e.status === "running" ? (

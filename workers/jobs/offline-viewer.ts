@@ -29,8 +29,8 @@ header h1{font-size:18px;margin:0;line-height:1.2;overflow:hidden;text-overflow:
 header p{margin:0;color:var(--muted);font-size:13px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 header .titles{min-width:0;flex:1}
 .badge{display:inline-block;border-radius:999px;padding:1px 9px;font-size:12px;font-weight:600;background:#eef2ff;color:var(--accent);white-space:nowrap}
-main{flex:1;display:grid;grid-template-columns:300px 1fr;min-height:0}
-#side{border-right:1px solid var(--line);background:var(--panel);display:flex;flex-direction:column;min-height:0}
+main{flex:1;display:grid;grid-template-columns:300px minmax(0,1fr);min-height:0}
+#side{border-right:1px solid var(--line);background:var(--panel);display:flex;flex-direction:column;min-height:0;min-width:0}
 #side .search{padding:12px;border-bottom:1px solid var(--line)}
 #search{width:100%;padding:8px 12px;border:1px solid #d6d3d1;border-radius:10px;font:inherit}
 #search:focus{outline:2px solid #a5b4fc;border-color:var(--accent)}
@@ -44,7 +44,7 @@ main{flex:1;display:grid;grid-template-columns:300px 1fr;min-height:0}
 #list button[aria-current=true]{background:#eef2ff}
 #list .thumb{width:36px;height:36px;border-radius:8px;object-fit:cover;flex:none;background:#f5f5f4;border:1px solid var(--line)}
 #list .name{font-weight:600;display:block;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-#list .type{font-size:12px;color:var(--muted)}
+#list .type{font-size:12px;color:var(--muted);display:block;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 #list .empty{padding:16px;color:var(--muted);font-size:14px}
 #stage{position:relative;min-height:0;overflow:hidden;background:radial-gradient(circle at 1px 1px,#e7e5e4 1px,transparent 0) 0 0/22px 22px}
 #graph{width:100%;height:100%;display:block;touch-action:none;cursor:grab}
@@ -75,7 +75,7 @@ main{flex:1;display:grid;grid-template-columns:300px 1fr;min-height:0}
 .tag{font-size:12px;background:#f5f5f4;border-radius:999px;padding:1px 9px;color:#44403c}
 footer{padding:6px 16px;font-size:12px;color:var(--muted);border-top:1px solid var(--line);background:var(--panel);overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 @media (max-width:760px){
-  main{grid-template-columns:1fr;grid-template-rows:minmax(260px,46vh) 1fr}
+  main{grid-template-columns:minmax(0,1fr);grid-template-rows:minmax(260px,46vh) minmax(0,1fr)}
   #side{order:2;border-right:0;border-top:1px solid var(--line)}
   #stage{order:1}
   #details{position:fixed;top:auto;left:0;right:0;bottom:0;width:auto;max-width:none;max-height:78vh;border-radius:18px 18px 0 0;z-index:5}
@@ -138,7 +138,7 @@ els.forEach(function(e){
     g.appendChild(sv("image",{href:e.assets.image,x:8,y:8,width:42,height:42,preserveAspectRatio:"xMidYMid slice","clip-path":"url(#"+clip+")"}));
     textX=58;
   }
-  var name=e.name.length>20?e.name.slice(0,19)+"…":e.name;
+  var room=textX>14?17:22, name=e.name.length>room?e.name.slice(0,room-1)+"…":e.name;
   g.appendChild(sv("text",{x:textX,y:26},name));
   g.appendChild(sv("text",{"class":"kind",x:textX,y:43},e.type));
   g.addEventListener("click",function(ev){ev.stopPropagation();select(e.id);});
@@ -221,7 +221,12 @@ function select(id,center){
     box.appendChild(ul);
   }
   box.classList.add("open"); box.scrollTop=0;
-  if(center){var r=svg.getBoundingClientRect();cam.x=r.width/2-(e.position.x+W/2)*cam.k;cam.y=r.height/2-(e.position.y+H/2)*cam.k;apply();}
+  if(center){
+    // Centre the element in the part of the graph the details panel leaves visible.
+    var r=svg.getBoundingClientRect(), wide=window.innerWidth>760;
+    var cx=wide?Math.max(r.width-box.offsetWidth-24,r.width/2)/2:r.width/2;
+    cam.x=cx-(e.position.x+W/2)*cam.k;cam.y=r.height/2-(e.position.y+H/2)*cam.k;apply();
+  }
 }
 
 $("search").addEventListener("input",function(ev){query=ev.target.value.trim();render();});
