@@ -6,6 +6,7 @@ import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { runCleanup } from "../../workers/jobs/cleanup";
 import { PART_SIZE } from "../../workers/jobs/export-archive";
+import { readMultipartFile } from "../../workers/api/upload";
 import { addMember, call, count, createWorld, expectErrorShape, ORIGIN, signUp, type Person } from "./helpers";
 
 type ExportView = { id: string; worldId: string; status: string; size: number | null; error: string | null; createdAt: string; expiresAt: string; url?: string; includesSecrets: boolean };
@@ -415,3 +416,35 @@ function patchDeclaredSize(zip: Uint8Array, name: string, size: number): Uint8Ar
   }
   throw new Error(`${name} is not in the archive`);
 }
+
+describe("reading an uploaded archive", () => {
+  const multipart = (boundary: string, parts: string[]) => strToU8(parts.map((p) => `--${boundary}\r\n${p}\r\n`).join("") + `--${boundary}--\r\n`);
+
+  it("finds the file field among others, as a view of the body", async () => {
+    const body = multipart("b0undary", [
+      'Content-Disposition: form-data; name="note"\r\n\r\nhello',
+      'Content-Disposition: form-data; name="file"; filename="world.zip"\r\nContent-Type: application/zip\r\n\r\nPK\u0003\u0004 bytes\r\nwith a line break',
+    ]);
+    const request = new Request("http://x/", { method: "POST", headers: { "content-type": 'multipart/form-data; boundary="b0undary"' }, body });
+    const file = await readMultipartFile(request, "file", 1024);
+    expect(file?.name).toBe("world.zip");
+    expect(strFromU8(file!.bytes)).toBe("PK\u0003\u0004 bytes\r\nwith a line break");
+    const none = new Request("http://x/", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=b0undary" }, body: multipart("b0undary", ['Content-Disposition: form-data; name="file"\r\n\r\nnot a file']) });
+    expect(await readMultipartFile(none, "file", 1024)).toBeNull();
+  });
+
+  it("stops reading a body without a length once it passes the limit (413)", async () => {
+    const chunk = new Uint8Array(64 * 1024);
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        sent += 1;
+        if (sent > 100) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const request = new Request("http://x/", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=zz" }, body: stream });
+    await expect(readMultipartFile(request, "file", 1024 * 1024)).rejects.toMatchObject({ status: 413, code: "payload_too_large" });
+    expect(sent).toBeLessThan(30);
+  });
+});

@@ -17,6 +17,7 @@ import { getWorldAccess, toWorldDto } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { HttpError, notFound } from "./errors";
 import { requireUser } from "./middleware/request";
+import { readMultipartFile } from "./upload";
 import { parseWith, readJson } from "./validate";
 
 const ExportRequestSchema = z.strictObject({ includeSecrets: z.boolean().optional() });
@@ -35,19 +36,11 @@ export const exportRoutes = new Hono<AppEnv>()
   .post("/worlds/import", async (c) => {
     const me = requireUser(c);
     const limits = importLimitsFrom(settingsOf(c.env));
-    if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
-      throw new HttpError(400, "invalid_form", "Upload the archive as multipart/form-data with the ZIP in the field `file`.");
-    }
-    let form: Record<string, string | File | (string | File)[]>;
-    try {
-      form = await c.req.parseBody();
-    } catch {
-      throw new HttpError(400, "invalid_form", "The upload could not be read as multipart/form-data.");
-    }
-    const file = form.file;
-    if (!(file instanceof File)) throw new HttpError(400, "validation_failed", "Attach the exported .zip in the field `file`.");
-    if (file.size > limits.maxBytes) throw new HttpError(413, "payload_too_large", `Archives are limited to ${Math.round(limits.maxBytes / 1024 / 1024)} MB.`);
-    const zip = new Uint8Array(await file.arrayBuffer());
+    // The multipart framing adds a few hundred bytes to the archive itself.
+    const upload = await readMultipartFile(c.req.raw, "file", limits.maxBytes + 64 * 1024);
+    if (!upload) throw new HttpError(400, "validation_failed", "Attach the exported .zip in the field `file`.");
+    if (upload.bytes.byteLength > limits.maxBytes) throw new HttpError(413, "payload_too_large", `Archives are limited to ${Math.round(limits.maxBytes / 1024 / 1024)} MB.`);
+    const zip = upload.bytes;
     const archive = parseArchive(zip, limits);
     const result = await importWorld(c.get("db"), c.env.DB, c.env.ASSETS_BUCKET, me.id, zip, archive);
     const [world] = await c.get("db").select().from(worlds).where(eq(worlds.id, result.worldId)).limit(1);
