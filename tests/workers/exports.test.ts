@@ -345,6 +345,40 @@ describe("import a world", () => {
     expect(mine.json.worlds.map((w: any) => w.id)).toContain(imported.id);
   });
 
+  it("imports and exports a 5,000-element world (batched writes, streamed archive)", async () => {
+    const person = await signUp("Cartographer");
+    const elements = Array.from({ length: 5000 }, (_, i) => ({
+      id: `e${i}`,
+      type: ["location", "character", "faction", "item", "creature", "event", "lore"][i % 7],
+      name: `Place ${i}`,
+      description: `Element ${i} of a large world. `.repeat(8),
+      position: { x: (i % 100) * 220, y: Math.floor(i / 100) * 120 },
+      tags: ["large", `row-${Math.floor(i / 100)}`],
+      assets: {},
+      metadata: {},
+    }));
+    const relationships = elements.slice(1).map((e, i) => ({ from: elements[i]!.id, to: e.id, kind: "related_to", label: `link ${i}` }));
+    const archive = zipSync({
+      "world.json": strToU8(JSON.stringify({ schemaVersion: 1, world: { title: "The Long Coast", style: "fantasy", tags: [], settings: {} }, elements, relationships })),
+    });
+    const response = await importZip(person, archive);
+    expect(response.status, response.text).toBe(201);
+    const worldId = response.json.world.id;
+    expect(response.json.world.elementCount).toBe(5000);
+    expect(await count("elements", "world_id = ?", worldId)).toBe(5000);
+    expect(await count("relationships", "world_id = ?", worldId)).toBe(4999);
+    const sample = await env.DB.prepare("select x, y, tags from elements where world_id = ? and name = 'Place 4321'").bind(worldId).first<{ x: number; y: number; tags: string }>();
+    expect(sample).toEqual({ x: 21 * 220, y: 43 * 120, tags: '["large","row-43"]' });
+
+    const done = await exportWorld(person, worldId);
+    const files = unzipSync(new Uint8Array(await (await (await import("cloudflare:test")).SELF.fetch(`${ORIGIN}${done.url}`)).arrayBuffer()), {
+      filter: (file) => file.name === "world.json",
+    });
+    const doc = JSON.parse(strFromU8(files["world.json"]!));
+    expect(doc.elements).toHaveLength(5000);
+    expect(doc.relationships).toHaveLength(4999);
+  }, 60_000);
+
   async function expectNothingCreated(person: Person, response: Awaited<ReturnType<typeof call>>, status: number, code?: string) {
     expect(response.status, response.text).toBe(status);
     expectErrorShape(response.json, code);
