@@ -148,6 +148,7 @@ describe("export a world", () => {
     expect(miraMd).toContain("## Secret\n\nShe started the first one.");
     expect(miraMd).toContain(`![Mira Vale](../../${mira.assets.image})`);
     expect(miraMd).toContain("lights lamps in [Cinder Harbour]");
+    expect(strFromU8(files[harbour.file]!)).toContain(`- [Mira Vale](../../${mira.file}) lights lamps in Cinder Harbour`);
 
     // The offline viewer carries the same data inline and points at assets by relative path.
     const html = strFromU8(files["index.html"]!);

@@ -100,11 +100,13 @@ function addFile(zip: Zip, path: string, bytes: Uint8Array) {
 }
 
 const yamlString = (text: string) => JSON.stringify(text);
+/** A name inside link text: brackets would end the link early. */
+const markdownText = (text: string) => text.replace(/([\\[\]])/g, "\\$1");
 
 /** One element as Markdown: front matter, the description, the secret if included, its links. */
 export function elementMarkdown(
   element: ArchiveDocument["elements"][number],
-  connections: Array<{ verb: string; other: ArchiveDocument["elements"][number] }>,
+  connections: Array<{ verb: string; other: ArchiveDocument["elements"][number]; incoming: boolean }>,
 ): string {
   const lines = [
     "---",
@@ -125,13 +127,16 @@ export function elementMarkdown(
     lines.push("## Media", "");
     for (const kind of media) {
       const path = `../../${element.assets[kind]}`;
-      lines.push(kind === "image" ? `![${element.name}](${path})` : `- [${kind}](${path})`);
+      lines.push(kind === "image" ? `![${markdownText(element.name)}](${path})` : `- [${kind}](${path})`);
     }
     lines.push("");
   }
   if (connections.length > 0) {
     lines.push("## Connections", "");
-    for (const { verb, other } of connections) lines.push(`- ${verb} [${other.name}](../../${other.file})`);
+    for (const { verb, other, incoming } of connections) {
+      const link = `[${markdownText(other.name)}](../../${other.file})`;
+      lines.push(incoming ? `- ${link} ${verb} ${markdownText(element.name)}` : `- ${verb} ${link}`);
+    }
     lines.push("");
   }
   return lines.join("\n");
@@ -278,19 +283,19 @@ async function buildArchive(env: Env, worldId: string, input: ExportInput, progr
     }
 
     const byId = new Map(document.elements.map((e) => [e.id, e]));
-    const connections = new Map<string, Array<{ verb: string; other: (typeof document.elements)[number] }>>();
+    const connections = new Map<string, Array<{ verb: string; other: (typeof document.elements)[number]; incoming: boolean }>>();
     for (const r of document.relationships) {
       const from = byId.get(r.from);
       const to = byId.get(r.to);
       if (!from || !to) continue;
       const verb = r.label || r.kind.replace(/_/g, " ");
-      const add = (id: string, link: { verb: string; other: (typeof document.elements)[number] }) => {
+      const add = (id: string, link: { verb: string; other: (typeof document.elements)[number]; incoming: boolean }) => {
         const list = connections.get(id);
         if (list) list.push(link);
         else connections.set(id, [link]);
       };
-      add(from.id, { verb, other: to });
-      add(to.id, { verb: `${verb} ←`, other: from });
+      add(from.id, { verb, other: to, incoming: false });
+      add(to.id, { verb, other: from, incoming: true });
     }
     for (const element of document.elements) {
       addFile(zip, element.file, strToU8(elementMarkdown(element, connections.get(element.id) ?? [])));
