@@ -7,6 +7,7 @@ import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import type { JobMessage } from "../jobs/messages";
+import { slugify } from "./archive-format";
 
 /** How long a download link stays valid at most (it never outlives its export). */
 export const DOWNLOAD_LINK_MS = 60 * 60 * 1000;
@@ -193,12 +194,5 @@ export async function checkDownloadLink(secret: string, exportId: string, expire
 
 /** A file name for the archive: the title in plain ASCII, never a path or a quote. */
 export function archiveFileName(title: string, exportedAt: Date): string {
-  const slug = title
-    .normalize("NFKD")
-    .replace(/[^\x20-\x7e]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 60);
-  return `${slug || "world"}-${exportedAt.toISOString().slice(0, 10)}.zip`;
+  return `${slugify(title, "world")}-${exportedAt.toISOString().slice(0, 10)}.zip`;
 }
