@@ -154,10 +154,16 @@ export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; 
                   {status.label}
                 </span>
                 <span className="min-w-0 flex-1 text-stone-700">
-                  <span className="whitespace-nowrap">{timeAgo(e.createdAt)}</span>
-                  {e.size ? <span className="whitespace-nowrap"> · {formatBytes(e.size)}</span> : null}
-                  {e.includesSecrets ? <span className="whitespace-nowrap"> · with secrets</span> : null}
-                  {e.status === "succeeded" ? <span className="whitespace-nowrap text-stone-500"> · {expired ? "expired" : expiresIn(e.expiresAt, now)}</span> : null}
+                  {/* Each fact stays on one line; lines break between them. */}
+                  {[
+                    timeAgo(e.createdAt, now),
+                    e.size ? formatBytes(e.size) : null,
+                    e.includesSecrets ? "with secrets" : null,
+                    e.status === "succeeded" ? (expired ? "expired" : expiresIn(e.expiresAt, now)) : null,
+                  ]
+                    .filter((fact): fact is string => fact !== null)
+                    .map((fact) => fact.replace(/ /g, "\u00a0"))
+                    .join(" · ")}
                   {e.status === "failed" && e.error ? <span className="block text-xs text-red-700">{e.error}</span> : null}
                 </span>
                 {e.status === "queued" || e.status === "running" ? (

@@ -176,8 +176,14 @@ describe("export and import a world", { skip }, () => {
       await page.locator('[data-ready="true"]').waitFor();
       await page.getByRole("button", { name: "Export", exact: true }).click();
       const dialog = page.getByRole("dialog", { name: "Export world" });
-      await dialog.getByTestId("export-row").first().getByText("Ready").waitFor();
+      const row = dialog.getByTestId("export-row").first();
+      await row.getByText("Ready").waitFor();
       assert.equal(await overflowsHorizontally(page), false);
+      // Nothing in the row runs under the Download button or out of the dialog.
+      const fits = await row.evaluate((li) => [li, ...li.querySelectorAll("span")].every((el) => el.scrollWidth <= el.clientWidth + 1 || getComputedStyle(el).display === "inline"));
+      assert.equal(fits, true);
+      const [text, button] = await Promise.all([row.locator("span.flex-1").boundingBox(), row.getByRole("button", { name: "Download" }).boundingBox()]);
+      assert.ok(text.x + text.width <= button.x + 1 || text.y + text.height <= button.y + 1, "the details and the Download button do not overlap");
       await page.screenshot({ path: "test-results/screenshots/export-dialog-phone.png" });
       assert.deepEqual(problems, []);
     } finally {
