@@ -1,10 +1,11 @@
 // World export and import (catalogue F4) end to end inside workerd: the API queues an export, the
 // real queue delivers it to the consumer, the archive is built from the room's graph and stored in
 // R2, downloaded through a signed link, unzipped with fflate, and imported back as a new world.
-import { env } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
 import { describe, expect, it, vi } from "vitest";
 import { runCleanup } from "../../workers/jobs/cleanup";
+import { handleQueue, MAX_RETRIES } from "../../workers/jobs/consumer";
 import { PART_SIZE } from "../../workers/jobs/export-archive";
 import { readMultipartFile } from "../../workers/api/upload";
 import { addMember, call, count, createWorld, expectErrorShape, ORIGIN, signUp, type Person } from "./helpers";
@@ -281,6 +282,50 @@ describe("export a world", () => {
     const harbour = doc.elements.find((e: any) => e.name === "Cinder Harbour");
     expect(harbour.assets).toEqual({});
     expect(Object.keys(files).filter((name) => name.startsWith("assets/"))).toHaveLength(3);
+  });
+
+  it("retries a failing export as the queue does, then fails the export and its job with the reason", async () => {
+    const owner = await signUp("Unlucky");
+    const { world } = await richWorld(owner);
+    const jobId = `jx${world.id}`.slice(0, 16);
+    const exportId = `ex${world.id}`.slice(0, 16);
+    await env.DB.batch([
+      env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, input) values (?, ?, ?, 'export', 'queued', ?)").bind(
+        jobId,
+        world.id,
+        owner.id,
+        JSON.stringify({ exportId, includeSecrets: true, origin: ORIGIN }),
+      ),
+      env.DB.prepare("insert into world_exports (id, world_id, user_id, job_id, status, includes_secrets, expires_at) values (?, ?, ?, ?, 'queued', 1, ?)").bind(
+        exportId,
+        world.id,
+        owner.id,
+        jobId,
+        Date.now() + 3_600_000,
+      ),
+    ]);
+    // R2 refuses every read: the archive cannot be built.
+    const broken = { ...env, ASSETS_BUCKET: { ...env.ASSETS_BUCKET, get: () => Promise.reject(new Error("R2 is unavailable")) } } as unknown as Env;
+    const batch = () => createMessageBatch("loreloom-jobs", [{ id: "mx", timestamp: new Date(), attempts: 1, body: { jobId, kind: "export" } }]);
+    const first = batch();
+    const ctx = createExecutionContext();
+    await handleQueue(first, broken);
+    const result = await getQueueResult(first, ctx);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["mx"]);
+    const retrying = await call("GET", `/api/exports/${exportId}`, { cookie: owner.cookie });
+    expect(retrying.json.export.status).not.toBe("failed");
+
+    // The last delivery: the export and its job fail with the reason, and the message is acknowledged.
+    await env.DB.prepare("update jobs set attempts = ? where id = ?").bind(MAX_RETRIES, jobId).run();
+    const last = batch();
+    await handleQueue(last, broken);
+    expect((await getQueueResult(last, createExecutionContext())).explicitAcks).toEqual(["mx"]);
+    const failed = await call("GET", `/api/exports/${exportId}`, { cookie: owner.cookie });
+    expect(failed.json.export).toMatchObject({ status: "failed", error: "R2 is unavailable" });
+    expect(failed.json.export.url).toBeUndefined();
+    const job = await env.DB.prepare("select status, error from jobs where id = ?").bind(jobId).first<{ status: string; error: string }>();
+    expect(job).toEqual({ status: "failed", error: "R2 is unavailable" });
+    expect(await r2Count(`exports/${world.id}/`)).toBe(0);
   });
 
   it("limits how many exports a person asks for in a minute (429 with Retry-After)", async () => {
