@@ -42,10 +42,10 @@ export type ExportView = {
 
 /**
  * An export as its maker sees it. A job the consumer gave up on (dead letters, the stale-job
- * sweep) fails its export too, even if the export row never heard about it.
+ * sweep) or that was cancelled fails its export too, even if the export row never heard about it.
  */
 export function toExportView(row: ExportRow, job?: { status: string; error: string | null } | null): ExportView {
-  const jobFailed = job?.status === "failed" && (row.status === "queued" || row.status === "running");
+  const jobFailed = (job?.status === "failed" || job?.status === "cancelled") && (row.status === "queued" || row.status === "running");
   return {
     id: row.id,
     worldId: row.worldId,
