@@ -33,6 +33,7 @@ const GenerateDialog = lazy(() => import("./generation-dialogs").then((m) => ({ 
 const ShareDialog = lazy(() => import("./share-dialog").then((m) => ({ default: m.ShareDialog })));
 const EmbedSnippet = lazy(() => import("../components/embed-snippet").then((m) => ({ default: m.EmbedSnippet })));
 const ConflictDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.ConflictDialog })));
+const ExportDialog = lazy(() => import("./export-dialog").then((m) => ({ default: m.ExportDialog })));
 /** Above this many elements the editor opens on the centre instead of fitting everything. */
 const LARGE_WORLD = 300;
 
@@ -63,7 +64,7 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
   const [pendingLink, setPendingLink] = useState<Connection | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<string[] | null>(null);
   const [undoToast, setUndoToast] = useState<string | null>(null);
-  const [dialog, setDialog] = useState<"help" | "settings" | "history" | "filter" | "share" | null>(null);
+  const [dialog, setDialog] = useState<"help" | "settings" | "history" | "filter" | "share" | "export" | null>(null);
   const [generate, setGenerate] = useState<"prompt" | "photo" | null>(null);
   const [chatOpen, setChatOpen] = useState(false);
   const [readChat, setReadChat] = useState(0);
@@ -372,6 +373,9 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
             Share
           </button>
         ) : null}
+        <button type="button" onClick={() => setDialog("export")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
+          Export
+        </button>
         <button type="button" onClick={() => setDialog("settings")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
           Settings
         </button>
@@ -603,6 +607,11 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
         ) : null}
       </Suspense>
       <HistoryDrawer open={dialog === "history"} worldId={world.id} onClose={() => setDialog(null)} />
+      {dialog === "export" ? (
+        <Suspense fallback={null}>
+          <ExportDialog open worldId={world.id} role={world.role} onClose={() => setDialog(null)} />
+        </Suspense>
+      ) : null}
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { acceptPrompt, seedWorld, titleFromPrompt } from "../../workers/domain/j
 import { getDb } from "../../workers/lib/db";
 import { HttpError } from "../../workers/api/errors";
 import { answerInvitation, listMyInvitations } from "../../workers/domain/sharing";
+import { ImportWorldButton } from "../components/import-world";
 import { Alert, Field, PrimaryButton } from "../components/ui";
 import { parseForm } from "../lib/forms.server";
 import { requireUser } from "../lib/session.server";
@@ -74,7 +75,10 @@ export default function Worlds({ loaderData, actionData }: Route.ComponentProps)
   const [generating, setGenerating] = useState(false);
   return (
     <main className="mx-auto max-w-6xl px-4 py-8">
-      <h1 className="font-display text-3xl font-semibold">My worlds</h1>
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <h1 className="font-display text-3xl font-semibold">My worlds</h1>
+        <ImportWorldButton />
+      </div>
       {loaderData.invitations.length > 0 || actionData?.errors?.invitation ? (
         <section aria-labelledby="invitations-heading" className="mt-6 rounded-2xl border border-indigo-200 bg-indigo-50/60 p-4">
           <h2 id="invitations-heading" className="font-semibold text-indigo-950">

@@ -5,7 +5,7 @@ import { runCleanup, STALE_JOB_MS } from "../../workers/jobs/cleanup";
 import { count, createWorld, signUp } from "./helpers";
 
 async function insertJob(id: string, fields: { userId: string; worldId: string; status?: string; updatedAt?: number }) {
-  await env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, updated_at) values (?, ?, ?, 'export', ?, ?)")
+  await env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, updated_at) values (?, ?, ?, 'narrate', ?, ?)")
     .bind(id, fields.worldId, fields.userId, fields.status ?? "queued", fields.updatedAt ?? Date.now())
     .run();
 }
@@ -28,7 +28,7 @@ describe("queue consumer", () => {
     const world = await createWorld(person);
     await insertJob("jobnohandler0001", { userId: person.id, worldId: world.id });
     const batch = createMessageBatch("loreloom-jobs", [
-      { id: "m3", timestamp: new Date(), attempts: 1, body: { jobId: "jobnohandler0001", kind: "export" } },
+      { id: "m3", timestamp: new Date(), attempts: 1, body: { jobId: "jobnohandler0001", kind: "narrate" } },
     ]);
     const ctx = createExecutionContext();
     await handleQueue(batch, env);
@@ -43,7 +43,7 @@ describe("queue consumer", () => {
     const person = await signUp("Kit");
     const world = await createWorld(person);
     await insertJob("jobviaqueue00001", { userId: person.id, worldId: world.id });
-    await env.JOBS_QUEUE.send({ jobId: "jobviaqueue00001", kind: "export" });
+    await env.JOBS_QUEUE.send({ jobId: "jobviaqueue00001", kind: "narrate" });
     let status = "queued";
     for (let i = 0; i < 100 && status === "queued"; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 50));

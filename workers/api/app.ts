@@ -8,12 +8,14 @@ import { healthRoutes } from "./health";
 import { meRoutes } from "./me";
 import { requestContext, sameOrigin, session } from "./middleware/request";
 import { assetRoutes } from "./assets";
+import { exportRoutes } from "./exports";
 import { graphRoutes } from "./graph";
 import { MAX_PHOTO_BYTES, jobRoutes } from "./jobs";
 import { sharingRoutes } from "./sharing";
 import { worldRoutes } from "./worlds";
 import { oembedRoutes } from "./oembed";
 import { publishingRoutes } from "./publishing";
+import { importLimitsFrom } from "../domain/import-world";
 import { log } from "../lib/log";
 
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -22,8 +24,13 @@ export const api = new Hono<AppEnv>().basePath("/api");
 
 api.use(requestContext);
 api.use(async (c, next) => {
-  // Photo uploads (catalogue C4) may be up to 10 MB; every other body stays small.
-  const maxSize = c.req.path.endsWith("/photo") ? MAX_PHOTO_BYTES + 64 * 1024 : Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
+  // Photo uploads (catalogue C4) may be up to 10 MB and world archives (F4) up to IMPORT_MAX_MB;
+  // every other body stays small.
+  const maxSize = c.req.path.endsWith("/photo")
+    ? MAX_PHOTO_BYTES + 64 * 1024
+    : c.req.path === "/api/worlds/import"
+      ? importLimitsFrom(c.env as unknown as Record<string, unknown>).maxBytes + 64 * 1024
+      : Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
   return bodyLimit({
     maxSize,
     onError: (c) => c.json(errorBody("payload_too_large", `The request body is larger than ${maxSize} bytes.`), 413),
@@ -35,6 +42,7 @@ api.route("/health", healthRoutes);
 api.route("/auth", authRoutes);
 api.use(session);
 api.route("/me", meRoutes);
+api.route("/", exportRoutes);
 api.route("/worlds", worldRoutes);
 api.route("/worlds", graphRoutes);
 api.route("/worlds", likeRoutes);

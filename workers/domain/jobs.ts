@@ -15,6 +15,8 @@ import { IdSchema } from "./graph";
 export const STAGES = ["refine_text", "image", "video", "audio", "graph_update", "notify"] as const;
 export type Stage = (typeof STAGES)[number];
 export const ACTIVE_STATUSES: JobStatus[] = ["queued", "running"];
+/** Jobs that generate: they count against the quota and appear as generation in the editor (exports do not). */
+export const GENERATION_KINDS: JobKind[] = ["world_seed", "element_generate", "element_refine", "story_continue", "scene_illustrate", "narrate"];
 
 const prompt = z.string().max(MAX_PROMPT_LENGTH * 2, `at most ${MAX_PROMPT_LENGTH} characters`);
 
@@ -144,11 +146,11 @@ async function checkLimits(db: Database, userId: string, limits: Limits, now: nu
   const dayStart = startOfUtcDay(now);
   const minuteAgo = new Date(now - 60_000);
   const [today, lastMinute] = await db.batch([
-    db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, userId), gte(jobs.createdAt, dayStart))),
+    db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, userId), inArray(jobs.kind, GENERATION_KINDS), gte(jobs.createdAt, dayStart))),
     db
       .select({ createdAt: jobs.createdAt })
       .from(jobs)
-      .where(and(eq(jobs.userId, userId), gte(jobs.createdAt, minuteAgo)))
+      .where(and(eq(jobs.userId, userId), inArray(jobs.kind, GENERATION_KINDS), gte(jobs.createdAt, minuteAgo)))
       .orderBy(jobs.createdAt),
   ]);
   if ((today[0]?.n ?? 0) >= limits.daily) {
@@ -255,7 +257,7 @@ export async function listWorldJobs(db: Database, worldId: string, options: { ac
   const rows = await db
     .select()
     .from(jobs)
-    .where(and(eq(jobs.worldId, worldId), options.active ? inArray(jobs.status, ACTIVE_STATUSES) : undefined))
+    .where(and(eq(jobs.worldId, worldId), inArray(jobs.kind, GENERATION_KINDS), options.active ? inArray(jobs.status, ACTIVE_STATUSES) : undefined))
     .orderBy(desc(jobs.createdAt))
     .limit(options.limit);
   if (rows.length === 0) return [];
@@ -267,7 +269,7 @@ export async function listWorldJobs(db: Database, worldId: string, options: { ac
 export async function usageOf(db: Database, userId: string, limits: Limits) {
   const [all, today] = await db.batch([
     db.select({ n: count(), cost: sum(jobs.costEstimate) }).from(jobs).where(eq(jobs.userId, userId)),
-    db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, userId), gte(jobs.createdAt, startOfUtcDay(Date.now())))),
+    db.select({ n: count() }).from(jobs).where(and(eq(jobs.userId, userId), inArray(jobs.kind, GENERATION_KINDS), gte(jobs.createdAt, startOfUtcDay(Date.now())))),
   ]);
   return {
     jobs: all[0]?.n ?? 0,

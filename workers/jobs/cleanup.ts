@@ -1,12 +1,15 @@
 import { and, inArray, lt } from "drizzle-orm";
-import { jobs, session, verification } from "../../drizzle/schema";
+import { jobs, session, verification, worldExports } from "../../drizzle/schema";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
 
 /** A job still running after this long has lost its worker. */
 export const STALE_JOB_MS = 60 * 60 * 1000;
 
-/** The cron's work (catalogue G6): expired sessions and verifications, and jobs nobody is running. */
+/** Expired exports removed per run (one R2 delete takes up to 1,000 keys). */
+export const EXPORTS_PER_CLEANUP = 500;
+
+/** The cron's work (catalogue G6): expired sessions and verifications, jobs nobody is running, and expired exports (F4). */
 export async function runCleanup(env: Env, now = new Date()) {
   const db = getDb(env.DB);
   const staleBefore = new Date(now.getTime() - STALE_JOB_MS);
@@ -19,8 +22,26 @@ export async function runCleanup(env: Env, now = new Date()) {
       .where(and(inArray(jobs.status, ["queued", "running"]), lt(jobs.updatedAt, staleBefore)))
       .returning({ id: jobs.id }),
   ]);
-  const summary = { sessions: sessions.length, verifications: verifications.length, staleJobs: staleJobs.length };
+  const exports = await deleteExpiredExports(env, now);
+  const summary = { sessions: sessions.length, verifications: verifications.length, staleJobs: staleJobs.length, exports };
   log.info("cleanup", summary);
   return summary;
 }
 
+
+/** Expired exports: the archive in R2 first, then the row, so no archive outlives its record. */
+async function deleteExpiredExports(env: Env, now: Date): Promise<number> {
+  const db = getDb(env.DB);
+  const expired = await db
+    .select({ id: worldExports.id, r2Key: worldExports.r2Key })
+    .from(worldExports)
+    .where(lt(worldExports.expiresAt, now))
+    .limit(EXPORTS_PER_CLEANUP);
+  if (expired.length === 0) return 0;
+  const keys = expired.flatMap((e) => (e.r2Key ? [e.r2Key] : []));
+  if (keys.length > 0) await env.ASSETS_BUCKET.delete(keys);
+  // D1 binds at most 100 values per statement.
+  const ids = expired.map((e) => e.id);
+  for (let i = 0; i < ids.length; i += 90) await db.delete(worldExports).where(inArray(worldExports.id, ids.slice(i, i + 90)));
+  return expired.length;
+}

@@ -4,6 +4,7 @@ import { ProviderError } from "../ai/types";
 import { backoffDelay } from "../ai/resilience";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
+import { runExportJob } from "./export-archive";
 import { JobMessageSchema, type JobMessage } from "./messages";
 import { JobDeferred, JobFailure, markJobFailed, runGenerationJob } from "./pipeline";
 
@@ -17,6 +18,7 @@ export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {
   world_seed: (job, env) => runGenerationJob(job.jobId, env),
   element_generate: (job, env) => runGenerationJob(job.jobId, env),
   element_refine: (job, env) => runGenerationJob(job.jobId, env),
+  export: (job, env) => runExportJob(job.jobId, env),
 };
 
 /** Seconds before a failed message is delivered again: exponential with full jitter. */

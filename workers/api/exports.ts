@@ -1,0 +1,101 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { worlds } from "../../drizzle/schema";
+import { eq } from "drizzle-orm";
+import { IdSchema } from "../domain/graph";
+import {
+  archiveFileName,
+  checkDownloadLink,
+  createExport,
+  exportIncludesSecrets,
+  listExports,
+  loadExport,
+  signDownloadUrl,
+} from "../domain/exports";
+import { importLimitsFrom, importWorld, parseArchive } from "../domain/import-world";
+import { getWorldAccess, toWorldDto } from "../domain/worlds";
+import type { AppEnv } from "./context";
+import { HttpError, notFound } from "./errors";
+import { requireUser } from "./middleware/request";
+import { readMultipartFile } from "./upload";
+import { parseWith, readJson } from "./validate";
+
+const ExportRequestSchema = z.strictObject({ includeSecrets: z.boolean().optional() });
+const param = (raw: string | undefined, what: string) => parseWith(IdSchema, raw ?? "", what);
+const settingsOf = (env: Env) => env as unknown as Record<string, unknown>;
+
+/** The body of an export request is optional: none, or JSON. */
+async function exportRequest(c: Parameters<typeof readJson>[0]) {
+  const length = c.req.header("content-length");
+  if (!c.req.header("content-type") && (length === undefined || length === "0")) return {};
+  return parseWith(ExportRequestSchema, await readJson(c), "request body");
+}
+
+/** Export and import of whole worlds as ZIP archives (catalogue F4). */
+export const exportRoutes = new Hono<AppEnv>()
+  .post("/worlds/import", async (c) => {
+    const me = requireUser(c);
+    const limits = importLimitsFrom(settingsOf(c.env));
+    // The multipart framing adds a few hundred bytes to the archive itself.
+    const upload = await readMultipartFile(c.req.raw, "file", limits.maxBytes + 64 * 1024);
+    if (!upload) throw new HttpError(400, "validation_failed", "Attach the exported .zip in the field `file`.");
+    if (upload.bytes.byteLength > limits.maxBytes) throw new HttpError(413, "payload_too_large", `Archives are limited to ${Math.round(limits.maxBytes / 1024 / 1024)} MB.`);
+    const zip = upload.bytes;
+    const archive = parseArchive(zip, limits);
+    const result = await importWorld(c.get("db"), c.env.DB, c.env.ASSETS_BUCKET, me.id, zip, archive);
+    const [world] = await c.get("db").select().from(worlds).where(eq(worlds.id, result.worldId)).limit(1);
+    return c.json({ world: { ...toWorldDto(world!, "owner", me.name), elementCount: result.elements }, imported: result }, 201);
+  })
+  .post("/worlds/:id/export", async (c) => {
+    const me = requireUser(c);
+    const db = c.get("db");
+    const access = await getWorldAccess(db, param(c.req.param("id"), "world id"), me.id);
+    const body = await exportRequest(c);
+    const includeSecrets = exportIncludesSecrets(access.role ?? "viewer", body.includeSecrets);
+    const view = await createExport(db, c.env.JOBS_QUEUE, settingsOf(c.env), {
+      userId: me.id,
+      worldId: access.world.id,
+      includeSecrets,
+      origin: new URL(c.req.url).origin,
+    });
+    return c.json({ export: view }, 202);
+  })
+  .get("/worlds/:id/exports", async (c) => {
+    const me = requireUser(c);
+    const access = await getWorldAccess(c.get("db"), param(c.req.param("id"), "world id"), me.id);
+    const list = await listExports(c.get("db"), access.world.id, me.id);
+    return c.json({ exports: list });
+  })
+  .get("/exports/:id", async (c) => {
+    const me = requireUser(c);
+    const db = c.get("db");
+    const found = await loadExport(db, param(c.req.param("id"), "export id"));
+    if (!found || found.row.userId !== me.id) throw notFound("That export");
+    // Someone who can no longer see the world cannot take it away either.
+    await getWorldAccess(db, found.row.worldId, me.id);
+    const view = found.view;
+    if (view.status === "succeeded" && found.row.expiresAt.getTime() > Date.now()) {
+      view.url = await signDownloadUrl(c.env.BETTER_AUTH_SECRET, view.id, found.row.expiresAt);
+    }
+    return c.json({ export: view });
+  })
+  .get("/exports/:id/download", async (c) => {
+    const exportId = param(c.req.param("id"), "export id");
+    // The signed link is the permission (it is only handed to the export's maker), so a download
+    // manager or another device can fetch it without the session.
+    await checkDownloadLink(c.env.BETTER_AUTH_SECRET, exportId, c.req.query("expires"), c.req.query("sig"));
+    const found = await loadExport(c.get("db"), exportId);
+    if (!found || found.row.status !== "succeeded" || !found.row.r2Key) throw notFound("That export");
+    if (found.row.expiresAt.getTime() <= Date.now()) throw new HttpError(410, "export_expired", "This export has expired; make a new one.");
+    const object = await c.env.ASSETS_BUCKET.get(found.row.r2Key);
+    if (!object) throw new HttpError(410, "export_expired", "This export is no longer stored; make a new one.");
+    const [world] = await c.get("db").select({ title: worlds.title }).from(worlds).where(eq(worlds.id, found.row.worldId)).limit(1);
+    const filename = archiveFileName(world?.title ?? "world", found.row.createdAt);
+    return c.body(object.body, 200, {
+      "content-type": "application/zip",
+      "content-length": String(object.size),
+      "content-disposition": `attachment; filename="${filename}"`,
+      "cache-control": "private, no-store",
+      "x-content-type-options": "nosniff",
+    });
+  });

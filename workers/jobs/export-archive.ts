@@ -1,0 +1,313 @@
+// The export job (catalogue F4): a world's graph, as its room holds it, becomes a ZIP in R2 with
+// world.json, a Markdown file per element, the assets and an offline viewer (index.html).
+//
+// Memory: a Worker has 128 MB, and a 5,000-element world with images, clips and narration can
+// be far larger than that. So the archive is never held whole: fflate's streaming `Zip` emits
+// chunks as files are added, assets are read from R2 one at a time, and the output goes to R2 as
+// a multipart upload in fixed 8 MiB parts (R2 wants equal parts but the last). At any moment the
+// job holds one asset, one part and the JSON of the graph. Small archives (under one part) are
+// written with a single put.
+import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
+import { and, eq, inArray } from "drizzle-orm";
+import { jobs, worldExports, worlds } from "../../drizzle/schema";
+import type { ElementView } from "../../durable-objects/world-room/room-types";
+import {
+  ARCHIVE_SCHEMA_VERSION,
+  COMPRESSED_EXTENSIONS,
+  extensionOf,
+  slugify,
+  type ArchiveDocument,
+} from "../domain/archive-format";
+import type { ExportInput } from "../domain/exports";
+import { getDb } from "../lib/db";
+import { log } from "../lib/log";
+import { MAX_RETRIES } from "./consumer";
+import { offlineViewerHtml } from "./offline-viewer";
+
+export const PART_SIZE = 8 * 1024 * 1024;
+const ASSET_KINDS = ["image", "video", "audio"] as const;
+
+/** Collects the ZIP's bytes and sends them to R2 in equal parts. */
+class R2ZipSink {
+  private chunks: Uint8Array[] = [];
+  private buffered = 0;
+  private upload: R2MultipartUpload | null = null;
+  private parts: R2UploadedPart[] = [];
+  size = 0;
+  error: Error | null = null;
+
+  constructor(
+    private readonly bucket: R2Bucket,
+    private readonly key: string,
+  ) {}
+
+  readonly ondata = (error: Error | null, chunk: Uint8Array) => {
+    if (error) {
+      this.error = error;
+      return;
+    }
+    this.chunks.push(chunk);
+    this.buffered += chunk.byteLength;
+    this.size += chunk.byteLength;
+  };
+
+  private take(length: number): Uint8Array {
+    const part = new Uint8Array(length);
+    let offset = 0;
+    while (offset < length) {
+      const chunk = this.chunks[0]!;
+      const wanted = Math.min(chunk.byteLength, length - offset);
+      part.set(chunk.subarray(0, wanted), offset);
+      offset += wanted;
+      if (wanted === chunk.byteLength) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(wanted);
+    }
+    this.buffered -= length;
+    return part;
+  }
+
+  /** Uploads every full part buffered so far. */
+  async drain(): Promise<void> {
+    if (this.error) throw this.error;
+    while (this.buffered >= PART_SIZE) {
+      this.upload ??= await this.bucket.createMultipartUpload(this.key, { httpMetadata: { contentType: "application/zip" } });
+      const part = this.take(PART_SIZE);
+      this.parts.push(await this.upload.uploadPart(this.parts.length + 1, part));
+    }
+  }
+
+  async finish(): Promise<void> {
+    await this.drain();
+    const rest = this.take(this.buffered);
+    if (!this.upload) {
+      await this.bucket.put(this.key, rest, { httpMetadata: { contentType: "application/zip" } });
+      return;
+    }
+    if (rest.byteLength > 0) this.parts.push(await this.upload.uploadPart(this.parts.length + 1, rest));
+    await this.upload.complete(this.parts);
+  }
+
+  async abort(): Promise<void> {
+    await this.upload?.abort().catch(() => undefined);
+  }
+}
+
+function addFile(zip: Zip, path: string, bytes: Uint8Array) {
+  const entry = COMPRESSED_EXTENSIONS.has(extensionOf(path)) ? new ZipPassThrough(path) : new ZipDeflate(path, { level: 6 });
+  entry.mtime = Date.now();
+  zip.add(entry);
+  entry.push(bytes, true);
+}
+
+const yamlString = (text: string) => JSON.stringify(text);
+/** A name inside link text: brackets would end the link early. */
+const markdownText = (text: string) => text.replace(/([\\[\]])/g, "\\$1");
+
+/** One element as Markdown: front matter, the description, the secret if included, its links. */
+export function elementMarkdown(
+  element: ArchiveDocument["elements"][number],
+  connections: Array<{ verb: string; other: ArchiveDocument["elements"][number]; incoming: boolean }>,
+): string {
+  const lines = [
+    "---",
+    `name: ${yamlString(element.name)}`,
+    `type: ${element.type}`,
+    `tags: [${element.tags.map(yamlString).join(", ")}]`,
+    `position: { x: ${element.position.x}, y: ${element.position.y} }`,
+    "---",
+    "",
+    `# ${element.name}`,
+    "",
+    element.description.trim() || "_No description yet._",
+    "",
+  ];
+  if (element.secret !== undefined && element.secret.trim()) lines.push("## Secret", "", element.secret.trim(), "");
+  const media = ASSET_KINDS.filter((kind) => element.assets[kind]);
+  if (media.length > 0) {
+    lines.push("## Media", "");
+    for (const kind of media) {
+      const path = `../../${element.assets[kind]}`;
+      lines.push(kind === "image" ? `![${markdownText(element.name)}](${path})` : `- [${kind}](${path})`);
+    }
+    lines.push("");
+  }
+  if (connections.length > 0) {
+    lines.push("## Connections", "");
+    for (const { verb, other, incoming } of connections) {
+      const link = `[${markdownText(other.name)}](../../${other.file})`;
+      lines.push(incoming ? `- ${link} ${verb} ${markdownText(element.name)}` : `- ${verb} ${link}`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+class ExportFailure extends Error {}
+
+/** Runs one export job; failures are recorded on the export and the job, with retries as the queue does them. */
+export async function runExportJob(jobId: string, env: Env): Promise<void> {
+  const db = getDb(env.DB);
+  const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1);
+  if (!job || job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return;
+  const input = job.input as Partial<ExportInput>;
+  const [row] = input.exportId ? await db.select({ id: worldExports.id }).from(worldExports).where(eq(worldExports.id, input.exportId)).limit(1) : [];
+  if (!row || !job.worldId) {
+    // Nothing to build for: the export was deleted, or the job was not made by createExport.
+    await db.update(jobs).set({ status: "failed", error: "The export this job was for no longer exists.", updatedAt: new Date() }).where(eq(jobs.id, jobId));
+    return;
+  }
+  return buildExport(db, env, job, input as ExportInput);
+}
+
+async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof jobs.$inferSelect, input: ExportInput): Promise<void> {
+  const jobId = job.id;
+  const attempt = job.attempts + 1;
+  await db.update(jobs).set({ status: "running", stage: "export", attempts: attempt, updatedAt: new Date() }).where(eq(jobs.id, jobId));
+  await db.update(worldExports).set({ status: "running", updatedAt: new Date() }).where(eq(worldExports.id, input.exportId));
+  try {
+    const { key, size } = await buildArchive(env, job.worldId!, input, async (progress) => {
+      await db.update(jobs).set({ progress, updatedAt: new Date() }).where(eq(jobs.id, jobId));
+    });
+    const now = new Date();
+    await db.batch([
+      db.update(worldExports).set({ status: "succeeded", r2Key: key, size, error: null, updatedAt: now }).where(eq(worldExports.id, input.exportId)),
+      db.update(jobs).set({ status: "succeeded", progress: 100, error: null, result: { exportId: input.exportId, size }, updatedAt: now }).where(eq(jobs.id, jobId)),
+    ]);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    const final = error instanceof ExportFailure || attempt > MAX_RETRIES;
+    log.warn("export.failed", { jobId, exportId: input.exportId, attempt, final, reason });
+    const now = new Date();
+    if (!final) {
+      // The queue delivers the message again (consumer.ts retries what a handler throws).
+      await db.update(jobs).set({ status: "queued", error: `Attempt ${attempt} failed: ${reason}`, updatedAt: now }).where(eq(jobs.id, jobId));
+      throw error;
+    }
+    await db.batch([
+      db.update(worldExports).set({ status: "failed", error: reason, updatedAt: now }).where(and(eq(worldExports.id, input.exportId), inArray(worldExports.status, ["queued", "running"]))),
+      db.update(jobs).set({ status: "failed", error: reason, updatedAt: now }).where(eq(jobs.id, jobId)),
+    ]);
+  }
+}
+
+async function buildArchive(env: Env, worldId: string, input: ExportInput, progress: (percent: number) => Promise<void>) {
+  const db = getDb(env.DB);
+  const [world] = await db.select().from(worlds).where(eq(worlds.id, worldId)).limit(1);
+  if (!world) throw new ExportFailure("The world was deleted before it could be exported.");
+  // The room is the source of truth: D1 is a projection that may lag a few seconds behind.
+  const graph = await env.WORLD_ROOM.getByName(worldId).graph(input.includeSecrets);
+  if (!graph.ok) throw new ExportFailure(`The world's room refused the export: ${graph.message}`);
+  const { elements, relationships } = graph.value;
+
+  // Archive paths: one per element file, one per distinct asset key.
+  const assetPaths = new Map<string, string>();
+  const usedPaths = new Set<string>();
+  const unique = (path: string) => {
+    let candidate = path;
+    for (let n = 2; usedPaths.has(candidate); n += 1) candidate = path.replace(/(\.[^./]+)?$/, `-${n}$1`);
+    usedPaths.add(candidate);
+    return candidate;
+  };
+  const assetPath = (key: string, base: string) => {
+    const known = assetPaths.get(key);
+    if (known) return known;
+    const path = unique(`assets/${base}.${extensionOf(key)}`);
+    assetPaths.set(key, path);
+    return path;
+  };
+  const documentElements = elements.map((element: ElementView) => {
+    const base = `${slugify(element.name)}-${element.id.slice(0, 6)}`;
+    const assets: ArchiveDocument["elements"][number]["assets"] = {};
+    for (const kind of ASSET_KINDS) {
+      const key = element.assets[kind];
+      if (key) assets[kind] = assetPath(key, `${base}-${kind}`);
+    }
+    return {
+      id: element.id,
+      type: element.type,
+      name: element.name,
+      description: element.description,
+      ...(input.includeSecrets && element.secret !== undefined ? { secret: element.secret } : {}),
+      position: element.position,
+      tags: element.tags,
+      assets,
+      metadata: element.metadata as Record<string, unknown>,
+      version: element.version,
+      createdAt: element.createdAt,
+      updatedAt: element.updatedAt,
+      file: unique(`elements/${element.type}/${base}.md`),
+    };
+  });
+  const cover = world.coverAssetKey ? assetPath(world.coverAssetKey, "cover") : null;
+  const exportedAt = new Date();
+  const document: ArchiveDocument = {
+    schemaVersion: ARCHIVE_SCHEMA_VERSION,
+    exportedAt: exportedAt.toISOString(),
+    world: {
+      title: world.title,
+      description: world.description,
+      style: world.style,
+      tags: world.tags,
+      visibility: world.visibility,
+      cover,
+      settings: { aiImages: world.settings.aiImages, ...(world.settings.defaultVoice ? { defaultVoice: world.settings.defaultVoice } : {}) },
+    },
+    elements: documentElements,
+    relationships: relationships.map((r) => ({ id: r.id, from: r.from, to: r.to, kind: r.kind, label: r.label })),
+    source: { worldId, url: `${input.origin}/worlds/${worldId}` },
+  };
+
+  const key = `exports/${worldId}/${input.exportId}.zip`;
+  const sink = new R2ZipSink(env.ASSETS_BUCKET, key);
+  const zip = new Zip(sink.ondata);
+  try {
+    // Assets first: one missing from R2 is left out of world.json rather than pointed at.
+    const missing = new Set<string>();
+    let done = 0;
+    for (const [assetKey, path] of assetPaths) {
+      const object = await env.ASSETS_BUCKET.get(assetKey);
+      if (object) addFile(zip, path, new Uint8Array(await object.arrayBuffer()));
+      else {
+        log.warn("export.asset_missing", { worldId, key: assetKey });
+        missing.add(path);
+      }
+      await sink.drain();
+      done += 1;
+      if (done % 25 === 0) await progress(Math.min(90, Math.round((done / assetPaths.size) * 90)));
+    }
+    if (missing.size > 0) {
+      for (const element of document.elements) {
+        for (const kind of ASSET_KINDS) if (element.assets[kind] && missing.has(element.assets[kind])) delete element.assets[kind];
+      }
+      if (document.world.cover && missing.has(document.world.cover)) document.world.cover = null;
+    }
+
+    const byId = new Map(document.elements.map((e) => [e.id, e]));
+    const connections = new Map<string, Array<{ verb: string; other: (typeof document.elements)[number]; incoming: boolean }>>();
+    for (const r of document.relationships) {
+      const from = byId.get(r.from);
+      const to = byId.get(r.to);
+      if (!from || !to) continue;
+      const verb = r.label || r.kind.replace(/_/g, " ");
+      const add = (id: string, link: { verb: string; other: (typeof document.elements)[number]; incoming: boolean }) => {
+        const list = connections.get(id);
+        if (list) list.push(link);
+        else connections.set(id, [link]);
+      };
+      add(from.id, { verb, other: to, incoming: false });
+      add(to.id, { verb, other: from, incoming: true });
+    }
+    for (const element of document.elements) {
+      addFile(zip, element.file, strToU8(elementMarkdown(element, connections.get(element.id) ?? [])));
+      await sink.drain();
+    }
+    addFile(zip, "world.json", strToU8(JSON.stringify(document, null, 2)));
+    addFile(zip, "index.html", strToU8(offlineViewerHtml(document)));
+    zip.end();
+    await sink.finish();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  return { key, size: sink.size };
+}
