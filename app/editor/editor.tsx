@@ -23,6 +23,7 @@ import { JobsTray } from "./generation";
 import { CanvasMiniMap } from "./canvas-minimap";
 import { ChatPanel } from "./chat-panel";
 import { NODE_HEIGHT, NODE_WIDTH, autoLayout, connect, createElement, deleteElements, moveElements, search, visibleIds } from "./graph-model";
+import { elementsOf } from "../../durable-objects/world-room/graph-doc";
 import { setShareToken } from "./api";
 import { HistoryDrawer, WorldSettingsDialog, type EditorWorld } from "./world-settings";
 import { useGraph, useRoom } from "./use-room";
@@ -288,7 +289,10 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
   };
 
   // `data-ready` means the world is on screen: synced, and (if it has elements) drawn and framed.
-  const shownOnScreen = ready && (graph.elements.length === 0 || framed);
+  // The canvas re-reads the document a frame after it changes: until it has caught up with what
+  // the sync brought, the world is not on screen yet (an empty canvas is not a ready one).
+  const caughtUp = doc !== null && graph.elements.length === elementsOf(doc).size;
+  const shownOnScreen = ready && caughtUp && (graph.elements.length === 0 || framed);
   const statusText =
     room.connection === "online"
       ? ready

@@ -149,6 +149,8 @@ describe("locks", () => {
 
     // The holder can still edit it.
     a.doc.transact(() => patchElement(a.doc, element.id, { name: "Mira the Bold" }));
+    // The other client sees it only once the room has taken it; then project it.
+    await b.until(() => getElement(b.doc, element.id)?.name === "Mira the Bold");
     await runDurableObjectAlarm(env.WORLD_ROOM.getByName(world.id));
     const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
     expect(graph.json.elements[0]).toMatchObject({ name: "Mira the Bold", description: "A ranger." });
