@@ -134,6 +134,15 @@ function WorldCard({ world, query, signedIn }: { world: GalleryWorld; query: Que
 function Filters({ query }: { query: Query }) {
   const submit = useSubmit();
   const formRef = useRef<HTMLFormElement>(null);
+  // The fields follow the URL (back, a tag link, "Clear filters") and what the person types.
+  const [q, setQ] = useState(query.q ?? "");
+  const [style, setStyle] = useState<string>(query.style ?? "");
+  const [shown, setShown] = useState({ q: query.q, style: query.style });
+  if (shown.q !== query.q || shown.style !== query.style) {
+    setShown({ q: query.q, style: query.style });
+    setQ(query.q ?? "");
+    setStyle(query.style ?? "");
+  }
   // Empty fields stay out of the URL (the page works without this, with `style=` in it).
   const search = (form: HTMLFormElement) => {
     const params = new URLSearchParams();
@@ -168,8 +177,8 @@ function Filters({ query }: { query: Query }) {
           id="gallery-q"
           type="search"
           name="q"
-          defaultValue={query.q}
-          key={query.q}
+          value={q}
+          onChange={(event) => setQ(event.target.value)}
           maxLength={200}
           placeholder="Search titles, places, characters, tags…"
           className="min-w-0 flex-[1_1_16rem] rounded-lg border border-stone-300 bg-white px-3 py-2 shadow-sm focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-200"
@@ -180,9 +189,13 @@ function Filters({ query }: { query: Query }) {
         <select
           id="gallery-style"
           name="style"
-          defaultValue={query.style ?? ""}
-          key={query.style ?? ""}
-          onChange={() => formRef.current && search(formRef.current)}
+          value={style}
+          onChange={(event) => {
+            setStyle(event.target.value);
+            const form = event.currentTarget.form;
+            // Read once React has put the new value in the form.
+            if (form) queueMicrotask(() => search(form));
+          }}
           className="rounded-lg border border-stone-300 bg-white px-3 py-2 capitalize shadow-sm"
         >
           <option value="">All styles</option>
