@@ -169,7 +169,8 @@ function Filters({ query }: { query: Query }) {
           type="search"
           name="q"
           defaultValue={query.q}
-          key={query.q}
+          // Keyed to the search so it shows a new one; prefixed so it never shares the select's key.
+          key={`q:${query.q}`}
           maxLength={200}
           placeholder="Search titles, places, characters, tags…"
           className="min-w-0 flex-[1_1_16rem] rounded-lg border border-stone-300 bg-white px-3 py-2 shadow-sm focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-200"
@@ -181,7 +182,7 @@ function Filters({ query }: { query: Query }) {
           id="gallery-style"
           name="style"
           defaultValue={query.style ?? ""}
-          key={query.style ?? ""}
+          key={`style:${query.style ?? ""}`}
           onChange={() => formRef.current && search(formRef.current)}
           className="rounded-lg border border-stone-300 bg-white px-3 py-2 capitalize shadow-sm"
         >
