@@ -14,6 +14,7 @@ import {
   type NodeChange,
 } from "@xyflow/react";
 import { Suspense, lazy, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { useRevalidator } from "react-router";
 import { ELEMENT_TYPES, type ElementType, type Visibility } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
 import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
@@ -51,7 +52,17 @@ export function Editor(props: Props) {
 }
 
 function EditorInner({ world: initialWorld, userId, shareToken = null, member = false }: Props) {
-  const [world, setWorld] = useState(initialWorld);
+  const [world, setWorldHere] = useState(initialWorld);
+  // The page around the editor shows the world's title and visibility from the route's loader:
+  // after a change saved here (Settings, Share), reload it so the header does not go stale.
+  const { revalidate } = useRevalidator();
+  const setWorld = useCallback(
+    (next: EditorWorld) => {
+      setWorldHere(next);
+      void revalidate();
+    },
+    [revalidate],
+  );
   const room = useRoom(world.id, { signedIn: userId !== null, shareToken });
   const { doc, undo } = room;
   const graph = useGraph(doc);
