@@ -1,4 +1,5 @@
 import type { Connection, ConnectionContext, WSMessage } from "partyserver";
+import * as encoding from "lib0/encoding";
 import { YServer } from "y-partyserver";
 import type * as Y from "yjs";
 import type { GenerationInput } from "../../workers/domain/jobs";
@@ -512,25 +513,74 @@ export class WorldRoom extends YServer<Env> {
   }
 
   /**
-   * The open connections. partyserver's hibernating iterator deserializes every socket's
-   * attachment on every call to check it is one of its own; y-partyserver calls it for every
-   * update, so at 50 sockets that was most of the room's time per update. A socket vetted once is
-   * remembered here instead (the same objects come back from getWebSockets while the room is up).
+   * The room's open, vetted sockets, kept until a socket comes or goes. partyserver's hibernating
+   * iterator deserializes every socket's attachment on every call to check it is one of its own,
+   * and y-partyserver walked it for every update: at 50 sockets that was most of the room's time
+   * per update. A socket vetted once is remembered instead (the same objects come back from
+   * getWebSockets while the room is up).
    */
+  private openSockets(): WebSocket[] {
+    if (this.sockets) return this.sockets;
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.some((socket) => !this.known.has(socket))) {
+      for (const connection of super.getConnections()) this.known.add(connection);
+    }
+    this.sockets = sockets.filter((socket) => this.known.has(socket) && socket.readyState === WebSocket.OPEN);
+    return this.sockets;
+  }
+
+  /** The open connections (see openSockets), for partyserver's and y-partyserver's own uses. */
   override *getConnections<TState = unknown>(tag?: string): Generator<Connection<TState>> {
     if (tag) {
       yield* super.getConnections<TState>(tag);
       return;
     }
-    // The list itself is kept between updates too, until a socket comes or goes.
-    this.sockets ??= this.ctx.getWebSockets();
-    const sockets = this.sockets;
-    if (sockets.some((socket) => socket.readyState === WebSocket.OPEN && !this.known.has(socket))) {
-      for (const connection of super.getConnections<TState>()) this.known.add(connection);
+    for (const socket of this.openSockets()) {
+      if (socket.readyState === WebSocket.OPEN) yield socket as unknown as Connection<TState>;
     }
-    for (const socket of sockets) {
-      if (socket.readyState === WebSocket.OPEN && this.known.has(socket)) yield socket as unknown as Connection<TState>;
+  }
+
+  /**
+   * Document updates go to every socket as one sync `update` message, encoded once. This replaces
+   * y-partyserver's broadcast (see onStart), which re-checked each socket's state three times per
+   * send through native getters: at 200 updates a second to 50 sockets that was a third of the
+   * room's time. A socket that is closing throws on send; its close handler tidies up.
+   */
+  private readonly broadcastUpdate = (update: Uint8Array) => {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE_SYNC);
+    encoding.writeVarUint(encoder, SYNC_UPDATE);
+    encoding.writeVarUint8Array(encoder, update);
+    const message = encoding.toUint8Array(encoder);
+    for (const socket of this.openSockets()) {
+      try {
+        socket.send(message);
+      } catch {
+        this.sockets = null;
+      }
     }
+  };
+
+  override async onStart(): Promise<void> {
+    const before = new Set(this.updateListeners());
+    await super.onStart();
+    // y-partyserver's broadcast is the first update listener it adds after onLoad; it is the one
+    // that walks the connections. Swap it for broadcastUpdate, in the same place in the order (so
+    // an update is still stored before it is sent).
+    const added = this.updateListeners().filter((listener) => !before.has(listener));
+    const theirs = added.find((listener) => String(listener).includes("getConnections"));
+    if (!theirs) {
+      log.warn("room.broadcast_not_replaced", { worldId: this.worldId });
+      return;
+    }
+    const listeners = this.updateListeners();
+    for (const listener of listeners) this.document.off("update", listener);
+    for (const listener of listeners) this.document.on("update", listener === theirs ? this.broadcastUpdate : listener);
+  }
+
+  private updateListeners(): Array<(update: Uint8Array, origin: unknown) => void> {
+    const observers = (this.document as unknown as { _observers: Map<string, Set<(update: Uint8Array, origin: unknown) => void>> })._observers;
+    return [...(observers.get("update") ?? [])];
   }
 
   /**
