@@ -19,7 +19,7 @@ export const title = "50 clients in one room, one writer at 200 edits/s for 10 s
  */
 export const serve = "wrangler";
 
-const CLIENTS = 50;
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const RATE = 200;
 /**
  * The first second of edits warms both sides up (JIT, first projection, socket buffers) and is not
