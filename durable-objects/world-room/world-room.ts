@@ -75,6 +75,8 @@ const PROJECTION_DELAY_MS = 500;
  * between them: at 200 new elements a second one big batch held every broadcast behind it.
  */
 const PROJECTION_BATCH = 10;
+/** The pause between background projection batches (10 elements each: up to 400 a second). */
+const PROJECTION_PACE_MS = 15;
 /**
  * The gallery's search row (element names) is rewritten at most this often per room: a burst of
  * renames costs one D1 batch, written a few seconds later by the alarm.
@@ -292,15 +294,15 @@ export class WorldRoom extends YServer<Env> {
     await this.__unsafe_ensureInitialized();
     if (this.purged) return;
     this.expireLocks();
-    await this.flush();
+    await this.flush({ paced: true });
     const next = this.store.nextLockExpiry();
     if (next !== null) await this.scheduleAlarm(next);
   }
 
   /** Writes every pending change to D1; concurrent callers share one run and then run again. */
-  async flush(): Promise<void> {
+  async flush({ paced = false }: { paced?: boolean } = {}): Promise<void> {
     while (this.flushing) await this.flushing;
-    this.flushing = this.project()
+    this.flushing = this.project(paced)
       .then(() => this.refreshSearch())
       .finally(() => {
         this.flushing = null;
@@ -321,11 +323,15 @@ export class WorldRoom extends YServer<Env> {
     this.store.clearSearchStale();
   }
 
-  /** Projects in small batches until nothing is left; socket messages are served in between. */
-  private async project(): Promise<void> {
+  /**
+   * Projects in small batches until nothing is left, serving socket messages in between. In the
+   * background (the alarm) batches are spaced out: back to back, they kept the room busy for a
+   * hundred milliseconds at a time and the broadcasts queued behind them (locally D1 shares the
+   * room's thread). Callers waiting to answer a request get theirs without the spacing.
+   */
+  private async project(paced: boolean): Promise<void> {
     while (await this.projectBatch()) {
-      // Let socket messages that queued up behind this batch through before the next one.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setTimeout(resolve, paced ? PROJECTION_PACE_MS : 0));
     }
   }
 
