@@ -113,6 +113,12 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
             type: "element" as const,
             position: dragging.current.has(e.id) && old ? old.position : { x: e.x, y: e.y },
             selected: old?.selected ?? false,
+            // Keep what the canvas measured: a node without it is hidden and measured again, and
+            // presence alone (someone moving a cursor) re-makes every node many times a second.
+            measured: old?.measured,
+            // Every node has the same fixed size, so a new one can show before it is measured.
+            initialWidth: NODE_WIDTH,
+            initialHeight: NODE_HEIGHT,
             draggable: canEdit,
             connectable: canEdit,
             data: {
