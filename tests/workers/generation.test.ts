@@ -114,6 +114,15 @@ describe("generate an element (local provider, through the queue)", () => {
     expect((await call("GET", `/api/assets/${key}`)).status).toBe(404);
     expect((await call("GET", `/api/assets/worlds/${world.id}/../${world.id}/x.svg`, { cookie: owner.cookie })).status).toBe(404);
     expect((await call("GET", `/api/assets/${key}`, { cookie: owner.cookie, headers: { range: "bytes=999999-" } })).status).toBe(416);
+
+    // Shared caches never keep a private or unlisted world's assets, and a public world's briefly.
+    expect((await call("GET", `/api/assets/${key}`, { cookie: owner.cookie })).headers.get("cache-control")).toMatch(/^private,/);
+    await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { visibility: "unlisted" } });
+    const unlisted = await call("GET", `/api/assets/${key}`);
+    expect(unlisted.status).toBe(200);
+    expect(unlisted.headers.get("cache-control")).toMatch(/^private,/);
+    await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { visibility: "public" } });
+    expect((await call("GET", `/api/assets/${key}`)).headers.get("cache-control")).toBe("public, max-age=31536000, s-maxage=600, immutable");
   });
 
   it("is idempotent per key: same body, same job; another body, 422", async () => {

@@ -42,7 +42,10 @@ export const assetRoutes = new Hono<AppEnv>().get("/*", async (c) => {
   const head = await c.env.ASSETS_BUCKET.head(key);
   if (!head) throw notFound("That asset");
   const etag = head.httpEtag;
-  const cacheControl = access.world.visibility === "private" ? "private, max-age=31536000, immutable" : "public, max-age=31536000, immutable";
+  // Keys never change content, so browsers keep them. Shared caches may keep a public world's
+  // assets only briefly (the world can go private) and never an unlisted or private world's.
+  const cacheControl =
+    access.world.visibility === "public" ? "public, max-age=31536000, s-maxage=600, immutable" : "private, max-age=31536000, immutable";
   const common = {
     etag,
     "cache-control": cacheControl,
