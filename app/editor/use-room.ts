@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { IndexeddbPersistence } from "y-indexeddb";
 import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
-import { ACCESS_CHANGED_CLOSE, type ChatMessage, type ClientMessage, type JobEvent, type RoomUser, type ServerMessage } from "../../durable-objects/world-room/protocol";
+import { ACCESS_CHANGED_CLOSE, parseServerMessage, type ChatMessage, type ClientMessage, type JobEvent, type RoomUser } from "../../durable-objects/world-room/protocol";
 import { elementsOf, relationshipsOf } from "../../durable-objects/world-room/graph-doc";
 import { api } from "./api";
 import { LOCAL, snapshot, type ElementState, type RelationshipState } from "./graph-model";
@@ -124,12 +124,8 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
 
     const onJson = (event: MessageEvent) => {
       if (typeof event.data !== "string") return;
-      let message: ServerMessage;
-      try {
-        message = JSON.parse(event.data) as ServerMessage;
-      } catch {
-        return;
-      }
+      const message = parseServerMessage(event.data);
+      if (!message) return;
       switch (message.type) {
         case "welcome":
           setMe(message.you);

@@ -207,9 +207,12 @@ export function contentKey(element: ElementState, secret: string | null): string
   return JSON.stringify([element.type, element.name, element.description, element.tags, element.assets, element.metadata, secret ?? ""]);
 }
 
-/** The element name a content key was made with (the projection compares it to notice renames). */
-export function nameInContentKey(key: string): unknown {
-  return (JSON.parse(key) as unknown[])[1];
+/**
+ * Whether a content key was made for an element of this type and name: the projection notices
+ * renames by the key's prefix (the key starts `[type,name,`) without parsing it.
+ */
+export function contentKeyHasName(key: string, element: Pick<ElementState, "type" | "name">): boolean {
+  return key.startsWith(`${JSON.stringify([element.type, element.name]).slice(0, -1)},`);
 }
 
 function sameValue(a: unknown, b: unknown) {

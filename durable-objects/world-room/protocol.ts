@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Role } from "../../drizzle/schema";
+import { ROLES } from "../../drizzle/schema/constants";
 
 /**
  * The JSON side of the room protocol (SPEC §3). Text frames are plain JSON objects, no prefix;
@@ -20,45 +20,69 @@ export const SHARE_LINK_HEADER = "x-loreloom-share-link";
 /** The close code of sockets whose access changed (removed, new role, link revoked): rejoin to learn it. */
 export const ACCESS_CHANGED_CLOSE = 4003;
 
-export type RoomUser = { id: string; name: string; role: Role; color: string };
 
 const elementId = z.string().regex(/^[a-z0-9]{1,64}$/);
 const point = z.strictObject({ x: z.number().finite(), y: z.number().finite() });
+const choice = z.enum(["merged", "a", "b"]);
 
 export const ClientMessageSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("chat"), text: z.string().trim().min(1, "say something").max(MAX_CHAT_LENGTH, `at most ${MAX_CHAT_LENGTH} characters`) }),
   z.strictObject({ type: z.literal("presence"), cursor: point.nullable(), activeElement: elementId.nullable() }),
   z.strictObject({ type: z.literal("lock"), elementId }),
   z.strictObject({ type: z.literal("unlock"), elementId }),
-  z.strictObject({ type: z.literal("conflictChoice"), conflictId: z.string().min(1).max(64), choice: z.enum(["merged", "a", "b"]) }),
+  z.strictObject({ type: z.literal("conflictChoice"), conflictId: z.string().min(1).max(64), choice }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
-export type ChatMessage = { id: string; user: Pick<RoomUser, "id" | "name" | "color">; text: string; at: string };
+export const RoomUserSchema = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES), color: z.string() });
+export type RoomUser = z.infer<typeof RoomUserSchema>;
 
-export type ServerMessage =
-  | { type: "joined"; user: RoomUser }
-  | { type: "left"; userId: string }
-  | { type: "welcome"; you: RoomUser; users: RoomUser[]; locks: Array<{ elementId: string; by: RoomUser; until: string }> }
-  | ({ type: "chat" } & ChatMessage)
-  | { type: "presence"; user: RoomUser; cursor: { x: number; y: number } | null; activeElement: string | null }
-  | { type: "locked"; elementId: string; by: RoomUser; until: string }
-  | { type: "unlocked"; elementId: string }
-  | { type: "conflict"; conflictId: string; elementId: string; options: { merged: string; a: string; b: string } }
-  | { type: "conflictResolved"; conflictId: string; choice: "merged" | "a" | "b" }
-  | ({ type: "job" } & JobEvent)
-  | { type: "error"; code: string; message: string; resync?: boolean };
+const chatMessage = z.object({ id: z.string(), user: RoomUserSchema.pick({ id: true, name: true, color: true }), text: z.string(), at: z.string() });
+export type ChatMessage = z.infer<typeof chatMessage>;
 
 /** Progress of a generation job, as the room relays it (`job` messages). */
-export type JobEvent = {
-  jobId: string;
-  stage: string;
-  progress: number;
-  status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-  kind?: string;
-  elementId?: string | null;
-  error?: string | null;
-};
+const jobEvent = z.object({
+  jobId: z.string(),
+  stage: z.string(),
+  progress: z.number(),
+  status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]),
+  kind: z.string().optional(),
+  elementId: z.string().nullable().optional(),
+  error: z.string().nullable().optional(),
+});
+export type JobEvent = z.infer<typeof jobEvent>;
+
+
+/** What the room sends. Clients validate every frame against it (fields added later are kept). */
+export const ServerMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("joined"), user: RoomUserSchema }),
+  z.object({ type: z.literal("left"), userId: z.string() }),
+  z.object({
+    type: z.literal("welcome"),
+    you: RoomUserSchema,
+    users: z.array(RoomUserSchema),
+    locks: z.array(z.object({ elementId: z.string(), by: RoomUserSchema, until: z.string() })),
+  }),
+  chatMessage.extend({ type: z.literal("chat") }),
+  z.object({ type: z.literal("presence"), user: RoomUserSchema, cursor: z.object({ x: z.number(), y: z.number() }).nullable(), activeElement: z.string().nullable() }),
+  z.object({ type: z.literal("locked"), elementId: z.string(), by: RoomUserSchema, until: z.string() }),
+  z.object({ type: z.literal("unlocked"), elementId: z.string() }),
+  z.object({ type: z.literal("conflict"), conflictId: z.string(), elementId: z.string(), options: z.object({ merged: z.string(), a: z.string(), b: z.string() }) }),
+  z.object({ type: z.literal("conflictResolved"), conflictId: z.string(), choice }),
+  jobEvent.extend({ type: z.literal("job") }),
+  z.object({ type: z.literal("error"), code: z.string(), message: z.string(), resync: z.boolean().optional() }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessageSchema>;
+
+/** Reads one text frame from the room; null for anything that is not a valid room message. */
+export function parseServerMessage(text: string): ServerMessage | null {
+  try {
+    const result = ServerMessageSchema.safeParse(JSON.parse(text));
+    return result.success ? result.data : null;
+  } catch {
+    return null;
+  }
+}
 
 export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; code: string; message: string };
 

@@ -1,18 +1,21 @@
 import * as Y from "yjs";
-import type { ChatMessage, RoomUser } from "./protocol";
+import { z } from "zod";
+import { RoomUserSchema, type ChatMessage, type RoomUser } from "./protocol";
 
 /** SQLite rows are limited to 2 MB; snapshots are stored in chunks below that. */
 const CHUNK_BYTES = 1024 * 1024;
 
-export type PendingHistory = {
-  id: string;
-  action: string;
-  summary: string;
-  prompt: string | null;
-  elementIds: string[];
-  userId: string | null;
-  createdAt: number;
-};
+/** A history entry waiting for the next projection (kept as JSON in the room's SQLite). */
+const PendingHistorySchema = z.object({
+  id: z.string(),
+  action: z.string(),
+  summary: z.string(),
+  prompt: z.string().nullable(),
+  elementIds: z.array(z.string()),
+  userId: z.string().nullable(),
+  createdAt: z.number(),
+});
+export type PendingHistory = z.infer<typeof PendingHistorySchema>;
 
 type VersionCause = { action: string; userId: string | null };
 
@@ -229,7 +232,7 @@ export class RoomStorage {
     return this.sql
       .exec<{ entry: string }>("select entry from pending_history order by rowid")
       .toArray()
-      .map((row) => JSON.parse(row.entry) as PendingHistory);
+      .map((row) => PendingHistorySchema.parse(JSON.parse(row.entry)));
   }
 
   // gallery search: element names changed since the world's search row was last rewritten (kept
@@ -272,7 +275,7 @@ export class RoomStorage {
       .exec<{ holder: string; until: number; connection_id: string }>("select holder, until, connection_id from locks where element_id = ?", elementId)
       .toArray()[0];
     if (!row || row.until <= now) return null;
-    return { by: JSON.parse(row.holder) as RoomUser, until: row.until, connectionId: row.connection_id };
+    return { by: RoomUserSchema.parse(JSON.parse(row.holder)), until: row.until, connectionId: row.connection_id };
   }
 
   setLock(elementId: string, holder: RoomUser, connectionId: string, until: number) {
@@ -307,7 +310,7 @@ export class RoomStorage {
     return this.sql
       .exec<{ element_id: string; holder: string; until: number }>("select element_id, holder, until from locks where until > ?", now)
       .toArray()
-      .map((r) => ({ elementId: r.element_id, by: JSON.parse(r.holder) as RoomUser, until: new Date(r.until).toISOString() }));
+      .map((r) => ({ elementId: r.element_id, by: RoomUserSchema.parse(JSON.parse(r.holder)), until: new Date(r.until).toISOString() }));
   }
 
   nextLockExpiry(): number | null {

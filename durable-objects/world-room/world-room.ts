@@ -12,7 +12,7 @@ import {
   getRelationship,
   insertElement,
   insertRelationship,
-  nameInContentKey,
+  contentKeyHasName,
   patchElement,
   patchRelationship,
   relationshipsOf,
@@ -29,6 +29,7 @@ import {
   IDENTITY_HEADER,
   SHARE_LINK_HEADER,
   LOCK_LEASE_MS,
+  RoomUserSchema,
   parseClientMessage,
   type ChatMessage,
   type ClientMessage,
@@ -129,9 +130,8 @@ function readIdentity(request: Request): RoomUser | null {
   try {
     const raw = request.headers.get(IDENTITY_HEADER);
     if (!raw) return null;
-    const user = JSON.parse(raw) as RoomUser;
-    if (typeof user.id !== "string" || typeof user.name !== "string" || !["owner", "editor", "viewer"].includes(user.role)) return null;
-    return user;
+    const parsed = RoomUserSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
@@ -375,7 +375,7 @@ export class WorldRoom extends YServer<Env> {
       const last = this.store.getProjected(id);
       let version = Math.max(element.version, last?.version ?? 0);
       const contentChanged = !last || last.key !== key;
-      if (contentChanged && (!last || nameInContentKey(last.key) !== element.name)) namesChanged = true;
+      if (contentChanged && (!last || !contentKeyHasName(last.key, element))) namesChanged = true;
       if (contentChanged) {
         version = Math.max(last?.version ?? 0, element.version) + 1;
         versionBumps.push({ id, version });

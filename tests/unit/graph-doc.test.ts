@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import {
   contentKey,
+  contentKeyHasName,
   elementsOf,
   getElement,
   insertElement,
@@ -90,5 +91,13 @@ describe("the world document", () => {
     expect(contentKey({ ...base, x: 99, y: -4 }, null)).toBe(contentKey(base, null));
     expect(contentKey({ ...base, description: "e" }, null)).not.toBe(contentKey(base, null));
     expect(contentKey(base, "secret")).not.toBe(contentKey(base, null));
+  });
+
+  it("tells from a content key whether the element was renamed", () => {
+    const base = element("a", { description: "d" });
+    const key = contentKey({ ...base, name: 'Ada "the" Bold' }, "s");
+    expect(contentKeyHasName(key, { type: base.type, name: 'Ada "the" Bold' })).toBe(true);
+    expect(contentKeyHasName(key, { type: base.type, name: "Ada" })).toBe(false);
+    expect(contentKeyHasName(contentKey({ ...base, name: "Ada" }, null), { type: base.type, name: "Ada Lovelace" })).toBe(false);
   });
 });
