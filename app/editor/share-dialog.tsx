@@ -331,17 +331,7 @@ export function ShareDialog({
                       <span className="text-xs text-stone-600">{i.role}</span>
                       <StatusBadge status={i.status} />
                       {i.status === "pending" ? (
-                        <>
-                          <span className="text-xs text-stone-500">expires {untilText(i.expiresAt)}</span>
-                          <button
-                            type="button"
-                            disabled={busy}
-                            className={smallButton}
-                            onClick={() => void run(async () => void (await api("DELETE", `/api/worlds/${world.id}/invitations/${i.id}`)))}
-                          >
-                            Revoke
-                          </button>
-                        </>
+                        <Revocable expiresAt={i.expiresAt} busy={busy} onRevoke={() => void run(async () => void (await api("DELETE", `/api/worlds/${world.id}/invitations/${i.id}`)))} />
                       ) : null}
                     </li>
                   ))}
@@ -402,17 +392,7 @@ export function ShareDialog({
                     <span className="min-w-0 flex-1">Share link · {link.role}</span>
                     <StatusBadge status={link.status} />
                     {link.status === "active" ? (
-                      <>
-                        <span className="text-xs text-stone-500">expires {untilText(link.expiresAt)}</span>
-                        <button
-                          type="button"
-                          disabled={busy}
-                          className={smallButton}
-                          onClick={() => void run(async () => void (await api("DELETE", `/api/worlds/${world.id}/share/${link.id}`)))}
-                        >
-                          Revoke
-                        </button>
-                      </>
+                      <Revocable expiresAt={link.expiresAt} busy={busy} onRevoke={() => void run(async () => void (await api("DELETE", `/api/worlds/${world.id}/share/${link.id}`)))} />
                     ) : null}
                   </li>
                 ))}
@@ -424,5 +404,17 @@ export function ShareDialog({
         {children}
       </div>
     </Dialog>
+  );
+}
+
+/** When a live invitation or link runs out, and the button that ends it now. */
+function Revocable({ expiresAt, busy, onRevoke }: { expiresAt: string; busy: boolean; onRevoke: () => void }) {
+  return (
+    <>
+      <span className="text-xs text-stone-500">expires {untilText(expiresAt)}</span>
+      <button type="button" disabled={busy} className={smallButton} onClick={onRevoke}>
+        Revoke
+      </button>
+    </>
   );
 }
