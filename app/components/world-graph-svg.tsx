@@ -1,16 +1,5 @@
-import type { ElementType } from "../../drizzle/schema/constants";
+import { TYPE_COLOR } from "../lib/element-types";
 import { PICTURE_NODE, type GraphPicture } from "../lib/graph-picture";
-
-/** The editor's per-type colours (app/editor/element-node.tsx), without importing the editor. */
-const TYPE_COLOR: Record<ElementType, string> = {
-  location: "#047857",
-  character: "#0369a1",
-  faction: "#be123c",
-  item: "#b45309",
-  creature: "#4d7c0f",
-  event: "#6d28d9",
-  lore: "#57534e",
-};
 
 type Props = {
   picture: GraphPicture;

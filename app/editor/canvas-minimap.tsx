@@ -2,7 +2,7 @@ import { useReactFlow, useStore } from "@xyflow/react";
 import { useEffect, useRef } from "react";
 import type { ElementState } from "./graph-model";
 import { NODE_HEIGHT, NODE_WIDTH } from "./graph-model";
-import { TYPE_COLOR } from "./element-node";
+import { TYPE_COLOR } from "../lib/element-types";
 
 const WIDTH = 200;
 const HEIGHT = 140;

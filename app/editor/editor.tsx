@@ -16,9 +16,9 @@ import {
 import { Suspense, lazy, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { useRevalidator } from "react-router";
 import { ELEMENT_TYPES, type ElementType, type Visibility } from "../../drizzle/schema/constants";
-import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
+import { ELEMENT_LOOK, RELATIONSHIP_LABEL, TYPE_COLOR } from "../lib/element-types";
 import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
-import { ElementNodeComponent, TYPE_COLOR, type ElementNode } from "./element-node";
+import { ElementNodeComponent, type ElementNode } from "./element-node";
 import { ElementPanel } from "./element-panel";
 import { JobsTray } from "./generation";
 import { CanvasMiniMap } from "./canvas-minimap";

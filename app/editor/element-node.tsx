@@ -1,7 +1,7 @@
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import type { ElementType } from "../../drizzle/schema/worlds";
-import { ELEMENT_LOOK } from "../lib/element-types";
+import { ELEMENT_LOOK, TYPE_COLOR } from "../lib/element-types";
 import { assetUrl } from "./api";
 
 export type ElementNodeData = {
@@ -15,17 +15,6 @@ export type ElementNodeData = {
   editable: boolean;
 };
 export type ElementNode = Node<ElementNodeData, "element">;
-
-/** Border and icon colour per type, matching the chips. */
-export const TYPE_COLOR: Record<ElementType, string> = {
-  location: "#047857",
-  character: "#0369a1",
-  faction: "#be123c",
-  item: "#b45309",
-  creature: "#4d7c0f",
-  event: "#6d28d9",
-  lore: "#57534e",
-};
 
 function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
   const look = ELEMENT_LOOK[data.type];

@@ -22,3 +22,14 @@ export const RELATIONSHIP_LABEL: Record<string, string> = {
   caused: "caused",
   related_to: "is related to",
 };
+
+/** Border and icon colour per type, matching the chips. */
+export const TYPE_COLOR: Record<ElementType, string> = {
+  location: "#047857",
+  character: "#0369a1",
+  faction: "#be123c",
+  item: "#b45309",
+  creature: "#4d7c0f",
+  event: "#6d28d9",
+  lore: "#57534e",
+};

@@ -1,7 +1,6 @@
 import { data } from "react-router";
 import type { ElementType, RelationshipKind } from "../../drizzle/schema/constants";
 import { HttpError } from "../../workers/api/errors";
-import { representativeImageKey } from "../../workers/domain/publishing";
 import { and, eq } from "drizzle-orm";
 import { worldLikes } from "../../drizzle/schema";
 import { getWorldAccess, getWorldGraph, type WorldAccess } from "../../workers/domain/worlds";
@@ -57,7 +56,8 @@ export async function loadPublicWorld(env: Env, worldId: string, user: SessionUs
     video: assetUrl(element.assets.video),
   }));
   const picture: GraphPicture = layoutGraph(graph.elements, graph.relationships);
-  const imageKey = await representativeImageKey(db, access.world);
+  // The cover, else the first element picture (the graph is already in hand, in creation order).
+  const imageKey = access.world.coverAssetKey ?? graph.elements.find((element) => element.assets.image)?.assets.image ?? null;
 
   let forkedFrom: { id: string; title: string; visible: boolean } | null = null;
   if (access.world.forkedFromId) {

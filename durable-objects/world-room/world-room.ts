@@ -570,18 +570,16 @@ export class WorldRoom extends YServer<Env> {
   override async onStart(): Promise<void> {
     const before = new Set(this.updateListeners());
     await super.onStart();
-    // y-partyserver's broadcast is the first update listener it adds after onLoad; it is the one
-    // that walks the connections. Swap it for broadcastUpdate, in the same place in the order (so
-    // an update is still stored before it is sent).
+    // y-partyserver's broadcast is the update listener it adds that walks the connections. Swap
+    // it for broadcastUpdate; the storing listener (added in onLoad) still runs first.
     const added = this.updateListeners().filter((listener) => !before.has(listener));
     const theirs = added.find((listener) => String(listener).includes("getConnections"));
     if (!theirs) {
       log.warn("room.broadcast_not_replaced", { worldId: this.worldId });
       return;
     }
-    const listeners = this.updateListeners();
-    for (const listener of listeners) this.document.off("update", listener);
-    for (const listener of listeners) this.document.on("update", listener === theirs ? this.broadcastUpdate : listener);
+    this.document.off("update", theirs);
+    this.document.on("update", this.broadcastUpdate);
   }
 
   private updateListeners(): Array<(update: Uint8Array, origin: unknown) => void> {

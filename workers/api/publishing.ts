@@ -1,17 +1,16 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import { IdSchema } from "../domain/graph";
 import { ForkWorldSchema, forkWorld } from "../domain/publishing";
 import { getWorldAccess, toWorldDto } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";
 import { parseWith, readJson } from "./validate";
 
-const WorldIdSchema = z.string().regex(/^[a-z0-9]{1,64}$/);
 
 /** Publishing routes under /api/worlds: forks (catalogue F2). */
 export const publishingRoutes = new Hono<AppEnv>().post("/:id/fork", async (c) => {
   const me = requireUser(c);
-  const worldId = parseWith(WorldIdSchema, c.req.param("id"), "world id");
+  const worldId = parseWith(IdSchema, c.req.param("id"), "world id");
   // The body is optional: an empty one forks under the default title.
   const hasBody = (c.req.header("content-length") ?? "0") !== "0" || c.req.header("transfer-encoding") !== undefined;
   const input = parseWith(ForkWorldSchema, hasBody ? await readJson(c) : {}, "request body");

@@ -18,13 +18,13 @@ import {
   revokeInvitation,
   revokeShareLink,
 } from "../domain/sharing";
+import { IdSchema } from "../domain/graph";
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
 import { log } from "../lib/log";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith } from "./validate";
 
-const IdSchema = z.string().regex(/^[a-z0-9]{1,64}$/, "not an id this API gave out");
 // Tokens are checked against the database; this only keeps absurd strings out.
 const TokenSchema = z.string().min(1).max(128);
 
@@ -55,7 +55,7 @@ export const sharingRoutes = new Hono<AppEnv>()
     const me = requireUser(c);
     const db = c.get("db");
     const access = await getWorldAccess(db, param(c, "id", "world id"), me.id);
-    const role = await requireMember(db, access.world.id, me.id);
+    const role = requireMember(access);
     return c.json({ members: await listMembers(db, access.world.id, role === "owner") });
   })
   .patch("/worlds/:id/members/:userId", async (c) => {
@@ -70,7 +70,7 @@ export const sharingRoutes = new Hono<AppEnv>()
     const me = requireUser(c);
     const db = c.get("db");
     const access = await getWorldAccess(db, param(c, "id", "world id"), me.id);
-    const role = await requireMember(db, access.world.id, me.id);
+    const role = requireMember(access);
     const userId = parseWith(TokenSchema, c.req.param("userId"), "user id");
     await removeMember(db, access.world, { id: me.id, role }, userId);
     await closeRoomAccess(c, access.world.id, { userId });

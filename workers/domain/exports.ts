@@ -8,6 +8,7 @@ import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import type { JobMessage } from "../jobs/messages";
 import { slugify } from "./archive-format";
+import { canSeeSecrets } from "./graph";
 
 /** How long a download link stays valid at most (it never outlives its export). */
 export const DOWNLOAD_LINK_MS = 60 * 60 * 1000;
@@ -60,7 +61,7 @@ export function toExportView(row: ExportRow, job?: { status: string; error: stri
 
 /** Whether `role` may take secrets away: only owners and editors, and only when they ask. */
 export function exportIncludesSecrets(role: Role, asked: boolean | undefined): boolean {
-  const trusted = role === "owner" || role === "editor";
+  const trusted = canSeeSecrets(role);
   if (asked === true && !trusted) throw new HttpError(403, "forbidden", "Only the world's owners and editors can export its secrets.");
   return trusted && asked !== false;
 }

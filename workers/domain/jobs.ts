@@ -3,7 +3,7 @@
 // workers/jobs/pipeline.ts runs them.
 import { and, count, desc, eq, gte, inArray, sum } from "drizzle-orm";
 import { z } from "zod";
-import { ELEMENT_TYPES, jobStages, jobs, type JobKind, type JobStatus } from "../../drizzle/schema";
+import { ELEMENT_TYPES, JOB_KINDS, jobStages, jobs, type JobKind, type JobStatus } from "../../drizzle/schema";
 import { MODALITIES, type Modality } from "../ai/types";
 import { MAX_PROMPT_LENGTH, moderatePrompt, sanitizePrompt, sha256Hex } from "../ai/prompt-safety";
 import { HttpError } from "../api/errors";
@@ -16,7 +16,7 @@ export const STAGES = ["refine_text", "image", "video", "audio", "graph_update",
 export type Stage = (typeof STAGES)[number];
 export const ACTIVE_STATUSES: JobStatus[] = ["queued", "running"];
 /** Jobs that generate: they count against the quota and appear as generation in the editor (exports do not). */
-export const GENERATION_KINDS: JobKind[] = ["world_seed", "element_generate", "element_refine", "story_continue", "scene_illustrate", "narrate"];
+export const GENERATION_KINDS: JobKind[] = JOB_KINDS.filter((kind) => kind !== "export" && kind !== "import");
 
 const prompt = z.string().max(MAX_PROMPT_LENGTH * 2, `at most ${MAX_PROMPT_LENGTH} characters`);
 

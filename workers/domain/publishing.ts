@@ -2,11 +2,12 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { assets, elements, elementVersions, history, relationships, worldMembers, worlds } from "../../drizzle/schema";
 import type { ElementAssets } from "../../drizzle/schema";
-import type { ElementView, VersionSnapshot } from "../../durable-objects/world-room/room-types";
+import type { VersionSnapshot } from "../../durable-objects/world-room/room-types";
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
-import type { WorldAccess } from "./worlds";
+import { canSeeSecrets } from "./graph";
+import { toElementDto, type WorldAccess } from "./worlds";
 
 export const ForkWorldSchema = z.strictObject({
   title: z.string().trim().min(1, "a title is required").max(120).optional(),
@@ -35,8 +36,6 @@ export function forkedAssetKey(key: string, newWorldId: string): string | null {
   const match = ASSET_KEY.exec(key);
   return match ? `worlds/${newWorldId}/${match[1]}` : null;
 }
-
-export const canSeeSecrets = (role: WorldAccess["role"]) => role === "owner" || role === "editor";
 
 type Forker = { id: string; name: string };
 
@@ -131,10 +130,7 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
   for (const rows of chunk(elementRows, Math.floor(MAX_PARAMS / 15))) statements.push(db.insert(elements).values(rows));
 
   const versionRows = elementRows.map((row) => {
-    const snapshot: VersionSnapshot = {
-      ...viewOf(row),
-      secret: row.secret ?? "",
-    };
+    const snapshot: VersionSnapshot = { ...toElementDto(row, null), secret: row.secret ?? "" };
     return { elementId: row.id, worldId, version: 1, snapshot, action: "forked", userId: forker.id, createdAt: now };
   });
   for (const rows of chunk(versionRows, Math.floor(MAX_PARAMS / 7))) statements.push(db.insert(elementVersions).values(rows));
@@ -159,35 +155,6 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
     throw error;
   }
   return created[0]!;
-}
-
-function viewOf(row: {
-  id: string;
-  type: ElementView["type"];
-  name: string;
-  description: string;
-  x: number;
-  y: number;
-  tags: string[];
-  assets: ElementAssets;
-  metadata: ElementView["metadata"];
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}): ElementView {
-  return {
-    id: row.id,
-    type: row.type,
-    name: row.name,
-    description: row.description,
-    position: { x: row.x, y: row.y },
-    tags: row.tags,
-    assets: row.assets,
-    metadata: row.metadata,
-    version: row.version,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { shareLinks, type GrantedRole } from "../../drizzle/schema";
 import type { Database } from "../lib/db";
+import { sha256Hex } from "../ai/prompt-safety";
 
 /** Tokens are 32 random bytes in base64url: 43 characters, 256 bits. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -15,10 +16,7 @@ export function looksLikeToken(raw: string | null | undefined): raw is string {
 }
 
 /** Only this hash is stored: a leaked database does not hand out working links. */
-export async function hashToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+export const hashToken = sha256Hex;
 
 export type ShareGrant =
   | { ok: true; linkId: string; role: GrantedRole }

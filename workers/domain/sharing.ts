@@ -6,6 +6,7 @@ import { HttpError, forbidden, notFound } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { hashToken, looksLikeToken, newToken } from "./share-tokens";
+import type { WorldAccess } from "./worlds";
 
 // Members, invitations and share links of a world (catalogue A3).
 
@@ -100,10 +101,10 @@ export async function removeMember(db: Database, world: WorldRow, actor: { id: s
 }
 
 /** Whether someone is a member of the world (share-link holders and gallery visitors are not). */
-export async function requireMember(db: Database, worldId: string, userId: string | null) {
-  const role = userId ? await memberRole(db, worldId, userId) : null;
-  if (!role) throw forbidden("Only the world's members can see who else belongs to it.");
-  return role;
+/** The person's own role in the world, read without a share link (links do not make members). */
+export function requireMember(access: WorldAccess): Role {
+  if (!access.role) throw forbidden("Only the world's members can see who else belongs to it.");
+  return access.role;
 }
 
 // ── Invitations ─────────────────────────────────────────────────────────────────────────────

@@ -15,6 +15,7 @@ import { HttpError, forbidden, notFound } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { refreshSearchIndex } from "./gallery";
+import { canSeeSecrets } from "./graph";
 import { GraphCache, graphCache, type SerializedGraph } from "./graph-cache";
 import { findShareGrant } from "./share-tokens";
 
@@ -138,7 +139,8 @@ export async function getWorldAccess(
   if (!row) throw notFound("That world");
   let role: Role | null = row.role ?? null;
   let shareLinkId: string | null = null;
-  const grant = shareToken ? await findShareGrant(db, worldId, shareToken) : null;
+  // A link can only raise a role: owners and editors need no lookup.
+  const grant = role === "owner" || role === "editor" ? null : await findShareGrant(db, worldId, shareToken);
   if (grant?.ok) {
     const granted: Role = userId ? grant.role : "viewer";
     if (!role || RANK[granted] > RANK[role]) {
@@ -313,9 +315,6 @@ export async function deleteWorld(db: Database, worldId: string) {
   ]);
 }
 
-function canSeeSecrets(role: Role | null) {
-  return role === "owner" || role === "editor";
-}
 
 /**
  * The world's elements and relationships as JSON arrays, with secrets only for owners and editors.

@@ -2,6 +2,7 @@
 // folder with no server. Browsers do not let a file:// page fetch world.json, so the same data is
 // embedded inline as JSON, and media is referenced by relative path (assets/…). Plain HTML, CSS and
 // JavaScript with no network access; everything the world holds is shown as text, never as HTML.
+import { escapeHtml } from "../../app/lib/embed-html";
 import type { ArchiveDocument } from "../domain/archive-format";
 
 /** JSON that is safe inside a <script> element: no `</script>`, no `<!--`, no line separators. */
@@ -14,8 +15,6 @@ export function inlineJson(value: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 const STYLES = `
 :root{--bg:#fafaf9;--panel:#fff;--line:#e7e5e4;--ink:#1c1917;--muted:#78716c;--accent:#4338ca;
