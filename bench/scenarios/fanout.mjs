@@ -4,6 +4,7 @@
 // projection identical at the end.
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { PerformanceObserver } from "node:perf_hooks";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { seedFixtureWorld } from "../../scripts/lib/fixture-world.mjs";
@@ -33,7 +34,11 @@ export async function prepare({ stateDir }) {
   await seedFixtureWorld(stateDir, FIXTURE);
 }
 
-/** Sends `count` edits at `RATE`/s through `send(seq)`; returns send times by seq. */
+/**
+ * Sends `count` edits at `RATE`/s through `send(seq)`; returns send times by seq. `send` may return
+ * when its frame went to the socket (the room's writer builds a Yjs edit first: that is the
+ * client's work, not delivery).
+ */
 async function drive(count, send) {
   const sentAt = new Map();
   const started = performance.now();
@@ -41,10 +46,27 @@ async function drive(count, send) {
     const due = started + (seq * 1000) / RATE;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    sentAt.set(seq, performance.now());
-    send(seq);
+    const before = performance.now();
+    sentAt.set(seq, send(seq) ?? before);
   }
   return sentAt;
+}
+
+/**
+ * The bench process's own garbage-collection pauses while `work` runs: they delay every delivery
+ * they overlap, on either side, so they are reported beside the latencies.
+ */
+async function withGcWatch(work) {
+  const pauses = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push(entry.duration);
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  try {
+    return { result: await work(), gc: { count: pauses.length, maxMs: round(Math.max(0, ...pauses), 1), totalMs: round(pauses.reduce((a, b) => a + b, 0), 0) } };
+  } finally {
+    observer.disconnect();
+  }
 }
 
 async function startBare() {
@@ -64,7 +86,6 @@ async function bare(count) {
   const child = await startBare();
   try {
     const url = `ws://localhost:${BARE_PORT}/`;
-    const receivedAt = [];
     const sockets = await Promise.all(
       Array.from({ length: CLIENTS }, () => new Promise((resolve, reject) => {
         const socket = new WebSocket(url, { perMessageDeflate: false });
@@ -73,20 +94,30 @@ async function bare(count) {
       })),
     );
     const [writer, ...readers] = sockets;
-    const got = readers.map(() => new Set());
+    const total = WARMUP + count;
+    // Arrival times by reader and seq, in one typed array (NaN: not arrived), as lean as the room's
+    // recorder (room-client.mjs) so both sides cost the bench process the same.
+    const arrivedAt = new Float64Array(readers.length * total).fill(Number.NaN);
+    let arrived = 0;
     readers.forEach((socket, i) =>
       socket.on("message", (data) => {
-        const seq = Number(data.toString());
-        got[i].add(seq);
-        receivedAt.push([seq, performance.now()]);
+        arrivedAt[i * total + Number(data.toString())] = performance.now();
+        arrived += 1;
       }),
     );
-    const total = WARMUP + count;
-    const sentAt = await drive(total, (seq) => writer.send(String(seq)));
-    await until(() => got.every((s) => s.size === total), 30_000, "the bare broadcasts").catch(() => undefined);
+    const { result: sentAt, gc } = await withGcWatch(() => drive(total, (seq) => writer.send(String(seq))));
+    await until(() => arrived >= readers.length * total, 30_000, "the bare broadcasts").catch(() => undefined);
     sockets.forEach((s) => s.close());
-    const lost = got.reduce((n, s) => n + (total - s.size), 0);
-    return { latency: percentiles(receivedAt.filter(([seq]) => seq >= WARMUP).map(([seq, at]) => at - sentAt.get(seq))), lost };
+    const latencies = [];
+    let lost = 0;
+    readers.forEach((_, i) => {
+      for (let seq = 0; seq < total; seq += 1) {
+        const at = arrivedAt[i * total + seq];
+        if (Number.isNaN(at)) lost += 1;
+        else if (seq >= WARMUP) latencies.push(at - sentAt.get(seq));
+      }
+    });
+    return { latency: percentiles(latencies), lost, gc };
   } finally {
     child.kill("SIGTERM");
   }
@@ -104,8 +135,20 @@ async function room(url, count) {
   // everything afterwards, so the bench process's own Yjs work does not inflate the latency.
   readers.forEach((client) => client.record());
   const profiler = process.env.BENCH_PROFILE ? await startProfile(Number(process.env.LORELOOM_INSPECTOR_PORT)) : null;
-  const sentAt = await drive(WARMUP + count, (seq) => addElement(writer.doc, `fan${String(seq).padStart(13, "0")}`, `Edit ${seq}`));
-  const arrivals = (client) => client.recording.filter((r) => r.bytes.length > 0).length;
+  // The edit is stamped when its frame goes to the socket, as the bare baseline's are.
+  let sentFrameAt = 0;
+  const socketSend = writer.socket.send.bind(writer.socket);
+  writer.socket.send = (data) => {
+    sentFrameAt = performance.now();
+    socketSend(data);
+  };
+  const { result: sentAt, gc } = await withGcWatch(() =>
+    drive(WARMUP + count, (seq) => {
+      addElement(writer.doc, `fan${String(seq).padStart(13, "0")}`, `Edit ${seq}`);
+      return sentFrameAt;
+    }),
+  );
+  const arrivals = (client) => client.recording.count;
   await until(() => readers.every((c) => arrivals(c) >= WARMUP + count), 30_000, "the room's broadcasts").catch(() => undefined);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   if (profiler) await profiler.stop(process.env.BENCH_PROFILE);
@@ -132,12 +175,14 @@ async function room(url, count) {
     if (!d1Identical) await new Promise((resolve) => setTimeout(resolve, 250));
   }
   if (process.env.BENCH_DUMP) {
-    // The worst delivery per edit, in send order: shows whether slow deliveries come in bursts.
+    // The worst delivery per edit, in send order, with the wall-clock time it was sent (ms since
+    // the epoch): shows whether slow deliveries come in bursts, and lines them up with server logs.
     const worst = new Map();
     for (const [seq, at] of receivedAt) worst.set(seq, Math.max(worst.get(seq) ?? 0, at - sentAt.get(seq)));
-    writeFileSync(process.env.BENCH_DUMP, JSON.stringify([...worst].sort((a, b) => a[0] - b[0])));
+    const rows = [...worst].sort((a, b) => a[0] - b[0]).map(([seq, ms]) => [seq, round(ms, 2), round(performance.timeOrigin + sentAt.get(seq), 1)]);
+    writeFileSync(process.env.BENCH_DUMP, JSON.stringify(rows));
   }
-  return { latency: percentiles(receivedAt.filter(([seq]) => seq >= WARMUP).map(([seq, at]) => at - sentAt.get(seq))), lost, identical, d1Identical };
+  return { latency: percentiles(receivedAt.filter(([seq]) => seq >= WARMUP).map(([seq, at]) => at - sentAt.get(seq))), lost, identical, d1Identical, gc };
 }
 
 export async function run({ url }) {
@@ -147,8 +192,8 @@ export async function run({ url }) {
   const ratio = ours.latency.p99 / Math.max(baseline.latency.p99, 0.1);
   return {
     rows: [
-      { case: "bare broadcast Durable Object", p50: baseline.latency.p50, p99: baseline.latency.p99, deliveries: baseline.latency.n, lost: baseline.lost },
-      { case: "WorldRoom (Yjs, stored before broadcast)", p50: ours.latency.p50, p99: ours.latency.p99, deliveries: ours.latency.n, lost: ours.lost },
+      { case: "bare broadcast Durable Object", p50: baseline.latency.p50, p99: baseline.latency.p99, deliveries: baseline.latency.n, lost: baseline.lost, "bench GC max ms": baseline.gc.maxMs, "bench GC total ms": baseline.gc.totalMs },
+      { case: "WorldRoom (Yjs, stored before broadcast)", p50: ours.latency.p50, p99: ours.latency.p99, deliveries: ours.latency.n, lost: ours.lost, "bench GC max ms": ours.gc.maxMs, "bench GC total ms": ours.gc.totalMs },
     ],
     checks: [
       { what: "p99 ratio room / bare", value: round(ratio, 2), budget: "≤ 2", ok: ratio <= 2 },
