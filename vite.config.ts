@@ -29,9 +29,13 @@ export default defineConfig({
       viteEnvironment: { name: "ssr" },
       persistState: stateDir ? { path: stateDir } : true,
       inspectorPort: false,
+      // The rooms Worker (WorldRoom Durable Objects, ADR 9), built and served beside the app.
+      auxiliaryWorkers: [{ configPath: "./durable-objects/wrangler.jsonc" }],
     }),
     tailwindcss(),
     reactRouter(),
   ],
   resolve: { tsconfigPaths: true },
+  // The rooms Worker's bundle goes beside the app's (build/server) rather than to dist/.
+  environments: { loreloom_rooms: { build: { outDir: "build/rooms" } } },
 });

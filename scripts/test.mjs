@@ -55,10 +55,15 @@ console.log("\n== 4. Production build and `wrangler deploy --dry-run`");
 const buildOutcome = run(bin("react-router"), ["build"]);
 check("production build", buildOutcome);
 const dryRunDir = join(resultsDir, "deploy");
+// The rooms Worker first (the app binds its Durable Objects by script name), then the app.
+const roomsDryRun = run(bin("wrangler"), ["deploy", "--dry-run", "-c", "build/rooms/wrangler.json", "--outdir", join(dryRunDir, "rooms")], { capture: true });
+check("wrangler deploy --dry-run (rooms Worker)", roomsDryRun);
 const dryRun = run(bin("wrangler"), ["deploy", "--dry-run", "--outdir", dryRunDir], { capture: true });
 check("wrangler deploy --dry-run", dryRun);
-const bundleLine = dryRun.output.match(/Total Upload: .*$/m)?.[0];
-if (bundleLine) report.push(`     production bundle: ${bundleLine}`);
+for (const [label, outcome] of [["app", dryRun], ["rooms", roomsDryRun]]) {
+  const bundleLine = outcome.output.match(/Total Upload: .*$/m)?.[0];
+  if (bundleLine) report.push(`     production bundle (${label}): ${bundleLine}`);
+}
 
 console.log("\n== 5. Browser tests (Chromium)");
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

@@ -1,7 +1,6 @@
 import { createRequestHandler } from "react-router";
 import { createWorker, type PageContext } from "./worker";
 
-export { WorldRoom } from "../durable-objects/world-room/world-room";
 
 declare module "react-router" {
   // Declaration merging needs an interface; it adds PageContext's members to AppLoadContext.

@@ -150,6 +150,8 @@ function bytesOf(message: WSMessage): Uint8Array | null {
  * `history`, `worlds.graph_version`) shortly after each change. REST writes arrive as the typed
  * RPC methods below and wait for the projection, so a read after a write sees it.
  */
+// y-partyserver types `env` as the app's Env; the rooms Worker (durable-objects/wrangler.jsonc)
+// binds only what the room uses: DB, JOBS_QUEUE and the generation limits.
 export class WorldRoom extends YServer<Env> {
   static override options = { hibernate: true };
   /** onSave (compaction) runs once the room has been quiet for a second, not during a burst. */

@@ -50,7 +50,8 @@ export async function startServer(options = {}) {
       ? [
           "node_modules/.bin/wrangler",
           [
-            "dev", "-c", "build/server/wrangler.json", "--port", String(port), "--ip", "localhost", "--persist-to", stateDir,
+            // The app and the rooms Worker (ADR 9) in one workerd, as `vite preview` serves them.
+            "dev", "-c", "build/server/wrangler.json", "-c", "build/rooms/wrangler.json", "--port", String(port), "--ip", "localhost", "--persist-to", stateDir,
             "--inspector-port", process.env.LORELOOM_INSPECTOR_PORT ?? "0",
             // Extra Worker vars (the bench points the AI providers at its Bedrock stand-in).
             ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
