@@ -38,7 +38,7 @@ import {
   type ServerMessage,
 } from "./protocol";
 import { log } from "../../workers/lib/log";
-import { RoomStorage, type StoredConflict } from "./room-storage";
+import { RoomStorage, type PendingHistory, type StoredConflict } from "./room-storage";
 import { cancelJob, createJob, limitsFrom } from "../../workers/domain/jobs";
 import { refreshSearchIndex } from "../../workers/domain/gallery";
 import { getDb } from "../../workers/lib/db";
@@ -72,11 +72,12 @@ const PROJECTOR = Symbol("projector");
 /** How soon after a change the D1 projection runs (SPEC: within 2 s). */
 const PROJECTION_DELAY_MS = 500;
 /**
- * Elements or relationships written to D1 per batch. Small batches keep the room answering
- * between them: at 200 new elements a second one big batch held every broadcast behind it.
+ * Elements or relationships written to D1 per batch (a handful of statements whatever the size).
+ * Batches keep the room answering between them: one batch of a few hundred new elements held
+ * every broadcast behind it.
  */
-const PROJECTION_BATCH = 10;
-/** The pause between background projection batches (10 elements each: up to 400 a second). */
+const PROJECTION_BATCH = 50;
+/** The pause between background projection batches (50 elements each). */
 const PROJECTION_PACE_MS = 15;
 /**
  * The gallery's search row (element names) is rewritten at most this often per room: a burst of
@@ -141,6 +142,89 @@ function bytesOf(message: WSMessage): Uint8Array | null {
   if (typeof message === "string") return null;
   if (message instanceof ArrayBuffer) return new Uint8Array(message);
   return new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+}
+
+type ProjectionRows = {
+  removedElements: string[];
+  elements: Array<Omit<ElementState, "description"> & { description: string; secret: string | null }>;
+  versions: Array<{ id: string; version: number; snapshot: string; action: string; userId: string | null }>;
+  removedRelationships: string[];
+  relationships: RelationshipState[];
+  history: PendingHistory[];
+};
+
+/**
+ * The D1 statements of one projection batch. Rows travel as JSON arrays expanded by `json_each`:
+ * a handful of statements per batch whatever its size (locally D1 runs on the room's thread, and
+ * each statement cost about as much as the rows it wrote).
+ */
+function projectionStatements(db: D1Database, worldId: string, now: number, rows: ProjectionRows): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
+  const json = (value: unknown) => JSON.stringify(value);
+  if (rows.removedElements.length) {
+    statements.push(db.prepare("delete from elements where world_id = ?1 and id in (select value from json_each(?2))").bind(worldId, json(rows.removedElements)));
+  }
+  if (rows.versions.length) {
+    statements.push(
+      db
+        .prepare(
+          `insert into element_versions (element_id, world_id, version, snapshot, action, user_id, created_at)
+           select value ->> '$.id', ?1, value ->> '$.version', value ->> '$.snapshot', value ->> '$.action', value ->> '$.userId', ?2
+           from json_each(?3) where true
+           on conflict (element_id, version) do nothing`,
+        )
+        .bind(worldId, now, json(rows.versions)),
+    );
+  }
+  if (rows.elements.length) {
+    statements.push(
+      db
+        .prepare(
+          `insert into elements (id, world_id, type, name, description, secret, x, y, tags, assets, metadata, version, created_by, created_at, updated_at)
+           select value ->> '$.id', ?1, value ->> '$.type', value ->> '$.name', value ->> '$.description', value ->> '$.secret',
+             value ->> '$.x', value ->> '$.y', value -> '$.tags', value -> '$.assets', value -> '$.metadata', value ->> '$.version',
+             value ->> '$.createdBy', value ->> '$.createdAt', value ->> '$.updatedAt'
+           from json_each(?2) where true
+           on conflict (id) do update set type = excluded.type, name = excluded.name, description = excluded.description,
+             secret = excluded.secret, x = excluded.x, y = excluded.y, tags = excluded.tags, assets = excluded.assets,
+             metadata = excluded.metadata, version = excluded.version, updated_at = excluded.updated_at
+           where elements.world_id = excluded.world_id`,
+        )
+        .bind(worldId, json(rows.elements)),
+    );
+  }
+  if (rows.removedRelationships.length) {
+    statements.push(db.prepare("delete from relationships where world_id = ?1 and id in (select value from json_each(?2))").bind(worldId, json(rows.removedRelationships)));
+  }
+  if (rows.relationships.length) {
+    statements.push(
+      db
+        .prepare(
+          `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at)
+           select value ->> '$.id', ?1, value ->> '$.from', value ->> '$.to', value ->> '$.kind', value ->> '$.label', value ->> '$.createdAt', value ->> '$.updatedAt'
+           from json_each(?2) where true
+           on conflict (id) do update set from_id = excluded.from_id, to_id = excluded.to_id, kind = excluded.kind,
+             label = excluded.label, updated_at = excluded.updated_at
+           where relationships.world_id = excluded.world_id`,
+        )
+        .bind(worldId, json(rows.relationships)),
+    );
+  }
+  if (rows.history.length) {
+    statements.push(
+      db
+        .prepare(
+          `insert into history (id, world_id, user_id, action, summary, prompt, element_ids, created_at)
+           select value ->> '$.id', ?1, value ->> '$.userId', value ->> '$.action', value ->> '$.summary', value ->> '$.prompt',
+             value -> '$.elementIds', value ->> '$.createdAt'
+           from json_each(?2) where true
+           on conflict (id) do nothing`,
+        )
+        .bind(worldId, json(rows.history)),
+    );
+  }
+  statements.push(db.prepare("update worlds set graph_version = graph_version + 1, updated_at = ? where id = ?").bind(now, worldId));
+  return statements;
 }
 
 /**
@@ -357,17 +441,16 @@ export class WorldRoom extends YServer<Env> {
     const relationshipIds = slice.relationships.map((mark) => mark.id);
     const history = this.store.pendingHistory();
     if (elementIds.length === 0 && relationshipIds.length === 0 && history.length === 0) return false;
-    const db = this.env.DB;
     const now = Date.now();
-    const statements: D1PreparedStatement[] = [];
     const projected: Array<{ id: string; version: number; key: string } | { id: string; removed: true }> = [];
     const versionBumps: Array<{ id: string; version: number }> = [];
+    const rows: ProjectionRows = { removedElements: [], elements: [], versions: [], removedRelationships: [], relationships: [], history };
     let namesChanged = false;
 
     for (const id of elementIds) {
       const element = getElement(this.document, id);
       if (!element) {
-        statements.push(db.prepare("delete from elements where id = ? and world_id = ?").bind(id, this.worldId));
+        rows.removedElements.push(id);
         projected.push({ id, removed: true });
         namesChanged = true;
         continue;
@@ -381,80 +464,46 @@ export class WorldRoom extends YServer<Env> {
       if (contentChanged) {
         version = Math.max(last?.version ?? 0, element.version) + 1;
         versionBumps.push({ id, version });
-        const action = this.store.versionAction(id) ?? (last ? "edited" : "created");
         const snapshot: VersionSnapshot = { ...this.view({ ...element, version, updatedAt: now }, true), secret: secret ?? "" };
-        statements.push(
-          db
-            .prepare(
-              "insert into element_versions (element_id, world_id, version, snapshot, action, user_id, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (element_id, version) do nothing",
-            )
-            .bind(id, this.worldId, version, JSON.stringify(snapshot), action, this.store.versionUser(id), now),
-        );
+        rows.versions.push({
+          id,
+          version,
+          snapshot: JSON.stringify(snapshot),
+          action: this.store.versionAction(id) ?? (last ? "edited" : "created"),
+          userId: this.store.versionUser(id),
+        });
       }
-      statements.push(
-        db
-          .prepare(
-            `insert into elements (id, world_id, type, name, description, secret, x, y, tags, assets, metadata, version, created_by, created_at, updated_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             on conflict (id) do update set type = excluded.type, name = excluded.name, description = excluded.description,
-               secret = excluded.secret, x = excluded.x, y = excluded.y, tags = excluded.tags, assets = excluded.assets,
-               metadata = excluded.metadata, version = excluded.version, updated_at = excluded.updated_at
-             where elements.world_id = excluded.world_id`,
-          )
-          .bind(
-            id,
-            this.worldId,
-            element.type,
-            element.name,
-            element.description,
-            secret,
-            element.x,
-            element.y,
-            JSON.stringify(element.tags),
-            JSON.stringify(element.assets),
-            JSON.stringify(element.metadata),
-            version,
-            element.createdBy,
-            element.createdAt || now,
-            contentChanged ? now : element.updatedAt || now,
-          ),
-      );
+      rows.elements.push({
+        id,
+        type: element.type,
+        name: element.name,
+        description: element.description,
+        secret,
+        x: element.x,
+        y: element.y,
+        tags: element.tags,
+        assets: element.assets,
+        metadata: element.metadata,
+        version,
+        createdBy: element.createdBy,
+        createdAt: element.createdAt || now,
+        updatedAt: contentChanged ? now : element.updatedAt || now,
+      });
       projected.push({ id, version, key });
     }
 
     for (const id of relationshipIds) {
       const rel = getRelationship(this.document, id);
       if (!rel || !getElement(this.document, rel.from) || !getElement(this.document, rel.to)) {
-        statements.push(db.prepare("delete from relationships where id = ? and world_id = ?").bind(id, this.worldId));
+        rows.removedRelationships.push(id);
         continue;
       }
-      statements.push(
-        db
-          .prepare(
-            `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)
-             on conflict (id) do update set from_id = excluded.from_id, to_id = excluded.to_id, kind = excluded.kind,
-               label = excluded.label, updated_at = excluded.updated_at where relationships.world_id = excluded.world_id`,
-          )
-          .bind(id, this.worldId, rel.from, rel.to, rel.kind, rel.label, rel.createdAt || now, rel.updatedAt || now),
-      );
+      rows.relationships.push({ ...rel, createdAt: rel.createdAt || now, updatedAt: rel.updatedAt || now });
     }
 
-    for (const entry of history) {
-      statements.push(
-        db
-          .prepare(
-            "insert into history (id, world_id, user_id, action, summary, prompt, element_ids, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing",
-          )
-          .bind(entry.id, this.worldId, entry.userId, entry.action, entry.summary, entry.prompt ?? null, JSON.stringify(entry.elementIds), entry.createdAt),
-      );
-    }
-
-    // One transaction per batch; it bumps the graph version so no reader keeps a serialized graph
-    // from before it.
-    statements.push(
-      db.prepare("update worlds set graph_version = graph_version + 1, updated_at = ? where id = ?").bind(now, this.worldId),
-    );
-    await db.batch(statements);
+    // One transaction per batch, a statement per kind of row (rows travel as JSON arrays); it bumps
+    // the graph version so no reader keeps a serialized graph from before it.
+    await this.env.DB.batch(projectionStatements(this.env.DB, this.worldId, now, rows));
 
     // D1 has it: remember what was projected, give clients the new versions, clear the marks.
     for (const item of projected) {
@@ -549,18 +598,20 @@ export class WorldRoom extends YServer<Env> {
   }
 
   /**
-   * Document updates go to every socket as one sync `update` message, encoded once. This replaces
+   * Document updates go to every other socket as one sync `update` message, encoded once. This replaces
    * y-partyserver's broadcast (see onStart), which re-checked each socket's state three times per
    * send through native getters: at 200 updates a second to 50 sockets that was a third of the
    * room's time. A socket that is closing throws on send; its close handler tidies up.
    */
-  private readonly broadcastUpdate = (update: Uint8Array) => {
+  private readonly broadcastUpdate = (update: Uint8Array, origin: unknown) => {
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE_SYNC);
     encoding.writeVarUint(encoder, SYNC_UPDATE);
     encoding.writeVarUint8Array(encoder, update);
     const message = encoding.toUint8Array(encoder);
     for (const socket of this.openSockets()) {
+      // The sender has the update already (a Yjs client would ignore its own echo anyway).
+      if (socket === origin) continue;
       try {
         socket.send(message);
       } catch {
