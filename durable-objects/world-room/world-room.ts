@@ -69,14 +69,22 @@ function jobHolder(jobId: string): RoomUser {
 
 /** Transactions the room makes itself while projecting (versions, timestamps): not user changes. */
 const PROJECTOR = Symbol("projector");
-/** How soon after a change the D1 projection runs (SPEC: within 2 s). */
+/** How soon after a change the background projection into D1 looks at it. */
 const PROJECTION_DELAY_MS = 500;
+/**
+ * Live edits come first: the background projection waits until the room has been quiet this long
+ * (a pause in typing or dragging)... */
+const PROJECTION_QUIET_MS = 300;
+/** ...but never leaves a change out of D1 for longer than this, however busy the room is. */
+const PROJECTION_MAX_WAIT_MS = 20_000;
 /**
  * Elements or relationships written to D1 per batch (a handful of statements whatever the size).
  * Batches keep the room answering between them: one batch of a few hundred new elements held
- * every broadcast behind it.
+ * every broadcast behind it. In the background (the alarm) batches are small and spaced out, so
+ * that each holds the room for a couple of milliseconds at most; a request waiting for its write
+ * to be projected gets larger ones, back to back.
  */
-const PROJECTION_BATCH = 50;
+const PROJECTION_BATCH = { background: 10, waiting: 50 };
 /** The pause between background projection batches (50 elements each). */
 const PROJECTION_PACE_MS = 15;
 /**
@@ -276,6 +284,8 @@ export class WorldRoom extends YServer<Env> {
     // Changes by anyone but the projector mark what the next projection must write.
     const watch = (kind: "element" | "relationship") => (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => {
       if (transaction.origin === PROJECTOR) return;
+      this.changedAt = Date.now();
+      this.waitingSince ??= this.changedAt;
       const ids = touchedIds(events);
       this.store.markDirty(kind, ids);
       // Edits arriving over a socket carry the connection as their origin: credit the person.
@@ -375,12 +385,28 @@ export class WorldRoom extends YServer<Env> {
     await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
   }
 
+  /** When the last change by anyone but the projector was made (0: none since the room started). */
+  private changedAt = 0;
+  /** Since when changes have been waiting for the projection (null: nothing waits, or unknown). */
+  private waitingSince: number | null = null;
+
+  /**
+   * When the background projection may run: once the room is quiet, or once changes have waited
+   * PROJECTION_MAX_WAIT_MS. After a restart nothing is known about the wait, so it runs at once.
+   */
+  private projectionDueAt(): number {
+    if (this.waitingSince === null) return 0;
+    return Math.min(this.changedAt + PROJECTION_QUIET_MS, this.waitingSince + PROJECTION_MAX_WAIT_MS);
+  }
+
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     await this.__unsafe_ensureInitialized();
     if (this.purged) return;
     this.expireLocks();
-    await this.flush({ paced: true });
+    const due = this.projectionDueAt();
+    if (Date.now() < due) await this.scheduleAlarm(due);
+    else await this.flush({ paced: true });
     const next = this.store.nextLockExpiry();
     if (next !== null) await this.scheduleAlarm(next);
   }
@@ -395,6 +421,7 @@ export class WorldRoom extends YServer<Env> {
       });
     await this.flushing;
     if (this.store.dirtyCount() > 0) await this.scheduleProjection();
+    else this.waitingSince = null;
   }
 
   private searchRefreshedAt = 0;
@@ -416,13 +443,15 @@ export class WorldRoom extends YServer<Env> {
    * room's thread). Callers waiting to answer a request get theirs without the spacing.
    */
   private async project(paced: boolean): Promise<void> {
-    while (await this.projectBatch()) {
+    while (await this.projectBatch(paced ? PROJECTION_BATCH.background : PROJECTION_BATCH.waiting)) {
       await new Promise((resolve) => setTimeout(resolve, paced ? PROJECTION_PACE_MS : 0));
+      // Edits started again: the background projection gives way (flush reschedules it).
+      if (paced && Date.now() < this.projectionDueAt()) return;
     }
   }
 
   /** Writes one batch of pending changes to D1; true when more are waiting. */
-  private async projectBatch(): Promise<boolean> {
+  private async projectBatch(size: number): Promise<boolean> {
     for (const [userId, ids] of this.liveEdits) {
       const names = [...ids].map((id) => getElement(this.document, id)?.name).filter((n): n is string => Boolean(n));
       if (names.length) {
@@ -436,7 +465,7 @@ export class WorldRoom extends YServer<Env> {
       }
     }
     this.liveEdits.clear();
-    const slice = this.store.dirtySlice(PROJECTION_BATCH);
+    const slice = this.store.dirtySlice(size);
     const elementIds = slice.elements.map((mark) => mark.id);
     const relationshipIds = slice.relationships.map((mark) => mark.id);
     const history = this.store.pendingHistory();

@@ -14,6 +14,16 @@ async function worldWithElement() {
 
 const fresh = (id: string) => ({ id, type: "lore" as const, name: id, description: "", x: 0, y: 0, tags: [], assets: {}, metadata: {}, version: 0, createdBy: null, createdAt: 1, updatedAt: 1 });
 
+
+/**
+ * Live edits are projected by the room's alarm once the room has been quiet for 300 ms; the alarm
+ * may already have run by itself by then, or is run now.
+ */
+async function projectOnceQuiet(worldId: string) {
+  await new Promise((resolve) => setTimeout(resolve, 350));
+  await runDurableObjectAlarm(env.WORLD_ROOM.getByName(worldId));
+}
+
 describe("joining a room", () => {
   it("refuses strangers to a private world before the upgrade, and plain requests", async () => {
     const { world } = await worldWithElement();
@@ -56,7 +66,7 @@ describe("live co-editing", () => {
     await b.until(() => getElement(b.doc, element.id)?.description === "A ranger of the north.");
     await a.until(() => getElement(a.doc, "livecreated00001") !== null);
 
-    expect(await runDurableObjectAlarm(env.WORLD_ROOM.getByName(world.id))).toBe(true);
+    await projectOnceQuiet(world.id);
     const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
     expect(graph.json.elements.find((e: { id: string }) => e.id === element.id)).toMatchObject({ description: "A ranger of the north.", version: 2 });
     expect(graph.json.elements.map((e: { id: string }) => e.id)).toContain("livecreated00001");
@@ -151,7 +161,7 @@ describe("locks", () => {
     a.doc.transact(() => patchElement(a.doc, element.id, { name: "Mira the Bold" }));
     // The other client sees it only once the room has taken it; then project it.
     await b.until(() => getElement(b.doc, element.id)?.name === "Mira the Bold");
-    await runDurableObjectAlarm(env.WORLD_ROOM.getByName(world.id));
+    await projectOnceQuiet(world.id);
     const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
     expect(graph.json.elements[0]).toMatchObject({ name: "Mira the Bold", description: "A ranger." });
 
