@@ -209,7 +209,9 @@ export async function run({ url }) {
  */
 async function startProfile(port) {
   if (!port) throw new Error("BENCH_PROFILE needs LORELOOM_INSPECTOR_PORT (the inspector port wrangler dev opens).");
-  const [target] = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
+  // The rooms Worker when the inspector lists it (ADR 9), else the first Worker it lists.
+  const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
+  const target = targets.find((t) => /rooms/.test(`${t.title} ${t.url}`)) ?? targets[0];
   const socket = new WebSocket(target.webSocketDebuggerUrl, { perMessageDeflate: false });
   await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
   let nextId = 0;
