@@ -41,9 +41,14 @@ export type StoredConflict = {
   b: { userId: string; userName: string; modalities: string[] };
 };
 
-/** Log limits while edits flow: entries (replay cost on load) and bytes (storage). */
-const MAX_LOG_ENTRIES = 2_000;
-const MIN_LOG_BYTES = 512 * 1024;
+/**
+ * Log limits while edits flow: entries (replay cost on load) and bytes (storage). The room
+ * compacts once it has been quiet for a second anyway (onSave); these only stop a log that never
+ * gets a quiet second. Compacting mid-burst holds every broadcast for 20–40 ms, so the limits are
+ * high: 10,000 small updates replay in about 100 ms.
+ */
+const MAX_LOG_ENTRIES = 10_000;
+const MIN_LOG_BYTES = 2 * 1024 * 1024;
 
 export type DirtyMark = { kind: "element" | "relationship"; id: string; seq: number };
 
