@@ -12,7 +12,7 @@ import { percentiles, round } from "../lib/http.mjs";
 import { NodeRoomClient, addElement, elementsOf, signInCookie, until } from "../../tests/e2e/room-client.mjs";
 
 export const name = "fanout";
-export const title = "50 clients in one room, one writer at 200 edits/s for 10 s, against a bare broadcast Durable Object";
+export const title = `50 clients in one room, one writer at 200 edits/s for 10 s (${process.env.BENCH_EDIT ?? "create"}), against a bare broadcast Durable Object`;
 /**
  * Both sides are served by `wrangler dev` straight from workerd. Under `vite preview` every frame
  * also crosses a Node proxy, which at 10,000 frames/s was the bottleneck (the room sat idle ~6 ms
@@ -21,6 +21,12 @@ export const title = "50 clients in one room, one writer at 200 edits/s for 10 s
 export const serve = "wrangler";
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
+/**
+ * What each edit is: `create` (the budget's case: a new element per edit, the heaviest edit there
+ * is: the document and the projection grow by one element each time) or `move` (drag one of the
+ * world's elements: the document stays the same size).
+ */
+const EDIT = process.env.BENCH_EDIT ?? "create";
 const RATE = 200;
 /**
  * The first second of edits warms both sides up (JIT, first projection, socket buffers) and is not
@@ -123,6 +129,25 @@ async function bare(count) {
   }
 }
 
+/** A `move` edit: element `seq % 10` of the fixture goes to (seq, seq). */
+function moveElement(doc, seq) {
+  const ids = [...elementsOf(doc).keys()].sort();
+  elementsOf(doc).get(ids[seq % ids.length]).set("pos", { x: seq, y: seq });
+}
+
+/** The seqs of the edits an update carries (element ids `fan<seq>`, or positions (seq, seq)). */
+function editsIn(update) {
+  const seqs = [];
+  for (const struct of Y.decodeUpdate(update).structs) {
+    if (!(struct instanceof Y.Item)) continue;
+    if (typeof struct.parentSub === "string" && struct.parentSub.startsWith("fan")) seqs.push(Number(struct.parentSub.slice(3)));
+    // A position item follows the one it replaces, so the update names no key: match the value.
+    const [value] = struct.content instanceof Y.ContentAny ? struct.content.arr : [];
+    if (EDIT === "move" && typeof value?.x === "number" && value.x === value.y && Object.keys(value).length === 2) seqs.push(value.x);
+  }
+  return seqs;
+}
+
 async function room(url, count) {
   const cookie = await signInCookie(url, FIXTURE.email, FIXTURE.password);
   const roomUrl = `${url}/api/worlds/${FIXTURE.worldId}/room`;
@@ -144,7 +169,8 @@ async function room(url, count) {
   };
   const { result: sentAt, gc } = await withGcWatch(() =>
     drive(WARMUP + count, (seq) => {
-      addElement(writer.doc, `fan${String(seq).padStart(13, "0")}`, `Edit ${seq}`);
+      if (EDIT === "move") moveElement(writer.doc, seq);
+      else addElement(writer.doc, `fan${String(seq).padStart(13, "0")}`, `Edit ${seq}`);
       return sentFrameAt;
     }),
   );
@@ -153,25 +179,26 @@ async function room(url, count) {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   if (profiler) await profiler.stop(process.env.BENCH_PROFILE);
   const receivedAt = [];
+  let lost = 0;
   for (const client of readers) {
+    const seen = new Set();
     for (const { at, update } of client.applyRecorded()) {
-      for (const struct of Y.decodeUpdate(update).structs) {
-        if (struct instanceof Y.Item && typeof struct.parentSub === "string" && struct.parentSub.startsWith("fan")) {
-          receivedAt.push([Number(struct.parentSub.slice(3)), at]);
-        }
+      for (const seq of editsIn(update)) {
+        seen.add(seq);
+        receivedAt.push([seq, at]);
       }
     }
+    lost += WARMUP + count - seen.size;
   }
-  const total = FIXTURE.elementCount + WARMUP + count;
-  const lost = readers.reduce((n, c) => n + (total - elementsOf(c.doc).size), 0);
-  const ids = (doc) => JSON.stringify([...elementsOf(doc).keys()].sort());
+  // Every element's id and position, as the clients and D1 hold them.
+  const ids = (doc) => JSON.stringify(Object.entries(elementsOf(doc).toJSON()).map(([id, e]) => [id, e.pos.x, e.pos.y]).sort());
   const identical = readers.every((c) => ids(c.doc) === ids(writer.doc));
   clients.forEach((c) => c.close());
   // The D1 projection ends identical too.
   let d1Identical = false;
   for (let attempt = 0; attempt < 40 && !d1Identical; attempt += 1) {
     const graph = await (await fetch(`${url}/api/worlds/${FIXTURE.worldId}`, { headers: { cookie } })).json();
-    d1Identical = JSON.stringify(graph.elements.map((e) => e.id).sort()) === ids(writer.doc);
+    d1Identical = JSON.stringify(graph.elements.map((e) => [e.id, e.position.x, e.position.y]).sort()) === ids(writer.doc);
     if (!d1Identical) await new Promise((resolve) => setTimeout(resolve, 250));
   }
   if (process.env.BENCH_DUMP) {
