@@ -36,6 +36,11 @@ export default defineConfig({
     reactRouter(),
   ],
   resolve: { tsconfigPaths: true },
-  // The rooms Worker's bundle goes beside the app's (build/server) rather than to dist/.
-  environments: { loreloom_rooms: { build: { outDir: "build/rooms" } } },
+  environments: {
+    // `vite dev` pre-bundles the Worker's CommonJS dependencies with Rolldown, outside the plugin
+    // pipeline: it needs the same Latin-1 reading of mespeak's eSpeak build.
+    ssr: { optimizeDeps: { rolldownOptions: { plugins: [latin1Sources(/node_modules\/mespeak\/src\/ESpeak\.js$/)] } } },
+    // The rooms Worker's bundle goes beside the app's (build/server) rather than to dist/.
+    loreloom_rooms: { build: { outDir: "build/rooms" } },
+  },
 });

@@ -9,5 +9,9 @@ ensureDevVars();
 applyMigrations(DEFAULT_STATE_DIR);
 await seedDemo(DEFAULT_STATE_DIR);
 const port = String(Number(process.env.PORT) || 5173);
-const child = spawn("node_modules/.bin/vite", ["dev", "--port", port], { stdio: "inherit" });
+// Offline: the placeholder `request.cf` instead of fetching one (as `npm start` does).
+const child = spawn("node_modules/.bin/vite", ["dev", "--port", port], {
+  stdio: "inherit",
+  env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+});
 child.on("exit", (code) => process.exit(code ?? 0));
