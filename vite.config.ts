@@ -18,6 +18,21 @@ function latin1Sources(pattern: RegExp): Plugin {
   };
 }
 
+/**
+ * `vite dev` pre-bundles the Worker's CommonJS dependencies with Rolldown, outside the plugin
+ * pipeline above: give that step the same Latin-1 reading (dev only; builds use the plugin).
+ */
+function latin1PrebundledSources(pattern: RegExp): Plugin {
+  return {
+    name: "loreloom:latin1-prebundled-sources",
+    apply: "serve",
+    configEnvironment(name) {
+      if (name !== "ssr") return;
+      return { optimizeDeps: { rolldownOptions: { plugins: [latin1Sources(pattern) as never] } } };
+    },
+  };
+}
+
 // Tests and the bench run their own servers on their own local state (LORELOOM_STATE_DIR), so
 // they never touch the data `npm start` keeps in .wrangler/state.
 const stateDir = process.env.LORELOOM_STATE_DIR;
@@ -25,6 +40,7 @@ const stateDir = process.env.LORELOOM_STATE_DIR;
 export default defineConfig({
   plugins: [
     latin1Sources(/node_modules\/mespeak\/src\/ESpeak\.js$/),
+    latin1PrebundledSources(/node_modules\/mespeak\/src\/ESpeak\.js$/),
     cloudflare({
       viteEnvironment: { name: "ssr" },
       persistState: stateDir ? { path: stateDir } : true,
@@ -36,11 +52,6 @@ export default defineConfig({
     reactRouter(),
   ],
   resolve: { tsconfigPaths: true },
-  environments: {
-    // `vite dev` pre-bundles the Worker's CommonJS dependencies with Rolldown, outside the plugin
-    // pipeline: it needs the same Latin-1 reading of mespeak's eSpeak build.
-    ssr: { optimizeDeps: { rolldownOptions: { plugins: [latin1Sources(/node_modules\/mespeak\/src\/ESpeak\.js$/)] } } },
-    // The rooms Worker's bundle goes beside the app's (build/server) rather than to dist/.
-    loreloom_rooms: { build: { outDir: "build/rooms" } },
-  },
+  // The rooms Worker's bundle goes beside the app's (build/server) rather than to dist/.
+  environments: { loreloom_rooms: { build: { outDir: "build/rooms" } } },
 });
