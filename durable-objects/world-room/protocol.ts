@@ -37,8 +37,11 @@ export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 export const RoomUserSchema = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES), color: z.string() });
 export type RoomUser = z.infer<typeof RoomUserSchema>;
 
-const chatMessage = z.object({ id: z.string(), user: RoomUserSchema.pick({ id: true, name: true, color: true }), text: z.string(), at: z.string() });
-export type ChatMessage = z.infer<typeof chatMessage>;
+export const ChatMessageSchema = z.object({ id: z.string(), user: RoomUserSchema.pick({ id: true, name: true, color: true }), text: z.string(), at: z.string() });
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+/** The three texts a refine conflict offers (D4): the AI's merge and both sides. */
+export const ConflictOptionsSchema = z.object({ merged: z.string(), a: z.string(), b: z.string() });
 
 /** Progress of a generation job, as the room relays it (`job` messages). */
 const jobEvent = z.object({
@@ -63,11 +66,11 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
     users: z.array(RoomUserSchema),
     locks: z.array(z.object({ elementId: z.string(), by: RoomUserSchema, until: z.string() })),
   }),
-  chatMessage.extend({ type: z.literal("chat") }),
+  ChatMessageSchema.extend({ type: z.literal("chat") }),
   z.object({ type: z.literal("presence"), user: RoomUserSchema, cursor: z.object({ x: z.number(), y: z.number() }).nullable(), activeElement: z.string().nullable() }),
   z.object({ type: z.literal("locked"), elementId: z.string(), by: RoomUserSchema, until: z.string() }),
   z.object({ type: z.literal("unlocked"), elementId: z.string() }),
-  z.object({ type: z.literal("conflict"), conflictId: z.string(), elementId: z.string(), options: z.object({ merged: z.string(), a: z.string(), b: z.string() }) }),
+  z.object({ type: z.literal("conflict"), conflictId: z.string(), elementId: z.string(), options: ConflictOptionsSchema }),
   z.object({ type: z.literal("conflictResolved"), conflictId: z.string(), choice }),
   jobEvent.extend({ type: z.literal("job") }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string(), resync: z.boolean().optional() }),

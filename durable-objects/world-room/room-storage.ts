@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import { z } from "zod";
-import { RoomUserSchema, type ChatMessage, type RoomUser } from "./protocol";
+import { ChatMessageSchema, ConflictOptionsSchema, RoomUserSchema, type ChatMessage, type RoomUser } from "./protocol";
 
 /** SQLite rows are limited to 2 MB; snapshots are stored in chunks below that. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -26,20 +26,15 @@ function newId(length = 16): string {
   return id;
 }
 
-/**
- * The room's own SQLite storage: the Yjs document as a snapshot (Yjs's v2 encoding, smaller and
- * quicker to load) plus an append-only log of the updates since (v1, as they are broadcast),
- * the secrets (kept out of the shared document), and the bookkeeping of the D1 projection: which
- * ids changed since the last projection, what was last projected, and history entries to write.
- */
 /** A conflict between two refine requests for one element, as the room keeps it. */
-export type StoredConflict = {
-  id: string;
-  elementId: string;
-  options: { merged: string; a: string; b: string };
-  a: { jobId: string; userId: string };
-  b: { userId: string; userName: string; modalities: string[] };
-};
+const StoredConflictSchema = z.object({
+  id: z.string(),
+  elementId: z.string(),
+  options: ConflictOptionsSchema,
+  a: z.object({ jobId: z.string(), userId: z.string() }),
+  b: z.object({ userId: z.string(), userName: z.string(), modalities: z.array(z.string()) }),
+});
+export type StoredConflict = z.infer<typeof StoredConflictSchema>;
 
 /**
  * Log limits while edits flow: entries (replay cost on load) and bytes (storage). The room
@@ -52,6 +47,12 @@ const MIN_LOG_BYTES = 2 * 1024 * 1024;
 
 export type DirtyMark = { kind: "element" | "relationship"; id: string; seq: number };
 
+/**
+ * The room's own SQLite storage: the Yjs document as a snapshot (Yjs's v2 encoding, smaller and
+ * quicker to load) plus an append-only log of the updates since (v1, as they are broadcast),
+ * the secrets (kept out of the shared document), and the bookkeeping of the D1 projection: which
+ * ids changed since the last projection, what was last projected, and history entries to write.
+ */
 export class RoomStorage {
   private logCount = 0;
   private logBytes = 0;
@@ -337,7 +338,7 @@ export class RoomStorage {
 
   getConflict(id: string): (StoredConflict & { choice: string | null }) | null {
     const row = this.sql.exec<{ conflict: string; choice: string | null }>("select conflict, choice from conflicts where id = ?", id).toArray()[0];
-    return row ? { ...(JSON.parse(row.conflict) as StoredConflict), choice: row.choice } : null;
+    return row ? { ...StoredConflictSchema.parse(JSON.parse(row.conflict)), choice: row.choice } : null;
   }
 
   /** Records the first choice; false when someone chose already. */
@@ -349,7 +350,7 @@ export class RoomStorage {
     return this.sql
       .exec<{ conflict: string }>("select conflict from conflicts where choice is null and created_at > ?", Date.now() - 3_600_000)
       .toArray()
-      .map((row) => JSON.parse(row.conflict) as StoredConflict);
+      .map((row) => StoredConflictSchema.parse(JSON.parse(row.conflict)));
   }
 
   // chat: the recent messages, shown to people as they join (all of it is also in D1)
@@ -363,6 +364,6 @@ export class RoomStorage {
     return this.sql
       .exec<{ message: string }>("select message from (select seq, message from chat order by seq desc limit ?) order by seq", limit)
       .toArray()
-      .map((r) => JSON.parse(r.message) as ChatMessage);
+      .map((r) => ChatMessageSchema.parse(JSON.parse(r.message)));
   }
 }
