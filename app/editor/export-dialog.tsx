@@ -2,19 +2,7 @@ import { useEffect, useState } from "react";
 import type { Role } from "../../drizzle/schema/constants";
 import { api, timeAgo } from "./api";
 import { Dialog } from "./dialogs";
-
-/** An export as `GET /api/exports/:id` and `GET /api/worlds/:id/exports` give it. */
-export type ExportView = {
-  id: string;
-  worldId: string;
-  status: "queued" | "running" | "succeeded" | "failed";
-  includesSecrets: boolean;
-  size: number | null;
-  error: string | null;
-  createdAt: string;
-  expiresAt: string;
-  url?: string;
-};
+import type { ExportView } from "../../workers/domain/exports";
 
 const POLL_MS = 1000;
 

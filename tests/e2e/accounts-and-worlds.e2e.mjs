@@ -2,20 +2,9 @@
 // desktop and on a phone — plus the seeded demo world.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  DESKTOP,
-  PHONE,
-  chromiumMissing,
-  openPage,
-  overflowsHorizontally,
-  screenshot,
-  startApp,
-  uniqueEmail,
-} from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, skipWithoutChromium, startApp, uniqueEmail } from "./harness.mjs";
 
-const skip = chromiumMissing
-  ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)"
-  : false;
+const skip = skipWithoutChromium;
 
 describe("accounts and worlds in the browser", { skip }, () => {
   let app;

@@ -2,19 +2,9 @@
 // version, delete and undo, reload and find it all; a viewer cannot edit; the phone layout.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, chromiumMissing, openPage, overflowsHorizontally, screenshot, startApp, uniqueEmail } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signUp, skipWithoutChromium, startApp } from "./harness.mjs";
 
-const skip = chromiumMissing ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)" : false;
-
-async function signUp(page, name) {
-  await page.goto("/");
-  await page.getByRole("tab", { name: "Create account" }).click();
-  await page.getByLabel("Your name").fill(name);
-  await page.getByLabel("Email").fill(uniqueEmail(name.toLowerCase().replace(/\W+/g, "-")));
-  await page.getByLabel("Password").fill("correct-horse-battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL("**/worlds");
-}
+const skip = skipWithoutChromium;
 
 async function createWorld(page, title) {
   await page.getByLabel("Title").fill(title);

@@ -8,19 +8,11 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { unzipSync } from "fflate";
-import { DESKTOP, PHONE, chromiumMissing, openPage, overflowsHorizontally, screenshot, startApp } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, skipWithoutChromium, startApp } from "./harness.mjs";
 
-const skip = chromiumMissing ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)" : false;
+const skip = skipWithoutChromium;
 const WORLD_ID = "demoworld0000001";
 const WORLD = `/worlds/${WORLD_ID}`;
-
-async function signInDemo(page) {
-  await page.goto("/");
-  await page.getByLabel("Email").fill("demo@loreloom.local");
-  await page.getByLabel("Password").fill("demo-password-1");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/worlds");
-}
 
 /** One generated element with an illustration, a clip and narration, so the archive carries media. */
 async function generateElement(context) {

@@ -2,31 +2,9 @@
 // shown as a card, and liked — on a desktop and on a phone — plus the seeded demo world.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  DESKTOP,
-  PHONE,
-  chromiumMissing,
-  openPage,
-  overflowsHorizontally,
-  screenshot,
-  startApp,
-  uniqueEmail,
-} from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signUp, skipWithoutChromium, startApp } from "./harness.mjs";
 
-const skip = chromiumMissing
-  ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)"
-  : false;
-
-/** Signs a new person up through the landing page (the browser keeps the session cookie). */
-async function signUp(page, name) {
-  await page.goto("/");
-  await page.getByRole("tab", { name: "Create account" }).click();
-  await page.getByLabel("Your name").fill(name);
-  await page.getByLabel("Email").fill(uniqueEmail("gallery"));
-  await page.getByLabel("Password").fill("correct-horse-battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL("**/worlds");
-}
+const skip = skipWithoutChromium;
 
 /** An API call from inside the page, as the signed-in person (same origin, their cookie). */
 async function api(page, method, path, body) {

@@ -5,19 +5,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { query, sqlString } from "../../scripts/lib/local-d1.mjs";
-import { DESKTOP, PHONE, chromiumMissing, openPage, overflowsHorizontally, screenshot, startApp, uniqueEmail } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, skipWithoutChromium, startApp, uniqueEmail } from "./harness.mjs";
 
-const skip = chromiumMissing ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)" : false;
+const skip = skipWithoutChromium;
 const WORLD_ID = "demoworld0000001";
 const WORLD = `/worlds/${WORLD_ID}`;
-
-async function signInDemo(page) {
-  await page.goto("/");
-  await page.getByLabel("Email").fill("demo@loreloom.local");
-  await page.getByLabel("Password").fill("demo-password-1");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/worlds");
-}
 
 async function openWorld(page) {
   await page.goto(WORLD);

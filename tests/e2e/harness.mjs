@@ -10,6 +10,10 @@ import { startServer } from "../../scripts/lib/server.mjs";
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOT_DIR = "test-results/screenshots";
 export const chromiumMissing = !existsSync(CHROMIUM_PATH);
+/** The `skip` option of every browser suite: skipped, loudly, without Chromium. */
+export const skipWithoutChromium = chromiumMissing
+  ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)"
+  : false;
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
@@ -75,4 +79,24 @@ export async function screenshot(page, name) {
 
 export function uniqueEmail(prefix = "person") {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+}
+
+/** Signs up a new person through the landing page; resolves on their dashboard. */
+export async function signUp(page, name) {
+  await page.goto("/");
+  await page.getByRole("tab", { name: "Create account" }).click();
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Email").fill(uniqueEmail(name.toLowerCase().replace(/\W+/g, "-")));
+  await page.getByLabel("Password").fill("correct-horse-battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL("**/worlds");
+}
+
+/** Signs in as the seeded demo account; resolves on its dashboard. */
+export async function signInDemo(page) {
+  await page.goto("/");
+  await page.getByLabel("Email").fill("demo@loreloom.local");
+  await page.getByLabel("Password").fill("demo-password-1");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/worlds");
 }

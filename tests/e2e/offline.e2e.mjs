@@ -4,16 +4,13 @@
 // browser does not close a WebSocket that is already open).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, chromiumMissing, openPage, screenshot, startApp } from "./harness.mjs";
+import { DESKTOP, openPage, screenshot, signInDemo, skipWithoutChromium, startApp } from "./harness.mjs";
 
-const skip = chromiumMissing ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)" : false;
+const skip = skipWithoutChromium;
 
-async function signInDemo(page) {
-  await page.goto("/");
-  await page.getByLabel("Email").fill("demo@loreloom.local");
-  await page.getByLabel("Password").fill("demo-password-1");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/worlds");
+/** Signs in as the demo account and opens its world. */
+async function signInDemoAndOpen(page) {
+  await signInDemo(page);
   await page.goto("/worlds/demoworld0000001");
   await page.locator('[data-ready="true"]').waitFor();
 }
@@ -41,8 +38,8 @@ describe("editing offline", { skip }, () => {
         socket.connectToServer();
         open.add(socket);
       });
-      await signInDemo(away.page);
-      await signInDemo(here.page);
+      await signInDemoAndOpen(away.page);
+      await signInDemoAndOpen(here.page);
 
       offline = true;
       for (const socket of open) await socket.close();

@@ -2,11 +2,9 @@
 // no framing of pages, and no cross-site form posts.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, chromiumMissing, openPage, startApp } from "./harness.mjs";
+import { DESKTOP, openPage, skipWithoutChromium, startApp } from "./harness.mjs";
 
-const skip = chromiumMissing
-  ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)"
-  : false;
+const skip = skipWithoutChromium;
 
 describe("page security", { skip }, () => {
   let app;

@@ -9,25 +9,14 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, chromiumMissing, openPage, overflowsHorizontally, screenshot, startApp, uniqueEmail } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signUp, skipWithoutChromium, startApp } from "./harness.mjs";
 
-const skip = chromiumMissing ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)" : false;
+const skip = skipWithoutChromium;
 const FRAMING_PORT = Number(process.env.E2E_FRAMING_PORT) || 8834;
 const TITLE = "The Saltglass Archipelago";
 const WORD = "Quillmarrow";
 const SECRET_MARK = "zq-7731";
 const SECRET = `The warden drowned the old king himself ${SECRET_MARK}`;
-
-/** Signs a new person up through the landing page; the context keeps their session cookie. */
-async function signUp(page, name) {
-  await page.goto("/");
-  await page.getByRole("tab", { name: "Create account" }).click();
-  await page.getByLabel("Your name").fill(name);
-  await page.getByLabel("Email").fill(uniqueEmail(name.toLowerCase()));
-  await page.getByLabel("Password").fill("correct-horse-battery");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL("**/worlds");
-}
 
 /** An API call as whoever the context is signed in as. */
 async function api(context, method, path, data) {

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, chromiumMissing, openPage, overflowsHorizontally, screenshot, startApp, uniqueEmail } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, skipWithoutChromium, startApp, uniqueEmail } from "./harness.mjs";
 
-const skip = chromiumMissing ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)" : false;
+const skip = skipWithoutChromium;
 const SECRET = "Secretly the drowned king qx-5519";
 const FRAMING_PORT = Number(process.env.E2E_FRAMING_PORT) || 8834;
 

@@ -3,9 +3,9 @@
 // element is proven with two editors in tests/workers/room-socket.test.ts.)
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, chromiumMissing, openPage, screenshot, startApp, uniqueEmail } from "./harness.mjs";
+import { DESKTOP, openPage, screenshot, skipWithoutChromium, startApp, uniqueEmail } from "./harness.mjs";
 
-const skip = chromiumMissing ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)" : false;
+const skip = skipWithoutChromium;
 const WORLD = "/worlds/demoworld0000001";
 
 describe("real-time rooms in two browsers", { skip }, () => {

@@ -3,17 +3,9 @@
 // invitation link, and a new person signs up from the invitation page, accepts, and edits.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, chromiumMissing, openPage, overflowsHorizontally, screenshot, startApp, uniqueEmail } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, skipWithoutChromium, startApp, uniqueEmail } from "./harness.mjs";
 
-const skip = chromiumMissing ? "Chromium is missing: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH)" : false;
-
-async function signInAsDemo(page) {
-  await page.goto("/");
-  await page.getByLabel("Email").fill("demo@loreloom.local");
-  await page.getByLabel("Password").fill("demo-password-1");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/worlds");
-}
+const skip = skipWithoutChromium;
 
 describe("sharing a world", { skip }, () => {
   let app;
@@ -30,7 +22,7 @@ describe("sharing a world", { skip }, () => {
     const invitee = await openPage(app, PHONE);
     try {
       // A new private world with one element.
-      await signInAsDemo(owner.page);
+      await signInDemo(owner.page);
       await owner.page.getByLabel("Title").fill("The Hidden Orchard");
       await owner.page.getByRole("button", { name: "Create world" }).click();
       await owner.page.waitForURL(/\/worlds\/[a-z0-9]+$/);
