@@ -73,7 +73,8 @@ const PROJECTOR = Symbol("projector");
 const PROJECTION_DELAY_MS = 500;
 /**
  * Live edits come first: the background projection waits until the room has been quiet this long
- * (a pause in typing or dragging)... */
+ * (a pause in typing or dragging)...
+ */
 const PROJECTION_QUIET_MS = 300;
 /** ...but never leaves a change out of D1 for longer than this, however busy the room is. */
 const PROJECTION_MAX_WAIT_MS = 20_000;
@@ -85,7 +86,7 @@ const PROJECTION_MAX_WAIT_MS = 20_000;
  * to be projected gets larger ones, back to back.
  */
 const PROJECTION_BATCH = { background: 10, waiting: 50 };
-/** The pause between background projection batches (50 elements each). */
+/** The pause between background projection batches. */
 const PROJECTION_PACE_MS = 15;
 /**
  * The gallery's search row (element names) is rewritten at most this often per room: a burst of
@@ -240,10 +241,10 @@ function projectionStatements(db: D1Database, worldId: string, now: number, rows
  * document persisted in this object's SQLite storage as an update log compacted into a snapshot
  * (room-storage.ts), and projected into D1 (`elements`, `relationships`, `element_versions`,
  * `history`, `worlds.graph_version`) shortly after each change. REST writes arrive as the typed
- * RPC methods below and wait for the projection, so a read after a write sees it.
+ * RPC methods below and wait for the projection, so a read after a write sees it. It runs in the
+ * rooms Worker (ADR 9); `env` is typed as the app's Env, but that Worker binds only what the room
+ * uses: DB, JOBS_QUEUE and the generation limits.
  */
-// y-partyserver types `env` as the app's Env; the rooms Worker (durable-objects/wrangler.jsonc)
-// binds only what the room uses: DB, JOBS_QUEUE and the generation limits.
 export class WorldRoom extends YServer<Env> {
   static override options = { hibernate: true };
   /** onSave (compaction) runs once the room has been quiet for a second, not during a burst. */
