@@ -13,6 +13,9 @@ import { ensureDevVars } from "./ensure-dev-vars.mjs";
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const report = [];
+// Names (and first lines of the reasons) of failed tests, repeated under the summary so
+// that a CI log which keeps only its tail still says what failed.
+const failures = [];
 
 function run(command, args, options = {}) {
   const started = Date.now();
@@ -38,17 +41,49 @@ check("lint", run(bin("eslint"), ["."]));
 
 console.log("\n== 3. Unit and integration tests (Workers pool)");
 const resultsDir = mkdtempSync(join(tmpdir(), "loreloom-test-"));
-const vitestJson = join(resultsDir, "vitest.json");
-const vitest = run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`]);
-if (existsSync(vitestJson)) {
-  const results = JSON.parse(readFileSync(vitestJson, "utf8"));
-  totals.passed += results.numPassedTests ?? 0;
-  totals.failed += results.numFailedTests ?? 0;
+const vitestRun = (name, files = []) => {
+  const output = join(resultsDir, name);
+  const outcome = run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${output}`, ...files]);
+  return { outcome, results: existsSync(output) ? JSON.parse(readFileSync(output, "utf8")) : null };
+};
+const failedTests = (results) =>
+  (results?.testResults ?? []).flatMap((file) =>
+    (file.assertionResults ?? []).filter((test) => test.status === "failed").map((test) => ({ file: file.name, test })),
+  );
+const vitest = vitestRun("vitest.json");
+if (vitest.results) {
+  const { results } = vitest;
+  let failed = failedTests(results);
+  let flaky = [];
+  // A test that fails once on a loaded machine and passes when its file runs again is reported
+  // as flaky (below, by name) rather than failing the run; one that fails twice fails it.
+  if (failed.length > 0 && failed.length <= 3) {
+    console.log(`\n== 3b. Running again the ${new Set(failed.map((f) => f.file)).size} file(s) with failed tests`);
+    const again = vitestRun("vitest-again.json", [...new Set(failed.map((f) => f.file))]);
+    const stillFailing = new Set(failedTests(again.results).map(({ test }) => test.fullName));
+    const passedAgain = new Set(
+      (again.results?.testResults ?? []).flatMap((file) => (file.assertionResults ?? []).filter((t) => t.status === "passed").map((t) => t.fullName)),
+    );
+    flaky = failed.filter(({ test }) => passedAgain.has(test.fullName) && !stillFailing.has(test.fullName));
+    failed = failed.filter((entry) => !flaky.includes(entry));
+  }
+  const passed = (results.numPassedTests ?? 0) + flaky.length;
+  totals.passed += passed;
+  totals.failed += failed.length;
   totals.skipped += (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
-  report.push(`${vitest.ok ? "ok  " : "FAIL"} vitest: ${results.numPassedTests} passed, ${results.numFailedTests} failed (${vitest.seconds}s)`);
-  if (!vitest.ok && (results.numFailedTests ?? 0) === 0) check("vitest run (suite errors)", vitest);
+  const ok = failed.length === 0 && (vitest.outcome.ok || flaky.length > 0);
+  report.push(
+    `${ok ? "ok  " : "FAIL"} vitest: ${passed} passed${flaky.length ? ` (${flaky.length} flaky: failed once, passed when run again)` : ""}, ${failed.length} failed (${vitest.outcome.seconds}s)`,
+  );
+  const describe = (label, { file, test }) => {
+    const reason = (test.failureMessages?.[0] ?? "").split("\n").slice(0, 3).join(" | ");
+    return `${label} ${file.replace(process.cwd() + "/", "")} > ${test.fullName}: ${reason}`;
+  };
+  for (const entry of flaky) failures.push(describe("vitest FLAKY (failed, then passed when run again):", entry));
+  for (const entry of failed) failures.push(describe("vitest", entry));
+  if (!vitest.outcome.ok && (results.numFailedTests ?? 0) === 0) check("vitest run (suite errors)", vitest.outcome);
 } else {
-  check("vitest run", vitest);
+  check("vitest run", vitest.outcome);
 }
 
 console.log("\n== 4. Production build and `wrangler deploy --dry-run`");
@@ -94,10 +129,12 @@ if (e2eCounts.passed + e2eCounts.failed + e2eCounts.skipped === 0) {
   totals.failed += e2eCounts.failed;
   totals.skipped += e2eCounts.skipped;
   if (!e2e.ok && e2eCounts.failed === 0) check("browser tests (runner error)", e2e);
+  for (const line of e2e.output.split("\n")) if (/^\s*✖/.test(line) && !/failing tests:/.test(line)) failures.push(`browser ${line.trim()}`);
   report.push(`${e2e.ok ? "ok  " : "FAIL"} browser: ${e2eCounts.passed} passed, ${e2eCounts.failed} failed, ${e2eCounts.skipped} skipped (${e2e.seconds}s)`);
 }
 rmSync(resultsDir, { recursive: true, force: true });
 
 console.log(`\n== Summary\n${report.join("\n")}\n`);
+if (failures.length > 0) console.log(`Failed or flaky:\n${[...new Set(failures)].map((line) => `  ${line.slice(0, 400)}`).join("\n")}\n`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed > 0 ? 1 : 0);

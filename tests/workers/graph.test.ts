@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { allElements, patchElement } from "../../durable-objects/world-room/graph-doc";
@@ -267,19 +267,21 @@ describe("the room's storage and projection", () => {
     const world = await createWorld(ada);
     const a = await newElement(ada, world.id, { type: "lore", name: "Old Song", description: "Sung at dusk." });
     const stub = env.WORLD_ROOM.getByName(world.id);
-    const alarmAt = await runInDurableObject(stub, async (room, state) => {
+    const fresh = await runInDurableObject(stub, async (room, state) => {
       const doc = (room as unknown as { document: Y.Doc }).document;
       doc.transact(() => patchElement(doc, a.id, { description: "Sung at dawn and dusk." }));
-      return state.storage.getAlarm();
+      const alarmAt = await state.storage.getAlarm();
+      // While the change is fresh (people are still typing), the alarm leaves D1 alone and comes
+      // back. Run in the same call as the change, so that it is fresh however slow the machine.
+      await room.alarm();
+      return { alarmAt, after: await state.storage.getAlarm(), projected: await d1Element(a.id) };
     });
-    expect(alarmAt).not.toBeNull();
-    expect(alarmAt! - Date.now()).toBeLessThanOrEqual(2000);
-    // While the change is fresh (people are still typing), the alarm leaves D1 alone and comes back.
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await d1Element(a.id)).toMatchObject({ description: "Sung at dusk.", version: 1 });
-    expect(await runInDurableObject(stub, (_room, state) => state.storage.getAlarm())).not.toBeNull();
+    expect(fresh.alarmAt).not.toBeNull();
+    expect(fresh.alarmAt! - Date.now()).toBeLessThanOrEqual(2000);
+    expect(fresh.projected).toMatchObject({ description: "Sung at dusk.", version: 1 });
+    expect(fresh.after).not.toBeNull();
     // Once the room has been quiet for 300 ms, the re-armed alarm projects it by itself.
-    for (let i = 0; i < 40 && (await d1Element(a.id))?.version !== 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 200 && (await d1Element(a.id))?.version !== 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await d1Element(a.id)).toMatchObject({ description: "Sung at dawn and dusk.", version: 2 });
     const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: ada.cookie });
     expect(graph.json.elements[0]).toMatchObject({ description: "Sung at dawn and dusk.", version: 2 });

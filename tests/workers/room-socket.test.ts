@@ -1,7 +1,8 @@
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { getElement, insertElement, patchElement } from "../../durable-objects/world-room/graph-doc";
 import { MAX_CHAT_LENGTH } from "../../durable-objects/world-room/protocol";
+import { RoomStorage } from "../../durable-objects/world-room/room-storage";
 import { addMember, call, createWorld, signUp } from "./helpers";
 import { RoomClient } from "./room-client";
 
@@ -16,12 +17,18 @@ const fresh = (id: string) => ({ id, type: "lore" as const, name: id, descriptio
 
 
 /**
- * Live edits are projected by the room's alarm once the room has been quiet for 300 ms; the alarm
- * may already have run by itself by then, or is run now.
+ * Live edits are projected by the room's alarm once the room has been quiet for 300 ms: waits that
+ * long and runs the alarm (it may have run by itself already), until nothing is left to project.
  */
 async function projectOnceQuiet(worldId: string) {
-  await new Promise((resolve) => setTimeout(resolve, 350));
-  await runDurableObjectAlarm(env.WORLD_ROOM.getByName(worldId));
+  const room = env.WORLD_ROOM.getByName(worldId);
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await runDurableObjectAlarm(room);
+    const pending = await runInDurableObject(room, (_room, state) => new RoomStorage(state.storage.sql).dirtyCount());
+    if (pending === 0) return;
+  }
+  throw new Error("the room still had changes to project after 7 s");
 }
 
 describe("joining a room", () => {
