@@ -6,6 +6,8 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { PerformanceObserver } from "node:perf_hooks";
 import WebSocket from "ws";
+import * as encoding from "lib0/encoding";
+import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { seedFixtureWorld } from "../../scripts/lib/fixture-world.mjs";
 import { percentiles, round } from "../lib/http.mjs";
@@ -40,11 +42,7 @@ export async function prepare({ stateDir }) {
   await seedFixtureWorld(stateDir, FIXTURE);
 }
 
-/**
- * Sends `count` edits at `RATE`/s through `send(seq)`; returns send times by seq. `send` may return
- * when its frame went to the socket (the room's writer builds a Yjs edit first: that is the
- * client's work, not delivery).
- */
+/** Sends `count` edits at `RATE`/s through `send(seq)`; returns send times by seq. */
 async function drive(count, send) {
   const sentAt = new Map();
   const started = performance.now();
@@ -52,8 +50,8 @@ async function drive(count, send) {
     const due = started + (seq * 1000) / RATE;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const before = performance.now();
-    sentAt.set(seq, send(seq) ?? before);
+    sentAt.set(seq, performance.now());
+    send(seq);
   }
   return sentAt;
 }
@@ -63,6 +61,9 @@ async function drive(count, send) {
  * they overlap, on either side, so they are reported beside the latencies.
  */
 async function withGcWatch(work) {
+  // Start both sides from a collected heap (npm run bench runs node with --expose-gc), so that
+  // neither inherits a collection owed for what setting it up allocated.
+  globalThis.gc?.();
   const pauses = [];
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) pauses.push(entry.duration);
@@ -101,17 +102,25 @@ async function bare(count) {
     );
     const [writer, ...readers] = sockets;
     const total = WARMUP + count;
+    // The same traffic as the room's: binary Yjs edit messages of the same shape and size, made up
+    // front on a document like the fixture world's. A broadcast object keeps order, so each
+    // reader's n-th message is edit n (its length is checked).
+    const frames = editFrames(total);
     // Arrival times by reader and seq, in one typed array (NaN: not arrived), as lean as the room's
     // recorder (room-client.mjs) so both sides cost the bench process the same.
     const arrivedAt = new Float64Array(readers.length * total).fill(Number.NaN);
+    const received = new Uint32Array(readers.length);
     let arrived = 0;
+    let misordered = 0;
     readers.forEach((socket, i) =>
       socket.on("message", (data) => {
-        arrivedAt[i * total + Number(data.toString())] = performance.now();
+        const seq = received[i]++;
+        if (seq < total && data.length === frames[seq].length) arrivedAt[i * total + seq] = performance.now();
+        else misordered += 1;
         arrived += 1;
       }),
     );
-    const { result: sentAt, gc } = await withGcWatch(() => drive(total, (seq) => writer.send(String(seq))));
+    const { result: sentAt, gc } = await withGcWatch(() => drive(total, (seq) => writer.send(frames[seq])));
     await until(() => arrived >= readers.length * total, 30_000, "the bare broadcasts").catch(() => undefined);
     sockets.forEach((s) => s.close());
     const latencies = [];
@@ -123,10 +132,34 @@ async function bare(count) {
         else if (seq >= WARMUP) latencies.push(at - sentAt.get(seq));
       }
     });
+    if (misordered > 0) throw new Error(`${misordered} bare broadcasts arrived out of order`);
     return { latency: percentiles(latencies), lost, gc };
   } finally {
     child.kill("SIGTERM");
   }
+}
+
+/** `count` edits as the sync `update` messages a client sends, made on a document of its own. */
+function editFrames(count) {
+  const doc = new Y.Doc();
+  for (let i = 0; i < FIXTURE.elementCount; i += 1) addElement(doc, `fixture${String(i).padStart(9, "0")}`, `Element ${i}`);
+  const frames = [];
+  const capture = (update) => {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 0);
+    syncProtocol.writeUpdate(encoder, update);
+    frames.push(encoding.toUint8Array(encoder));
+  };
+  doc.on("update", capture);
+  for (let seq = 0; seq < count; seq += 1) edit(doc, seq);
+  doc.off("update", capture);
+  return frames;
+}
+
+/** One edit of the kind BENCH_EDIT names. */
+function edit(doc, seq) {
+  if (EDIT === "move") moveElement(doc, seq);
+  else addElement(doc, `fan${String(seq).padStart(13, "0")}`, `Edit ${seq}`);
 }
 
 /** A `move` edit: element `seq % 10` of the fixture goes to (seq, seq). */
@@ -159,21 +192,18 @@ async function room(url, count) {
   // Readers only note when each update arrives (as the bare baseline's readers do); they apply
   // everything afterwards, so the bench process's own Yjs work does not inflate the latency.
   readers.forEach((client) => client.record());
-  const profiler = process.env.BENCH_PROFILE ? await startProfile(Number(process.env.LORELOOM_INSPECTOR_PORT)) : null;
-  // The edit is stamped when its frame goes to the socket, as the bare baseline's are.
-  let sentFrameAt = 0;
+  // The writer's edits are made up front, in order, on its own document: real Yjs updates, each
+  // in the frame the client would send. During the run it only sends them, stamping each as it
+  // goes to the socket, like the bare baseline's writer: the bench process does the same little
+  // work on both sides (building 2,000 edits while measuring cost it pauses of several ms).
+  const frames = [];
   const socketSend = writer.socket.send.bind(writer.socket);
-  writer.socket.send = (data) => {
-    sentFrameAt = performance.now();
-    socketSend(data);
-  };
-  const { result: sentAt, gc } = await withGcWatch(() =>
-    drive(WARMUP + count, (seq) => {
-      if (EDIT === "move") moveElement(writer.doc, seq);
-      else addElement(writer.doc, `fan${String(seq).padStart(13, "0")}`, `Edit ${seq}`);
-      return sentFrameAt;
-    }),
-  );
+  writer.socket.send = (data) => frames.push(data);
+  for (let seq = 0; seq < WARMUP + count; seq += 1) edit(writer.doc, seq);
+  writer.socket.send = socketSend;
+  if (frames.length !== WARMUP + count) throw new Error(`expected one frame per edit, made ${frames.length}`);
+  const profiler = process.env.BENCH_PROFILE ? await startProfile(Number(process.env.LORELOOM_INSPECTOR_PORT)) : null;
+  const { result: sentAt, gc } = await withGcWatch(() => drive(WARMUP + count, (seq) => socketSend(frames[seq])));
   const arrivals = (client) => client.recording.count;
   await until(() => readers.every((c) => arrivals(c) >= WARMUP + count), 30_000, "the room's broadcasts").catch(() => undefined);
   await new Promise((resolve) => setTimeout(resolve, 1000));
