@@ -53,5 +53,5 @@ export default defineConfig({
   ],
   resolve: { tsconfigPaths: true },
   // The rooms Worker's bundle goes beside the app's (build/server) rather than to dist/.
-  environments: { loreloom_rooms: { build: { outDir: "build/rooms" } } },
+  environments: { loreloom_rooms: { build: { outDir: "build/rooms", minify: true } } },
 });
