@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { useLocation } from "react-router";
+import { api, ApiError } from "../editor/api";
 
 type LikeState = { likes: number; liked: boolean };
 
@@ -19,7 +20,7 @@ export function LikeButton({ worldId, likes, liked, signedIn }: { worldId: strin
   const location = useLocation();
   const [state, setState] = useState<LikeState>({ likes, liked });
   const [pending, setPending] = useState(false);
-  const [failed, setFailed] = useState(false);
+  const [failed, setFailed] = useState<string | null>(null);
   const label = `${state.likes} ${state.likes === 1 ? "like" : "likes"}`;
   const base = "inline-flex items-center gap-1.5 rounded-full border px-2.5 py-1 text-sm tabular-nums transition";
 
@@ -38,15 +39,13 @@ export function LikeButton({ worldId, likes, liked, signedIn }: { worldId: strin
     const want = !before.liked;
     setState({ liked: want, likes: Math.max(0, before.likes + (want ? 1 : -1)) });
     setPending(true);
-    setFailed(false);
+    setFailed(null);
     try {
-      const response = await fetch(`/api/worlds/${encodeURIComponent(worldId)}/like`, { method: want ? "POST" : "DELETE", credentials: "same-origin" });
-      if (!response.ok) throw new Error(String(response.status));
-      const body = (await response.json()) as LikeState;
+      const body = await api<LikeState>(want ? "POST" : "DELETE", `/api/worlds/${encodeURIComponent(worldId)}/like`);
       setState({ likes: body.likes, liked: body.liked });
-    } catch {
+    } catch (error) {
       setState(before);
-      setFailed(true);
+      setFailed(error instanceof ApiError ? `${error.message} Try again.` : "That did not work. Try again.");
     } finally {
       setPending(false);
     }
@@ -59,7 +58,7 @@ export function LikeButton({ worldId, likes, liked, signedIn }: { worldId: strin
       disabled={pending}
       aria-pressed={state.liked}
       aria-label={`${state.liked ? "Unlike" : "Like"} this world (${label})`}
-      title={failed ? "That did not work. Try again." : state.liked ? "Unlike" : "Like"}
+      title={failed ?? (state.liked ? "Unlike" : "Like")}
       className={`${base} ${
         state.liked ? "border-rose-300 bg-rose-50 text-rose-700" : "border-stone-200 bg-white text-stone-600 hover:border-rose-300 hover:text-rose-700"
       } ${failed ? "ring-2 ring-red-300" : ""} disabled:cursor-wait`}
