@@ -42,6 +42,7 @@ import { log } from "../../workers/lib/log";
 import { RoomStorage, type PendingHistory, type StoredConflict } from "./room-storage";
 import { cancelJob, createJob, limitsFrom } from "../../workers/domain/jobs";
 import { refreshSearchIndex } from "../../workers/domain/gallery";
+import { writeElements, writeRelationships, type ElementRowJson } from "../../workers/domain/graph-rows";
 import { getDb } from "../../workers/lib/db";
 import { elementsTouchedBy, updateChangesDoc } from "./update-inspect";
 import type {
@@ -156,7 +157,7 @@ function bytesOf(message: WSMessage): Uint8Array | null {
 
 type ProjectionRows = {
   removedElements: string[];
-  elements: Array<Omit<ElementState, "description"> & { description: string; secret: string | null }>;
+  elements: ElementRowJson[];
   versions: Array<{ id: string; version: number; snapshot: string; action: string; userId: string | null }>;
   removedRelationships: string[];
   relationships: RelationshipState[];
@@ -164,9 +165,8 @@ type ProjectionRows = {
 };
 
 /**
- * The D1 statements of one projection batch. Rows travel as JSON arrays expanded by `json_each`:
- * a handful of statements per batch whatever its size (locally D1 runs on the room's thread, and
- * each statement cost about as much as the rows it wrote).
+ * The D1 statements of one projection batch. Rows travel as JSON arrays expanded by `json_each`
+ * (graph-rows.ts): a handful of statements per batch whatever its size.
  */
 function projectionStatements(db: D1Database, worldId: string, now: number, rows: ProjectionRows): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
@@ -186,40 +186,11 @@ function projectionStatements(db: D1Database, worldId: string, now: number, rows
         .bind(worldId, now, json(rows.versions)),
     );
   }
-  if (rows.elements.length) {
-    statements.push(
-      db
-        .prepare(
-          `insert into elements (id, world_id, type, name, description, secret, x, y, tags, assets, metadata, version, created_by, created_at, updated_at)
-           select value ->> '$.id', ?1, value ->> '$.type', value ->> '$.name', value ->> '$.description', value ->> '$.secret',
-             value ->> '$.x', value ->> '$.y', value -> '$.tags', value -> '$.assets', value -> '$.metadata', value ->> '$.version',
-             value ->> '$.createdBy', value ->> '$.createdAt', value ->> '$.updatedAt'
-           from json_each(?2) where true
-           on conflict (id) do update set type = excluded.type, name = excluded.name, description = excluded.description,
-             secret = excluded.secret, x = excluded.x, y = excluded.y, tags = excluded.tags, assets = excluded.assets,
-             metadata = excluded.metadata, version = excluded.version, updated_at = excluded.updated_at
-           where elements.world_id = excluded.world_id`,
-        )
-        .bind(worldId, json(rows.elements)),
-    );
-  }
+  statements.push(...writeElements(db, worldId, rows.elements, "upsert"));
   if (rows.removedRelationships.length) {
     statements.push(db.prepare("delete from relationships where world_id = ?1 and id in (select value from json_each(?2))").bind(worldId, json(rows.removedRelationships)));
   }
-  if (rows.relationships.length) {
-    statements.push(
-      db
-        .prepare(
-          `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at)
-           select value ->> '$.id', ?1, value ->> '$.from', value ->> '$.to', value ->> '$.kind', value ->> '$.label', value ->> '$.createdAt', value ->> '$.updatedAt'
-           from json_each(?2) where true
-           on conflict (id) do update set from_id = excluded.from_id, to_id = excluded.to_id, kind = excluded.kind,
-             label = excluded.label, updated_at = excluded.updated_at
-           where relationships.world_id = excluded.world_id`,
-        )
-        .bind(worldId, json(rows.relationships)),
-    );
-  }
+  statements.push(...writeRelationships(db, worldId, rows.relationships, "upsert"));
   if (rows.history.length) {
     statements.push(
       db

@@ -12,6 +12,7 @@ import { history, worldMembers, worlds, type ElementAssets } from "../../drizzle
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
+import { chunkJson, writeElements, writeRelationships, type ElementRowJson, type RelationshipRowJson } from "./graph-rows";
 import {
   ARCHIVE_SCHEMA_VERSION,
   ArchiveElementSchema,
@@ -188,32 +189,6 @@ export function parseArchive(zip: Uint8Array, limits: ImportLimits): ParsedArchi
   return { world: document.data.world, elements, relationships, entries, assetPaths };
 }
 
-/** Rows as one JSON parameter per statement: D1 allows 100 bound values, but 2 MB in one value. */
-function chunkJson<T>(rows: T[], maxChars = 900_000): string[] {
-  const chunks: string[] = [];
-  let current: string[] = [];
-  let size = 2;
-  for (const row of rows) {
-    const text = JSON.stringify(row);
-    if (current.length > 0 && size + text.length + 1 > maxChars) {
-      chunks.push(`[${current.join(",")}]`);
-      current = [];
-      size = 2;
-    }
-    current.push(text);
-    size += text.length + 1;
-  }
-  if (current.length > 0) chunks.push(`[${current.join(",")}]`);
-  return chunks;
-}
-
-const INSERT_ELEMENTS = `insert into elements (id, world_id, type, name, description, secret, x, y, tags, assets, metadata, version, created_by, created_at, updated_at)
-  select value ->> '$.id', ?1, value ->> '$.type', value ->> '$.name', value ->> '$.description', value ->> '$.secret',
-    value ->> '$.x', value ->> '$.y', value -> '$.tags', value -> '$.assets', value -> '$.metadata', 1, ?2, ?3, ?3
-  from json_each(?4)`;
-const INSERT_RELATIONSHIPS = `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at)
-  select value ->> '$.id', ?1, value ->> '$.from', value ->> '$.to', value ->> '$.kind', value ->> '$.label', ?2, ?2
-  from json_each(?3)`;
 const INSERT_ASSETS = `insert into assets (key, world_id, kind, mime_type, size, created_by, provenance, created_at)
   select value ->> '$.key', ?1, value ->> '$.kind', value ->> '$.mimeType', value ->> '$.size', ?2, value -> '$.provenance', ?3
   from json_each(?4)`;
@@ -241,7 +216,7 @@ export async function importWorld(db: Database, raw: D1Database, bucket: R2Bucke
     }
 
     const elementIds = new Map(archive.elements.map((e) => [e.id, newId()]));
-    const elementRows = archive.elements.map((e) => {
+    const elementRows = archive.elements.map((e): ElementRowJson => {
       const media: ElementAssets = {};
       for (const kind of ["image", "video", "audio"] as const) if (e.assets[kind]) media[kind] = keys.get(e.assets[kind]!);
       return {
@@ -255,14 +230,26 @@ export async function importWorld(db: Database, raw: D1Database, bucket: R2Bucke
         tags: e.tags,
         assets: media,
         metadata: e.metadata,
+        version: 1,
+        createdBy: userId,
+        createdAt: now,
+        updatedAt: now,
       };
     });
-    const relationshipRows = archive.relationships.map((r) => ({ id: newId(), from: elementIds.get(r.from)!, to: elementIds.get(r.to)!, kind: r.kind, label: r.label }));
+    const relationshipRows: RelationshipRowJson[] = archive.relationships.map((r) => ({
+      id: newId(),
+      from: elementIds.get(r.from)!,
+      to: elementIds.get(r.to)!,
+      kind: r.kind,
+      label: r.label,
+      createdAt: now,
+      updatedAt: now,
+    }));
     const world = archive.world;
     const created = new Date(now);
     const settings = { maxCollaborators: 10, aiImages: world.settings.aiImages !== false, ...(world.settings.defaultVoice ? { defaultVoice: world.settings.defaultVoice } : {}) };
-    // One D1 batch is one transaction. Rows travel as JSON arrays expanded by json_each, so a
-    // 5,000-element world takes a few dozen statements rather than thousands.
+    // One D1 batch is one transaction. Rows travel as JSON arrays expanded by json_each
+    // (graph-rows.ts), so a 5,000-element world takes a few dozen statements rather than thousands.
     const cover = world.cover ? (keys.get(world.cover) ?? null) : null;
     const assetRows = stored.map((a) => ({ ...a, provenance: { importedBy: userId } }));
     const typed = (query: { toSQL(): { sql: string; params: unknown[] } }) => {
@@ -286,8 +273,8 @@ export async function importWorld(db: Database, raw: D1Database, bucket: R2Bucke
         }),
       ),
       typed(db.insert(worldMembers).values({ worldId, userId, role: "owner", createdAt: created })),
-      ...chunkJson(elementRows).map((json) => raw.prepare(INSERT_ELEMENTS).bind(worldId, userId, now, json)),
-      ...chunkJson(relationshipRows).map((json) => raw.prepare(INSERT_RELATIONSHIPS).bind(worldId, now, json)),
+      ...writeElements(raw, worldId, elementRows, "insert"),
+      ...writeRelationships(raw, worldId, relationshipRows, "insert"),
       ...chunkJson(assetRows).map((json) => raw.prepare(INSERT_ASSETS).bind(worldId, userId, now, json)),
       typed(
         db.insert(history).values({

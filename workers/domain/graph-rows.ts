@@ -1,0 +1,81 @@
+/**
+ * Writing many element and relationship rows to D1 in a few statements: rows travel as one JSON
+ * array per statement, expanded by `json_each`. Locally D1 runs on the calling Worker's thread and
+ * each statement costs about as much as the rows it writes, so a projection batch or a 5,000-element
+ * import takes a handful of statements instead of thousands. The room's projection upserts
+ * (`world-room.ts`); import inserts into a world it just created (`import-world.ts`).
+ */
+
+/** An `elements` row as JSON (`tags`, `assets` and `metadata` stay JSON). */
+export type ElementRowJson = {
+  id: string;
+  type: string;
+  name: string;
+  description: string;
+  secret: string | null;
+  x: number;
+  y: number;
+  tags: string[];
+  assets: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  version: number;
+  createdBy: string | null;
+  createdAt: number;
+  updatedAt: number;
+};
+
+/** A `relationships` row as JSON. */
+export type RelationshipRowJson = { id: string; from: string; to: string; kind: string; label: string; createdAt: number; updatedAt: number };
+
+const INSERT_ELEMENTS = `insert into elements (id, world_id, type, name, description, secret, x, y, tags, assets, metadata, version, created_by, created_at, updated_at)
+  select value ->> '$.id', ?1, value ->> '$.type', value ->> '$.name', value ->> '$.description', value ->> '$.secret',
+    value ->> '$.x', value ->> '$.y', value -> '$.tags', value -> '$.assets', value -> '$.metadata', value ->> '$.version',
+    value ->> '$.createdBy', value ->> '$.createdAt', value ->> '$.updatedAt'
+  from json_each(?2) where true`;
+const UPSERT_ELEMENTS = `${INSERT_ELEMENTS}
+  on conflict (id) do update set type = excluded.type, name = excluded.name, description = excluded.description,
+    secret = excluded.secret, x = excluded.x, y = excluded.y, tags = excluded.tags, assets = excluded.assets,
+    metadata = excluded.metadata, version = excluded.version, updated_at = excluded.updated_at
+  where elements.world_id = excluded.world_id`;
+
+const INSERT_RELATIONSHIPS = `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at)
+  select value ->> '$.id', ?1, value ->> '$.from', value ->> '$.to', value ->> '$.kind', value ->> '$.label', value ->> '$.createdAt', value ->> '$.updatedAt'
+  from json_each(?2) where true`;
+const UPSERT_RELATIONSHIPS = `${INSERT_RELATIONSHIPS}
+  on conflict (id) do update set from_id = excluded.from_id, to_id = excluded.to_id, kind = excluded.kind,
+    label = excluded.label, updated_at = excluded.updated_at
+  where relationships.world_id = excluded.world_id`;
+
+/**
+ * Writes `rows` into `worldId`: `upsert` updates rows that exist (only within the same world);
+ * `insert` is for a world created in the same batch. One statement per chunk of rows.
+ */
+export function writeElements(db: D1Database, worldId: string, rows: ElementRowJson[], mode: "insert" | "upsert"): D1PreparedStatement[] {
+  const query = mode === "upsert" ? UPSERT_ELEMENTS : INSERT_ELEMENTS;
+  return chunkJson(rows).map((json) => db.prepare(query).bind(worldId, json));
+}
+
+/** As writeElements, for relationships. */
+export function writeRelationships(db: D1Database, worldId: string, rows: RelationshipRowJson[], mode: "insert" | "upsert"): D1PreparedStatement[] {
+  const query = mode === "upsert" ? UPSERT_RELATIONSHIPS : INSERT_RELATIONSHIPS;
+  return chunkJson(rows).map((json) => db.prepare(query).bind(worldId, json));
+}
+
+/** Rows as JSON arrays of at most `maxChars`: D1 allows 100 bound values, but 2 MB in one value. */
+export function chunkJson<T>(rows: T[], maxChars = 900_000): string[] {
+  const chunks: string[] = [];
+  let current: string[] = [];
+  let size = 2;
+  for (const row of rows) {
+    const text = JSON.stringify(row);
+    if (current.length > 0 && size + text.length + 1 > maxChars) {
+      chunks.push(`[${current.join(",")}]`);
+      current = [];
+      size = 2;
+    }
+    current.push(text);
+    size += text.length + 1;
+  }
+  if (current.length > 0) chunks.push(`[${current.join(",")}]`);
+  return chunks;
+}
