@@ -77,14 +77,19 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 
-/** Reads one text frame from the room; null for anything that is not a valid room message. */
-export function parseServerMessage(text: string): ServerMessage | null {
+/** JSON text read through `schema`; null when it does not parse or validate. */
+export function parseJsonWith<S extends z.ZodType>(schema: S, text: string): z.output<S> | null {
   try {
-    const result = ServerMessageSchema.safeParse(JSON.parse(text));
+    const result = schema.safeParse(JSON.parse(text));
     return result.success ? result.data : null;
   } catch {
     return null;
   }
+}
+
+/** Reads one text frame from the room; null for anything that is not a valid room message. */
+export function parseServerMessage(text: string): ServerMessage | null {
+  return parseJsonWith(ServerMessageSchema, text);
 }
 
 export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; code: string; message: string };

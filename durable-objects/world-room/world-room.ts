@@ -32,6 +32,7 @@ import {
   LOCK_LEASE_MS,
   RoomUserSchema,
   parseClientMessage,
+  parseJsonWith,
   type ChatMessage,
   type ClientMessage,
   type JobEvent,
@@ -42,6 +43,7 @@ import { log } from "../../workers/lib/log";
 import { RoomStorage, type PendingHistory, type StoredConflict } from "./room-storage";
 import { cancelJob, createJob, limitsFrom } from "../../workers/domain/jobs";
 import { refreshSearchIndex } from "../../workers/domain/gallery";
+import { VersionSnapshotSchema } from "../../workers/domain/graph";
 import { writeElements, writeRelationships, type ElementRowJson } from "../../workers/domain/graph-rows";
 import { getDb } from "../../workers/lib/db";
 import { elementsTouchedBy, updateChangesDoc } from "./update-inspect";
@@ -139,14 +141,8 @@ const SYNC_UPDATE = 2;
 
 
 function readIdentity(request: Request): RoomUser | null {
-  try {
-    const raw = request.headers.get(IDENTITY_HEADER);
-    if (!raw) return null;
-    const parsed = RoomUserSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  const raw = request.headers.get(IDENTITY_HEADER);
+  return raw ? parseJsonWith(RoomUserSchema, raw) : null;
 }
 
 function bytesOf(message: WSMessage): Uint8Array | null {
@@ -988,7 +984,8 @@ export class WorldRoom extends YServer<Env> {
       .bind(id, this.worldId, version)
       .first<{ snapshot: string }>();
     if (!row) return refuse(404, "not_found", `Version ${version} of that element was not found.`);
-    const snapshot = JSON.parse(row.snapshot) as Partial<VersionSnapshot>;
+    const snapshot = parseJsonWith(VersionSnapshotSchema, row.snapshot);
+    if (!snapshot) return refuse(409, "version_unreadable", `Version ${version} of that element could not be read.`);
     this.store.setSecret(id, snapshot.secret ?? "");
     this.store.markDirty("element", [id]);
     this.store.setVersionCause(id, "restored", actor.id);

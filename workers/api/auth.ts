@@ -4,7 +4,7 @@ import { getAuth } from "../auth";
 import { SignInSchema, SignUpSchema } from "../domain/accounts";
 import type { AppEnv } from "./context";
 import { HttpError, errorBody, notFound } from "./errors";
-import { parseWith, readJson } from "./validate";
+import { jsonBody } from "./validate";
 
 /** The better-auth endpoints Loreloom offers, each with the body it accepts (null: no body). */
 const ENDPOINTS: Record<string, { method: "GET" | "POST"; body: z.ZodType | null }> = {
@@ -49,7 +49,7 @@ export const authRoutes = new Hono<AppEnv>().all("/*", async (c) => {
   if (!headers.has("origin")) headers.set("origin", new URL(c.req.url).origin);
   let body: string | undefined;
   if (endpoint.body) {
-    body = JSON.stringify(parseWith(endpoint.body, await readJson(c), "request body"));
+    body = JSON.stringify(await jsonBody(c, endpoint.body));
     headers.delete("content-length");
   }
   const request = new Request(c.req.url, { method: c.req.method, headers, body });

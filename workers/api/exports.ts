@@ -18,17 +18,17 @@ import type { AppEnv } from "./context";
 import { HttpError, notFound } from "./errors";
 import { requireUser } from "./middleware/request";
 import { readMultipartFile } from "./upload";
-import { parseWith, readJson } from "./validate";
+import { jsonBody, parseWith } from "./validate";
 
 const ExportRequestSchema = z.strictObject({ includeSecrets: z.boolean().optional() });
 const param = (raw: string | undefined, what: string) => parseWith(IdSchema, raw ?? "", what);
 const settingsOf = (env: Env) => env as unknown as Record<string, unknown>;
 
 /** The body of an export request is optional: none, or JSON. */
-async function exportRequest(c: Parameters<typeof readJson>[0]) {
+async function exportRequest(c: Parameters<typeof jsonBody>[0]) {
   const length = c.req.header("content-length");
   if (!c.req.header("content-type") && (length === undefined || length === "0")) return {};
-  return parseWith(ExportRequestSchema, await readJson(c), "request body");
+  return jsonBody(c, ExportRequestSchema);
 }
 
 /** Export and import of whole worlds as ZIP archives (catalogue F4). */

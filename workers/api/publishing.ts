@@ -4,7 +4,7 @@ import { ForkWorldSchema, forkWorld } from "../domain/publishing";
 import { getWorldAccess, toWorldDto } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";
-import { parseWith, readJson } from "./validate";
+import { jsonBody, parseWith } from "./validate";
 
 
 /** Publishing routes under /api/worlds: forks (catalogue F2). */
@@ -13,7 +13,7 @@ export const publishingRoutes = new Hono<AppEnv>().post("/:id/fork", async (c) =
   const worldId = parseWith(IdSchema, c.req.param("id"), "world id");
   // The body is optional: an empty one forks under the default title.
   const hasBody = (c.req.header("content-length") ?? "0") !== "0" || c.req.header("transfer-encoding") !== undefined;
-  const input = parseWith(ForkWorldSchema, hasBody ? await readJson(c) : {}, "request body");
+  const input = hasBody ? await jsonBody(c, ForkWorldSchema) : parseWith(ForkWorldSchema, {}, "request body");
   const db = c.get("db");
   // Whoever may see the world may fork it: public and unlisted worlds, and members of private ones.
   const source = await getWorldAccess(db, worldId, me.id);

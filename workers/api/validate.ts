@@ -26,15 +26,19 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what =
   return result.data;
 }
 
-/** Reads a JSON body; malformed JSON and other content types are a clear 4xx, never a 500. */
-export async function readJson(c: Context): Promise<unknown> {
+/**
+ * Reads a JSON body as `unknown`, for jsonBody to validate; malformed JSON and other content types
+ * are a clear 4xx, never a 500.
+ */
+async function readJson(c: Context): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/json")) {
     throw new HttpError(415, "unsupported_media_type", "Send the body as application/json.");
   }
   const text = await c.req.text();
   try {
-    return JSON.parse(text) as unknown;
+    const body: unknown = JSON.parse(text);
+    return body;
   } catch {
     throw new HttpError(400, "invalid_json", "The request body is not valid JSON.");
   }

@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, or } from "drizzle-orm";
 import { z } from "zod";
-import { ELEMENT_TYPES, RELATIONSHIP_KINDS, elementVersions, history, user, type Role } from "../../drizzle/schema";
+import { ELEMENT_TYPES, RELATIONSHIP_KINDS, elementVersions, history, user, type ElementMetadata, type Role } from "../../drizzle/schema";
 import type { RoomResult, VersionSnapshot } from "../../durable-objects/world-room/room-types";
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
@@ -59,6 +59,21 @@ export const CreateRelationshipSchema = z.strictObject({
 export const UpdateRelationshipSchema = z
   .strictObject({ kind: z.enum(RELATIONSHIP_KINDS).optional(), label: z.string().trim().max(120).optional() })
   .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
+
+/**
+ * A stored version snapshot (`element_versions.snapshot`) as restoring reads it: the element as the
+ * API showed it, secret included. Fields may be missing (restoring keeps or empties them); other
+ * fields are kept as they are.
+ */
+export const VersionSnapshotSchema = z.looseObject({
+  type: z.enum(ELEMENT_TYPES).optional(),
+  name: z.string().optional(),
+  description: z.string().optional(),
+  secret: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  assets: z.looseObject({ image: z.string().optional(), video: z.string().optional(), audio: z.string().optional() }).optional(),
+  metadata: z.custom<ElementMetadata>((value) => typeof value === "object" && value !== null && !Array.isArray(value)).optional(),
+});
 
 /** Turns a room's refusal into the API's error; passes its value through otherwise. */
 export function unwrap<T>(result: RoomResult<T>): T {

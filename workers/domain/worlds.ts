@@ -325,16 +325,19 @@ async function readSerializedGraph(db: Database, access: WorldAccess): Promise<S
   const key = GraphCache.key(access.world.id, access.world.graphVersion, withSecrets);
   const cached = graphCache.get(key);
   if (cached) return cached;
+  const dtos = await readGraphDtos(db, access);
+  const graph = { elements: JSON.stringify(dtos.elements), relationships: JSON.stringify(dtos.relationships) };
+  graphCache.set(key, graph);
+  return graph;
+}
+
+/** The world's elements and relationships from D1, in creation order, with secrets only for editors. */
+async function readGraphDtos(db: Database, access: WorldAccess) {
   const [elementRows, relationshipRows] = await db.batch([
     db.select().from(elements).where(eq(elements.worldId, access.world.id)).orderBy(elements.createdAt, elements.id),
     db.select().from(relationships).where(eq(relationships.worldId, access.world.id)).orderBy(relationships.createdAt, relationships.id),
   ]);
-  const graph = {
-    elements: JSON.stringify(elementRows.map((row) => toElementDto(row, access.role))),
-    relationships: JSON.stringify(relationshipRows.map(toRelationshipDto)),
-  };
-  graphCache.set(key, graph);
-  return graph;
+  return { elements: elementRows.map((row) => toElementDto(row, access.role)), relationships: relationshipRows.map(toRelationshipDto) };
 }
 
 /** The body of `GET /api/worlds/:id`, assembled without re-serializing the cached graph. */
@@ -344,12 +347,12 @@ export async function getWorldGraphJson(db: Database, access: WorldAccess): Prom
   return `{"world":${world},"elements":${graph.elements},"relationships":${graph.relationships}}`;
 }
 
-/** The world's whole graph as the API and the pages show it, with secrets only for editors. */
+/**
+ * The world's whole graph as objects, for the public pages (with secrets only for editors). Read
+ * from D1 each time: the cache holds the API's serialized form, and reading it back would mean
+ * parsing JSON into types nothing checks.
+ */
 export async function getWorldGraph(db: Database, access: WorldAccess) {
-  const graph = await readSerializedGraph(db, access);
-  return {
-    world: toWorldDto(access.world, access.role ?? "viewer", access.ownerName),
-    elements: JSON.parse(graph.elements) as ElementDto[],
-    relationships: JSON.parse(graph.relationships) as RelationshipDto[],
-  };
+  const graph = await readGraphDtos(db, access);
+  return { world: toWorldDto(access.world, access.role ?? "viewer", access.ownerName), ...graph };
 }
