@@ -40,6 +40,18 @@ describe("elements and relationships through the room", () => {
     expect(history.json.entries[0]).toMatchObject({ userId: ada.id, userName: "Ada", summary: expect.stringContaining("Queen Ysolde") });
   });
 
+  it("refuses to restore a stored version that does not read as an element, and changes nothing", async () => {
+    const ada = await signUp("Ada");
+    const world = await createWorld(ada);
+    const mira = await newElement(ada, world.id, { type: "character", name: "Mira", description: "A ranger." });
+    await call("PATCH", `/api/worlds/${world.id}/elements/${mira.id}`, { cookie: ada.cookie, body: { description: "A ranger who maps." } });
+    await env.DB.prepare("update element_versions set snapshot = ? where element_id = ? and version = 1").bind(JSON.stringify({ type: "dragon", tags: "none" }), mira.id).run();
+    const restored = await call("POST", `/api/worlds/${world.id}/elements/${mira.id}/versions/1/restore`, { cookie: ada.cookie });
+    expect(restored.status).toBe(409);
+    expectErrorShape(restored.json, "version_unreadable");
+    expect(await d1Element(mira.id)).toMatchObject({ version: 2, description: "A ranger who maps." });
+  });
+
   it("bumps the version on every change, lists versions and restores an older one", async () => {
     const ada = await signUp("Ada");
     const world = await createWorld(ada);
