@@ -46,25 +46,22 @@ const vitestRun = (name, files = []) => {
   const outcome = run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${output}`, ...files]);
   return { outcome, results: existsSync(output) ? JSON.parse(readFileSync(output, "utf8")) : null };
 };
-const failedTests = (results) =>
+const testsWith = (results, status) =>
   (results?.testResults ?? []).flatMap((file) =>
-    (file.assertionResults ?? []).filter((test) => test.status === "failed").map((test) => ({ file: file.name, test })),
+    (file.assertionResults ?? []).filter((test) => test.status === status).map((test) => ({ file: file.name, test })),
   );
 const vitest = vitestRun("vitest.json");
 if (vitest.results) {
   const { results } = vitest;
-  let failed = failedTests(results);
+  let failed = testsWith(results, "failed");
   let flaky = [];
   // A test that fails once on a loaded machine and passes when its file runs again is reported
   // as flaky (below, by name) rather than failing the run; one that fails twice fails it.
   if (failed.length > 0 && failed.length <= 3) {
     console.log(`\n== 3b. Running again the ${new Set(failed.map((f) => f.file)).size} file(s) with failed tests`);
     const again = vitestRun("vitest-again.json", [...new Set(failed.map((f) => f.file))]);
-    const stillFailing = new Set(failedTests(again.results).map(({ test }) => test.fullName));
-    const passedAgain = new Set(
-      (again.results?.testResults ?? []).flatMap((file) => (file.assertionResults ?? []).filter((t) => t.status === "passed").map((t) => t.fullName)),
-    );
-    flaky = failed.filter(({ test }) => passedAgain.has(test.fullName) && !stillFailing.has(test.fullName));
+    const passedAgain = new Set(testsWith(again.results, "passed").map(({ test }) => test.fullName));
+    flaky = failed.filter(({ test }) => passedAgain.has(test.fullName));
     failed = failed.filter((entry) => !flaky.includes(entry));
   }
   const passed = (results.numPassedTests ?? 0) + flaky.length;

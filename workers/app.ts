@@ -1,7 +1,6 @@
 import { createRequestHandler } from "react-router";
 import { createWorker, type PageContext } from "./worker";
 
-
 declare module "react-router" {
   // Declaration merging needs an interface; it adds PageContext's members to AppLoadContext.
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type

@@ -499,8 +499,8 @@ export class WorldRoom extends YServer<Env> {
       rows.relationships.push({ ...rel, createdAt: rel.createdAt || now, updatedAt: rel.updatedAt || now });
     }
 
-    // One transaction per batch, a statement per kind of row (rows travel as JSON arrays); it bumps
-    // the graph version so no reader keeps a serialized graph from before it.
+    // One transaction per batch, a few statements whatever its size (rows travel as JSON arrays); it
+    // bumps the graph version so no reader keeps a serialized graph from before it.
     await this.env.DB.batch(projectionStatements(this.env.DB, this.worldId, now, rows));
 
     // D1 has it: remember what was projected, give clients the new versions, clear the marks.
