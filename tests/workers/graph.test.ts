@@ -40,7 +40,7 @@ describe("elements and relationships through the room", () => {
     expect(history.json.entries[0]).toMatchObject({ userId: ada.id, userName: "Ada", summary: expect.stringContaining("Queen Ysolde") });
   });
 
-  it("refuses to restore a stored version that does not read as an element, and changes nothing", async () => {
+  it("refuses to restore a stored version that does not read as an element, changes nothing, and lists the others", async () => {
     const ada = await signUp("Ada");
     const world = await createWorld(ada);
     const mira = await newElement(ada, world.id, { type: "character", name: "Mira", description: "A ranger." });
@@ -50,6 +50,11 @@ describe("elements and relationships through the room", () => {
     expect(restored.status).toBe(409);
     expectErrorShape(restored.json, "version_unreadable");
     expect(await d1Element(mira.id)).toMatchObject({ version: 2, description: "A ranger who maps." });
+    // The history panel lists the versions that read, and leaves the unreadable one out.
+    const versions = await call("GET", `/api/worlds/${world.id}/elements/${mira.id}/versions`, { cookie: ada.cookie });
+    expect(versions.status).toBe(200);
+    expect(versions.json.versions.map((v: { version: number }) => v.version)).toEqual([2]);
+    expect(versions.json.versions[0].element).toMatchObject({ name: "Mira", description: "A ranger who maps." });
   });
 
   it("bumps the version on every change, lists versions and restores an older one", async () => {

@@ -1,7 +1,8 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ELEMENT_TYPES, RELATIONSHIP_KINDS, elementVersions, history, user, type ElementMetadata, type Role } from "../../drizzle/schema";
-import type { RoomResult, VersionSnapshot } from "../../durable-objects/world-room/room-types";
+import { parseJsonWith } from "../../durable-objects/world-room/protocol";
+import type { RoomResult } from "../../durable-objects/world-room/room-types";
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
 
@@ -89,7 +90,8 @@ export async function listVersions(db: Database, worldId: string, elementId: str
   const rows = await db
     .select({
       version: elementVersions.version,
-      snapshot: elementVersions.snapshot,
+      // The stored text, read through VersionSnapshotSchema below rather than trusted as JSON.
+      snapshot: sql<string>`${elementVersions.snapshot}`,
       action: elementVersions.action,
       userId: elementVersions.userId,
       userName: user.name,
@@ -100,8 +102,11 @@ export async function listVersions(db: Database, worldId: string, elementId: str
     .where(and(eq(elementVersions.worldId, worldId), eq(elementVersions.elementId, elementId)))
     .orderBy(desc(elementVersions.version))
     .limit(200);
-  return rows.map((row) => {
-    const { secret, ...visible } = row.snapshot as VersionSnapshot;
+  // A snapshot that does not read as an element cannot be shown or restored: it is left out.
+  return rows.flatMap((row) => {
+    const snapshot = parseJsonWith(VersionSnapshotSchema, row.snapshot);
+    if (!snapshot) return [];
+    const { secret, ...visible } = snapshot;
     return {
       version: row.version,
       action: row.action,
