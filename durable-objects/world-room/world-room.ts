@@ -44,7 +44,7 @@ import { RoomStorage, type PendingHistory, type StoredConflict } from "./room-st
 import { cancelJob, createJob, limitsFrom } from "../../workers/domain/jobs";
 import { refreshSearchIndex } from "../../workers/domain/gallery";
 import { VersionSnapshotSchema } from "../../workers/domain/graph";
-import { writeElements, writeRelationships, type ElementRowJson } from "../../workers/domain/graph-rows";
+import { writeElements, writeRelationships, writeVersions, type ElementRowJson, type VersionRowJson } from "../../workers/domain/graph-rows";
 import { getDb } from "../../workers/lib/db";
 import { elementsTouchedBy, updateChangesDoc } from "./update-inspect";
 import type {
@@ -154,7 +154,7 @@ function bytesOf(message: WSMessage): Uint8Array | null {
 type ProjectionRows = {
   removedElements: string[];
   elements: ElementRowJson[];
-  versions: Array<{ id: string; version: number; snapshot: string; action: string; userId: string | null }>;
+  versions: VersionRowJson[];
   removedRelationships: string[];
   relationships: RelationshipState[];
   history: PendingHistory[];
@@ -170,18 +170,7 @@ function projectionStatements(db: D1Database, worldId: string, now: number, rows
   if (rows.removedElements.length) {
     statements.push(db.prepare("delete from elements where world_id = ?1 and id in (select value from json_each(?2))").bind(worldId, json(rows.removedElements)));
   }
-  if (rows.versions.length) {
-    statements.push(
-      db
-        .prepare(
-          `insert into element_versions (element_id, world_id, version, snapshot, action, user_id, created_at)
-           select value ->> '$.id', ?1, value ->> '$.version', value ->> '$.snapshot', value ->> '$.action', value ->> '$.userId', ?2
-           from json_each(?3) where true
-           on conflict (element_id, version) do nothing`,
-        )
-        .bind(worldId, now, json(rows.versions)),
-    );
-  }
+  statements.push(...writeVersions(db, worldId, now, rows.versions));
   statements.push(...writeElements(db, worldId, rows.elements, "upsert"));
   if (rows.removedRelationships.length) {
     statements.push(db.prepare("delete from relationships where world_id = ?1 and id in (select value from json_each(?2))").bind(worldId, json(rows.removedRelationships)));

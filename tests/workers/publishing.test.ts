@@ -217,7 +217,7 @@ describe("fork", () => {
     // Every copied element has a first version, so its history and restore work.
     const versions = await call("GET", `/api/worlds/${fork.id}/elements/${twin.id}/versions`, { cookie: stranger.cookie });
     expect(versions.json.versions).toHaveLength(1);
-    expect(versions.json.versions[0]).toMatchObject({ version: 1, action: "forked" });
+    expect(versions.json.versions[0]).toMatchObject({ version: 1, action: "forked", element: { name: twin.name, description: twin.description, position: twin.position } });
   });
 
   it("keeps its pictures when the source goes private afterwards", async () => {

@@ -3,7 +3,8 @@
  * array per statement, expanded by `json_each`. Locally D1 runs on the calling Worker's thread and
  * each statement costs about as much as the rows it writes, so a projection batch or a 5,000-element
  * import takes a handful of statements instead of thousands. The room's projection upserts
- * (`world-room.ts`); import inserts into a world it just created (`import-world.ts`).
+ * (`world-room.ts`); import and fork insert into a world they create in the same batch
+ * (`import-world.ts`, `publishing.ts`).
  */
 
 /** An `elements` row as JSON (`tags`, `assets` and `metadata` stay JSON). */
@@ -59,6 +60,25 @@ export function writeElements(db: D1Database, worldId: string, rows: ElementRowJ
 export function writeRelationships(db: D1Database, worldId: string, rows: RelationshipRowJson[], mode: "insert" | "upsert"): D1PreparedStatement[] {
   const query = mode === "upsert" ? UPSERT_RELATIONSHIPS : INSERT_RELATIONSHIPS;
   return chunkJson(rows).map((json) => db.prepare(query).bind(worldId, json));
+}
+
+/** An `element_versions` row as JSON; `snapshot` is the element as JSON text. */
+export type VersionRowJson = { id: string; version: number; snapshot: string; action: string; userId: string | null };
+
+const INSERT_VERSIONS = `insert into element_versions (element_id, world_id, version, snapshot, action, user_id, created_at)
+  select value ->> '$.id', ?1, value ->> '$.version', value ->> '$.snapshot', value ->> '$.action', value ->> '$.userId', ?2
+  from json_each(?3) where true
+  on conflict (element_id, version) do nothing`;
+
+/** Writes version rows made at `createdAt` into `worldId`; a version already stored stays as it was. */
+export function writeVersions(db: D1Database, worldId: string, createdAt: number, rows: VersionRowJson[]): D1PreparedStatement[] {
+  return chunkJson(rows).map((json) => db.prepare(INSERT_VERSIONS).bind(worldId, createdAt, json));
+}
+
+/** A drizzle query as a plain D1 statement, to run in the same `D1Database.batch` as the above. */
+export function asStatement(db: D1Database, query: { toSQL(): { sql: string; params: unknown[] } }): D1PreparedStatement {
+  const { sql, params } = query.toSQL();
+  return db.prepare(sql).bind(...params);
 }
 
 /** Rows as JSON arrays of at most `maxChars`: D1 allows 100 bound values, but 2 MB in one value. */

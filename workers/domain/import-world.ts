@@ -12,7 +12,7 @@ import { history, worldMembers, worlds, type ElementAssets } from "../../drizzle
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
-import { chunkJson, writeElements, writeRelationships, type ElementRowJson, type RelationshipRowJson } from "./graph-rows";
+import { asStatement, chunkJson, writeElements, writeRelationships, type ElementRowJson, type RelationshipRowJson } from "./graph-rows";
 import {
   ARCHIVE_SCHEMA_VERSION,
   ArchiveElementSchema,
@@ -252,10 +252,7 @@ export async function importWorld(db: Database, raw: D1Database, bucket: R2Bucke
     // (graph-rows.ts), so a 5,000-element world takes a few dozen statements rather than thousands.
     const cover = world.cover ? (keys.get(world.cover) ?? null) : null;
     const assetRows = stored.map((a) => ({ ...a, provenance: { importedBy: userId } }));
-    const typed = (query: { toSQL(): { sql: string; params: unknown[] } }) => {
-      const { sql: text, params } = query.toSQL();
-      return raw.prepare(text).bind(...params);
-    };
+    const typed = (query: { toSQL(): { sql: string; params: unknown[] } }) => asStatement(raw, query);
     await raw.batch([
       typed(
         db.insert(worlds).values({

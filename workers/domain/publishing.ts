@@ -1,12 +1,13 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { assets, elements, elementVersions, history, relationships, worldMembers, worlds } from "../../drizzle/schema";
+import { assets, elements, history, worldMembers, worlds } from "../../drizzle/schema";
 import type { ElementAssets } from "../../drizzle/schema";
 import type { VersionSnapshot } from "../../durable-objects/world-room/room-types";
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { canSeeSecrets } from "./graph";
+import { asStatement, writeElements, writeRelationships, writeVersions, type ElementRowJson, type RelationshipRowJson, type VersionRowJson } from "./graph-rows";
 import { toElementDto, type WorldAccess } from "./worlds";
 
 export const ForkWorldSchema = z.strictObject({
@@ -14,12 +15,8 @@ export const ForkWorldSchema = z.strictObject({
 });
 export type ForkWorldInput = z.infer<typeof ForkWorldSchema>;
 
-/**
- * D1 allows 100 bound parameters per statement, so a multi-row insert holds at most
- * floor(100 / columns) rows; statements go to D1 a few dozen per batch.
- */
+/** D1 allows 100 bound parameters per statement: a multi-row insert holds floor(100 / columns) rows. */
 const MAX_PARAMS = 100;
-const STATEMENTS_PER_BATCH = 40;
 /** R2 copies in flight at once while forking. */
 const COPY_CONCURRENCY = 6;
 
@@ -78,39 +75,9 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
   // Bytes first: a world that exists points only at objects that exist.
   const copied = await copyAssets(env, db, keyMap, worldId, forker.id, now);
 
-  const statements: Array<{ run(): unknown }> = [];
-  const [created] = await db.batch([
-    db
-      .insert(worlds)
-      .values({
-        id: worldId,
-        ownerId: forker.id,
-        title,
-        description: source.world.description,
-        style: source.world.style,
-        tags: source.world.tags,
-        visibility: "private",
-        coverAssetKey,
-        settings: source.world.settings,
-        forkedFromId: source.world.id,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning(),
-    db.insert(worldMembers).values({ worldId, userId: forker.id, role: "owner", createdAt: now }),
-    db.insert(history).values({
-      id: newId(),
-      worldId,
-      userId: forker.id,
-      action: "forked",
-      summary: `Forked from “${source.world.title}” by ${source.ownerName}`,
-      createdAt: now,
-    }),
-  ]);
-
-  const elementRows = copies.map(({ source: element, id, assets: assetsCopy }, index) => ({
+  const createdAt = now.getTime();
+  const elementRows = copies.map(({ source: element, id, assets: assetsCopy }, index): ElementRowJson => ({
     id,
-    worldId,
     type: element.type,
     name: element.name,
     description: element.description,
@@ -123,38 +90,67 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
     version: 1,
     createdBy: forker.id,
     // Kept in the source's order (the room lists and hydrates by creation time).
-    createdAt: new Date(now.getTime() + index),
-    updatedAt: now,
+    createdAt: createdAt + index,
+    updatedAt: createdAt,
   }));
-  for (const rows of chunk(copied.rows, Math.floor(MAX_PARAMS / 9))) statements.push(db.insert(assets).values(rows));
-  for (const rows of chunk(elementRows, Math.floor(MAX_PARAMS / 15))) statements.push(db.insert(elements).values(rows));
-
-  const versionRows = elementRows.map((row) => {
-    const snapshot: VersionSnapshot = { ...toElementDto(row, null), secret: row.secret ?? "" };
-    return { elementId: row.id, worldId, version: 1, snapshot, action: "forked", userId: forker.id, createdAt: now };
+  const versionRows = elementRows.map((row, index): VersionRowJson => {
+    const dto = toElementDto({ ...row, type: copies[index]!.source.type, worldId, createdAt: new Date(row.createdAt), updatedAt: now }, null);
+    const snapshot: VersionSnapshot = { ...dto, secret: row.secret ?? "" };
+    return { id: row.id, version: 1, snapshot: JSON.stringify(snapshot), action: "forked", userId: forker.id };
   });
-  for (const rows of chunk(versionRows, Math.floor(MAX_PARAMS / 7))) statements.push(db.insert(elementVersions).values(rows));
-
-  const relationshipRows = sourceRelationships.flatMap((rel, index) => {
+  const relationshipRows = sourceRelationships.flatMap((rel, index): RelationshipRowJson[] => {
     const from = elementIds.get(rel.from);
     const to = elementIds.get(rel.to);
     if (!from || !to) return [];
-    return [{ id: newId(), worldId, fromId: from, toId: to, kind: rel.kind, label: rel.label, createdAt: new Date(now.getTime() + index), updatedAt: now }];
+    return [{ id: newId(), from, to, kind: rel.kind, label: rel.label, createdAt: createdAt + index, updatedAt: createdAt }];
   });
-  for (const rows of chunk(relationshipRows, Math.floor(MAX_PARAMS / 8))) statements.push(db.insert(relationships).values(rows));
 
+  // One D1 batch, one transaction: the fork exists whole or not at all. Rows travel as JSON arrays
+  // (graph-rows.ts), so a 5,000-element world takes a few dozen statements rather than thousands.
+  const raw = env.DB;
   try {
-    for (const group of chunk(statements, STATEMENTS_PER_BATCH)) {
-      await db.batch(group as unknown as Parameters<typeof db.batch>[0]);
-    }
+    await raw.batch([
+      asStatement(
+        raw,
+        db.insert(worlds).values({
+          id: worldId,
+          ownerId: forker.id,
+          title,
+          description: source.world.description,
+          style: source.world.style,
+          tags: source.world.tags,
+          visibility: "private",
+          coverAssetKey,
+          settings: source.world.settings,
+          forkedFromId: source.world.id,
+          createdAt: now,
+          updatedAt: now,
+        }),
+      ),
+      asStatement(raw, db.insert(worldMembers).values({ worldId, userId: forker.id, role: "owner", createdAt: now })),
+      asStatement(
+        raw,
+        db.insert(history).values({
+          id: newId(),
+          worldId,
+          userId: forker.id,
+          action: "forked",
+          summary: `Forked from “${source.world.title}” by ${source.ownerName}`,
+          createdAt: now,
+        }),
+      ),
+      ...chunk(copied.rows, Math.floor(MAX_PARAMS / 9)).map((rows) => asStatement(raw, db.insert(assets).values(rows))),
+      ...writeElements(raw, worldId, elementRows, "insert"),
+      ...writeVersions(raw, worldId, createdAt, versionRows),
+      ...writeRelationships(raw, worldId, relationshipRows, "insert"),
+    ]);
   } catch (error) {
-    // A half-written fork is worse than none: remove it (rows cascade) and its copied objects.
-    await db.delete(worlds).where(eq(worlds.id, worldId));
-    // R2 deletes at most 1,000 keys per call.
+    // Nothing was written; the copied objects go too. R2 deletes at most 1,000 keys per call.
     for (const keys of chunk(copied.rows.map((row) => row.key), 1000)) await env.ASSETS_BUCKET.delete(keys);
     throw error;
   }
-  return created[0]!;
+  const [created] = await db.select().from(worlds).where(eq(worlds.id, worldId));
+  return created!;
 }
 
 /**
