@@ -20,6 +20,7 @@ import type { SynthesizeSpeechInput } from "@aws-sdk/client-polly";
 import { AwsClient } from "aws4fetch";
 import { z } from "zod";
 import { imageCost, SPEECH_PRICES, textCost, videoCost } from "./pricing";
+import { envString } from "../lib/env";
 import { badOutput, createJsonTextProvider, plainText, type Complete } from "./prompting";
 import { callRemote, fromBase64, numericSeed, readBody, sniffImageType, toBase64 } from "./remote-call";
 import {
@@ -77,10 +78,7 @@ export type BedrockConfig = {
 
 /** Reads the provider's configuration from Worker vars and secrets (all strings). */
 export function bedrockConfigFromEnv(env: Record<string, unknown>): BedrockConfig {
-  const read = (key: string): string | undefined => {
-    const value = env[key];
-    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-  };
+  const read = (key: string) => envString(env, key);
   const accessKeyId = read("AWS_ACCESS_KEY_ID");
   const secretAccessKey = read("AWS_SECRET_ACCESS_KEY");
   if (!accessKeyId || !secretAccessKey) {

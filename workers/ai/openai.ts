@@ -6,6 +6,7 @@ import { textCost } from "./pricing";
 import { badOutput, createJsonTextProvider, plainText, type Complete } from "./prompting";
 import { callRemote, fromBase64, notSupported, numericSeed, readBody, sniffImageType, toBase64 } from "./remote-call";
 import { ProviderError, type AudioProvider, type ImageProvider, type Modality, type Providers, type VideoProvider } from "./types";
+import { envString } from "../lib/env";
 
 const PROVIDER = "openai";
 
@@ -21,10 +22,7 @@ export type OpenAiConfig = {
 };
 
 export function openAiConfigFromEnv(env: Record<string, unknown>): OpenAiConfig {
-  const read = (key: string): string | undefined => {
-    const value = env[key];
-    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-  };
+  const read = (key: string) => envString(env, key);
   const baseUrl = read("OPENAI_BASE_URL");
   const model = read("OPENAI_MODEL");
   if (!baseUrl || !model) {

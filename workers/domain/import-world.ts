@@ -11,6 +11,7 @@ import type { z } from "zod";
 import { history, worldMembers, worlds, type ElementAssets } from "../../drizzle/schema";
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
+import { envPositiveNumber } from "../lib/env";
 import { newId } from "../lib/ids";
 import { asStatement, chunkJson, writeElements, writeRelationships, type ElementRowJson, type RelationshipRowJson } from "./graph-rows";
 import {
@@ -37,8 +38,8 @@ export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
 
 /** IMPORT_MAX_MB (compressed upload) from wrangler.jsonc vars; the rest follow the defaults. */
 export function importLimitsFrom(env: Record<string, unknown>): ImportLimits {
-  const mb = Number(env.IMPORT_MAX_MB);
-  return Number.isFinite(mb) && mb > 0 ? { ...DEFAULT_IMPORT_LIMITS, maxBytes: Math.floor(mb * 1024 * 1024) } : DEFAULT_IMPORT_LIMITS;
+  const mb = envPositiveNumber(env, "IMPORT_MAX_MB", 0);
+  return mb > 0 ? { ...DEFAULT_IMPORT_LIMITS, maxBytes: Math.floor(mb * 1024 * 1024) } : DEFAULT_IMPORT_LIMITS;
 }
 
 const invalidZip = (message: string) => new HttpError(400, "invalid_zip", message);

@@ -8,6 +8,7 @@ import { MODALITIES, type Modality } from "../ai/types";
 import { MAX_PROMPT_LENGTH, moderatePrompt, sanitizePrompt, sha256Hex } from "../ai/prompt-safety";
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
+import { envPositiveNumber } from "../lib/env";
 import { newId } from "../lib/ids";
 import type { JobMessage } from "../jobs/messages";
 import { IdSchema } from "./graph";
@@ -128,10 +129,7 @@ export function acceptPrompt(raw: string): string {
 export type Limits = { daily: number; perMinute: number };
 
 export function limitsFrom(env: Record<string, unknown>): Limits {
-  const number = (name: string, fallback: number) => {
-    const value = Number(env[name]);
-    return Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback;
-  };
+  const number = (name: string, fallback: number) => Math.floor(envPositiveNumber(env, name, fallback));
   return { daily: number("GENERATION_DAILY_QUOTA", 200), perMinute: number("GENERATION_PER_MINUTE", 20) };
 }
 
