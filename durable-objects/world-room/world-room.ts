@@ -47,6 +47,7 @@ import { VersionSnapshotSchema } from "../../workers/domain/graph";
 import { writeElements, writeRelationships, writeVersions, type ElementRowJson, type VersionRowJson } from "../../workers/domain/graph-rows";
 import { getDb } from "../../workers/lib/db";
 import { elementsTouchedBy, updateChangesDoc } from "./update-inspect";
+import { isWellFormedUpdate } from "./update-check";
 import type {
   Actor,
   ElementChanges,
@@ -721,6 +722,9 @@ export class WorldRoom extends YServer<Env> {
       try {
         // [messageSync, step, varUint8Array(update)]
         update = readVarUint8Array({ bytes, pos: 2 });
+        // Read without building it (update-check.ts): Yjs would throw on a malformed update
+        // inside y-partyserver, which logs it and answers nothing.
+        if (!isWellFormedUpdate(update)) throw new Error("malformed update");
         // Decoding an update costs about as much as applying it, so an editor's update is only
         // inspected while someone holds a lock; a viewer's is checked for anything new.
         const inspect = this.store.anyLocks || this.isReadOnly(connection);

@@ -1,5 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import * as encoding from "lib0/encoding";
 import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
 import { getElement, insertElement, patchElement } from "../../durable-objects/world-room/graph-doc";
 import { MAX_CHAT_LENGTH } from "../../durable-objects/world-room/protocol";
 import { RoomStorage } from "../../durable-objects/world-room/room-storage";
@@ -126,6 +128,40 @@ describe("the JSON protocol", () => {
     const stored = await env.DB.prepare("select text, user_name from chat_messages where world_id = ?").bind(world.id).all();
     expect(stored.results).toEqual([{ text: "**still** here", user_name: "Owner" }]);
     c.close();
+  });
+
+  it("answers a malformed document update with an error, applies nothing, and keeps going", async () => {
+    const { owner, world, element } = await worldWithElement();
+    const c = (await RoomClient.connect(world.id, owner.cookie)).client!;
+    await c.until(() => getElement(c.doc, element.id) !== null);
+    // A real update (a new element) with its last bytes cut off, and a struct whose content
+    // reference Yjs does not know (15): client 7, clock 0, in root "x" under key "k".
+    const source = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    source.on("update", (u: Uint8Array) => updates.push(u));
+    insertElement(source, fresh("brokenelement001"));
+    const good = updates[0]!;
+    const frame = (bytes: Uint8Array) => {
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 0); // messageSync
+      encoding.writeVarUint(encoder, 2); // update
+      encoding.writeVarUint8Array(encoder, bytes);
+      return encoding.toUint8Array(encoder);
+    };
+    const unknownContent = new Uint8Array([1, 1, 7, 0, 0b00101111, 1, 1, 120, 1, 107, 0]);
+    for (const bad of [good.subarray(0, good.length - 3), unknownContent]) {
+      const before = c.messages.length;
+      c.socket.send(frame(bad));
+      const error = await c.waitFor<{ type: "error"; code: string }>((m) => m.type === "error" && c.messages.indexOf(m) >= before);
+      expect(error.code).toBe("invalid_update");
+    }
+    // Still open, and a well-formed update goes through to everyone.
+    c.socket.send(frame(good));
+    const other = (await RoomClient.connect(world.id, owner.cookie)).client!;
+    await other.until(() => getElement(other.doc, "brokenelement001") !== null);
+    expect(c.closed).toBeNull();
+    c.close();
+    other.close();
   });
 
   it("shows recent chat to people who join later", async () => {

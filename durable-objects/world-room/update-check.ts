@@ -1,0 +1,284 @@
+/**
+ * Whether bytes are a well-formed Yjs update (v1 encoding), read without building it: no item,
+ * id or content objects, only the positions of the bytes. The room answers a malformed update
+ * with an error before it reaches Yjs (world-room.ts); decoding it with Yjs to find out would
+ * allocate about as much as applying it, and the room's collections are its fan-out tail (ADR 9).
+ * The fuzz test (tests/unit/update-check.test.ts) holds it to one rule: what it accepts, Yjs
+ * applies without throwing.
+ *
+ * The layout follows Yjs 13's UpdateDecoderV1 (`readClientsStructRefs`, `readItemContent`,
+ * `readDeleteSet`) and lib0's `readAny`. Content Yjs could not construct (an unknown content or
+ * type reference, JSON that does not parse) is refused as well.
+ */
+export function isWellFormedUpdate(bytes: Uint8Array): boolean {
+  try {
+    const reader = new Reader(bytes);
+    readStructs(reader);
+    readDeleteSet(reader);
+    return reader.pos === bytes.length;
+  } catch {
+    return false;
+  }
+}
+
+class Reader {
+  pos = 0;
+  constructor(readonly bytes: Uint8Array) {}
+
+  byte(): number {
+    const value = this.bytes[this.pos++];
+    if (value === undefined) throw new Error("truncated");
+    return value;
+  }
+
+  /** lib0's varUint: 7 bits a byte, at most 53 bits. */
+  varUint(): number {
+    let value = 0;
+    let multiplier = 1;
+    for (;;) {
+      const byte = this.byte();
+      value += (byte & 0x7f) * multiplier;
+      if (byte < 0x80) return value;
+      multiplier *= 128;
+      if (multiplier > 2 ** 53) throw new Error("varUint too long");
+    }
+  }
+
+  /** lib0's varInt: a sign bit and 6 bits in the first byte, then 7 bits a byte. */
+  varInt(): void {
+    let byte = this.byte();
+    let bits = 6;
+    while (byte & 0x80) {
+      byte = this.byte();
+      bits += 7;
+      if (bits > 60) throw new Error("varInt too long");
+    }
+  }
+
+  skip(length: number): void {
+    if (this.pos + length > this.bytes.length) throw new Error("truncated");
+    this.pos += length;
+  }
+
+  /** A varUint length and that many bytes (lib0's varUint8Array). */
+  skipBytes(): void {
+    this.skip(this.varUint());
+  }
+
+  /**
+   * lib0's varString: a varUint8Array that must be UTF-8 (lib0 decodes it with `fatal: true`).
+   * Returns its length in UTF-16 code units (a text item's length in Yjs).
+   */
+  string(): number {
+    const length = this.varUint();
+    this.skip(length);
+    return checkUtf8(this.bytes, this.pos - length, this.pos);
+  }
+
+  /** A varString holding JSON (Yjs's `readJSON`); "undefined" only where `allowUndefined`. */
+  json(allowUndefined = false): void {
+    const length = this.varUint();
+    this.skip(length);
+    const text = textDecoder.decode(this.bytes.subarray(this.pos - length, this.pos));
+    if (!(allowUndefined && text === "undefined")) JSON.parse(text);
+  }
+}
+
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Throws unless bytes[start, end) are well-formed UTF-8 (as a fatal TextDecoder requires); returns
+ * the string's length in UTF-16 code units.
+ */
+function checkUtf8(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let units = 0;
+  while (i < end) {
+    const first = bytes[i]!;
+    if (first < 0x80) {
+      i += 1;
+      units += 1;
+      continue;
+    }
+    let following: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (first >= 0xc2 && first <= 0xdf) following = 1;
+    else if (first >= 0xe0 && first <= 0xef) {
+      following = 2;
+      if (first === 0xe0) low = 0xa0;
+      if (first === 0xed) high = 0x9f;
+    } else if (first >= 0xf0 && first <= 0xf4) {
+      following = 3;
+      if (first === 0xf0) low = 0x90;
+      if (first === 0xf4) high = 0x8f;
+    } else throw new Error("not UTF-8");
+    if (i + following >= end) throw new Error("not UTF-8");
+    const second = bytes[i + 1]!;
+    if (second < low || second > high) throw new Error("not UTF-8");
+    for (let k = 2; k <= following; k += 1) {
+      const next = bytes[i + k]!;
+      if (next < 0x80 || next > 0xbf) throw new Error("not UTF-8");
+    }
+    i += following + 1;
+    units += following === 3 ? 2 : 1;
+  }
+  return units;
+}
+
+/** Yjs's content references (`contentRefs`): 0 is GC, 10 is Skip, 1–9 are item contents. */
+const GC = 0;
+const SKIP = 10;
+/** Type references a ContentType may carry (`typeRefs`: Array, Map, Text, XmlElement, XmlFragment, XmlHook, XmlText). */
+const TYPE_REFS = 7;
+const XML_ELEMENT = 3;
+const XML_HOOK = 5;
+/** lib0's `writeAny` tag for an object. */
+const ANY_OBJECT = 118;
+
+function readStructs(reader: Reader): void {
+  const clients = reader.varUint();
+  for (let c = 0; c < clients; c += 1) {
+    const structs = reader.varUint();
+    const client = reader.varUint();
+    let clock = reader.varUint();
+    for (let s = 0; s < structs; s += 1) clock += readStruct(reader, client, clock);
+  }
+}
+
+/**
+ * One struct of `client` at `clock`; returns its length. An item may refer to another client's
+ * items that are not there yet (Yjs keeps it pending), but an earlier item of its own client is
+ * always there: a reference to its own clock or later makes Yjs throw while integrating it.
+ */
+function readStruct(reader: Reader, client: number, clock: number): number {
+  const info = reader.byte();
+  const ref = info & 0b11111;
+  if (ref === GC || ref === SKIP) {
+    const length = reader.varUint();
+    if (length < 1) throw new Error("empty struct");
+    return length;
+  }
+  const id = () => {
+    const idClient = reader.varUint();
+    const idClock = reader.varUint();
+    if (idClient === client && idClock >= clock) throw new Error("refers to itself or later");
+  };
+  const hasOrigin = (info & 0b10000000) !== 0;
+  const hasRightOrigin = (info & 0b01000000) !== 0;
+  if (hasOrigin) id();
+  if (hasRightOrigin) id();
+  if (!hasOrigin && !hasRightOrigin) {
+    // The parent: a root type's name, or the id of the item that holds the type.
+    if (reader.varUint() === 1) reader.string();
+    else id();
+    if (info & 0b00100000) reader.string(); // parentSub (a map key)
+  }
+  const length = readContent(reader, ref);
+  if (length < 1) throw new Error("empty item");
+  return length;
+}
+
+/** An item's content; returns the item's length (its clock span). */
+function readContent(reader: Reader, ref: number): number {
+  switch (ref) {
+    case 1: // ContentDeleted
+      return reader.varUint();
+    case 2: {
+      // ContentJSON: each value is a JSON string ("undefined" stands for undefined)
+      const count = reader.varUint();
+      for (let i = 0; i < count; i += 1) reader.json(true);
+      return count;
+    }
+    case 3: // ContentBinary
+      reader.skipBytes();
+      return 1;
+    case 4: // ContentString
+      return reader.string();
+    case 5: // ContentEmbed
+      reader.json();
+      return 1;
+    case 6: // ContentFormat: a key and a JSON value
+      reader.string();
+      reader.json();
+      return 1;
+    case 7: {
+      // ContentType
+      const typeRef = reader.varUint();
+      if (typeRef >= TYPE_REFS) throw new Error("unknown type");
+      if (typeRef === XML_ELEMENT || typeRef === XML_HOOK) reader.string(); // node name / hook name
+      return 1;
+    }
+    case 8: {
+      // ContentAny
+      const count = reader.varUint();
+      for (let i = 0; i < count; i += 1) readAny(reader, 0);
+      return count;
+    }
+    case 9: // ContentDoc: a guid and the subdocument's options (Yjs reads properties of them)
+      reader.string();
+      if (reader.bytes[reader.pos] !== ANY_OBJECT) throw new Error("subdocument options are not an object");
+      readAny(reader, 0);
+      return 1;
+    default:
+      throw new Error("unknown content");
+  }
+}
+
+/** lib0's `readAny`, skipped: a tag byte, then the value. */
+function readAny(reader: Reader, depth: number): void {
+  if (depth > 256) throw new Error("too deep");
+  const tag = reader.byte();
+  switch (tag) {
+    case 127: // undefined
+    case 126: // null
+    case 121: // false
+    case 120: // true
+      return;
+    case 125: // integer
+      reader.varInt();
+      return;
+    case 124: // float32
+      reader.skip(4);
+      return;
+    case 123: // float64
+    case 122: // bigint64
+      reader.skip(8);
+      return;
+    case 119: // string
+      reader.string();
+      return;
+    case 116: // Uint8Array
+      reader.skipBytes();
+      return;
+    case ANY_OBJECT: {
+      // object: a count, then key and value pairs
+      const count = reader.varUint();
+      for (let i = 0; i < count; i += 1) {
+        reader.string();
+        readAny(reader, depth + 1);
+      }
+      return;
+    }
+    case 117: {
+      // array
+      const count = reader.varUint();
+      for (let i = 0; i < count; i += 1) readAny(reader, depth + 1);
+      return;
+    }
+    default:
+      throw new Error("unknown value");
+  }
+}
+
+function readDeleteSet(reader: Reader): void {
+  const clients = reader.varUint();
+  for (let c = 0; c < clients; c += 1) {
+    reader.varUint(); // client
+    const ranges = reader.varUint();
+    for (let r = 0; r < ranges; r += 1) {
+      reader.varUint(); // clock
+      if (reader.varUint() < 1) throw new Error("empty deletion"); // Yjs cannot re-encode one
+    }
+  }
+}
