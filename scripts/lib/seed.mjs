@@ -20,10 +20,13 @@ export async function seedDemo(stateDir) {
   DEMO_ELEMENTS.forEach(([id, type, name, description, x, y, tags], i) => {
     const elementId = `demo${id}`.padEnd(16, "0");
     const at = now + i;
-    const snapshot = { id: elementId, type, name, description, position: { x, y }, tags, version: 1 };
+    // The first version of each element, shaped as the room writes versions (its history panel
+    // shows it as "created").
+    const iso = new Date(at).toISOString();
+    const snapshot = { id: elementId, type, name, description, secret: "", position: { x, y }, tags, assets: {}, metadata: {}, version: 1, createdAt: iso, updatedAt: iso };
     statements.push(
       `insert into elements (id, world_id, type, name, description, x, y, tags, version, created_by, created_at, updated_at) values (${q(elementId)}, ${q(w.id)}, ${q(type)}, ${q(name)}, ${q(description)}, ${x}, ${y}, ${q(JSON.stringify(tags))}, 1, ${q(DEMO_USER.id)}, ${at}, ${at});`,
-      `insert into element_versions (element_id, world_id, version, snapshot, user_id, created_at) values (${q(elementId)}, ${q(w.id)}, 1, ${q(JSON.stringify(snapshot))}, ${q(DEMO_USER.id)}, ${at});`,
+      `insert into element_versions (element_id, world_id, version, snapshot, action, user_id, created_at) values (${q(elementId)}, ${q(w.id)}, 1, ${q(JSON.stringify(snapshot))}, 'created', ${q(DEMO_USER.id)}, ${at});`,
     );
   });
   DEMO_RELATIONSHIPS.forEach(([id, from, to, kind, label], i) => {
