@@ -159,19 +159,14 @@ function readStruct(reader: Reader, client: number, clock: number): number {
     if (length < 1) throw new Error("empty struct");
     return length;
   }
-  const id = () => {
-    const idClient = reader.varUint();
-    const idClock = reader.varUint();
-    if (idClient === client && idClock >= clock) throw new Error("refers to itself or later");
-  };
   const hasOrigin = (info & 0b10000000) !== 0;
   const hasRightOrigin = (info & 0b01000000) !== 0;
-  if (hasOrigin) id();
-  if (hasRightOrigin) id();
+  if (hasOrigin) readId(reader, client, clock);
+  if (hasRightOrigin) readId(reader, client, clock);
   if (!hasOrigin && !hasRightOrigin) {
     // The parent: a root type's name, or the id of the item that holds the type.
     if (reader.varUint() === 1) reader.string();
-    else id();
+    else readId(reader, client, clock);
     if (info & 0b00100000) reader.string(); // parentSub (a map key)
   }
   const length = readContent(reader, ref);
@@ -180,6 +175,13 @@ function readStruct(reader: Reader, client: number, clock: number): number {
 }
 
 /** An item's content; returns the item's length (its clock span). */
+/** An item id an item of `client` at `clock` refers to: never its own clock or later. */
+function readId(reader: Reader, client: number, clock: number): void {
+  const idClient = reader.varUint();
+  const idClock = reader.varUint();
+  if (idClient === client && idClock >= clock) throw new Error("refers to itself or later");
+}
+
 function readContent(reader: Reader, ref: number): number {
   switch (ref) {
     case 1: // ContentDeleted

@@ -75,6 +75,18 @@ export function writeVersions(db: D1Database, worldId: string, createdAt: number
   return chunkJson(rows).map((json) => db.prepare(INSERT_VERSIONS).bind(worldId, createdAt, json));
 }
 
+/** An `assets` row as JSON, for a world being created (import, fork). */
+export type AssetRowJson = { key: string; kind: string; mimeType: string; size: number; provenance: Record<string, unknown> };
+
+const INSERT_ASSETS = `insert into assets (key, world_id, kind, mime_type, size, created_by, provenance, created_at)
+  select value ->> '$.key', ?1, value ->> '$.kind', value ->> '$.mimeType', value ->> '$.size', ?2, value -> '$.provenance', ?3
+  from json_each(?4)`;
+
+/** Records asset rows of `worldId`, all created by `createdBy` at `createdAt`. */
+export function writeAssets(db: D1Database, worldId: string, createdBy: string, createdAt: number, rows: AssetRowJson[]): D1PreparedStatement[] {
+  return chunkJson(rows).map((json) => db.prepare(INSERT_ASSETS).bind(worldId, createdBy, createdAt, json));
+}
+
 /** A drizzle query as a plain D1 statement, to run in the same `D1Database.batch` as the above. */
 export function asStatement(db: D1Database, query: { toSQL(): { sql: string; params: unknown[] } }): D1PreparedStatement {
   const { sql, params } = query.toSQL();

@@ -13,7 +13,7 @@ import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
 import { envPositiveNumber } from "../lib/env";
 import { newId } from "../lib/ids";
-import { asStatement, chunkJson, writeElements, writeRelationships, type ElementRowJson, type RelationshipRowJson } from "./graph-rows";
+import { asStatement, writeAssets, writeElements, writeRelationships, type ElementRowJson, type RelationshipRowJson } from "./graph-rows";
 import {
   ARCHIVE_SCHEMA_VERSION,
   ArchiveElementSchema,
@@ -190,10 +190,6 @@ export function parseArchive(zip: Uint8Array, limits: ImportLimits): ParsedArchi
   return { world: document.data.world, elements, relationships, entries, assetPaths };
 }
 
-const INSERT_ASSETS = `insert into assets (key, world_id, kind, mime_type, size, created_by, provenance, created_at)
-  select value ->> '$.key', ?1, value ->> '$.kind', value ->> '$.mimeType', value ->> '$.size', ?2, value -> '$.provenance', ?3
-  from json_each(?4)`;
-
 /**
  * Imports a parsed archive as a new private world of `userId`. The import runs in the request:
  * it is bounded by the upload limit (50 MB, one asset in memory at a time) and a handful of D1
@@ -253,9 +249,9 @@ export async function importWorld(db: Database, raw: D1Database, bucket: R2Bucke
     // (graph-rows.ts), so a 5,000-element world takes a few dozen statements rather than thousands.
     const cover = world.cover ? (keys.get(world.cover) ?? null) : null;
     const assetRows = stored.map((a) => ({ ...a, provenance: { importedBy: userId } }));
-    const typed = (query: { toSQL(): { sql: string; params: unknown[] } }) => asStatement(raw, query);
     await raw.batch([
-      typed(
+      asStatement(
+        raw,
         db.insert(worlds).values({
           id: worldId,
           ownerId: userId,
@@ -270,11 +266,12 @@ export async function importWorld(db: Database, raw: D1Database, bucket: R2Bucke
           updatedAt: created,
         }),
       ),
-      typed(db.insert(worldMembers).values({ worldId, userId, role: "owner", createdAt: created })),
+      asStatement(raw, db.insert(worldMembers).values({ worldId, userId, role: "owner", createdAt: created })),
       ...writeElements(raw, worldId, elementRows, "insert"),
       ...writeRelationships(raw, worldId, relationshipRows, "insert"),
-      ...chunkJson(assetRows).map((json) => raw.prepare(INSERT_ASSETS).bind(worldId, userId, now, json)),
-      typed(
+      ...writeAssets(raw, worldId, userId, now, assetRows),
+      asStatement(
+        raw,
         db.insert(history).values({
           id: newId(),
           worldId,

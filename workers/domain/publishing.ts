@@ -7,7 +7,17 @@ import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { canSeeSecrets } from "./graph";
-import { asStatement, writeElements, writeRelationships, writeVersions, type ElementRowJson, type RelationshipRowJson, type VersionRowJson } from "./graph-rows";
+import {
+  asStatement,
+  writeAssets,
+  writeElements,
+  writeRelationships,
+  writeVersions,
+  type AssetRowJson,
+  type ElementRowJson,
+  type RelationshipRowJson,
+  type VersionRowJson,
+} from "./graph-rows";
 import { toElementDto, type WorldAccess } from "./worlds";
 
 export const ForkWorldSchema = z.strictObject({
@@ -15,8 +25,6 @@ export const ForkWorldSchema = z.strictObject({
 });
 export type ForkWorldInput = z.infer<typeof ForkWorldSchema>;
 
-/** D1 allows 100 bound parameters per statement: a multi-row insert holds floor(100 / columns) rows. */
-const MAX_PARAMS = 100;
 /** R2 copies in flight at once while forking. */
 const COPY_CONCURRENCY = 6;
 
@@ -73,7 +81,7 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
   const coverAssetKey = rewrite(source.world.coverAssetKey) ?? null;
 
   // Bytes first: a world that exists points only at objects that exist.
-  const copied = await copyAssets(env, db, keyMap, worldId, forker.id, now);
+  const copied = await copyAssets(env, db, keyMap);
 
   const createdAt = now.getTime();
   const elementRows = copies.map(({ source: element, id, assets: assetsCopy }, index): ElementRowJson => ({
@@ -139,7 +147,7 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
           createdAt: now,
         }),
       ),
-      ...chunk(copied.rows, Math.floor(MAX_PARAMS / 9)).map((rows) => asStatement(raw, db.insert(assets).values(rows))),
+      ...writeAssets(raw, worldId, forker.id, createdAt, copied.rows),
       ...writeElements(raw, worldId, elementRows, "insert"),
       ...writeVersions(raw, worldId, createdAt, versionRows),
       ...writeRelationships(raw, worldId, relationshipRows, "insert"),
@@ -156,11 +164,11 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
 /**
  * Copies each R2 object to its new key and records it in `assets` for the new world, keeping its
  * type, size and provenance. Objects that are gone are skipped (the element keeps a key that
- * answers 404, as it did in the source). Returns the rows to record once the world exists.
+ * answers 404, as it did in the source). Returns the rows to record with the new world.
  */
-async function copyAssets(env: Env, db: Database, keyMap: Map<string, string>, worldId: string, forkerId: string, now: Date) {
+async function copyAssets(env: Env, db: Database, keyMap: Map<string, string>) {
   const pairs = [...keyMap.entries()];
-  const rows: Array<typeof assets.$inferInsert> = [];
+  const rows: AssetRowJson[] = [];
   if (pairs.length === 0) return { rows };
   const known = new Map<string, typeof assets.$inferSelect>();
   for (const keys of chunk(pairs.map(([from]) => from), 90)) {
@@ -177,14 +185,10 @@ async function copyAssets(env: Env, db: Database, keyMap: Map<string, string>, w
       const row = known.get(from);
       rows.push({
         key: to,
-        worldId,
         kind: row?.kind ?? "copy",
         mimeType: row?.mimeType ?? object.httpMetadata?.contentType ?? "application/octet-stream",
         size: bytes.byteLength,
-        jobId: null,
-        createdBy: forkerId,
         provenance: { ...(row?.provenance ?? {}), forkedFrom: from },
-        createdAt: now,
       });
     }
   };
