@@ -58,6 +58,8 @@ export class RoomStorage {
   private logBytes = 0;
   private snapshotBytes = 0;
   private readonly causes = new Map<string, VersionCause>();
+  /** The first logged update the document has not applied yet (null: it has applied them all). */
+  private unappliedFrom: number | null;
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`
@@ -72,14 +74,20 @@ export class RoomStorage {
       create table if not exists conflicts (id text primary key, element_id text not null, conflict text not null, choice text, created_at integer not null);
       create table if not exists chat (seq integer primary key autoincrement, message text not null);
       create table if not exists search_stale (id integer primary key check (id = 1));
+      create table if not exists unapplied (id integer primary key check (id = 1), from_seq integer not null);
     `);
+    this.unappliedFrom = sql.exec<{ from_seq: number }>("select from_seq from unapplied").toArray()[0]?.from_seq ?? null;
   }
 
-  /** Applies the stored snapshot and log to `doc`; false when the room has never stored anything. */
-  load(doc: Y.Doc): boolean {
+  /**
+   * Applies the stored snapshot and the log to `doc`, up to the first update the document had not
+   * applied when the room stopped (see appendUnapplied); returns those, for the room to apply
+   * once it observes the document. Null when the room has never stored anything.
+   */
+  load(doc: Y.Doc): { unapplied: Uint8Array[] } | null {
     const chunks = this.sql.exec<{ data: ArrayBuffer }>("select data from snapshot_chunks order by idx").toArray();
-    const updates = this.sql.exec<{ data: ArrayBuffer }>("select data from updates order by seq").toArray();
-    if (chunks.length === 0 && updates.length === 0) return false;
+    const updates = this.sql.exec<{ seq: number; data: ArrayBuffer }>("select seq, data from updates order by seq").toArray();
+    if (chunks.length === 0 && updates.length === 0) return null;
     if (chunks.length > 0) {
       const total = chunks.reduce((sum, c) => sum + c.data.byteLength, 0);
       const state = new Uint8Array(total);
@@ -92,11 +100,38 @@ export class RoomStorage {
     }
     // Entry by entry: replaying one Y.mergeUpdates of the log instead made the editor's browser
     // test fail (nodes never settled after an auto-layout); sequential until that is understood.
-    for (const update of updates) Y.applyUpdate(doc, new Uint8Array(update.data));
+    const unapplied: Uint8Array[] = [];
+    for (const update of updates) {
+      if (this.unappliedFrom !== null && update.seq >= this.unappliedFrom) unapplied.push(new Uint8Array(update.data));
+      else Y.applyUpdate(doc, new Uint8Array(update.data));
+    }
     this.logCount = updates.length;
     this.logBytes = updates.reduce((sum, u) => sum + u.data.byteLength, 0);
     this.snapshotBytes = chunks.reduce((sum, c) => sum + c.data.byteLength, 0);
-    return true;
+    return { unapplied };
+  }
+
+  /**
+   * Logs an update that is relayed before the document applies it (the room's live path). The
+   * first such update records where the unapplied part of the log starts, in the same commit, so
+   * that a room stopping before it catches up applies the rest through its observers on load
+   * (and the projection still hears of them).
+   */
+  appendUnapplied(update: Uint8Array) {
+    const { seq } = this.sql.exec<{ seq: number }>("insert into updates (data) values (?) returning seq", update).one();
+    this.logCount += 1;
+    this.logBytes += update.byteLength;
+    if (this.unappliedFrom === null) {
+      this.sql.exec("insert into unapplied (id, from_seq) values (1, ?)", seq);
+      this.unappliedFrom = seq;
+    }
+  }
+
+  /** The document has applied every logged update. */
+  markApplied() {
+    if (this.unappliedFrom === null) return;
+    this.sql.exec("delete from unapplied");
+    this.unappliedFrom = null;
   }
 
   append(update: Uint8Array) {
@@ -118,8 +153,9 @@ export class RoomStorage {
     return this.logCount >= MAX_LOG_ENTRIES || this.logBytes > Math.max(MIN_LOG_BYTES, this.snapshotBytes / 2);
   }
 
-  /** Folds the log into a fresh snapshot. */
+  /** Folds the log into a fresh snapshot; `doc` must have applied every logged update. */
   compact(doc: Y.Doc) {
+    if (this.unappliedFrom !== null) throw new Error("compacting a log the document has not applied");
     const state = Y.encodeStateAsUpdateV2(doc);
     this.sql.exec("delete from snapshot_chunks");
     for (let idx = 0, offset = 0; offset < state.byteLength || idx === 0; idx += 1, offset += CHUNK_BYTES) {

@@ -1,7 +1,7 @@
 import type { Connection, ConnectionContext, WSMessage } from "partyserver";
 import * as encoding from "lib0/encoding";
 import { YServer } from "y-partyserver";
-import { mergeUpdates } from "yjs";
+import { applyUpdate, mergeUpdates } from "yjs";
 import type * as Y from "yjs";
 import type { GenerationInput } from "../../workers/domain/jobs";
 import {
@@ -74,6 +74,12 @@ function jobHolder(jobId: string): RoomUser {
 
 /** Transactions the room makes itself while projecting (versions, timestamps): not user changes. */
 const PROJECTOR = Symbol("projector");
+/**
+ * The origin of the room catching its document up with updates it relayed earlier (see relay):
+ * already stored and sent, and credited to the person who sent them (null: replayed on load).
+ */
+type Relayed = { relayed: true; user: RoomUser | null };
+const isRelayed = (origin: unknown): origin is Relayed => typeof origin === "object" && origin !== null && (origin as Relayed).relayed === true;
 /** How soon after a change the background projection into D1 looks at it. */
 const PROJECTION_DELAY_MS = 500;
 /**
@@ -123,6 +129,9 @@ function readVarUint8Array(decoder: { bytes: Uint8Array; pos: number }): Uint8Ar
   if (decoder.pos + length > decoder.bytes.length) throw new Error("truncated");
   return decoder.bytes.subarray(decoder.pos, decoder.pos + length);
 }
+
+/** A v1 update with no structs and no deletions: what a client with nothing new sends. */
+const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0;
 
 function newId(length = 16): string {
   const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -227,6 +236,7 @@ export class WorldRoom extends YServer<Env> {
     const started = performance.now();
     const stored = this.store.load(this.document);
     this.loadMs = performance.now() - started;
+    for (const update of stored?.unapplied ?? []) this.pending.push({ update, user: null });
     if (stored) {
       this.loadedFrom = "storage";
     } else {
@@ -236,19 +246,20 @@ export class WorldRoom extends YServer<Env> {
     // Every update is in storage before anything else can see it: this listener is registered
     // before y-partyserver's broadcast (which YServer adds after onLoad), so the write comes
     // first, and the output gate holds the broadcast and any RPC answer until it is durable.
-    this.document.on("update", (update: Uint8Array) => {
+    this.document.on("update", (update: Uint8Array, origin: unknown) => {
+      if (isRelayed(origin)) return; // stored when it arrived
       this.store.append(update);
-      if (this.store.needsCompaction) this.store.compact(this.document);
+      if (this.store.needsCompaction && this.pending.length === 0) this.store.compact(this.document);
     });
     // Changes by anyone but the projector mark what the next projection must write.
     const watch = (kind: "element" | "relationship") => (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => {
       if (transaction.origin === PROJECTOR) return;
-      this.changedAt = Date.now();
-      this.waitingSince ??= this.changedAt;
+      const relayed = isRelayed(transaction.origin);
+      if (!relayed) this.noteChange(); // a relayed update's change was noted when it arrived
       const ids = touchedIds(events);
       this.store.markDirty(kind, ids);
-      // Edits arriving over a socket carry the connection as their origin: credit the person.
-      const user = (transaction.origin as RoomConnection | null)?.state?.user;
+      // Edits arriving over a socket carry the connection (or, relayed, the person) as their origin.
+      const user = relayed ? (transaction.origin as Relayed).user : (transaction.origin as RoomConnection | null)?.state?.user;
       if (user && kind === "element") {
         const edited = this.liveEdits.get(user.id) ?? new Set<string>();
         for (const id of ids) {
@@ -257,10 +268,14 @@ export class WorldRoom extends YServer<Env> {
         }
         this.liveEdits.set(user.id, edited);
       }
-      void this.scheduleProjection();
     };
     elementsOf(this.document).observeDeep(watch("element"));
     relationshipsOf(this.document).observeDeep(watch("relationship"));
+    // Updates relayed but not applied when the room last stopped: applied now, observed.
+    if (this.pending.length) {
+      this.noteChange();
+      this.catchUp();
+    }
   }
 
   /** A room with no storage of its own starts from what D1 holds (seeded worlds, older worlds). */
@@ -315,13 +330,75 @@ export class WorldRoom extends YServer<Env> {
 
   override async onSave(): Promise<void> {
     // Updates are logged as they happen; the debounced save only folds the log into a snapshot.
-    if (this.store && this.store.logLength > 50) this.store.compact(this.document);
+    if (this.store && this.store.logLength > 50) this.compact();
   }
 
+  private compact() {
+    this.catchUp();
+    this.store.compact(this.document);
+  }
+
+  /** Before any request reads or writes the document: the room is loaded, and current. */
   private async ready(): Promise<RoomResult<never> | null> {
     await this.__unsafe_ensureInitialized();
     if (this.purged) return refuse(410, "world_deleted", "This world has been deleted.");
+    this.catchUp();
     return null;
+  }
+
+  // ---------------------------------------------------------------- live edits
+
+  /** Updates relayed to everyone but not yet applied to the document, in order. */
+  private pending: Array<{ update: Uint8Array; user: RoomUser | null }> = [];
+
+  /**
+   * An editor's live update while nothing is locked: stored, sent on to everyone once storage has
+   * it, and applied to the document later (catchUp), as soon as anything reads the document: a
+   * join, a request, the projection, a lock, compaction. Applying an update builds Yjs's objects
+   * for it, and the room's tail latency was the garbage collector walking and moving them while
+   * fifty sockets waited (ADR 10): relayed this way, a burst of typing or dragging costs the room
+   * a write and the sends, and its document catches up once, in one transaction per person, when
+   * the room next needs it (at the latest when the projection runs: within 300 ms of a pause, or
+   * 20 s into a burst). Storage notes where the unapplied part of the log starts, so a room that
+   * stops before catching up applies the rest on load.
+   */
+  private relay(connection: RoomConnection, user: RoomUser, update: Uint8Array) {
+    this.store.appendUnapplied(update);
+    this.pending.push({ update, user });
+    this.noteChange();
+    this.broadcastUpdate(update, connection);
+    if (this.store.needsCompaction) this.compact();
+  }
+
+  /** Applies the relayed updates the document has not seen, a transaction per person's run of them. */
+  private catchUp() {
+    if (this.pending.length === 0) return;
+    const pending = this.pending;
+    this.pending = [];
+    for (let start = 0, end = 0; start < pending.length; start = end) {
+      const user = pending[start]!.user;
+      end = start + 1;
+      while (end < pending.length && pending[end]!.user?.id === user?.id) end += 1;
+      const origin: Relayed = { relayed: true, user };
+      this.document.transact(() => {
+        for (let index = start; index < end; index += 1) {
+          try {
+            applyUpdate(this.document, pending[index]!.update, origin);
+          } catch (error) {
+            // update-check.ts let it through, so Yjs should not throw (its fuzz test holds it to that)
+            log.error("room.catch_up_failed", { worldId: this.worldId, error: String(error) });
+          }
+        }
+      }, origin);
+    }
+    this.store.markApplied();
+  }
+
+  /** A change by anyone but the projector: the projection waits for a pause, then writes it. */
+  private noteChange() {
+    this.changedAt = Date.now();
+    this.waitingSince ??= this.changedAt;
+    void this.scheduleProjection();
   }
 
   // ---------------------------------------------------------------- projection into D1
@@ -411,6 +488,7 @@ export class WorldRoom extends YServer<Env> {
 
   /** Writes one batch of pending changes to D1; true when more are waiting. */
   private async projectBatch(size: number): Promise<boolean> {
+    this.catchUp();
     for (const [userId, ids] of this.liveEdits) {
       const names = [...ids].map((id) => getElement(this.document, id)?.name).filter((n): n is string => Boolean(n));
       if (names.length) {
@@ -595,6 +673,7 @@ export class WorldRoom extends YServer<Env> {
    * median 12 → 9 ms). Updates stored while the room waits go out merged, one message per socket.
    */
   private readonly broadcastUpdate = (update: Uint8Array, origin: unknown) => {
+    if (isRelayed(origin)) return; // sent when it arrived
     this.outbox.push({ update, origin });
     if (this.outbox.length === 1) void this.ctx.storage.sync().then(this.flushOutbox, this.flushOutbox);
   };
@@ -693,6 +772,7 @@ export class WorldRoom extends YServer<Env> {
     this.sockets = null;
     const alreadyHere = this.usersHere().some((u) => u.id === user.id);
     connection.setState({ user, shareLinkId: ctx.request.headers.get(SHARE_LINK_HEADER) || null });
+    this.catchUp(); // the sync request below carries the document's state
     await super.onConnect(connection, ctx);
     this.send(connection, { type: "welcome", you: user, users: this.usersHere(), locks: this.store.activeLocks(Date.now()) });
     for (const message of this.store.chatHistory(CHAT_HISTORY_ON_JOIN)) this.send(connection, { type: "chat", ...message });
@@ -719,23 +799,34 @@ export class WorldRoom extends YServer<Env> {
       let update: Uint8Array;
       let changes: boolean;
       let touched: Set<string>;
+      const invalid = () => this.send(connection, { type: "error", code: "invalid_update", message: "That document update could not be read." });
       try {
         // [messageSync, step, varUint8Array(update)]
         update = readVarUint8Array({ bytes, pos: 2 });
-        // Read without building it (update-check.ts): Yjs would throw on a malformed update
-        // inside y-partyserver, which logs it and answers nothing.
-        if (!isWellFormedUpdate(update)) throw new Error("malformed update");
+      } catch {
+        return invalid();
+      }
+      // Read without building it (update-check.ts): Yjs would throw on a malformed update
+      // inside y-partyserver, which logs it and answers nothing.
+      if (!isWellFormedUpdate(update)) return invalid();
+      const readOnly = this.isReadOnly(connection);
+      // The live path: an editor's edit while nothing is locked is relayed now, applied later.
+      if (bytes[1] === SYNC_UPDATE && !readOnly && !this.store.anyLocks) {
+        if (!isEmptyUpdate(update)) this.relay(connection, user, update);
+        return;
+      }
+      this.catchUp();
+      try {
         // Decoding an update costs about as much as applying it, so an editor's update is only
         // inspected while someone holds a lock; a viewer's is checked for anything new.
-        const inspect = this.store.anyLocks || this.isReadOnly(connection);
-        changes = inspect ? updateChangesDoc(this.document, update) : true;
+        changes = this.store.anyLocks || readOnly ? updateChangesDoc(this.document, update) : true;
         touched = changes && this.store.anyLocks ? elementsTouchedBy(this.document, update) : new Set();
       } catch {
-        return this.send(connection, { type: "error", code: "invalid_update", message: "That document update could not be read." });
+        return invalid();
       }
       // Every client answers the room's sync request with what it has; nothing new is harmless.
       if (!changes) return;
-      if (this.isReadOnly(connection)) {
+      if (readOnly) {
         return this.send(connection, { type: "error", code: "read_only", message: "Viewers cannot change this world.", resync: true });
       }
       const now = Date.now();
@@ -750,6 +841,8 @@ export class WorldRoom extends YServer<Env> {
           });
         }
       }
+    } else if (bytes[0] === MESSAGE_SYNC) {
+      this.catchUp(); // a sync request is answered from the document
     }
     this.handleMessage(connection, message);
   }
@@ -777,6 +870,8 @@ export class WorldRoom extends YServer<Env> {
         if (this.isReadOnly(connection)) {
           return this.send(connection, { type: "error", code: "read_only", message: "Viewers cannot lock elements." });
         }
+        // From here on editors' updates are inspected against the document (see onMessage).
+        this.catchUp();
         if (!elementsOf(this.document).has(message.elementId)) {
           return this.send(connection, { type: "error", code: "not_found", message: "That element is not in this world." });
         }
@@ -1191,6 +1286,7 @@ export class WorldRoom extends YServer<Env> {
   /** Forgets everything: called when the world is deleted. */
   async purge(): Promise<void> {
     this.purged = true;
+    this.pending = [];
     for (const connection of this.getConnections()) connection.close(4004, "This world has been deleted.");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();

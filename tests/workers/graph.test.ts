@@ -272,7 +272,7 @@ describe("the room's storage and projection", () => {
 
     const stored = await runInDurableObject(env.WORLD_ROOM.getByName(world.id), async (_room, state) => {
       const doc = new Y.Doc();
-      expect(new RoomStorage(state.storage.sql).load(doc)).toBe(true);
+      expect(new RoomStorage(state.storage.sql).load(doc)).toEqual({ unapplied: [] });
       return allElements(doc).map((e) => ({ id: e.id, description: e.description, version: e.version }));
     });
     const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: ada.cookie });

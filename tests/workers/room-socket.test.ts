@@ -85,6 +85,42 @@ describe("live co-editing", () => {
     b.close();
   });
 
+  it("relays live edits before applying them, and a room stopped before it applies them loses none", async () => {
+    const { owner, world, element } = await worldWithElement();
+    const editor = await signUp("Editor");
+    await addMember(world.id, editor, "editor");
+    const a = (await RoomClient.connect(world.id, owner.cookie)).client!;
+    const b = (await RoomClient.connect(world.id, editor.cookie)).client!;
+    await b.until(() => getElement(b.doc, element.id) !== null);
+
+    b.doc.transact(() => insertElement(b.doc, fresh("relayed000000001")));
+    b.doc.transact(() => patchElement(b.doc, element.id, { description: "Relayed, then applied." }));
+    await a.until(() => getElement(a.doc, element.id)?.description === "Relayed, then applied.");
+    const room = env.WORLD_ROOM.getByName(world.id);
+    // Delivered and stored, not applied: the log says where the unapplied part starts.
+    const before = await runInDurableObject(room, (instance, state) => {
+      const doc = (instance as unknown as { document: Y.Doc }).document;
+      return {
+        applied: getElement(doc, "relayed000000001") !== null,
+        unapplied: state.storage.sql.exec("select from_seq from unapplied").toArray().length,
+      };
+    });
+    expect(before).toEqual({ applied: false, unapplied: 1 });
+
+    // The room stops (its sockets drop) before it has applied them, and starts again.
+    await runInDurableObject(room, (_instance, state) => state.abort("restart")).catch(() => undefined);
+    a.close();
+    b.close();
+    const status = await call("GET", `/api/worlds/${world.id}/room/status`, { cookie: owner.cookie });
+    expect(status.json.room).toMatchObject({ loadedFrom: "storage", elements: 2 });
+    await projectOnceQuiet(world.id);
+    const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
+    expect(graph.json.elements.map((e: { id: string }) => e.id)).toContain("relayed000000001");
+    expect(graph.json.elements.find((e: { id: string }) => e.id === element.id)).toMatchObject({ description: "Relayed, then applied." });
+    const after = await runInDurableObject(env.WORLD_ROOM.getByName(world.id), (_instance, state) => state.storage.sql.exec("select from_seq from unapplied").toArray().length);
+    expect(after).toBe(0);
+  });
+
   it("refuses a viewer's document updates with an error and keeps the socket open", async () => {
     const { owner, world, element } = await worldWithElement();
     const viewer = await signUp("Viewer");
