@@ -170,7 +170,7 @@ function editFrames(count) {
 /** One edit of the kind BENCH_EDIT names, in round `index`. */
 function edit(doc, seq, index = 0) {
   if (EDIT === "move") moveElement(doc, seq);
-  // Element ids are unique across worlds (D1's key), so each round's carry its number.
+  // Each round's ids carry its number, so that a dump or a log line says which round it was.
   else addElement(doc, `fan${index}${String(seq).padStart(12, "0")}`, `Edit ${seq}`);
 }
 

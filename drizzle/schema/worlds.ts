@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  foreignKey,
   index,
   integer,
   primaryKey,
@@ -86,10 +87,14 @@ export const worldMembers = sqliteTable(
   (t) => [primaryKey({ columns: [t.worldId, t.userId] }), index("world_members_user_idx").on(t.userId)],
 );
 
+/**
+ * Element and relationship ids are chosen by clients (the editor makes them as it creates nodes),
+ * so they are unique within their world only: every key below leads with `world_id`.
+ */
 export const elements = sqliteTable(
   "elements",
   {
-    id: text("id").primaryKey(),
+    id: text("id").notNull(),
     worldId: text("world_id")
       .notNull()
       .references(() => worlds.id, { onDelete: "cascade" }),
@@ -111,28 +116,30 @@ export const elements = sqliteTable(
     createdAt: createdAt,
     updatedAt: updatedAt,
   },
-  (t) => [index("elements_world_idx").on(t.worldId)],
+  (t) => [primaryKey({ columns: [t.worldId, t.id] })],
 );
 
 export const relationships = sqliteTable(
   "relationships",
   {
-    id: text("id").primaryKey(),
+    id: text("id").notNull(),
     worldId: text("world_id")
       .notNull()
       .references(() => worlds.id, { onDelete: "cascade" }),
-    fromId: text("from_id")
-      .notNull()
-      .references(() => elements.id, { onDelete: "cascade" }),
-    toId: text("to_id")
-      .notNull()
-      .references(() => elements.id, { onDelete: "cascade" }),
+    fromId: text("from_id").notNull(),
+    toId: text("to_id").notNull(),
     kind: text("kind").$type<RelationshipKind>().notNull(),
     label: text("label").notNull().default(""),
     createdAt: createdAt,
     updatedAt: updatedAt,
   },
-  (t) => [index("relationships_world_idx").on(t.worldId)],
+  (t) => [
+    primaryKey({ columns: [t.worldId, t.id] }),
+    foreignKey({ columns: [t.worldId, t.fromId], foreignColumns: [elements.worldId, elements.id], name: "relationships_from_fk" }).onDelete("cascade"),
+    foreignKey({ columns: [t.worldId, t.toId], foreignColumns: [elements.worldId, elements.id], name: "relationships_to_fk" }).onDelete("cascade"),
+    index("relationships_from_idx").on(t.worldId, t.fromId),
+    index("relationships_to_idx").on(t.worldId, t.toId),
+  ],
 );
 
 export const elementVersions = sqliteTable(
@@ -150,7 +157,7 @@ export const elementVersions = sqliteTable(
     userId: text("user_id"),
     createdAt: createdAt,
   },
-  (t) => [primaryKey({ columns: [t.elementId, t.version] }), index("element_versions_world_idx").on(t.worldId)],
+  (t) => [primaryKey({ columns: [t.worldId, t.elementId, t.version] })],
 );
 
 export const history = sqliteTable(

@@ -26,7 +26,7 @@ function rng(seed) {
   };
 }
 
-/** Four characters that differ between worlds, to keep fixture ids unique across worlds. */
+/** Four characters that differ between worlds: ids need only be unique within one, but logs read better. */
 function tagOf(worldId) {
   let hash = 7;
   for (const char of worldId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;

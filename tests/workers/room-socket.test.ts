@@ -121,6 +121,45 @@ describe("live co-editing", () => {
     expect(after).toBe(0);
   });
 
+  it("keeps ids to their world: an element id another world uses is a new element here, live or through REST", async () => {
+    const { owner, world, element } = await worldWithElement();
+    const other = await signUp("Other");
+    const otherWorld = await createWorld(other);
+    // Through REST with a chosen id (as an undo does), and live, through the room.
+    const chosen = await call("POST", `/api/worlds/${otherWorld.id}/elements`, { cookie: other.cookie, body: { id: element.id, type: "item", name: "Namesake" } });
+    expect(chosen.status).toBe(201);
+    const a = (await RoomClient.connect(world.id, owner.cookie)).client!;
+    const b = (await RoomClient.connect(otherWorld.id, other.cookie)).client!;
+    a.doc.transact(() => insertElement(a.doc, { ...fresh("sharedlive000001"), name: "Here" }));
+    b.doc.transact(() => insertElement(b.doc, { ...fresh("sharedlive000001"), name: "There" }));
+    b.doc.transact(() => insertElement(b.doc, { ...fresh("otherside0000001"), name: "Other side" }));
+    await projectOnceQuiet(world.id);
+    await projectOnceQuiet(otherWorld.id);
+    const rows = async (worldId: string) =>
+      (await env.DB.prepare("select id, name from elements where world_id = ? order by id").bind(worldId).all<{ id: string; name: string }>()).results;
+    expect(await rows(world.id)).toEqual([
+      { id: element.id, name: "Mira" },
+      { id: "sharedlive000001", name: "Here" },
+    ].sort((x, y) => x.id.localeCompare(y.id)));
+    expect(await rows(otherWorld.id)).toEqual([
+      { id: element.id, name: "Namesake" },
+      { id: "otherside0000001", name: "Other side" },
+      { id: "sharedlive000001", name: "There" },
+    ].sort((x, y) => x.id.localeCompare(y.id)));
+
+    // Relationships and versions are the world's own too; deleting here leaves there alone.
+    const linked = await call("POST", `/api/worlds/${otherWorld.id}/relationships`, { cookie: other.cookie, body: { from: element.id, to: "otherside0000001", kind: "owns" } });
+    expect(linked.status).toBe(201);
+    const versions = await call("GET", `/api/worlds/${world.id}/elements/${element.id}/versions`, { cookie: owner.cookie });
+    expect(versions.json.versions.map((v: { element: { name: string } }) => v.element.name)).toEqual(["Mira"]);
+    expect((await call("DELETE", `/api/worlds/${world.id}/elements/${element.id}`, { cookie: owner.cookie })).status).toBe(200);
+    expect((await rows(otherWorld.id)).map((r) => r.name)).toContain("Namesake");
+    const otherGraph = await call("GET", `/api/worlds/${otherWorld.id}`, { cookie: other.cookie });
+    expect(otherGraph.json.relationships).toHaveLength(1);
+    a.close();
+    b.close();
+  });
+
   it("refuses a viewer's document updates with an error and keeps the socket open", async () => {
     const { owner, world, element } = await worldWithElement();
     const viewer = await signUp("Viewer");

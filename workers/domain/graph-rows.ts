@@ -34,21 +34,19 @@ const INSERT_ELEMENTS = `insert into elements (id, world_id, type, name, descrip
     value ->> '$.createdBy', value ->> '$.createdAt', value ->> '$.updatedAt'
   from json_each(?2) where true`;
 const UPSERT_ELEMENTS = `${INSERT_ELEMENTS}
-  on conflict (id) do update set type = excluded.type, name = excluded.name, description = excluded.description,
+  on conflict (world_id, id) do update set type = excluded.type, name = excluded.name, description = excluded.description,
     secret = excluded.secret, x = excluded.x, y = excluded.y, tags = excluded.tags, assets = excluded.assets,
-    metadata = excluded.metadata, version = excluded.version, updated_at = excluded.updated_at
-  where elements.world_id = excluded.world_id`;
+    metadata = excluded.metadata, version = excluded.version, updated_at = excluded.updated_at`;
 
 const INSERT_RELATIONSHIPS = `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at)
   select value ->> '$.id', ?1, value ->> '$.from', value ->> '$.to', value ->> '$.kind', value ->> '$.label', value ->> '$.createdAt', value ->> '$.updatedAt'
   from json_each(?2) where true`;
 const UPSERT_RELATIONSHIPS = `${INSERT_RELATIONSHIPS}
-  on conflict (id) do update set from_id = excluded.from_id, to_id = excluded.to_id, kind = excluded.kind,
-    label = excluded.label, updated_at = excluded.updated_at
-  where relationships.world_id = excluded.world_id`;
+  on conflict (world_id, id) do update set from_id = excluded.from_id, to_id = excluded.to_id, kind = excluded.kind,
+    label = excluded.label, updated_at = excluded.updated_at`;
 
 /**
- * Writes `rows` into `worldId`: `upsert` updates rows that exist (only within the same world);
+ * Writes `rows` into `worldId` (ids are unique within a world): `upsert` updates rows that exist;
  * `insert` is for a world created in the same batch. One statement per chunk of rows.
  */
 export function writeElements(db: D1Database, worldId: string, rows: ElementRowJson[], mode: "insert" | "upsert"): D1PreparedStatement[] {
@@ -68,7 +66,7 @@ export type VersionRowJson = { id: string; version: number; snapshot: string; ac
 const INSERT_VERSIONS = `insert into element_versions (element_id, world_id, version, snapshot, action, user_id, created_at)
   select value ->> '$.id', ?1, value ->> '$.version', value ->> '$.snapshot', value ->> '$.action', value ->> '$.userId', ?2
   from json_each(?3) where true
-  on conflict (element_id, version) do nothing`;
+  on conflict (world_id, element_id, version) do nothing`;
 
 /** Writes version rows made at `createdAt` into `worldId`; a version already stored stays as it was. */
 export function writeVersions(db: D1Database, worldId: string, createdAt: number, rows: VersionRowJson[]): D1PreparedStatement[] {

@@ -495,7 +495,7 @@ class JobRun {
       .where(eq(relationships.worldId, this.world.id));
     const ids = links.flatMap((l) => (l.from === this.target!.id ? [l.to] : l.to === this.target!.id ? [l.from] : [])).slice(0, 12);
     if (ids.length === 0) return [];
-    const rows = await this.db.select().from(elements).where(inArray(elements.id, ids));
+    const rows = await this.db.select().from(elements).where(and(eq(elements.worldId, this.world.id), inArray(elements.id, ids)));
     return rows.map(summaryOf);
   }
 
