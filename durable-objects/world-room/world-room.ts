@@ -130,6 +130,15 @@ function readVarUint8Array(decoder: { bytes: Uint8Array; pos: number }): Uint8Ar
   return decoder.bytes.subarray(decoder.pos, decoder.pos + length);
 }
 
+/**
+ * What a new version row says made it. Live edits are credited as "edited" as they come; an
+ * element's first version is its creation, unless something more specific made it (generated).
+ */
+function versionActionOf(cause: string | null, projectedBefore: boolean): string {
+  if (!projectedBefore && (cause === null || cause === "edited")) return "created";
+  return cause ?? "edited";
+}
+
 /** A v1 update with no structs and no deletions: what a client with nothing new sends. */
 const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0;
 
@@ -535,7 +544,7 @@ export class WorldRoom extends YServer<Env> {
           id,
           version,
           snapshot: JSON.stringify(snapshot),
-          action: this.store.versionAction(id) ?? (last ? "edited" : "created"),
+          action: versionActionOf(this.store.versionAction(id), Boolean(last)),
           userId: this.store.versionUser(id),
         });
       }

@@ -79,6 +79,11 @@ describe("live co-editing", () => {
     const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
     expect(graph.json.elements.find((e: { id: string }) => e.id === element.id)).toMatchObject({ description: "A ranger of the north.", version: 2 });
     expect(graph.json.elements.map((e: { id: string }) => e.id)).toContain("livecreated00001");
+    // Each version names who made it and how: an element made live starts as "created".
+    const made = await call("GET", `/api/worlds/${world.id}/elements/livecreated00001/versions`, { cookie: owner.cookie });
+    expect(made.json.versions).toEqual([expect.objectContaining({ version: 1, action: "created", userId: editor.id })]);
+    const edited = await call("GET", `/api/worlds/${world.id}/elements/${element.id}/versions`, { cookie: owner.cookie });
+    expect(edited.json.versions[0]).toMatchObject({ version: 2, action: "edited", userId: owner.id });
     const history = await call("GET", `/api/worlds/${world.id}/history?limit=5`, { cookie: owner.cookie });
     expect(history.json.entries.map((e: { userId: string }) => e.userId)).toEqual(expect.arrayContaining([owner.id, editor.id]));
     a.close();
