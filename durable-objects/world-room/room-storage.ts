@@ -118,9 +118,7 @@ export class RoomStorage {
    * (and the projection still hears of them).
    */
   appendUnapplied(update: Uint8Array) {
-    const { seq } = this.sql.exec<{ seq: number }>("insert into updates (data) values (?) returning seq", update).one();
-    this.logCount += 1;
-    this.logBytes += update.byteLength;
+    const seq = this.append(update);
     if (this.unappliedFrom === null) {
       this.sql.exec("insert into unapplied (id, from_seq) values (1, ?)", seq);
       this.unappliedFrom = seq;
@@ -134,10 +132,12 @@ export class RoomStorage {
     this.unappliedFrom = null;
   }
 
-  append(update: Uint8Array) {
-    this.sql.exec("insert into updates (data) values (?)", update);
+  /** Logs an update; returns its place in the log. */
+  append(update: Uint8Array): number {
+    const { seq } = this.sql.exec<{ seq: number }>("insert into updates (data) values (?) returning seq", update).one();
     this.logCount += 1;
     this.logBytes += update.byteLength;
+    return seq;
   }
 
   get logLength() {

@@ -15,6 +15,17 @@ async function worldWithElement() {
   return { owner, world, element: created.json.element as { id: string } };
 }
 
+/** A world with one element, and its owner (a) and an editor (b) in its room, both synced. */
+async function ownerAndEditorInRoom() {
+  const { owner, world, element } = await worldWithElement();
+  const editor = await signUp("Editor");
+  await addMember(world.id, editor, "editor");
+  const a = (await RoomClient.connect(world.id, owner.cookie)).client!;
+  const b = (await RoomClient.connect(world.id, editor.cookie)).client!;
+  await b.until(() => getElement(b.doc, element.id) !== null);
+  return { owner, editor, world, element, a, b };
+}
+
 const fresh = (id: string) => ({ id, type: "lore" as const, name: id, description: "", x: 0, y: 0, tags: [], assets: {}, metadata: {}, version: 0, createdBy: null, createdAt: 1, updatedAt: 1 });
 
 
@@ -61,13 +72,8 @@ describe("joining a room", () => {
 
 describe("live co-editing", () => {
   it("syncs the graph to a joining client and carries edits between clients, projected into D1", async () => {
-    const { owner, world, element } = await worldWithElement();
-    const editor = await signUp("Editor");
-    await addMember(world.id, editor, "editor");
-    const a = (await RoomClient.connect(world.id, owner.cookie)).client!;
-    const b = (await RoomClient.connect(world.id, editor.cookie)).client!;
+    const { owner, editor, world, element, a, b } = await ownerAndEditorInRoom();
     await a.until(() => getElement(a.doc, element.id)?.name === "Mira");
-    await b.waitFor((m) => m.type === "welcome");
     await a.waitFor((m) => m.type === "joined");
 
     a.doc.transact(() => patchElement(a.doc, element.id, { description: "A ranger of the north." }));
@@ -91,12 +97,7 @@ describe("live co-editing", () => {
   });
 
   it("relays live edits before applying them, and a room stopped before it applies them loses none", async () => {
-    const { owner, world, element } = await worldWithElement();
-    const editor = await signUp("Editor");
-    await addMember(world.id, editor, "editor");
-    const a = (await RoomClient.connect(world.id, owner.cookie)).client!;
-    const b = (await RoomClient.connect(world.id, editor.cookie)).client!;
-    await b.until(() => getElement(b.doc, element.id) !== null);
+    const { owner, world, element, a, b } = await ownerAndEditorInRoom();
 
     b.doc.transact(() => insertElement(b.doc, fresh("relayed000000001")));
     b.doc.transact(() => patchElement(b.doc, element.id, { description: "Relayed, then applied." }));
@@ -260,12 +261,7 @@ describe("the JSON protocol", () => {
 
 describe("locks", () => {
   it("lets one person lock an element, refuses others' edits to it, and releases it on disconnect", async () => {
-    const { owner, world, element } = await worldWithElement();
-    const editor = await signUp("Editor");
-    await addMember(world.id, editor, "editor");
-    const a = (await RoomClient.connect(world.id, owner.cookie)).client!;
-    const b = (await RoomClient.connect(world.id, editor.cookie)).client!;
-    await b.until(() => getElement(b.doc, element.id) !== null);
+    const { owner, world, element, a, b } = await ownerAndEditorInRoom();
 
     a.sendJson({ type: "lock", elementId: element.id });
     const locked = await b.waitFor<{ type: "locked"; by: { id: string }; until: string }>((m) => m.type === "locked");
