@@ -23,7 +23,7 @@ import { ElementPanel } from "./element-panel";
 import { JobsTray } from "./generation";
 import { CanvasMiniMap } from "./canvas-minimap";
 import { ChatPanel } from "./chat-panel";
-import { NODE_HEIGHT, NODE_WIDTH, autoLayout, connect, createElement, deleteElements, moveElements, search, visibleIds } from "./graph-model";
+import { NODE_HEIGHT, NODE_WIDTH, autoLayout, connect, createElement, deleteElements, moveElements, search, undoRedo, visibleIds } from "./graph-model";
 import { elementsOf } from "../../durable-objects/world-room/graph-doc";
 import { setShareToken } from "./api";
 import { HistoryDrawer, WorldSettingsDialog, type EditorWorld } from "./world-settings";
@@ -274,13 +274,12 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
       const mod = event.metaKey || event.ctrlKey;
       if (mod && event.key.toLowerCase() === "z" && !typing) {
         event.preventDefault();
-        if (event.shiftKey) undo?.redo();
-        else undo?.undo();
+        if (undo) undoRedo(undo, event.shiftKey ? "redo" : "undo");
         return;
       }
       if (mod && event.key.toLowerCase() === "y" && !typing) {
         event.preventDefault();
-        undo?.redo();
+        if (undo) undoRedo(undo, "redo");
         return;
       }
       if (typing || mod || event.altKey) return;
@@ -342,10 +341,10 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
             >
               Delete{selectedIds.length > 1 ? ` (${selectedIds.length})` : ""}
             </button>
-            <button type="button" onClick={() => undo?.undo()} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:py-1.5 sm:text-sm" aria-label="Undo" title="Undo (Ctrl/⌘ Z)">
+            <button type="button" onClick={() => undo && undoRedo(undo, "undo")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:py-1.5 sm:text-sm" aria-label="Undo" title="Undo (Ctrl/⌘ Z)">
               ↶
             </button>
-            <button type="button" onClick={() => undo?.redo()} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:py-1.5 sm:text-sm" aria-label="Redo" title="Redo (Ctrl/⌘ Shift Z)">
+            <button type="button" onClick={() => undo && undoRedo(undo, "redo")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:py-1.5 sm:text-sm" aria-label="Redo" title="Redo (Ctrl/⌘ Shift Z)">
               ↷
             </button>
           </>
@@ -577,7 +576,7 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
             type="button"
             className="font-semibold text-amber-300 hover:underline"
             onClick={() => {
-              undo?.undo();
+              if (undo) undoRedo(undo, "undo");
               setUndoToast(null);
             }}
           >

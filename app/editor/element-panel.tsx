@@ -37,6 +37,9 @@ export function ElementPanel({ worldId, doc, element, names, relationships, canE
   // The panel is keyed by element, so this state starts fresh for each one.
   const [tab, setTab] = useState<"write" | "preview">("write");
   const [tagDraft, setTagDraft] = useState<string | null>(null);
+  // A name being typed that is not one yet (empty or only spaces) stays here, not in the shared
+  // document: the room refuses an element without a name, and would resync this editor.
+  const [nameDraft, setNameDraft] = useState<string | null>(null);
 
   const links = relationships.filter((r) => r.from === element.id || r.to === element.id);
   const set = (patch: Parameters<typeof updateElement>[2]) => updateElement(doc, element.id, patch);
@@ -76,10 +79,19 @@ export function ElementPanel({ worldId, doc, element, names, relationships, canE
       <label className="mt-3 block text-sm font-medium text-stone-700">
         Name
         <input
-          value={element.name}
+          value={nameDraft ?? element.name}
           readOnly={!editable}
           maxLength={120}
-          onChange={(e) => set({ name: e.target.value })}
+          required
+          aria-invalid={nameDraft !== null}
+          onChange={(e) => {
+            const name = e.target.value;
+            if (name.trim()) {
+              setNameDraft(null);
+              set({ name });
+            } else setNameDraft(name);
+          }}
+          onBlur={() => setNameDraft(null)}
           className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 text-base read-only:bg-stone-50"
           name="name"
         />

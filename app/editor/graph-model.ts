@@ -1,4 +1,5 @@
 import type * as Y from "yjs";
+import { Map as YMap, Text as YText } from "yjs";
 import type { ElementType, RelationshipKind } from "../../drizzle/schema/worlds";
 import {
   allElements,
@@ -95,6 +96,61 @@ export function deleteRelationships(doc: Y.Doc, ids: string[]) {
   doc.transact(() => {
     for (const id of ids) relationshipsOf(doc).delete(id);
   }, LOCAL);
+}
+
+/** The fields every element must keep (the room refuses an update that removes one). */
+const REQUIRED_FIELDS = ["type", "name", "description", "pos"] as const;
+const FIELD_DEFAULTS: Record<(typeof REQUIRED_FIELDS)[number], unknown> = { type: "lore", name: "Untitled", description: "", pos: { x: 0, y: 0 } };
+
+/**
+ * A field's value in the element map an undone deletion replaced (Yjs keeps the deleted map as
+ * the key's earlier item), when its content is still there.
+ */
+function earlierValue(doc: Y.Doc, id: string, key: string): unknown {
+  type RawItem = { left: RawItem | null; content: { getContent(): unknown[] }; deleted: boolean };
+  const entries = (elementsOf(doc) as unknown as { _map: Map<string, RawItem> })._map;
+  for (let item = entries.get(id)?.left ?? null; item; item = item.left) {
+    const [type] = item.content.getContent();
+    if (!(type instanceof YMap)) continue;
+    const field = (type as unknown as { _map: Map<string, RawItem> })._map.get(key);
+    const value = field?.content.getContent().at(-1);
+    if (value === undefined) continue;
+    return value instanceof YText ? value.toString() : value;
+  }
+  return undefined;
+}
+
+/**
+ * Undo or redo through Yjs's undo manager, keeping every element whole. When someone else changed
+ * a field after this person did, Yjs undoes this person's value but will not bring back the one
+ * before it (it would overwrite the other change), which can leave the field with no value at all;
+ * the room refuses such an update. The field then keeps the value it had before the undo, in the
+ * same transaction, so the update the room gets is one it accepts.
+ */
+export function undoRedo(undo: Y.UndoManager, direction: "undo" | "redo") {
+  const doc = undo.doc;
+  const before = new Map<string, Map<string, unknown>>();
+  for (const [id, map] of elementsOf(doc).entries()) {
+    const fields = new Map<string, unknown>();
+    for (const key of REQUIRED_FIELDS) fields.set(key, key === "description" ? String(map.get(key) ?? "") : map.get(key));
+    before.set(id, fields);
+  }
+  const flag = direction === "undo" ? "undoing" : "redoing";
+  // One transaction, under the undo manager's own origin and flag, so that it records the whole
+  // of it as the undo (or redo) step it is: Yjs reads the flag when the outer transaction ends.
+  doc.transact(() => {
+    if (direction === "undo") undo.undo();
+    else undo.redo();
+    for (const [id, map] of elementsOf(doc).entries()) {
+      for (const key of REQUIRED_FIELDS) {
+        if (map.has(key)) continue;
+        const value = before.get(id)?.get(key) ?? earlierValue(doc, id, key) ?? FIELD_DEFAULTS[key];
+        map.set(key, key === "description" ? new YText(String(value)) : value);
+      }
+    }
+    undo[flag] = true;
+  }, undo);
+  undo[flag] = false;
 }
 
 /** Elements whose name, description or tags contain every word of `query` (case-insensitive). */

@@ -1,5 +1,7 @@
 import * as Y from "yjs";
 import type { ElementAssets, ElementMetadata, ElementType, RelationshipKind } from "../../drizzle/schema";
+import { ELEMENT_TYPES, RELATIONSHIP_KINDS } from "../../drizzle/schema/constants";
+import { ElementMetaSchema, MAX_DESCRIPTION, MAX_LABEL, MAX_NAME, MetadataSchema, PositionSchema, TagsSchema } from "../../workers/domain/element-fields";
 
 /**
  * The shape of a world's Yjs document, shared by the room and (later) every client:
@@ -54,56 +56,109 @@ type Media = { assets: ElementAssets; metadata: ElementMetadata };
 export const elementsOf = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>("elements");
 export const relationshipsOf = (doc: Y.Doc) => doc.getMap<StoredRelationship>("relationships");
 
-export function readElement(id: string, map: Y.Map<unknown>): ElementState {
-  const description = map.get("description");
-  const pos = (map.get("pos") as { x: number; y: number } | undefined) ?? { x: 0, y: 0 };
-  const meta = (map.get("meta") as Meta | undefined) ?? { version: 0, createdBy: null, createdAt: 0, updatedAt: 0 };
-  const media = (map.get("media") as Media | undefined) ?? { assets: {}, metadata: {} };
+/**
+ * An element as the document holds it. The room refuses updates that would make an element
+ * invalid (update-rules.ts), so what it reads is valid; a document stored before those rules, or
+ * written by something that bypassed them, is read in a repaired form instead of failing every
+ * reader of the world: each field that does not hold a valid value gets a default, and `repaired`
+ * names it (the room logs them).
+ */
+export function readElementChecked(id: string, map: Y.Map<unknown>): { element: ElementState; repaired: string[] } {
+  const repaired: string[] = [];
+  const field = <T>(name: string, value: unknown, valid: (value: unknown) => value is T, fallback: T): T => {
+    if (valid(value)) return value;
+    if (value !== undefined || REQUIRED.has(name)) repaired.push(name);
+    return fallback;
+  };
+  const type = field("type", map.get("type"), (v): v is ElementType => (ELEMENT_TYPES as readonly unknown[]).includes(v), "lore");
+  const rawName = map.get("name");
+  const name = field("name", rawName, (v): v is string => typeof v === "string" && v.trim().length > 0 && v.length <= MAX_NAME, typeof rawName === "string" && rawName.trim() ? rawName.slice(0, MAX_NAME) : "Untitled");
+  const rawDescription = map.get("description");
+  let description = rawDescription instanceof Y.Text ? rawDescription.toString() : typeof rawDescription === "string" ? rawDescription : "";
+  if (!(rawDescription instanceof Y.Text) || description.length > MAX_DESCRIPTION) repaired.push("description");
+  description = description.slice(0, MAX_DESCRIPTION);
+  const pos = field("pos", map.get("pos"), (v): v is { x: number; y: number } => PositionSchema.safeParse(v).success, { x: 0, y: 0 });
+  const tags = field("tags", map.get("tags"), (v): v is string[] => TagsSchema.safeParse(v).success, [] as string[]);
+  const media = field(
+    "media",
+    map.get("media"),
+    (v): v is Media => isRecord(v) && isRecord(v.assets) && Object.values(v.assets).every((k) => typeof k === "string") && MetadataSchema.safeParse(v.metadata).success,
+    { assets: {}, metadata: {} },
+  );
+  const meta = field("meta", map.get("meta"), (v): v is Meta => ElementMetaSchema.safeParse(v).success, { version: 0, createdBy: null, createdAt: 0, updatedAt: 0 });
   return {
-    id,
-    type: map.get("type") as ElementType,
-    name: (map.get("name") as string) ?? "",
-    description: description instanceof Y.Text ? description.toString() : String(description ?? ""),
-    x: Number(pos.x ?? 0),
-    y: Number(pos.y ?? 0),
-    tags: (map.get("tags") as string[] | undefined) ?? [],
-    assets: media.assets ?? {},
-    metadata: media.metadata ?? {},
-    version: Number(meta.version ?? 0),
-    createdBy: meta.createdBy ?? null,
-    createdAt: Number(meta.createdAt ?? 0),
-    updatedAt: Number(meta.updatedAt ?? 0),
+    element: {
+      id,
+      type,
+      name,
+      description,
+      x: pos.x,
+      y: pos.y,
+      tags,
+      assets: media.assets,
+      metadata: media.metadata,
+      version: meta.version,
+      createdBy: meta.createdBy,
+      createdAt: meta.createdAt,
+      updatedAt: meta.updatedAt,
+    },
+    repaired,
   };
 }
 
-export function readRelationship(id: string, value: StoredRelationship): RelationshipState {
+export function readElement(id: string, map: Y.Map<unknown>): ElementState {
+  return readElementChecked(id, map).element;
+}
+
+/** A relationship as the document holds it, or null for a value that is not one. */
+export function readRelationship(id: string, value: unknown): RelationshipState | null {
+  if (!isRecord(value) || typeof value.from !== "string" || typeof value.to !== "string") return null;
+  const kind = (RELATIONSHIP_KINDS as readonly unknown[]).includes(value.kind) ? (value.kind as RelationshipKind) : "related_to";
   return {
     id,
     from: value.from,
     to: value.to,
-    kind: value.kind,
-    label: value.label ?? "",
-    createdAt: Number(value.createdAt ?? 0),
-    updatedAt: Number(value.updatedAt ?? 0),
+    kind,
+    label: typeof value.label === "string" ? value.label.slice(0, MAX_LABEL) : "",
+    createdAt: finiteOr(value.createdAt, 0),
+    updatedAt: finiteOr(value.updatedAt, 0),
   };
 }
 
+const REQUIRED = new Set(["type", "name", "pos"]);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const finiteOr = (value: unknown, fallback: number) => (typeof value === "number" && Number.isFinite(value) ? value : fallback);
+
+/** The element map with this id; null when there is none, or the entry is not a map. */
+export function elementMap(doc: Y.Doc, id: string): Y.Map<unknown> | null {
+  const map: unknown = elementsOf(doc).get(id);
+  return map instanceof Y.Map ? map : null;
+}
+
 export function getElement(doc: Y.Doc, id: string): ElementState | null {
-  const map = elementsOf(doc).get(id);
+  const map = elementMap(doc, id);
   return map ? readElement(id, map) : null;
 }
 
 export function getRelationship(doc: Y.Doc, id: string): RelationshipState | null {
-  const value = relationshipsOf(doc).get(id);
-  return value ? readRelationship(id, value) : null;
+  return readRelationship(id, relationshipsOf(doc).get(id));
 }
 
+/** Every element (an entry that is not an element map is left out). */
 export function allElements(doc: Y.Doc): ElementState[] {
-  return [...elementsOf(doc).entries()].map(([id, map]) => readElement(id, map));
+  const list: ElementState[] = [];
+  for (const [id, map] of elementsOf(doc).entries()) if ((map as unknown) instanceof Y.Map) list.push(readElement(id, map));
+  return list;
 }
 
+/** Every relationship (a value that is not one is left out). */
 export function allRelationships(doc: Y.Doc): RelationshipState[] {
-  return [...relationshipsOf(doc).entries()].map(([id, value]) => readRelationship(id, value));
+  const list: RelationshipState[] = [];
+  for (const [id, value] of relationshipsOf(doc).entries()) {
+    const rel = readRelationship(id, value);
+    if (rel) list.push(rel);
+  }
+  return list;
 }
 
 /** Adds an element; call inside a transaction. */
@@ -121,10 +176,10 @@ export function insertElement(doc: Y.Doc, element: ElementState) {
 
 /** Sets the room-kept fields of an element (its version and last change time). */
 export function stampElement(doc: Y.Doc, id: string, version: number, updatedAt: number) {
-  const map = elementsOf(doc).get(id);
+  const map = elementMap(doc, id);
   if (!map) return;
-  const meta = (map.get("meta") as Meta | undefined) ?? { version, createdBy: null, createdAt: updatedAt, updatedAt };
-  map.set("meta", { ...meta, version, updatedAt });
+  const element = readElement(id, map);
+  map.set("meta", { version, createdBy: element.createdBy, createdAt: element.createdAt || updatedAt, updatedAt } satisfies Meta);
 }
 
 /**
@@ -132,18 +187,18 @@ export function stampElement(doc: Y.Doc, id: string, version: number, updatedAt:
  * smallest edit (common prefix and suffix kept), so a concurrent edit elsewhere in it survives.
  */
 export function patchElement(doc: Y.Doc, id: string, patch: ElementPatch): boolean {
-  const map = elementsOf(doc).get(id);
+  const map = elementMap(doc, id);
   if (!map) return false;
+  const current = readElement(id, map);
   const { x, y, assets, metadata, ...fields } = patch;
   if (assets !== undefined || metadata !== undefined) {
-    const media = (map.get("media") as Media | undefined) ?? { assets: {}, metadata: {} };
+    const media = { assets: current.assets, metadata: current.metadata };
     const next = { assets: assets ?? media.assets, metadata: metadata ?? media.metadata };
-    if (!sameValue(next, media)) map.set("media", next);
+    if (!sameValue(next, map.get("media"))) map.set("media", next);
   }
   if (x !== undefined || y !== undefined) {
-    const pos = (map.get("pos") as { x: number; y: number } | undefined) ?? { x: 0, y: 0 };
-    const next = { x: x ?? pos.x, y: y ?? pos.y };
-    if (next.x !== pos.x || next.y !== pos.y) map.set("pos", next);
+    const next = { x: x ?? current.x, y: y ?? current.y };
+    if (!sameValue(next, map.get("pos"))) map.set("pos", next);
   }
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
@@ -187,13 +242,16 @@ export function patchRelationship(doc: Y.Doc, id: string, changes: Partial<Pick<
 
 /** Removes an element and every relationship touching it; returns what was removed. */
 export function removeElement(doc: Y.Doc, id: string): { element: ElementState; relationships: RelationshipState[] } | null {
-  const map = elementsOf(doc).get(id);
-  if (!map) return null;
+  const map = elementMap(doc, id);
+  if (!map) {
+    if (elementsOf(doc).has(id)) elementsOf(doc).delete(id); // an entry that is not an element
+    return null;
+  }
   const element = readElement(id, map);
   const removed: RelationshipState[] = [];
   for (const [relId, value] of relationshipsOf(doc)) {
     const rel = readRelationship(relId, value);
-    if (rel.from === id || rel.to === id) {
+    if (rel && (rel.from === id || rel.to === id)) {
       removed.push(rel);
       relationshipsOf(doc).delete(relId);
     }

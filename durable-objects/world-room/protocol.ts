@@ -73,7 +73,7 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("conflict"), conflictId: z.string(), elementId: z.string(), options: ConflictOptionsSchema }),
   z.object({ type: z.literal("conflictResolved"), conflictId: z.string(), choice }),
   jobEvent.extend({ type: z.literal("job") }),
-  z.object({ type: z.literal("error"), code: z.string(), message: z.string(), resync: z.boolean().optional() }),
+  z.object({ type: z.literal("error"), code: z.string(), message: z.string(), field: z.string().optional(), resync: z.boolean().optional() }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 

@@ -75,6 +75,7 @@ export class RoomStorage {
       create table if not exists chat (seq integer primary key autoincrement, message text not null);
       create table if not exists search_stale (id integer primary key check (id = 1));
       create table if not exists unapplied (id integer primary key check (id = 1), from_seq integer not null);
+      create table if not exists clients (client integer primary key, user_id text not null);
     `);
     this.unappliedFrom = sql.exec<{ from_seq: number }>("select from_seq from unapplied").toArray()[0]?.from_seq ?? null;
   }
@@ -390,6 +391,27 @@ export class RoomStorage {
   }
 
   // chat: the recent messages, shown to people as they join (all of it is also in D1)
+
+  private owners: Map<number, string> | null = null;
+
+  /**
+   * Who writes with a Yjs client id: the first person whose update used it. Kept for good, so
+   * that nobody can later write with it (their items would shadow the owner's, update-rules.ts).
+   */
+  ownerOf(client: number): string | null {
+    if (!this.owners) {
+      this.owners = new Map(this.sql.exec<{ client: number; user_id: string }>("select client, user_id from clients").toArray().map((row) => [row.client, row.user_id]));
+    }
+    return this.owners.get(client) ?? null;
+  }
+
+  claimClients(clients: number[], userId: string) {
+    for (const client of clients) {
+      if (this.ownerOf(client) !== null) continue;
+      this.sql.exec("insert into clients (client, user_id) values (?, ?) on conflict (client) do nothing", client, userId);
+      this.owners!.set(client, userId);
+    }
+  }
 
   addChat(message: ChatMessage) {
     this.sql.exec("insert into chat (message) values (?)", JSON.stringify(message));

@@ -1,23 +1,78 @@
 /**
- * Whether bytes are a well-formed Yjs update (v1 encoding), read without building it: no item,
- * id or content objects, only the positions of the bytes. The room answers a malformed update
- * with an error before it reaches Yjs (world-room.ts); decoding it with Yjs to find out would
- * allocate about as much as applying it, and the room's collections are its fan-out tail (ADR 9).
- * The fuzz test (tests/unit/update-check.test.ts) holds it to one rule: what it accepts, Yjs
- * applies without throwing.
+ * Reads a Yjs update (v1 encoding) without Yjs: what it holds, item by item, or null when the
+ * bytes are not a well-formed update. Nothing of Yjs is built (no items, types or content
+ * objects), only small records of where each item goes and what it carries: the room reads every
+ * editor's update this way before storing or relaying it (update-rules.ts says what it may
+ * write), and decoding it with Yjs would allocate about as much as applying it, while the room's
+ * collections are its fan-out tail (ADR 9). The fuzz test (tests/unit/update-check.test.ts) holds
+ * it to one rule: what it accepts, Yjs applies without throwing.
  *
  * The layout follows Yjs 13's UpdateDecoderV1 (`readClientsStructRefs`, `readItemContent`,
  * `readDeleteSet`) and lib0's `readAny`. Content Yjs could not construct (an unknown content or
  * type reference, JSON that does not parse) is refused as well.
  */
+import * as decoding from "lib0/decoding";
+
+/** An item's id: the client that made it and its clock. */
+export type StructId = { client: number; clock: number };
+
+/** What an item carries. Only ContentAny values are decoded (they are what fields hold). */
+export type ItemContent =
+  | { ref: "deleted" }
+  | { ref: "json" }
+  | { ref: "binary" }
+  | { ref: "string" }
+  | { ref: "embed" }
+  | { ref: "format" }
+  | { ref: "type"; type: number }
+  | { ref: "any"; values: unknown[] }
+  | { ref: "doc" };
+
+export type DecodedItem = {
+  id: StructId;
+  /** Its clock span (a text item's length in UTF-16 code units). */
+  length: number;
+  origin: StructId | null;
+  rightOrigin: StructId | null;
+  /** Where it goes when it has no neighbours: a root type's name, or the item holding the type. */
+  parentRoot: string | null;
+  parentId: StructId | null;
+  /** The map key (for items of a map). */
+  parentSub: string | null;
+  content: ItemContent;
+};
+
+export type DecodedUpdate = {
+  items: DecodedItem[];
+  /** Garbage-collected ranges: they advance the clock and write nothing. */
+  gc: Array<{ id: StructId; length: number }>;
+  /** Skips mark gaps in a client's clock (merged updates with something missing). */
+  skips: number;
+  /** The first clock of each client's structs in the update. */
+  firstClock: Map<number, number>;
+  deletes: Array<{ client: number; clock: number; length: number }>;
+};
+
+/** Yjs's type references (`typeRefs`). */
+export const TYPE_ARRAY = 0;
+export const TYPE_MAP = 1;
+export const TYPE_TEXT = 2;
+
+/** Whether bytes are a well-formed Yjs update (v1 encoding). */
 export function isWellFormedUpdate(bytes: Uint8Array): boolean {
+  return readUpdate(bytes) !== null;
+}
+
+/** The update's items, garbage-collected ranges and deletions; null if it is not well-formed. */
+export function readUpdate(bytes: Uint8Array): DecodedUpdate | null {
   try {
     const reader = new Reader(bytes);
-    readStructs(reader);
-    readDeleteSet(reader);
-    return reader.pos === bytes.length;
+    const update: DecodedUpdate = { items: [], gc: [], skips: 0, firstClock: new Map(), deletes: [] };
+    readStructs(reader, update);
+    readDeleteSet(reader, update);
+    return reader.pos === bytes.length ? update : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -75,6 +130,13 @@ class Reader {
     return checkUtf8(this.bytes, this.pos - length, this.pos);
   }
 
+  /** A varString, decoded (root names and map keys). */
+  text(): string {
+    const length = this.varUint();
+    this.skip(length);
+    return textDecoder.decode(this.bytes.subarray(this.pos - length, this.pos));
+  }
+
   /** A varString holding JSON (Yjs's `readJSON`); "undefined" only where `allowUndefined`. */
   json(allowUndefined = false): void {
     const length = this.varUint();
@@ -84,7 +146,8 @@ class Reader {
   }
 }
 
-const textDecoder = new TextDecoder("utf-8", { fatal: true });
+// As lib0 decodes strings: a leading byte-order mark is kept, never dropped.
+const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Throws unless bytes[start, end) are well-formed UTF-8 (as a fatal TextDecoder requires); returns
@@ -136,13 +199,16 @@ const XML_HOOK = 5;
 /** lib0's `writeAny` tag for an object. */
 const ANY_OBJECT = 118;
 
-function readStructs(reader: Reader): void {
+function readStructs(reader: Reader, update: DecodedUpdate): void {
   const clients = reader.varUint();
   for (let c = 0; c < clients; c += 1) {
     const structs = reader.varUint();
     const client = reader.varUint();
     let clock = reader.varUint();
-    for (let s = 0; s < structs; s += 1) clock += readStruct(reader, client, clock);
+    // Yjs keeps only the last list of a client named twice, and would drop the first unseen.
+    if (update.firstClock.has(client)) throw new Error("a client listed twice");
+    update.firstClock.set(client, clock);
+    for (let s = 0; s < structs; s += 1) clock += readStruct(reader, client, clock, update);
   }
 }
 
@@ -151,77 +217,88 @@ function readStructs(reader: Reader): void {
  * items that are not there yet (Yjs keeps it pending), but an earlier item of its own client is
  * always there: a reference to its own clock or later makes Yjs throw while integrating it.
  */
-function readStruct(reader: Reader, client: number, clock: number): number {
+function readStruct(reader: Reader, client: number, clock: number, update: DecodedUpdate): number {
   const info = reader.byte();
   const ref = info & 0b11111;
   if (ref === GC || ref === SKIP) {
     const length = reader.varUint();
     if (length < 1) throw new Error("empty struct");
+    if (ref === GC) update.gc.push({ id: { client, clock }, length });
+    else update.skips += 1;
     return length;
   }
   const hasOrigin = (info & 0b10000000) !== 0;
   const hasRightOrigin = (info & 0b01000000) !== 0;
-  if (hasOrigin) readId(reader, client, clock);
-  if (hasRightOrigin) readId(reader, client, clock);
+  const origin = hasOrigin ? readId(reader, client, clock) : null;
+  const rightOrigin = hasRightOrigin ? readId(reader, client, clock) : null;
+  let parentRoot: string | null = null;
+  let parentId: StructId | null = null;
+  let parentSub: string | null = null;
   if (!hasOrigin && !hasRightOrigin) {
     // The parent: a root type's name, or the id of the item that holds the type.
-    if (reader.varUint() === 1) reader.string();
-    else readId(reader, client, clock);
-    if (info & 0b00100000) reader.string(); // parentSub (a map key)
+    if (reader.varUint() === 1) parentRoot = reader.text();
+    else parentId = readId(reader, client, clock);
+    if (info & 0b00100000) parentSub = reader.text(); // a map key
   }
-  const length = readContent(reader, ref);
+  const [length, content] = readContent(reader, ref);
   if (length < 1) throw new Error("empty item");
+  update.items.push({ id: { client, clock }, length, origin, rightOrigin, parentRoot, parentId, parentSub, content });
   return length;
 }
 
-/** An item's content; returns the item's length (its clock span). */
 /** An item id an item of `client` at `clock` refers to: never its own clock or later. */
-function readId(reader: Reader, client: number, clock: number): void {
+function readId(reader: Reader, client: number, clock: number): StructId {
   const idClient = reader.varUint();
   const idClock = reader.varUint();
   if (idClient === client && idClock >= clock) throw new Error("refers to itself or later");
+  return { client: idClient, clock: idClock };
 }
 
-function readContent(reader: Reader, ref: number): number {
+/** An item's content and the item's length (its clock span). */
+function readContent(reader: Reader, ref: number): [number, ItemContent] {
   switch (ref) {
     case 1: // ContentDeleted
-      return reader.varUint();
+      return [reader.varUint(), { ref: "deleted" }];
     case 2: {
       // ContentJSON: each value is a JSON string ("undefined" stands for undefined)
       const count = reader.varUint();
       for (let i = 0; i < count; i += 1) reader.json(true);
-      return count;
+      return [count, { ref: "json" }];
     }
     case 3: // ContentBinary
       reader.skipBytes();
-      return 1;
+      return [1, { ref: "binary" }];
     case 4: // ContentString
-      return reader.string();
+      return [reader.string(), { ref: "string" }];
     case 5: // ContentEmbed
       reader.json();
-      return 1;
+      return [1, { ref: "embed" }];
     case 6: // ContentFormat: a key and a JSON value
       reader.string();
       reader.json();
-      return 1;
+      return [1, { ref: "format" }];
     case 7: {
       // ContentType
       const typeRef = reader.varUint();
       if (typeRef >= TYPE_REFS) throw new Error("unknown type");
       if (typeRef === XML_ELEMENT || typeRef === XML_HOOK) reader.string(); // node name / hook name
-      return 1;
+      return [1, { ref: "type", type: typeRef }];
     }
     case 8: {
-      // ContentAny
+      // ContentAny: checked by skipping first, then decoded by lib0 itself, as Yjs will decode it
       const count = reader.varUint();
+      const start = reader.pos;
       for (let i = 0; i < count; i += 1) readAny(reader, 0);
-      return count;
+      const decoder = decoding.createDecoder(reader.bytes.subarray(start, reader.pos));
+      const values: unknown[] = [];
+      for (let i = 0; i < count; i += 1) values.push(decoding.readAny(decoder));
+      return [count, { ref: "any", values }];
     }
     case 9: // ContentDoc: a guid and the subdocument's options (Yjs reads properties of them)
       reader.string();
       if (reader.bytes[reader.pos] !== ANY_OBJECT) throw new Error("subdocument options are not an object");
       readAny(reader, 0);
-      return 1;
+      return [1, { ref: "doc" }];
     default:
       throw new Error("unknown content");
   }
@@ -273,14 +350,16 @@ function readAny(reader: Reader, depth: number): void {
   }
 }
 
-function readDeleteSet(reader: Reader): void {
+function readDeleteSet(reader: Reader, update: DecodedUpdate): void {
   const clients = reader.varUint();
   for (let c = 0; c < clients; c += 1) {
-    reader.varUint(); // client
+    const client = reader.varUint();
     const ranges = reader.varUint();
     for (let r = 0; r < ranges; r += 1) {
-      reader.varUint(); // clock
-      if (reader.varUint() < 1) throw new Error("empty deletion"); // Yjs cannot re-encode one
+      const clock = reader.varUint();
+      const length = reader.varUint();
+      if (length < 1) throw new Error("empty deletion"); // Yjs cannot re-encode one
+      update.deletes.push({ client, clock, length });
     }
   }
 }

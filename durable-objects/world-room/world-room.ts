@@ -1,8 +1,10 @@
 import type { Connection, ConnectionContext, WSMessage } from "partyserver";
+import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import { YServer } from "y-partyserver";
 import { applyUpdate, mergeUpdates } from "yjs";
 import type * as Y from "yjs";
+import type { ElementAssets } from "../../drizzle/schema";
 import type { GenerationInput } from "../../workers/domain/jobs";
 import {
   allElements,
@@ -14,7 +16,9 @@ import {
   insertElement,
   insertRelationship,
   contentKeyHasName,
+  elementMap,
   patchElement,
+  readElementChecked,
   patchRelationship,
   relationshipsOf,
   removeElement,
@@ -44,10 +48,14 @@ import { RoomStorage, type PendingHistory, type StoredConflict } from "./room-st
 import { cancelJob, createJob, limitsFrom } from "../../workers/domain/jobs";
 import { refreshSearchIndex } from "../../workers/domain/gallery";
 import { VersionSnapshotSchema } from "../../workers/domain/graph";
+import { IdSchema, RelationshipValueSchema, elementSchemaFor, firstIssue, worldOfAssetKey } from "../../workers/domain/element-fields";
+import { z } from "zod";
 import { writeElements, writeRelationships, writeVersions, type ElementRowJson, type VersionRowJson } from "../../workers/domain/graph-rows";
 import { getDb } from "../../workers/lib/db";
-import { elementsTouchedBy, updateChangesDoc } from "./update-inspect";
-import { isWellFormedUpdate } from "./update-check";
+import { readUpdate, type DecodedUpdate } from "./update-check";
+import { checkUpdate, type Acceptance } from "./update-rules";
+import { RelayedIndex, roomView } from "./room-view";
+import { AwarenessLimits, MESSAGE_AWARENESS } from "./awareness";
 import type {
   Actor,
   ElementChanges,
@@ -139,6 +147,37 @@ function versionActionOf(cause: string | null, projectedBefore: boolean): string
   return cause ?? "edited";
 }
 
+/**
+ * An element's media keys that belong to `worldId`; a key of another world (or anything that is
+ * not a key) is dropped: a world's elements only ever show its own files.
+ */
+function ownAssets(assets: unknown, worldId: string): ElementAssets {
+  if (typeof assets !== "object" || assets === null) return {};
+  const own: ElementAssets = {};
+  for (const kind of ["image", "video", "audio"] as const) {
+    const key = (assets as Record<string, unknown>)[kind];
+    if (typeof key === "string" && worldOfAssetKey(key) === worldId) own[kind] = key;
+  }
+  return own;
+}
+
+/** Whether a sync request is `[0, 0, varUint8Array(state vector)]` and nothing else. */
+function isStateVectorMessage(bytes: Uint8Array): boolean {
+  try {
+    const vector = readVarUint8Array({ bytes, pos: 2 });
+    if (vector.byteOffset - bytes.byteOffset + vector.length !== bytes.length) return false;
+    const decoder = decoding.createDecoder(vector);
+    const count = decoding.readVarUint(decoder);
+    for (let i = 0; i < count; i += 1) {
+      decoding.readVarUint(decoder);
+      decoding.readVarUint(decoder);
+    }
+    return !decoding.hasContent(decoder);
+  } catch {
+    return false;
+  }
+}
+
 /** A v1 update with no structs and no deletions: what a client with nothing new sends. */
 const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0;
 
@@ -155,6 +194,7 @@ type ConnectionState = { user: RoomUser; shareLinkId?: string | null };
 type RoomConnection = Connection<ConnectionState>;
 
 const MESSAGE_SYNC = 0;
+const SYNC_STEP_1 = 0;
 const SYNC_STEP_2 = 1;
 const SYNC_UPDATE = 2;
 
@@ -300,38 +340,54 @@ export class WorldRoom extends YServer<Env> {
     const elements = elementRows?.results ?? [];
     const relationships = relationshipRows?.results ?? [];
     if (elements.length === 0 && relationships.length === 0) return false;
+    const elementSchema = elementSchemaFor(this.worldId);
+    const known = new Set<string>();
     this.document.transact(() => {
       for (const row of elements) {
+        // Rows were written by this room or by import and fork, all checked; one that still does
+        // not read as an element is left out of the document (and logged), not the whole world.
+        const parsed = elementSchema.safeParse({
+          id: row.id,
+          type: row.type,
+          name: row.name,
+          description: row.description ?? "",
+          x: row.x,
+          y: row.y,
+          tags: parseJsonWith(z.unknown(), String(row.tags ?? "[]")),
+          assets: ownAssets(parseJsonWith(z.unknown(), String(row.assets ?? "{}")), this.worldId),
+          metadata: parseJsonWith(z.unknown(), String(row.metadata ?? "{}")),
+        });
+        if (!parsed.success) {
+          log.error("room.hydrate_skipped_element", { worldId: this.worldId, elementId: String(row.id), issue: firstIssue(parsed.error).field });
+          continue;
+        }
         const element: ElementState = {
-          id: String(row.id),
-          type: row.type as ElementState["type"],
-          name: String(row.name),
-          description: String(row.description ?? ""),
-          x: Number(row.x),
-          y: Number(row.y),
-          tags: JSON.parse(String(row.tags ?? "[]")),
-          assets: JSON.parse(String(row.assets ?? "{}")),
-          metadata: JSON.parse(String(row.metadata ?? "{}")),
-          version: Number(row.version),
-          createdBy: (row.created_by as string | null) ?? null,
-          createdAt: Number(row.created_at),
-          updatedAt: Number(row.updated_at),
+          ...parsed.data,
+          version: Number(row.version) || 0,
+          createdBy: typeof row.created_by === "string" ? row.created_by : null,
+          createdAt: Number(row.created_at) || 0,
+          updatedAt: Number(row.updated_at) || 0,
         };
+        known.add(element.id);
         insertElement(this.document, element);
-        const secret = (row.secret as string | null) ?? null;
+        const secret = typeof row.secret === "string" ? row.secret : null;
         if (secret) this.store.setSecret(element.id, secret);
         this.store.setProjected(element.id, element.version, contentKey(element, secret));
       }
       for (const row of relationships) {
-        insertRelationship(this.document, {
-          id: String(row.id),
-          from: String(row.from_id),
-          to: String(row.to_id),
-          kind: row.kind as RelationshipState["kind"],
-          label: String(row.label ?? ""),
-          createdAt: Number(row.created_at),
-          updatedAt: Number(row.updated_at),
+        const parsed = RelationshipValueSchema.safeParse({
+          from: row.from_id,
+          to: row.to_id,
+          kind: row.kind,
+          label: row.label ?? "",
+          createdAt: Number(row.created_at) || 0,
+          updatedAt: Number(row.updated_at) || 0,
         });
+        if (!parsed.success || !known.has(parsed.data.from) || !known.has(parsed.data.to) || !IdSchema.safeParse(row.id).success) {
+          log.error("room.hydrate_skipped_relationship", { worldId: this.worldId, relationshipId: String(row.id) });
+          continue;
+        }
+        insertRelationship(this.document, { id: String(row.id), ...parsed.data });
       }
     }, PROJECTOR);
     return true;
@@ -359,6 +415,10 @@ export class WorldRoom extends YServer<Env> {
 
   /** Updates relayed to everyone but not yet applied to the document, in order. */
   private pending: Array<{ update: Uint8Array; user: RoomUser | null }> = [];
+  /** Where the items of those updates sit, for checking the next ones (room-view.ts). */
+  private readonly relayed = new RelayedIndex();
+  /** Rates and client ids of awareness and presence messages (awareness.ts). */
+  private readonly awareness = new AwarenessLimits();
 
   /**
    * An editor's live update while nothing is locked: stored, sent on to everyone once storage has
@@ -371,9 +431,10 @@ export class WorldRoom extends YServer<Env> {
    * 20 s into a burst). Storage notes where the unapplied part of the log starts, so a room that
    * stops before catching up applies the rest on load.
    */
-  private relay(connection: RoomConnection, user: RoomUser, update: Uint8Array) {
+  private relay(connection: RoomConnection, user: RoomUser, update: Uint8Array, accepted: Acceptance) {
     this.store.appendUnapplied(update);
     this.pending.push({ update, user });
+    this.relayed.add(accepted);
     this.noteChange();
     this.broadcastUpdate(update, connection);
     if (this.store.needsCompaction) this.compact();
@@ -384,6 +445,7 @@ export class WorldRoom extends YServer<Env> {
     if (this.pending.length === 0) return;
     const pending = this.pending;
     this.pending = [];
+    this.relayed.clear();
     for (let start = 0, end = 0; start < pending.length; start = end) {
       const user = pending[start]!.user;
       end = start + 1;
@@ -523,7 +585,10 @@ export class WorldRoom extends YServer<Env> {
     let namesChanged = false;
 
     for (const id of elementIds) {
-      const element = getElement(this.document, id);
+      const map = elementMap(this.document, id);
+      const read = map ? readElementChecked(id, map) : null;
+      if (read?.repaired.length) log.error("room.element_repaired", { worldId: this.worldId, elementId: id, fields: read.repaired });
+      const element = read ? { ...read.element, assets: ownAssets(read.element.assets, this.worldId) } : null;
       if (!element) {
         rows.removedElements.push(id);
         projected.push({ id, removed: true });
@@ -805,55 +870,64 @@ export class WorldRoom extends YServer<Env> {
       return this.send(connection, { type: "error", code: "invalid_message", message: "That binary message is not a Yjs sync or awareness message." });
     }
     if (bytes[0] === MESSAGE_SYNC && (bytes[1] === SYNC_STEP_2 || bytes[1] === SYNC_UPDATE)) {
+      const refuse = (code: string, message: string, field?: string) => this.send(connection, { type: "error", code, message, ...(field ? { field } : {}), resync: true });
       let update: Uint8Array;
-      let changes: boolean;
-      let touched: Set<string>;
-      const invalid = () => this.send(connection, { type: "error", code: "invalid_update", message: "That document update could not be read." });
       try {
         // [messageSync, step, varUint8Array(update)]
         update = readVarUint8Array({ bytes, pos: 2 });
       } catch {
-        return invalid();
+        return this.send(connection, { type: "error", code: "invalid_update", message: "That document update could not be read." });
+      }
+      if (bytes.length !== update.byteOffset - bytes.byteOffset + update.length) {
+        return this.send(connection, { type: "error", code: "invalid_update", message: "That sync message has bytes after its update." });
       }
       // Read without building it (update-check.ts): Yjs would throw on a malformed update
       // inside y-partyserver, which logs it and answers nothing.
-      if (!isWellFormedUpdate(update)) return invalid();
+      const decoded = readUpdate(update);
+      if (!decoded) return this.send(connection, { type: "error", code: "invalid_update", message: "That document update could not be read." });
+      if (isEmptyUpdate(update)) return;
       const readOnly = this.isReadOnly(connection);
-      // The live path: an editor's edit while nothing is locked is relayed now, applied later.
-      if (bytes[1] === SYNC_UPDATE && !readOnly && !this.store.anyLocks) {
-        if (!isEmptyUpdate(update)) this.relay(connection, user, update);
-        return;
-      }
-      this.catchUp();
-      try {
-        // Decoding an update costs about as much as applying it, so an editor's update is only
-        // inspected while someone holds a lock; a viewer's is checked for anything new.
-        changes = this.store.anyLocks || readOnly ? updateChangesDoc(this.document, update) : true;
-        touched = changes && this.store.anyLocks ? elementsTouchedBy(this.document, update) : new Set();
-      } catch {
-        return invalid();
+      // The live path: an editor's edit is relayed now and applied later (ADR 10); a client's
+      // offline changes (sync step 2) are applied at once, to the document caught up first.
+      const live = bytes[1] === SYNC_UPDATE && !readOnly;
+      if (!live) this.catchUp();
+      // What it writes (update-rules.ts), against the document and the updates relayed since.
+      let verdict = this.checkUpdate(decoded, user);
+      if (!verdict.ok && verdict.uncertain && this.pending.length > 0) {
+        this.catchUp();
+        verdict = this.checkUpdate(decoded, user);
       }
       // Every client answers the room's sync request with what it has; nothing new is harmless.
-      if (!changes) return;
-      if (readOnly) {
-        return this.send(connection, { type: "error", code: "read_only", message: "Viewers cannot change this world.", resync: true });
+      if (verdict.ok && !verdict.changes) return;
+      if (readOnly) return refuse("read_only", "Viewers cannot change this world.");
+      if (!verdict.ok) {
+        log.warn("room.update_refused", { worldId: this.worldId, userId: user.id, code: verdict.code, field: verdict.field ?? null });
+        return refuse(verdict.code === "needs_document" ? "invalid_update" : verdict.code, `Your change was not applied: ${verdict.message}`, verdict.field);
       }
       const now = Date.now();
-      for (const id of touched) {
+      for (const id of verdict.touched) {
         const lock = this.store.getLock(id, now);
-        if (lock && lock.by.id !== user.id) {
-          return this.send(connection, {
-            type: "error",
-            code: "locked",
-            message: `${lock.by.name} is editing that element; your change was not applied.`,
-            resync: true,
-          });
-        }
+        if (lock && lock.by.id !== user.id) return refuse("locked", `${lock.by.name} is editing that element; your change was not applied.`);
       }
-    } else if (bytes[0] === MESSAGE_SYNC) {
+      this.store.claimClients(verdict.clients, user.id);
+      if (live) return this.relay(connection, user, update, verdict);
+    } else if (bytes[0] === MESSAGE_SYNC && bytes[1] === SYNC_STEP_1) {
+      if (!isStateVectorMessage(bytes)) {
+        return this.send(connection, { type: "error", code: "invalid_message", message: "That sync request could not be read." });
+      }
       this.catchUp(); // a sync request is answered from the document
+    } else if (bytes[0] === MESSAGE_AWARENESS) {
+      const problem = this.awareness.check(connection.id, bytes);
+      if (problem) return this.send(connection, { type: "error", ...problem });
+    } else {
+      return this.send(connection, { type: "error", code: "invalid_message", message: "That binary message is not a Yjs sync or awareness message." });
     }
     this.handleMessage(connection, message);
+  }
+
+  /** What an update writes, checked against the document and the updates relayed since (update-rules.ts). */
+  private checkUpdate(decoded: DecodedUpdate, user: RoomUser) {
+    return checkUpdate(decoded, roomView(this.document, this.relayed, (client) => this.store.ownerOf(client)), user, this.worldId);
   }
 
   private async onClientMessage(connection: RoomConnection, user: RoomUser, message: ClientMessage) {
@@ -873,6 +947,7 @@ export class WorldRoom extends YServer<Env> {
         return;
       }
       case "presence":
+        if (!this.awareness.allow(connection.id)) return this.send(connection, { type: "error", code: "rate_limited", message: "Too many presence messages; slow down." });
         this.broadcastJson({ type: "presence", user, cursor: message.cursor, activeElement: message.activeElement }, [connection.id]);
         return;
       case "lock": {
@@ -944,6 +1019,7 @@ export class WorldRoom extends YServer<Env> {
 
   override onClose(connection: RoomConnection, code: number, reason: string, wasClean: boolean): void {
     super.onClose(connection, code, reason, wasClean);
+    this.awareness.forget(connection.id);
     const user = connection.state?.user;
     if (!user) return;
     for (const elementId of this.store.releaseLocksOf(connection.id)) this.broadcastJson({ type: "unlocked", elementId });
@@ -957,197 +1033,245 @@ export class WorldRoom extends YServer<Env> {
 
   // ---------------------------------------------------------------- RPC: elements
 
-  async createElement(actor: Actor, input: NewElement): Promise<RoomResult<{ element: ElementView }>> {
-    const notReady = await this.ready();
-    if (notReady) return notReady;
-    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-    const id = input.id ?? newId();
-    if (elementsOf(this.document).has(id)) return refuse(409, "element_exists", "An element with that id already exists.");
-    // Re-creating a deleted element (undo) continues its version numbers.
-    const previous = input.id
-      ? await this.env.DB.prepare("select max(version) as v from element_versions where element_id = ? and world_id = ?")
-          .bind(id, this.worldId)
-          .first<{ v: number | null }>()
-      : null;
+  /** The tail of the chain that runs writing RPCs one at a time. */
+  private writing: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs a writing RPC once the ones before it have answered. Each writes its change and waits for
+   * the projection before answering, so every acknowledged change of an element is its own
+   * version in the history; concurrent requests made one version of several changes before.
+   */
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.writing.then(run, run);
+    this.writing = result.catch(() => undefined);
+    return result;
+  }
+
+  /** A refusal when someone other than the actor holds a lock on one of these elements (D3). */
+  private lockedFor(actor: Actor, ids: string[]): RoomResult<never> | null {
     const now = Date.now();
-    const count = elementsOf(this.document).size;
-    const element: ElementState = {
-      id,
-      type: input.type,
-      name: input.name,
-      description: input.description ?? "",
-      x: input.position?.x ?? (count % 6) * 240,
-      y: input.position?.y ?? Math.floor(count / 6) * 160,
-      tags: input.tags ?? [],
-      assets: {},
-      metadata: {},
-      version: previous?.v ?? 0,
-      createdBy: actor.id,
-      createdAt: now,
-      updatedAt: now,
-    };
-    if (input.secret) this.store.setSecret(id, input.secret);
-    this.store.setVersionCause(id, input.id ? "restored" : "created", actor.id);
-    this.record(actor, "created", `Created the ${element.type} ${quote(element.name)}`, [id]);
-    this.document.transact(() => insertElement(this.document, element));
-    await this.flush();
-    return ok({ element: this.view(getElement(this.document, id)!, true) });
+    for (const id of ids) {
+      const lock = this.store.getLock(id, now);
+      if (lock && lock.by.id !== actor.id) return refuse(409, "locked", `${lock.by.name} is editing that element; try again when they are done.`);
+    }
+    return null;
+  }
+
+  async createElement(actor: Actor, input: NewElement): Promise<RoomResult<{ element: ElementView }>> {
+    return this.exclusive(async () => {
+      const notReady = await this.ready();
+      if (notReady) return notReady;
+      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+      const id = input.id ?? newId();
+      if (elementsOf(this.document).has(id)) return refuse(409, "element_exists", "An element with that id already exists.");
+      // Re-creating a deleted element (undo) continues its version numbers.
+      const previous = input.id
+        ? await this.env.DB.prepare("select max(version) as v from element_versions where element_id = ? and world_id = ?")
+            .bind(id, this.worldId)
+            .first<{ v: number | null }>()
+        : null;
+      const now = Date.now();
+      const count = elementsOf(this.document).size;
+      const element: ElementState = {
+        id,
+        type: input.type,
+        name: input.name,
+        description: input.description ?? "",
+        x: input.position?.x ?? (count % 6) * 240,
+        y: input.position?.y ?? Math.floor(count / 6) * 160,
+        tags: input.tags ?? [],
+        assets: {},
+        metadata: {},
+        version: previous?.v ?? 0,
+        createdBy: actor.id,
+        createdAt: now,
+        updatedAt: now,
+      };
+      if (input.secret) this.store.setSecret(id, input.secret);
+      this.store.setVersionCause(id, input.id ? "restored" : "created", actor.id);
+      this.record(actor, "created", `Created the ${element.type} ${quote(element.name)}`, [id]);
+      this.document.transact(() => insertElement(this.document, element));
+      await this.flush();
+      return ok({ element: this.view(getElement(this.document, id)!, true) });
+    });
   }
 
   async updateElement(actor: Actor, id: string, changes: ElementChanges): Promise<RoomResult<{ element: ElementView }>> {
-    const notReady = await this.ready();
-    if (notReady) return notReady;
-    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-    const before = getElement(this.document, id);
-    if (!before) return refuse(404, "not_found", "That element was not found.");
-    const patch: ElementPatch = {};
-    if (changes.type !== undefined) patch.type = changes.type;
-    if (changes.name !== undefined) patch.name = changes.name;
-    if (changes.description !== undefined) patch.description = changes.description;
-    if (changes.tags !== undefined) patch.tags = changes.tags;
-    if (changes.position) {
-      patch.x = changes.position.x;
-      patch.y = changes.position.y;
-    }
-    const changedFields = Object.keys(changes).filter((key) => {
-      if (key === "secret") return (this.store.getSecret(id) ?? "") !== (changes.secret ?? "");
-      if (key === "position") return before.x !== changes.position?.x || before.y !== changes.position?.y;
-      return JSON.stringify(before[key as keyof ElementState]) !== JSON.stringify(changes[key as keyof ElementChanges]);
+    return this.exclusive(async () => {
+      const notReady = await this.ready();
+      if (notReady) return notReady;
+      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+      const before = getElement(this.document, id);
+      if (!before) return refuse(404, "not_found", "That element was not found.");
+      const locked = this.lockedFor(actor, [id]);
+      if (locked) return locked;
+      const patch: ElementPatch = {};
+      if (changes.type !== undefined) patch.type = changes.type;
+      if (changes.name !== undefined) patch.name = changes.name;
+      if (changes.description !== undefined) patch.description = changes.description;
+      if (changes.tags !== undefined) patch.tags = changes.tags;
+      if (changes.position) {
+        patch.x = changes.position.x;
+        patch.y = changes.position.y;
+      }
+      const changedFields = Object.keys(changes).filter((key) => {
+        if (key === "secret") return (this.store.getSecret(id) ?? "") !== (changes.secret ?? "");
+        if (key === "position") return before.x !== changes.position?.x || before.y !== changes.position?.y;
+        return JSON.stringify(before[key as keyof ElementState]) !== JSON.stringify(changes[key as keyof ElementChanges]);
+      });
+      if (changedFields.length === 0) return ok({ element: this.view(before, true) });
+      if (changes.secret !== undefined) {
+        this.store.setSecret(id, changes.secret);
+        this.store.markDirty("element", [id]);
+      }
+      this.store.setVersionCause(id, "edited", actor.id);
+      const name = changes.name ?? before.name;
+      this.record(actor, "edited", `Edited ${quote(name)} (${changedFields.join(", ")})`, [id]);
+      this.document.transact(() => patchElement(this.document, id, patch));
+      await this.flush();
+      return ok({ element: this.view(getElement(this.document, id)!, true) });
     });
-    if (changedFields.length === 0) return ok({ element: this.view(before, true) });
-    if (changes.secret !== undefined) {
-      this.store.setSecret(id, changes.secret);
-      this.store.markDirty("element", [id]);
-    }
-    this.store.setVersionCause(id, "edited", actor.id);
-    const name = changes.name ?? before.name;
-    this.record(actor, "edited", `Edited ${quote(name)} (${changedFields.join(", ")})`, [id]);
-    this.document.transact(() => patchElement(this.document, id, patch));
-    await this.flush();
-    return ok({ element: this.view(getElement(this.document, id)!, true) });
   }
 
   async deleteElements(
     actor: Actor,
     ids: string[],
   ): Promise<RoomResult<{ elements: ElementView[]; relationships: RelationshipView[] }>> {
-    const notReady = await this.ready();
-    if (notReady) return notReady;
-    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-    const missing = ids.filter((id) => !elementsOf(this.document).has(id));
-    if (missing.length) return refuse(404, "not_found", `No element ${missing[0]} in this world.`);
-    const views = ids.map((id) => this.view(getElement(this.document, id)!, true));
-    const removed: RelationshipView[] = [];
-    this.document.transact(() => {
-      for (const id of ids) {
-        const result = removeElement(this.document, id);
-        if (result) removed.push(...result.relationships.map((r) => this.relationshipView(r)));
-      }
+    return this.exclusive(async () => {
+      const notReady = await this.ready();
+      if (notReady) return notReady;
+      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+      const missing = ids.filter((id) => !elementsOf(this.document).has(id));
+      if (missing.length) return refuse(404, "not_found", `No element ${missing[0]} in this world.`);
+      const locked = this.lockedFor(actor, ids);
+      if (locked) return locked;
+      const views = ids.map((id) => this.view(getElement(this.document, id)!, true));
+      const removed: RelationshipView[] = [];
+      this.document.transact(() => {
+        for (const id of ids) {
+          const result = removeElement(this.document, id);
+          if (result) removed.push(...result.relationships.map((r) => this.relationshipView(r)));
+        }
+      });
+      this.store.markDirty("relationship", removed.map((r) => r.id));
+      const summary =
+        views.length === 1 ? `Deleted ${quote(views[0]!.name)}` : `Deleted ${views.length} elements: ${views.map((v) => quote(v.name)).join(", ")}`;
+      this.record(actor, "deleted", summary.slice(0, 500), ids);
+      for (const id of ids) this.store.deleteSecret(id);
+      await this.flush();
+      return ok({ elements: views, relationships: removed });
     });
-    this.store.markDirty("relationship", removed.map((r) => r.id));
-    const summary =
-      views.length === 1 ? `Deleted ${quote(views[0]!.name)}` : `Deleted ${views.length} elements: ${views.map((v) => quote(v.name)).join(", ")}`;
-    this.record(actor, "deleted", summary.slice(0, 500), ids);
-    for (const id of ids) this.store.deleteSecret(id);
-    await this.flush();
-    return ok({ elements: views, relationships: removed });
   }
 
   async moveElements(actor: Actor, positions: Array<{ id: string; x: number; y: number }>): Promise<RoomResult<{ updated: number }>> {
-    const notReady = await this.ready();
-    if (notReady) return notReady;
-    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-    const elements = elementsOf(this.document);
-    const known = positions.filter((p) => elements.has(p.id));
-    if (known.length !== positions.length) {
-      return refuse(404, "not_found", "Some of those elements are not in this world.");
-    }
-    this.document.transact(() => {
-      for (const p of known) patchElement(this.document, p.id, { x: p.x, y: p.y });
+    return this.exclusive(async () => {
+      const notReady = await this.ready();
+      if (notReady) return notReady;
+      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+      const elements = elementsOf(this.document);
+      const known = positions.filter((p) => elements.has(p.id));
+      if (known.length !== positions.length) {
+        return refuse(404, "not_found", "Some of those elements are not in this world.");
+      }
+      const locked = this.lockedFor(actor, known.map((p) => p.id));
+      if (locked) return locked;
+      this.document.transact(() => {
+        for (const p of known) patchElement(this.document, p.id, { x: p.x, y: p.y });
+      });
+      if (known.length) this.record(actor, "moved", known.length === 1 ? "Moved an element" : `Moved ${known.length} elements`, known.map((p) => p.id).slice(0, 100));
+      await this.flush();
+      return ok({ updated: known.length });
     });
-    if (known.length) this.record(actor, "moved", known.length === 1 ? "Moved an element" : `Moved ${known.length} elements`, known.map((p) => p.id).slice(0, 100));
-    await this.flush();
-    return ok({ updated: known.length });
   }
 
   async restoreVersion(actor: Actor, id: string, version: number): Promise<RoomResult<{ element: ElementView }>> {
-    const notReady = await this.ready();
-    if (notReady) return notReady;
-    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-    const current = getElement(this.document, id);
-    if (!current) return refuse(404, "not_found", "That element was not found.");
-    await this.flush();
-    const row = await this.env.DB.prepare("select snapshot from element_versions where element_id = ? and world_id = ? and version = ?")
-      .bind(id, this.worldId, version)
-      .first<{ snapshot: string }>();
-    if (!row) return refuse(404, "not_found", `Version ${version} of that element was not found.`);
-    const snapshot = parseJsonWith(VersionSnapshotSchema, row.snapshot);
-    if (!snapshot) return refuse(409, "version_unreadable", `Version ${version} of that element could not be read.`);
-    this.store.setSecret(id, snapshot.secret ?? "");
-    this.store.markDirty("element", [id]);
-    this.store.setVersionCause(id, "restored", actor.id);
-    this.record(actor, "restored", `Restored ${quote(snapshot.name ?? current.name)} to version ${version}`, [id]);
-    this.document.transact(() =>
-      patchElement(this.document, id, {
-        type: snapshot.type ?? current.type,
-        name: snapshot.name ?? current.name,
-        description: snapshot.description ?? "",
-        tags: snapshot.tags ?? [],
-        assets: snapshot.assets ?? {},
-        metadata: snapshot.metadata ?? {},
-      }),
-    );
-    await this.flush();
-    return ok({ element: this.view(getElement(this.document, id)!, true) });
+    return this.exclusive(async () => {
+      const notReady = await this.ready();
+      if (notReady) return notReady;
+      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+      const current = getElement(this.document, id);
+      if (!current) return refuse(404, "not_found", "That element was not found.");
+      const locked = this.lockedFor(actor, [id]);
+      if (locked) return locked;
+      await this.flush();
+      const row = await this.env.DB.prepare("select snapshot from element_versions where element_id = ? and world_id = ? and version = ?")
+        .bind(id, this.worldId, version)
+        .first<{ snapshot: string }>();
+      if (!row) return refuse(404, "not_found", `Version ${version} of that element was not found.`);
+      const snapshot = parseJsonWith(VersionSnapshotSchema, row.snapshot);
+      if (!snapshot) return refuse(409, "version_unreadable", `Version ${version} of that element could not be read.`);
+      this.store.setSecret(id, snapshot.secret ?? "");
+      this.store.markDirty("element", [id]);
+      this.store.setVersionCause(id, "restored", actor.id);
+      this.record(actor, "restored", `Restored ${quote(snapshot.name ?? current.name)} to version ${version}`, [id]);
+      this.document.transact(() =>
+        patchElement(this.document, id, {
+          type: snapshot.type ?? current.type,
+          name: snapshot.name ?? current.name,
+          description: snapshot.description ?? "",
+          tags: snapshot.tags ?? [],
+          assets: ownAssets(snapshot.assets ?? {}, this.worldId),
+          metadata: snapshot.metadata ?? {},
+        }),
+      );
+      await this.flush();
+      return ok({ element: this.view(getElement(this.document, id)!, true) });
+    });
   }
 
   // ---------------------------------------------------------------- RPC: relationships
 
   async createRelationship(actor: Actor, input: NewRelationship): Promise<RoomResult<{ relationship: RelationshipView }>> {
-    const notReady = await this.ready();
-    if (notReady) return notReady;
-    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-    const from = getElement(this.document, input.from);
-    const to = getElement(this.document, input.to);
-    if (!from || !to) return refuse(400, "unknown_element", "Both ends of a relationship must be elements of this world.");
-    if (from.id === to.id) return refuse(400, "self_relationship", "A relationship needs two different elements.");
-    const id = input.id ?? newId();
-    if (relationshipsOf(this.document).has(id)) return refuse(409, "relationship_exists", "A relationship with that id already exists.");
-    const now = Date.now();
-    const rel: RelationshipState = { id, from: from.id, to: to.id, kind: input.kind, label: input.label ?? "", createdAt: now, updatedAt: now };
-    this.record(actor, "created", `Linked ${quote(from.name)} → ${quote(to.name)} (${rel.kind.replaceAll("_", " ")})`, [from.id, to.id]);
-    this.document.transact(() => insertRelationship(this.document, rel));
-    await this.flush();
-    return ok({ relationship: this.relationshipView(rel) });
+    return this.exclusive(async () => {
+      const notReady = await this.ready();
+      if (notReady) return notReady;
+      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+      const from = getElement(this.document, input.from);
+      const to = getElement(this.document, input.to);
+      if (!from || !to) return refuse(400, "unknown_element", "Both ends of a relationship must be elements of this world.");
+      if (from.id === to.id) return refuse(400, "self_relationship", "A relationship needs two different elements.");
+      const id = input.id ?? newId();
+      if (relationshipsOf(this.document).has(id)) return refuse(409, "relationship_exists", "A relationship with that id already exists.");
+      const now = Date.now();
+      const rel: RelationshipState = { id, from: from.id, to: to.id, kind: input.kind, label: input.label ?? "", createdAt: now, updatedAt: now };
+      this.record(actor, "created", `Linked ${quote(from.name)} → ${quote(to.name)} (${rel.kind.replaceAll("_", " ")})`, [from.id, to.id]);
+      this.document.transact(() => insertRelationship(this.document, rel));
+      await this.flush();
+      return ok({ relationship: this.relationshipView(rel) });
+    });
   }
 
   async updateRelationship(actor: Actor, id: string, changes: RelationshipChanges): Promise<RoomResult<{ relationship: RelationshipView }>> {
-    const notReady = await this.ready();
-    if (notReady) return notReady;
-    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-    const before = getRelationship(this.document, id);
-    if (!before) return refuse(404, "not_found", "That relationship was not found.");
-    if ((changes.kind ?? before.kind) === before.kind && (changes.label ?? before.label) === before.label) {
-      return ok({ relationship: this.relationshipView(before) });
-    }
-    const names = [getElement(this.document, before.from)?.name ?? "?", getElement(this.document, before.to)?.name ?? "?"];
-    this.record(actor, "edited", `Changed the link ${quote(names[0]!)} → ${quote(names[1]!)}`, [before.from, before.to]);
-    this.document.transact(() => patchRelationship(this.document, id, changes, Date.now()));
-    await this.flush();
-    return ok({ relationship: this.relationshipView(getRelationship(this.document, id)!) });
+    return this.exclusive(async () => {
+      const notReady = await this.ready();
+      if (notReady) return notReady;
+      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+      const before = getRelationship(this.document, id);
+      if (!before) return refuse(404, "not_found", "That relationship was not found.");
+      if ((changes.kind ?? before.kind) === before.kind && (changes.label ?? before.label) === before.label) {
+        return ok({ relationship: this.relationshipView(before) });
+      }
+      const names = [getElement(this.document, before.from)?.name ?? "?", getElement(this.document, before.to)?.name ?? "?"];
+      this.record(actor, "edited", `Changed the link ${quote(names[0]!)} → ${quote(names[1]!)}`, [before.from, before.to]);
+      this.document.transact(() => patchRelationship(this.document, id, changes, Date.now()));
+      await this.flush();
+      return ok({ relationship: this.relationshipView(getRelationship(this.document, id)!) });
+    });
   }
 
   async deleteRelationship(actor: Actor, id: string): Promise<RoomResult<{ relationship: RelationshipView }>> {
-    const notReady = await this.ready();
-    if (notReady) return notReady;
-    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-    const rel = getRelationship(this.document, id);
-    if (!rel) return refuse(404, "not_found", "That relationship was not found.");
-    const names = [getElement(this.document, rel.from)?.name ?? "?", getElement(this.document, rel.to)?.name ?? "?"];
-    this.record(actor, "deleted", `Unlinked ${quote(names[0]!)} → ${quote(names[1]!)}`, [rel.from, rel.to]);
-    this.document.transact(() => relationshipsOf(this.document).delete(id));
-    await this.flush();
-    return ok({ relationship: this.relationshipView(rel) });
+    return this.exclusive(async () => {
+      const notReady = await this.ready();
+      if (notReady) return notReady;
+      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+      const rel = getRelationship(this.document, id);
+      if (!rel) return refuse(404, "not_found", "That relationship was not found.");
+      const names = [getElement(this.document, rel.from)?.name ?? "?", getElement(this.document, rel.to)?.name ?? "?"];
+      this.record(actor, "deleted", `Unlinked ${quote(names[0]!)} → ${quote(names[1]!)}`, [rel.from, rel.to]);
+      this.document.transact(() => relationshipsOf(this.document).delete(id));
+      await this.flush();
+      return ok({ relationship: this.relationshipView(rel) });
+    });
   }
 
   // ---------------------------------------------------------------- RPC: housekeeping
@@ -1190,56 +1314,58 @@ export class WorldRoom extends YServer<Env> {
    * message updates what an earlier delivery created instead of duplicating it.
    */
   async applyGeneration(actor: Actor, write: GenerationWrite): Promise<RoomResult<{ elements: ElementView[] }>> {
-    const notReady = await this.ready();
-    if (notReady) return notReady;
-    if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-    const now = Date.now();
-    const count = elementsOf(this.document).size;
-    for (const element of write.elements) this.store.setVersionCause(element.id, write.action, actor.id);
-    this.document.transact(() => {
-      write.elements.forEach((element, index) => {
-        const existing = getElement(this.document, element.id);
-        if (existing) {
-          patchElement(this.document, element.id, {
+    return this.exclusive(async () => {
+      const notReady = await this.ready();
+      if (notReady) return notReady;
+      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+      const now = Date.now();
+      const count = elementsOf(this.document).size;
+      for (const element of write.elements) this.store.setVersionCause(element.id, write.action, actor.id);
+      this.document.transact(() => {
+        write.elements.forEach((element, index) => {
+          const existing = getElement(this.document, element.id);
+          if (existing) {
+            patchElement(this.document, element.id, {
+              type: element.type,
+              name: element.name,
+              description: element.description,
+              tags: element.tags,
+              assets: ownAssets({ ...existing.assets, ...element.assets }, this.worldId),
+              metadata: { ...existing.metadata, ...element.metadata },
+            });
+            return;
+          }
+          insertElement(this.document, {
+            id: element.id,
             type: element.type,
             name: element.name,
             description: element.description,
+            x: element.position?.x ?? ((count + index) % 6) * 240,
+            y: element.position?.y ?? Math.floor((count + index) / 6) * 160,
             tags: element.tags,
-            assets: { ...existing.assets, ...element.assets },
-            metadata: { ...existing.metadata, ...element.metadata },
+            assets: ownAssets(element.assets, this.worldId),
+            metadata: element.metadata,
+            version: 0,
+            createdBy: actor.id,
+            createdAt: now,
+            updatedAt: now,
           });
-          return;
-        }
-        insertElement(this.document, {
-          id: element.id,
-          type: element.type,
-          name: element.name,
-          description: element.description,
-          x: element.position?.x ?? ((count + index) % 6) * 240,
-          y: element.position?.y ?? Math.floor((count + index) / 6) * 160,
-          tags: element.tags,
-          assets: element.assets,
-          metadata: element.metadata,
-          version: 0,
-          createdBy: actor.id,
-          createdAt: now,
-          updatedAt: now,
         });
+        for (const rel of write.relationships) {
+          if (getRelationship(this.document, rel.id) || rel.from === rel.to) continue;
+          if (!getElement(this.document, rel.from) || !getElement(this.document, rel.to)) continue;
+          insertRelationship(this.document, { id: rel.id, from: rel.from, to: rel.to, kind: rel.kind, label: rel.label ?? "", createdAt: now, updatedAt: now });
+        }
       });
-      for (const rel of write.relationships) {
-        if (getRelationship(this.document, rel.id) || rel.from === rel.to) continue;
-        if (!getElement(this.document, rel.from) || !getElement(this.document, rel.to)) continue;
-        insertRelationship(this.document, { id: rel.id, from: rel.from, to: rel.to, kind: rel.kind, label: rel.label ?? "", createdAt: now, updatedAt: now });
-      }
+      const names = write.elements.map((e) => quote(e.name));
+      const summary =
+        write.action === "refined"
+          ? `Refined ${names[0] ?? "an element"} with the AI`
+          : `Generated ${names.slice(0, 3).join(", ")}${names.length > 3 ? ` and ${names.length - 3} more` : ""}`;
+      this.record(actor, write.action, summary, write.elements.map((e) => e.id), write.prompt);
+      await this.flush();
+      return ok({ elements: write.elements.map((e) => getElement(this.document, e.id)).filter((e): e is ElementState => Boolean(e)).map((e) => this.view(e, false)) });
     });
-    const names = write.elements.map((e) => quote(e.name));
-    const summary =
-      write.action === "refined"
-        ? `Refined ${names[0] ?? "an element"} with the AI`
-        : `Generated ${names.slice(0, 3).join(", ")}${names.length > 3 ? ` and ${names.length - 3} more` : ""}`;
-    this.record(actor, write.action, summary, write.elements.map((e) => e.id), write.prompt);
-    await this.flush();
-    return ok({ elements: write.elements.map((e) => getElement(this.document, e.id)).filter((e): e is ElementState => Boolean(e)).map((e) => this.view(e, false)) });
   }
 
   /** Keeps a conflict until someone chooses, and shows it to everyone here (D4). */

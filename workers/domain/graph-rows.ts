@@ -7,7 +7,11 @@
  * (`import-world.ts`, `publishing.ts`).
  */
 
-/** An `elements` row as JSON (`tags`, `assets` and `metadata` stay JSON). */
+/**
+ * An `elements` row as JSON (`tags`, `assets` and `metadata` stay JSON). `createdBy` is written
+ * only when it names an account (the column is a foreign key: an id from a live document that
+ * names nobody must not fail the whole batch).
+ */
 export type ElementRowJson = {
   id: string;
   type: string;
@@ -31,7 +35,7 @@ export type RelationshipRowJson = { id: string; from: string; to: string; kind: 
 const INSERT_ELEMENTS = `insert into elements (id, world_id, type, name, description, secret, x, y, tags, assets, metadata, version, created_by, created_at, updated_at)
   select value ->> '$.id', ?1, value ->> '$.type', value ->> '$.name', value ->> '$.description', value ->> '$.secret',
     value ->> '$.x', value ->> '$.y', value -> '$.tags', value -> '$.assets', value -> '$.metadata', value ->> '$.version',
-    value ->> '$.createdBy', value ->> '$.createdAt', value ->> '$.updatedAt'
+    (select u.id from user u where u.id = value ->> '$.createdBy'), value ->> '$.createdAt', value ->> '$.updatedAt'
   from json_each(?2) where true`;
 const UPSERT_ELEMENTS = `${INSERT_ELEMENTS}
   on conflict (world_id, id) do update set type = excluded.type, name = excluded.name, description = excluded.description,

@@ -1,25 +1,34 @@
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { ELEMENT_TYPES, RELATIONSHIP_KINDS, elementVersions, history, user, type ElementMetadata, type Role } from "../../drizzle/schema";
+import { elementVersions, history, user, type ElementMetadata, type Role } from "../../drizzle/schema";
 import { parseJsonWith } from "../../durable-objects/world-room/protocol";
 import type { RoomResult } from "../../durable-objects/world-room/room-types";
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
+import {
+  CoordinateSchema,
+  DescriptionSchema,
+  ElementTypeSchema,
+  IdSchema,
+  LabelSchema,
+  NameSchema,
+  PositionSchema,
+  RelationshipKindSchema,
+  SecretSchema,
+  TagsSchema,
+} from "./element-fields";
 
-/** Our ids: lowercase letters and digits (16 when we make them). */
-export const IdSchema = z.string().regex(/^[a-z0-9]{1,64}$/, "not a valid id");
+export { IdSchema, PositionSchema };
 
-const tag = z.string().trim().min(1).max(32);
-const coordinate = z.number().finite().min(-1_000_000).max(1_000_000);
-export const PositionSchema = z.strictObject({ x: coordinate, y: coordinate });
-
+// The fields a REST body may set: the same definitions the room checks live updates against.
+const coordinate = CoordinateSchema;
 const elementFields = {
-  type: z.enum(ELEMENT_TYPES),
-  name: z.string().trim().min(1, "a name is required").max(120),
-  description: z.string().max(20_000),
-  secret: z.string().max(20_000),
+  type: ElementTypeSchema,
+  name: NameSchema,
+  description: DescriptionSchema,
+  secret: SecretSchema,
   position: PositionSchema,
-  tags: z.array(tag).max(20),
+  tags: TagsSchema,
 };
 
 export const CreateElementSchema = z.strictObject({
@@ -53,12 +62,12 @@ export const CreateRelationshipSchema = z.strictObject({
   id: IdSchema.optional(),
   from: IdSchema,
   to: IdSchema,
-  kind: z.enum(RELATIONSHIP_KINDS),
-  label: z.string().trim().max(120).optional(),
+  kind: RelationshipKindSchema,
+  label: LabelSchema.optional(),
 });
 
 export const UpdateRelationshipSchema = z
-  .strictObject({ kind: z.enum(RELATIONSHIP_KINDS).optional(), label: z.string().trim().max(120).optional() })
+  .strictObject({ kind: RelationshipKindSchema.optional(), label: LabelSchema.optional() })
   .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
 
 /**
@@ -67,7 +76,7 @@ export const UpdateRelationshipSchema = z
  * fields are kept as they are.
  */
 export const VersionSnapshotSchema = z.looseObject({
-  type: z.enum(ELEMENT_TYPES).optional(),
+  type: ElementTypeSchema.optional(),
   name: z.string().optional(),
   description: z.string().optional(),
   secret: z.string().optional(),
