@@ -17,6 +17,8 @@ export default defineConfig({
           BETTER_AUTH_SECRET: "loreloom-vitest-secret-not-for-production-0123456789",
           DEMO_ACCOUNT_HINT: "0",
           TEST_MIGRATIONS: await readD1Migrations("drizzle/migrations"),
+          // How many times longer the property-based fuzz tests run (`FUZZ_RUNS=50 npm run test:workers`).
+          FUZZ_RUNS: process.env.FUZZ_RUNS ?? "1",
         },
       },
     })),

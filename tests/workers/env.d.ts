@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
+      /** Multiplies the runs of the property-based fuzz tests (vitest.config.ts). */
+      FUZZ_RUNS: string;
     }
   }
 }

@@ -1,9 +1,10 @@
-import { SELF } from "cloudflare:test";
+import { SELF, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import type { ServerMessage } from "../../durable-objects/world-room/protocol";
+import { RoomStorage } from "../../durable-objects/world-room/room-storage";
 import { ORIGIN } from "./helpers";
 
 /**
@@ -67,8 +68,8 @@ export class RoomClient {
     for (const wake of waiters) wake();
   }
 
-  /** Waits (up to 5 s) until a JSON message matching `match` has arrived, and returns it. */
-  async waitFor<T = ServerMessage>(match: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<T> {
+  /** Waits (up to 30 s: a generous limit, not a speed check) until a JSON message matching `match` has arrived, and returns it. */
+  async waitFor<T = ServerMessage>(match: (m: ServerMessage) => boolean, timeoutMs = 30_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find(match);
@@ -83,7 +84,7 @@ export class RoomClient {
   }
 
   /** Waits until `check` holds (document state changes arrive as binary frames). */
-  async until(check: () => boolean, timeoutMs = 5000) {
+  async until(check: () => boolean, timeoutMs = 30_000) {
     const deadline = Date.now() + timeoutMs;
     while (!check()) {
       if (Date.now() > deadline) throw new Error("timed out waiting for the document");
@@ -107,4 +108,19 @@ export class RoomClient {
   close() {
     this.socket.close(1000, "done");
   }
+}
+
+/**
+ * Live edits are projected by the room's alarm once the room has been quiet for 300 ms: waits that
+ * long and runs the alarm (it may have run by itself already), until nothing is left to project.
+ */
+export async function projectOnceQuiet(worldId: string) {
+  const room = env.WORLD_ROOM.getByName(worldId);
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await runDurableObjectAlarm(room);
+    const pending = await runInDurableObject(room, (_room, state) => new RoomStorage(state.storage.sql).dirtyCount());
+    if (pending === 0) return;
+  }
+  throw new Error("the room still had changes to project after 35 s");
 }

@@ -1,12 +1,11 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import * as encoding from "lib0/encoding";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { getElement, insertElement, patchElement } from "../../durable-objects/world-room/graph-doc";
 import { MAX_CHAT_LENGTH } from "../../durable-objects/world-room/protocol";
-import { RoomStorage } from "../../durable-objects/world-room/room-storage";
 import { addMember, call, createWorld, signUp } from "./helpers";
-import { RoomClient } from "./room-client";
+import { RoomClient, projectOnceQuiet } from "./room-client";
 
 async function worldWithElement() {
   const owner = await signUp("Owner");
@@ -28,21 +27,6 @@ async function ownerAndEditorInRoom() {
 
 const fresh = (id: string) => ({ id, type: "lore" as const, name: id, description: "", x: 0, y: 0, tags: [], assets: {}, metadata: {}, version: 0, createdBy: null, createdAt: 1, updatedAt: 1 });
 
-
-/**
- * Live edits are projected by the room's alarm once the room has been quiet for 300 ms: waits that
- * long and runs the alarm (it may have run by itself already), until nothing is left to project.
- */
-async function projectOnceQuiet(worldId: string) {
-  const room = env.WORLD_ROOM.getByName(worldId);
-  for (let attempt = 0; attempt < 20; attempt += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    await runDurableObjectAlarm(room);
-    const pending = await runInDurableObject(room, (_room, state) => new RoomStorage(state.storage.sql).dirtyCount());
-    if (pending === 0) return;
-  }
-  throw new Error("the room still had changes to project after 7 s");
-}
 
 describe("joining a room", () => {
   it("refuses strangers to a private world before the upgrade, and plain requests", async () => {
