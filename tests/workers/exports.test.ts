@@ -8,7 +8,9 @@ import { runCleanup } from "../../workers/jobs/cleanup";
 import { handleQueue, MAX_RETRIES } from "../../workers/jobs/consumer";
 import { PART_SIZE } from "../../workers/jobs/export-archive";
 import { readMultipartFile } from "../../workers/api/upload";
-import { addMember, call, count, createWorld, expectErrorShape, ORIGIN, signUp, type Person } from "./helpers";
+import type { ImportView } from "../../workers/domain/import-view";
+import { overlappingZip, zipBomb } from "./zip-factory";
+import { addMember, call, count, createWorld, expectErrorShape, ORIGIN, signUp, waitForJobsToSettle, waitUntil, type Person } from "./helpers";
 
 type ExportView = { id: string; worldId: string; status: string; size: number | null; error: string | null; createdAt: string; expiresAt: string; url?: string; includesSecrets: boolean };
 
@@ -57,14 +59,13 @@ async function richWorld(owner: Person) {
   return { world, keys, choir };
 }
 
+/** Follows an export as its maker does, until it has finished: the test's timeout is the only limit. */
 async function waitForExport(person: Person, id: string): Promise<ExportView> {
-  for (let i = 0; i < 200; i += 1) {
+  return waitUntil(`export ${id}`, async () => {
     const response = await call("GET", `/api/exports/${id}`, { cookie: person.cookie });
     expect(response.status).toBe(200);
-    if (["succeeded", "failed"].includes(response.json.export.status)) return response.json.export;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`export ${id} did not finish`);
+    return ["succeeded", "failed"].includes(response.json.export.status) ? (response.json.export as ExportView) : null;
+  });
 }
 
 async function exportWorld(person: Person, worldId: string, body?: unknown) {
@@ -100,6 +101,24 @@ async function importZip(person: Person, bytes: Uint8Array, name = "world.zip") 
   const form = new FormData();
   form.append("file", new File([bytes as Uint8Array<ArrayBuffer>], name, { type: "application/zip" }));
   return call("POST", "/api/worlds/import", { cookie: person.cookie, body: form });
+}
+
+/** Follows an import as its uploader does, until it is done or failed. */
+async function waitForImport(person: Person, id: string): Promise<ImportView> {
+  return waitUntil(`import ${id}`, async () => {
+    const response = await call("GET", `/api/imports/${id}`, { cookie: person.cookie });
+    expect(response.status, response.text).toBe(200);
+    return ["done", "failed"].includes(response.json.import.status) ? (response.json.import as ImportView) : null;
+  });
+}
+
+/** Uploads an archive (202, queued) and follows the import to its end. */
+async function importArchive(person: Person, bytes: Uint8Array, name = "world.zip"): Promise<ImportView> {
+  const accepted = await importZip(person, bytes, name);
+  expect(accepted.status, accepted.text).toBe(202);
+  expect(accepted.json.import).toMatchObject({ status: "queued", fileName: name, size: bytes.byteLength, progress: 0 });
+  expect(accepted.headers.get("location")).toBe(`/api/imports/${accepted.json.import.id}`);
+  return waitForImport(person, accepted.json.import.id);
 }
 
 async function r2Count(prefix: string) {
@@ -340,6 +359,9 @@ describe("export a world", () => {
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
     expectErrorShape(last!.json, "rate_limited");
     expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The five accepted exports are queue work: they finish here, not in the next test's time.
+    const queued = await env.DB.prepare("select id from jobs where world_id = ? and kind = 'export'").bind(world.id).all<{ id: string }>();
+    await waitForJobsToSettle(queued.results.map((row) => row.id));
   });
 });
 
@@ -351,9 +373,10 @@ describe("import a world", () => {
     const done = await exportWorld(owner, world.id);
     const zip = await downloadZip(done);
 
-    const response = await importZip(importer, zip);
-    expect(response.status, response.text).toBe(201);
-    const imported = response.json.world;
+    const view = await importArchive(importer, zip);
+    expect(view).toMatchObject({ status: "done", progress: 100, imported: { elements: 3, relationships: 2, assets: 4 } });
+    expect(view.error).toBeUndefined();
+    const imported = (await call("GET", `/api/worlds/${view.worldId}`, { cookie: importer.cookie })).json.world;
     expect(imported).toMatchObject({ title: "Emberfall Reaches", description: "Ash and lanterns", style: "horror", tags: ["ash", "lanterns"], visibility: "private", role: "owner", ownerId: importer.id });
     expect(imported.id).not.toBe(world.id);
 
@@ -392,6 +415,28 @@ describe("import a world", () => {
     // And it is listed among the importer's worlds.
     const mine = await call("GET", "/api/worlds", { cookie: importer.cookie });
     expect(mine.json.worlds.map((w: any) => w.id)).toContain(imported.id);
+    // The upload was kept only while the import ran.
+    expect(await r2Count(`imports/${view.id}/`)).toBe(0);
+  });
+
+  it("shows an import only to the person who uploaded it", async () => {
+    const owner = await signUp("Uploader");
+    const other = await signUp("Onlooker");
+    const view = await importArchive(owner, zipSync({ "world.json": strToU8(JSON.stringify({ schemaVersion: 1, world: { title: "Mine alone" }, elements: [], relationships: [] })) }));
+    expect(view.status).toBe("done");
+    for (const cookie of [other.cookie, undefined]) {
+      const response = await call("GET", `/api/imports/${view.id}`, { cookie });
+      expect(response.status).toBe(cookie ? 404 : 401);
+      expectErrorShape(response.json, cookie ? "not_found" : "unauthenticated");
+    }
+    // Nor is it a job anyone can read through the jobs API.
+    expect((await call("GET", `/api/jobs/${view.id}`, { cookie: owner.cookie })).status).toBe(404);
+    // An export's id is not an import.
+    const world = await createWorld(owner);
+    const done = await exportWorld(owner, world.id);
+    const job = await env.DB.prepare("select job_id from world_exports where id = ?").bind(done.id).first<{ job_id: string }>();
+    expect((await call("GET", `/api/imports/${job!.job_id}`, { cookie: owner.cookie })).status).toBe(404);
+    expect((await call("GET", "/api/imports/not*an*id", { cookie: owner.cookie })).status).toBe(400);
   });
 
   it("imports and exports a 5,000-element world (batched writes, streamed archive)", async () => {
@@ -410,10 +455,10 @@ describe("import a world", () => {
     const archive = zipSync({
       "world.json": strToU8(JSON.stringify({ schemaVersion: 1, world: { title: "The Long Coast", style: "fantasy", tags: [], settings: {} }, elements, relationships })),
     });
-    const response = await importZip(person, archive);
-    expect(response.status, response.text).toBe(201);
-    const worldId = response.json.world.id;
-    expect(response.json.world.elementCount).toBe(5000);
+    const view = await importArchive(person, archive);
+    expect(view.status, JSON.stringify(view.error)).toBe("done");
+    const worldId = view.worldId!;
+    expect(view.imported?.elements).toBe(5000);
     expect(await count("elements", "world_id = ?", worldId)).toBe(5000);
     expect(await count("relationships", "world_id = ?", worldId)).toBe(4999);
     const sample = await env.DB.prepare("select x, y, tags from elements where world_id = ? and name = 'Place 4321'").bind(worldId).first<{ x: number; y: number; tags: string }>();
@@ -428,15 +473,35 @@ describe("import a world", () => {
     expect(doc.relationships).toHaveLength(4999);
   }, 60_000);
 
-  async function expectNothingCreated(person: Person, response: Awaited<ReturnType<typeof call>>, status: number, code?: string) {
-    expect(response.status, response.text).toBe(status);
-    expectErrorShape(response.json, code);
+  /** Nothing of the person's remains: no world, membership, asset, and no stored upload. */
+  async function expectNothingLeft(person: Person) {
     expect(await count("worlds", "owner_id = ?", person.id)).toBe(0);
     expect(await count("world_members", "user_id = ?", person.id)).toBe(0);
     expect(await count("assets", "created_by = ?", person.id)).toBe(0);
+    const imports = await env.DB.prepare("select id from jobs where kind = 'import' and user_id = ?").bind(person.id).all<{ id: string }>();
+    for (const { id } of imports.results) expect(await r2Count(`imports/${id}/`), `upload of import ${id}`).toBe(0);
   }
 
-  it("refuses bad archives with a 4xx and creates nothing", async () => {
+  /** A request refused before anything is stored: a 4xx in the API's error shape. */
+  async function expectRequestRefused(person: Person, response: Awaited<ReturnType<typeof call>>, status: number, code: string) {
+    expect(response.status, response.text).toBe(status);
+    expectErrorShape(response.json, code);
+    await expectNothingLeft(person);
+  }
+
+  /** An archive accepted for reading (202) whose import then fails with `code`, creating nothing. */
+  async function expectImportRefused(person: Person, bytes: Uint8Array, status: number, code: string) {
+    const view = await importArchive(person, bytes);
+    expect(view.status, JSON.stringify(view)).toBe("failed");
+    expect(view.worldId).toBeUndefined();
+    expectErrorShape({ error: view.error }, code);
+    const row = await env.DB.prepare("select result from jobs where id = ?").bind(view.id).first<{ result: string }>();
+    expect(JSON.parse(row!.result).failure.status).toBe(status);
+    await expectNothingLeft(person);
+    return view;
+  }
+
+  it("refuses bad archives with a clear reason and creates nothing", async () => {
     const owner = await signUp("Source");
     const { world } = await richWorld(owner);
     const zip = await downloadZip(await exportWorld(owner, world.id));
@@ -446,42 +511,80 @@ describe("import a world", () => {
     const importer = await signUp("Careful");
     const importedBefore = await r2Count("worlds/");
 
-    await expectNothingCreated(importer, await importZip(importer, strToU8("this is not a zip at all")), 400, "invalid_zip");
-    await expectNothingCreated(importer, await importZip(importer, zip.slice(0, zip.length - 40)), 400, "invalid_zip");
-    await expectNothingCreated(importer, await call("POST", "/api/worlds/import", { cookie: importer.cookie, body: { file: "x" } }), 400, "invalid_form");
-    await expectNothingCreated(importer, await call("POST", "/api/worlds/import", { cookie: importer.cookie, body: new FormData() }), 400, "validation_failed");
+    // Refused by the request itself: no file, not multipart, over the upload limit.
+    await expectRequestRefused(importer, await call("POST", "/api/worlds/import", { cookie: importer.cookie, body: { file: "x" } }), 400, "invalid_form");
+    await expectRequestRefused(importer, await call("POST", "/api/worlds/import", { cookie: importer.cookie, body: new FormData() }), 400, "validation_failed");
+    await expectRequestRefused(importer, await importZip(importer, new Uint8Array(51 * 1024 * 1024)), 413, "payload_too_large");
+    const anonymous = await importZip({ ...importer, cookie: "" }, zip);
+    expect(anonymous.status).toBe(401);
+
+    // Refused once read, in the queue: the import fails with the reason and leaves nothing.
+    await expectImportRefused(importer, strToU8("this is not a zip at all"), 400, "invalid_zip");
+    await expectImportRefused(importer, zip.slice(0, zip.length - 40), 400, "invalid_zip");
     const { "world.json": _dropped, ...withoutManifest } = files;
     void _dropped;
-    await expectNothingCreated(importer, await importZip(importer, zipSync(withoutManifest)), 422, "invalid_export");
-    await expectNothingCreated(importer, await importZip(importer, zipSync({ ...files, "world.json": strToU8("{not json") })), 422, "invalid_export");
-    const wrongVersion = await importZip(importer, withDoc({ ...doc, schemaVersion: 2 }));
-    await expectNothingCreated(importer, wrongVersion, 422, "invalid_export");
-    expect(wrongVersion.json.error.message).toContain("schema version 2");
+    await expectImportRefused(importer, zipSync(withoutManifest), 422, "invalid_export");
+    await expectImportRefused(importer, zipSync({ ...files, "world.json": strToU8("{not json") }), 422, "invalid_export");
+    const wrongVersion = await expectImportRefused(importer, withDoc({ ...doc, schemaVersion: 2 }), 422, "invalid_export");
+    expect(wrongVersion.error!.message).toContain("schema version 2");
 
     // Paths that would escape the archive.
     for (const evil of ["../evil.txt", "assets/../../evil.txt", "/etc/passwd", "assets\\evil.png", "C:/evil.txt"]) {
-      await expectNothingCreated(importer, await importZip(importer, zipSync({ ...files, [evil]: strToU8("boo") })), 400, "unsafe_path");
+      await expectImportRefused(importer, zipSync({ ...files, [evil]: strToU8("boo") }), 400, "unsafe_path");
     }
     // An element that fails the element API's rules, a relationship to nowhere, a missing asset.
-    const invalidElement = await importZip(importer, withDoc({ ...doc, elements: [...doc.elements, { id: "x1", type: "spaceship", name: "" }] }));
-    await expectNothingCreated(importer, invalidElement, 422, "validation_failed");
-    expect(invalidElement.json.error.details.issues.map((i: any) => i.path)).toEqual(expect.arrayContaining(["elements.3.type", "elements.3.name"]));
-    const dangling = await importZip(importer, withDoc({ ...doc, relationships: [...doc.relationships, { from: doc.elements[0].id, to: "ghost", kind: "owns" }] }));
-    await expectNothingCreated(importer, dangling, 422, "validation_failed");
-    expect(dangling.json.error.details.issues[0]).toMatchObject({ path: "relationships.2.to" });
+    const invalidElement = await expectImportRefused(importer, withDoc({ ...doc, elements: [...doc.elements, { id: "x1", type: "spaceship", name: "" }] }), 422, "validation_failed");
+    const issues = (invalidElement.error!.details as { issues: Array<{ path: string }> }).issues;
+    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(["elements.3.type", "elements.3.name"]));
+    const dangling = await expectImportRefused(importer, withDoc({ ...doc, relationships: [...doc.relationships, { from: doc.elements[0].id, to: "ghost", kind: "owns" }] }), 422, "validation_failed");
+    expect((dangling.error!.details as { issues: Array<{ path: string }> }).issues[0]).toMatchObject({ path: "relationships.2.to" });
     const mira = doc.elements.find((e: any) => e.assets.image);
     const { [mira.assets.image]: _gone, ...missingAsset } = files;
     void _gone;
-    await expectNothingCreated(importer, await importZip(importer, zipSync(missingAsset)), 422, "validation_failed");
+    await expectImportRefused(importer, zipSync(missingAsset), 422, "validation_failed");
 
-    // Too large: a zip bomb that declares more than the uncompressed cap, and an upload over 50 MB.
-    const bomb = zipSync({ ...files, "assets/huge.bin": new Uint8Array(1024) }, { level: 0 });
-    const patched = patchDeclaredSize(bomb, "assets/huge.bin", 0xfffffff0);
-    await expectNothingCreated(importer, await importZip(importer, patched), 413, "archive_too_large");
-    const tooBig = new Uint8Array(51 * 1024 * 1024);
-    await expectNothingCreated(importer, await importZip(importer, tooBig), 413, "payload_too_large");
+    // Too large: an entry that declares more than the uncompressed cap.
+    const bomb = zipSync({ ...files, "assets/huge.bin": new Uint8Array(1024) });
+    await expectImportRefused(importer, patchDeclaredSize(bomb, "assets/huge.bin", 0xfffffff0), 413, "archive_too_large");
 
     expect(await r2Count("worlds/")).toBe(importedBefore);
+  });
+
+  it("refuses the 512 MiB bomb that declares 64 bytes, as world.json and as an asset, leaving nothing", async () => {
+    const importer = await signUp("Sapper");
+    for (const as of ["world.json", "asset"] as const) {
+      const bomb = zipBomb(as);
+      expect(bomb.byteLength).toBeLessThan(600 * 1024);
+      const view = await expectImportRefused(importer, bomb, 413, "archive_too_large");
+      expect(view.error!.message).toContain("more than the 64 bytes it declares");
+      expect(view.error!.details).toMatchObject({ declaredBytes: 64 });
+    }
+  });
+
+  it("refuses three directory entries that share one compressed stream, leaving nothing", async () => {
+    const importer = await signUp("Tripler");
+    const view = await expectImportRefused(importer, overlappingZip(), 400, "invalid_zip");
+    expect(view.error!.message).toMatch(/share data/);
+  });
+
+  it("refuses a fourth import while three are under way (429), and the three still finish", async () => {
+    const importer = await signUp("Hoarder");
+    const archive = zipSync({ "world.json": strToU8(JSON.stringify({ schemaVersion: 1, world: { title: "One of many" }, elements: [], relationships: [] })) });
+    // Three imports under way, as D1 records them (rows only: no queue work to leave behind).
+    const ids = ["held1", "held2", "held3"].map((id) => `${id}${importer.id}`.slice(0, 32));
+    for (const id of ids) {
+      await env.DB.prepare("insert into jobs (id, user_id, kind, status, input) values (?, ?, 'import', 'queued', ?)")
+        .bind(id, importer.id, JSON.stringify({ uploadKey: `imports/${id}/upload.zip`, fileName: "x.zip", size: 1 }))
+        .run();
+    }
+    const refused = await importZip(importer, archive);
+    expect(refused.status).toBe(429);
+    expectErrorShape(refused.json, "rate_limited");
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(await count("jobs", "kind = 'import' and user_id = ?", importer.id)).toBe(3);
+    // Once one has finished, the next is accepted and runs.
+    await env.DB.prepare("update jobs set status = 'failed' where id = ?").bind(ids[0]).run();
+    expect((await importArchive(importer, archive)).status).toBe("done");
   });
 });
 

@@ -1,4 +1,5 @@
 import { SELF, env } from "cloudflare:test";
+import { onTestFinished } from "vitest";
 
 export const ORIGIN = "http://localhost";
 
@@ -72,4 +73,33 @@ export function expectErrorShape(json: any, code?: string) {
     throw new Error(`not the SPEC error shape: ${JSON.stringify(json)}`);
   }
   if (code && json.error.code !== code) throw new Error(`expected error code ${code}, got ${json.error.code}`);
+}
+
+/**
+ * Polls `read` until it returns a value (anything but undefined, null or false). It has no
+ * deadline of its own: the test's timeout is the one limit, so a slower or busier machine only
+ * makes it wait longer. Once the test has ended (passed, failed or timed out) it stops polling.
+ */
+export async function waitUntil<T>(what: string, read: () => Promise<T | undefined | null | false>, pauseMs = 25): Promise<T> {
+  let ended = false;
+  onTestFinished(() => {
+    ended = true;
+  });
+  for (;;) {
+    const value = await read();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (ended) throw new Error(`stopped waiting for ${what}: the test has ended`);
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+}
+
+/** Waits until none of these jobs is queued or running, so a test leaves no queue work to the next. */
+export async function waitForJobsToSettle(jobIds: string[]) {
+  if (jobIds.length === 0) return;
+  await waitUntil(`jobs ${jobIds.join(", ")} to settle`, async () => {
+    const open = await env.DB.prepare(`select count(*) as n from jobs where id in (${jobIds.map(() => "?").join(",")}) and status in ('queued', 'running')`)
+      .bind(...jobIds)
+      .first<{ n: number }>();
+    return (open?.n ?? 0) === 0;
+  });
 }

@@ -12,8 +12,9 @@ import {
   loadExport,
   signDownloadUrl,
 } from "../domain/exports";
-import { importLimitsFrom, importWorld, parseArchive } from "../domain/import-world";
-import { getWorldAccess, toWorldDto } from "../domain/worlds";
+import { importLimitsFrom } from "../domain/import-world";
+import { createImport, loadImport } from "../domain/imports";
+import { getWorldAccess } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { HttpError, notFound } from "./errors";
 import { requireUser } from "./middleware/request";
@@ -40,11 +41,21 @@ export const exportRoutes = new Hono<AppEnv>()
     const upload = await readMultipartFile(c.req.raw, "file", limits.maxBytes + 64 * 1024);
     if (!upload) throw new HttpError(400, "validation_failed", "Attach the exported .zip in the field `file`.");
     if (upload.bytes.byteLength > limits.maxBytes) throw new HttpError(413, "payload_too_large", `Archives are limited to ${Math.round(limits.maxBytes / 1024 / 1024)} MB.`);
-    const zip = upload.bytes;
-    const archive = parseArchive(zip, limits);
-    const result = await importWorld(c.get("db"), c.env.DB, c.env.ASSETS_BUCKET, me.id, zip, archive);
-    const [world] = await c.get("db").select().from(worlds).where(eq(worlds.id, result.worldId)).limit(1);
-    return c.json({ world: { ...toWorldDto(world!, "owner", me.name), elementCount: result.elements }, imported: result }, 201);
+    // Nothing of the archive is read here: the queue consumer unpacks it within its budget (ADR 13).
+    const view = await createImport(c.get("db"), c.env.ASSETS_BUCKET, c.env.JOBS_QUEUE, settingsOf(c.env), {
+      userId: me.id,
+      fileName: upload.name,
+      bytes: upload.bytes,
+    });
+    c.header("location", `/api/imports/${view.id}`);
+    return c.json({ import: view }, 202);
+  })
+  .get("/imports/:id", async (c) => {
+    const me = requireUser(c);
+    // Only the person who uploaded it: anyone else, signed in or not, finds nothing.
+    const view = await loadImport(c.get("db"), param(c.req.param("id"), "import id"), me.id);
+    if (!view) throw notFound("That import");
+    return c.json({ import: view });
   })
   .post("/worlds/:id/export", async (c) => {
     const me = requireUser(c);

@@ -2,11 +2,12 @@
 // every element, relationship, position, asset and the cover, under new ids.
 //
 // Everything is checked before anything is written: the archive's central directory (entry count,
-// declared sizes, paths), world.json, every element and relationship. Only then are the assets put
-// in R2 (one at a time, so memory holds the upload and one file) and the rows written to D1 in one
+// declared sizes and ratios, paths, entries that overlap; zip-reader.ts), world.json, every element
+// and relationship. Only then are the assets inflated, within their declared sizes, and put in R2
+// (one at a time, so memory holds the upload and one file) and the rows written to D1 in one
 // batch, which D1 runs as a single transaction. If either step fails, the R2 objects already
 // written are deleted, so a refused import leaves nothing behind.
-import { inflateSync, strFromU8 } from "fflate";
+import { strFromU8 } from "fflate";
 import type { z } from "zod";
 import { history, worldMembers, worlds, type ElementAssets } from "../../drizzle/schema";
 import { HttpError } from "../api/errors";
@@ -22,18 +23,25 @@ import {
   ArchiveSchema,
   MIME_BY_EXTENSION,
   extensionOf,
-  isSafeArchivePath,
   type ArchiveElement,
   type ArchiveRelationship,
 } from "./archive-format";
+import { readZipDirectory, readZipEntry, type ZipEntry, type ZipLimits } from "./zip-reader";
 
-export type ImportLimits = { maxBytes: number; maxUncompressedBytes: number; maxEntryBytes: number; maxEntries: number };
+export type ImportLimits = ZipLimits & {
+  /** The upload itself (compressed). */
+  maxBytes: number;
+};
 
 export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
   maxBytes: 50 * 1024 * 1024,
   maxUncompressedBytes: 200 * 1024 * 1024,
   maxEntryBytes: 50 * 1024 * 1024,
   maxEntries: 25_000,
+  // Text this importer reads (world.json, Markdown, SVG) packs 3–30:1; media is stored as it is.
+  maxRatio: 250,
+  ratioFloorBytes: 1024 * 1024,
+  maxEntryMs: 30_000,
 };
 
 /** IMPORT_MAX_MB (compressed upload) from wrangler.jsonc vars; the rest follow the defaults. */
@@ -42,106 +50,31 @@ export function importLimitsFrom(env: Record<string, unknown>): ImportLimits {
   return mb > 0 ? { ...DEFAULT_IMPORT_LIMITS, maxBytes: Math.floor(mb * 1024 * 1024) } : DEFAULT_IMPORT_LIMITS;
 }
 
-const invalidZip = (message: string) => new HttpError(400, "invalid_zip", message);
 const invalidExport = (message: string, details?: unknown) => new HttpError(422, "invalid_export", message, details);
-
-type Entry = { name: string; method: number; compressedSize: number; size: number; localOffset: number };
-
-/**
- * The archive's central directory. Only what our exports write is accepted: stored or deflated
- * entries, no ZIP64, no encryption. Sizes come from here, never from the local headers.
- */
-export function readCentralDirectory(zip: Uint8Array, limits: ImportLimits): Map<string, Entry> {
-  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-  let end = -1;
-  for (let i = zip.byteLength - 22; i >= Math.max(0, zip.byteLength - 22 - 65_535); i -= 1) {
-    if (view.getUint32(i, true) === 0x06054b50) {
-      end = i;
-      break;
-    }
-  }
-  if (end < 0) throw invalidZip("The file is not a ZIP archive.");
-  const count = view.getUint16(end + 10, true);
-  const directorySize = view.getUint32(end + 12, true);
-  const directoryOffset = view.getUint32(end + 16, true);
-  if (count === 0xffff || directoryOffset === 0xffffffff) throw invalidZip("ZIP64 archives are not supported.");
-  if (directoryOffset + directorySize > end) throw invalidZip("The ZIP archive is damaged (its directory is out of bounds).");
-  if (count > limits.maxEntries) throw new HttpError(413, "archive_too_large", `The archive has ${count} files; at most ${limits.maxEntries} are accepted.`);
-  const entries = new Map<string, Entry>();
-  let total = 0;
-  let at = directoryOffset;
-  for (let n = 0; n < count; n += 1) {
-    if (at + 46 > end || view.getUint32(at, true) !== 0x02014b50) throw invalidZip("The ZIP archive is damaged (bad directory entry).");
-    const flags = view.getUint16(at + 8, true);
-    const method = view.getUint16(at + 10, true);
-    const compressedSize = view.getUint32(at + 20, true);
-    const size = view.getUint32(at + 24, true);
-    const nameLength = view.getUint16(at + 28, true);
-    const extraLength = view.getUint16(at + 30, true);
-    const commentLength = view.getUint16(at + 32, true);
-    const localOffset = view.getUint32(at + 42, true);
-    const name = strFromU8(zip.subarray(at + 46, at + 46 + nameLength));
-    at += 46 + nameLength + extraLength + commentLength;
-    if (!isSafeArchivePath(name)) {
-      throw new HttpError(400, "unsafe_path", `The archive holds a path that would escape it: ${JSON.stringify(name.slice(0, 200))}.`);
-    }
-    if (name.endsWith("/")) continue; // a folder
-    if (flags & 1) throw invalidZip("Encrypted ZIP archives are not supported.");
-    if (method !== 0 && method !== 8) throw invalidZip(`${name} uses a compression method this importer does not read.`);
-    if (size > limits.maxEntryBytes) throw new HttpError(413, "archive_too_large", `${name} is larger than ${limits.maxEntryBytes} bytes when unpacked.`);
-    total += size;
-    if (total > limits.maxUncompressedBytes) {
-      throw new HttpError(413, "archive_too_large", `The archive unpacks to more than ${limits.maxUncompressedBytes} bytes.`);
-    }
-    if (entries.has(name)) throw invalidZip(`The archive holds ${name} twice.`);
-    entries.set(name, { name, method, compressedSize, size, localOffset });
-  }
-  return entries;
-}
-
-/** One entry's bytes. Inflating into a buffer of the declared size caps what a zip bomb can make. */
-export function readEntry(zip: Uint8Array, entry: Entry): Uint8Array {
-  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-  const at = entry.localOffset;
-  if (at + 30 > zip.byteLength || view.getUint32(at, true) !== 0x04034b50) throw invalidZip(`The ZIP archive is damaged (${entry.name}).`);
-  const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
-  const data = zip.subarray(start, start + entry.compressedSize);
-  if (data.byteLength !== entry.compressedSize) throw invalidZip(`The ZIP archive is truncated (${entry.name}).`);
-  if (entry.method === 0) {
-    if (entry.compressedSize !== entry.size) throw invalidZip(`The ZIP archive is damaged (${entry.name}).`);
-    return data;
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = inflateSync(data, { out: new Uint8Array(entry.size) });
-  } catch {
-    throw invalidZip(`${entry.name} could not be unpacked.`);
-  }
-  if (bytes.byteLength !== entry.size) throw invalidZip(`${entry.name} does not unpack to its declared size.`);
-  return bytes;
-}
 
 function issuesOf(error: z.ZodError, prefix: string) {
   return error.issues.map((issue) => ({ path: [prefix, ...issue.path].join("."), message: issue.message }));
 }
 
+export type ImportedWorld = { worldId: string; elements: number; relationships: number; assets: number };
+
 export type ParsedArchive = {
   world: z.output<typeof ArchiveSchema>["world"];
   elements: ArchiveElement[];
   relationships: ArchiveRelationship[];
-  entries: Map<string, Entry>;
+  entries: Map<string, ZipEntry>;
   /** Archive paths of the assets to copy (element media and the cover). */
   assetPaths: Set<string>;
 };
 
 /** Reads and checks everything in the archive; throws the 4xx that says what is wrong. */
-export function parseArchive(zip: Uint8Array, limits: ImportLimits): ParsedArchive {
-  const entries = readCentralDirectory(zip, limits);
+export async function parseArchive(zip: Uint8Array, limits: ImportLimits): Promise<ParsedArchive> {
+  const entries = readZipDirectory(zip, limits);
   const manifest = entries.get("world.json");
   if (!manifest) throw invalidExport("The archive has no world.json; is it a Loreloom export?");
   let json: unknown;
   try {
-    json = JSON.parse(strFromU8(readEntry(zip, manifest)));
+    json = JSON.parse(strFromU8(await readZipEntry(zip, manifest, limits)));
   } catch (error) {
     if (error instanceof HttpError) throw error;
     throw invalidExport("world.json is not valid JSON.");
@@ -191,19 +124,30 @@ export function parseArchive(zip: Uint8Array, limits: ImportLimits): ParsedArchi
 }
 
 /**
- * Imports a parsed archive as a new private world of `userId`. The import runs in the request:
- * it is bounded by the upload limit (50 MB, one asset in memory at a time) and a handful of D1
- * statements, so it finishes well within a request's limits and the person gets the world back
- * at once instead of polling a job.
+ * Imports a parsed archive as a new private world of `userId`. It runs in the queue consumer
+ * (workers/jobs/import-archive.ts), never in a request: reading the archive is bounded (ADR 13)
+ * but can still take seconds for a large one.
  */
-export async function importWorld(db: Database, raw: D1Database, bucket: R2Bucket, userId: string, zip: Uint8Array, archive: ParsedArchive) {
+export async function importWorld(
+  db: Database,
+  raw: D1Database,
+  bucket: R2Bucket,
+  userId: string,
+  zip: Uint8Array,
+  archive: ParsedArchive,
+  options: {
+    limits: Pick<ImportLimits, "maxEntryMs">;
+    /** Statements committed in the same transaction as the world (the job's own success). */
+    alsoWrite?: (result: ImportedWorld) => D1PreparedStatement[];
+  },
+): Promise<ImportedWorld> {
   const worldId = newId();
   const now = Date.now();
   const keys = new Map<string, string>();
   const stored: Array<{ key: string; kind: string; mimeType: string; size: number }> = [];
   try {
     for (const path of archive.assetPaths) {
-      const bytes = readEntry(zip, archive.entries.get(path)!);
+      const bytes = await readZipEntry(zip, archive.entries.get(path)!, options.limits);
       const extension = extensionOf(path);
       const mimeType = MIME_BY_EXTENSION[extension] ?? "application/octet-stream";
       const key = `worlds/${worldId}/imported/${newId()}.${extension}`;
@@ -249,6 +193,7 @@ export async function importWorld(db: Database, raw: D1Database, bucket: R2Bucke
     // (graph-rows.ts), so a 5,000-element world takes a few dozen statements rather than thousands.
     const cover = world.cover ? (keys.get(world.cover) ?? null) : null;
     const assetRows = stored.map((a) => ({ ...a, provenance: { importedBy: userId } }));
+    const result: ImportedWorld = { worldId, elements: elementRows.length, relationships: relationshipRows.length, assets: stored.length };
     await raw.batch([
       asStatement(
         raw,
@@ -281,8 +226,9 @@ export async function importWorld(db: Database, raw: D1Database, bucket: R2Bucke
           createdAt: created,
         }),
       ),
+      ...(options.alsoWrite?.(result) ?? []),
     ]);
-    return { worldId, elements: elementRows.length, relationships: relationshipRows.length, assets: stored.length };
+    return result;
   } catch (error) {
     await Promise.all(stored.map((a) => bucket.delete(a.key).catch(() => undefined)));
     throw error;

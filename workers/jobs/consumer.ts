@@ -5,6 +5,7 @@ import { backoffDelay } from "../ai/resilience";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
 import { runExportJob } from "./export-archive";
+import { runImportJob } from "./import-archive";
 import { JobMessageSchema, type JobMessage } from "./messages";
 import { JobDeferred, JobFailure, markJobFailed, runGenerationJob } from "./pipeline";
 
@@ -19,6 +20,7 @@ export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {
   element_generate: (job, env) => runGenerationJob(job.jobId, env),
   element_refine: (job, env) => runGenerationJob(job.jobId, env),
   export: (job, env) => runExportJob(job.jobId, env),
+  import: (job, env) => runImportJob(job.jobId, env),
 };
 
 /** Seconds before a failed message is delivered again: exponential with full jitter. */
