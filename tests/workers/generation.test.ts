@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, inject, it } from "vitest";
 import { handleQueue, MAX_RETRIES } from "../../workers/jobs/consumer";
 import { JobDeferred, runGenerationJob } from "../../workers/jobs/pipeline";
 import { resetBreakers } from "../../workers/ai/resilience";
-import { addMember, call, count, createWorld, signUp, type Person } from "./helpers";
+import { addMember, call, count, createWorld, signUp, waitUntil, type Person } from "./helpers";
 import { RoomClient } from "./room-client";
 
 type Job = {
@@ -23,14 +23,13 @@ type Job = {
   costUsd: number;
 };
 
+/** Follows a job until `done`: the test's timeout is the one limit, however slow the machine. */
 async function waitForJob(person: Person, jobId: string, done = (job: Job) => ["succeeded", "failed", "cancelled"].includes(job.status)): Promise<Job> {
-  for (let i = 0; i < 200; i += 1) {
+  return waitUntil(`job ${jobId}`, async () => {
     const response = await call("GET", `/api/jobs/${jobId}`, { cookie: person.cookie });
     expect(response.status).toBe(200);
-    if (done(response.json.job)) return response.json.job;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`job ${jobId} did not finish`);
+    return done(response.json.job) ? (response.json.job as Job) : null;
+  });
 }
 
 async function graphOf(person: Person, worldId: string) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { allElements, patchElement } from "../../durable-objects/world-room/graph-doc";
 import { RoomStorage } from "../../durable-objects/world-room/room-storage";
-import { addMember, call, count, createWorld, expectErrorShape, signUp, type Person } from "./helpers";
+import { addMember, call, count, createWorld, expectErrorShape, signUp, waitUntil, type Person } from "./helpers";
 
 async function newElement(person: Person, worldId: string, body: Record<string, unknown>) {
   const response = await call("POST", `/api/worlds/${worldId}/elements`, { cookie: person.cookie, body });
@@ -297,7 +297,7 @@ describe("the room's storage and projection", () => {
     expect(fresh.projected).toMatchObject({ description: "Sung at dusk.", version: 1 });
     expect(fresh.after).not.toBeNull();
     // Once the room has been quiet for 300 ms, the re-armed alarm projects it by itself.
-    for (let i = 0; i < 200 && (await d1Element(a.id))?.version !== 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil("the alarm's projection", async () => (await d1Element(a.id))?.version === 2);
     expect(await d1Element(a.id)).toMatchObject({ description: "Sung at dawn and dusk.", version: 2 });
     const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: ada.cookie });
     expect(graph.json.elements[0]).toMatchObject({ description: "Sung at dawn and dusk.", version: 2 });

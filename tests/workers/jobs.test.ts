@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { describe, expect, it } from "vitest";
 import { handleQueue } from "../../workers/jobs/consumer";
 import { runCleanup, STALE_JOB_MS } from "../../workers/jobs/cleanup";
-import { count, createWorld, signUp } from "./helpers";
+import { count, createWorld, signUp, waitUntil } from "./helpers";
 
 async function insertJob(id: string, fields: { userId: string; worldId: string; status?: string; updatedAt?: number }) {
   await env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, updated_at) values (?, ?, ?, 'narrate', ?, ?)")
@@ -44,12 +44,10 @@ describe("queue consumer", () => {
     const world = await createWorld(person);
     await insertJob("jobviaqueue00001", { userId: person.id, worldId: world.id });
     await env.JOBS_QUEUE.send({ jobId: "jobviaqueue00001", kind: "narrate" });
-    let status = "queued";
-    for (let i = 0; i < 100 && status === "queued"; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    const status = await waitUntil("the queue to consume the message", async () => {
       const row = await env.DB.prepare("select status from jobs where id = ?").bind("jobviaqueue00001").first<{ status: string }>();
-      status = row?.status ?? "missing";
-    }
+      return row?.status === "queued" ? null : (row?.status ?? "missing");
+    });
     expect(status).toBe("failed");
   });
 });
