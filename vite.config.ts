@@ -3,6 +3,11 @@ import { reactRouter } from "@react-router/dev/vite";
 import tailwindcss from "@tailwindcss/vite";
 import { readFileSync } from "node:fs";
 import { defineConfig, type Plugin } from "vite";
+import { keepLoopbackConnectionsOpen } from "./scripts/lib/loopback-keep-alive.mjs";
+
+// Before Miniflare starts (`npm start`, `npm run dev`): a queue job longer than 5 s otherwise
+// stops the local queue for good (scripts/lib/loopback-keep-alive.mjs, issue 14).
+keepLoopbackConnectionsOpen();
 
 /**
  * mespeak's eSpeak build (the local provider's narration) is Latin-1, not UTF-8; its only

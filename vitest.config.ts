@@ -1,21 +1,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import http from "node:http";
+import { keepLoopbackConnectionsOpen } from "./scripts/lib/loopback-keep-alive.mjs";
 
-// Miniflare's queue broker logs every delivered batch through its loopback HTTP server in this
-// process, after the consumer returns and before it marks the delivery finished. Node closes an
-// idle keep-alive connection after 5 s (`server.keepAliveTimeout`); when a queue job ran longer
-// than that (the 5,000-element export on a slower machine), workerd wrote the log line to a
-// socket Node had closed ("Broken pipe"), the delivery threw past the broker's bookkeeping, and
-// the queue never delivered another message: every later export and import stayed queued (issue
-// 14, finding 10). Servers made in this process, the loopback among them, keep idle connections
-// open instead. LOOPBACK_KEEP_ALIVE_MS=300 brings the failure back for a look.
-const createServer = http.createServer;
-http.createServer = ((...args: Parameters<typeof createServer>) => {
-  const server = createServer(...args);
-  server.keepAliveTimeout = Number(process.env.LOOPBACK_KEEP_ALIVE_MS ?? 0);
-  return server;
-}) as typeof http.createServer;
+// Before Miniflare starts: a queue job longer than 5 s otherwise stops the local queue for good.
+keepLoopbackConnectionsOpen();
 
 // Unit and integration tests run inside workerd with the bindings from wrangler.jsonc (local D1,
 // R2, the WorldRoom Durable Object and the jobs queue); the setup file applies the real migrations.
