@@ -100,3 +100,17 @@ export async function signInDemo(page) {
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL("**/worlds");
 }
+
+/**
+ * Polls `read` until it returns a value (anything but undefined, null or false). It has no
+ * deadline of its own: the test's `timeout` option is the one limit, and `signal` (the test
+ * context's, aborted when the test ends) stops it. A slower machine only waits longer.
+ */
+export async function waitFor(signal, what, read, pauseMs = 100) {
+  for (;;) {
+    const value = await read();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (signal?.aborted) throw new Error(`stopped waiting for ${what}: the test has ended`);
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+}
