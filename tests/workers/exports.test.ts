@@ -567,7 +567,29 @@ describe("import a world", () => {
     expect(view.error!.message).toMatch(/share data/);
   });
 
-  it("refuses a fourth import while three are under way (429), and the three still finish", async () => {
+  it("sweeps uploads whose import was given up on, and leaves those still under way", async () => {
+    const importer = await signUp("Forgotten");
+    const stale = `stale${importer.id}`.slice(0, 32);
+    const waiting = `waiting${importer.id}`.slice(0, 32);
+    for (const [id, status] of [[stale, "failed"], [waiting, "queued"]] as const) {
+      await env.DB.prepare("insert into jobs (id, user_id, kind, status, input) values (?, ?, 'import', ?, ?)")
+        .bind(id, importer.id, status, JSON.stringify({ uploadKey: `imports/${id}/upload.zip`, fileName: "x.zip", size: 3 }))
+        .run();
+      await env.ASSETS_BUCKET.put(`imports/${id}/upload.zip`, strToU8("zip"));
+    }
+    // Not yet old enough: both stay.
+    await runCleanup(env);
+    expect(await r2Count(`imports/${stale}/`)).toBe(1);
+    // Later: the failed import's upload goes; the queued one's stays.
+    // (Eleven minutes on: past the uploads' grace, not near any other sweep's horizon.)
+    const summary = await runCleanup(env, new Date(Date.now() + 11 * 60 * 1000));
+    expect(summary.uploads).toBeGreaterThanOrEqual(1);
+    expect(await r2Count(`imports/${stale}/`)).toBe(0);
+    expect(await r2Count(`imports/${waiting}/`)).toBe(1);
+    await env.ASSETS_BUCKET.delete(`imports/${waiting}/upload.zip`);
+  });
+
+  it("refuses a fourth import while three are under way (429), and accepts the next once one has ended", async () => {
     const importer = await signUp("Hoarder");
     const archive = zipSync({ "world.json": strToU8(JSON.stringify({ schemaVersion: 1, world: { title: "One of many" }, elements: [], relationships: [] })) });
     // Three imports under way, as D1 records them (rows only: no queue work to leave behind).
