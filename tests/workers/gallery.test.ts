@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { toFtsQuery } from "../../workers/domain/gallery";
-import { call, count, createWorld, expectErrorShape, signUp, type Person } from "./helpers";
+import { call, count, createWorld, expectErrorShape, signUp, waitUntil, type Person } from "./helpers";
 
 /** A word no other test uses, so searches in the shared database see only this test's worlds. */
 function uniqueWord(prefix = "w") {
@@ -29,12 +29,8 @@ const ids = (page: { worlds: Array<Record<string, any>> }) => page.worlds.map((w
 const search = async (q: string, person?: Person) => ids(await gallery(`q=${encodeURIComponent(q)}`, person));
 
 /** Polls until `check` holds: the room rewrites a world's search row a few seconds after renames. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+async function eventually(check: () => Promise<boolean>) {
+  await waitUntil("the search row", check, 200);
 }
 
 describe("toFtsQuery", () => {

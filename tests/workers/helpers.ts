@@ -81,16 +81,31 @@ export function expectErrorShape(json: any, code?: string) {
  * makes it wait longer. Once the test has ended (passed, failed or timed out) it stops polling.
  */
 export async function waitUntil<T>(what: string, read: () => Promise<T | undefined | null | false>, pauseMs = 25): Promise<T> {
-  let ended = false;
-  onTestFinished(() => {
-    ended = true;
-  });
+  const ended = whenTestEnds();
   for (;;) {
     const value = await read();
     if (value !== undefined && value !== null && value !== false) return value;
-    if (ended) throw new Error(`stopped waiting for ${what}: the test has ended`);
+    if (ended()) throw new Error(`stopped waiting for ${what}: the test has ended`);
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
+}
+
+/**
+ * A check that turns true once the current test has ended (passed, failed or timed out). In a
+ * `beforeAll`/`beforeEach` hook, whose own timeout is the limit there, it only stops a poll that
+ * outlived the hook, after a minute.
+ */
+export function whenTestEnds(): () => boolean {
+  let ended = false;
+  try {
+    onTestFinished(() => {
+      ended = true;
+    });
+  } catch {
+    const started = Date.now();
+    return () => Date.now() - started > 60_000;
+  }
+  return () => ended;
 }
 
 /** Waits until none of these jobs is queued or running, so a test leaves no queue work to the next. */

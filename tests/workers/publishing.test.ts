@@ -4,7 +4,7 @@
 // checked against the built app in tests/e2e/publishing.e2e.mjs.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, count, createWorld, expectErrorShape, signUp, type Person } from "./helpers";
+import { call, count, createWorld, expectErrorShape, signUp, waitUntil, type Person } from "./helpers";
 
 const SECRET = "The lighthouse keeper is the drowned king zq-7731";
 
@@ -22,12 +22,10 @@ type Element = {
 type Graph = { world: Record<string, any>; elements: Element[]; relationships: Array<{ id: string; from: string; to: string; kind: string; label: string }> };
 
 async function waitForJob(person: Person, jobId: string) {
-  for (let i = 0; i < 400; i += 1) {
+  return waitUntil(`job ${jobId}`, async () => {
     const response = await call("GET", `/api/jobs/${jobId}`, { cookie: person.cookie });
-    if (["succeeded", "failed", "cancelled"].includes(response.json?.job?.status)) return response.json.job;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`job ${jobId} did not finish`);
+    return ["succeeded", "failed", "cancelled"].includes(response.json?.job?.status) && response.json.job;
+  });
 }
 
 async function graphOf(person: Person | null, worldId: string): Promise<Graph> {

@@ -5,7 +5,7 @@ import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import type { ServerMessage } from "../../durable-objects/world-room/protocol";
 import { RoomStorage } from "../../durable-objects/world-room/room-storage";
-import { ORIGIN } from "./helpers";
+import { ORIGIN, waitUntil, whenTestEnds } from "./helpers";
 
 /**
  * A minimal room client for tests: speaks the Yjs sync protocol on binary frames (with its own
@@ -68,14 +68,14 @@ export class RoomClient {
     for (const wake of waiters) wake();
   }
 
-  /** Waits (up to 30 s: a generous limit, not a speed check) until a JSON message matching `match` has arrived, and returns it. */
-  async waitFor<T = ServerMessage>(match: (m: ServerMessage) => boolean, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
+  /** Waits until a JSON message matching `match` has arrived, and returns it; the test's timeout is the one limit. */
+  async waitFor<T = ServerMessage>(match: (m: ServerMessage) => boolean): Promise<T> {
+    const ended = whenTestEnds();
     for (;;) {
       const found = this.messages.find(match);
       if (found) return found as unknown as T;
       if (this.closed) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting`);
-      if (Date.now() > deadline) throw new Error(`timed out; messages so far: ${JSON.stringify(this.messages)}`);
+      if (ended()) throw new Error(`the test ended; messages so far: ${JSON.stringify(this.messages)}`);
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 50);
@@ -83,11 +83,11 @@ export class RoomClient {
     }
   }
 
-  /** Waits until `check` holds (document state changes arrive as binary frames). */
-  async until(check: () => boolean, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
+  /** Waits until `check` holds (document state changes arrive as binary frames); the test's timeout is the one limit. */
+  async until(check: () => boolean) {
+    const ended = whenTestEnds();
     while (!check()) {
-      if (Date.now() > deadline) throw new Error("timed out waiting for the document");
+      if (ended()) throw new Error("the test ended waiting for the document");
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -116,11 +116,13 @@ export class RoomClient {
  */
 export async function projectOnceQuiet(worldId: string) {
   const room = env.WORLD_ROOM.getByName(worldId);
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    await runDurableObjectAlarm(room);
-    const pending = await runInDurableObject(room, (_room, state) => new RoomStorage(state.storage.sql).dirtyCount());
-    if (pending === 0) return;
-  }
-  throw new Error("the room still had changes to project after 35 s");
+  await waitUntil(
+    "the room's projection",
+    async () => {
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      await runDurableObjectAlarm(room);
+      return (await runInDurableObject(room, (_room, state) => new RoomStorage(state.storage.sql).dirtyCount())) === 0;
+    },
+    0,
+  );
 }
