@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import WebSocket from "ws";
 import { startServer } from "../../scripts/lib/server.mjs";
 import { NodeRoomClient, addElement, elementsOf, setField, signInCookie, until } from "./room-client.mjs";
 
@@ -76,5 +77,33 @@ describe("a room through a server restart", () => {
     assert.equal(graph.elements.length, 52);
     assert.equal(graph.elements.find((e) => e.id === "demoe02000000000").name, "Renamed by B");
     assert.match(graph.elements.find((e) => e.id === "demoe01000000000").description, /^A wrote this\. A fortress grown/);
+  });
+
+  it("answers a refused room connection with the Worker's 404, as the README documents", async () => {
+    // A stranger (no session) to a private world, and to a world that does not exist: the upgrade
+    // is refused with a real HTTP answer, not a dropped connection.
+    const cookie = await signInCookie(server.url, "demo@loreloom.local", "demo-password-1");
+    const created = await fetch(`${server.url}/api/worlds`, {
+      method: "POST",
+      headers: { cookie, origin: server.url, "content-type": "application/json" },
+      body: JSON.stringify({ title: "A private world" }),
+    });
+    assert.equal(created.status, 201);
+    const { world: secret } = await created.json();
+    for (const world of [secret.id, "nosuchworld00001"]) {
+      const refused = await new Promise((resolve, reject) => {
+        const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/api/worlds/${world}/room`);
+        socket.once("open", () => reject(new Error(`a stranger joined ${world}'s room`)));
+        socket.once("error", (error) => reject(new Error(`no answer for ${world}: ${error.message}`)));
+        socket.once("unexpected-response", (_request, response) => {
+          let body = "";
+          response.on("data", (chunk) => (body += chunk));
+          response.on("end", () => resolve({ status: response.statusCode, type: response.headers["content-type"], body }));
+        });
+      });
+      assert.equal(refused.status, 404, world);
+      assert.match(refused.type, /application\/json/);
+      assert.equal(JSON.parse(refused.body).error.code, "not_found");
+    }
   });
 });

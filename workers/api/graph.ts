@@ -124,9 +124,7 @@ export const graphRoutes = new Hono<AppEnv>()
   .get("/:id/room", async (c) => {
     // Join the world's room: the session and role are checked here, before the upgrade, and the
     // room trusts only the identity this route attaches (a client cannot send its own).
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new HttpError(426, "upgrade_required", "Connect to the room with a WebSocket.");
-    }
+    // Access first, so that a refused person gets the same 404 with or without an upgrade.
     const origin = c.req.header("origin");
     if (origin && origin !== new URL(c.req.url).origin) {
       throw new HttpError(403, "cross_origin", "This request came from another site and was refused.");
@@ -134,6 +132,9 @@ export const graphRoutes = new Hono<AppEnv>()
     const worldId = param(c.req.param("id"), "world id");
     const me = c.get("user");
     const access = await getWorldAccess(c.get("db"), worldId, me?.id ?? null, shareTokenOf(c));
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      throw new HttpError(426, "upgrade_required", "Connect to the room with a WebSocket.");
+    }
     const guestId = `guest-${newId(10)}`;
     const identity: RoomUser = me
       ? { id: me.id, name: me.name, role: access.role ?? "viewer", color: colorFor(me.id) }
