@@ -917,8 +917,11 @@ export class WorldRoom extends YServer<Env> {
       }
       this.catchUp(); // a sync request is answered from the document
     } else if (bytes[0] === MESSAGE_AWARENESS) {
-      const problem = this.awareness.check(connection.id, bytes);
-      if (problem) return this.send(connection, { type: "error", ...problem });
+      // Only the sender's own entries go out (awareness.ts): clients echo everyone's states.
+      const verdict = this.awareness.check(connection.id, bytes);
+      if ("problem" in verdict) return this.send(connection, { type: "error", ...verdict.problem });
+      if (!verdict.relay) return;
+      return this.handleMessage(connection, verdict.relay);
     } else {
       return this.send(connection, { type: "error", code: "invalid_message", message: "That binary message is not a Yjs sync or awareness message." });
     }
