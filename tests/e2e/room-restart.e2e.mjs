@@ -106,4 +106,41 @@ describe("a room through a server restart", () => {
       assert.equal(JSON.parse(refused.body).error.code, "not_found");
     }
   });
+
+  it("refuses each wrongly shaped live update of issue 14 with an error naming the field, and the world keeps working", async () => {
+    const cookie = await signInCookie(server.url, "demo@loreloom.local", "demo-password-1");
+    const roomUrl = `${server.url}/api/worlds/${WORLD}/room`;
+    const attacks = [
+      ["elements.evil000000000001", (els) => els.set("evil000000000001", "just a string")],
+      ["elements.demoe01000000000.type", (els) => els.get("demoe01000000000").delete("type")],
+      ["elements.demoe01000000000.type", (els) => els.get("demoe01000000000").set("type", "spaceship")],
+      ["elements.demoe01000000000.pos.x", (els) => els.get("demoe01000000000").set("pos", { x: "left", y: 1 })],
+      ["elements.demoe01000000000.tags", (els) => els.get("demoe01000000000").set("tags", "not-a-list")],
+      ["elements.demoe01000000000.name", (els) => els.get("demoe01000000000").set("name", 42)],
+      ["elements.demoe01000000000.name", (els) => els.get("demoe01000000000").set("name", "x".repeat(1_200_000))],
+    ];
+    for (const [field, attack] of attacks) {
+      // A fresh connection each time (this client does not resync after a refusal).
+      const client = await new NodeRoomClient(roomUrl, { cookie }).ready();
+      const before = client.messages.length;
+      client.doc.transact(() => attack(elementsOf(client.doc)));
+      await until(() => client.messages.slice(before).some((m) => m.type === "error"), 10_000, `an error for ${field}`);
+      const error = client.messages.slice(before).find((m) => m.type === "error");
+      assert.equal(error.code, "invalid_element");
+      assert.equal(error.field, field);
+      client.close();
+    }
+    // Everyone else still gets the world: the editor's state, the public page, REST writes.
+    const fresh = await new NodeRoomClient(roomUrl, { cookie }).ready();
+    assert.equal(elementsOf(fresh.doc).has("evil000000000001"), false);
+    assert.equal(elementsOf(fresh.doc).get("demoe01000000000").get("type"), "location");
+    fresh.close();
+    assert.equal((await fetch(`${server.url}/w/${WORLD}`)).status, 200);
+    const created = await fetch(`${server.url}/api/worlds/${WORLD}/elements`, {
+      method: "POST",
+      headers: { cookie, origin: server.url, "content-type": "application/json" },
+      body: JSON.stringify({ type: "item", name: "Proof of life" }),
+    });
+    assert.equal(created.status, 201);
+  });
 });
