@@ -1083,7 +1083,7 @@ export class WorldRoom extends YServer<Env> {
         x: input.position?.x ?? (count % 6) * 240,
         y: input.position?.y ?? Math.floor(count / 6) * 160,
         tags: input.tags ?? [],
-        assets: {},
+        assets: ownAssets(input.assets ?? {}, this.worldId),
         metadata: {},
         version: previous?.v ?? 0,
         createdBy: actor.id,
@@ -1113,6 +1113,7 @@ export class WorldRoom extends YServer<Env> {
       if (changes.name !== undefined) patch.name = changes.name;
       if (changes.description !== undefined) patch.description = changes.description;
       if (changes.tags !== undefined) patch.tags = changes.tags;
+      if (changes.assets !== undefined) patch.assets = ownAssets(changes.assets, this.worldId);
       if (changes.position) {
         patch.x = changes.position.x;
         patch.y = changes.position.y;

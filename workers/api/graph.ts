@@ -4,17 +4,18 @@ import { IDENTITY_HEADER, SHARE_LINK_HEADER, colorFor, type RoomUser } from "../
 import type { Actor } from "../../durable-objects/world-room/room-types";
 import { newId } from "../lib/ids";
 import {
-  CreateElementSchema,
   CreateRelationshipSchema,
   DeleteElementsSchema,
   IdSchema,
   PositionsSchema,
-  UpdateElementSchema,
   UpdateRelationshipSchema,
+  createElementSchemaFor,
   decodeHistoryCursor,
   listHistory,
   listVersions,
+  requireRecordedAssets,
   unwrap,
+  updateElementSchemaFor,
 } from "../domain/graph";
 import { and, eq } from "drizzle-orm";
 import { elements } from "../../drizzle/schema";
@@ -39,14 +40,15 @@ async function editorOf(c: Context<AppEnv>) {
   const worldId = param(c.req.param("id"), "world id");
   const access = await requireWorldRole(c.get("db"), worldId, me.id, "editor", shareTokenOf(c));
   const actor: Actor = { id: me.id, name: me.name, role: access.role };
-  return { actor, worldId, room: c.env.WORLD_ROOM.getByName(worldId) };
+  return { actor, worldId, db: c.get("db"), room: c.env.WORLD_ROOM.getByName(worldId) };
 }
 
 /** Element, relationship, version and history routes: writes go through the world's room. */
 export const graphRoutes = new Hono<AppEnv>()
   .post("/:id/elements", async (c) => {
-    const { actor, room } = await editorOf(c);
-    const input = await jsonBody(c, CreateElementSchema);
+    const { actor, worldId, db, room } = await editorOf(c);
+    const input = await jsonBody(c, createElementSchemaFor(worldId));
+    await requireRecordedAssets(db, worldId, input.assets);
     // A chosen id (undo of a delete) only has to be free in this world: the room checks.
     return c.json(unwrap(await room.createElement(actor, input)), 201);
   })
@@ -56,9 +58,10 @@ export const graphRoutes = new Hono<AppEnv>()
     return c.json(unwrap(await room.deleteElements(actor, [...new Set(ids)])));
   })
   .patch("/:id/elements/:eid", async (c) => {
-    const { actor, room } = await editorOf(c);
+    const { actor, worldId, db, room } = await editorOf(c);
     const elementId = param(c.req.param("eid"), "element id");
-    const changes = await jsonBody(c, UpdateElementSchema);
+    const changes = await jsonBody(c, updateElementSchemaFor(worldId));
+    await requireRecordedAssets(db, worldId, changes.assets);
     return c.json(unwrap(await room.updateElement(actor, elementId, changes)));
   })
   .delete("/:id/elements/:eid", async (c) => {
