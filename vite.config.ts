@@ -2,9 +2,9 @@ import { cloudflare } from "@cloudflare/vite-plugin";
 import { reactRouter } from "@react-router/dev/vite";
 import tailwindcss from "@tailwindcss/vite";
 import { readFileSync } from "node:fs";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { defineConfig, type Plugin } from "vite";
+import { defineConfig, type Connect, type Plugin } from "vite";
 
 /**
  * mespeak's eSpeak build (the local provider's narration) is Latin-1, not UTF-8; its only
@@ -89,6 +89,33 @@ function refusedUpgradesAnswered(): Plugin {
   };
 }
 
+/**
+ * `npm start` serves through `vite preview`, which streams each request into workerd. When that
+ * fails (the client went away, workerd restarted), connect's last handler would answer an HTML
+ * page with the error's stack and local paths. Answer in the API's error shape instead (plain text
+ * for pages), with no stack; the server's console gets the message.
+ */
+function frontServerErrors(): Plugin {
+  return {
+    name: "loreloom:front-server-errors",
+    configurePreviewServer(server) {
+      const handle: Connect.ErrorHandleFunction = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
+        server.config.logger.error(`front server: ${req.method} ${req.url?.split("?")[0]} failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const api = req.url === "/api" || req.url?.startsWith("/api/");
+        const message = "The local server could not pass this request to the app. Please try again.";
+        res.writeHead(502, { "content-type": api ? "application/json" : "text/plain; charset=utf-8", connection: "close" });
+        res.end(api ? JSON.stringify({ error: { code: "bad_gateway", message } }) : message);
+      };
+      // After the Cloudflare plugin's handler, which passes workerd's failures on with `next(error)`.
+      return () => server.middlewares.use(handle);
+    },
+  };
+}
+
 // Tests and the bench run their own servers on their own local state (LORELOOM_STATE_DIR), so
 // they never touch the data `npm start` keeps in .wrangler/state.
 const stateDir = process.env.LORELOOM_STATE_DIR;
@@ -107,6 +134,7 @@ export default defineConfig({
     refusedUpgradesAnswered(),
     tailwindcss(),
     reactRouter(),
+    frontServerErrors(),
   ],
   resolve: { tsconfigPaths: true },
   // The rooms Worker's bundle goes beside the app's (build/server) rather than to dist/.
