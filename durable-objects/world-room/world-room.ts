@@ -1325,6 +1325,11 @@ export class WorldRoom extends YServer<Env> {
       const now = Date.now();
       const count = elementsOf(this.document).size;
       for (const element of write.elements) this.store.setVersionCause(element.id, write.action, actor.id);
+      // A job writes files under its own world; a key of another world is dropped (below), and logged.
+      for (const element of write.elements) {
+        const foreign = Object.values(element.assets).filter((key) => typeof key === "string" && worldOfAssetKey(key) !== this.worldId);
+        if (foreign.length) log.warn("room.generation_foreign_asset_skipped", { worldId: this.worldId, elementId: element.id, keys: foreign });
+      }
       this.document.transact(() => {
         write.elements.forEach((element, index) => {
           const existing = getElement(this.document, element.id);

@@ -125,6 +125,28 @@ describe("another world's file named in a world cannot be copied out", () => {
   });
 });
 
+describe("the room writes only this world's files for a generation job", () => {
+  it("a generation result naming A's file is written without it, next to the world's own", async () => {
+    const { attacker, b, secret, own } = await worlds();
+    const room = env.WORLD_ROOM.getByName(b.id);
+    const written = await room.applyGeneration(
+      { id: attacker.id, name: attacker.name, role: "owner" },
+      {
+        jobId: "jobforeign",
+        action: "generated",
+        prompt: "a stolen picture",
+        elements: [
+          { id: "generatedone", type: "item", name: "Generated", description: "", tags: [], assets: { image: secret.key, audio: own.key }, metadata: {} },
+        ],
+        relationships: [],
+      },
+    );
+    expect(written.ok && written.value.elements[0]?.assets).toEqual({ audio: own.key });
+    const graph = await room.graph(true);
+    expect(graph.ok && graph.value.elements.find((element) => element.id === "generatedone")?.assets).toEqual({ audio: own.key });
+  });
+});
+
 describe("REST writers refuse another world's files", () => {
   it("creating an element with A's file as its image is a 400 naming assets.image, and creates nothing", async () => {
     const { attacker, b, secret } = await worlds();
