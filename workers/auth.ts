@@ -19,8 +19,9 @@ function createAuth(env: Env, origin: string) {
     session: {
       expiresIn: 60 * 60 * 24 * 30,
       updateAge: 60 * 60 * 24,
-      // A signed cookie carries the session for five minutes, so most requests skip the D1 lookup.
-      cookieCache: { enabled: true, maxAge: 5 * 60 },
+      // No cookie cache: a signed copy of the session in a cookie keeps answering after sign-out
+      // (issue 14). Every request looks the session up in D1, so signing out ends it at once.
+      cookieCache: { enabled: false },
     },
     advanced: {
       database: { generateId: () => newId() },
