@@ -15,7 +15,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 export async function action({ request, context }: Route.ActionArgs) {
   const form = await request.formData();
   const intent = form.get("intent") === "sign-up" ? "sign-up" : "sign-in";
-  const next = safeNext(String(form.get("next") ?? ""));
+  const next = safeNext(form.get("next"));
   const auth = getAuth(context.cloudflare.env, request);
   const values = {
     email: String(form.get("email") ?? ""),
