@@ -1,6 +1,8 @@
 import { APIError } from "better-auth/api";
 import { Form, Link, data, redirect, useNavigation, useSearchParams } from "react-router";
+import { HttpError } from "../../workers/api/errors";
 import { getAuth } from "../../workers/auth";
+import { requireWithinAuthLimits } from "../../workers/domain/auth-limits";
 import { SignInSchema, SignUpSchema } from "../../workers/domain/accounts";
 import { Alert, Field, PrimaryButton } from "../components/ui";
 import { parseForm } from "../lib/forms.server";
@@ -27,16 +29,21 @@ export async function action({ request, context }: Route.ActionArgs) {
     if (intent === "sign-up") {
       const parsed = parseForm(SignUpSchema, values);
       if (!parsed.data) return data({ intent, errors: parsed.errors, message: null }, 400);
+      await requireWithinAuthLimits(context.cloudflare.env, request, "sign-up");
       ({ headers } = await auth.api.signUpEmail({ body: parsed.data, headers: request.headers, returnHeaders: true }));
     } else {
       const parsed = parseForm(SignInSchema, values);
       if (!parsed.data) return data({ intent, errors: parsed.errors, message: null }, 400);
+      await requireWithinAuthLimits(context.cloudflare.env, request, "sign-in", parsed.data.email);
       ({ headers } = await auth.api.signInEmail({ body: parsed.data, headers: request.headers, returnHeaders: true }));
     }
     const out = new Headers();
     for (const cookie of headers.getSetCookie()) out.append("set-cookie", cookie);
     return redirect(next, { headers: out });
   } catch (error) {
+    if (error instanceof HttpError) {
+      return data({ intent, errors: null, message: error.message }, { status: error.status, headers: error.headers });
+    }
     if (error instanceof APIError) {
       return data({ intent, errors: null, message: error.message || "That did not work." }, error.statusCode);
     }

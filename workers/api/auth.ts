@@ -2,14 +2,20 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { getAuth } from "../auth";
 import { SignInSchema, SignUpSchema } from "../domain/accounts";
+import { type AuthAction, requireWithinAuthLimits } from "../domain/auth-limits";
 import type { AppEnv } from "./context";
 import { HttpError, errorBody, notFound } from "./errors";
 import { jsonBody } from "./validate";
 
-/** The better-auth endpoints Loreloom offers, each with the body it accepts (null: no body). */
-const ENDPOINTS: Record<string, { method: "GET" | "POST"; body: z.ZodType | null }> = {
-  "/sign-up/email": { method: "POST", body: SignUpSchema },
-  "/sign-in/email": { method: "POST", body: SignInSchema },
+type Endpoint = { method: "GET" | "POST"; body: z.ZodType | null; limit?: AuthAction };
+
+/**
+ * The better-auth endpoints Loreloom offers, each with the body it accepts (null: no body) and the
+ * limit it counts against (workers/domain/auth-limits.ts).
+ */
+const ENDPOINTS: Record<string, Endpoint> = {
+  "/sign-up/email": { method: "POST", body: SignUpSchema, limit: "sign-up" },
+  "/sign-in/email": { method: "POST", body: SignInSchema, limit: "sign-in" },
   "/sign-out": { method: "POST", body: null },
   "/get-session": { method: "GET", body: null },
 };
@@ -36,6 +42,12 @@ async function toSpecError(response: Response): Promise<Response> {
   return new Response(JSON.stringify(errorBody(code, message)), { status: response.status, headers });
 }
 
+/** The email address a validated auth body names, if it names one. */
+function accountOf(body: unknown): string | undefined {
+  const parsed = z.object({ email: z.string() }).safeParse(body);
+  return parsed.success ? parsed.data.email : undefined;
+}
+
 export const authRoutes = new Hono<AppEnv>().all("/*", async (c) => {
   const path = c.req.path.replace(/^\/api\/auth/, "");
   const endpoint = ENDPOINTS[path];
@@ -48,10 +60,14 @@ export const authRoutes = new Hono<AppEnv>().all("/*", async (c) => {
   const headers = new Headers(c.req.raw.headers);
   if (!headers.has("origin")) headers.set("origin", new URL(c.req.url).origin);
   let body: string | undefined;
+  let account: string | undefined;
   if (endpoint.body) {
-    body = JSON.stringify(await jsonBody(c, endpoint.body));
+    const parsed: unknown = await jsonBody(c, endpoint.body);
+    account = accountOf(parsed);
+    body = JSON.stringify(parsed);
     headers.delete("content-length");
   }
+  if (endpoint.limit) await requireWithinAuthLimits(c.env, c.req.raw, endpoint.limit, account);
   const request = new Request(c.req.url, { method: c.req.method, headers, body });
   const response = await getAuth(c.env, request).handler(request);
   return response.status >= 400 ? toSpecError(response) : response;
