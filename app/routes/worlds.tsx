@@ -17,7 +17,7 @@ export const meta: Route.MetaFunction = () => [{ title: "My worlds — Loreloom"
 export async function loader({ request, context }: Route.LoaderArgs) {
   const user = await requireUser(request, context.cloudflare.env);
   const db = getDb(context.cloudflare.env.DB);
-  const [{ worlds }, invitations] = await Promise.all([listMyWorlds(db, user.id, { limit: 100, cursor: null }), listMyInvitations(db, user.email)]);
+  const [{ worlds }, invitations] = await Promise.all([listMyWorlds(db, user.id, { limit: 100, cursor: null }), listMyInvitations(db, user)]);
   return { worlds, invitations, userId: user.id };
 }
 
