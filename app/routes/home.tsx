@@ -142,6 +142,13 @@ export default function Home({ loaderData, actionData: action }: Route.Component
               <PrimaryButton type="submit" disabled={busy} className="w-full">
                 {intent === "sign-up" ? "Create account" : "Sign in"}
               </PrimaryButton>
+              {intent === "sign-in" ? (
+                <p className="text-center text-sm">
+                  <Link to="/forgot-password" className="text-indigo-800 underline hover:text-indigo-900">
+                    Forgot your password?
+                  </Link>
+                </p>
+              ) : null}
               {intent === "sign-in" && loaderData.demoHint ? (
                 <p className="text-center text-xs text-stone-500">
                   Trying it locally? The demo account is <code>demo@loreloom.local</code> / <code>demo-password-1</code>.
