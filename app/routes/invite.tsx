@@ -79,9 +79,9 @@ export default function Invite({ loaderData, actionData, params }: Route.Compone
         <div className="mt-6 space-y-3">
           {actionData?.message ? <Alert>{actionData.message}</Alert> : null}
           {actionData?.needsVerifiedEmail ? (
-            <p className="text-sm text-stone-700">
+            <div className="text-sm text-stone-700">
               No email from us? <ResendVerification />
-            </p>
+            </div>
           ) : null}
           {actionData?.declined ? (
             <p role="status" className="rounded-lg bg-stone-100 px-3 py-2 text-sm text-stone-700">

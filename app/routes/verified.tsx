@@ -65,7 +65,7 @@ export default function Verified({ loaderData, actionData }: Route.ComponentProp
               )}
             </p>
           ) : user ? (
-            <p>
+            <div>
               {actionData?.sent ? (
                 <span role="status">We sent a new link to {user.email}. It works for 24 hours.</span>
               ) : (
@@ -73,7 +73,7 @@ export default function Verified({ loaderData, actionData }: Route.ComponentProp
                   We sent a link to {user.email} when you signed up. <ResendVerification />
                 </>
               )}
-            </p>
+            </div>
           ) : (
             <p>
               <Link to="/?next=%2Fverified#sign-in" className="font-medium text-indigo-800 underline">

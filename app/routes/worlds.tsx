@@ -81,10 +81,10 @@ export default function Worlds({ loaderData, actionData }: Route.ComponentProps)
         <ImportWorldButton />
       </div>
       {loaderData.unverifiedEmail ? (
-        <p role="status" className="mt-6 rounded-2xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-950">
+        <div role="status" className="mt-6 rounded-2xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-950">
           Confirm your email address: open the link we sent to <span className="font-medium">{loaderData.unverifiedEmail}</span>. Invitations sent
           to it appear here once you do. <ResendVerification />
-        </p>
+        </div>
       ) : null}
       {loaderData.invitations.length > 0 || actionData?.errors?.invitation ? (
         <section aria-labelledby="invitations-heading" className="mt-6 rounded-2xl border border-indigo-200 bg-indigo-50/60 p-4">
