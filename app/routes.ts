@@ -7,6 +7,11 @@ export default [
   route("gallery", "routes/gallery.tsx"),
   route("invite/:token", "routes/invite.tsx"),
   route("sign-out", "routes/sign-out.tsx"),
+  route("verified", "routes/verified.tsx"),
+  route("forgot-password", "routes/forgot-password.tsx"),
+  route("reset-password", "routes/reset-password.tsx"),
+  // Local runs only: the emails the outbox mail provider kept (ADR 12).
+  route("dev/outbox", "routes/dev/outbox.tsx"),
   route("w/:id", "routes/public-world.tsx"),
   route("embed/:id", "routes/embed.tsx"),
 ] satisfies RouteConfig;

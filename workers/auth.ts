@@ -1,8 +1,10 @@
 import { betterAuth } from "better-auth";
 import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import * as schema from "../drizzle/schema";
+import { RESET_LINK_SECONDS, VERIFY_LINK_SECONDS, resetPasswordLink, resetPasswordMail, verificationLink, verificationMail } from "./domain/account-mail";
 import { getDb } from "./lib/db";
 import { newId } from "./lib/ids";
+import { mailerFrom } from "./lib/mail";
 
 function createAuth(env: Env, origin: string) {
   return betterAuth({
@@ -15,12 +17,36 @@ function createAuth(env: Env, origin: string) {
       provider: "sqlite",
       schema: { user: schema.user, session: schema.session, account: schema.account, verification: schema.verification },
     }),
-    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, autoSignIn: true },
+    // Unverified accounts may sign in and use Loreloom; what needs a verified address (answering an
+    // invitation sent to it) checks `emailVerified` itself (ADR 12).
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: 8,
+      maxPasswordLength: 128,
+      autoSignIn: true,
+      requireEmailVerification: false,
+      resetPasswordTokenExpiresIn: RESET_LINK_SECONDS,
+      // A new password signs every other device out: whoever knew the old one is locked out.
+      revokeSessionsOnPasswordReset: true,
+      sendResetPassword: async ({ user, token }) => {
+        await mailerFrom(env, origin).send(resetPasswordMail(user, resetPasswordLink(origin, token)));
+      },
+    },
+    emailVerification: {
+      sendOnSignUp: true,
+      expiresIn: VERIFY_LINK_SECONDS,
+      // The link confirms the address; it does not sign anyone in.
+      autoSignInAfterVerification: false,
+      sendVerificationEmail: async ({ user, token }) => {
+        await mailerFrom(env, origin).send(verificationMail(user, verificationLink(origin, token)));
+      },
+    },
     session: {
       expiresIn: 60 * 60 * 24 * 30,
       updateAge: 60 * 60 * 24,
-      // A signed cookie carries the session for five minutes, so most requests skip the D1 lookup.
-      cookieCache: { enabled: true, maxAge: 5 * 60 },
+      // No cookie cache: a signed copy of the session in a cookie keeps answering after sign-out
+      // (issue 14). Every request looks the session up in D1, so signing out ends it at once.
+      cookieCache: { enabled: false },
     },
     advanced: {
       database: { generateId: () => newId() },
@@ -47,11 +73,11 @@ export function getAuth(env: Env, request: Request): Auth {
   return auth;
 }
 
-export type SessionUser = { id: string; email: string; name: string; image: string | null };
+export type SessionUser = { id: string; email: string; emailVerified: boolean; name: string; image: string | null };
 
 export async function getSessionUser(env: Env, request: Request): Promise<SessionUser | null> {
   const session = await getAuth(env, request).api.getSession({ headers: request.headers });
   if (!session) return null;
-  const { id, email, name, image } = session.user;
-  return { id, email, name, image: image ?? null };
+  const { id, email, emailVerified, name, image } = session.user;
+  return { id, email, emailVerified, name, image: image ?? null };
 }

@@ -1,7 +1,11 @@
 import { api } from "./api/app";
 import { runCleanup } from "./jobs/cleanup";
 import { handleQueue } from "./jobs/consumer";
+import { readBodyWithin } from "./lib/body-limit";
 import { isCrossSiteWrite } from "./lib/origin";
+
+/** Pages take small form posts only (sign-out, invitations, creating a world). */
+const DEFAULT_MAX_PAGE_BODY_BYTES = 256 * 1024;
 
 export type PageContext = { cloudflare: { env: Env; ctx: ExecutionContext }; nonce: string };
 export type PageHandler = (request: Request, context: PageContext) => Promise<Response>;
@@ -53,8 +57,15 @@ export function createWorker(renderPage: PageHandler, options: { strictCsp: bool
           headers: { "content-type": "text/plain; charset=utf-8" },
         });
       }
+      const body = await readBodyWithin(request, Number(env.MAX_BODY_BYTES) || DEFAULT_MAX_PAGE_BODY_BYTES);
+      if (!body.ok) {
+        return new Response(body.reason === "too_large" ? "The request body is too large." : "The request body could not be read.", {
+          status: body.reason === "too_large" ? 413 : 400,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+        });
+      }
       const nonce = newNonce();
-      const response = await renderPage(request, { cloudflare: { env, ctx }, nonce });
+      const response = await renderPage(body.request, { cloudflare: { env, ctx }, nonce });
       return withPageSecurity(response, request, nonce, options.strictCsp);
     },
     async queue(batch, env) {

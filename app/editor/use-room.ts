@@ -203,6 +203,8 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
     // person may do now (a new role, or a page saying the world is gone for them).
     const onClose = (event: CloseEvent) => {
       if (event.code !== ACCESS_CHANGED_CLOSE || closed) return;
+      // No reconnecting meanwhile: the room would refuse it (404 or 410) and the browser log it.
+      provider.disconnect();
       say("Your access to this world has changed; reloading…", "error");
       setTimeout(() => window.location.reload(), 1500);
     };

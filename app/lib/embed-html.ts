@@ -1,5 +1,6 @@
 // The iframe snippet a world's embed is pasted with: one function, used by the oEmbed endpoint and
 // by the Share / Embed snippet, so both hand out exactly the same HTML. Pure and isomorphic.
+import { escapeHtml } from "../../workers/lib/html";
 
 export const EMBED_DEFAULT_SIZE = { width: 800, height: 600 } as const;
 
@@ -9,12 +10,7 @@ export const EMBED_PRESETS = [
   { label: "Large", width: 1200, height: 800 },
 ] as const;
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-/** Escapes text for an HTML attribute or element body. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
-}
+export { escapeHtml };
 
 export function embedUrl(origin: string, worldId: string): string {
   return `${origin}/embed/${encodeURIComponent(worldId)}`;

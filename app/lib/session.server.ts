@@ -15,7 +15,5 @@ export async function requireUser(request: Request, env: Env): Promise<SessionUs
   return user;
 }
 
-/** Only same-site paths are followed after sign-in. */
-export function safeNext(raw: string | null | undefined): string {
-  return raw && raw.startsWith("/") && !raw.startsWith("//") ? raw : "/worlds";
-}
+/** Only same-origin paths are followed after sign-in (see `safeNext`). */
+export { safeNext } from "../../workers/lib/safe-next";

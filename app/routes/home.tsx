@@ -1,6 +1,8 @@
 import { APIError } from "better-auth/api";
 import { Form, Link, data, redirect, useNavigation, useSearchParams } from "react-router";
+import { HttpError } from "../../workers/api/errors";
 import { getAuth } from "../../workers/auth";
+import { requireWithinAuthLimits } from "../../workers/domain/auth-limits";
 import { SignInSchema, SignUpSchema } from "../../workers/domain/accounts";
 import { Alert, Field, PrimaryButton } from "../components/ui";
 import { parseForm } from "../lib/forms.server";
@@ -15,7 +17,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 export async function action({ request, context }: Route.ActionArgs) {
   const form = await request.formData();
   const intent = form.get("intent") === "sign-up" ? "sign-up" : "sign-in";
-  const next = safeNext(String(form.get("next") ?? ""));
+  const next = safeNext(form.get("next"));
   const auth = getAuth(context.cloudflare.env, request);
   const values = {
     email: String(form.get("email") ?? ""),
@@ -27,16 +29,21 @@ export async function action({ request, context }: Route.ActionArgs) {
     if (intent === "sign-up") {
       const parsed = parseForm(SignUpSchema, values);
       if (!parsed.data) return data({ intent, errors: parsed.errors, message: null }, 400);
+      await requireWithinAuthLimits(context.cloudflare.env, request, "sign-up");
       ({ headers } = await auth.api.signUpEmail({ body: parsed.data, headers: request.headers, returnHeaders: true }));
     } else {
       const parsed = parseForm(SignInSchema, values);
       if (!parsed.data) return data({ intent, errors: parsed.errors, message: null }, 400);
+      await requireWithinAuthLimits(context.cloudflare.env, request, "sign-in", parsed.data.email);
       ({ headers } = await auth.api.signInEmail({ body: parsed.data, headers: request.headers, returnHeaders: true }));
     }
     const out = new Headers();
     for (const cookie of headers.getSetCookie()) out.append("set-cookie", cookie);
     return redirect(next, { headers: out });
   } catch (error) {
+    if (error instanceof HttpError) {
+      return data({ intent, errors: null, message: error.message }, { status: error.status, headers: error.headers });
+    }
     if (error instanceof APIError) {
       return data({ intent, errors: null, message: error.message || "That did not work." }, error.statusCode);
     }
@@ -135,6 +142,13 @@ export default function Home({ loaderData, actionData: action }: Route.Component
               <PrimaryButton type="submit" disabled={busy} className="w-full">
                 {intent === "sign-up" ? "Create account" : "Sign in"}
               </PrimaryButton>
+              {intent === "sign-in" ? (
+                <p className="text-center text-sm">
+                  <Link to="/forgot-password" className="text-indigo-800 underline hover:text-indigo-900">
+                    Forgot your password?
+                  </Link>
+                </p>
+              ) : null}
               {intent === "sign-in" && loaderData.demoHint ? (
                 <p className="text-center text-xs text-stone-500">
                   Trying it locally? The demo account is <code>demo@loreloom.local</code> / <code>demo-password-1</code>.

@@ -2,6 +2,7 @@ import { Form, Link, data, redirect, useNavigation } from "react-router";
 import { HttpError } from "../../workers/api/errors";
 import { answerInvitation, previewInvitation } from "../../workers/domain/sharing";
 import { getDb } from "../../workers/lib/db";
+import { ResendVerification } from "../components/resend-verification";
 import { Alert, PrimaryButton } from "../components/ui";
 import { getUser } from "../lib/session.server";
 import type { Route } from "./+types/invite";
@@ -34,9 +35,11 @@ export async function action({ request, params, context }: Route.ActionArgs) {
   try {
     const result = await answerInvitation(getDb(env.DB), { token: params.token }, user, answer);
     if (answer === "accept") return redirect(`/worlds/${result.worldId}`);
-    return data({ message: null, declined: true });
+    return data({ message: null, declined: true, needsVerifiedEmail: false });
   } catch (error) {
-    if (error instanceof HttpError) return data({ message: error.message, declined: false }, error.status);
+    if (error instanceof HttpError) {
+      return data({ message: error.message, declined: false, needsVerifiedEmail: error.code === "email_not_verified" }, error.status);
+    }
     throw error;
   }
 }
@@ -75,6 +78,11 @@ export default function Invite({ loaderData, actionData, params }: Route.Compone
 
         <div className="mt-6 space-y-3">
           {actionData?.message ? <Alert>{actionData.message}</Alert> : null}
+          {actionData?.needsVerifiedEmail ? (
+            <div className="text-sm text-stone-700">
+              No email from us? <ResendVerification />
+            </div>
+          ) : null}
           {actionData?.declined ? (
             <p role="status" className="rounded-lg bg-stone-100 px-3 py-2 text-sm text-stone-700">
               You declined the invitation.{" "}

@@ -7,6 +7,7 @@ import { getDb } from "../../workers/lib/db";
 import { HttpError } from "../../workers/api/errors";
 import { answerInvitation, listMyInvitations } from "../../workers/domain/sharing";
 import { ImportWorldButton } from "../components/import-world";
+import { ResendVerification } from "../components/resend-verification";
 import { Alert, Field, PrimaryButton } from "../components/ui";
 import { parseForm } from "../lib/forms.server";
 import { requireUser } from "../lib/session.server";
@@ -17,8 +18,8 @@ export const meta: Route.MetaFunction = () => [{ title: "My worlds — Loreloom"
 export async function loader({ request, context }: Route.LoaderArgs) {
   const user = await requireUser(request, context.cloudflare.env);
   const db = getDb(context.cloudflare.env.DB);
-  const [{ worlds }, invitations] = await Promise.all([listMyWorlds(db, user.id, { limit: 100, cursor: null }), listMyInvitations(db, user.email)]);
-  return { worlds, invitations, userId: user.id };
+  const [{ worlds }, invitations] = await Promise.all([listMyWorlds(db, user.id, { limit: 100, cursor: null }), listMyInvitations(db, user)]);
+  return { worlds, invitations, userId: user.id, unverifiedEmail: user.emailVerified ? null : user.email };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -79,6 +80,12 @@ export default function Worlds({ loaderData, actionData }: Route.ComponentProps)
         <h1 className="font-display text-3xl font-semibold">My worlds</h1>
         <ImportWorldButton />
       </div>
+      {loaderData.unverifiedEmail ? (
+        <div role="status" className="mt-6 rounded-2xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-950">
+          Confirm your email address: open the link we sent to <span className="font-medium">{loaderData.unverifiedEmail}</span>. Invitations sent
+          to it appear here once you do. <ResendVerification />
+        </div>
+      ) : null}
       {loaderData.invitations.length > 0 || actionData?.errors?.invitation ? (
         <section aria-labelledby="invitations-heading" className="mt-6 rounded-2xl border border-indigo-200 bg-indigo-50/60 p-4">
           <h2 id="invitations-heading" className="font-semibold text-indigo-950">

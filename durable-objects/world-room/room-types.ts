@@ -33,6 +33,7 @@ export type NewElement = {
   secret?: string;
   position?: { x: number; y: number };
   tags?: string[];
+  assets?: ElementAssets;
 };
 
 export type ElementChanges = {
@@ -42,6 +43,8 @@ export type ElementChanges = {
   secret?: string;
   position?: { x: number; y: number };
   tags?: string[];
+  /** Replaces the element's media. */
+  assets?: ElementAssets;
 };
 
 export type NewRelationship = { id?: string; from: string; to: string; kind: RelationshipKind; label?: string };

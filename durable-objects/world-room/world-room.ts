@@ -917,8 +917,11 @@ export class WorldRoom extends YServer<Env> {
       }
       this.catchUp(); // a sync request is answered from the document
     } else if (bytes[0] === MESSAGE_AWARENESS) {
-      const problem = this.awareness.check(connection.id, bytes);
-      if (problem) return this.send(connection, { type: "error", ...problem });
+      // Only the sender's own entries go out (awareness.ts): clients echo everyone's states.
+      const verdict = this.awareness.check(connection.id, bytes);
+      if ("problem" in verdict) return this.send(connection, { type: "error", ...verdict.problem });
+      if (!verdict.relay) return;
+      return this.handleMessage(connection, verdict.relay);
     } else {
       return this.send(connection, { type: "error", code: "invalid_message", message: "That binary message is not a Yjs sync or awareness message." });
     }
@@ -1080,7 +1083,7 @@ export class WorldRoom extends YServer<Env> {
         x: input.position?.x ?? (count % 6) * 240,
         y: input.position?.y ?? Math.floor(count / 6) * 160,
         tags: input.tags ?? [],
-        assets: {},
+        assets: ownAssets(input.assets ?? {}, this.worldId),
         metadata: {},
         version: previous?.v ?? 0,
         createdBy: actor.id,
@@ -1110,6 +1113,7 @@ export class WorldRoom extends YServer<Env> {
       if (changes.name !== undefined) patch.name = changes.name;
       if (changes.description !== undefined) patch.description = changes.description;
       if (changes.tags !== undefined) patch.tags = changes.tags;
+      if (changes.assets !== undefined) patch.assets = ownAssets(changes.assets, this.worldId);
       if (changes.position) {
         patch.x = changes.position.x;
         patch.y = changes.position.y;
@@ -1321,6 +1325,11 @@ export class WorldRoom extends YServer<Env> {
       const now = Date.now();
       const count = elementsOf(this.document).size;
       for (const element of write.elements) this.store.setVersionCause(element.id, write.action, actor.id);
+      // A job writes files under its own world; a key of another world is dropped (below), and logged.
+      for (const element of write.elements) {
+        const foreign = Object.values(element.assets).filter((key) => typeof key === "string" && worldOfAssetKey(key) !== this.worldId);
+        if (foreign.length) log.warn("room.generation_foreign_asset_skipped", { worldId: this.worldId, elementId: element.id, keys: foreign });
+      }
       this.document.transact(() => {
         write.elements.forEach((element, index) => {
           const existing = getElement(this.document, element.id);

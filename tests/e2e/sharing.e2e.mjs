@@ -132,6 +132,18 @@ describe("sharing a world", { skip }, () => {
       await dialog.getByRole("combobox", { name: "Role for the invitation" }).selectOption("editor");
       await dialog.getByRole("button", { name: "Invite" }).click();
       await dialog.getByRole("list", { name: "Invitations" }).getByText(ivyEmail).waitFor();
+      // Until Ivy proves the address is hers, the invitation to it is not shown to her account.
+      await invitee.page.goto("/worlds");
+      await invitee.page.getByRole("status").filter({ hasText: "Confirm your email address" }).waitFor();
+      assert.equal(await invitee.page.getByRole("region", { name: "Invitations" }).count(), 0);
+      // She opens the verification email (locally: the outbox page) and follows its link.
+      await invitee.page.goto("/dev/outbox");
+      const mail = invitee.page.getByRole("article", { name: `Confirm your email address for Loreloom to ${ivyEmail}` });
+      await mail.getByRole("link").click();
+      await invitee.page.waitForURL("**/verified");
+      await invitee.page.getByRole("heading", { name: "Email address confirmed" }).waitFor();
+      assert.equal(await overflowsHorizontally(invitee.page), false);
+      await screenshot(invitee.page, "email-verified-phone");
       await invitee.page.goto("/worlds");
       const waiting = invitee.page.getByRole("region", { name: "Invitations" }).getByRole("listitem");
       await waiting.filter({ hasText: "Demo Weaver invites you as an editor" }).waitFor();

@@ -72,16 +72,23 @@ describe("accounts", () => {
     expect(me.json.user.id).toBe(person.id);
   });
 
-  it("signs out: the session no longer works", async () => {
+  it("signs out everywhere: cookies kept from before sign-out no longer open the account", async () => {
     const person = await signUp("Ed");
+    // The attacker's copy: every cookie the browser held before signing out (token and any cache).
+    const stale = person.cookie;
+    expect((await call("GET", "/api/me", { cookie: stale })).status).toBe(200);
     const out = await call("POST", "/api/auth/sign-out", { cookie: person.cookie });
     expect(out.status).toBe(200);
     expect(await count("session", "user_id = ?", person.id)).toBe(0);
-    // Only the session token is left without its cache cookie: the server must look it up and fail.
-    const tokenOnly = person.cookie.split("; ").filter((pair) => pair.includes("session_token")).join("; ");
-    const me = await call("GET", "/api/me", { cookie: tokenOnly });
-    expect(me.status).toBe(401);
-    expectErrorShape(me.json, "unauthenticated");
+    for (const path of ["/api/me", "/api/worlds", "/api/auth/get-session"]) {
+      const response = await call("GET", path, { cookie: stale });
+      if (path === "/api/auth/get-session") {
+        expect(response.json, path).toBeNull();
+      } else {
+        expect(response.status, path).toBe(401);
+        expectErrorShape(response.json, "unauthenticated");
+      }
+    }
   });
 
   it("offers only the auth endpoints Loreloom uses", async () => {

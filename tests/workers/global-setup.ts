@@ -2,6 +2,7 @@
 // Bedrock stand-in lives here and the tests reach it over HTTP at the URL provided to them.
 import type { TestProject } from "vitest/node";
 import { standinEnv, startBedrockStandin } from "../../scripts/lib/bedrock-standin.mjs";
+import { STANDIN_MAIL_KEY, startMailStandin } from "./mail-standin";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -9,16 +10,21 @@ declare module "vitest" {
     bedrockStandin: { url: string; env: Record<string, string> };
     /** A second stand-in for the pipeline tests, so their injected failures never meet the provider tests'. */
     pipelineStandin: { url: string; env: Record<string, string> };
+    /** Base URL of the HTTP mail API stand-in (tests/workers/mail-standin.ts). */
+    mailStandin: { url: string; key: string };
   }
 }
 
 export default async function setup(project: TestProject) {
   const standin = await startBedrockStandin();
   const pipeline = await startBedrockStandin();
+  const mail = await startMailStandin();
+  project.provide("mailStandin", { url: mail.url, key: STANDIN_MAIL_KEY });
   project.provide("bedrockStandin", { url: standin.url, env: standinEnv(standin.url) });
   project.provide("pipelineStandin", { url: pipeline.url, env: standinEnv(pipeline.url) });
   return async () => {
     await standin.close();
     await pipeline.close();
+    await mail.close();
   };
 }

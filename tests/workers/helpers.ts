@@ -33,14 +33,63 @@ export function uniqueEmail(label = "person") {
   return `${label}-${Date.now().toString(36)}-${counter}@example.test`;
 }
 
+/**
+ * A client address of its own (as Cloudflare's edge sends it in CF-Connecting-IP), so that tests
+ * signing many people up do not share, and spend, one address's limits (ADR 12).
+ */
+export function randomIp(): string {
+  const [a, b, c] = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${a}.${b}.${c}`;
+}
+
 export type Person = { id: string; email: string; name: string; cookie: string };
 
-/** Signs a new person up through the API and returns their session cookie. */
-export async function signUp(name = "Ada", password = "correct-horse-1"): Promise<Person> {
+export type OutboxMail = { kind: string; subject: string; text: string; html: string; createdAt: number };
+
+/** The emails the local outbox holds for an address (MAIL_PROVIDER=outbox), oldest first. */
+export async function outbox(address: string): Promise<OutboxMail[]> {
+  const { results } = await env.DB.prepare(
+    "select kind, subject, text, html, created_at as createdAt from mail_outbox where to_address = ? order by created_at, rowid",
+  )
+    .bind(address)
+    .all<OutboxMail>();
+  return results;
+}
+
+/** The one link of the newest email of `kind` sent to an address, as a path on our origin. */
+export async function linkInMail(address: string, kind: "verify-email" | "reset-password"): Promise<string> {
+  const mails = (await outbox(address)).filter((mail) => mail.kind === kind);
+  const mail = mails.at(-1);
+  if (!mail) throw new Error(`no ${kind} email for ${address}`);
+  const links = mail.text.match(/https?:\/\/\S+/g) ?? [];
+  if (links.length !== 1) throw new Error(`expected one link in the ${kind} email, found ${links.length}`);
+  const url = new URL(links[0]!);
+  if (url.origin !== ORIGIN) throw new Error(`the ${kind} link leaves the site: ${url.origin}`);
+  return url.pathname + url.search;
+}
+
+/** Follows the verification link mailed to a person, as they would from their inbox. */
+export async function verifyEmail(person: Pick<Person, "email">) {
+  const response = await call("GET", await linkInMail(person.email, "verify-email"), { headers: { "cf-connecting-ip": randomIp() } });
+  if (response.status !== 302 || response.headers.get("location") !== "/verified") {
+    throw new Error(`verification failed: ${response.status} ${response.headers.get("location")} ${response.text}`);
+  }
+}
+
+/**
+ * Signs a new person up through the API and returns their session cookie; `verified` also follows
+ * the link in their verification email (needed to answer invitations sent to their address).
+ */
+export async function signUp(name = "Ada", password = "correct-horse-1", options: { verified?: boolean } = {}): Promise<Person> {
   const email = uniqueEmail(name.toLowerCase());
-  const response = await call("POST", "/api/auth/sign-up/email", { body: { email, password, name } });
+  const response = await call("POST", "/api/auth/sign-up/email", {
+    body: { email, password, name },
+    headers: { "cf-connecting-ip": randomIp() },
+  });
   if (response.status !== 200) throw new Error(`sign-up failed: ${response.status} ${response.text}`);
-  return { id: response.json.user.id, email, name, cookie: cookieFrom(response.headers) };
+  const person = { id: response.json.user.id, email, name, cookie: cookieFrom(response.headers) };
+  if (options.verified) await verifyEmail(person);
+  return person;
 }
 
 export function cookieFrom(headers: Headers): string {

@@ -14,6 +14,8 @@ import { ORIGIN, waitUntil, whenTestEnds } from "./helpers";
 export class RoomClient {
   readonly doc = new Y.Doc();
   readonly messages: ServerMessage[] = [];
+  /** Awareness frames received (type 1), as they came. */
+  readonly awareness: Uint8Array[] = [];
   private waiters: Array<() => void> = [];
   closed: { code: number; reason: string } | null = null;
 
@@ -55,7 +57,8 @@ export class RoomClient {
   private onBinary(bytes: Uint8Array) {
     const decoder = decoding.createDecoder(bytes);
     const type = decoding.readVarUint(decoder);
-    if (type !== 0) return; // awareness is not needed here
+    if (type === 1) this.awareness.push(bytes);
+    if (type !== 0) return;
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, 0);
     syncProtocol.readSyncMessage(decoder, encoder, this.doc, this);

@@ -30,14 +30,15 @@ const fresh = (id: string) => ({ id, type: "lore" as const, name: id, descriptio
 
 describe("joining a room", () => {
   it("refuses strangers to a private world before the upgrade, and plain requests", async () => {
-    const { world } = await worldWithElement();
+    const { owner, world } = await worldWithElement();
     const stranger = await signUp("Stranger");
     const { response, client } = await RoomClient.connect(world.id, stranger.cookie);
     expect(client).toBeNull();
     expect(response.status).toBe(404);
     expect((await RoomClient.connect(world.id)).response.status).toBe(404);
-    const plain = await call("GET", `/api/worlds/${world.id}/room`);
-    expect(plain.status).toBe(426);
+    // A plain request is refused the same way: 404 to a stranger, 426 to someone who may join.
+    expect((await call("GET", `/api/worlds/${world.id}/room`)).status).toBe(404);
+    expect((await call("GET", `/api/worlds/${world.id}/room`, { cookie: owner.cookie })).status).toBe(426);
     const foreign = await RoomClient.connect(world.id, stranger.cookie, { origin: "https://evil.example" });
     expect(foreign.response.status).toBe(403);
   });

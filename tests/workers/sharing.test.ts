@@ -182,7 +182,7 @@ describe("invitations", () => {
 
   it("shows a person their pending invitations and lets them accept into the world", async () => {
     const { owner, world } = await ownerWithWorld({ title: "Glasswood" });
-    const friend = await signUp("Friend");
+    const friend = await signUp("Friend", undefined, { verified: true });
     const created = await invite(owner, world.id, { email: friend.email.toUpperCase(), role: "editor" });
     const token = tokenOf(created.json.url);
 
@@ -248,7 +248,7 @@ describe("invitations", () => {
 
   it("expires invitations: reported and stored as expired, and answering one is refused", async () => {
     const { owner, world } = await ownerWithWorld();
-    const friend = await signUp("Friend");
+    const friend = await signUp("Friend", undefined, { verified: true });
     const created = await invite(owner, world.id, { email: friend.email, role: "viewer", expiresInHours: 1 });
     const token = tokenOf(created.json.url);
     await expireInvitation(created.json.invitation.id);

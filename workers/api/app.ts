@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { authRoutes } from "./auth";
 import type { AppEnv } from "./context";
 import { HttpError, errorBody } from "./errors";
@@ -16,6 +15,7 @@ import { worldRoutes } from "./worlds";
 import { oembedRoutes } from "./oembed";
 import { publishingRoutes } from "./publishing";
 import { importLimitsFrom } from "../domain/import-world";
+import { readBodyWithin } from "../lib/body-limit";
 import { log } from "../lib/log";
 
 const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -31,10 +31,13 @@ api.use(async (c, next) => {
     : c.req.path === "/api/worlds/import"
       ? importLimitsFrom(c.env as unknown as Record<string, unknown>).maxBytes + 64 * 1024
       : Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
-  return bodyLimit({
-    maxSize,
-    onError: (c) => c.json(errorBody("payload_too_large", `The request body is larger than ${maxSize} bytes.`), 413),
-  })(c, next);
+  const body = await readBodyWithin(c.req.raw, maxSize);
+  if (!body.ok) {
+    if (body.reason === "unreadable") return c.json(errorBody("invalid_body", "The request body could not be read to its end."), 400);
+    return c.json(errorBody("payload_too_large", `The request body is larger than ${maxSize} bytes.`), 413);
+  }
+  c.req.raw = body.request;
+  return next();
 });
 api.use(sameOrigin);
 

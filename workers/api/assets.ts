@@ -1,11 +1,11 @@
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
+import { assets } from "../../drizzle/schema";
+import { worldOfAssetKey } from "../domain/element-fields";
 import { getWorldAccess } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { shareTokenOf } from "./share-token";
 import { HttpError, notFound } from "./errors";
-
-/** Keys are ours: `worlds/<world id>/…` with plain path segments, never `..` or empty parts. */
-const KEY_PATTERN = /^worlds\/([a-z0-9]{1,64})\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}\/){0,4}[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
 type ByteRange = { offset: number; length: number };
 
@@ -35,10 +35,17 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
  * and video seeking) and caching: keys never change content, so browsers keep them.
  */
 export const assetRoutes = new Hono<AppEnv>().get("/*", async (c) => {
-  const key = decodeURIComponent(c.req.path.slice("/api/assets/".length));
-  const match = KEY_PATTERN.exec(key);
-  if (!match || key.includes("..")) throw notFound("That asset");
-  const access = await getWorldAccess(c.get("db"), match[1]!, c.get("user")?.id ?? null, shareTokenOf(c));
+  // Our keys are plain letters, digits and `._-/`, which nothing percent-encodes: the path is read
+  // as it came, undecoded, so an encoded or malformed one (`%ZZ`) is simply not one of our keys.
+  const key = new URL(c.req.url).pathname.slice("/api/assets/".length);
+  const keyWorld = worldOfAssetKey(key);
+  if (!keyWorld) throw notFound("That asset");
+  // Access is checked against the world that recorded the file, not the key's text; a key whose
+  // text names another world than its record is not served at all.
+  const db = c.get("db");
+  const [recorded] = await db.select({ worldId: assets.worldId }).from(assets).where(eq(assets.key, key)).limit(1);
+  if (recorded && recorded.worldId !== keyWorld) throw notFound("That asset");
+  const access = await getWorldAccess(db, recorded?.worldId ?? keyWorld, c.get("user")?.id ?? null, shareTokenOf(c));
   const head = await c.env.ASSETS_BUCKET.head(key);
   if (!head) throw notFound("That asset");
   const etag = head.httpEtag;

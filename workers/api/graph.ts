@@ -4,17 +4,18 @@ import { IDENTITY_HEADER, SHARE_LINK_HEADER, colorFor, type RoomUser } from "../
 import type { Actor } from "../../durable-objects/world-room/room-types";
 import { newId } from "../lib/ids";
 import {
-  CreateElementSchema,
   CreateRelationshipSchema,
   DeleteElementsSchema,
   IdSchema,
   PositionsSchema,
-  UpdateElementSchema,
   UpdateRelationshipSchema,
+  createElementSchemaFor,
   decodeHistoryCursor,
   listHistory,
   listVersions,
+  requireRecordedAssets,
   unwrap,
+  updateElementSchemaFor,
 } from "../domain/graph";
 import { and, eq } from "drizzle-orm";
 import { elements } from "../../drizzle/schema";
@@ -39,14 +40,15 @@ async function editorOf(c: Context<AppEnv>) {
   const worldId = param(c.req.param("id"), "world id");
   const access = await requireWorldRole(c.get("db"), worldId, me.id, "editor", shareTokenOf(c));
   const actor: Actor = { id: me.id, name: me.name, role: access.role };
-  return { actor, worldId, room: c.env.WORLD_ROOM.getByName(worldId) };
+  return { actor, worldId, db: c.get("db"), room: c.env.WORLD_ROOM.getByName(worldId) };
 }
 
 /** Element, relationship, version and history routes: writes go through the world's room. */
 export const graphRoutes = new Hono<AppEnv>()
   .post("/:id/elements", async (c) => {
-    const { actor, room } = await editorOf(c);
-    const input = await jsonBody(c, CreateElementSchema);
+    const { actor, worldId, db, room } = await editorOf(c);
+    const input = await jsonBody(c, createElementSchemaFor(worldId));
+    await requireRecordedAssets(db, worldId, input.assets);
     // A chosen id (undo of a delete) only has to be free in this world: the room checks.
     return c.json(unwrap(await room.createElement(actor, input)), 201);
   })
@@ -56,9 +58,10 @@ export const graphRoutes = new Hono<AppEnv>()
     return c.json(unwrap(await room.deleteElements(actor, [...new Set(ids)])));
   })
   .patch("/:id/elements/:eid", async (c) => {
-    const { actor, room } = await editorOf(c);
+    const { actor, worldId, db, room } = await editorOf(c);
     const elementId = param(c.req.param("eid"), "element id");
-    const changes = await jsonBody(c, UpdateElementSchema);
+    const changes = await jsonBody(c, updateElementSchemaFor(worldId));
+    await requireRecordedAssets(db, worldId, changes.assets);
     return c.json(unwrap(await room.updateElement(actor, elementId, changes)));
   })
   .delete("/:id/elements/:eid", async (c) => {
@@ -124,9 +127,7 @@ export const graphRoutes = new Hono<AppEnv>()
   .get("/:id/room", async (c) => {
     // Join the world's room: the session and role are checked here, before the upgrade, and the
     // room trusts only the identity this route attaches (a client cannot send its own).
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new HttpError(426, "upgrade_required", "Connect to the room with a WebSocket.");
-    }
+    // Access first, so that a refused person gets the same 404 with or without an upgrade.
     const origin = c.req.header("origin");
     if (origin && origin !== new URL(c.req.url).origin) {
       throw new HttpError(403, "cross_origin", "This request came from another site and was refused.");
@@ -134,6 +135,9 @@ export const graphRoutes = new Hono<AppEnv>()
     const worldId = param(c.req.param("id"), "world id");
     const me = c.get("user");
     const access = await getWorldAccess(c.get("db"), worldId, me?.id ?? null, shareTokenOf(c));
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      throw new HttpError(426, "upgrade_required", "Connect to the room with a WebSocket.");
+    }
     const guestId = `guest-${newId(10)}`;
     const identity: RoomUser = me
       ? { id: me.id, name: me.name, role: access.role ?? "viewer", color: colorFor(me.id) }

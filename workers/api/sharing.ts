@@ -95,7 +95,7 @@ export const sharingRoutes = new Hono<AppEnv>()
   // ── invitations, as the invited person sees them ──
   .get("/invitations", async (c) => {
     const me = requireUser(c);
-    return c.json({ invitations: await listMyInvitations(c.get("db"), me.email) });
+    return c.json({ invitations: await listMyInvitations(c.get("db"), me) });
   })
   .get("/invitations/:token", async (c) => {
     const token = parseWith(TokenSchema, c.req.param("token"), "invitation token");

@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import { elementVersions, history, user, type ElementMetadata, type Role } from "../../drizzle/schema";
+import { assets, elementVersions, history, user, type ElementAssets, type ElementMetadata, type Role } from "../../drizzle/schema";
 import { parseJsonWith } from "../../durable-objects/world-room/protocol";
 import type { RoomResult } from "../../durable-objects/world-room/room-types";
 import { HttpError } from "../api/errors";
@@ -16,6 +16,7 @@ import {
   RelationshipKindSchema,
   SecretSchema,
   TagsSchema,
+  assetsSchemaFor,
 } from "./element-fields";
 
 export { IdSchema, PositionSchema };
@@ -31,26 +32,51 @@ const elementFields = {
   tags: TagsSchema,
 };
 
-export const CreateElementSchema = z.strictObject({
-  id: IdSchema.optional(),
-  type: elementFields.type,
-  name: elementFields.name,
-  description: elementFields.description.optional(),
-  secret: elementFields.secret.optional(),
-  position: elementFields.position.optional(),
-  tags: elementFields.tags.optional(),
-});
-
-export const UpdateElementSchema = z
-  .strictObject({
-    type: elementFields.type.optional(),
-    name: elementFields.name.optional(),
+/** A new element of world `worldId`; its media may only be files of that world. */
+export function createElementSchemaFor(worldId: string) {
+  return z.strictObject({
+    id: IdSchema.optional(),
+    type: elementFields.type,
+    name: elementFields.name,
     description: elementFields.description.optional(),
     secret: elementFields.secret.optional(),
     position: elementFields.position.optional(),
     tags: elementFields.tags.optional(),
-  })
-  .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
+    assets: assetsSchemaFor(worldId).optional(),
+  });
+}
+
+/** Changes to an element of world `worldId`; `assets`, when given, replaces the element's media. */
+export function updateElementSchemaFor(worldId: string) {
+  return z
+    .strictObject({
+      type: elementFields.type.optional(),
+      name: elementFields.name.optional(),
+      description: elementFields.description.optional(),
+      secret: elementFields.secret.optional(),
+      position: elementFields.position.optional(),
+      tags: elementFields.tags.optional(),
+      assets: assetsSchemaFor(worldId).optional(),
+    })
+    .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
+}
+
+/**
+ * Refuses media keys that name this world but no file it recorded (the schema already refused
+ * other worlds' keys): an element shows only files its world really has.
+ */
+export async function requireRecordedAssets(db: Database, worldId: string, media: ElementAssets | undefined) {
+  for (const kind of ["image", "video", "audio"] as const) {
+    const key = media?.[kind];
+    if (!key) continue;
+    const [row] = await db.select({ worldId: assets.worldId }).from(assets).where(eq(assets.key, key)).limit(1);
+    if (row?.worldId !== worldId) {
+      throw new HttpError(400, "validation_failed", `The request body is not valid (assets.${kind}): no file of this world has that key.`, {
+        issues: [{ path: `assets.${kind}`, message: "no file of this world has that key" }],
+      });
+    }
+  }
+}
 
 export const DeleteElementsSchema = z.strictObject({ ids: z.array(IdSchema).min(1).max(1000) });
 

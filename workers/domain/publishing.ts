@@ -6,6 +6,8 @@ import type { VersionSnapshot } from "../../durable-objects/world-room/room-type
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
+import { log } from "../lib/log";
+import { worldOfAssetKey } from "./element-fields";
 import { canSeeSecrets } from "./graph";
 import {
   asStatement,
@@ -65,6 +67,13 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
   const keyMap = new Map<string, string>();
   const rewrite = (key: string | undefined | null) => {
     if (!key) return undefined;
+    // Only the source's own files are copied: a key of another world (left in the document by an
+    // update from before the room checked whose files elements name) would copy out a file its
+    // forker may not see. It is left out of the fork, and logged.
+    if (worldOfAssetKey(key) !== source.world.id) {
+      log.warn("fork.foreign_asset_skipped", { worldId: source.world.id, key });
+      return undefined;
+    }
     const next = keyMap.get(key) ?? forkedAssetKey(key, worldId);
     if (next) keyMap.set(key, next);
     return next ?? undefined;

@@ -201,10 +201,14 @@ export async function revokeInvitation(db: Database, worldId: string, invitation
 
 const inviter = alias(user, "inviter");
 
-/** The pending invitations addressed to an email, with the world and who sent them. */
-export async function listMyInvitations(db: Database, email: string) {
+/**
+ * The pending invitations addressed to a person's email, with the world and who sent them; none
+ * until they have verified that the address is theirs (ADR 12).
+ */
+export async function listMyInvitations(db: Database, me: { email: string; emailVerified: boolean }) {
+  if (!me.emailVerified) return [];
   const now = Date.now();
-  const address = email.toLowerCase();
+  const address = me.email.toLowerCase();
   await expireInvitations(db, { email: address }, now);
   const rows = await db
     .select({ invitation: invitations, worldTitle: worlds.title, inviterName: inviter.name })
@@ -248,13 +252,21 @@ export async function previewInvitation(db: Database, ref: InvitationRef) {
 export async function answerInvitation(
   db: Database,
   ref: InvitationRef,
-  me: { id: string; email: string },
+  me: { id: string; email: string; emailVerified: boolean },
   answer: "accept" | "decline",
 ) {
   const now = Date.now();
   const { invitation } = await findInvitation(db, ref);
   if (invitation.email && invitation.email !== me.email.toLowerCase()) {
     throw forbidden("This invitation was sent to another email address.");
+  }
+  // Anyone can sign up with any address; only its owner can open the link we mailed to it.
+  if (invitation.email && !me.emailVerified) {
+    throw new HttpError(
+      403,
+      "email_not_verified",
+      `Confirm your email address first: open the link we sent to ${me.email}, then answer the invitation.`,
+    );
   }
   const status = statusOf(invitation, now);
   if (status === "expired") {

@@ -14,6 +14,7 @@ import {
 import { HttpError, forbidden, notFound } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
+import { worldOfAssetKey } from "./element-fields";
 import { refreshSearchIndex } from "./gallery";
 import { canSeeSecrets } from "./graph";
 import { GraphCache, graphCache, type SerializedGraph } from "./graph-cache";
@@ -271,13 +272,18 @@ export async function updateWorld(
     throw forbidden("Only the world's owner can change who can see it.");
   }
   if (patch.coverAssetKey) {
+    // A cover is a file of this world: another world's key is refused even when an element of this
+    // one still names it (elements written before the room checked whose files they named).
+    if (worldOfAssetKey(patch.coverAssetKey) !== access.world.id) {
+      throw new HttpError(400, "invalid_cover", "The cover (coverAssetKey) must be a file of this world.");
+    }
     const images = await db
       .select({ assets: elements.assets })
       .from(elements)
       .where(and(eq(elements.worldId, access.world.id), sql`json_extract(${elements.assets}, '$.image') = ${patch.coverAssetKey}`))
       .limit(1);
     if (images.length === 0) {
-      throw new HttpError(400, "invalid_cover", "The cover must be the image of one of this world's elements.");
+      throw new HttpError(400, "invalid_cover", "The cover (coverAssetKey) must be the image of one of this world's elements.");
     }
   }
   const changed = Object.keys(patch).sort();

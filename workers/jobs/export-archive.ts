@@ -18,6 +18,7 @@ import {
   slugify,
   type ArchiveDocument,
 } from "../domain/archive-format";
+import { worldOfAssetKey } from "../domain/element-fields";
 import type { ExportInput } from "../domain/exports";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
@@ -209,6 +210,12 @@ async function buildArchive(env: Env, worldId: string, input: ExportInput, progr
     return candidate;
   };
   const assetPath = (key: string, base: string) => {
+    // Only the world's own files go in its archive: a key of another world (left by an update from
+    // before the room checked whose files elements name) is left out, and logged.
+    if (worldOfAssetKey(key) !== worldId) {
+      log.warn("export.foreign_asset_skipped", { worldId, key });
+      return null;
+    }
     const known = assetPaths.get(key);
     if (known) return known;
     const path = unique(`assets/${base}.${extensionOf(key)}`);
@@ -220,7 +227,8 @@ async function buildArchive(env: Env, worldId: string, input: ExportInput, progr
     const assets: ArchiveDocument["elements"][number]["assets"] = {};
     for (const kind of ASSET_KINDS) {
       const key = element.assets[kind];
-      if (key) assets[kind] = assetPath(key, `${base}-${kind}`);
+      const path = key ? assetPath(key, `${base}-${kind}`) : null;
+      if (path) assets[kind] = path;
     }
     return {
       id: element.id,

@@ -2,7 +2,7 @@
 // folder with no server. Browsers do not let a file:// page fetch world.json, so the same data is
 // embedded inline as JSON, and media is referenced by relative path (assets/…). Plain HTML, CSS and
 // JavaScript with no network access; everything the world holds is shown as text, never as HTML.
-import { escapeHtml } from "../../app/lib/embed-html";
+import { escapeHtml } from "../lib/html";
 import type { ArchiveDocument } from "../domain/archive-format";
 
 /** JSON that is safe inside a <script> element: no `</script>`, no `<!--`, no line separators. */
