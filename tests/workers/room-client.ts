@@ -16,6 +16,8 @@ export class RoomClient {
   readonly messages: ServerMessage[] = [];
   /** Awareness frames received (type 1), as they came. */
   readonly awareness: Uint8Array[] = [];
+  /** Sync answers (step 2) received: each follows a sync request this client sent. */
+  private syncAnswers = 0;
   private waiters: Array<() => void> = [];
   closed: { code: number; reason: string } | null = null;
 
@@ -59,6 +61,7 @@ export class RoomClient {
     const type = decoding.readVarUint(decoder);
     if (type === 1) this.awareness.push(bytes);
     if (type !== 0) return;
+    if (bytes[1] === syncProtocol.messageYjsSyncStep2) this.syncAnswers += 1;
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, 0);
     syncProtocol.readSyncMessage(decoder, encoder, this.doc, this);
@@ -97,11 +100,20 @@ export class RoomClient {
 
   /** Asks the room for its state and waits for the answer. */
   async synced() {
+    await this.flushed();
+  }
+
+  /**
+   * Waits until the room has dealt with every frame this client sent before: the room reads a
+   * socket's frames in order, and answers a sync request (step 1) with its state (step 2).
+   */
+  async flushed() {
+    const before = this.syncAnswers;
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, 0);
     syncProtocol.writeSyncStep1(encoder, this.doc);
     this.socket.send(encoding.toUint8Array(encoder));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await this.until(() => this.syncAnswers > before || this.closed !== null);
   }
 
   sendJson(message: unknown) {

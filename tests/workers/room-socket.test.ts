@@ -124,6 +124,8 @@ describe("live co-editing", () => {
     a.doc.transact(() => insertElement(a.doc, { ...fresh("sharedlive000001"), name: "Here" }));
     b.doc.transact(() => insertElement(b.doc, { ...fresh("sharedlive000001"), name: "There" }));
     b.doc.transact(() => insertElement(b.doc, { ...fresh("otherside0000001"), name: "Other side" }));
+    await a.flushed();
+    await b.flushed();
     await projectOnceQuiet(world.id);
     await projectOnceQuiet(otherWorld.id);
     const rows = async (worldId: string) =>
