@@ -32,6 +32,11 @@ export default defineConfig({
     setupFiles: ["./tests/workers/apply-migrations.ts"],
     // Starts the local Bedrock stand-in (a Node HTTP server) that the provider tests call.
     globalSetup: ["./tests/workers/global-setup.ts"],
+    // Tests wait on state (an answer, a row, a message), never on the clock; this is the one
+    // generous limit per test, so that a slower or busier machine than this one does not fail
+    // them (vitest's default of 5 s did, on a loaded 2-core run). Fuzz tests scale theirs.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     // Request logs are JSON lines; show them only for failing tests.
     silent: "passed-only",
   },

@@ -5,14 +5,11 @@
 // put it there directly, as such an update would have, and try every way out.
 import { SELF, env, runInDurableObject } from "cloudflare:test";
 import { strFromU8, unzipSync } from "fflate";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { patchElement } from "../../durable-objects/world-room/graph-doc";
 import type { WorldRoom } from "../../durable-objects/world-room/world-room";
 import { ORIGIN, call, count, createWorld, expectErrorShape, signUp, type Person } from "./helpers";
-
-// Exports run through the real queue on a shared machine: each test waits on state, within this.
-vi.setConfig({ testTimeout: 60_000 });
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 

@@ -3,7 +3,7 @@
 // R2, downloaded through a signed link, unzipped with fflate, and imported back as a new world.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCleanup } from "../../workers/jobs/cleanup";
 import { handleQueue, MAX_RETRIES } from "../../workers/jobs/consumer";
 import { PART_SIZE } from "../../workers/jobs/export-archive";
@@ -124,9 +124,6 @@ async function importArchive(person: Person, bytes: Uint8Array, name = "world.zi
 async function r2Count(prefix: string) {
   return (await env.ASSETS_BUCKET.list({ prefix })).objects.length;
 }
-
-// The machine running these is shared; a ZIP and a round trip can take a few seconds under load.
-vi.setConfig({ testTimeout: 30_000 });
 
 describe("export a world", () => {
   it("builds a ZIP from the room's graph: world.json, Markdown, assets and an offline viewer", async () => {
