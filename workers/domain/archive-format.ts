@@ -2,8 +2,8 @@
 // (workers/jobs/export-archive.ts) and imports read it back (workers/domain/import-world.ts), so
 // both sides share these definitions.
 import { z } from "zod";
-import { ELEMENT_TYPES, RELATIONSHIP_KINDS, WORLD_STYLES, VISIBILITIES } from "../../drizzle/schema";
-import { PositionSchema } from "./graph";
+import { WORLD_STYLES, VISIBILITIES } from "../../drizzle/schema";
+import { DescriptionSchema, ElementTypeSchema, LabelSchema, MetadataSchema, NameSchema, PositionSchema, RelationshipKindSchema, SecretSchema, TagSchema, TagsSchema } from "./element-fields";
 
 export const ARCHIVE_SCHEMA_VERSION = 1;
 
@@ -58,41 +58,41 @@ export function isSafeArchivePath(path: string): boolean {
   return segments.every((s) => s !== "" && s !== "." && s !== "..");
 }
 
-const tag = z.string().trim().min(1).max(32);
 const assetPath = z
   .string()
   .max(512)
   .refine((p) => p.startsWith("assets/") && isSafeArchivePath(p), "must be a path under assets/ inside the archive");
 
-/** The element API's rules (workers/domain/graph.ts), plus what an archive carries besides. */
+/**
+ * An element as an archive holds it: the one definition of its fields (element-fields.ts, which
+ * the API and the room use), with assets as paths inside the archive. Ids are the archive's own
+ * (an import gives every element a new one).
+ */
 export const ArchiveElementSchema = z.object({
   id: z.string().min(1).max(64),
-  type: z.enum(ELEMENT_TYPES),
-  name: z.string().trim().min(1, "a name is required").max(120),
-  description: z.string().max(20_000).default(""),
-  secret: z.string().max(20_000).optional(),
+  type: ElementTypeSchema,
+  name: NameSchema,
+  description: DescriptionSchema.default(""),
+  secret: SecretSchema.optional(),
   position: PositionSchema.default({ x: 0, y: 0 }),
-  tags: z.array(tag).max(20).default([]),
+  tags: TagsSchema.default([]),
   assets: z.strictObject({ image: assetPath.optional(), video: assetPath.optional(), audio: assetPath.optional() }).default({}),
-  metadata: z
-    .record(z.string(), z.unknown())
-    .refine((m) => JSON.stringify(m).length <= 20_000, "metadata is larger than 20,000 characters")
-    .default({}),
+  metadata: MetadataSchema.default({}),
 });
 
 export const ArchiveRelationshipSchema = z.object({
   id: z.string().min(1).max(64).optional(),
   from: z.string().min(1).max(64),
   to: z.string().min(1).max(64),
-  kind: z.enum(RELATIONSHIP_KINDS),
-  label: z.string().trim().max(120).default(""),
+  kind: RelationshipKindSchema,
+  label: LabelSchema.default(""),
 });
 
 export const ArchiveWorldSchema = z.object({
   title: z.string().trim().min(1, "a title is required").max(120),
   description: z.string().max(5000).default(""),
   style: z.enum(WORLD_STYLES).default("fantasy"),
-  tags: z.array(tag).max(20).default([]),
+  tags: z.array(TagSchema).max(20).default([]),
   visibility: z.enum(VISIBILITIES).optional(),
   cover: assetPath.nullable().optional(),
   settings: z
