@@ -45,6 +45,7 @@ import {
   ElementTypeSchema,
   assetsSchemaFor,
   firstIssue,
+  perWorld,
 } from "../../workers/domain/element-fields";
 import { z } from "zod";
 import { TYPE_MAP, TYPE_TEXT, type DecodedItem, type DecodedUpdate, type StructId } from "./update-check";
@@ -144,6 +145,8 @@ function fieldLabel(role: Role): string {
   }
 }
 
+const mediaSchemaFor = perWorld((worldId) => z.strictObject({ assets: assetsSchemaFor(worldId), metadata: MetadataSchema }));
+
 /** Schemas of the element fields held as single values (media depends on the world). */
 function fieldSchema(field: string, worldId: string): z.ZodType | null {
   switch (field) {
@@ -156,7 +159,7 @@ function fieldSchema(field: string, worldId: string): z.ZodType | null {
     case "tags":
       return TagsSchema;
     case "media":
-      return z.strictObject({ assets: assetsSchemaFor(worldId), metadata: MetadataSchema });
+      return mediaSchemaFor(worldId);
     case "meta":
       return ElementMetaSchema;
     default:

@@ -42,11 +42,29 @@ export function worldOfAssetKey(key: string): string | null {
   return match && !key.includes("..") ? match[1]! : null;
 }
 
+/**
+ * One schema per world, made once: zod compiles an object schema on its first parse, which costs
+ * far more than the parse itself, and the room checks every live update with these. Bounded: a
+ * Worker isolate serves many worlds.
+ */
+export function perWorld<T>(make: (worldId: string) => T): (worldId: string) => T {
+  const made = new Map<string, T>();
+  return (worldId) => {
+    let schema = made.get(worldId);
+    if (schema === undefined) {
+      if (made.size >= 256) made.clear();
+      schema = make(worldId);
+      made.set(worldId, schema);
+    }
+    return schema;
+  };
+}
+
 /** An element's media: keys of files the world itself owns (another world's file is refused). */
-export function assetsSchemaFor(worldId: string) {
+export const assetsSchemaFor = perWorld((worldId) => {
   const key = z.string().refine((value) => worldOfAssetKey(value) === worldId, "must be a file of this world");
   return z.strictObject({ image: key.optional(), video: key.optional(), audio: key.optional() });
-}
+});
 
 /** A value that survives JSON unchanged: what metadata and other free-form fields may hold. */
 export function isPlainJson(value: unknown, depth = 0): boolean {
@@ -87,8 +105,8 @@ export const RelationshipValueSchema = z
   .refine((value) => value.from !== value.to, { message: "a relationship needs two different elements", path: ["to"] });
 
 /** A whole element, as the room reads it back and as hydration and import check it. */
-export function elementSchemaFor(worldId: string) {
-  return z.object({
+export const elementSchemaFor = perWorld((worldId) =>
+  z.object({
     id: IdSchema,
     type: ElementTypeSchema,
     name: NameSchema,
@@ -98,8 +116,8 @@ export function elementSchemaFor(worldId: string) {
     tags: TagsSchema,
     assets: assetsSchemaFor(worldId),
     metadata: MetadataSchema,
-  });
-}
+  }),
+);
 
 /** The first problem zod found, as "field: message", for error messages that name the field. */
 export function firstIssue(error: z.ZodError, prefix = ""): { field: string; message: string } {
