@@ -87,7 +87,11 @@ export interface RoomView {
   ownerOf(client: number): string | null;
 }
 
-export type Refusal = { ok: false; code: string; message: string; field?: string; uncertain?: boolean };
+/**
+ * `uncertain`: the room may decide differently once its document has caught up. `early`: the
+ * update continues changes of its sender that have not reached the room (yet).
+ */
+export type Refusal = { ok: false; code: string; message: string; field?: string; uncertain?: boolean; early?: boolean };
 export type Acceptance = {
   ok: true;
   /** Whether the update holds anything the room does not have yet. */
@@ -115,6 +119,7 @@ class Refused extends Error {
     message: string,
     readonly field?: string,
     readonly uncertain = false,
+    readonly early = false,
   ) {
     super(message);
   }
@@ -176,7 +181,7 @@ export function checkUpdate(update: DecodedUpdate, view: RoomView, sender: { id:
     return new UpdateCheck(update, view, sender, worldId).run();
   } catch (error) {
     if (error instanceof Refused) {
-      return { ok: false, code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.uncertain ? { uncertain: true } : {}) };
+      return { ok: false, code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.uncertain ? { uncertain: true } : {}), ...(error.early ? { early: true } : {}) };
     }
     throw error;
   }
@@ -203,7 +208,7 @@ class UpdateCheck {
     const { update, view } = this;
     if (update.skips > 0) throw invalidUpdate("That update has gaps: it refers to changes this room does not have.");
     for (const [client, first] of update.firstClock) {
-      if (first > view.state(client)) throw invalidUpdate("That update continues changes this room does not have.");
+      if (first > view.state(client)) throw new Refused("invalid_update", "That update continues changes this room does not have.", undefined, false, true);
     }
     let changes = false;
     const clients = new Set<number>();

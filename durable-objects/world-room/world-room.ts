@@ -72,6 +72,9 @@ import type {
 
 type JobModalities = GenerationInput["modalities"];
 
+/** Early live updates held per connection, and how long one waits for what it continues. */
+const EARLY_LIMIT = 16;
+const EARLY_WAIT_MS = 2_000;
 /** A job holds an element's lock for this long; it renews the lease at every stage. */
 const JOB_LOCK_MS = 120_000;
 
@@ -901,6 +904,7 @@ export class WorldRoom extends YServer<Env> {
       if (verdict.ok && !verdict.changes) return;
       if (readOnly) return refuse("read_only", "Viewers cannot change this world.");
       if (!verdict.ok) {
+        if (live && verdict.early && this.holdEarly(connection, bytes)) return;
         log.warn("room.update_refused", { worldId: this.worldId, userId: user.id, code: verdict.code, field: verdict.field ?? null });
         return refuse(verdict.code === "needs_document" ? "invalid_update" : verdict.code, `Your change was not applied: ${verdict.message}`, verdict.field);
       }
@@ -911,7 +915,10 @@ export class WorldRoom extends YServer<Env> {
         if (lock && lock.by.id !== user.id) return refuse("locked", `${lock.by.name} is editing that element; your change was not applied.`);
       }
       this.store.claimClients(verdict.clients, user.id);
-      if (live) return this.relay(connection, user, update, verdict);
+      if (live) {
+        this.relay(connection, user, update, verdict);
+        return this.releaseEarly(connection);
+      }
     } else if (bytes[0] === MESSAGE_SYNC && bytes[1] === SYNC_STEP_1) {
       if (!isStateVectorMessage(bytes)) {
         return this.send(connection, { type: "error", code: "invalid_message", message: "That sync request could not be read." });
@@ -927,6 +934,50 @@ export class WorldRoom extends YServer<Env> {
       return this.send(connection, { type: "error", code: "invalid_message", message: "That binary message is not a Yjs sync or awareness message." });
     }
     this.handleMessage(connection, message);
+  }
+
+  /**
+   * Live updates that came ahead of the ones they continue, per connection. A client sends its
+   * updates in order, but they have been seen to reach the room out of order (in the Workers test
+   * pool); Yjs would keep such an update pending, so the room holds it instead of refusing it —
+   * outside the document, relayed to nobody — and tries it again each time this connection's next
+   * update is accepted. One still waiting after EARLY_WAIT_MS, or more than EARLY_LIMIT of them,
+   * is refused as before (error and resync): what it continues is not coming.
+   */
+  private readonly early = new Map<string, Array<{ frame: Uint8Array; at: number }>>();
+  /** While an early update is tried again: when it first arrived. */
+  private retryingSince: number | null = null;
+
+  private holdEarly(connection: RoomConnection, frame: Uint8Array): boolean {
+    const held = this.early.get(connection.id) ?? [];
+    if (held.length >= EARLY_LIMIT) return false;
+    const at = this.retryingSince ?? Date.now();
+    held.push({ frame: frame.slice(), at });
+    this.early.set(connection.id, held);
+    setTimeout(() => this.expireEarly(connection), Math.max(0, at + EARLY_WAIT_MS - Date.now()) + 1);
+    return true;
+  }
+
+  private releaseEarly(connection: RoomConnection) {
+    const held = this.early.get(connection.id);
+    if (!held) return;
+    this.early.delete(connection.id);
+    for (const { frame, at } of held) {
+      this.retryingSince = at;
+      try {
+        void this.onMessage(connection, frame); // a sync update is handled without awaiting
+      } finally {
+        this.retryingSince = null;
+      }
+    }
+  }
+
+  private expireEarly(connection: RoomConnection) {
+    const held = this.early.get(connection.id);
+    if (!held?.some(({ at }) => Date.now() - at >= EARLY_WAIT_MS)) return;
+    this.early.delete(connection.id);
+    log.warn("room.update_refused", { worldId: this.worldId, code: "invalid_update", held: held.length });
+    this.send(connection, { type: "error", code: "invalid_update", message: "Your change was not applied: That update continues changes this room does not have.", resync: true });
   }
 
   /** What an update writes, checked against the document and the updates relayed since (update-rules.ts). */
@@ -1023,6 +1074,7 @@ export class WorldRoom extends YServer<Env> {
 
   override onClose(connection: RoomConnection, code: number, reason: string, wasClean: boolean): void {
     super.onClose(connection, code, reason, wasClean);
+    this.early.delete(connection.id);
     this.awareness.forget(connection.id);
     const user = connection.state?.user;
     if (!user) return;

@@ -194,6 +194,36 @@ describe("a live update of the wrong shape (finding 1)", () => {
   });
 });
 
+describe("updates that arrive out of order", () => {
+  it("holds one that comes ahead of what it continues, applies both once the other arrives, and refuses it if that never comes", async () => {
+    const { owner, editor, world, watcher } = await worldUnderAttack();
+    const sender = (await RoomClient.connect(world.id, editor.cookie)).client!;
+    const copy = detachedCopy(sender);
+    const first = updateOf(copy, () => createElement(copy, { type: "lore", name: "First", x: 0, y: 0, userId: null }));
+    const second = updateOf(copy, () => createElement(copy, { type: "lore", name: "Second", x: 9, y: 0, userId: null }));
+    const count = sender.messages.length;
+    sender.socket.send(syncFrame(second));
+    sender.socket.send(syncFrame(first));
+    await watcher.until(() => allElements(watcher.doc).some((e) => e.name === "Second") && allElements(watcher.doc).some((e) => e.name === "First"));
+    await sender.flushed();
+    expect(sender.messages.slice(count).filter((m) => m.type === "error")).toEqual([]);
+    await expectWorldWorks(world.id, owner);
+
+    // One whose predecessor never comes: refused (error, resync) once it has waited, and nobody got it.
+    const never = updateOf(copy, () => createElement(copy, { type: "lore", name: "Lost", x: 0, y: 9, userId: null }));
+    const orphan = updateOf(copy, () => createElement(copy, { type: "lore", name: "Orphan", x: 9, y: 9, userId: null }));
+    expect(never.length).toBeGreaterThan(2);
+    const before = sender.messages.length;
+    sender.socket.send(syncFrame(orphan));
+    const refused = await nextError(sender, before);
+    expect(refused).toMatchObject({ code: "invalid_update", resync: true });
+    expect(allElements(watcher.doc).some((e) => e.name === "Orphan")).toBe(false);
+    await expectWorldWorks(world.id, owner);
+    sender.close();
+    watcher.close();
+  });
+});
+
 describe("frames the room cannot use (finding 9)", () => {
   it("answers non-sync binary frames, bad sync requests and bad awareness with an error, and keeps the socket", async () => {
     const { owner, world, watcher } = await worldUnderAttack();
