@@ -537,6 +537,7 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
           key={selected.id}
           worldId={world.id}
           doc={doc}
+          awareness={room.awareness}
           element={selected}
           names={names}
           relationships={graph.relationships}

@@ -1,10 +1,13 @@
 import { useEffect, useState } from "react";
-import type * as Y from "yjs";
+import * as Y from "yjs";
+import type { Awareness } from "y-protocols/awareness";
 import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
 import { api, timeAgo, type VersionEntry } from "./api";
 import { deleteRelationships, updateElement, type ElementState, type RelationshipState } from "./graph-model";
 import { renderMarkdown } from "./markdown";
+import { DescriptionEditor } from "./description-editor";
+import { elementMap } from "../../durable-objects/world-room/graph-doc";
 import { versionChanges } from "./text-diff";
 import { Media, Provenance, RefineBox, type ConflictView, type JobView } from "./generation";
 import type { JobState, LockInfo } from "./use-room";
@@ -12,6 +15,8 @@ import type { JobState, LockInfo } from "./use-room";
 type Props = {
   worldId: string;
   doc: Y.Doc;
+  /** The room's awareness, for other people's carets in the description (null: none shown). */
+  awareness: Awareness | null;
   element: ElementState;
   names: Map<string, string>;
   relationships: RelationshipState[];
@@ -29,7 +34,7 @@ type Props = {
 };
 
 /** The selected element: every field, its links, and its version history. */
-export function ElementPanel({ worldId, doc, element, names, relationships, canEdit, lock, myId, onLock, onSelect, onClose, onDelete, job, onJobStarted, onConflict }: Props) {
+export function ElementPanel({ worldId, doc, awareness, element, names, relationships, canEdit, lock, myId, onLock, onSelect, onClose, onDelete, job, onJobStarted, onConflict }: Props) {
   // The room sends `unlocked` when a lease runs out, so a lock in the map is current.
   const lockedByOther = Boolean(lock && lock.by.id !== myId);
   const lockedByJob = Boolean(lock?.by.id.startsWith("job:"));
@@ -40,6 +45,10 @@ export function ElementPanel({ worldId, doc, element, names, relationships, canE
   // A name being typed that is not one yet (empty or only spaces) stays here, not in the shared
   // document: the room refuses an element without a name, and would resync this editor.
   const [nameDraft, setNameDraft] = useState<string | null>(null);
+
+  // The description is the shared Y.Text itself (DescriptionEditor), never replaced as a string.
+  const description = elementMap(doc, element.id)?.get("description");
+  const descriptionText = description instanceof Y.Text ? description : null;
 
   const links = relationships.filter((r) => r.from === element.id || r.to === element.id);
   const set = (patch: Parameters<typeof updateElement>[2]) => updateElement(doc, element.id, patch);
@@ -127,16 +136,9 @@ export function ElementPanel({ worldId, doc, element, names, relationships, canE
           ) : null}
         </div>
         {tab === "write" && editable ? (
-          <textarea
-            value={element.description}
-            onChange={(e) => set({ description: e.target.value })}
-            rows={7}
-            maxLength={20000}
-            aria-label="Description (Markdown)"
-            name="description"
-            className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 font-mono text-sm"
-            placeholder="Markdown: **bold**, _italic_, lists, links…"
-          />
+          descriptionText ? (
+            <DescriptionEditor text={descriptionText} awareness={awareness} label="Description (Markdown)" placeholder="Markdown: **bold**, _italic_, lists, links…" />
+          ) : null
         ) : (
           <div
             className="prose-sm mt-1 min-h-12 rounded-lg border border-stone-200 bg-stone-50 px-3 py-2 text-sm text-stone-800 [&_a]:text-indigo-700 [&_a]:underline [&_li]:ml-4 [&_ol]:list-decimal [&_p]:my-1 [&_ul]:list-disc"

@@ -272,8 +272,17 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
     [],
   );
 
+  // Who this person is, for the carets other people see in shared text (y-codemirror.next reads
+  // the `user` field of the awareness state).
+  const awareness = state?.provider.awareness ?? null;
+  useEffect(() => {
+    if (!awareness || !me) return;
+    awareness.setLocalStateField("user", { name: me.name, color: me.color, colorLight: me.color.replace(/\)$/, " / 0.25)") });
+  }, [awareness, me]);
+
   return {
     doc: state?.doc ?? null,
+    awareness,
     undo: state?.undo ?? null,
     connection,
     synced,

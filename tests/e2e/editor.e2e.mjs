@@ -100,7 +100,7 @@ describe("the world editor", { skip }, () => {
       await screenshot(page, "editor-version-diff-desktop");
       await diff.getByRole("button", { name: /Restore version \d+/ }).click();
       await page.waitForFunction(
-        () => document.querySelector('textarea[name="description"]')?.value === "Counts the **stars** over the isles.",
+        () => document.querySelector('[data-testid="description-editor"]')?.innerText === "Counts the **stars** over the isles.",
       );
       await panel(page).getByRole("tab", { name: "preview" }).click();
       assert.equal(await panel(page).getByTestId("description-preview").locator("strong").innerText(), "stars");
@@ -113,7 +113,7 @@ describe("the world editor", { skip }, () => {
       await node(page, "Babbage").waitFor();
       await page.getByText("is located in: studies at").waitFor();
       await node(page, "Ada").click();
-      assert.equal(await panel(page).getByLabel("Description (Markdown)").inputValue(), "Counts the **stars** over the isles.");
+      assert.equal(await panel(page).getByLabel("Description (Markdown)").innerText(), "Counts the **stars** over the isles.");
       await page.getByRole("button", { name: "Close panel" }).click();
 
       // Select both, delete (with a confirmation), then undo.

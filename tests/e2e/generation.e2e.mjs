@@ -67,11 +67,11 @@ describe("AI generation in the editor", { skip }, () => {
 
       // Refine it: the description grows and the job's stages show in the panel.
       const description = panel.getByLabel("Description (Markdown)");
-      const before = await description.inputValue();
+      const before = await description.innerText();
       await panel.getByLabel("Ask the AI to rewrite or extend this element").fill("make him older and more secretive");
       await panel.getByRole("button", { name: "Refine" }).click();
       const deadline = Date.now() + 30_000;
-      while ((await description.inputValue()).length <= before.length) {
+      while ((await description.innerText()).length <= before.length) {
         assert.ok(Date.now() < deadline, "the refined description did not arrive");
         await page.waitForTimeout(100);
       }
@@ -220,7 +220,7 @@ describe("AI generation in the editor", { skip }, () => {
       }
       // The merged request runs to the end, and everyone sees it.
       await jobCard(owner.page, "succeeded", /flooded.*moths|moths.*flooded/i).waitFor({ timeout: 30_000 });
-      const description = await owner.page.getByRole("complementary").getByLabel("Description (Markdown)").inputValue();
+      const description = await owner.page.getByRole("complementary").getByLabel("Description (Markdown)").innerText();
       assert.match(description, /flood|moth/i);
       assert.deepEqual(owner.problems, []);
       // The browser logs the expected 409 itself; nothing else may go wrong.
