@@ -1,3 +1,4 @@
+import { diffChars } from "diff";
 import * as Y from "yjs";
 import type { ElementAssets, ElementMetadata, ElementType, RelationshipKind } from "../../drizzle/schema";
 import { ELEMENT_TYPES, RELATIONSHIP_KINDS } from "../../drizzle/schema/constants";
@@ -213,16 +214,52 @@ export function patchElement(doc: Y.Doc, id: string, patch: ElementPatch): boole
   return true;
 }
 
+/** Beyond this many changed characters a text is replaced from the first to the last change. */
+const MAX_TEXT_DIFF = 2_000;
+
+const splitsPair = (value: string) => /^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/.test(value);
+
+/**
+ * Makes `text` read `next` by changing only the characters that differ (a character diff), so
+ * that what someone is typing elsewhere in it, and their caret, stay as they are: a REST edit, a
+ * generation result or a restored version lands in a description while people type in it.
+ */
 export function replaceText(text: Y.Text, next: string) {
   const current = text.toString();
   if (current === next) return;
+  const parts = diffChars(current, next, { maxEditLength: MAX_TEXT_DIFF });
+  // A part that would cut a surrogate pair in two (an emoji) falls back to the span replacement.
+  if (!parts || parts.some((part) => (part.added || part.removed) && splitsPair(part.value))) {
+    replaceSpan(text, current, next);
+    return;
+  }
+  let at = 0;
+  for (const part of parts) {
+    if (part.added) {
+      text.insert(at, part.value);
+      at += part.value.length;
+    } else if (part.removed) {
+      text.delete(at, part.value.length);
+    } else {
+      at += part.value.length;
+    }
+  }
+}
+
+/** Replaces the span from the first to the last differing character, never inside a surrogate pair. */
+function replaceSpan(text: Y.Text, current: string, next: string) {
   let start = 0;
   while (start < current.length && start < next.length && current[start] === next[start]) start += 1;
+  if (start > 0 && /[\uD800-\uDBFF]/.test(current[start - 1]!)) start -= 1;
   let endCurrent = current.length;
   let endNext = next.length;
   while (endCurrent > start && endNext > start && current[endCurrent - 1] === next[endNext - 1]) {
     endCurrent -= 1;
     endNext -= 1;
+  }
+  if (endCurrent < current.length && /[\uDC00-\uDFFF]/.test(current[endCurrent]!)) {
+    endCurrent += 1;
+    endNext += 1;
   }
   if (endCurrent > start) text.delete(start, endCurrent - start);
   if (endNext > start) text.insert(start, next.slice(start, endNext));
