@@ -31,7 +31,8 @@ const STATUS: Record<ExportView["status"], { label: string; className: string }>
 export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; worldId: string; role: Role | null; onClose: () => void }) {
   const trusted = role === "owner" || role === "editor";
   const [exports, setExports] = useState<ExportView[]>([]);
-  const [includeSecrets, setIncludeSecrets] = useState(true);
+  // Secrets leave only when someone ticks the box for this export: a file handed on cannot be recalled.
+  const [includeSecrets, setIncludeSecrets] = useState(false);
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -74,8 +75,9 @@ export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; 
     setStarting(true);
     setError(null);
     try {
-      const { export: created } = await api<{ export: ExportView }>("POST", `/api/worlds/${worldId}/export`, trusted ? { includeSecrets } : {});
+      const { export: created } = await api<{ export: ExportView }>("POST", `/api/worlds/${worldId}/export`, trusted && includeSecrets ? { includeSecrets: true } : {});
       setExports((list) => [created, ...list]);
+      setIncludeSecrets(false);
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -96,7 +98,15 @@ export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; 
   };
 
   return (
-    <Dialog title="Export world" open={open} onClose={onClose} wide>
+    <Dialog
+      title="Export world"
+      open={open}
+      onClose={() => {
+        setIncludeSecrets(false);
+        onClose();
+      }}
+      wide
+    >
       <p className="text-sm text-stone-600">
         Download this world as a ZIP: <code className="rounded bg-stone-100 px-1">world.json</code>, a Markdown file per element, every image, clip
         and narration, and an offline viewer (<code className="rounded bg-stone-100 px-1">index.html</code>) that opens in any browser without
@@ -108,7 +118,7 @@ export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; 
             <input type="checkbox" checked={includeSecrets} onChange={(e) => setIncludeSecrets(e.target.checked)} className="mt-1" />
             <span>
               Include secrets
-              <span className="block text-xs text-stone-500">Anyone you give the file to can read them.</span>
+              <span className="block text-xs text-stone-500">Left out unless you tick this. Anyone you give the file to can read them.</span>
             </span>
           </label>
         ) : (

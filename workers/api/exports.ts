@@ -62,7 +62,8 @@ export const exportRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     const access = await getWorldAccess(db, param(c.req.param("id"), "world id"), me.id);
     const body = await exportRequest(c);
-    const includeSecrets = exportIncludesSecrets(access.role ?? "viewer", body.includeSecrets);
+    // Secrets only when asked for, and only to a member's own role (not one a share link lends).
+    const includeSecrets = exportIncludesSecrets(access.role, body.includeSecrets);
     const view = await createExport(db, c.env.JOBS_QUEUE, settingsOf(c.env), {
       userId: me.id,
       worldId: access.world.id,

@@ -2,7 +2,8 @@
 // exports, and the signed, expiring download links. The archive itself is built by
 // workers/jobs/export-archive.ts.
 import { and, desc, eq, gte } from "drizzle-orm";
-import { jobs, worldExports, type Role } from "../../drizzle/schema";
+import { z } from "zod";
+import { jobs, worldExports, worldMembers, type Role } from "../../drizzle/schema";
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
@@ -27,7 +28,8 @@ export const exportTtlMs = (env: Settings) => positive(env, "EXPORT_TTL_HOURS", 
 export const exportsPerMinute = (env: Settings) => Math.floor(positive(env, "EXPORTS_PER_MINUTE", 5));
 
 /** What the export job carries in `jobs.input`. */
-export type ExportInput = { exportId: string; includeSecrets: boolean; origin: string };
+export const ExportInputSchema = z.object({ exportId: z.string().min(1), includeSecrets: z.boolean(), origin: z.string() });
+export type ExportInput = z.infer<typeof ExportInputSchema>;
 
 export type ExportView = {
   id: string;
@@ -59,11 +61,28 @@ export function toExportView(row: ExportRow, job?: { status: string; error: stri
   };
 }
 
-/** Whether `role` may take secrets away: only owners and editors, and only when they ask. */
-export function exportIncludesSecrets(role: Role, asked: boolean | undefined): boolean {
-  const trusted = canSeeSecrets(role);
-  if (asked === true && !trusted) throw new HttpError(403, "forbidden", "Only the world's owners and editors can export its secrets.");
-  return trusted && asked !== false;
+/**
+ * Whether an export takes the world's secrets away: only when the person explicitly asks
+ * (`includeSecrets: true`), and only owners and editors may ask. Leaving it out, or anything but
+ * `true`, exports without them: a file handed on cannot be taken back.
+ */
+export function exportIncludesSecrets(role: Role | null, asked: boolean | undefined): boolean {
+  if (asked !== true) return false;
+  if (!canSeeSecrets(role)) throw new HttpError(403, "forbidden", "Only the world's owners and editors can export its secrets.");
+  return true;
+}
+
+/**
+ * Whether the person who asked for an export with secrets may still see them when it is built: a
+ * role can be lowered, or a member removed, while the job waits in the queue.
+ */
+export async function mayStillExportSecrets(db: Database, worldId: string, userId: string): Promise<boolean> {
+  const [member] = await db
+    .select({ role: worldMembers.role })
+    .from(worldMembers)
+    .where(and(eq(worldMembers.worldId, worldId), eq(worldMembers.userId, userId)))
+    .limit(1);
+  return canSeeSecrets(member?.role ?? null);
 }
 
 /** 429 with Retry-After when the person asked for too many exports in the last minute. */

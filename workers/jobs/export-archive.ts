@@ -19,7 +19,7 @@ import {
   type ArchiveDocument,
 } from "../domain/archive-format";
 import { worldOfAssetKey } from "../domain/element-fields";
-import type { ExportInput } from "../domain/exports";
+import { ExportInputSchema, mayStillExportSecrets, type ExportInput } from "../domain/exports";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
 import { MAX_RETRIES } from "./consumer";
@@ -150,14 +150,14 @@ export async function runExportJob(jobId: string, env: Env): Promise<void> {
   const db = getDb(env.DB);
   const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1);
   if (!job || job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return;
-  const input = job.input as Partial<ExportInput>;
-  const [row] = input.exportId ? await db.select({ id: worldExports.id }).from(worldExports).where(eq(worldExports.id, input.exportId)).limit(1) : [];
-  if (!row || !job.worldId) {
+  const input = ExportInputSchema.safeParse(job.input);
+  const [row] = input.success ? await db.select({ id: worldExports.id }).from(worldExports).where(eq(worldExports.id, input.data.exportId)).limit(1) : [];
+  if (!input.success || !row || !job.worldId) {
     // Nothing to build for: the export was deleted, or the job was not made by createExport.
     await db.update(jobs).set({ status: "failed", error: "The export this job was for no longer exists.", updatedAt: new Date() }).where(eq(jobs.id, jobId));
     return;
   }
-  return buildExport(db, env, job, input as ExportInput);
+  return buildExport(db, env, job, input.data);
 }
 
 async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof jobs.$inferSelect, input: ExportInput): Promise<void> {
@@ -166,6 +166,9 @@ async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof j
   await db.update(jobs).set({ status: "running", stage: "export", attempts: attempt, updatedAt: new Date() }).where(eq(jobs.id, jobId));
   await db.update(worldExports).set({ status: "running", updatedAt: new Date() }).where(eq(worldExports.id, input.exportId));
   try {
+    if (input.includeSecrets && !(job.userId && (await mayStillExportSecrets(db, job.worldId!, job.userId)))) {
+      throw new ExportFailure("This export was to include the world's secrets, but you are no longer one of its owners or editors.");
+    }
     const { key, size } = await buildArchive(env, job.worldId!, input, async (progress) => {
       await db.update(jobs).set({ progress, updatedAt: new Date() }).where(eq(jobs.id, jobId));
     });
