@@ -15,6 +15,8 @@ export * from "./constants";
 import type { ElementType, RelationshipKind, Role, Visibility, WorldStyle } from "./constants";
 
 export type WorldSettings = { maxCollaborators: number; defaultVoice?: string; aiImages: boolean };
+/** Where an imported world came from: the archive's file name as uploaded, and what kind of file it was. */
+export type WorldImportOrigin = { fileName: string; format: "loreloom-export" };
 export type ElementAssets = { image?: string; video?: string; audio?: string };
 /** Who made a text or an asset (catalogue C7); absent for what people wrote. */
 export type ProvenanceRecord = {
@@ -56,7 +58,10 @@ export const worlds = sqliteTable(
       .$type<WorldSettings>()
       .notNull()
       .default(sql`'{"maxCollaborators":10,"aiImages":true}'`),
+    /** The world this one was forked from (it may since have gone private or been deleted). */
     forkedFromId: text("forked_from_id"),
+    /** Set when the world was made by importing an archive. */
+    importedFrom: text("imported_from", { mode: "json" }).$type<WorldImportOrigin>(),
     likes: integer("likes").notNull().default(0),
     /**
      * Bumped in the same batch as every write to the world's elements or relationships, so a

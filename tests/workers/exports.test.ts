@@ -129,7 +129,7 @@ describe("export a world", () => {
   it("builds a ZIP from the room's graph: world.json, Markdown, assets and an offline viewer", async () => {
     const owner = await signUp("Exporter");
     const { world, keys } = await richWorld(owner);
-    const done = await exportWorld(owner, world.id);
+    const done = await exportWorld(owner, world.id, { includeSecrets: true });
     expect(done.includesSecrets).toBe(true);
     expect(done.size).toBeGreaterThan(1000);
     expect(done.url).toMatch(new RegExp(`^/api/exports/${done.id}/download\\?expires=\\d+&sig=[0-9a-f]{64}$`));
@@ -191,7 +191,22 @@ describe("export a world", () => {
     expect(jobs.json.jobs).toEqual([]);
   });
 
-  it("keeps secrets out of a viewer's export, and of an editor's who asks for none", async () => {
+  /** Every file of an export's archive, as its maker downloads it. */
+  async function archiveFiles(view: ExportView) {
+    const { SELF } = await import("cloudflare:test");
+    return unzipSync(new Uint8Array(await (await SELF.fetch(`${ORIGIN}${view.url}`)).arrayBuffer()));
+  }
+
+  function expectNoSecrets(files: Record<string, Uint8Array>) {
+    const json = strFromU8(files["world.json"]!);
+    expect(json).not.toContain("secret");
+    expect(json).not.toContain("Funded by the harbour master");
+    expect(json).not.toContain("She started the first one");
+    expect(strFromU8(files["index.html"]!)).not.toContain("Funded by the harbour master");
+    for (const [name, bytes] of Object.entries(files)) if (name.endsWith(".md")) expect(strFromU8(bytes)).not.toMatch(/## Secret|Funded by the harbour master|She started the first one/);
+  }
+
+  it("leaves secrets out unless the export explicitly asks for them, and only owners and editors may ask", async () => {
     const owner = await signUp("Keeper");
     const viewer = await signUp("Reader");
     const editor = await signUp("Scribe");
@@ -203,19 +218,65 @@ describe("export a world", () => {
     expect(refused.status).toBe(403);
     expectErrorShape(refused.json, "forbidden");
 
+    // The owner and an editor who say nothing, or no, get an archive without a trace of a secret.
     for (const [person, body] of [
-      [viewer, undefined],
+      [owner, undefined],
+      [owner, {}],
+      [editor, undefined],
       [editor, { includeSecrets: false }],
+      [viewer, undefined],
     ] as const) {
       const done = await exportWorld(person, world.id, body);
       expect(done.includesSecrets).toBe(false);
-      const files = unzipSync(new Uint8Array(await (await (await import("cloudflare:test")).SELF.fetch(`${ORIGIN}${done.url}`)).arrayBuffer()));
-      const json = strFromU8(files["world.json"]!);
-      expect(json).not.toContain("secret");
-      expect(json).not.toContain("Funded by the harbour master");
-      expect(strFromU8(files["index.html"]!)).not.toContain("Funded by the harbour master");
-      for (const [name, bytes] of Object.entries(files)) if (name.endsWith(".md")) expect(strFromU8(bytes)).not.toContain("## Secret");
+      expectNoSecrets(await archiveFiles(done));
     }
+
+    // Asking is what puts them in: the owner's and an editor's archives then carry both secrets.
+    for (const person of [owner, editor]) {
+      const done = await exportWorld(person, world.id, { includeSecrets: true });
+      expect(done.includesSecrets).toBe(true);
+      const files = await archiveFiles(done);
+      const doc = JSON.parse(strFromU8(files["world.json"]!));
+      expect(doc.elements.map((e: any) => e.secret ?? "").sort()).toEqual(["", "Funded by the harbour master.", "She started the first one."]);
+      expect(strFromU8(files["index.html"]!)).toContain("Funded by the harbour master");
+    }
+  });
+
+  it("builds no archive with secrets for someone who lost the right to them while the export waited", async () => {
+    const owner = await signUp("Warden");
+    const editor = await signUp("Turncoat");
+    const { world } = await richWorld(owner);
+    await addMember(world.id, editor, "editor");
+    // The editor's export with secrets, as createExport stores it, still waiting for the queue
+    // (written here so the queue never delivers it before the test is ready)…
+    const jobId = `jd${world.id}`.slice(0, 16);
+    const exportId = `ed${world.id}`.slice(0, 16);
+    await env.DB.batch([
+      env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, input) values (?, ?, ?, 'export', 'queued', ?)").bind(
+        jobId,
+        world.id,
+        editor.id,
+        JSON.stringify({ exportId, includeSecrets: true, origin: ORIGIN }),
+      ),
+      env.DB.prepare("insert into world_exports (id, world_id, user_id, job_id, status, includes_secrets, expires_at) values (?, ?, ?, ?, 'queued', 1, ?)").bind(
+        exportId,
+        world.id,
+        editor.id,
+        jobId,
+        Date.now() + 3_600_000,
+      ),
+    ]);
+    // …and meanwhile the owner makes them a viewer.
+    const demoted = await call("PATCH", `/api/worlds/${world.id}/members/${editor.id}`, { cookie: owner.cookie, body: { role: "viewer" } });
+    expect(demoted.status).toBe(200);
+
+    const batch = createMessageBatch("loreloom-jobs", [{ id: "md", timestamp: new Date(), attempts: 1, body: { jobId, kind: "export" } }]);
+    await handleQueue(batch, env);
+    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toEqual(["md"]);
+    const failed = await call("GET", `/api/exports/${exportId}`, { cookie: editor.cookie });
+    expect(failed.json.export).toMatchObject({ status: "failed", error: expect.stringMatching(/no longer one of its owners or editors/) });
+    expect(failed.json.export.url).toBeUndefined();
+    expect(await r2Count(`exports/${world.id}/`)).toBe(0);
   });
 
   it("lets visitors of a public world export it; strangers to a private world get 404", async () => {
@@ -367,10 +428,10 @@ describe("import a world", () => {
     const owner = await signUp("Traveller");
     const importer = await signUp("Archivist");
     const { world, keys } = await richWorld(owner);
-    const done = await exportWorld(owner, world.id);
+    const done = await exportWorld(owner, world.id, { includeSecrets: true });
     const zip = await downloadZip(done);
 
-    const view = await importArchive(importer, zip);
+    const view = await importArchive(importer, zip, "emberfall-reaches-2026-05-01.zip");
     expect(view).toMatchObject({ status: "done", progress: 100, imported: { elements: 3, relationships: 2, assets: 4 } });
     expect(view.error).toBeUndefined();
     const imported = (await call("GET", `/api/worlds/${view.worldId}`, { cookie: importer.cookie })).json.world;
@@ -409,11 +470,27 @@ describe("import a world", () => {
     const room = await env.WORLD_ROOM.getByName(imported.id).graph(true);
     expect(room.ok && room.value.elements.length).toBe(3);
     expect(room.ok && room.value.relationships.length).toBe(2);
-    // And it is listed among the importer's worlds.
+    // And it is listed among the importer's worlds, saying which file it was imported from.
     const mine = await call("GET", "/api/worlds", { cookie: importer.cookie });
-    expect(mine.json.worlds.map((w: any) => w.id)).toContain(imported.id);
+    const card = mine.json.worlds.find((w: any) => w.id === imported.id);
+    expect(card.origin).toEqual({ kind: "import", fileName: "emberfall-reaches-2026-05-01.zip", format: "loreloom-export" });
+    // The source it was exported from is not a fork of anything, and says nothing of an origin.
+    const theirs = await call("GET", "/api/worlds", { cookie: owner.cookie });
+    expect(theirs.json.worlds.find((w: any) => w.id === world.id).origin).toBeNull();
     // The upload was kept only while the import ran.
     expect(await r2Count(`imports/${view.id}/`)).toBe(0);
+  });
+
+  it("records the archive's name as a name only: no path, no control or direction characters", async () => {
+    const person = await signUp("Namer");
+    const archive = zipSync({ "world.json": strToU8(JSON.stringify({ schemaVersion: 1, world: { title: "Tricked" }, elements: [], relationships: [] })) });
+    // A right-to-left override would make this read as "notes-exe.zip" on the card.
+    const accepted = await importZip(person, archive, "C:\\fakepath\\notes-\u202Epiz.exe\u0007");
+    expect(accepted.status, accepted.text).toBe(202);
+    const view = await waitForImport(person, accepted.json.import.id);
+    expect(view.status).toBe("done");
+    const mine = await call("GET", "/api/worlds", { cookie: person.cookie });
+    expect(mine.json.worlds.find((w: any) => w.id === view.worldId).origin).toEqual({ kind: "import", fileName: "notes-piz.exe", format: "loreloom-export" });
   });
 
   it("shows an import only to the person who uploaded it", async () => {

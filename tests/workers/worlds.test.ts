@@ -1,6 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { addMember, call, count, createWorld, expectErrorShape, signUp } from "./helpers";
+import { addMember, call, count, createWorld, expectErrorShape, signUp, waitForJobsToSettle } from "./helpers";
 
 async function insertElement(worldId: string, fields: { id: string; name: string; secret?: string }) {
   await env.DB.prepare("insert into elements (id, world_id, type, name, description, secret) values (?, ?, 'character', ?, 'A test element', ?)")
@@ -252,5 +252,78 @@ describe("world cover", () => {
     expect(good.json.world.coverAssetKey).toBe(`worlds/${world.id}/keep.svg`);
     const cleared = await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { coverAssetKey: null } });
     expect(cleared.json.world.coverAssetKey).toBeNull();
+  });
+});
+
+describe("where a world came from (its card on the dashboard)", () => {
+  it("takes the prompt a world is generated from as its description, unless one is given", async () => {
+    const maker = await signUp("Maker");
+    const prompt = "a drowned clockwork city ruled by tide-priests";
+    const described = await call("POST", "/api/worlds", { cookie: maker.cookie, body: { title: "Tidewatch", prompt } });
+    expect(described.status, described.text).toBe(201);
+    expect(described.json.world.description).toBe(prompt);
+    const own = await call("POST", "/api/worlds", { cookie: maker.cookie, body: { title: "Tidewatch II", description: "Ours, in our words.", prompt } });
+    expect(own.json.world.description).toBe("Ours, in our words.");
+    await waitForJobsToSettle([described.json.job.id, own.json.job.id]);
+  });
+
+  const fork = async (person: { cookie: string }, sourceId: string, title: string) => {
+    const forked = await call("POST", `/api/worlds/${sourceId}/fork`, { cookie: person.cookie, body: { title } });
+    expect(forked.status, forked.text).toBe(201);
+    return forked.json.world.id as string;
+  };
+  const listed = async (person: { cookie: string }, worldId: string) => {
+    const list = await call("GET", "/api/worlds", { cookie: person.cookie });
+    expect(list.status).toBe(200);
+    return { world: list.json.worlds.find((w: any) => w.id === worldId), text: list.text };
+  };
+
+  it("names a fork's source, with a link, only to people who may see the source", async () => {
+    const owner = await signUp("Gardener");
+    const friend = await signUp("Friend");
+    const source = await createWorld(owner, { title: "The Walled Garden of Ysm" });
+    const copy = await fork(owner, source.id, "Our Allotment");
+    // The forker is a member of the private source: its title, and that they may open it in the editor.
+    expect((await listed(owner, copy)).world.origin).toEqual({
+      kind: "fork",
+      source: { id: source.id, title: "The Walled Garden of Ysm", visibility: "private", member: true },
+    });
+
+    // A friend made an editor of the fork cannot see the private source: the card says it is a
+    // fork, and nothing of the source's title reaches them.
+    await addMember(copy, friend, "editor");
+    const theirs = await listed(friend, copy);
+    expect(theirs.world.origin).toEqual({ kind: "fork", source: null });
+    expect(theirs.text).not.toContain("Walled Garden");
+    expect(theirs.world.title).toBe("Our Allotment");
+
+    // Once the source is unlisted they may read it (on its public page): the card names it.
+    const opened = await call("PATCH", `/api/worlds/${source.id}`, { cookie: owner.cookie, body: { visibility: "unlisted" } });
+    expect(opened.status).toBe(200);
+    expect((await listed(friend, copy)).world.origin).toEqual({
+      kind: "fork",
+      source: { id: source.id, title: "The Walled Garden of Ysm", visibility: "unlisted", member: false },
+    });
+
+    // When the source is deleted the fork still says it is one, without a name or a link.
+    expect((await call("DELETE", `/api/worlds/${source.id}`, { cookie: owner.cookie })).status).toBe(204);
+    expect((await listed(owner, copy)).world.origin).toEqual({ kind: "fork", source: null });
+  });
+
+  it("names a public source to a stranger who forked it for as long as it stays public; a world made from scratch has no origin", async () => {
+    const author = await signUp("Author");
+    const stranger = await signUp("Stranger");
+    const source = await createWorld(author, { title: "Saltmarsh Commons", visibility: "public" });
+    const copy = await fork(stranger, source.id, "Marsh Notes");
+    expect((await listed(stranger, copy)).world.origin).toEqual({
+      kind: "fork",
+      source: { id: source.id, title: "Saltmarsh Commons", visibility: "public", member: false },
+    });
+    // The source going private takes its name off the stranger's card.
+    await call("PATCH", `/api/worlds/${source.id}`, { cookie: author.cookie, body: { visibility: "private" } });
+    const after = await listed(stranger, copy);
+    expect(after.world.origin).toEqual({ kind: "fork", source: null });
+    expect(after.text).not.toContain("Saltmarsh");
+    expect((await listed(author, source.id)).world.origin).toBeNull();
   });
 });

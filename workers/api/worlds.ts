@@ -45,7 +45,9 @@ export const worldRoutes = new Hono<AppEnv>()
     // A prompt seeds the world (catalogue C1): checked before anything is created.
     const prompt = rawPrompt === undefined ? null : acceptPrompt(rawPrompt);
     const db = c.get("db");
-    const world = await createWorld(db, me.id, input);
+    // The prompt is how the person described the world: unless they wrote a description of their
+    // own, it becomes the world's description (shown on its card and public page).
+    const world = await createWorld(db, me.id, prompt && input.description === undefined ? { ...input, description: prompt } : input);
     if (!prompt) return c.json({ world: toWorldDto(world, "owner", me.name) }, 201);
     const { job } = await seedWorld(db, c.env.JOBS_QUEUE, c.env as unknown as Record<string, unknown>, me.id, world.id, prompt, parseIdempotencyKey(c.req.header("idempotency-key")));
     return c.json({ world: toWorldDto(world, "owner", me.name), job }, 201);

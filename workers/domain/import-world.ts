@@ -9,7 +9,7 @@
 // written are deleted, so a refused import leaves nothing behind.
 import { strFromU8 } from "fflate";
 import type { z } from "zod";
-import { history, worldMembers, worlds, type ElementAssets } from "../../drizzle/schema";
+import { history, worldMembers, worlds, type ElementAssets, type WorldImportOrigin } from "../../drizzle/schema";
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
 import { envPositiveNumber } from "../lib/env";
@@ -124,6 +124,16 @@ export async function parseArchive(zip: Uint8Array, limits: ImportLimits): Promi
 }
 
 /**
+ * The name an uploaded archive is known by: its last path segment (some browsers send a path),
+ * without control or formatting characters (a right-to-left override would make "evil\u202Epiz.exe"
+ * read as "evilexe.zip"), at most 255 characters; empty when nothing is left.
+ */
+export function archiveDisplayName(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? "";
+  return base.replace(/[\p{Cc}\p{Cf}]/gu, "").trim().slice(0, 255);
+}
+
+/**
  * Imports a parsed archive as a new private world of `userId`. It runs in the queue consumer
  * (workers/jobs/import-archive.ts), never in a request: reading the archive is bounded (ADR 13)
  * but can still take seconds for a large one.
@@ -137,6 +147,8 @@ export async function importWorld(
   archive: ParsedArchive,
   options: {
     limits: Pick<ImportLimits, "maxEntryMs">;
+    /** The archive as it was uploaded, recorded on the world so its card can say where it came from. */
+    origin: WorldImportOrigin;
     /** Statements committed in the same transaction as the world (the job's own success). */
     alsoWrite?: (result: ImportedWorld) => D1PreparedStatement[];
   },
@@ -207,6 +219,7 @@ export async function importWorld(
           visibility: "private",
           coverAssetKey: cover,
           settings,
+          importedFrom: options.origin,
           createdAt: created,
           updatedAt: created,
         }),

@@ -1,4 +1,5 @@
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import {
   elements,
@@ -10,6 +11,8 @@ import {
   worldMembers,
   worlds,
   type Role,
+  type Visibility,
+  type WorldImportOrigin,
 } from "../../drizzle/schema";
 import { HttpError, forbidden, notFound } from "../api/errors";
 import type { Database } from "../lib/db";
@@ -194,7 +197,34 @@ export function decodeCursor(raw: string | undefined): WorldListCursor | null {
   }
 }
 
-/** Worlds the person owns or was added to, most recently changed first. */
+/**
+ * Where a world came from, as its card says it. A fork names its source only to someone who may
+ * see that world (a member of it, or anyone when it is public or unlisted); otherwise `source` is
+ * null, so a fork shared with others never tells them a private world's title.
+ */
+export type WorldOrigin =
+  | { kind: "fork"; source: { id: string; title: string; visibility: Visibility; member: boolean } | null }
+  | { kind: "import"; fileName: string; format: WorldImportOrigin["format"] };
+
+const forkSource = alias(worlds, "fork_source");
+const forkSourceMember = alias(worldMembers, "fork_source_member");
+
+function originOf(
+  world: WorldRow,
+  source: { id: string | null; title: string | null; visibility: Visibility | null; memberRole: Role | null },
+): WorldOrigin | null {
+  if (world.forkedFromId) {
+    const visible = source.id !== null && (source.memberRole !== null || source.visibility !== "private");
+    return {
+      kind: "fork",
+      source: visible ? { id: source.id!, title: source.title!, visibility: source.visibility!, member: source.memberRole !== null } : null,
+    };
+  }
+  if (world.importedFrom) return { kind: "import", fileName: world.importedFrom.fileName, format: world.importedFrom.format };
+  return null;
+}
+
+/** Worlds the person owns or was added to, most recently changed first, each with where it came from. */
 export async function listMyWorlds(
   db: Database,
   userId: string,
@@ -212,17 +242,20 @@ export async function listMyWorlds(
       role: worldMembers.role,
       ownerName: user.name,
       elementCount: sql<number>`(select count(*) from ${elements} where ${elements.worldId} = ${worlds.id})`,
+      source: { id: forkSource.id, title: forkSource.title, visibility: forkSource.visibility, memberRole: forkSourceMember.role },
     })
     .from(worldMembers)
     .innerJoin(worlds, eq(worlds.id, worldMembers.worldId))
     .innerJoin(user, eq(user.id, worlds.ownerId))
+    .leftJoin(forkSource, eq(forkSource.id, worlds.forkedFromId))
+    .leftJoin(forkSourceMember, and(eq(forkSourceMember.worldId, forkSource.id), eq(forkSourceMember.userId, userId)))
     .where(and(eq(worldMembers.userId, userId), after))
     .orderBy(desc(worlds.updatedAt), desc(worlds.id))
     .limit(options.limit + 1);
   const page = rows.slice(0, options.limit);
   const last = page.at(-1);
   return {
-    worlds: page.map((r) => ({ ...toWorldDto(r.world, r.role, r.ownerName), elementCount: r.elementCount })),
+    worlds: page.map((r) => ({ ...toWorldDto(r.world, r.role, r.ownerName), elementCount: r.elementCount, origin: originOf(r.world, r.source) })),
     nextCursor:
       rows.length > options.limit && last
         ? encodeCursor({ updatedAt: last.world.updatedAt.getTime(), id: last.world.id })

@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import { jobs } from "../../drizzle/schema";
 import { HttpError } from "../api/errors";
 import { asStatement } from "../domain/graph-rows";
-import { importLimitsFrom, importWorld, parseArchive } from "../domain/import-world";
+import { archiveDisplayName, importLimitsFrom, importWorld, parseArchive } from "../domain/import-world";
 import { ImportInputSchema, type ImportResult } from "../domain/imports";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
@@ -42,6 +42,7 @@ export async function runImportJob(jobId: string, env: Env): Promise<void> {
     await progress("writing", 40);
     await importWorld(db, env.DB, env.ASSETS_BUCKET, userId, zip, archive, {
       limits,
+      origin: { fileName: archiveDisplayName(input.data.fileName), format: "loreloom-export" },
       // The job is done in the same transaction that creates the world: a redelivered message
       // finds it done and cannot import the archive twice.
       alsoWrite: (imported) => {

@@ -1,0 +1,1 @@
+ALTER TABLE `worlds` ADD `imported_from` text;
