@@ -17,9 +17,12 @@ type Invitation = {
 type ShareLink = { id: string; role: GrantedRole; status: "active" | "expired" | "revoked"; expiresAt: string; url?: string };
 
 const VISIBILITY_TEXT: Record<string, { label: string; help: string }> = {
-  private: { label: "Private", help: "Only members, and people you give a share link, can open it." },
-  unlisted: { label: "Unlisted", help: "Anyone with the world's address can view it; it is not in the gallery." },
-  public: { label: "Public", help: "Anyone can view it, and it is listed in the gallery." },
+  private: { label: "Private", help: "Only the people below, and anyone you give a share link, can open it. It has no public page." },
+  unlisted: {
+    label: "Unlisted",
+    help: "Anyone who has the link to its public page can read it and fork a copy. It is not in the gallery or its search.",
+  },
+  public: { label: "Public", help: "Anyone can find it in the gallery, read its public page and fork a copy." },
 };
 
 const EXPIRY_CHOICES: Array<[number, string]> = [
@@ -55,35 +58,13 @@ function StatusBadge({ status }: { status: string }) {
   return <span className={`rounded-full px-2 py-0.5 text-xs ${tone}`}>{status}</span>;
 }
 
-/** A link shown once, with a copy button (falls back to selecting it where the clipboard is closed). */
+/** A link shown once, with a copy button. */
 function CopyField({ label, url }: { label: string; url: string }) {
-  const [copied, setCopied] = useState(false);
-  const full = typeof window === "undefined" ? url : new URL(url, window.location.origin).toString();
-  const field = useRef<HTMLInputElement>(null);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(full);
-      setCopied(true);
-    } catch {
-      field.current?.select();
-    }
-  };
   return (
     <div className="rounded-lg border border-indigo-200 bg-indigo-50 p-2.5">
       <p className="text-xs text-indigo-900">{label}</p>
-      <div className="mt-1.5 flex gap-2">
-        <input
-          ref={field}
-          readOnly
-          value={full}
-          aria-label="Link to copy"
-          data-testid="new-link"
-          onFocus={(e) => e.currentTarget.select()}
-          className="min-w-0 flex-1 rounded-md border border-indigo-200 bg-white px-2 py-1 font-mono text-xs"
-        />
-        <button type="button" onClick={() => void copy()} className={primary}>
-          {copied ? "Copied" : "Copy"}
-        </button>
+      <div className="mt-1.5 flex">
+        <CopyText url={url} label="Link to copy" testId="new-link" />
       </div>
     </div>
   );
@@ -225,7 +206,11 @@ export function ShareDialog({
               </label>
             ))}
           </fieldset>
+          <p className="mt-2 text-xs text-stone-600">
+            Whichever you choose, only the people below can change the world, and secrets are shown only to its owner and editors.
+          </p>
           {!isOwner ? <p className="mt-1 text-xs text-stone-500">Only the owner can change who sees the world.</p> : null}
+          <PublicPage world={world} />
         </section>
 
         <section aria-labelledby="share-people">
@@ -404,6 +389,63 @@ export function ShareDialog({
         {children}
       </div>
     </Dialog>
+  );
+}
+
+/** The world's public page (`/w/:id`): its address to copy and a way to open it, once it has one. */
+function PublicPage({ world }: { world: EditorWorld }) {
+  const path = `/w/${world.id}`;
+  if (world.visibility === "private") {
+    return (
+      <p className="mt-3 rounded-lg border border-dashed border-stone-300 px-3 py-2 text-xs text-stone-600">
+        A private world has no public page. Make it unlisted or public to give it one that anyone with the link can read.
+      </p>
+    );
+  }
+  return (
+    <div className="mt-3 rounded-lg border border-emerald-200 bg-emerald-50 p-2.5" role="group" aria-label="Public page">
+      <p className="text-xs text-emerald-950">
+        <strong>Public page</strong>
+        {world.visibility === "public" ? " — listed in the gallery; anyone can read it here:" : " — not listed anywhere; anyone you send this link to can read it:"}
+      </p>
+      <div className="mt-1.5 flex flex-wrap gap-2">
+        <CopyText url={path} label="Public page address" />
+        <a href={path} target="_blank" rel="noopener" className="rounded-lg border border-emerald-300 bg-white px-3 py-1.5 text-sm font-medium text-emerald-900 hover:bg-emerald-100">
+          Open the public page
+        </a>
+      </div>
+    </div>
+  );
+}
+
+/** A read-only address with a Copy button (selects it where the clipboard is closed). */
+function CopyText({ url, label, testId }: { url: string; label: string; testId?: string }) {
+  const [copied, setCopied] = useState(false);
+  const full = typeof window === "undefined" ? url : new URL(url, window.location.origin).toString();
+  const field = useRef<HTMLInputElement>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(full);
+      setCopied(true);
+    } catch {
+      field.current?.select();
+    }
+  };
+  return (
+    <span className="flex min-w-0 flex-1 basis-56 gap-2">
+      <input
+        ref={field}
+        readOnly
+        value={full}
+        aria-label={label}
+        data-testid={testId}
+        onFocus={(e) => e.currentTarget.select()}
+        className="min-w-0 flex-1 rounded-md border border-stone-300 bg-white px-2 py-1 font-mono text-xs"
+      />
+      <button type="button" onClick={() => void copy()} className={primary}>
+        {copied ? "Copied" : "Copy"}
+      </button>
+    </span>
   );
 }
 

@@ -86,10 +86,15 @@ export function WorldSettingsDialog({
             Title
             <input name="title" defaultValue={world.title} required maxLength={120} className={input} />
           </label>
-          <label className="block text-sm font-medium text-stone-700">
-            Description
-            <textarea name="description" defaultValue={world.description} rows={3} maxLength={5000} className={input} />
-          </label>
+          <div>
+            <label className="block text-sm font-medium text-stone-700">
+              Description
+              <textarea name="description" defaultValue={world.description} rows={3} maxLength={5000} aria-describedby="world-description-help" className={input} />
+            </label>
+            <p id="world-description-help" className="mt-1 text-xs text-stone-500">
+              What the world is about: shown on its card, its public page and in the gallery. A world made from a prompt starts with that prompt.
+            </p>
+          </div>
           <label className="block text-sm font-medium text-stone-700">
             Style
             <select name="style" defaultValue={world.style} className={`${input} bg-white`}>

@@ -2,7 +2,7 @@
 // desktop and on a phone — plus the seeded demo world.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, skipWithoutChromium, startApp, uniqueEmail } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signUp, skipWithoutChromium, startApp, uniqueEmail } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
 
@@ -34,11 +34,49 @@ describe("accounts and worlds in the browser", { skip }, () => {
         await page.getByRole("button", { name: "Create account" }).click();
         await page.waitForURL("**/worlds");
         await page.getByRole("heading", { name: "My worlds" }).waitFor();
-        assert.match(await page.getByText("No worlds yet").innerText(), /first one/);
 
+        // An empty dashboard offers a start: example prompts, and the demo world to open or fork.
+        await page.getByRole("heading", { name: /No worlds yet/ }).waitFor();
+        const examples = page.getByRole("list", { name: "Example prompts" }).getByRole("link");
+        assert.ok((await examples.count()) >= 3, "a few example prompts");
+        const demo = page.getByRole("region", { name: "The Verdant Reach" });
+        await demo.getByRole("link", { name: "Open the demo" }).waitFor();
+        await demo.getByRole("button", { name: "Fork the demo" }).waitFor();
+        assert.match(await demo.innerText(), /12 elements/);
+        assert.equal(await overflowsHorizontally(page), false, "empty dashboard overflows");
+        await screenshot(page, `dashboard-empty-${label}`);
+
+        // One click on an example fills the new-world form with it, ready to generate.
+        const example = examples.first();
+        const chosen = (await example.innerText()).split("\n")[0].replace(/^“|”$/g, "");
+        await example.click();
+        await page.waitForURL((url) => url.searchParams.get("prompt") === chosen);
+        const prompt = page.getByLabel("Describe your world");
+        await page.waitForFunction((text) => document.activeElement?.id === "field-prompt" && document.activeElement.value === text, chosen);
+        assert.equal(await prompt.inputValue(), chosen);
+        assert.equal(await page.getByLabel("Style").inputValue(), "steampunk");
+        await page.getByRole("button", { name: "Generate world" }).waitFor();
+        const box = await prompt.boundingBox();
+        assert.ok(box && box.y >= 0 && box.y + box.height <= viewport.height, "the filled-in prompt is in view");
+        await screenshot(page, `dashboard-example-chosen-${label}`);
+
+        // Generating from it: the prompt is the one description the form asked for, and it is
+        // the world's description in World settings.
+        await page.getByRole("button", { name: "Generate world" }).click();
+        await page.waitForURL(/\/worlds\/[a-z0-9]+$/);
+        await page.locator('[data-ready="true"]').waitFor();
+        await page.getByRole("button", { name: "Settings", exact: true }).click();
+        const settings = page.getByRole("dialog", { name: "World settings" });
+        const description = settings.getByRole("textbox", { name: "Description" });
+        assert.equal(await description.inputValue(), chosen);
+        assert.match(await description.evaluate((field) => document.getElementById(field.getAttribute("aria-describedby")).textContent), /starts with that prompt/);
+        await screenshot(page, `world-settings-description-${label}`);
+        await page.keyboard.press("Escape");
+        await page.goto("/worlds");
+
+        // Without a prompt the form makes an empty world with just a title.
         const title = `Isles of Brass ${label}`;
         await page.getByLabel("Title").fill(title);
-        await page.getByLabel("Description").fill("Clockwork archipelago ruled by tide-engineers.");
         await page.getByLabel("Style").selectOption("steampunk");
         await page.getByRole("button", { name: "Create world" }).click();
         await page.waitForURL(/\/worlds\/[a-z0-9]+$/);
@@ -69,6 +107,44 @@ describe("accounts and worlds in the browser", { skip }, () => {
           problems.filter((p, i) => !(i >= beforeSignOut && /status of 401/.test(p))),
           [],
         );
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  for (const [label, viewport] of [
+    ["desktop", DESKTOP],
+    ["phone", PHONE],
+  ]) {
+    it(`forks the demo from an empty dashboard, and the fork's card says where it came from (${label})`, async () => {
+      const { context, page, problems } = await openPage(app, viewport);
+      try {
+        await signUp(page, `Fern ${label}`);
+        const demo = page.getByRole("region", { name: "The Verdant Reach" });
+        // Opening the demo shows it read-only; forking makes a copy of one's own.
+        await demo.getByRole("link", { name: "Open the demo" }).click();
+        await page.waitForURL("**/worlds/demoworld0000001");
+        await page.locator('[data-ready="true"]').waitFor();
+        await page.goBack();
+        await page.getByRole("region", { name: "The Verdant Reach" }).getByRole("button", { name: "Fork the demo" }).click();
+        await page.waitForURL((url) => /^\/worlds\/[a-z0-9]{16}$/.test(url.pathname) && !url.pathname.endsWith("demoworld0000001"));
+        await page.getByRole("heading", { level: 1, name: "The Verdant Reach (fork)" }).waitFor();
+        await page.locator('[data-ready="true"]').waitFor();
+        assert.equal(await page.locator('[data-ready="true"]').getAttribute("data-node-count"), "12");
+
+        await page.goto("/worlds");
+        const card = page.getByRole("listitem").filter({ has: page.getByRole("link", { name: /The Verdant Reach \(fork\)/ }) });
+        const origin = card.getByTestId("world-origin");
+        assert.equal(await origin.innerText(), "Forked from The Verdant Reach");
+        // The source is public: the credit links to its public page.
+        assert.equal(await origin.getByRole("link", { name: "The Verdant Reach" }).getAttribute("href"), "/w/demoworld0000001");
+        assert.equal(await overflowsHorizontally(page), false, "dashboard overflows");
+        await screenshot(page, `dashboard-fork-card-${label}`);
+        await origin.getByRole("link", { name: "The Verdant Reach" }).click();
+        await page.waitForURL("**/w/demoworld0000001");
+        await page.getByRole("heading", { level: 1, name: "The Verdant Reach" }).waitFor();
+        assert.deepEqual(problems, []);
       } finally {
         await context.close();
       }

@@ -67,9 +67,12 @@ describe("export and import a world", { skip }, () => {
       await page.getByRole("button", { name: "Export", exact: true }).click();
       const dialog = page.getByRole("dialog", { name: "Export world" });
       await dialog.getByText("None yet.").waitFor();
-      await dialog.getByLabel(/Include secrets/).waitFor();
+      // Secrets leave only when someone ticks the box for this export.
+      const secrets = dialog.getByLabel(/Include secrets/);
+      assert.equal(await secrets.isChecked(), false);
       await dialog.getByRole("button", { name: "Export as ZIP" }).click();
       const row = dialog.getByTestId("export-row").first();
+      assert.doesNotMatch(await row.innerText(), /with secrets/);
       const link = row.getByRole("link", { name: "Download" });
       await link.waitFor({ timeout: 0 });
       await row.getByText("Ready").waitFor();
@@ -153,6 +156,14 @@ describe("export and import a world", { skip }, () => {
       const [before, afterImport] = await Promise.all([context.request.get(`/api/assets/${heron.assets.audio}`), context.request.get(`/api/assets/${importedHeron.assets.audio}`)]);
       assert.deepEqual(await afterImport.body(), await before.body());
       await screenshot(page, "imported-world-desktop");
+
+      // On the dashboard the import no longer looks like its source: its card names the file.
+      await page.goto("/worlds");
+      const card = page.getByRole("listitem").filter({ has: page.locator(`a[href="/worlds/${newId}"]`) });
+      assert.equal(await card.getByTestId("world-origin").innerText(), `Imported from ${download.suggestedFilename()}`);
+      const source = page.getByRole("listitem").filter({ has: page.locator(`a[href="${WORLD}"]`) });
+      assert.equal(await source.getByTestId("world-origin").count(), 0);
+      await screenshot(page, "imported-world-card-desktop");
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
@@ -170,6 +181,7 @@ describe("export and import a world", { skip }, () => {
       await page.locator('[data-ready="true"]').waitFor();
       await page.getByRole("button", { name: "Export", exact: true }).click();
       const dialog = page.getByRole("dialog", { name: "Export world" });
+      assert.equal(await dialog.getByLabel(/Include secrets/).isChecked(), false);
       const row = dialog.getByTestId("export-row").first();
       await row.getByText("Ready").waitFor();
       assert.equal(await overflowsHorizontally(page), false);

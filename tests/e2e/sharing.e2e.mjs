@@ -161,4 +161,64 @@ describe("sharing a world", { skip }, () => {
       await invitee.context.close();
     }
   });
+
+  for (const [label, viewport] of [
+    ["desktop", DESKTOP],
+    ["phone", PHONE],
+  ]) {
+    it(`says what each visibility means and links to the public page once the world has one (${label})`, async () => {
+      const { context, page, problems } = await openPage(app, viewport);
+      try {
+        await signInDemo(page);
+        const created = await context.request.post("/api/worlds", { data: { title: `Lanternfall ${label}` } });
+        assert.equal(created.status(), 201);
+        const { world } = await created.json();
+        await page.goto(`/worlds/${world.id}`);
+        await page.locator('[data-ready="true"]').waitFor();
+        await page.getByRole("button", { name: "Share", exact: true }).click();
+        const dialog = page.getByRole("dialog", { name: /Share/ });
+        const choice = (name) => dialog.getByRole("radio", { name: new RegExp(`^${name}`) });
+        // Each choice says in plain words who can see the world.
+        const visibility = dialog.getByRole("group", { name: "Visibility" });
+        const text = await visibility.innerText();
+        assert.match(text, /Private\s+Only the people below/);
+        assert.match(text, /Unlisted\s+Anyone who has the link to its public page can read it/);
+        assert.match(text, /not in the gallery/);
+        assert.match(text, /Public\s+Anyone can find it in the gallery/);
+        // A private world has no public page, and the dialog says how to give it one.
+        await dialog.getByText("A private world has no public page.").waitFor();
+        assert.equal(await dialog.getByRole("group", { name: "Public page" }).count(), 0);
+
+        // The radio shows the choice once the server has saved it.
+        await choice("Unlisted").click();
+        const publicPage = dialog.getByRole("group", { name: "Public page" });
+        await publicPage.waitFor();
+        assert.match(await publicPage.innerText(), /not listed anywhere/);
+        const address = await publicPage.getByLabel("Public page address").inputValue();
+        assert.equal(address, `${app.url}/w/${world.id}`);
+        assert.equal(await publicPage.getByRole("link", { name: "Open the public page" }).getAttribute("href"), `/w/${world.id}`);
+        // The address works for anyone, signed in or not.
+        assert.equal((await fetch(address)).status, 200);
+
+        await choice("Public").click();
+        await publicPage.getByText(/listed in the gallery/).waitFor();
+        assert.equal(await choice("Public").isChecked(), true);
+        // Settled: the dialog has reloaded what it shows after the change.
+        await dialog.locator("fieldset:disabled").waitFor({ state: "detached" });
+        assert.equal(await overflowsHorizontally(page), false);
+        await screenshot(page, `sharing-public-page-${label}`);
+        const [opened] = await Promise.all([context.waitForEvent("page"), publicPage.getByRole("link", { name: "Open the public page" }).click()]);
+        await opened.waitForURL(`**/w/${world.id}`);
+        await opened.getByRole("heading", { level: 1, name: `Lanternfall ${label}` }).waitFor();
+        await opened.close();
+
+        await choice("Private").click();
+        await dialog.getByText("A private world has no public page.").waitFor();
+        assert.equal((await fetch(address)).status, 404);
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
 });
