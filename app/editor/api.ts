@@ -27,11 +27,13 @@ export function assetUrl(key: string): string {
   return `/api/assets/${key}${shareToken ? `?share=${encodeURIComponent(shareToken)}` : ""}`;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: string, path: string, body?: unknown, options: { keepalive?: boolean } = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
+      // keepalive: the browser finishes the request after the page is gone (a save on unload).
+      ...(options.keepalive ? { keepalive: true } : {}),
       headers: { ...shareHeaders(), ...(body === undefined ? {} : { "content-type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",

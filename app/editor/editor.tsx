@@ -544,6 +544,7 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
           canEdit={canEdit}
           lock={room.locks.get(selected.id)}
           myId={room.me?.id ?? null}
+          saveState={room.connection === "online" || room.saveState === "saved" ? room.saveState : "offline"}
           onLock={(lock) => room.send({ type: lock ? "lock" : "unlock", elementId: selected.id })}
           onSelect={(id) => {
             setSelectedId(id);

@@ -3,7 +3,7 @@ import * as Y from "yjs";
 import type { Awareness } from "y-protocols/awareness";
 import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
-import { api, timeAgo, type VersionEntry } from "./api";
+import { api, timeAgo, type ApiError, type VersionEntry } from "./api";
 import { deleteRelationships, updateElement, type ElementState, type RelationshipState } from "./graph-model";
 import { renderMarkdown } from "./markdown";
 import { DescriptionEditor } from "./description-editor";
@@ -11,6 +11,7 @@ import { elementMap } from "../../durable-objects/world-room/graph-doc";
 import { versionChanges } from "./text-diff";
 import { Media, Provenance, RefineBox, type ConflictView, type JobView } from "./generation";
 import type { JobState, LockInfo } from "./use-room";
+import { SaveNote, useDraftSaver, type SaveState } from "./save-state";
 
 type Props = {
   worldId: string;
@@ -23,6 +24,8 @@ type Props = {
   canEdit: boolean;
   lock: LockInfo | undefined;
   myId: string | null;
+  /** Whether this browser's edits of the live document have reached the room. */
+  saveState: SaveState;
   onLock: (locked: boolean) => void;
   onSelect: (id: string) => void;
   onClose: () => void;
@@ -34,7 +37,7 @@ type Props = {
 };
 
 /** The selected element: every field, its links, and its version history. */
-export function ElementPanel({ worldId, doc, awareness, element, names, relationships, canEdit, lock, myId, onLock, onSelect, onClose, onDelete, job, onJobStarted, onConflict }: Props) {
+export function ElementPanel({ worldId, doc, awareness, element, names, relationships, canEdit, lock, myId, saveState, onLock, onSelect, onClose, onDelete, job, onJobStarted, onConflict }: Props) {
   // The room sends `unlocked` when a lease runs out, so a lock in the map is current.
   const lockedByOther = Boolean(lock && lock.by.id !== myId);
   const lockedByJob = Boolean(lock?.by.id.startsWith("job:"));
@@ -42,8 +45,8 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
   // The panel is keyed by element, so this state starts fresh for each one.
   const [tab, setTab] = useState<"write" | "preview">("write");
   const [tagDraft, setTagDraft] = useState<string | null>(null);
-  // A name being typed that is not one yet (empty or only spaces) stays here, not in the shared
-  // document: the room refuses an element without a name, and would resync this editor.
+  // The name as typed while the field has focus. One that is not a name yet (empty or only spaces)
+  // stays here, not in the shared document: the room refuses an element without a name.
   const [nameDraft, setNameDraft] = useState<string | null>(null);
 
   // The description is the shared Y.Text itself (DescriptionEditor), never replaced as a string.
@@ -61,6 +64,9 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
       <div className="flex items-center justify-between gap-2">
         <span className="text-xs font-medium uppercase tracking-wide text-stone-500">
           {ELEMENT_LOOK[element.type].label} · version {element.version || 1}
+          {canEdit ? (
+            <SaveNote state={saveState} testId="save-state" className="ml-2 normal-case tracking-normal" />
+          ) : null}
         </span>
         <div className="flex items-center gap-1">
           {canEdit ? (
@@ -92,13 +98,14 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
           readOnly={!editable}
           maxLength={120}
           required
-          aria-invalid={nameDraft !== null}
+          aria-invalid={nameDraft !== null && !nameDraft.trim()}
+          onFocus={() => setNameDraft(element.name)}
           onChange={(e) => {
+            // While typing, the field shows what was typed (the canvas re-reads the document a
+            // frame later; showing that would drop keystrokes). Each keystroke is written live.
             const name = e.target.value;
-            if (name.trim()) {
-              setNameDraft(null);
-              set({ name });
-            } else setNameDraft(name);
+            setNameDraft(name);
+            if (name.trim()) set({ name });
           }}
           onBlur={() => setNameDraft(null)}
           className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 text-base read-only:bg-stone-50"
@@ -155,13 +162,13 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
           value={tagDraft ?? element.tags.join(", ")}
           readOnly={!editable}
           onFocus={() => setTagDraft(element.tags.join(", "))}
-          onChange={(e) => setTagDraft(e.target.value)}
-          onBlur={() => {
-            if (tagDraft !== null) {
-              set({ tags: [...new Set(tagDraft.split(",").map((t) => t.trim()).filter(Boolean))].slice(0, 20).map((t) => t.slice(0, 32)) });
-            }
-            setTagDraft(null);
+          onChange={(e) => {
+            // Saved as typed (the words so far are the tags); the text itself stays as typed.
+            setTagDraft(e.target.value);
+            const tags = parseTags(e.target.value);
+            if (tags.join("\u0000") !== element.tags.join("\u0000")) set({ tags });
           }}
+          onBlur={() => setTagDraft(null)}
           className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 read-only:bg-stone-50"
           name="tags"
         />
@@ -220,55 +227,72 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
   );
 }
 
-/** Secrets never enter the shared document: they are read and saved through the API. */
+/** Tags as typed: comma-separated, trimmed, without repeats, at most 20 of at most 32 characters. */
+export function parseTags(text: string): string[] {
+  return [...new Set(text.split(",").map((t) => t.trim().slice(0, 32)).filter(Boolean))].slice(0, 20);
+}
+
+/**
+ * Secrets never enter the shared document: they are read and saved through the API, as they are
+ * typed (save-state.ts keeps what was typed until the server has it, across a reload).
+ */
 function SecretField({ worldId, elementId, version, editable }: { worldId: string; elementId: string; version: number; editable: boolean }) {
   const [secret, setSecret] = useState<string | null>(null);
-  const [saved, setSaved] = useState("");
-  const [status, setStatus] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const { saver, status } = useDraftSaver<string>(`loreloom:draft:${worldId}:${elementId}:secret`, async (value, { keepalive }) => {
+    await api("PATCH", `/api/worlds/${worldId}/elements/${elementId}`, { secret: value }, { keepalive });
+  });
   useEffect(() => {
-    // An element the room has not yet projected (version 0) is brand new and has no secret.
-    if (version === 0) return;
     let cancelled = false;
-    api<{ element: { secret?: string } }>("GET", `/api/worlds/${worldId}/elements/${elementId}`)
-      .then((r) => {
-        if (cancelled) return;
-        setSecret((current) => (current === null || current === saved ? (r.element.secret ?? "") : current));
-        setSaved(r.element.secret ?? "");
-      })
-      .catch((error: Error) => !cancelled && setStatus(error.message.includes("not found") ? null : error.message));
+    // What was typed here and never reached the server (a reload mid-typing) comes back first.
+    const restored = saver.restore();
+    const fromServer = (saved: string) => {
+      if (cancelled) return;
+      if (restored !== null && restored !== saved && !saver.unsaved) {
+        setSecret(restored);
+        saver.set(restored);
+      } else if (!saver.unsaved) setSecret(saved);
+    };
+    // An element the room has not yet projected (version 0) is brand new and has no secret.
+    if (version === 0) fromServer("");
+    else {
+      api<{ element: { secret?: string } }>("GET", `/api/worlds/${worldId}/elements/${elementId}`)
+        .then((r) => fromServer(r.element.secret ?? ""))
+        .catch((error: ApiError) => {
+          if (cancelled) return;
+          if (error.status === 404) fromServer(""); // not projected yet: brand new, no secret
+          else setLoadError(error.message);
+        });
+    }
     return () => {
       cancelled = true;
     };
-    // Re-read after each new version (a restore can change the secret).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [worldId, elementId, version]);
-  const save = async () => {
-    if (secret === null || secret === saved) return;
-    // (a new element starts with no secret: `saved` is "")
-    setStatus("Saving…");
-    try {
-      await api("PATCH", `/api/worlds/${worldId}/elements/${elementId}`, { secret });
-      setSaved(secret);
-      setStatus("Saved");
-    } catch (error) {
-      setStatus((error as Error).message);
-    }
-  };
+    // Re-read after each new version (a restore can change the secret), unless typing is under way.
+  }, [worldId, elementId, version, saver]);
   return (
     <label className="mt-3 block text-sm font-medium text-stone-700">
       Secret <span className="font-normal text-stone-500">(only owners and editors ever see it)</span>
       <textarea
         value={secret ?? ""}
-        readOnly={!editable || (secret === null && version > 0)}
-        onChange={(e) => setSecret(e.target.value)}
-        onBlur={save}
+        readOnly={!editable || secret === null}
+        onChange={(e) => {
+          setSecret(e.target.value);
+          saver.set(e.target.value);
+        }}
+        onBlur={() => void saver.flush(false)}
         rows={3}
         maxLength={20000}
         name="secret"
         className="mt-1 block w-full rounded-lg border border-amber-300 bg-amber-50/50 px-3 py-2 text-sm"
-        placeholder={secret === null && version > 0 ? "Loading…" : "Hidden truths, twists, GM notes…"}
+        placeholder={secret === null ? "Loading…" : "Hidden truths, twists, GM notes…"}
       />
-      {status ? <span className="text-xs text-stone-600" role="status">{status}</span> : null}
+      {loadError ? (
+        <span className="text-xs text-red-700" role="alert">
+          {loadError}
+        </span>
+      ) : secret !== null ? (
+        <SaveNote state={status.state} message={status.message} testId="secret-save-state" />
+      ) : null}
     </label>
   );
 }

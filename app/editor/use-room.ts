@@ -4,7 +4,10 @@ import YProvider from "y-partyserver/provider";
 import * as Y from "yjs";
 import { ACCESS_CHANGED_CLOSE, parseServerMessage, type ChatMessage, type ClientMessage, type JobEvent, type RoomUser } from "../../durable-objects/world-room/protocol";
 import { elementsOf, relationshipsOf } from "../../durable-objects/world-room/graph-doc";
+import * as encoding from "lib0/encoding";
+import * as syncProtocol from "y-protocols/sync";
 import { api } from "./api";
+import { RoomSaves, type SaveState } from "./save-state";
 import { LOCAL, snapshot, type ElementState, type RelationshipState } from "./graph-model";
 
 export type ConnectionState = "connecting" | "online" | "offline";
@@ -59,6 +62,8 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
   // Shown once the room has synced, or earlier from this browser's copy if it holds the world.
   const [loaded, setLoaded] = useState(false);
   const [pending, setPending] = useState(0);
+  // Whether this browser's edits of the shared document have reached the room (save-state.ts).
+  const [saveState, setSaveState] = useState<SaveState>("saved");
   const [me, setMe] = useState<RoomUser | null>(null);
   const [users, setUsers] = useState<RoomUser[]>([]);
   const [locks, setLocks] = useState<Map<string, LockInfo>>(new Map());
@@ -85,8 +90,29 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
       if (elementsOf(doc).size > 0) setLoaded(true);
     });
     let online = false;
+    const saves = new RoomSaves();
+    const publishSaves = () => setSaveState(saves.state(online));
+    let probeTimer: ReturnType<typeof setTimeout> | null = null;
+    // A sync request sent after this browser's edits: the room's answer says it has them all.
+    const probe = () => {
+      probeTimer = null;
+      const ws = provider.ws as WebSocket | null;
+      if (!online || !provider.synced || !ws || ws.readyState !== WebSocket.OPEN || !saves.needsProbe()) return;
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, 0);
+      syncProtocol.writeSyncStep1(encoder, doc);
+      ws.send(encoding.toUint8Array(encoder));
+      saves.probeSent();
+    };
+    const scheduleProbe = () => {
+      probeTimer ??= setTimeout(probe, 150);
+    };
     doc.on("update", (_update: Uint8Array, origin: unknown) => {
-      if (!online && origin !== cache && origin !== provider) setPending((n) => n + 1);
+      if (origin === cache || origin === provider) return;
+      if (!online) setPending((n) => n + 1);
+      saves.edited();
+      publishSaves();
+      scheduleProbe();
     });
     const provider = new YProvider(window.location.host, "room", doc, {
       prefix: `/api/worlds/${worldId}/room`,
@@ -193,7 +219,11 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
           say(message.message, "error");
           // The room refused a change this document already holds: drop this copy (and the
           // browser's cached one) and start again from the room's.
-          if (message.resync) void cache.clearData().then(() => setGeneration((g) => g + 1));
+          if (message.resync) {
+            saves.reset();
+            publishSaves();
+            void cache.clearData().then(() => setGeneration((g) => g + 1));
+          }
           break;
         default:
           break;
@@ -208,6 +238,15 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
       say("Your access to this world has changed; reloading…", "error");
       setTimeout(() => window.location.reload(), 1500);
     };
+    // The room's sync answers (step 2), each answering the oldest sync request outstanding.
+    const onBinary = (event: MessageEvent) => {
+      if (!(event.data instanceof ArrayBuffer)) return;
+      const bytes = new Uint8Array(event.data);
+      if (bytes[0] !== 0 || bytes[1] !== syncProtocol.messageYjsSyncStep2) return;
+      saves.answered();
+      publishSaves();
+      if (saves.needsProbe()) scheduleProbe();
+    };
     const attached = new WeakSet<WebSocket>();
     const onStatus = ({ status }: { status: string }) => {
       if (status === "connected") {
@@ -218,12 +257,15 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
         if (ws && !attached.has(ws)) {
           attached.add(ws);
           ws.addEventListener("message", onJson);
+          ws.addEventListener("message", onBinary);
           ws.addEventListener("close", onClose);
         }
       } else {
         online = false;
+        saves.disconnected();
         setConnection(status === "connecting" ? "connecting" : "offline");
       }
+      publishSaves();
     };
     provider.on("status", onStatus);
     provider.on("sync", (isSynced: boolean) => {
@@ -232,6 +274,9 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
         // The sync exchange has carried everything made offline to the room.
         setPending(0);
         setLoaded(true);
+        // After the provider's own handling of this answer: edits made offline went out with the
+        // sync exchange, and a request sent now is answered once the room has them.
+        setTimeout(scheduleProbe, 0);
       }
       setSynced(isSynced);
     });
@@ -239,6 +284,7 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
     setState({ doc, provider, undo });
     return () => {
       closed = true;
+      if (probeTimer) clearTimeout(probeTimer);
       provider.off("status", onStatus);
       provider.destroy();
       void cache.destroy();
@@ -289,6 +335,7 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
     cached,
     loaded,
     pending,
+    saveState,
     me,
     users,
     locks,

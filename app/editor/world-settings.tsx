@@ -1,8 +1,9 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { VISIBILITIES, WORLD_STYLES, type Role } from "../../drizzle/schema/constants";
 import { api, timeAgo, type HistoryEntry } from "./api";
 import { Dialog } from "./dialogs";
 import type { ElementState } from "./graph-model";
+import { SaveNote, useDraftSaver } from "./save-state";
 
 export type EditorWorld = {
   id: string;
@@ -23,6 +24,30 @@ const VISIBILITY_HELP: Record<string, string> = {
   public: "everyone; listed in the gallery",
 };
 
+type SettingsPatch = {
+  title?: string;
+  description?: string;
+  style?: string;
+  tags?: string[];
+  visibility?: string;
+  settings?: { aiImages: boolean };
+  coverAssetKey?: string | null;
+};
+
+const parseTags = (text: string) => [
+  ...new Set(
+    text
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean),
+  ),
+];
+
+/**
+ * A world's settings, saved as they are changed: a choice at once, typing after a short pause
+ * (save-state.ts keeps what was typed until the server has it, across a reload). There is no Save
+ * button to forget.
+ */
 export function WorldSettingsDialog({
   open,
   world,
@@ -36,130 +61,157 @@ export function WorldSettingsDialog({
   onSaved: (world: EditorWorld) => void;
   onClose: () => void;
 }) {
-  const canEdit = world.role === "owner" || world.role === "editor";
-  const [error, setError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
-  const images = elements.filter((e) => e.assets.image);
-  const submit = async (form: FormData) => {
-    setSaving(true);
-    setError(null);
-    const body: Record<string, unknown> = {
-      title: String(form.get("title") ?? ""),
-      description: String(form.get("description") ?? ""),
-      style: String(form.get("style") ?? ""),
-      tags: [...new Set(String(form.get("tags") ?? "").split(",").map((t) => t.trim()).filter(Boolean))],
-    };
-    if (world.role === "owner") body.visibility = String(form.get("visibility"));
-    const aiImages = form.get("aiImages") === "on";
-    if (aiImages !== (world.settings?.aiImages !== false)) body.settings = { aiImages };
-    const cover = String(form.get("cover") ?? "");
-    if (cover !== (world.coverAssetKey ?? "")) body.coverAssetKey = cover || null;
-    try {
-      const { world: saved } = await api<{ world: EditorWorld }>("PATCH", `/api/worlds/${world.id}`, body);
-      onSaved({ ...world, ...saved });
-      onClose();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setSaving(false);
-    }
-  };
-  const input = "mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 disabled:bg-stone-50";
   return (
-    <Dialog
-      title="World settings"
-      open={open}
-      onClose={() => {
-        setError(null);
-        onClose();
-      }}
-    >
-      <form
-        className="space-y-3"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void submit(new FormData(event.currentTarget));
-        }}
-      >
-        <fieldset disabled={!canEdit || saving} className="space-y-3">
-          <label className="block text-sm font-medium text-stone-700">
-            Title
-            <input name="title" defaultValue={world.title} required maxLength={120} className={input} />
-          </label>
-          <div>
-            <label className="block text-sm font-medium text-stone-700">
-              Description
-              <textarea name="description" defaultValue={world.description} rows={3} maxLength={5000} aria-describedby="world-description-help" className={input} />
-            </label>
-            <p id="world-description-help" className="mt-1 text-xs text-stone-500">
-              What the world is about: shown on its card, its public page and in the gallery. A world made from a prompt starts with that prompt.
-            </p>
-          </div>
-          <label className="block text-sm font-medium text-stone-700">
-            Style
-            <select name="style" defaultValue={world.style} className={`${input} bg-white`}>
-              {WORLD_STYLES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="block text-sm font-medium text-stone-700">
-            Tags <span className="font-normal text-stone-500">(comma-separated)</span>
-            <input name="tags" defaultValue={world.tags.join(", ")} className={input} />
-          </label>
-          <label className="block text-sm font-medium text-stone-700">
-            Visibility
-            <select name="visibility" defaultValue={world.visibility} disabled={world.role !== "owner"} className={`${input} bg-white`}>
-              {VISIBILITIES.map((v) => (
-                <option key={v} value={v}>
-                  {v} — {VISIBILITY_HELP[v]}
-                </option>
-              ))}
-            </select>
-            {world.role !== "owner" ? <span className="text-xs font-normal text-stone-500">Only the owner can change who sees the world.</span> : null}
-          </label>
-          <label className="block text-sm font-medium text-stone-700">
-            Cover
-            {images.length === 0 ? (
-              <span className="mt-1 block text-sm font-normal text-stone-500">No element has an image yet; generate one and it can become the cover.</span>
-            ) : (
-              <select name="cover" defaultValue={world.coverAssetKey ?? ""} className={`${input} bg-white`}>
-                <option value="">No cover</option>
-                {images.map((e) => (
-                  <option key={e.id} value={e.assets.image}>
-                    {e.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </label>
-          <label className="flex items-start gap-2 text-sm font-medium text-stone-700">
-            <input type="checkbox" name="aiImages" defaultChecked={world.settings?.aiImages !== false} className="mt-1" />
-            <span>
-              AI images
-              <span className="block text-xs font-normal text-stone-500">When off, generation writes text and narration only: no illustrations or clips.</span>
-            </span>
-          </label>
-        </fieldset>
-        {error ? (
-          <p role="alert" className="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
-            {error}
-          </p>
-        ) : null}
-        {canEdit ? (
-          <div className="flex justify-end gap-2">
-            <button type="button" onClick={onClose} className="rounded-lg border border-stone-300 px-4 py-2 hover:bg-stone-50">
-              Cancel
-            </button>
-            <button type="submit" disabled={saving} className="rounded-lg bg-indigo-700 px-4 py-2 font-medium text-white hover:bg-indigo-800 disabled:opacity-60">
-              {saving ? "Saving…" : "Save"}
-            </button>
-          </div>
-        ) : null}
-      </form>
+    <Dialog title="World settings" open={open} onClose={onClose}>
+      <SettingsForm world={world} elements={elements} onSaved={onSaved} onClose={onClose} />
     </Dialog>
+  );
+}
+
+/** The form, mounted while the dialog is open; what is left to send goes when it closes. */
+function SettingsForm({ world, elements, onSaved, onClose }: { world: EditorWorld; elements: ElementState[]; onSaved: (world: EditorWorld) => void; onClose: () => void }) {
+  const canEdit = world.role === "owner" || world.role === "editor";
+  const images = elements.filter((e) => e.assets.image);
+  const worldRef = useRef(world);
+  useEffect(() => {
+    worldRef.current = world;
+  });
+  const { saver, status } = useDraftSaver<SettingsPatch>(`loreloom:draft:world:${world.id}:settings`, async (patch, { keepalive }) => {
+    const { world: saved } = await api<{ world: EditorWorld }>("PATCH", `/api/worlds/${world.id}`, patch, { keepalive });
+    if (!keepalive) onSaved({ ...worldRef.current, ...saved });
+  });
+  // What was typed in an earlier visit and never arrived comes back, and is sent again.
+  const [restored] = useState(() => saver.restore());
+  // The fields as shown; the changes made since the dialog opened, as one patch.
+  const [changes, setChanges] = useState<SettingsPatch>(restored ?? {});
+  const [fields, setFields] = useState(() => {
+    const current = { ...world, ...restored };
+    return {
+      title: current.title,
+      description: current.description,
+      tags: (current.tags ?? []).join(", "),
+    };
+  });
+  const [titleMissing, setTitleMissing] = useState(false);
+  useEffect(() => {
+    if (restored) saver.set(restored);
+  }, [restored, saver]);
+  const change = (patch: SettingsPatch, now = false) => {
+    const next = { ...changes, ...patch };
+    setChanges(next);
+    saver.set(next);
+    if (now) void saver.flush(false);
+  };
+
+  const input = "mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 disabled:bg-stone-50";
+  const shown = { ...world, ...changes };
+  return (
+    <form className="space-y-3" onSubmit={(event) => event.preventDefault()}>
+      <fieldset disabled={!canEdit} className="space-y-3">
+        <label className="block text-sm font-medium text-stone-700">
+          Title
+          <input
+            name="title"
+            value={fields.title}
+            required
+            maxLength={120}
+            aria-invalid={titleMissing}
+            onChange={(e) => {
+              const title = e.target.value;
+              setFields((f) => ({ ...f, title }));
+              // A world needs a title: an empty one is not sent, and says so.
+              setTitleMissing(!title.trim());
+              if (title.trim()) change({ title });
+            }}
+            className={input}
+          />
+          {titleMissing ? <span className="text-xs font-normal text-red-700">A world needs a title; the last one stays until you type one.</span> : null}
+        </label>
+        <div>
+          <label className="block text-sm font-medium text-stone-700">
+            Description
+            <textarea
+              name="description"
+              value={fields.description}
+              onChange={(e) => {
+                const description = e.target.value;
+                setFields((f) => ({ ...f, description }));
+                change({ description });
+              }}
+              rows={3}
+              maxLength={5000}
+              aria-describedby="world-description-help"
+              className={input}
+            />
+          </label>
+          <p id="world-description-help" className="mt-1 text-xs text-stone-500">
+            What the world is about: shown on its card, its public page and in the gallery. A world made from a prompt starts with that prompt.
+          </p>
+        </div>
+        <label className="block text-sm font-medium text-stone-700">
+          Style
+          <select name="style" value={shown.style} onChange={(e) => change({ style: e.target.value }, true)} className={`${input} bg-white`}>
+            {WORLD_STYLES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="block text-sm font-medium text-stone-700">
+          Tags <span className="font-normal text-stone-500">(comma-separated)</span>
+          <input
+            name="tags"
+            value={fields.tags}
+            onChange={(e) => {
+              const tags = e.target.value;
+              setFields((f) => ({ ...f, tags }));
+              change({ tags: parseTags(tags) });
+            }}
+            className={input}
+          />
+        </label>
+        <label className="block text-sm font-medium text-stone-700">
+          Visibility
+          <select name="visibility" value={shown.visibility} disabled={world.role !== "owner"} onChange={(e) => change({ visibility: e.target.value }, true)} className={`${input} bg-white`}>
+            {VISIBILITIES.map((v) => (
+              <option key={v} value={v}>
+                {v} — {VISIBILITY_HELP[v]}
+              </option>
+            ))}
+          </select>
+          {world.role !== "owner" ? <span className="text-xs font-normal text-stone-500">Only the owner can change who sees the world.</span> : null}
+        </label>
+        <label className="block text-sm font-medium text-stone-700">
+          Cover
+          {images.length === 0 ? (
+            <span className="mt-1 block text-sm font-normal text-stone-500">No element has an image yet; generate one and it can become the cover.</span>
+          ) : (
+            <select name="cover" value={shown.coverAssetKey ?? ""} onChange={(e) => change({ coverAssetKey: e.target.value || null }, true)} className={`${input} bg-white`}>
+              <option value="">No cover</option>
+              {images.map((e) => (
+                <option key={e.id} value={e.assets.image}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </label>
+        <label className="flex items-start gap-2 text-sm font-medium text-stone-700">
+          <input type="checkbox" name="aiImages" checked={(shown.settings?.aiImages ?? true) !== false} onChange={(e) => change({ settings: { aiImages: e.target.checked } }, true)} className="mt-1" />
+          <span>
+            AI images
+            <span className="block text-xs font-normal text-stone-500">When off, generation writes text and narration only: no illustrations or clips.</span>
+          </span>
+        </label>
+      </fieldset>
+      <div className="flex items-center justify-between gap-2">
+        {canEdit ? <SaveNote state={status.state} message={status.message} testId="settings-save-state" /> : <span />}
+        <button type="button" onClick={() => (void saver.flush(false), onClose())} className="rounded-lg border border-stone-300 px-4 py-2 hover:bg-stone-50">
+          Done
+        </button>
+      </div>
+    </form>
   );
 }
 

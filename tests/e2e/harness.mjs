@@ -107,6 +107,7 @@ export async function signInDemo(page) {
  * context's, aborted when the test ends) stops it. A slower machine only waits longer.
  */
 export async function waitFor(signal, what, read, pauseMs = 100) {
+  if (process.env.E2E_DEBUG) console.error(`[e2e] waiting for ${what}`);
   for (;;) {
     const value = await read();
     if (value !== undefined && value !== null && value !== false) return value;
