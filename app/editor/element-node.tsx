@@ -1,5 +1,5 @@
-import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
-import { memo } from "react";
+import { Handle, Position, useConnection, type Node, type NodeProps } from "@xyflow/react";
+import { memo, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
 import type { ElementType } from "../../drizzle/schema/worlds";
 import { ELEMENT_LOOK, TYPE_COLOR } from "../lib/element-types";
 import { assetUrl } from "./api";
@@ -16,9 +16,72 @@ export type ElementNodeData = {
 };
 export type ElementNode = Node<ElementNodeData, "element">;
 
-function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
+/** How long a touch must rest on a node before its full name shows. */
+const LONG_PRESS_MS = 450;
+/** How long the full name stays up after a tap or a long press. */
+const TOOLTIP_MS = 4000;
+
+/**
+ * The full name for touch screens, where there is no hover: a tap on a node whose name is cut
+ * shows it (the tap still selects the node), and so does a long press.
+ */
+function useTouchTooltip(nameRef: React.RefObject<HTMLElement | null>) {
+  const [open, setOpen] = useState(false);
+  const press = useRef<{ timer: ReturnType<typeof setTimeout>; x: number; y: number } | null>(null);
+  useEffect(() => {
+    if (!open) return;
+    const timer = setTimeout(() => setOpen(false), TOOLTIP_MS);
+    const close = () => setOpen(false);
+    // Any other touch or click closes it (capture: the canvas stops some events from bubbling).
+    const onDown = () => close();
+    window.addEventListener("pointerdown", onDown, { capture: true, once: true });
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener("pointerdown", onDown, { capture: true });
+    };
+  }, [open]);
+  const cut = () => {
+    const el = nameRef.current;
+    return Boolean(el && el.scrollHeight > el.clientHeight + 1);
+  };
+  const cancel = () => {
+    if (press.current) clearTimeout(press.current.timer);
+    press.current = null;
+  };
+  return {
+    open,
+    handlers: {
+      onPointerDown(event: ReactPointerEvent) {
+        if (event.pointerType !== "touch") return;
+        cancel();
+        press.current = { x: event.clientX, y: event.clientY, timer: setTimeout(() => setOpen(true), LONG_PRESS_MS) };
+      },
+      onPointerMove(event: ReactPointerEvent) {
+        if (press.current && Math.hypot(event.clientX - press.current.x, event.clientY - press.current.y) > 8) cancel();
+      },
+      onPointerUp(event: ReactPointerEvent) {
+        const wasPressed = press.current !== null;
+        cancel();
+        // A tap on a cut name shows it whole; the window listener above is added after this event.
+        if (event.pointerType === "touch" && wasPressed && cut()) setTimeout(() => setOpen(true), 0);
+      },
+      onPointerCancel: cancel,
+      onContextMenu(event: React.MouseEvent) {
+        // A long press on a phone opens the browser's menu otherwise.
+        if (open || press.current) event.preventDefault();
+      },
+    },
+  };
+}
+
+function ElementNodeView({ id, data, selected }: NodeProps<ElementNode>) {
   const look = ELEMENT_LOOK[data.type];
   const color = TYPE_COLOR[data.type];
+  const name = data.name || "Untitled";
+  const nameRef = useRef<HTMLSpanElement>(null);
+  const tooltip = useTouchTooltip(nameRef);
+  // While a connection is being dragged from another node, this whole node is a drop target.
+  const dropTarget = useConnection((connection) => connection.inProgress && connection.fromNode.id !== id);
   return (
     <div
       className={`relative flex h-16 w-[200px] items-center gap-2 rounded-xl border-2 bg-white px-2 shadow-sm ${
@@ -27,7 +90,9 @@ function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
       style={{ borderColor: data.lockedBy ? data.lockedBy.color : color }}
       data-testid="element-node"
       data-name={data.name}
+      {...tooltip.handlers}
     >
+      {/* The visible dot comes first: edges attach to a node's first target handle. */}
       <Handle type="target" position={Position.Left} isConnectable={data.editable} className="!h-3 !w-3 !bg-stone-400" />
       {data.image ? (
         <img src={assetUrl(data.image)} alt="" className="h-11 w-11 shrink-0 rounded-lg object-cover" loading="lazy" />
@@ -39,11 +104,18 @@ function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
         </span>
       )}
       <span className="min-w-0">
-        <span className="block truncate text-sm font-semibold text-stone-900">{data.name || "Untitled"}</span>
-        <span className="block truncate text-xs" style={{ color }}>
+        <span ref={nameRef} className="line-clamp-2 text-sm leading-tight font-semibold break-words text-stone-900" title={name} data-testid="element-name">
+          {name}
+        </span>
+        <span className="block truncate text-xs leading-4" style={{ color }}>
           {data.lockedBy ? `editing: ${data.lockedBy.name}` : look.label}
         </span>
       </span>
+      {tooltip.open ? (
+        <span role="tooltip" className="pointer-events-none absolute bottom-full left-1/2 z-50 mb-2 w-max max-w-[260px] -translate-x-1/2 rounded-lg bg-stone-900 px-2.5 py-1.5 text-center text-xs font-medium break-words text-white shadow-lg">
+          {name}
+        </span>
+      ) : null}
       {data.viewers?.length ? (
         <span className="absolute -top-2 right-2 flex -space-x-1" aria-label={`Open for ${data.viewers.map((v) => v.name).join(", ")}`}>
           {data.viewers.map((v) => (
@@ -53,7 +125,17 @@ function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
           ))}
         </span>
       ) : null}
-      <Handle type="source" position={Position.Right} isConnectable={data.editable} className="!h-3 !w-3 !bg-indigo-500" />
+      <Handle type="source" position={Position.Right} isConnectable={data.editable} className="loreloom-source-handle !h-3 !w-3 !bg-indigo-500" />
+      {/* Dropping a connection anywhere on the node connects to it, not only on the small dot. */}
+      <Handle
+        type="target"
+        id="drop"
+        position={Position.Left}
+        isConnectable={data.editable}
+        isConnectableStart={false}
+        className="loreloom-drop-target"
+        style={{ left: 0, top: 0, width: "100%", height: "100%", transform: "none", border: 0, borderRadius: 12, background: "transparent", pointerEvents: dropTarget ? "all" : "none" }}
+      />
     </div>
   );
 }

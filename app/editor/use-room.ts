@@ -116,7 +116,8 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
           const known = next.get(job.id);
           // A notice that arrived meanwhile may be newer than this answer: never go backwards.
           if (known && (FINISHED.has(known.status) || (known.status === job.status && known.progress > job.progress))) continue;
-          next.set(job.id, toJobState(job, known?.seenAt ?? (Date.parse(job.createdAt ?? "") || Date.now())));
+          // An ended job is seen (as ended) now: the tray shows how it ended for a moment from here.
+          next.set(job.id, toJobState(job, FINISHED.has(job.status) ? Date.now() : (known?.seenAt ?? (Date.parse(job.createdAt ?? "") || Date.now()))));
         }
         return next;
       });
