@@ -144,6 +144,17 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
   const viewWidth = useStore((s) => s.width);
   const viewHeight = useStore((s) => s.height);
   const view = useDeferredValue({ vx, vy, zoom, viewWidth, viewHeight });
+  // When the canvas changes size (the job tray opens or closes under it, a phone turns), what was
+  // in its middle stays there, instead of the bottom or right of the view being cut off.
+  const lastSize = useRef({ width: 0, height: 0 });
+  useEffect(() => {
+    const before = lastSize.current;
+    lastSize.current = { width: viewWidth, height: viewHeight };
+    if (!before.width || !before.height || !viewWidth || !viewHeight) return;
+    if (before.width === viewWidth && before.height === viewHeight) return;
+    const now = flow.getViewport();
+    void flow.setViewport({ x: now.x + (viewWidth - before.width) / 2, y: now.y + (viewHeight - before.height) / 2, zoom: now.zoom });
+  }, [viewWidth, viewHeight, flow]);
   const inView = useMemo(() => {
     if (!large) return null;
     const left = -view.vx / view.zoom - NODE_WIDTH;

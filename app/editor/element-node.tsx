@@ -1,5 +1,6 @@
 import { Handle, Position, useConnection, type Node, type NodeProps } from "@xyflow/react";
 import { memo, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
+import { createPortal } from "react-dom";
 import type { ElementType } from "../../drizzle/schema/worlds";
 import { ELEMENT_LOOK, TYPE_COLOR } from "../lib/element-types";
 import { assetUrl } from "./api";
@@ -21,25 +22,36 @@ const LONG_PRESS_MS = 450;
 /** How long the full name stays up after a tap or a long press. */
 const TOOLTIP_MS = 4000;
 
+type TooltipSpot = { left: number; top: number; below: boolean };
+
 /**
- * The full name for touch screens, where there is no hover: a tap on a node whose name is cut
- * shows it (the tap still selects the node), and so does a long press.
+ * The full name for touch screens, where there is no hover: a long press on a node shows it (and
+ * does not open the node), and so does a tap on a node whose name is cut (which opens it as well).
+ * It is drawn over everything, beside the node, until the next touch or a few seconds pass.
  */
-function useTouchTooltip(nameRef: React.RefObject<HTMLElement | null>) {
-  const [open, setOpen] = useState(false);
+function useTouchTooltip(boxRef: React.RefObject<HTMLElement | null>, nameRef: React.RefObject<HTMLElement | null>) {
+  const [spot, setSpot] = useState<TooltipSpot | null>(null);
   const press = useRef<{ timer: ReturnType<typeof setTimeout>; x: number; y: number } | null>(null);
+  const longPressed = useRef(false);
   useEffect(() => {
-    if (!open) return;
-    const timer = setTimeout(() => setOpen(false), TOOLTIP_MS);
-    const close = () => setOpen(false);
-    // Any other touch or click closes it (capture: the canvas stops some events from bubbling).
-    const onDown = () => close();
-    window.addEventListener("pointerdown", onDown, { capture: true, once: true });
+    if (!spot) return;
+    const close = () => setSpot(null);
+    const timer = setTimeout(close, TOOLTIP_MS);
+    // The next touch, click or zoom closes it (capture: the canvas keeps some events to itself).
+    window.addEventListener("pointerdown", close, { capture: true, once: true });
+    window.addEventListener("wheel", close, { capture: true, once: true });
     return () => {
       clearTimeout(timer);
-      window.removeEventListener("pointerdown", onDown, { capture: true });
+      window.removeEventListener("pointerdown", close, { capture: true });
+      window.removeEventListener("wheel", close, { capture: true });
     };
-  }, [open]);
+  }, [spot]);
+  const show = () => {
+    const box = boxRef.current?.getBoundingClientRect();
+    if (!box) return;
+    const below = box.top < 56;
+    setSpot({ left: Math.min(Math.max(box.left + box.width / 2, 136), window.innerWidth - 136), top: below ? box.bottom + 8 : box.top - 8, below });
+  };
   const cut = () => {
     const el = nameRef.current;
     return Boolean(el && el.scrollHeight > el.clientHeight + 1);
@@ -49,26 +61,39 @@ function useTouchTooltip(nameRef: React.RefObject<HTMLElement | null>) {
     press.current = null;
   };
   return {
-    open,
+    spot,
     handlers: {
       onPointerDown(event: ReactPointerEvent) {
+        longPressed.current = false;
         if (event.pointerType !== "touch") return;
         cancel();
-        press.current = { x: event.clientX, y: event.clientY, timer: setTimeout(() => setOpen(true), LONG_PRESS_MS) };
+        press.current = {
+          x: event.clientX,
+          y: event.clientY,
+          timer: setTimeout(() => {
+            longPressed.current = true;
+            show();
+          }, LONG_PRESS_MS),
+        };
       },
       onPointerMove(event: ReactPointerEvent) {
         if (press.current && Math.hypot(event.clientX - press.current.x, event.clientY - press.current.y) > 8) cancel();
       },
       onPointerUp(event: ReactPointerEvent) {
-        const wasPressed = press.current !== null;
+        const tapped = press.current !== null;
         cancel();
-        // A tap on a cut name shows it whole; the window listener above is added after this event.
-        if (event.pointerType === "touch" && wasPressed && cut()) setTimeout(() => setOpen(true), 0);
+        // After this event: the window listener that closes the tooltip comes with it.
+        if (event.pointerType === "touch" && tapped && cut()) setTimeout(show, 0);
       },
       onPointerCancel: cancel,
+      onClick(event: React.MouseEvent) {
+        // A long press only shows the name: it does not select the node and open its panel.
+        if (longPressed.current) event.stopPropagation();
+        longPressed.current = false;
+      },
       onContextMenu(event: React.MouseEvent) {
         // A long press on a phone opens the browser's menu otherwise.
-        if (open || press.current) event.preventDefault();
+        if (press.current || longPressed.current) event.preventDefault();
       },
     },
   };
@@ -78,8 +103,9 @@ function ElementNodeView({ id, data, selected }: NodeProps<ElementNode>) {
   const look = ELEMENT_LOOK[data.type];
   const color = TYPE_COLOR[data.type];
   const name = data.name || "Untitled";
+  const boxRef = useRef<HTMLDivElement>(null);
   const nameRef = useRef<HTMLSpanElement>(null);
-  const tooltip = useTouchTooltip(nameRef);
+  const tooltip = useTouchTooltip(boxRef, nameRef);
   // While a connection is being dragged from another node, this whole node is a drop target.
   const dropTarget = useConnection((connection) => connection.inProgress && connection.fromNode.id !== id);
   return (
@@ -90,6 +116,7 @@ function ElementNodeView({ id, data, selected }: NodeProps<ElementNode>) {
       style={{ borderColor: data.lockedBy ? data.lockedBy.color : color }}
       data-testid="element-node"
       data-name={data.name}
+      ref={boxRef}
       {...tooltip.handlers}
     >
       {/* The visible dot comes first: edges attach to a node's first target handle. */}
@@ -111,11 +138,18 @@ function ElementNodeView({ id, data, selected }: NodeProps<ElementNode>) {
           {data.lockedBy ? `editing: ${data.lockedBy.name}` : look.label}
         </span>
       </span>
-      {tooltip.open ? (
-        <span role="tooltip" className="pointer-events-none absolute bottom-full left-1/2 z-50 mb-2 w-max max-w-[260px] -translate-x-1/2 rounded-lg bg-stone-900 px-2.5 py-1.5 text-center text-xs font-medium break-words text-white shadow-lg">
-          {name}
-        </span>
-      ) : null}
+      {tooltip.spot
+        ? createPortal(
+            <span
+              role="tooltip"
+              className={`pointer-events-none fixed z-[100] w-max max-w-[260px] -translate-x-1/2 rounded-lg bg-stone-900 px-2.5 py-1.5 text-center text-xs font-medium break-words text-white shadow-lg ${tooltip.spot.below ? "" : "-translate-y-full"}`}
+              style={{ left: tooltip.spot.left, top: tooltip.spot.top }}
+            >
+              {name}
+            </span>,
+            document.body,
+          )
+        : null}
       {data.viewers?.length ? (
         <span className="absolute -top-2 right-2 flex -space-x-1" aria-label={`Open for ${data.viewers.map((v) => v.name).join(", ")}`}>
           {data.viewers.map((v) => (

@@ -307,7 +307,12 @@ export function JobsTray({ worldId, jobs, canEdit, signedIn, names, onOpen }: { 
         <span aria-hidden="true">{collapsed ? "▴" : "▾"}</span>
       </button>
       {collapsed ? null : (
-        <ul id="jobs-tray-list" className="grid max-h-[min(16rem,35dvh)] gap-2 overflow-y-auto px-2 pb-2 sm:grid-cols-2 xl:grid-cols-3" aria-label="Generation jobs">
+        <ul
+          id="jobs-tray-list"
+          // A phone keeps the tray to one card's height, side by side and swiped; wider screens lay cards out in columns.
+          className="flex snap-x gap-2 overflow-x-auto px-2 pb-2 max-sm:[&>li]:w-[85%] max-sm:[&>li]:shrink-0 max-sm:[&>li]:snap-start sm:grid sm:max-h-[min(16rem,30dvh)] sm:grid-cols-2 sm:overflow-y-auto xl:grid-cols-3"
+          aria-label="Generation jobs"
+        >
           {shown.map((job) => (
             <JobCard key={job.jobId} job={job} canEdit={canEdit} signedIn={signedIn} names={names} onOpen={onOpen} onDismiss={() => clear([job.jobId])} />
           ))}

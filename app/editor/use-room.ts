@@ -25,8 +25,8 @@ export type JobSummary = {
   createdAt?: string;
   updatedAt?: string;
 };
-/** Jobs that finished this recently are shown on opening too (a seeded world is often done first). */
-const RECENT_MS = 60_000;
+/** Jobs that ended this recently are shown on opening too (a world seeded just before it opened); older ones are history. */
+const RECENT_MS = 15_000;
 export type Presence = { user: RoomUser; cursor: { x: number; y: number } | null; activeElement: string | null; at: number };
 
 const FINISHED = new Set<JobEvent["status"]>(["succeeded", "failed", "cancelled"]);

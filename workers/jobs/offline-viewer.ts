@@ -150,6 +150,7 @@ rels.forEach(function(r){
 });
 els.forEach(function(e){
   var g=sv("g",{"class":"node",transform:"translate("+e.position.x+","+e.position.y+")",tabindex:"0",role:"button","aria-label":e.name});
+  g.appendChild(sv("title",null,e.name));
   g.appendChild(sv("rect",{"class":"card",width:W,height:H,rx:12,stroke:color(e.type)}));
   var textX=14;
   if(e.assets.image&&media(e.assets.image)==="image"){
