@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { NODE_GAP, NODE_HEIGHT, NODE_WIDTH, crowds, placeInFreeSpace, type Rect } from "./placement";
+import { NODE_GAP, NODE_HEIGHT, NODE_WIDTH, crowds, placeGenerated, placeInFreeSpace, type Rect } from "./placement";
 
 const SIZE = { width: NODE_WIDTH, height: NODE_HEIGHT };
 const node = (x: number, y: number): Rect => ({ x, y, width: NODE_WIDTH, height: NODE_HEIGHT });
@@ -73,5 +73,33 @@ describe("placing a new element in free space", () => {
       expect(within(at, view)).toBe(true);
       taken.push(node(at.x, at.y));
     }
+  });
+});
+
+describe("placing what a generation made", () => {
+  const corners = fc.array(fc.record({ x: fc.integer({ min: -1500, max: 1500 }), y: fc.integer({ min: -1000, max: 1000 }) }), { maxLength: 40 });
+
+  it("puts every new element clear of the world and of each other", () => {
+    fc.assert(
+      fc.property(corners, fc.integer({ min: 1, max: 15 }), fc.option(fc.nat({ max: 39 })), (world, count, anchorIndex) => {
+        const anchor = anchorIndex === null ? null : (world[anchorIndex % Math.max(world.length, 1)] ?? null);
+        const placed = placeGenerated(count, world, anchor);
+        expect(placed).toHaveLength(count);
+        const all = [...world.map((p) => node(p.x, p.y))];
+        for (const at of placed) {
+          for (const rect of all) expect(crowds(at, SIZE, rect, NODE_GAP)).toBe(false);
+          all.push(node(at.x, at.y));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("puts one element beside what it relates to, even in a crowded spot", () => {
+    const world = [node(0, 0), node(224, 0), node(224, 88), node(0, 88), node(-224, 0)];
+    const [at] = placeGenerated(1, world, { x: 0, y: 0 });
+    for (const rect of world) expect(crowds(at!, SIZE, rect, NODE_GAP)).toBe(false);
+    // Within a few node widths of its anchor, not somewhere across the world.
+    expect(Math.hypot(at!.x, at!.y)).toBeLessThan(3 * NODE_WIDTH);
   });
 });

@@ -118,3 +118,38 @@ export function placeInFreeSpace({ taken, view, centre, size = { width: NODE_WID
     if (found) return found;
   }
 }
+
+/**
+ * Where a generation's new elements go, given the world's elements (top-left corners): a seed of
+ * several in a ring around the middle; one element just right of `anchor` (what it relates to),
+ * or near the middle of the world when it relates to nothing there. Each is in free space, clear
+ * of the world and of the others placed with it.
+ */
+export function placeGenerated(count: number, existing: readonly Point[], anchor: Point | null): Point[] {
+  const taken: Rect[] = existing.map((p) => ({ x: p.x, y: p.y, width: NODE_WIDTH, height: NODE_HEIGHT }));
+  const near = (centre: Point, view: Rect) => {
+    const spot = placeInFreeSpace({ taken, view, centre });
+    taken.push({ ...spot, width: NODE_WIDTH, height: NODE_HEIGHT });
+    return spot;
+  };
+  if (count > 1) {
+    const radius = Math.max(320, count * 60);
+    return Array.from({ length: count }, (_, index) => {
+      const angle = (index / count) * Math.PI * 2 - Math.PI / 2;
+      const x = Math.round(Math.cos(angle) * radius);
+      const y = Math.round(Math.sin(angle) * radius * 0.7);
+      return near({ x: x + NODE_WIDTH / 2, y: y + NODE_HEIGHT / 2 }, { x: x - NODE_WIDTH, y: y - NODE_HEIGHT, width: 3 * NODE_WIDTH, height: 3 * NODE_HEIGHT });
+    });
+  }
+  if (count < 1) return [];
+  if (anchor) {
+    // Just right of what it relates to, where the relationship reads left to right.
+    const centre = { x: anchor.x + NODE_WIDTH + 2 * NODE_GAP + NODE_WIDTH / 2, y: anchor.y + NODE_HEIGHT / 2 };
+    return [near(centre, { x: anchor.x - 2 * NODE_WIDTH, y: anchor.y - 4 * NODE_HEIGHT, width: 5 * NODE_WIDTH, height: 9 * NODE_HEIGHT })];
+  }
+  if (existing.length === 0) return [near({ x: NODE_WIDTH / 2, y: NODE_HEIGHT / 2 }, { x: 0, y: 0, width: NODE_WIDTH, height: NODE_HEIGHT })];
+  const xs = existing.map((p) => p.x);
+  const ys = existing.map((p) => p.y);
+  const world = { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs) + NODE_WIDTH, height: Math.max(...ys) - Math.min(...ys) + NODE_HEIGHT };
+  return [near({ x: world.x + world.width / 2, y: world.y + world.height / 2 }, world)];
+}

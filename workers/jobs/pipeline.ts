@@ -33,7 +33,7 @@ import {
   type VideoProgress,
 } from "../ai/types";
 import { unwrap } from "../domain/graph";
-import { NODE_GAP, NODE_HEIGHT, NODE_WIDTH, placeInFreeSpace, type Point, type Rect } from "../domain/placement";
+import { placeGenerated } from "../domain/placement";
 import type { GenerationInput, Stage } from "../domain/jobs";
 import { getDb, type Database } from "../lib/db";
 import { log } from "../lib/log";
@@ -470,40 +470,12 @@ class JobRun {
     return Array.from({ length: count }, (_, index) => `${this.job.id}e${index}`);
   }
 
-  /**
-   * A world seed in a ring around the centre; a new element in free space beside what it relates
-   * to (or, relating to nothing there, near the middle of the world), never on top of an element.
-   */
+  /** A world seed in a ring; a new element in free space beside what it relates to (placement.ts). */
   private layout(drafts: ElementDraft[], ids: string[], existing: Array<{ id: string; x: number; y: number }>, byName: Map<string, string>) {
     if (this.target) return [undefined];
-    const taken: Rect[] = existing.map((row) => ({ x: row.x, y: row.y, width: NODE_WIDTH, height: NODE_HEIGHT }));
-    const near = (centre: Point, view: Rect) => {
-      const spot = placeInFreeSpace({ taken, view, centre });
-      taken.push({ ...spot, width: NODE_WIDTH, height: NODE_HEIGHT });
-      return spot;
-    };
-    if (drafts.length > 1) {
-      const radius = Math.max(320, drafts.length * 60);
-      return drafts.map((_, index) => {
-        const angle = (index / drafts.length) * Math.PI * 2 - Math.PI / 2;
-        const x = Math.round(Math.cos(angle) * radius);
-        const y = Math.round(Math.sin(angle) * radius * 0.7);
-        const centre = { x: x + NODE_WIDTH / 2, y: y + NODE_HEIGHT / 2 };
-        return near(centre, { x: x - NODE_WIDTH, y: y - NODE_HEIGHT, width: 3 * NODE_WIDTH, height: 3 * NODE_HEIGHT });
-      });
-    }
-    const related = drafts[0]?.relationships.map((rel) => byName.get(rel.to.toLowerCase())).find((id) => id && !ids.includes(id));
-    const anchor = existing.find((row) => row.id === related);
-    if (anchor) {
-      // Just right of what it relates to, where its relationship reads left to right.
-      const centre = { x: anchor.x + NODE_WIDTH + 2 * NODE_GAP + NODE_WIDTH / 2, y: anchor.y + NODE_HEIGHT / 2 };
-      return [near(centre, { x: anchor.x - 2 * NODE_WIDTH, y: anchor.y - 4 * NODE_HEIGHT, width: 5 * NODE_WIDTH, height: 9 * NODE_HEIGHT })];
-    }
-    if (existing.length === 0) return [near({ x: NODE_WIDTH / 2, y: NODE_HEIGHT / 2 }, { x: 0, y: 0, width: NODE_WIDTH, height: NODE_HEIGHT })];
-    const xs = existing.map((row) => row.x);
-    const ys = existing.map((row) => row.y);
-    const world = { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs) + NODE_WIDTH, height: Math.max(...ys) - Math.min(...ys) + NODE_HEIGHT };
-    return [near({ x: world.x + world.width / 2, y: world.y + world.height / 2 }, world)];
+    const related = drafts.length === 1 ? drafts[0]!.relationships.map((rel) => byName.get(rel.to.toLowerCase())).find((id) => id && !ids.includes(id)) : undefined;
+    const anchor = existing.find((row) => row.id === related) ?? null;
+    return placeGenerated(drafts.length, existing, anchor);
   }
 
   private async neighbours(): Promise<ElementSummary[]> {
