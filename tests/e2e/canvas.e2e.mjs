@@ -164,6 +164,29 @@ describe("the canvas", { skip }, () => {
         const ids = new Map(graph.elements.map((e) => [e.name, e.id]));
         assert.deepEqual([graph.relationships[0].from, graph.relationships[0].to], [ids.get("Harbour"), ids.get(LONG_NAME)]);
 
+        if (label === "phone") {
+          // With a finger too: from the long-named node's dot to the middle of the Harbour.
+          const touch = await context.newCDPSession(page);
+          const dot = await stableBox(node(page, LONG_NAME).locator(".react-flow__handle-right").first());
+          const target = await stableBox(node(page, "Harbour"));
+          const a = { x: dot.x + dot.width / 2, y: dot.y + dot.height / 2 };
+          const b = { x: target.x + target.width / 2, y: target.y + target.height / 2 };
+          await touch.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [a] });
+          for (let step = 1; step <= 12; step += 1) {
+            await touch.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: a.x + ((b.x - a.x) * step) / 12, y: a.y + ((b.y - a.y) * step) / 12 }] });
+          }
+          await touch.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+          await kind.waitFor();
+          await kind.getByLabel("Kind").selectOption("allied_with");
+          await kind.getByRole("button", { name: "Connect" }).click();
+          const both = await waitFor(t.signal, "the second relationship in the API", async () => {
+            const g = await api(page, "GET", `/api/worlds/${world.id}`);
+            return g.relationships.length === 2 && g;
+          });
+          const touched = both.relationships.find((r) => r.kind === "allied_with");
+          assert.deepEqual([touched.from, touched.to], [ids.get(LONG_NAME), ids.get("Harbour")]);
+        }
+
         // The long name: two lines, cut, and whole in its title (hover).
         const name = node(page, LONG_NAME).getByTestId("element-name");
         assert.equal(await name.getAttribute("title"), LONG_NAME);
