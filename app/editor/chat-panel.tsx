@@ -3,6 +3,7 @@ import type { ChatMessage } from "../../durable-objects/world-room/protocol";
 import { MAX_CHAT_LENGTH } from "../../durable-objects/world-room/protocol";
 import { timeAgo } from "./api";
 import { renderMarkdown } from "./markdown";
+import { PROSE } from "../lib/prose";
 
 /** The room's chat: the last 200 messages on join, new ones live; Markdown rendered safely. */
 export function ChatPanel({ messages, onSend, onClose, online }: { messages: ChatMessage[]; onSend: (text: string) => void; onClose: () => void; online: boolean }) {
@@ -27,7 +28,7 @@ export function ChatPanel({ messages, onSend, onClose, online }: { messages: Cha
               {m.user.name}
             </span>{" "}
             <span className="text-xs text-stone-400">{timeAgo(m.at)}</span>
-            <div className="break-words text-stone-800 [&_a]:text-indigo-700 [&_a]:underline [&_p]:my-0.5" dangerouslySetInnerHTML={{ __html: renderMarkdown(m.text) }} />
+            <div className={`${PROSE} [&>:first-child]:mt-0.5 [&>:last-child]:mb-0`} dangerouslySetInnerHTML={{ __html: renderMarkdown(m.text) }} />
           </li>
         ))}
       </ol>

@@ -127,7 +127,7 @@ export function KindDialog({
 export const SHORTCUTS: Array<[string, string]> = [
   ["N", "new element at the centre"],
   ["Double-click", "new element at that spot"],
-  ["Drag from a dot", "connect two elements"],
+  ["Drag from a node’s dot onto another node", "connect them"],
   ["Shift-drag / Ctrl-click", "select several"],
   ["Delete", "delete the selection (asks first)"],
   ["Ctrl/⌘ Z · Ctrl/⌘ Shift Z", "undo · redo your own changes"],
@@ -151,7 +151,7 @@ export function ShortcutsDialog({ open, onClose }: { open: boolean; onClose: () 
           </div>
         ))}
       </dl>
-      <p className="mt-4 text-sm text-stone-500">On a phone: drag to pan, pinch to zoom, tap a node to open it.</p>
+      <p className="mt-4 text-sm text-stone-500">On a phone: drag to pan, pinch to zoom, tap a node to open it, press and hold a node to read its whole name.</p>
     </Dialog>
   );
 }

@@ -10,7 +10,6 @@ import {
   useReactFlow,
   useStore,
   type Connection,
-  type Edge,
   type NodeChange,
 } from "@xyflow/react";
 import { Suspense, lazy, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
@@ -24,12 +23,16 @@ import { JobsTray } from "./generation";
 import { CanvasMiniMap } from "./canvas-minimap";
 import { ChatPanel } from "./chat-panel";
 import { NODE_HEIGHT, NODE_WIDTH, autoLayout, connect, createElement, deleteElements, moveElements, search, undoRedo, visibleIds } from "./graph-model";
+import { placeInFreeSpace, type Point, type Rect } from "../../workers/domain/placement";
+import { LABEL_MIN_ZOOM, layoutEdges } from "./edge-labels";
+import { RelationshipEdgeComponent, type RelationshipEdge } from "./relationship-edge";
 import { elementsOf } from "../../durable-objects/world-room/graph-doc";
 import { setShareToken } from "./api";
 import { HistoryDrawer, WorldSettingsDialog, type EditorWorld } from "./world-settings";
 import { useGraph, useRoom } from "./use-room";
 
 const nodeTypes = { element: ElementNodeComponent };
+const edgeTypes = { relationship: RelationshipEdgeComponent };
 // Downloaded when first needed: most visits never ask the AI for anything or meet a conflict.
 const GenerateDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.GenerateDialog })));
 const ShareDialog = lazy(() => import("./share-dialog").then((m) => ({ default: m.ShareDialog })));
@@ -141,6 +144,17 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
   const viewWidth = useStore((s) => s.width);
   const viewHeight = useStore((s) => s.height);
   const view = useDeferredValue({ vx, vy, zoom, viewWidth, viewHeight });
+  // When the canvas changes size (the job tray opens or closes under it, a phone turns), what was
+  // in its middle stays there, instead of the bottom or right of the view being cut off.
+  const lastSize = useRef({ width: 0, height: 0 });
+  useEffect(() => {
+    const before = lastSize.current;
+    lastSize.current = { width: viewWidth, height: viewHeight };
+    if (!before.width || !before.height || !viewWidth || !viewHeight) return;
+    if (before.width === viewWidth && before.height === viewHeight) return;
+    const now = flow.getViewport();
+    void flow.setViewport({ x: now.x + (viewWidth - before.width) / 2, y: now.y + (viewHeight - before.height) / 2, zoom: now.zoom });
+  }, [viewWidth, viewHeight, flow]);
   const inView = useMemo(() => {
     if (!large) return null;
     const left = -view.vx / view.zoom - NODE_WIDTH;
@@ -149,7 +163,8 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
     const bottom = top + view.viewHeight / view.zoom + 2 * NODE_HEIGHT;
     return new Set(graph.elements.filter((e) => e.x >= left && e.x <= right && e.y >= top && e.y <= bottom).map((e) => e.id));
   }, [large, graph.elements, view]);
-  const showLabels = !large || view.zoom >= 0.8;
+  // Labels only where they can be read: none zoomed out (a big world waits until closer still).
+  const showLabels = view.zoom >= (large ? 0.8 : LABEL_MIN_ZOOM);
   // React Flow itself only ever holds the nodes in view (and any selected), whatever the world's size.
   // (Elements at the far end of a visible edge come too, so the edge has somewhere to go.)
   const flowNodes = useMemo(() => {
@@ -162,22 +177,29 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
     return nodes.filter((n) => keep.has(n.id) || n.selected || n.dragging);
   }, [nodes, inView, graph.relationships]);
 
-  const edges: Edge[] = useMemo(
-    () =>
-      graph.relationships
-        .filter((r) => shown.has(r.from) && shown.has(r.to) && (!inView || inView.has(r.from) || inView.has(r.to)))
-        .map((r) => ({
-          id: r.id,
-          source: r.from,
-          target: r.to,
-          label: showLabels || r.from === selectedId || r.to === selectedId ? (r.label ? `${RELATIONSHIP_LABEL[r.kind]}: ${r.label}` : RELATIONSHIP_LABEL[r.kind]) : undefined,
-          markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
-          style: { strokeWidth: 1.5 },
-          labelBgPadding: [4, 2] as [number, number],
-          labelStyle: { fontSize: 11 },
-        })),
-    [graph.relationships, shown, inView, showLabels, selectedId],
-  );
+  const edges: RelationshipEdge[] = useMemo(() => {
+    const drawn = graph.relationships
+      .filter((r) => shown.has(r.from) && shown.has(r.to) && (!inView || inView.has(r.from) || inView.has(r.to)))
+      .map((r) => ({
+        id: r.id,
+        source: r.from,
+        target: r.to,
+        label: relationshipLabel(r.kind, r.label),
+        priority: r.from === selectedId || r.to === selectedId,
+      }));
+    // Where the nodes are drawn right now (a node being dragged included).
+    const positions = new Map<string, Point>(flowNodes.map((n) => [n.id, n.position]));
+    const layout = layoutEdges(drawn, positions, showLabels);
+    return drawn.map((r) => ({
+      id: r.id,
+      source: r.source,
+      target: r.target,
+      type: "relationship" as const,
+      data: { label: r.label, ...(layout.get(r.id) ?? { bend: 0, normal: { x: 0, y: -1 }, labelAt: null }) },
+      markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+      style: { strokeWidth: 1.5 },
+    }));
+  }, [graph.relationships, shown, inView, showLabels, selectedId, flowNodes]);
 
   // Ready once the room has synced, or earlier from this browser's own copy of the world.
   const ready = Boolean(doc) && room.loaded;
@@ -219,21 +241,35 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selectedId, room.send]);
 
-  const addAt = useCallback(
-    (x: number, y: number, type: ElementType = "character") => {
+  /**
+   * Adds an element in free space: nearest `near` (a point on the screen; the middle of what can be
+   * seen when not given), inside the part of the canvas the element panel that opens for it will
+   * not cover, clear of every element already there.
+   */
+  const addNear = useCallback(
+    (near?: Point, type: ElementType = "character") => {
       if (!doc || !canEdit) return;
-      const id = createElement(doc, { type, name: `New ${ELEMENT_LOOK[type].label.toLowerCase()}`, x, y, userId });
+      const box = document.querySelector(".react-flow")?.getBoundingClientRect();
+      let position: Point = { x: 0, y: 0 };
+      if (box) {
+        const open = openArea(box);
+        const topLeft = flow.screenToFlowPosition({ x: open.x, y: open.y });
+        const bottomRight = flow.screenToFlowPosition({ x: open.x + open.width, y: open.y + open.height });
+        const view: Rect = { x: topLeft.x, y: topLeft.y, width: bottomRight.x - topLeft.x, height: bottomRight.y - topLeft.y };
+        const centre = flow.screenToFlowPosition(near ?? { x: open.x + open.width / 2, y: open.y + open.height / 2 });
+        const taken = graph.elements.map((e) => ({ x: e.x, y: e.y, width: NODE_WIDTH, height: NODE_HEIGHT }));
+        position = placeInFreeSpace({ taken, view, centre });
+        const inside = position.x >= view.x && position.y >= view.y && position.x + NODE_WIDTH <= view.x + view.width && position.y + NODE_HEIGHT <= view.y + view.height;
+        // No room where the person is looking: the view moves to where it went.
+        if (!inside) flow.setCenter(position.x + NODE_WIDTH / 2, position.y + NODE_HEIGHT / 2, { zoom: flow.getZoom(), duration: 300 });
+      }
+      const id = createElement(doc, { type, name: `New ${ELEMENT_LOOK[type].label.toLowerCase()}`, x: position.x, y: position.y, userId });
       setNodes((current) => current.map((n) => ({ ...n, selected: false })));
       setSelectedId(id);
     },
-    [doc, canEdit, userId],
+    [doc, canEdit, userId, flow, graph.elements],
   );
-
-  const addAtCentre = useCallback(() => {
-    const box = document.querySelector(".react-flow")?.getBoundingClientRect();
-    const point = box ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 }) : { x: 0, y: 0 };
-    addAt(point.x - 100, point.y - 32);
-  }, [addAt, flow]);
+  const addAtCentre = useCallback(() => addNear(), [addNear]);
 
   const layout = useCallback(() => {
     if (!doc || !canEdit) return;
@@ -446,8 +482,7 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
         data-testid="canvas"
         onDoubleClick={(event) => {
           if (!(event.target as HTMLElement).classList.contains("react-flow__pane")) return;
-          const point = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-          addAt(point.x - 100, point.y - 32);
+          addNear({ x: event.clientX, y: event.clientY });
         }}
         onMouseMove={(event) => {
           const now = performance.now();
@@ -457,10 +492,11 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
           room.send({ type: "presence", cursor: flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }), activeElement: selectedId });
         }}
       >
-        <ReactFlow<ElementNode, Edge>
+        <ReactFlow<ElementNode, RelationshipEdge>
           nodes={flowNodes}
           edges={edges}
           nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
           onNodeDragStart={(_e, _node, dragged) => dragged.forEach((n) => dragging.current.add(n.id))}
           onNodeDragStop={(_e, _node, dragged) => {
@@ -473,6 +509,7 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
             if (dialog === "filter") setDialog(null);
           }}
           onConnect={(connection) => canEdit && setPendingLink(connection)}
+          connectionRadius={32}
           nodesDraggable={canEdit}
           nodesConnectable={canEdit}
           deleteKeyCode={null}
@@ -501,17 +538,6 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
           </ViewportPortal>
         </ReactFlow>
         {large ? <CanvasMiniMap elements={graph.elements} /> : null}
-        <JobsTray
-          jobs={room.jobs}
-          canEdit={canEdit}
-          signedIn={userId !== null}
-          names={names}
-          onOpen={(id) => {
-            setSelectedId(id);
-            const target = graph.elements.find((e) => e.id === id);
-            if (target) flow.setCenter(target.x + 100, target.y + 32, { zoom: Math.max(flow.getZoom(), 0.9), duration: 300 });
-          }}
-        />
         {!ready ? (
           <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-stone-600">{statusText}</div>
         ) : graph.elements.length === 0 ? (
@@ -520,6 +546,20 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
           </div>
         ) : null}
       </div>
+
+      {/* Docked under the canvas, so progress never covers an element or takes its clicks. */}
+      <JobsTray
+        worldId={world.id}
+        jobs={room.jobs}
+        canEdit={canEdit}
+        signedIn={userId !== null}
+        names={names}
+        onOpen={(id) => {
+          setSelectedId(id);
+          const target = graph.elements.find((e) => e.id === id);
+          if (target) flow.setCenter(target.x + 100, target.y + 32, { zoom: Math.max(flow.getZoom(), 0.9), duration: 300 });
+        }}
+      />
 
       {chatOpen && !selected ? (
         <ChatPanel
@@ -636,6 +676,23 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
       ) : null}
     </div>
   );
+}
+
+/** What a relationship's edge says: its kind, and the label people gave it. */
+function relationshipLabel(kind: string, label: string): string {
+  const said = RELATIONSHIP_LABEL[kind as keyof typeof RELATIONSHIP_LABEL] ?? kind.replace(/_/g, " ");
+  return label ? `${said}: ${label}` : said;
+}
+
+/**
+ * The part of the canvas (a screen rectangle) a new element can be seen in once its panel opens:
+ * on wide screens the panel is docked over the canvas's right-hand side (26rem, as element-panel.tsx
+ * draws it); on narrow ones it is a sheet the person closes to see the canvas again, so all of it.
+ */
+function openArea(canvas: DOMRect): Rect {
+  if (!window.matchMedia("(min-width: 1024px)").matches) return { x: canvas.left, y: canvas.top, width: canvas.width, height: canvas.height };
+  const panel = 26 * parseFloat(getComputedStyle(document.documentElement).fontSize);
+  return { x: canvas.left, y: canvas.top, width: Math.max(canvas.width - panel, canvas.width / 3), height: canvas.height };
 }
 
 function Notice({ text, tone }: { text: string; tone: "info" | "error" }) {

@@ -1,5 +1,6 @@
-import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
-import { memo } from "react";
+import { Handle, Position, useConnection, type Node, type NodeProps } from "@xyflow/react";
+import { memo, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
+import { createPortal } from "react-dom";
 import type { ElementType } from "../../drizzle/schema/worlds";
 import { ELEMENT_LOOK, TYPE_COLOR } from "../lib/element-types";
 import { assetUrl } from "./api";
@@ -16,9 +17,97 @@ export type ElementNodeData = {
 };
 export type ElementNode = Node<ElementNodeData, "element">;
 
-function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
+/** How long a touch must rest on a node before its full name shows. */
+const LONG_PRESS_MS = 450;
+/** How long the full name stays up after a tap or a long press. */
+const TOOLTIP_MS = 4000;
+
+type TooltipSpot = { left: number; top: number; below: boolean };
+
+/**
+ * The full name for touch screens, where there is no hover: a long press on a node shows it (and
+ * does not open the node), and so does a tap on a node whose name is cut (which opens it as well).
+ * It is drawn over everything, beside the node, until the next touch or a few seconds pass.
+ */
+function useTouchTooltip(boxRef: React.RefObject<HTMLElement | null>, nameRef: React.RefObject<HTMLElement | null>) {
+  const [spot, setSpot] = useState<TooltipSpot | null>(null);
+  const press = useRef<{ timer: ReturnType<typeof setTimeout>; x: number; y: number } | null>(null);
+  const longPressed = useRef(false);
+  useEffect(() => {
+    if (!spot) return;
+    const close = () => setSpot(null);
+    const timer = setTimeout(close, TOOLTIP_MS);
+    // The next touch, click or zoom closes it (capture: the canvas keeps some events to itself).
+    window.addEventListener("pointerdown", close, { capture: true, once: true });
+    window.addEventListener("wheel", close, { capture: true, once: true });
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener("pointerdown", close, { capture: true });
+      window.removeEventListener("wheel", close, { capture: true });
+    };
+  }, [spot]);
+  const show = () => {
+    const box = boxRef.current?.getBoundingClientRect();
+    if (!box) return;
+    const below = box.top < 56;
+    setSpot({ left: Math.min(Math.max(box.left + box.width / 2, 136), window.innerWidth - 136), top: below ? box.bottom + 8 : box.top - 8, below });
+  };
+  const cut = () => {
+    const el = nameRef.current;
+    return Boolean(el && el.scrollHeight > el.clientHeight + 1);
+  };
+  const cancel = () => {
+    if (press.current) clearTimeout(press.current.timer);
+    press.current = null;
+  };
+  return {
+    spot,
+    handlers: {
+      onPointerDown(event: ReactPointerEvent) {
+        longPressed.current = false;
+        if (event.pointerType !== "touch") return;
+        cancel();
+        press.current = {
+          x: event.clientX,
+          y: event.clientY,
+          timer: setTimeout(() => {
+            longPressed.current = true;
+            show();
+          }, LONG_PRESS_MS),
+        };
+      },
+      onPointerMove(event: ReactPointerEvent) {
+        if (press.current && Math.hypot(event.clientX - press.current.x, event.clientY - press.current.y) > 8) cancel();
+      },
+      onPointerUp(event: ReactPointerEvent) {
+        const tapped = press.current !== null;
+        cancel();
+        // After this event: the window listener that closes the tooltip comes with it.
+        if (event.pointerType === "touch" && tapped && cut()) setTimeout(show, 0);
+      },
+      onPointerCancel: cancel,
+      onClick(event: React.MouseEvent) {
+        // A long press only shows the name: it does not select the node and open its panel.
+        if (longPressed.current) event.stopPropagation();
+        longPressed.current = false;
+      },
+      onContextMenu(event: React.MouseEvent) {
+        // A long press on a phone opens the browser's menu otherwise.
+        if (press.current || longPressed.current) event.preventDefault();
+      },
+    },
+  };
+}
+
+function ElementNodeView({ id, data, selected }: NodeProps<ElementNode>) {
   const look = ELEMENT_LOOK[data.type];
   const color = TYPE_COLOR[data.type];
+  const name = data.name || "Untitled";
+  const boxRef = useRef<HTMLDivElement>(null);
+  const nameRef = useRef<HTMLSpanElement>(null);
+  const tooltip = useTouchTooltip(boxRef, nameRef);
+  // While a connection is being dragged from another node, this whole node is a drop target.
+  const dropTarget = useConnection((connection) => connection.inProgress && connection.fromNode.id !== id);
   return (
     <div
       className={`relative flex h-16 w-[200px] items-center gap-2 rounded-xl border-2 bg-white px-2 shadow-sm ${
@@ -27,7 +116,10 @@ function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
       style={{ borderColor: data.lockedBy ? data.lockedBy.color : color }}
       data-testid="element-node"
       data-name={data.name}
+      ref={boxRef}
+      {...tooltip.handlers}
     >
+      {/* The visible dot comes first: edges attach to a node's first target handle. */}
       <Handle type="target" position={Position.Left} isConnectable={data.editable} className="!h-3 !w-3 !bg-stone-400" />
       {data.image ? (
         <img src={assetUrl(data.image)} alt="" className="h-11 w-11 shrink-0 rounded-lg object-cover" loading="lazy" />
@@ -39,11 +131,25 @@ function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
         </span>
       )}
       <span className="min-w-0">
-        <span className="block truncate text-sm font-semibold text-stone-900">{data.name || "Untitled"}</span>
-        <span className="block truncate text-xs" style={{ color }}>
+        <span ref={nameRef} className="line-clamp-2 text-sm leading-tight font-semibold break-words text-stone-900" title={name} data-testid="element-name">
+          {name}
+        </span>
+        <span className="block truncate text-xs leading-4" style={{ color }}>
           {data.lockedBy ? `editing: ${data.lockedBy.name}` : look.label}
         </span>
       </span>
+      {tooltip.spot
+        ? createPortal(
+            <span
+              role="tooltip"
+              className={`pointer-events-none fixed z-[100] w-max max-w-[260px] -translate-x-1/2 rounded-lg bg-stone-900 px-2.5 py-1.5 text-center text-xs font-medium break-words text-white shadow-lg ${tooltip.spot.below ? "" : "-translate-y-full"}`}
+              style={{ left: tooltip.spot.left, top: tooltip.spot.top }}
+            >
+              {name}
+            </span>,
+            document.body,
+          )
+        : null}
       {data.viewers?.length ? (
         <span className="absolute -top-2 right-2 flex -space-x-1" aria-label={`Open for ${data.viewers.map((v) => v.name).join(", ")}`}>
           {data.viewers.map((v) => (
@@ -53,7 +159,17 @@ function ElementNodeView({ data, selected }: NodeProps<ElementNode>) {
           ))}
         </span>
       ) : null}
-      <Handle type="source" position={Position.Right} isConnectable={data.editable} className="!h-3 !w-3 !bg-indigo-500" />
+      <Handle type="source" position={Position.Right} isConnectable={data.editable} className="loreloom-source-handle !h-3 !w-3 !bg-indigo-500" />
+      {/* Dropping a connection anywhere on the node connects to it, not only on the small dot. */}
+      <Handle
+        type="target"
+        id="drop"
+        position={Position.Left}
+        isConnectable={data.editable}
+        isConnectableStart={false}
+        className="loreloom-drop-target"
+        style={{ left: 0, top: 0, width: "100%", height: "100%", transform: "none", border: 0, borderRadius: 12, background: "transparent", pointerEvents: dropTarget ? "all" : "none" }}
+      />
     </div>
   );
 }

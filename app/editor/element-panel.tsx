@@ -6,6 +6,7 @@ import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
 import { api, timeAgo, type ApiError, type VersionEntry } from "./api";
 import { deleteRelationships, updateElement, type ElementState, type RelationshipState } from "./graph-model";
 import { renderMarkdown } from "./markdown";
+import { PROSE } from "../lib/prose";
 import { DescriptionEditor } from "./description-editor";
 import { elementMap } from "../../durable-objects/world-room/graph-doc";
 import { versionChanges } from "./text-diff";
@@ -148,7 +149,7 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
           ) : null
         ) : (
           <div
-            className="prose-sm mt-1 min-h-12 rounded-lg border border-stone-200 bg-stone-50 px-3 py-2 text-sm text-stone-800 [&_a]:text-indigo-700 [&_a]:underline [&_li]:ml-4 [&_ol]:list-decimal [&_p]:my-1 [&_ul]:list-disc"
+            className={`${PROSE} mt-1 min-h-12 rounded-lg border border-stone-200 bg-stone-50 px-3 py-2`}
             data-testid="description-preview"
             // markdown-it with html:false escapes everything people type; see markdown.ts.
             dangerouslySetInnerHTML={{ __html: element.description ? renderMarkdown(element.description) : '<p class="text-stone-500">No description yet.</p>' }}

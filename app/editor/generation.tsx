@@ -179,7 +179,7 @@ function JobCard({ job, canEdit, signedIn, names, onOpen, onDismiss }: { job: Jo
   const active = job.status === "queued" || job.status === "running";
   const firstElement = detail?.result?.elementIds?.[0] ?? job.elementId;
   return (
-    <li className="rounded-xl border border-stone-200 bg-white p-3 shadow-lg" data-job-status={job.status}>
+    <li className="min-w-0 rounded-lg border border-stone-200 bg-white p-2.5" data-job-status={job.status}>
       <div className="flex items-start justify-between gap-2">
         <div className="min-w-0">
           <p className="text-sm font-semibold">{KIND_LABEL[job.kind ?? ""] ?? "Generating"}</p>
@@ -204,7 +204,14 @@ function JobCard({ job, canEdit, signedIn, names, onOpen, onDismiss }: { job: Jo
         <p className="mt-2 flex items-center justify-between gap-2 text-sm text-emerald-800" role="status">
           <span className="truncate">{finishedText(job, detail, names)}</span>
           {firstElement ? (
-            <button type="button" className="shrink-0 font-semibold underline" onClick={() => onOpen(firstElement)}>
+            <button
+              type="button"
+              className="shrink-0 font-semibold underline"
+              onClick={() => {
+                onOpen(firstElement);
+                onDismiss();
+              }}
+            >
               Open
             </button>
           ) : null}
@@ -217,17 +224,101 @@ function JobCard({ job, canEdit, signedIn, names, onOpen, onDismiss }: { job: Jo
   );
 }
 
-/** Jobs in this world: running ones, and finished ones until dismissed (newest first). */
-export function JobsTray({ jobs, canEdit, signedIn, names, onOpen }: { jobs: Map<string, JobState>; canEdit: boolean; signedIn: boolean; names: Map<string, string>; onOpen: (elementId: string) => void }) {
-  const [dismissed, setDismissed] = useState<Set<string>>(new Set());
-  const shown = [...jobs.values()].filter((j) => !dismissed.has(j.jobId)).sort((a, b) => b.seenAt - a.seenAt).slice(0, 4);
+const ENDED = new Set<JobState["status"]>(["succeeded", "failed", "cancelled"]);
+/** How long a job that ended stays in the tray (its result, with *Open*, or why it failed). */
+export const ENDED_JOB_SHOWN_MS = 10_000;
+/** Jobs this browser has seen end and leave the tray are not shown again (after a reload, say) for this long. */
+const CLEARED_KEPT_MS = 24 * 60 * 60 * 1000;
+
+/** The jobs of a world this browser has already seen end and leave the tray (localStorage, by id). */
+function clearedJobs(worldId: string) {
+  const key = `loreloom-jobs-cleared:${worldId}`;
+  const read = (): Record<string, number> => {
+    try {
+      const value: unknown = JSON.parse(localStorage.getItem(key) ?? "{}");
+      if (!value || typeof value !== "object") return {};
+      return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, number] => typeof entry[1] === "number" && Date.now() - entry[1] < CLEARED_KEPT_MS));
+    } catch {
+      return {};
+    }
+  };
+  return {
+    has: (jobId: string) => jobId in read(),
+    add(jobIds: string[]) {
+      try {
+        localStorage.setItem(key, JSON.stringify({ ...read(), ...Object.fromEntries(jobIds.map((id) => [id, Date.now()])) }));
+      } catch {
+        // Storage full or refused: the job still leaves the tray for this page.
+      }
+    },
+  };
+}
+
+/**
+ * The world's generation jobs in one tray docked under the canvas (never over it): running ones
+ * with their stages, and ended ones for a short moment (ENDED_JOB_SHOWN_MS from when this page
+ * learnt they ended, or until dismissed or opened), after which they are gone for good, reloads
+ * included. The tray collapses to one line, and is not there at all when no job is.
+ */
+export function JobsTray({ worldId, jobs, canEdit, signedIn, names, onOpen }: { worldId: string; jobs: Map<string, JobState>; canEdit: boolean; signedIn: boolean; names: Map<string, string>; onOpen: (elementId: string) => void }) {
+  const [collapsed, setCollapsed] = useState(false);
+  const [store] = useState(() => clearedJobs(worldId));
+  // Bumped when jobs are cleared or an ended job's moment is over: the tray reads `store` again.
+  const [now, setNow] = useState(() => Date.now());
+  const [, setClearings] = useState(0);
+  const clear = (jobIds: string[]) => {
+    store.add(jobIds);
+    setClearings((n) => n + 1);
+  };
+
+  const all = [...jobs.values()];
+  // A job's `seenAt` is when this page last heard of it: for an ended job, when it learnt it ended.
+  const lingering = all.filter((j) => ENDED.has(j.status) && !store.has(j.jobId));
+  const shown = all.filter((j) => !ENDED.has(j.status) || (!store.has(j.jobId) && now - j.seenAt < ENDED_JOB_SHOWN_MS)).sort((a, b) => b.seenAt - a.seenAt);
+
+  // When the next ended job's moment is over, it leaves the tray and is remembered as cleared.
+  const nextDue = lingering.length ? Math.min(...lingering.map((j) => j.seenAt + ENDED_JOB_SHOWN_MS)) : null;
+  const lingeringIds = lingering.map((j) => `${j.jobId}:${j.seenAt}`).join(",");
+  useEffect(() => {
+    if (nextDue === null) return;
+    const timer = setTimeout(() => {
+      const at = Date.now();
+      store.add(lingeringIds.split(",").filter((entry) => Number(entry.split(":")[1]) + ENDED_JOB_SHOWN_MS <= at).map((entry) => entry.split(":")[0]!));
+      setNow(at);
+    }, Math.max(0, nextDue - Date.now()));
+    return () => clearTimeout(timer);
+  }, [nextDue, lingeringIds, store]);
+
   if (shown.length === 0) return null;
+  const running = shown.filter((j) => !ENDED.has(j.status)).length;
+  const ended = shown.length - running;
+  const summary = [running ? `${running} running` : "", ended ? `${ended} finished` : ""].filter(Boolean).join(" · ");
   return (
-    <ul className="absolute top-2 left-2 z-20 w-[min(20rem,calc(100%-1rem))] space-y-2 max-sm:[&>li:nth-child(n+3)]:hidden" aria-label="Generation jobs">
-      {shown.map((job) => (
-        <JobCard key={job.jobId} job={job} canEdit={canEdit} signedIn={signedIn} names={names} onOpen={onOpen} onDismiss={() => setDismissed((set) => new Set(set).add(job.jobId))} />
-      ))}
-    </ul>
+    <section className="shrink-0 border-t border-stone-200 bg-white" aria-label="Jobs" data-testid="jobs-tray">
+      <button
+        type="button"
+        className="flex w-full items-center gap-2 px-3 py-1.5 text-left text-xs font-medium text-stone-700 hover:bg-stone-50 sm:text-sm"
+        aria-expanded={!collapsed}
+        aria-controls="jobs-tray-list"
+        onClick={() => setCollapsed((value) => !value)}
+      >
+        <span className={`h-2 w-2 shrink-0 rounded-full ${running ? "animate-pulse bg-indigo-500" : "bg-emerald-500"}`} aria-hidden="true" />
+        <span className="min-w-0 flex-1 truncate">AI jobs: {summary}</span>
+        <span aria-hidden="true">{collapsed ? "▴" : "▾"}</span>
+      </button>
+      {collapsed ? null : (
+        <ul
+          id="jobs-tray-list"
+          // A phone keeps the tray to one card's height, side by side and swiped; wider screens lay cards out in columns.
+          className="flex snap-x gap-2 overflow-x-auto px-2 pb-2 max-sm:[&>li]:w-[85%] max-sm:[&>li]:shrink-0 max-sm:[&>li]:snap-start sm:grid sm:max-h-[min(16rem,30dvh)] sm:grid-cols-2 sm:overflow-y-auto xl:grid-cols-3"
+          aria-label="Generation jobs"
+        >
+          {shown.map((job) => (
+            <JobCard key={job.jobId} job={job} canEdit={canEdit} signedIn={signedIn} names={names} onOpen={onOpen} onDismiss={() => clear([job.jobId])} />
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 

@@ -15,6 +15,8 @@ import {
   type ElementState,
   type RelationshipState,
 } from "../../durable-objects/world-room/graph-doc";
+import { NODE_HEIGHT, NODE_WIDTH } from "../../workers/domain/placement";
+import { LABEL_MAX_WIDTH } from "./edge-labels";
 
 /**
  * The editor's view of a world's graph and every change it makes, as plain functions over the
@@ -168,8 +170,7 @@ export function visibleIds(elements: ElementState[], hiddenTypes: ReadonlySet<El
   return new Set(elements.filter((e) => !hiddenTypes.has(e.type)).map((e) => e.id));
 }
 
-export const NODE_WIDTH = 200;
-export const NODE_HEIGHT = 64;
+export { NODE_HEIGHT, NODE_WIDTH };
 
 /**
  * A layered layout (dagre, left to right) of the given elements; returns new positions. dagre is
@@ -178,7 +179,8 @@ export const NODE_HEIGHT = 64;
 export async function autoLayout(elements: ElementState[], relationships: RelationshipState[]) {
   const { default: dagre } = await import("@dagrejs/dagre");
   const graph = new dagre.graphlib.Graph();
-  graph.setGraph({ rankdir: "LR", nodesep: 40, ranksep: 90, marginx: 20, marginy: 20 });
+  // Ranks far enough apart for a relationship's label to sit between them.
+  graph.setGraph({ rankdir: "LR", nodesep: 40, ranksep: LABEL_MAX_WIDTH + 40, marginx: 20, marginy: 20 });
   graph.setDefaultEdgeLabel(() => ({}));
   const ids = new Set(elements.map((e) => e.id));
   for (const e of elements) graph.setNode(e.id, { width: NODE_WIDTH, height: NODE_HEIGHT });

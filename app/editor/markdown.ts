@@ -1,10 +1,1 @@
-import MarkdownIt from "markdown-it";
-
-// Raw HTML is never rendered: what people type is escaped, and links are limited to safe schemes.
-const md = new MarkdownIt({ html: false, linkify: true, breaks: true });
-const SAFE_LINK = /^(https?:|mailto:|#|\/)/i;
-md.validateLink = (url) => SAFE_LINK.test(url.trim());
-
-export function renderMarkdown(source: string): string {
-  return md.render(source);
-}
+export { renderMarkdown } from "../../workers/lib/markdown";

@@ -28,8 +28,8 @@ export type JobSummary = {
   createdAt?: string;
   updatedAt?: string;
 };
-/** Jobs that finished this recently are shown on opening too (a seeded world is often done first). */
-const RECENT_MS = 60_000;
+/** Jobs that ended this recently are shown on opening too (a world seeded just before it opened); older ones are history. */
+const RECENT_MS = 15_000;
 export type Presence = { user: RoomUser; cursor: { x: number; y: number } | null; activeElement: string | null; at: number };
 
 const FINISHED = new Set<JobEvent["status"]>(["succeeded", "failed", "cancelled"]);
@@ -142,7 +142,8 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
           const known = next.get(job.id);
           // A notice that arrived meanwhile may be newer than this answer: never go backwards.
           if (known && (FINISHED.has(known.status) || (known.status === job.status && known.progress > job.progress))) continue;
-          next.set(job.id, toJobState(job, known?.seenAt ?? (Date.parse(job.createdAt ?? "") || Date.now())));
+          // An ended job is seen (as ended) now: the tray shows how it ended for a moment from here.
+          next.set(job.id, toJobState(job, FINISHED.has(job.status) ? Date.now() : (known?.seenAt ?? (Date.parse(job.createdAt ?? "") || Date.now()))));
         }
         return next;
       });

@@ -6,7 +6,7 @@ import { worldLikes } from "../../drizzle/schema";
 import { getWorldAccess, getWorldGraph, type WorldAccess } from "../../workers/domain/worlds";
 import type { SessionUser } from "../../workers/auth";
 import { getDb } from "../../workers/lib/db";
-import { renderMarkdown } from "../editor/markdown";
+import { renderMarkdown } from "../../workers/lib/markdown";
 import { layoutGraph, type GraphPicture } from "./graph-picture";
 
 export type PublicElement = {

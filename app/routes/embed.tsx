@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { isRouteErrorResponse } from "react-router";
 import { WorldGraphSvg } from "../components/world-graph-svg";
 import { ELEMENT_LOOK } from "../lib/element-types";
+import { PROSE } from "../lib/prose";
 import { loadPublicWorld, originOf } from "../lib/public-world.server";
 import type { Route } from "./+types/embed";
 
@@ -167,8 +168,8 @@ export default function Embed({ loaderData }: Route.ComponentProps) {
           </div>
           {selected.descriptionHtml ? (
             <div
-              className="mt-2 break-words text-sm text-stone-700 [&_a]:text-indigo-700 [&_a]:underline [&_li]:ml-4 [&_ol]:list-decimal [&_p]:my-1 [&_ul]:list-disc"
-              // Rendered on the server by markdown-it with html:false (app/editor/markdown.ts).
+              className={`${PROSE} mt-2`}
+              // Rendered on the server by markdown-it with html:false (workers/lib/markdown.ts).
               dangerouslySetInnerHTML={{ __html: selected.descriptionHtml }}
             />
           ) : null}

@@ -7,6 +7,7 @@ import { getDb } from "../../workers/lib/db";
 import { EmbedSnippet } from "../components/embed-snippet";
 import { WorldGraphSvg } from "../components/world-graph-svg";
 import { ELEMENT_LOOK } from "../lib/element-types";
+import { PROSE } from "../lib/prose";
 import { loadPublicWorld, originOf, type NotPublic } from "../lib/public-world.server";
 import { getUser } from "../lib/session.server";
 import type { Route } from "./+types/public-world";
@@ -198,8 +199,8 @@ export default function PublicWorld({ loaderData }: Route.ComponentProps) {
                     </div>
                     {element.descriptionHtml ? (
                       <div
-                        className="mt-2 break-words text-sm text-stone-700 [&_a]:text-indigo-700 [&_a]:underline [&_li]:ml-4 [&_ol]:list-decimal [&_p]:my-1 [&_ul]:list-disc"
-                        // Rendered on the server by markdown-it with html:false (app/editor/markdown.ts).
+                        className={`${PROSE} mt-2`}
+                        // Rendered on the server by markdown-it with html:false (workers/lib/markdown.ts).
                         dangerouslySetInnerHTML={{ __html: element.descriptionHtml }}
                       />
                     ) : null}

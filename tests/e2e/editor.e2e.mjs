@@ -58,7 +58,8 @@ describe("the world editor", { skip }, () => {
       const kind = page.getByRole("dialog", { name: "Connect" });
       for (let attempt = 0; ; attempt += 1) {
         const from = await stableBox(node(page, "Ada").locator(".react-flow__handle-right"));
-        const to = await stableBox(node(page, "Babbage").locator(".react-flow__handle-left"));
+        // (The first left-hand handle is the dot; the second is the whole node, a drop target while connecting.)
+        const to = await stableBox(node(page, "Babbage").locator(".react-flow__handle-left").first());
         await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
         await page.mouse.down();
         await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });

@@ -217,6 +217,33 @@ describe("generate an element (local provider, through the queue)", () => {
     expect(elements.map((e) => e.type)).toEqual(expect.arrayContaining(["location", "character", "faction"]));
   });
 
+  it("puts a generated element in free space, never on an element already there", async () => {
+    const owner = await signUp("Crowd");
+    const world = await createWorld(owner);
+    // A world packed tight (elements exactly the minimum gap apart) where the middle is, where a
+    // related element's old offset landed and where the room puts an element with no position.
+    const existing: Array<{ x: number; y: number }> = [];
+    for (let row = 0; row < 5; row += 1) for (let column = 0; column < 6; column += 1) existing.push({ x: column * 224, y: row * 88 });
+    for (const [index, position] of existing.entries()) {
+      const created = await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type: "location", name: `Quarter ${index}`, position } });
+      expect(created.status).toBe(201);
+    }
+    const accepted = await call("POST", `/api/worlds/${world.id}/generate`, {
+      cookie: owner.cookie,
+      headers: { "idempotency-key": "crowd-1" },
+      body: { prompt: "a lamplighter who lives in Quarter 14", type: "character", modalities: ["text"] },
+    });
+    expect(accepted.status).toBe(202);
+    const job = await waitForJob(owner, accepted.json.job.id);
+    expect(job.status, job.error ?? "").toBe("succeeded");
+    const { elements } = await graphOf(owner, world.id);
+    const made = elements.find((e) => e.id === job.result!.elementIds[0])!;
+    for (const other of existing) {
+      const apart = made.position.x >= other.x + 200 + 24 || other.x >= made.position.x + 200 + 24 || made.position.y >= other.y + 64 + 24 || other.y >= made.position.y + 64 + 24;
+      expect(apart, `${JSON.stringify(made.position)} against ${JSON.stringify(other)}`).toBe(true);
+    }
+  });
+
   it("turns a photo into an element; refuses what is not an image or too large", async () => {
     const owner = await signUp("Photo");
     const world = await createWorld(owner);

@@ -1,8 +1,11 @@
 // The offline viewer in every export (catalogue F4): index.html opens the world from the unzipped
 // folder with no server. Browsers do not let a file:// page fetch world.json, so the same data is
 // embedded inline as JSON, and media is referenced by relative path (assets/…). Plain HTML, CSS and
-// JavaScript with no network access; everything the world holds is shown as text, never as HTML.
+// JavaScript with no network access. What the world holds is shown as text, except descriptions and
+// secrets: their Markdown is rendered here, at export, by the one sanitising renderer (raw HTML
+// escaped, safe link schemes only), and the page styles it with CSS of its own.
 import { escapeHtml } from "../lib/html";
+import { renderMarkdown } from "../lib/markdown";
 import type { ArchiveDocument } from "../domain/archive-format";
 
 /** JSON that is safe inside a <script> element: no `</script>`, no `<!--`, no line separators. */
@@ -60,15 +63,31 @@ main{flex:1;display:grid;grid-template-columns:300px minmax(0,1fr);min-height:0}
 #zoom button{width:38px;height:38px;border-radius:10px;border:1px solid var(--line);background:#fff;font-size:18px;cursor:pointer;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 #details{position:absolute;top:12px;right:12px;bottom:12px;width:380px;max-width:calc(100% - 24px);background:var(--panel);border:1px solid var(--line);border-radius:16px;box-shadow:0 12px 32px rgba(28,25,23,.14);overflow:auto;padding:18px;display:none}
 #details.open{display:block}
-#details h2{margin:4px 0 6px;font-size:22px;line-height:1.25;padding-right:36px}
+#details>h2{margin:4px 0 6px;font-size:22px;line-height:1.25;padding-right:36px}
 #details .close{position:absolute;top:12px;right:12px;width:32px;height:32px;border-radius:8px;border:1px solid var(--line);background:#fff;cursor:pointer;font-size:16px}
 #details img,#details video{width:100%;border-radius:12px;border:1px solid var(--line);margin:8px 0;background:#f5f5f4}
 #details audio{width:100%;margin:6px 0}
-#details .text{white-space:pre-wrap;overflow-wrap:anywhere}
+.md{overflow-wrap:anywhere;font-size:14.5px;line-height:1.6;color:#292524}
+.md>:first-child{margin-top:0}.md>:last-child{margin-bottom:0}
+.md p{margin:.5em 0}
+.md h1,.md h2,.md h3,.md h4,.md h5,.md h6{margin:1em 0 .35em;line-height:1.25;font-weight:700;color:var(--ink);text-transform:none;letter-spacing:normal}
+.md h1{font-size:1.5em}.md h2{font-size:1.3em}.md h3{font-size:1.15em}.md h4,.md h5,.md h6{font-size:1em}
+.md ul,.md ol{margin:.5em 0;padding-left:1.4em}.md ul{list-style:disc}.md ol{list-style:decimal}
+.md li{margin:.2em 0}.md li::marker{color:var(--muted)}
+.md blockquote{margin:.75em 0;padding:.1em 0 .1em .9em;border-left:3px solid #a5b4fc;color:#57534e}
+.md code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f0efed;border-radius:5px;padding:.1em .35em}
+.md pre{background:#292524;color:#f5f5f4;border-radius:10px;padding:10px 12px;overflow:auto}
+.md pre code{background:none;padding:0;color:inherit}
+.md table{border-collapse:collapse;margin:.75em 0;display:block;overflow-x:auto;max-width:100%}
+.md th,.md td{border:1px solid #d6d3d1;padding:4px 8px;text-align:left;vertical-align:top}
+.md th{background:#f5f5f4;font-weight:600}
+.md a{color:var(--accent)}
+.md hr{border:0;border-top:1px solid var(--line);margin:1em 0}
+.md img{max-width:100%}
 #details .secret{margin-top:14px;border:1px dashed #f59e0b;background:#fffbeb;border-radius:12px;padding:10px 12px}
-#details .secret strong{display:block;font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:#92400e}
-#details h3{font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);margin:18px 0 6px}
-#details ul{list-style:none;padding:0;margin:0}
+#details .secret>strong{display:block;font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:#92400e}
+#details>h3{font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);margin:18px 0 6px}
+#details ul.links{list-style:none;padding:0;margin:0}
 #details li button{border:0;background:none;padding:4px 0;font:inherit;color:var(--accent);cursor:pointer;text-align:left}
 .tags{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0}
 .tag{font-size:12px;background:#f5f5f4;border-radius:999px;padding:1px 9px;color:#44403c}
@@ -86,6 +105,7 @@ footer{padding:6px 16px;font-size:12px;color:var(--muted);border-top:1px solid v
 const SCRIPT = String.raw`
 (function(){
 var data=JSON.parse(document.getElementById("world-data").textContent);
+var html=JSON.parse(document.getElementById("world-html").textContent);
 var els=data.elements, rels=data.relationships;
 var byId={}; els.forEach(function(e){byId[e.id]=e;});
 var TYPES=["location","character","faction","item","creature","event","lore"];
@@ -130,6 +150,7 @@ rels.forEach(function(r){
 });
 els.forEach(function(e){
   var g=sv("g",{"class":"node",transform:"translate("+e.position.x+","+e.position.y+")",tabindex:"0",role:"button","aria-label":e.name});
+  g.appendChild(sv("title",null,e.name));
   g.appendChild(sv("rect",{"class":"card",width:W,height:H,rx:12,stroke:color(e.type)}));
   var textX=14;
   if(e.assets.image&&media(e.assets.image)==="image"){
@@ -209,11 +230,13 @@ function select(id,center){
     else if(m==="video")box.appendChild(el("video",{src:p,controls:"",playsinline:"",preload:"metadata"}));
     else box.appendChild(el("audio",{src:p,controls:"",preload:"none"}));
   });
-  box.appendChild(el("div",{"class":"text"},e.description||"No description yet."));
-  if(e.secret){var s=el("div",{"class":"secret"});s.appendChild(el("strong",null,"Secret"));s.appendChild(el("div",{"class":"text"},e.secret));box.appendChild(s);}
+  // Sanitised at export (markdown-it, raw HTML escaped): see offlineViewerHtml.
+  var rendered=html[e.id]||{};
+  var text=el("div",{"class":"md"}); if(rendered.description)text.innerHTML=rendered.description; else text.textContent="No description yet."; box.appendChild(text);
+  if(e.secret){var s=el("div",{"class":"secret"});s.appendChild(el("strong",null,"Secret"));var st=el("div",{"class":"md"});st.innerHTML=rendered.secret||"";s.appendChild(st);box.appendChild(s);}
   var links=rels.filter(function(r){return r.from===id||r.to===id;});
   if(links.length){
-    box.appendChild(el("h3",null,"Connections"));var ul=el("ul");
+    box.appendChild(el("h3",null,"Connections"));var ul=el("ul",{"class":"links"});
     links.forEach(function(r){var other=byId[r.from===id?r.to:r.from];if(!other)return;var li=el("li");
       var verb=r.label||r.kind.replace(/_/g," ");
       var b=el("button",{type:"button"},r.from===id?verb+" → "+other.name:other.name+" → "+verb);b.onclick=function(){select(other.id,true);};li.appendChild(b);ul.appendChild(li);});
@@ -234,6 +257,18 @@ render(); fit();
 window.addEventListener("resize",fit);
 })();
 `;
+
+/** Each element's description and secret as sanitised HTML, by element id. */
+function renderedMarkdown(document: ArchiveDocument): Record<string, { description?: string; secret?: string }> {
+  const rendered: Record<string, { description?: string; secret?: string }> = {};
+  for (const element of document.elements) {
+    rendered[element.id] = {
+      ...(element.description ? { description: renderMarkdown(element.description) } : {}),
+      ...(element.secret ? { secret: renderMarkdown(element.secret) } : {}),
+    };
+  }
+  return rendered;
+}
 
 export function offlineViewerHtml(document: ArchiveDocument): string {
   const title = escapeHtml(document.world.title);
@@ -270,6 +305,7 @@ export function offlineViewerHtml(document: ArchiveDocument): string {
 </main>
 <footer><span id="count"></span> · <span id="source"></span></footer>
 <script type="application/json" id="world-data">${inlineJson(document)}</script>
+<script type="application/json" id="world-html">${inlineJson(renderedMarkdown(document))}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>

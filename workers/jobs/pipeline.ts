@@ -33,6 +33,7 @@ import {
   type VideoProgress,
 } from "../ai/types";
 import { unwrap } from "../domain/graph";
+import { placeGenerated } from "../domain/placement";
 import type { GenerationInput, Stage } from "../domain/jobs";
 import { getDb, type Database } from "../lib/db";
 import { log } from "../lib/log";
@@ -469,19 +470,12 @@ class JobRun {
     return Array.from({ length: count }, (_, index) => `${this.job.id}e${index}`);
   }
 
-  /** A world seed in a ring around the centre; a new element beside what it relates to. */
+  /** A world seed in a ring; a new element in free space beside what it relates to (placement.ts). */
   private layout(drafts: ElementDraft[], ids: string[], existing: Array<{ id: string; x: number; y: number }>, byName: Map<string, string>) {
     if (this.target) return [undefined];
-    if (drafts.length > 1) {
-      const radius = Math.max(320, drafts.length * 60);
-      return drafts.map((_, index) => {
-        const angle = (index / drafts.length) * Math.PI * 2 - Math.PI / 2;
-        return { x: Math.round(Math.cos(angle) * radius), y: Math.round(Math.sin(angle) * radius * 0.7) };
-      });
-    }
-    const related = drafts[0]?.relationships.map((rel) => byName.get(rel.to.toLowerCase())).find((id) => id && !ids.includes(id));
-    const anchor = existing.find((row) => row.id === related);
-    return [anchor ? { x: anchor.x + 280, y: anchor.y + 60 } : undefined];
+    const related = drafts.length === 1 ? drafts[0]!.relationships.map((rel) => byName.get(rel.to.toLowerCase())).find((id) => id && !ids.includes(id)) : undefined;
+    const anchor = existing.find((row) => row.id === related) ?? null;
+    return placeGenerated(drafts.length, existing, anchor);
   }
 
   private async neighbours(): Promise<ElementSummary[]> {
