@@ -48,7 +48,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       return data({ errors: { prompt: error instanceof Error ? error.message : "That prompt cannot be used." } as Record<string, string> }, 400);
     }
   }
-  const title = String(form.get("title") ?? "").trim() || (prompt ? titleFromPrompt(prompt) : "");
+  const title = String(form.get("title") ?? "").trim() || (prompt ? await titleFromPrompt(prompt) : "");
   const parsed = parseForm(CreateWorldSchema, {
     title,
     style: String(form.get("style") ?? "fantasy"),

@@ -90,7 +90,7 @@ export function joinAnd(items: string[]): string {
 }
 
 /** Words no sentence ends on ("…ruled by.", "…of the."); "where it came from." is fine English. */
-const DANGLING_END = /\b(?:a|an|the|of|by|and|or|but|nor|its|their|my|your|our)\s*[.!?]$/i;
+const DANGLING_END = /(?:^|\s)(?:a|an|the|of|by|and|or|but|nor|its|their|my|your|our)\s*[.!?]$/i;
 
 /** What is wrong with a sentence, if anything: the checks the tests hold every written sentence to. */
 export function sentenceProblem(sentence: string): string | undefined {

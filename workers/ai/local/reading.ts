@@ -154,6 +154,30 @@ function assignRoles(tokens: Token[], language: Language): Word[] {
     if (word.role === "noun" && !word.quoted && previous?.role === "noun" && language.lexiconTag(normal) === "Gerund") word.role = "verb";
   });
 
+  // "a kraken", "the ever-burning forge": a word that names a kind of element, after an article or
+  // a describing word, is a noun whatever the tagger guessed ("kraken" looks like a participle).
+  words.forEach((word, i) => {
+    if (word.role === "noun" || word.quoted) return;
+    const single = language.singular(word.normal);
+    if (!KIND_OF.has(word.normal) && !KIND_OF.has(single) && !KIND_OF.has(single.split("-").at(-1) ?? "")) return;
+    const previous = words[i - 1];
+    const beforeThat = words[i - 2];
+    const describedVerb = previous?.role === "verb" && (previous.tags.has("Gerund") || previous.tags.has("Participle") || previous.tags.has("PastTense")) && ["det", "poss"].includes(beforeThat?.role ?? "");
+    if (previous && (["det", "poss", "adj"].includes(previous.role) || describedVerb)) word.role = "noun";
+  });
+
+  // "a kraken that sleeps beneath…": right after a relative word, a word the tagger took for a
+  // plural noun is the verb, unless a verb follows it ("a city that priests rule").
+  words.forEach((word, i) => {
+    const previous = words[i - 1];
+    const next = words[i + 1];
+    const relative = previous?.role === "rel" || (previous?.normal === "that" && previous.role === "det");
+    if (word.role === "noun" && !word.quoted && word.tags.has("Plural") && relative && words[i - 2]?.role === "noun" && next?.role !== "verb" && next?.role !== "noun") {
+      word.role = "verb";
+      previous.role = "rel";
+    }
+  });
+
   // "the sleeping giant": the tagger reads "sleeping" as the noun and "giant" as its adjective.
   words.forEach((word, i) => {
     const next = words[i + 1];
@@ -161,6 +185,14 @@ function assignRoles(tokens: Token[], language: Language): Word[] {
       word.role = "adj";
       next.role = "noun";
     }
+  });
+
+  // A lone mark (" , " typed with spaces) is punctuation, not a word: it ends what came before.
+  words.forEach((word, i) => {
+    if (/[\p{L}\p{N}]/u.test(word.text) || word.quoted) return;
+    word.role = "other";
+    word.breakAfter = true;
+    if (words[i - 1]) words[i - 1]!.breakAfter = true;
   });
 
   // Second pass, left to right, with the roles before each word settled.
@@ -203,7 +235,7 @@ function findSpans(words: Word[]): Span[] {
   let i = 0;
   while (i < words.length) {
     const first = words[i]!;
-    if (!["det", "poss", "adj", "noun"].includes(first.role)) {
+    if (!["det", "poss", "adj", "noun"].includes(first.role) || !/[\p{L}\p{N}]/u.test(first.text)) {
       i++;
       continue;
     }
@@ -238,8 +270,8 @@ function findSpans(words: Word[]): Span[] {
       continue;
     }
     const headWord = words[head]!;
-    // "!!!" is not a thing.
-    if (!/[\p{L}\p{N}]/u.test(headWord.text)) {
+    // "!!!", "0" and a stray "A" are not things.
+    if (!/\p{L}/u.test(headWord.text) || DANGLING.has(headWord.normal.replace(/[^\p{L}]/gu, ""))) {
       i = head + 1;
       continue;
     }
@@ -249,9 +281,10 @@ function findSpans(words: Word[]): Span[] {
   return spans;
 }
 
+/** Words of a name are joined by a space, or by nothing after a hyphen; commas stay out of names. */
 function spacing(word: Word, last: boolean): string {
   if (last) return "";
-  return /\s/.test(word.post) || word.post === "" ? " " : word.post.replace(/[^\s]/g, "") || " ";
+  return " ";
 }
 
 /** The words of a span as written, without the article and quotes, possessive "'s" dropped. */
@@ -263,7 +296,11 @@ function spanText(words: Word[], from: number, to: number): string {
     if (k === to && word.tags.has("Possessive") && !word.quoted) text = text.replace(/['’]s$|['’]$/i, "");
     parts.push(text + spacing(word, k === to));
   }
-  return cleanText(parts.join("").replace(/\s+/g, " "));
+  // No stray punctuation at either end of a name: ", Mira" is "Mira".
+  // Sentence marks inside a name ("A.0") would split the sentences it stands in.
+  // Only letters, numbers, apostrophes, hyphens and "&" make a name: "A.0" or "B!,0" would split
+  // or break the sentences it stands in.
+  return undouble(cleanText(parts.join("").replace(/[^\p{L}\p{M}\p{N}'’&\- ]+/gu, " ")).replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ""));
 }
 
 export function titleCase(phrase: string): string {
@@ -347,6 +384,9 @@ export function readPrompt(prompt: string, language: Language): PromptReading {
       return inner > index ? fullEnd(inner) : span.head;
     };
 
+    // Phrases made only of little words ("A!A" reads "A A") name nothing.
+    const named = (span: Span) => spanText(words, span.det ? span.start + 1 : span.start, span.head).split(/[^\p{L}\p{N}]+/u).some((word) => word !== "" && !DANGLING.has(word.toLowerCase()));
+    spans.splice(0, spans.length, ...spans.filter(named));
     spans.forEach((span) => {
       const head = words[span.head]!;
       const from = span.det ? span.start + 1 : span.start;
@@ -360,9 +400,12 @@ export function readPrompt(prompt: string, language: Language): PromptReading {
         .slice(from, nounStart)
         .filter((word) => word.role === "adj" && !word.quoted && !word.tags.has("ProperNoun"))
         .map((word) => word.normal);
-      const headText = head.text.replace(/['’]s?$/i, "").replace(/^["“'‘«]+|["”'’»]+$/g, "");
+      const headText = spanText(words, span.head, span.head).replace(/['’]s?$/i, "") || head.text;
       const singular = language.singular(headText.toLowerCase());
-      const proper = words.slice(from, span.head + 1).some((word) => word.quoted || (word.tags.has("ProperNoun") && /^\p{Lu}/u.test(word.text)));
+      // A capitalised word the lexicon does not know, even first in a sentence ("Emberfall"), is a name.
+      const unknownName = (word: Word) =>
+        /^\p{Lu}/u.test(word.text) && !language.lexiconTag(word.normal) && !KIND_OF.has(language.singular(word.normal).split("-").at(-1) ?? "");
+      const proper = words.slice(from, span.head + 1).some((word) => word.quoted || (/^\p{Lu}/u.test(word.text) && (word.tags.has("ProperNoun") || unknownName(word))));
       const thing: Thing = {
         phrase,
         head: singular,
@@ -455,7 +498,9 @@ export function readPrompt(prompt: string, language: Language): PromptReading {
       // "more sinister and underwater": the degree carries over a coordination.
       const carried = !degree && previous?.role === "conj" ? qualities.at(-1)?.degree : undefined;
       const word_ = word.normal.replace(/[^\p{L}\p{N}'-]+/gu, "");
-      if (word_ && !qualities.some((q) => q.word === word_)) qualities.push({ word: word_, degree: degree ?? carried });
+      // A word that names a kind of thing ("tide-priests" tagged oddly) is not a describing word.
+      const kind = KIND_OF.has(language.singular(word_)) || KIND_OF.has(language.singular(word_).split("-").at(-1) ?? "");
+      if (word_ && !kind && !qualities.some((q) => q.word === word_)) qualities.push({ word: word_, degree: degree ?? carried });
     });
     for (const word of words) if (word.role === "verb") verbs.push(word.normal);
   }
@@ -482,7 +527,7 @@ export function isGeneric(thing: Thing): boolean {
  * smith", a place from "a world where…".
  */
 export function nameOfThing(thing: Thing, reading: PromptReading): string | undefined {
-  if (thing.givenName) return cleanText(thing.givenName);
+  if (thing.givenName) return upperFirst(cleanText(thing.givenName));
   if (thing.type === "character" && !thing.proper && !thing.plural) return undefined;
   if (isGeneric(thing)) return undefined;
   return phraseName(thing, reading, NAME_LIMIT);
@@ -494,12 +539,17 @@ export function phraseName(thing: Thing, reading: PromptReading, limit: number):
   const inner = thing.of !== undefined ? reading.things[thing.of] : undefined;
   const ofPart = inner ? ` of ${inner.proper ? `${inner.definite ? "the " : ""}${inner.phrase}` : `${inner.definite ? "the " : ""}${titleCase(inner.phrase)}`}` : "";
   // "The" before names in Latin letters only: "The Tide Clock", but "東京" as it is.
-  const lead = owner ? `${owner.givenName ?? owner.phrase}'s ` : (thing.proper && !thing.definite) || !/^\p{Script=Latin}/u.test(thing.phrase) ? "" : "The ";
+  const ownerName = owner ? (owner.givenName ?? (owner.proper ? owner.phrase : `The ${titleCase(owner.phrase)}`)) : "";
+  const lead = owner ? `${ownerName}'s ` : (thing.proper && !thing.definite) || !/^\p{Script=Latin}/u.test(thing.phrase) ? "" : "The ";
   const own = (words: string) => (thing.proper ? words.charAt(0).toUpperCase() + words.slice(1) : titleCase(words));
   for (const candidate of [`${lead}${own(thing.phrase)}${ofPart}`, `${lead}${own(thing.core)}${ofPart}`, `${lead}${own(thing.core)}`]) {
-    if (candidate.length <= limit) return candidate;
+    if (candidate.length <= limit) return upperFirst(candidate);
   }
-  return clampPhrase(`${lead}${own(thing.core)}`, limit);
+  return upperFirst(clampPhrase(`${lead}${own(thing.core)}`, limit));
+}
+
+function upperFirst(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** A world's title from its prompt: the first thing it names, whole; never a phrase cut mid-way. */

@@ -37,13 +37,15 @@ function qualityPhrase(qualities: PromptReading["qualities"]): string {
  * "is a tide clock" → "is a sinister, underwater tide clock": the words join the first sentence
  * that says what the element is, with the article fixed. Words already there are not added twice.
  */
-function describeIn(paragraph: string, words: string[]): string {
+function describeIn(paragraph: string, words: string[], isAdjective: (word: string) => boolean): string {
   const [first = "", ...rest] = sentencesOf(paragraph);
   const fresh = words.filter((word) => !new RegExp(`\\b${escape(word)}\\b`, "i").test(first));
   if (fresh.length === 0) return paragraph;
-  const match = /\b(is|are|was|were|as|into)\s+(an?)\s+(?=[\p{L}])/iu.exec(first);
+  const match = /\b(is|are|was|were|as|into)\s+(an?)\s+(?=([\p{L}-]+))/iu.exec(first);
   if (!match) return paragraph;
-  const changed = first.slice(0, match.index) + `${match[1]} ${withArticle(fresh.join(", "))} ` + first.slice(match.index + match[0].length);
+  // "a dark, cheerful castle": describing words in a row take commas.
+  const comma = isAdjective(match[3] ?? "") ? "," : "";
+  const changed = first.slice(0, match.index) + `${match[1]} ${withArticle(fresh.join(", "))}${comma} ` + first.slice(match.index + match[0].length);
   return [changed, ...rest].join(" ");
 }
 
@@ -144,7 +146,8 @@ export function refineElement(request: RefineRequest, context: WriterContext): E
   if (more.length && result.paragraphs.length) {
     // "darker" describes as "dark": "is a dark tide clock", and the change says "has grown darker".
     const words = more.map((quality) => context.language.adjectiveOfComparative(quality.word) ?? quality.word);
-    result.paragraphs[0] = describeIn(result.paragraphs[0]!, [...new Set(words)].slice(0, 3));
+    const isAdjective = (word: string) => Boolean(context.language.tag(word)[0]?.[0]?.tags.has("Adjective"));
+    result.paragraphs[0] = describeIn(result.paragraphs[0]!, [...new Set(words)].slice(0, 3), isAdjective);
   }
   for (const quality of less) result.paragraphs = result.paragraphs.map((p) => undescribe(p, quality.word));
   if (reading.qualities.length) {
@@ -187,7 +190,7 @@ export function refineElement(request: RefineRequest, context: WriterContext): E
     if (opening) result.paragraphs.push(opening);
   }
   const detail = ledger.first(render(templates.details));
-  const links = scene.links.map((link) => linkSentence(scene, link)).filter((sentence) => ledger.take(sentence));
+  const links = scene.links.map((link) => capitalise(linkSentence(scene, link))).filter((sentence) => ledger.take(sentence));
   const hook = ledger.first(render(templates.hooks));
   const added = [...result.added.filter((sentence) => ledger.take(sentence)), detail, ...links, hook].filter(
     (sentence): sentence is string => Boolean(sentence),

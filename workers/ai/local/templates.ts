@@ -72,7 +72,7 @@ const TEMPLATES: Record<ElementType, TypeTemplates> = {
       (s) => `${bold(s)} is ${s.subject}${s.tail}.`,
       (s) => `Known far beyond ${s.setting}, ${boldRef(s)} is ${s.subject}${s.tail}.`,
       (s) => `${bold(s)}, ${s.subject}${s.tail}, is harder to read than most people expect.`,
-      (s) => `Ask about ${s.subject} in ${s.setting} and you will hear the name ${boldRef(s)}.`,
+      (s) => `Ask about ${s.subject}${s.tail} in ${s.setting} and you will hear the name ${boldRef(s)}.`,
     ],
     details: [
       (s) => `${s.name} carries a keepsake of ${s.material} and never explains where it came from.`,

@@ -286,7 +286,7 @@ export const KIND_NOUNS: Record<ElementType, readonly string[]> = {
     "guild order cult clan house syndicate council army brotherhood sisterhood company corporation corp gang tribe league church " +
     "faction society union crew coven alliance cartel court circle conclave senate navy fleet legion militia dynasty family band " +
     "horde party college priesthood inquisition collective consortium federation republic resistance rebellion conspiracy " +
-    "fellowship host pantheon"
+    "fellowship host pantheon parliament assembly"
   ).split(" "),
   creature: (
     "dragon wolf beast monster spirit ghost creature serpent wyrm golem demon troll giant hound bird spider kraken drake griffin " +
@@ -315,7 +315,7 @@ export const KIND_NOUNS: Record<ElementType, readonly string[]> = {
     "desert swamp temple market tavern inn district wood sea lake river fortress citadel colony land empire place location library " +
     "academy capital country nation continent archipelago isle coast shore beach bay cliff canyon glacier plain steppe jungle marsh " +
     "bog fen moor hill peak volcano crater abyss chasm underworld labyrinth maze dungeon crypt tomb catacomb mine quarry mill " +
-    "factory foundry workshop observatory lighthouse bridge gate wall road street alley square plaza palace manor mansion cottage " +
+    "factory forge foundry workshop observatory lighthouse bridge gate wall road street alley square plaza palace manor mansion cottage " +
     "hut camp outpost base bunker vault ship airship vessel train garden park grove glade orchard field farm school university " +
     "hospital asylum prison arena theatre cathedral chapel monastery abbey shrine sanctuary spire reef lagoon ocean trench depth " +
     "dome habitat arcology megacity sprawl slum quarter neighbourhood neighborhood suburb metropolis hamlet settlement dimension " +

@@ -54,9 +54,15 @@ function personName(lexicon: Lexicon, random: Random): string {
   return `${random.pick(lexicon.givenNames)} ${random.pick(lexicon.surnames)}`;
 }
 
-/** Describing words: the prompt's own first (when it has any), then the style's. */
+/**
+ * Describing words: the prompt's own (when it has any) some of the time, then the style's. Words
+ * that describe another thing of the prompt ("stolen" in "…who trade in stolen memories") stay
+ * with that thing.
+ */
 function adjectivePicker(reading: PromptReading, lexicon: Lexicon) {
-  const own = reading.qualities.filter((q) => q.degree !== "less").map((q) => q.word);
+  const main = mainThing(reading);
+  const elsewhere = new Set(reading.things.filter((thing) => thing !== main).flatMap((thing) => thing.modifiers));
+  const own = reading.qualities.filter((q) => q.degree !== "less" && !elsewhere.has(q.word)).map((q) => q.word);
   return (random: Random) => (own.length && random.chance(0.4) ? random.pick(own) : random.pick(lexicon.adjectives));
 }
 
@@ -64,8 +70,9 @@ function adjectivePicker(reading: PromptReading, lexicon: Lexicon) {
 export function makeName(type: ElementType, lexicon: Lexicon, random: Random, adjective: string, noun: string): string {
   const emblem = random.pick(lexicon.emblems);
   const place = placeName(lexicon, random);
-  const adj = titleCase(adjective);
   const own = titleCase(noun);
+  // "drowned" with "drowned thing" would read "The Drowned Drowned Thing".
+  const adj = noun.toLowerCase().split(/\s+/).includes(adjective.toLowerCase()) ? titleCase(random.pick(lexicon.adjectives.filter((a) => !noun.includes(a)))) : titleCase(adjective);
   switch (type) {
     case "location":
       return random.pick([place, `${place} ${own}`, `The ${adj} ${own}`]);
@@ -245,30 +252,46 @@ type Member = {
   random: Random;
 };
 
-/** What an element made from a prompt thing *is*, without repeating its name. */
-function subjectOf(thing: Thing, type: ElementType, named: boolean, adjective: string, lexicon: Lexicon, random: Random): string {
+/** "corporate" with "corporate spire" is just "corporate spire". */
+function describe(adjective: string, noun: string): string {
+  return noun.toLowerCase().split(/[\s-]+/).includes(adjective.toLowerCase()) ? noun : `${adjective} ${noun}`;
+}
+
+/**
+ * What an element made from a prompt thing *is*: its nouns with a word of the world's style
+ * ("The Drowned Clockwork City is a gaslit clockwork city", "The Guild of Thieves is a soot-stained
+ * guild of thieves"); a proper name is described by its head noun ("The Tide Clock is a riveted clock").
+ */
+function subjectOf(thing: Thing, reading: PromptReading, type: ElementType, named: boolean, adjective: string, lexicon: Lexicon, random: Random): string {
   if (!named) return withArticle(thing.phrase);
-  if (thing.type !== type) return withArticle(`${adjective} ${kindNoun(type, lexicon, random)}`);
-  const head = thing.head.toLowerCase();
-  if (type === "faction" && thing.plural) {
+  if (thing.type !== type) return withArticle(describe(adjective, kindNoun(type, lexicon, random)));
+  const inner = thing.of !== undefined ? reading.things[thing.of] : undefined;
+  const ofPart = inner ? ` of ${phraseOf(inner, reading)}` : "";
+  const last = thing.phrase.split(/\s+/).at(-1)!;
+  if (thing.people) {
     // "The Tide-Priests are a riveted order of tide-priests."
-    const plural = thing.phrase.split(/\s+/).at(-1)!.toLowerCase();
-    return withArticle(`${adjective} ${random.pick(lexicon.factionNouns).toLowerCase()} of ${plural}`);
+    return withArticle(`${adjective} ${random.pick(lexicon.factionNouns).toLowerCase()} of ${last.toLowerCase()}`);
   }
-  if (thing.plural) return `${adjective} ${thing.phrase.split(/\s+/).at(-1)!.toLowerCase()}`;
-  return withArticle(`${adjective} ${head}`);
+  const nouns = thing.proper ? (thing.plural ? last.toLowerCase() : thing.head) : thing.core;
+  const phrase = `${describe(adjective, nouns)}${ofPart}`;
+  return thing.plural ? phrase : withArticle(phrase);
 }
 
 /** A clause of the prompt with the things it mentions called by their element names. */
 function renderClause(thing: Thing | undefined, reading: PromptReading, names: Map<Thing, string>): string {
   if (!thing?.clause) return "";
-  const text = thing.clause.parts
-    .map((part) => {
+  const parts = thing.clause.parts;
+  const text = parts
+    .map((part, i) => {
       if (typeof part === "string") return part;
       const other = reading.things[part.thing]!;
+      // "Nareth's clock" is named "Nareth's Clock": the owner is said once, in the name.
+      const next = parts[i + 1];
+      if (other.possessor && next && typeof next !== "string" && reading.things[next.thing]?.owner === part.thing) return "";
       const name = names.get(other);
       return name ? mention(name) : phraseOf(other, reading);
     })
+    .filter(Boolean)
     .join(" ")
     .replace(/\s+([,;:])/g, "$1");
   if (!text) return "";
@@ -320,7 +343,7 @@ function writeElement(request: WriteRequest): ElementDraft {
   const opening = ledger.first(render(templates.openings)) ?? ledger.first([capitalise(`**${member.name}** ${member.plural ? "are" : "is"} ${member.subject}${request.tail}.`)]);
   const details = render(templates.details).filter((sentence) => ledger.take(sentence)).slice(0, 2);
   const hook = ledger.first(render(templates.hooks));
-  const links = request.links.slice(0, 3).map((link) => linkSentence(scene, link)).filter((sentence) => ledger.take(sentence));
+  const links = request.links.slice(0, 3).map((link) => capitalise(linkSentence(scene, link))).filter((sentence) => ledger.take(sentence));
   const echoes = request.echo
     ? random
         .shuffle(ECHOES)
@@ -354,7 +377,11 @@ function writeElement(request: WriteRequest): ElementDraft {
 
 /** The things of a prompt that become elements of a world, the one it is about first. */
 function worldThings(reading: PromptReading): Thing[] {
-  const eligible = reading.things.filter((thing) => thing.type && (!thing.part || (thing.part === "of" && thing.proper)));
+  // "of" things are elements when they name something of their own: "Nareth" in "the Sky-Whales of
+  // Nareth", "the salt-witches" in "the forge of the salt-witches" (not "thieves" in "a guild of thieves").
+  const outerOf = (thing: Thing) => reading.things.find((other) => other.of !== undefined && reading.things[other.of] === thing);
+  const ownOf = (thing: Thing) => thing.proper || (thing.type === "faction" && outerOf(thing)?.type !== "faction");
+  const eligible = reading.things.filter((thing) => thing.type && (!thing.part || (thing.part === "of" && ownOf(thing))));
   const main = reading.things.find((thing) => !thing.part && !thing.possessor && thing.type) ?? reading.things.find((thing) => !thing.part);
   const ordered = main ? [main, ...eligible.filter((thing) => thing !== main)] : eligible;
   const seen = new Set<string>();
@@ -406,7 +433,7 @@ export function writeWorld(prompt: string, count: number, context: WriterContext
         type,
         name,
         plural: thing.plural && type !== "character" && !thing.givenName,
-        subject: subjectOf(thing, type, Boolean(given), adj, lexicon, own),
+        subject: subjectOf(thing, reading, type, Boolean(given), lexicon.adjectives.includes(adj) ? adj : own.pick(lexicon.adjectives), lexicon, own),
         thing,
         adjective: adj,
         role: type === "character" && !given ? thing.phrase.toLowerCase() : undefined,
@@ -418,7 +445,7 @@ export function writeWorld(prompt: string, count: number, context: WriterContext
     const name = uniqueName(() => makeName(type, lexicon, own, adjective(own), noun), used);
     // "Brass goggles" are plural; an event's name has a noun of its own, so it stays singular.
     const plural = type !== "character" && type !== "event" && context.language.singular(noun) !== noun;
-    return { type, name, plural, subject: plural ? `${adj} ${noun}` : withArticle(`${adj} ${noun}`), adjective: adj, role: type === "character" ? noun : undefined, random: own };
+    return { type, name, plural, subject: plural ? describe(adj, noun) : withArticle(describe(adj, noun)), adjective: adj, role: type === "character" ? noun : undefined, random: own };
   });
 
   // The pairs the prompt relates: a clause naming another thing, an owner, an "of" place.
@@ -507,7 +534,7 @@ export function writeSingle(request: ElementWriteRequest, context: WriterContext
   const noun = kindNoun(type, lexicon, nameRandom);
   const name = given ?? makeName(type, lexicon, nameRandom, adjective(nameRandom), noun);
   const adj = thing?.modifiers[0] ?? adjective(random);
-  const subject = thing ? subjectOf(thing, type, Boolean(given), adj, lexicon, random) : withArticle(`${adj} ${noun}`);
+  const subject = thing ? subjectOf(thing, reading, type, Boolean(given), lexicon.adjectives.includes(adj) ? adj : random.pick(lexicon.adjectives), lexicon, random) : withArticle(describe(adj, noun));
   const setting = neighbours.find((n) => n.type === "location")?.name ?? context.worldTitle ?? placeName(lexicon, random.fork("setting"));
   const owner = thing?.owner !== undefined ? reading.things[thing.owner] : undefined;
   const others = reading.things.filter((other) => other !== thing && other !== owner && !other.part && other.type && !isInClause(thing, other, reading));
