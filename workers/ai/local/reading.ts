@@ -78,7 +78,8 @@ for (const type of ELEMENT_TYPES) for (const word of KIND_NOUNS[type]) if (!KIND
 /** Characters that would break Markdown or HTML around a name. */
 export function cleanText(text: string): string {
   return text
-    .replace(/[\u0000-\u001f\u007f*_`#<>[\]|~\\{}]+/g, " ")
+    .replace(/\p{Cc}+/gu, " ")
+    .replace(/[*_`#<>[\]|~\\{}]+/g, " ")
     .replace(/\s+/g, " ")
     .trim();
 }
