@@ -138,7 +138,7 @@ export function refineElement(request: RefineRequest, context: WriterContext): E
 
   const scene = sceneOf(result, lexicon, random, reading, request, context);
   // Sentences close to one already there count as repeats ("…notice the hiss of steam" again).
-  const ledger = new Ledger(result.paragraphs, 0.6);
+  const ledger = new Ledger(result.paragraphs, 0.5);
 
   // Describing words join the opening sentence, and a sentence says the change.
   const more = reading.qualities.filter((quality) => quality.degree !== "less");
