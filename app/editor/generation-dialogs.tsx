@@ -6,7 +6,7 @@ import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants"
 import { ELEMENT_LOOK } from "../lib/element-types";
 import { shareHeaders } from "./api";
 import { Dialog } from "./dialogs";
-import { ModalityChoice, startJob, type JobView, type Modality } from "./generation";
+import { ModalityChoice, OfflineBadge, startJob, type JobView, type Modality } from "./generation";
 import type { ConflictState } from "./use-room";
 
 const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
@@ -155,7 +155,10 @@ export function ConflictDialog({ conflict, elementName, onChoose }: { conflict: 
       <ul className="mt-4 space-y-2">
         {options.map(([choice, label, text]) => (
           <li key={choice} className={`rounded-xl border p-3 ${choice === "merged" ? "border-indigo-200 bg-indigo-50/40" : "border-stone-200"}`}>
-            <p className="text-xs font-semibold tracking-wide text-stone-500 uppercase">{label}</p>
+            <p className="text-xs font-semibold tracking-wide text-stone-500 uppercase">
+              {label}
+              {choice === "merged" && conflict.options.mergedOffline ? <OfflineBadge className="ml-2 normal-case" /> : null}
+            </p>
             <p className="mt-1 text-sm break-words whitespace-pre-wrap">{text}</p>
             <button
               type="button"

@@ -20,7 +20,7 @@ export type JobView = {
   result: { elementIds?: string[]; names?: string[] } | null;
   createdAt: string;
 };
-export type ConflictView = { id: string; elementId: string; options: { merged: string; a: string; b: string } };
+export type ConflictView = { id: string; elementId: string; options: { merged: string; a: string; b: string; mergedOffline?: boolean } };
 
 const STAGE_LABEL: Record<string, string> = {
   refine_text: "Text",
@@ -365,7 +365,7 @@ export function RefineBox({ worldId, elementId, job, onStarted, onConflict }: { 
 const WHEN = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 const PROVENANCE_LABEL: Record<string, string> = { text: "Text", image: "Image", video: "Clip", audio: "Narration" };
 
-function OfflineBadge({ className = "" }: { className?: string }) {
+export function OfflineBadge({ className = "" }: { className?: string }) {
   return <span className={`rounded bg-stone-900/75 px-1.5 py-0.5 text-[10px] font-medium whitespace-nowrap text-white ${className}`}>Offline rendering</span>;
 }
 

@@ -15,7 +15,7 @@ export type LockInfo = { by: RoomUser; until: number };
 /** A generation job as the room has reported it (`job` messages), newest state per job. */
 export type JobState = JobEvent & { seenAt: number };
 /** Two people's refine requests for one element, waiting for someone to choose (D4). */
-export type ConflictState = { conflictId: string; elementId: string; options: { merged: string; a: string; b: string }; choice: "merged" | "a" | "b" | null };
+export type ConflictState = { conflictId: string; elementId: string; options: { merged: string; a: string; b: string; mergedOffline?: boolean }; choice: "merged" | "a" | "b" | null };
 /** A job as the API describes it (the fields the room's notices also carry). */
 export type JobSummary = {
   id: string;

@@ -87,7 +87,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       return data({ errors: { prompt: error instanceof Error ? error.message : "That prompt cannot be used." } as Record<string, string> }, 400);
     }
   }
-  const title = String(form.get("title") ?? "").trim() || (prompt ? titleFromPrompt(prompt) : "");
+  const title = String(form.get("title") ?? "").trim() || (prompt ? await titleFromPrompt(prompt) : "");
   // The form has one field that describes the world: the prompt. It becomes the world's
   // description, which World settings edits from then on.
   const parsed = parseForm(CreateWorldSchema, {

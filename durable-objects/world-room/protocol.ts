@@ -40,8 +40,11 @@ export type RoomUser = z.infer<typeof RoomUserSchema>;
 export const ChatMessageSchema = z.object({ id: z.string(), user: RoomUserSchema.pick({ id: true, name: true, color: true }), text: z.string(), at: z.string() });
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 
-/** The three texts a refine conflict offers (D4): the AI's merge and both sides. */
-export const ConflictOptionsSchema = z.object({ merged: z.string(), a: z.string(), b: z.string() });
+/**
+ * The three texts a refine conflict offers (D4): the AI's merge and both sides. `mergedOffline`
+ * says the merge was written by the offline `local` provider, which the dialog labels as such.
+ */
+export const ConflictOptionsSchema = z.object({ merged: z.string(), a: z.string(), b: z.string(), mergedOffline: z.boolean().optional() });
 
 /** Progress of a generation job, as the room relays it (`job` messages). */
 const jobEvent = z.object({

@@ -109,8 +109,8 @@ describe("AI generation in the editor", { skip }, () => {
       await page.getByLabel(/Describe your world/).fill("a drowned clockwork city where lanterns keep the tides");
       await page.getByRole("button", { name: "Generate world" }).click();
       await page.waitForURL(/\/worlds\/[a-z0-9]+$/);
-      // The title comes from the prompt's first words.
-      await page.getByRole("heading", { level: 1, name: /^Drowned clockwork city/ }).waitFor();
+      // The title is the first thing the prompt names, whole.
+      await page.getByRole("heading", { level: 1, name: "The Drowned Clockwork City" }).waitFor();
       await page.locator('[data-ready="true"]').waitFor();
       const deadline = Date.now() + 60_000;
       while (Number(await page.getByTestId("canvas").getAttribute("data-node-count")) < 8) {
@@ -207,6 +207,8 @@ describe("AI generation in the editor", { skip }, () => {
         const dialog = page.getByRole("dialog", { name: "Two requests for the same element" });
         await dialog.waitFor({ timeout: 15_000 });
         await dialog.getByText("Merged (recommended)").waitFor();
+        // The offline provider wrote the merge, and the option says so.
+        await dialog.locator("li").first().getByText("Offline rendering").waitFor();
       }
       await screenshot(friend.page, "conflict-desktop");
       const merged = await friend.page.getByRole("dialog", { name: "Two requests for the same element" }).locator("li").first().locator("p").nth(1).textContent();

@@ -488,6 +488,8 @@ describe("locks and conflicts", () => {
     expect(conflict.options).toMatchObject({ a: "make the mill haunted", b: "add a waterwheel of bone" });
     expect(conflict.options.merged).toMatch(/haunted/);
     expect(conflict.options.merged).toMatch(/waterwheel/);
+    // The merge was written offline, and the conflict says so for the dialog to label it.
+    expect(conflict.options.mergedOffline).toBe(true);
     for (const client of [ana!, ben!]) await client.waitFor((m) => m.type === "conflict" && m.conflictId === conflict.id);
 
     // Ben chooses first; Ana's later choice is refused.

@@ -111,7 +111,7 @@ export const jobRoutes = new Hono<AppEnv>()
       const conflict: StoredConflict = {
         id: newId(),
         elementId,
-        options: { merged, a, b: prompt },
+        options: { merged: merged.text, a, b: prompt, ...(merged.offline ? { mergedOffline: true } : {}) },
         a: { jobId: other.id, userId: other.userId ?? "" },
         b: { userId: me.id, userName: me.name, modalities },
       };
@@ -209,14 +209,17 @@ async function announce(env: Env, worldId: string, jobId: string, kind: string, 
     .catch(() => undefined);
 }
 
-/** The merged option of a conflict, written by the text provider (falls back like any call). */
+/**
+ * The merged option of a conflict, written by the text provider (falls back like any call); an
+ * offline merge (the `local` provider) is marked so the dialog labels it as an offline rendering.
+ */
 async function mergePrompts(
   env: Env,
   world: { title: string; description: string; style: string; tags: string[] },
   element: typeof elements.$inferSelect,
   a: string,
   b: string,
-): Promise<string> {
+): Promise<{ text: string; offline: boolean }> {
   const chains = providerChains(settingsOf(env));
   const outcome = await callChain(
     "text",
@@ -228,5 +231,5 @@ async function mergePrompts(
       ),
     callPolicy(settingsOf(env), "text"),
   );
-  return outcome.value.value;
+  return { text: outcome.value.value, offline: outcome.value.provider === "local" };
 }

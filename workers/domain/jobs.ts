@@ -5,6 +5,8 @@ import { and, count, desc, eq, gte, inArray, sum } from "drizzle-orm";
 import { z } from "zod";
 import { ELEMENT_TYPES, JOB_KINDS, jobStages, jobs, type JobKind, type JobStatus } from "../../drizzle/schema";
 import { MODALITIES, type Modality } from "../ai/types";
+import { loadLanguage } from "../ai/local/language";
+import { readPrompt, titleOfReading } from "../ai/local/reading";
 import { MAX_PROMPT_LENGTH, moderatePrompt, sanitizePrompt, sha256Hex } from "../ai/prompt-safety";
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
@@ -276,11 +278,14 @@ export async function usageOf(db: Database, userId: string, limits: Limits) {
   };
 }
 
-/** A title from the first words of a prompt, for worlds made from a prompt alone. */
-export function titleFromPrompt(prompt: string): string {
-  const words = prompt.replace(/[^\p{L}\p{N}' -]+/gu, " ").trim().split(/\s+/).slice(0, 6).join(" ");
-  const title = words.replace(/^(an?|the)\s+/i, "");
-  return (title.charAt(0).toUpperCase() + title.slice(1)).slice(0, 120) || "A new world";
+/**
+ * A title for a world made from a prompt alone: the first thing the prompt names, as a whole
+ * phrase ("a drowned clockwork city ruled by tide-priests" → "The Drowned Clockwork City"), read
+ * by the same tagger as the offline writer. Never the prompt cut after a number of words.
+ */
+export async function titleFromPrompt(prompt: string): Promise<string> {
+  const title = titleOfReading(readPrompt(prompt, await loadLanguage()));
+  return title ? title.charAt(0).toUpperCase() + title.slice(1) : "A new world";
 }
 
 /** Queues the job that seeds a new world from its prompt (catalogue C1): 8–12 elements with images and narration. */

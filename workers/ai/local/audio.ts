@@ -7,7 +7,8 @@ import { ProviderError, type AudioProvider } from "../types";
 import { mediaResult, throwIfAborted } from "./media";
 import { encodeWav, parseWav } from "./wav";
 import { resolveStyle } from "./words";
-import { NARRATION_LIMIT, clampSentences, plain } from "./writer";
+import { clampSentences, plain } from "./prose";
+import { NARRATION_LIMIT } from "./writer";
 
 export const LOCAL_AUDIO_MODEL = "mespeak-2.0.2-espeak-en-us";
 export const WAV_MIME = "audio/wav";

@@ -1,11 +1,14 @@
-// The offline text provider: structured element drafts from templates and word lists, seeded by
-// the call's seed so tests and `npm start` see stable, plausible worlds without any model.
+// The offline text provider: element drafts from the prompt as the tagger reads it, written with
+// templates and the world style's word lists, seeded by the call's seed so tests and `npm start`
+// see stable worlds that are about what was asked, without any model.
 import type { ElementType } from "../../../drizzle/schema/constants";
 import { ProviderError, type CallContext, type TextProvider, type TextResult, type Usage } from "../types";
 import { formatBytes, readImageInfo, type ImageInfo } from "./image-info";
 import { throwIfAborted } from "./media";
-import { contentWords, readPrompt } from "./keywords";
-import { writeSingle, writeWorld, type WriterContext } from "./writer";
+import { loadLanguage, type Language } from "./language";
+import { contentWords, readPrompt, undouble } from "./reading";
+import { refineElement } from "./refine";
+import { mainThing, writeSingle, writeWorld, type WriterContext } from "./writer";
 
 export const LOCAL_TEXT_MODEL = "loreloom-local-text-1";
 
@@ -19,23 +22,24 @@ function result<T>(value: T, input: string): TextResult<T> {
   return { value, provider: "local", model: LOCAL_TEXT_MODEL, usage: usage(input, value) };
 }
 
-function writerContext(prompt: string, context: CallContext): WriterContext {
-  return { prompt, style: context.world.style, seed: context.seed, worldTitle: context.world.title || undefined };
+async function writerContext(context: CallContext): Promise<WriterContext> {
+  const language = await loadLanguage();
+  return { style: context.world.style, seed: context.seed, worldTitle: context.world.title || undefined, language };
 }
 
 /**
  * One prompt that keeps both intents: clauses of `b` that add nothing to `a` are dropped, and a
  * clause that says everything an earlier one said and more replaces it.
  */
-export function mergePromptText(a: string, b: string): string {
+export function mergePromptText(a: string, b: string, language: Language): string {
   const clauses = (text: string) =>
     text
       .split(/[.;!?]+|,\s*(?:and\s+)?|\s+(?:and|then|also)\s+/i)
-      .map((clause) => clause.trim().replace(/\b(\w+)(\s+\1\b)+/gi, "$1"))
+      .map((clause) => undouble(clause.trim()))
       .filter(Boolean);
   const kept: { text: string; words: Set<string> }[] = [];
   for (const clause of [...clauses(a), ...clauses(b)]) {
-    const words = contentWords(clause);
+    const words = contentWords(clause, language);
     if (words.size === 0) continue;
     const known = new Set(kept.flatMap((k) => [...k.words]));
     if ([...words].every((word) => known.has(word))) continue;
@@ -44,15 +48,15 @@ export function mergePromptText(a: string, b: string): string {
     kept.push({ text: clause, words });
   }
   if (kept.length === 0) return (a.trim() || b.trim()).replace(/\s+/g, " ");
-  const texts = kept.map((k, i) => (i === 0 ? k.text.charAt(0).toUpperCase() + k.text.slice(1) : lowerFirstWord(k.text)));
+  const texts = kept.map((k, i) => (i === 0 ? k.text.charAt(0).toUpperCase() + k.text.slice(1) : lowerFirstWord(k.text, language)));
   const joined = texts.length === 1 ? texts[0]! : `${texts.slice(0, -1).join(", ")} and ${texts.at(-1)}`;
   return `${joined.replace(/\s+/g, " ")}.`;
 }
 
-/** Lower-cases an opening glue word or verb ("Add a moat" → "add a moat") but leaves names alone. */
-function lowerFirstWord(text: string): string {
-  const first = text.split(/\s+/)[0] ?? "";
-  const isName = contentWords(first).size > 0 && !/^(Remove|Keep|Show)$/.test(first);
+/** Lower-cases an opening verb or article ("Add a moat" → "add a moat") but leaves names alone. */
+function lowerFirstWord(text: string, language: Language): string {
+  const first = language.tag(text)[0]?.[0];
+  const isName = first !== undefined && first.tags.has("ProperNoun") && !first.tags.has("Verb") && !first.tags.has("Determiner");
   return isName ? text : text.charAt(0).toLowerCase() + text.slice(1);
 }
 
@@ -82,19 +86,23 @@ export const localText: TextProvider = {
 
   async element(request, context) {
     throwIfAborted(context);
-    const draft = writeSingle(request, writerContext(request.prompt, context));
+    const writer = await writerContext(context);
+    const draft = request.existing
+      ? refineElement({ prompt: request.prompt, existing: request.existing, neighbours: request.neighbours }, writer)
+      : writeSingle(request, writer);
     return result(draft, request.prompt);
   },
 
   async world(request, context) {
     throwIfAborted(context);
-    const drafts = writeWorld(request.count, writerContext(request.prompt, context));
+    const drafts = writeWorld(request.prompt, request.count, await writerContext(context));
     return result(drafts, request.prompt);
   },
 
   async mergePrompts(request, context) {
     throwIfAborted(context);
-    return result(mergePromptText(request.a, request.b), `${request.a}\n${request.b}`);
+    const { language } = await writerContext(context);
+    return result(mergePromptText(request.a, request.b, language), `${request.a}\n${request.b}`);
   },
 
   async describeImage(request, context) {
@@ -108,11 +116,12 @@ export const localText: TextProvider = {
     }
     const hint = request.hint?.trim();
     const shape = info.orientation ?? "square";
-    const type = (hint ? readPrompt(hint).type : undefined) ?? ORIENTATION_TYPE[shape];
+    const writer = await writerContext(context);
+    const type = (hint ? mainThing(readPrompt(hint, writer.language))?.type : undefined) ?? ORIENTATION_TYPE[shape];
     const prompt = hint || `${info.colours[0] ?? "muted"} ${ORIENTATION_NOUN[shape]}`;
     // The image's own facts join the seed, so two uploads with the same hint still differ.
     const seed = `${context.seed}\u0000${info.format}:${info.width}x${info.height}:${info.byteLength}:${info.colours.join(",")}`;
-    const draft = writeSingle({ prompt, type, lead: [describeFacts(info)] }, { ...writerContext(prompt, context), seed });
+    const draft = writeSingle({ prompt, type, lead: [describeFacts(info)] }, { ...writer, seed });
     draft.tags = [...new Set([...draft.tags, ...info.colours.slice(0, 2)])].slice(0, 8);
     return result(draft, prompt);
   },

@@ -1,6 +1,6 @@
 // Word lists for the offline text generator, one lexicon per world style. Each list is short but
 // written for its genre, so a steampunk world reads differently from a horror one even offline.
-import { WORLD_STYLES, type WorldStyle } from "../../../drizzle/schema/constants";
+import { WORLD_STYLES, type ElementType, type WorldStyle } from "../../../drizzle/schema/constants";
 
 export type Lexicon = {
   /** How the genre is named in prose ("a steampunk world"). */
@@ -266,40 +266,59 @@ export function lexiconFor(style: string): Lexicon {
 }
 
 /**
- * Words that name a kind of element, used to read the element type a prompt asks for. Checked in
- * order, so "a guild of thieves" is a faction and not a character.
+ * What kind of element a noun names, by its singular form: the tagger finds the nouns, this says
+ * which of them are places, people, groups and so on. Checked in this order, so "house" is a
+ * faction ("House Vey") and "temple" a place.
  */
-export const TYPE_KEYWORDS = {
-  event: ["war", "battle", "siege", "festival", "plague", "uprising", "rebellion", "coronation", "eclipse", "flood", "fall", "storm", "revolution", "massacre", "treaty", "wedding", "heist", "tournament", "crash", "invasion", "disaster", "collapse", "fire", "event"],
-  lore: ["legend", "myth", "prophecy", "history", "religion", "law", "custom", "tradition", "language", "tale", "song", "ritual", "rite", "magic", "belief", "scripture", "lore", "saga", "creed", "code"],
-  faction: ["guild", "order", "cult", "clan", "house", "syndicate", "council", "army", "brotherhood", "sisterhood", "company", "corporation", "corp", "gang", "tribe", "league", "church", "faction", "society", "union", "crew", "coven", "empire", "alliance", "rebels", "cartel"],
-  creature: ["dragon", "wolf", "beast", "monster", "spirit", "ghost", "creature", "serpent", "wyrm", "golem", "demon", "troll", "giant", "hound", "bird", "spider", "kraken", "drake", "griffin", "unicorn", "horse", "mutant", "android", "robot", "drone", "animal", "wraith"],
-  item: ["sword", "ring", "amulet", "blade", "crown", "key", "map", "device", "gun", "rifle", "staff", "wand", "book", "tome", "artifact", "artefact", "relic", "weapon", "armour", "armor", "shield", "potion", "mirror", "watch", "lantern", "chalice", "implant", "item", "gem", "stone", "orb", "compass", "cloak", "boots", "locket", "coin", "spear", "hammer", "axe", "dagger", "helm", "helmet", "chip"],
-  character: ["knight", "queen", "king", "wizard", "witch", "detective", "hacker", "girl", "boy", "man", "woman", "captain", "hero", "heroine", "villain", "merchant", "thief", "priest", "priestess", "princess", "prince", "mage", "warrior", "soldier", "pilot", "scientist", "inventor", "keeper", "hunter", "child", "lord", "lady", "oracle", "character", "person", "ranger", "smith", "bard", "doctor", "engineer", "runner"],
-  location: ["kingdom", "city", "forest", "castle", "tower", "town", "village", "realm", "island", "mountain", "cave", "ruins", "station", "planet", "world", "valley", "harbour", "harbor", "port", "desert", "swamp", "temple", "market", "tavern", "inn", "district", "woods", "sea", "lake", "river", "fortress", "citadel", "colony", "land", "empire", "place", "location", "library", "academy"],
-} as const;
-
-/** Words the generator never treats as salient: glue words and the verbs people use to ask. */
-export const STOPWORDS = new Set(
-  (
-    "a an the and or but if then of in on at to for from by with without into onto over under about above below " +
-    "is are was were be been being am has have had do does did this that these those it its it's they them their " +
-    "there here who whom whose which what where when why how all any some each every no not more most less very " +
-    "so such too can could should would will shall may might must just also only even still please i me my we us " +
-    "our you your he him his she her hers as than like make makes made create generate add give describe write " +
-    "design invent imagine build turn change rename call called named new one two three lot lots kind sort bit " +
-    "something someone thing things let lets want need get got put set up out off again world element type"
-  ).split(/\s+/),
-);
-
-/** Adjectives the generator recognises even without a telling suffix. */
-export const KNOWN_ADJECTIVES = new Set(
-  (
-    "ancient old young dark bright hidden lost forgotten sacred cursed haunted mystical magical mysterious " +
-    "great small tiny huge vast giant grand wild quiet loud cold hot frozen burning golden silver iron crimson " +
-    "black white red blue green grey gray pale deep high low floating sunken underground underwater eternal " +
-    "sinister kind cruel brave wise mad broken ruined abandoned derelict neon rusted sleeping wicked holy evil " +
-    "noble royal poor rich northern southern eastern western distant last first lonely gentle fierce savage " +
-    "twisted elder elven dwarven orcish alien robotic mechanical clockwork"
-  ).split(/\s+/),
-);
+export const KIND_NOUNS: Record<ElementType, readonly string[]> = {
+  event: (
+    "war battle siege festival feast plague uprising rebellion coronation eclipse flood storm revolution massacre treaty wedding " +
+    "heist tournament invasion disaster collapse fire exodus migration election strike riot harvest funeral trial duel crusade " +
+    "schism famine earthquake eruption founding sundering reckoning blackout crash event celebration ceremony coup mutiny " +
+    "conquest raid ambush downfall apocalypse cataclysm"
+  ).split(" "),
+  lore: (
+    "legend myth prophecy history religion law custom tradition language tale song ritual rite magic belief scripture lore saga " +
+    "creed code faith doctrine curse oath hymn riddle fable chronicle ballad epic gospel heresy superstition taboo spell " +
+    "incantation philosophy teaching commandment"
+  ).split(" "),
+  faction: (
+    "guild order cult clan house syndicate council army brotherhood sisterhood company corporation corp gang tribe league church " +
+    "faction society union crew coven alliance cartel court circle conclave senate navy fleet legion militia dynasty family band " +
+    "horde party college priesthood inquisition collective consortium federation republic resistance rebellion conspiracy " +
+    "fellowship host pantheon parliament assembly"
+  ).split(" "),
+  creature: (
+    "dragon wolf beast monster spirit ghost creature serpent wyrm golem demon troll giant hound bird spider kraken drake griffin " +
+    "gryphon unicorn horse mutant robot drone animal wraith whale leviathan fish shark eel squid crab bear cat fox owl raven crow " +
+    "rat snake worm wyvern basilisk hydra phoenix sphinx chimera harpy siren vampire werewolf zombie ghoul elemental insect beetle " +
+    "moth bat stag deer boar lion tiger eagle hawk jellyfish automaton construct behemoth wyrmling imp sprite fae fairy mermaid bee wasp hornet ant butterfly"
+  ).split(" "),
+  item: (
+    "sword ring amulet blade crown key map device gun rifle staff wand book tome artifact artefact relic weapon armour armor shield " +
+    "potion mirror watch lantern chalice implant item gem orb compass cloak boot locket coin spear hammer axe dagger helm helmet " +
+    "chip clock engine machine bell harp lute flute horn scroll letter diary journal ledger mask goggle glove necklace bracelet " +
+    "pendant jewel diamond pearl chest box cup grail idol statue totem talisman charm banner flag throne telescope lens needle " +
+    "spindle loom pipe pistol cannon bomb vial elixir crystal shard lock seal sigil hourglass astrolabe music-box doll puppet"
+  ).split(" "),
+  character: (
+    "knight queen king wizard witch detective hacker girl boy man woman captain hero heroine villain merchant thief priest priestess " +
+    "princess prince mage warrior soldier pilot scientist inventor keeper hunter child lord lady oracle character person ranger " +
+    "smith blacksmith bard doctor engineer runner sailor pirate monk nun sorcerer sorceress necromancer alchemist assassin spy " +
+    "scholar librarian healer shaman druid paladin emperor empress duke duchess baron count countess mayor chief chieftain elder " +
+    "sage prophet seer poet musician apprentice orphan widow widower stranger traveller traveler wanderer exile outlaw bandit " +
+    "mercenary guard watchman clockmaker tinker cartographer navigator ferryman gravedigger hermit mother father daughter son " +
+    "sister brother twin heir heiress servant maid butler cook farmer fisherman miner tyrant regent rebel"
+  ).split(" "),
+  location: (
+    "kingdom city forest castle tower town village realm island mountain cave ruin station planet world valley harbour harbor port " +
+    "desert swamp temple market tavern inn district wood sea lake river fortress citadel colony land empire place location library " +
+    "academy capital country nation continent archipelago isle coast shore beach bay cliff canyon glacier plain steppe jungle marsh " +
+    "bog fen moor hill peak volcano crater abyss chasm underworld labyrinth maze dungeon crypt tomb catacomb mine quarry mill " +
+    "factory forge foundry workshop observatory lighthouse bridge gate wall road street alley square plaza palace manor mansion cottage " +
+    "hut camp outpost base bunker vault ship airship vessel train garden park grove glade orchard field farm school university " +
+    "hospital asylum prison arena theatre cathedral chapel monastery abbey shrine sanctuary spire reef lagoon ocean trench depth " +
+    "dome habitat arcology megacity sprawl slum quarter neighbourhood neighborhood suburb metropolis hamlet settlement dimension " +
+    "plane moon lowland highland wasteland badland"
+  ).split(" "),
+};

@@ -1,18 +1,33 @@
-// The offline writer: turns a prompt, a world style and a seed into element drafts. Everything is
-// drawn from one seeded stream per element, so the same seed and prompt always give the same text.
+// The offline writer: turns a prompt, a world style and a seed into element drafts. The things a
+// prompt names become elements with those names and fitting types; the rest of a world is made up
+// around them in the world's style. Everything is drawn from seeded streams, so the same seed and
+// prompt always give the same text, and a world never says the same sentence twice.
 import type { ElementType, RelationshipKind } from "../../../drizzle/schema/constants";
 import type { ElementDraft, ElementSummary, RelationshipDraft } from "../types";
-import { joinClause, readPrompt, titleCase, typeOfWord, withArticle, type PromptReading } from "./keywords";
+import type { Language } from "./language";
+import { capitalise, clampSentences, Ledger, plain } from "./prose";
 import { createRandom, type Random } from "./random";
-import { linkSentence, templatesFor, type Scene, type SceneLink } from "./templates";
+import {
+  mention,
+  nameOfThing,
+  phraseOf,
+  readPrompt,
+  titleCase,
+  withArticle,
+  type PromptReading,
+  type Thing,
+} from "./reading";
+import { ECHOES, linkSentence, templatesFor, type Scene, type SceneLink } from "./templates";
 import { lexiconFor, type Lexicon } from "./words";
 
 export const NARRATION_LIMIT = 600;
 /** What the writer aims for: two or three short sentences, about ten seconds spoken. */
 const NARRATION_TARGET = 240;
 
+export type WriterContext = { style: string; seed: string; worldTitle?: string; language: Language };
+
 /** Generic nouns for what an element is, used when the prompt does not say. */
-function kindNoun(type: ElementType, lexicon: Lexicon, random: Random): string {
+export function kindNoun(type: ElementType, lexicon: Lexicon, random: Random): string {
   switch (type) {
     case "location":
       return random.pick(lexicon.placeNouns);
@@ -40,138 +55,42 @@ function personName(lexicon: Lexicon, random: Random): string {
 }
 
 /**
- * A name for an element of `type` built around `noun`, the word for what it is. When the noun comes
- * from the prompt ("forest kingdom") it leads the name; otherwise the genre's names do.
+ * Describing words: the prompt's own (when it has any) some of the time, then the style's. Words
+ * that describe another thing of the prompt ("stolen" in "…who trade in stolen memories") stay
+ * with that thing.
  */
-export function makeName(type: ElementType, lexicon: Lexicon, random: Random, noun: string, fromPrompt: boolean): string {
-  const adjective = titleCase(random.pick(lexicon.adjectives));
+function adjectivePicker(reading: PromptReading, lexicon: Lexicon) {
+  const main = mainThing(reading);
+  const elsewhere = new Set(reading.things.filter((thing) => thing !== main).flatMap((thing) => thing.modifiers));
+  const own = reading.qualities.filter((q) => q.degree !== "less" && !elsewhere.has(q.word)).map((q) => q.word);
+  return (random: Random) => (own.length && random.chance(0.4) ? random.pick(own) : random.pick(lexicon.adjectives));
+}
+
+/** A made-up name for an element of `type` whose prompt gave it none, built around `noun`. */
+export function makeName(type: ElementType, lexicon: Lexicon, random: Random, adjective: string, noun: string): string {
   const emblem = random.pick(lexicon.emblems);
   const place = placeName(lexicon, random);
   const own = titleCase(noun);
+  // "drowned" with "drowned thing" would read "The Drowned Drowned Thing".
+  const adj = noun.toLowerCase().split(/\s+/).includes(adjective.toLowerCase()) ? titleCase(random.pick(lexicon.adjectives.filter((a) => !noun.includes(a)))) : titleCase(adjective);
   switch (type) {
     case "location":
-      return fromPrompt
-        ? random.pick([`The ${own} of ${place}`, `${place}, the ${own}`])
-        : random.pick([place, `${place} ${own}`, `The ${adjective} ${own}`]);
+      return random.pick([place, `${place} ${own}`, `The ${adj} ${own}`]);
     case "character":
       return personName(lexicon, random);
     case "faction":
-      return random.pick([`The ${own} of the ${adjective} ${emblem}`, `The ${emblem} ${own}`, `The ${place} ${own}`]);
+      return random.pick([`The ${own} of the ${adj} ${emblem}`, `The ${emblem} ${own}`, `The ${place} ${own}`]);
     case "item":
-      return random.pick([`The ${adjective} ${own}`, `${random.pick(lexicon.givenNames)}'s ${own}`, `The ${own} of ${place}`]);
+      return random.pick([`The ${adj} ${own}`, `${random.pick(lexicon.givenNames)}'s ${own}`, `The ${own} of ${place}`]);
     case "creature":
-      return random.pick([`The ${adjective} ${own}`, `The ${own} of ${place}`]);
+      return random.pick([`The ${adj} ${own}`, `The ${own} of ${place}`]);
     case "event": {
-      const event = fromPrompt ? own : random.pick(lexicon.eventNouns);
-      return random.pick([`The ${event} of ${place}`, `The ${adjective} ${event}`]);
+      const event = random.pick(lexicon.eventNouns);
+      return random.pick([`The ${event} of ${place}`, `The ${adj} ${event}`]);
     }
     case "lore":
-      return random.pick([`The ${own} of the ${emblem}`, `The ${adjective} ${own}`, `The ${own} of ${place}`]);
+      return random.pick([`The ${own} of the ${emblem}`, `The ${adj} ${own}`, `The ${own} of ${place}`]);
   }
-}
-
-const ECHOES: ((who: string, echo: string, setting: string) => string)[] = [
-  (who, echo, setting) => `Like so much in ${setting}, ${who} is shaped by the ${echo}.`,
-  (who, echo) => `${capitalise(who)} cannot be understood apart from the ${echo}.`,
-  (who, echo) => `Every story about ${who} returns, sooner or later, to the ${echo}.`,
-];
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** Markdown to one line of plain text, for narration and prompts. */
-export function plain(markdown: string): string {
-  return markdown.replace(/\*\*|__|[*_`#>]/g, "").replace(/\s+/g, " ").trim();
-}
-
-/** Whole sentences up to `limit` characters, so narration never stops mid-word. */
-export function clampSentences(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  const sentences = text.match(/[^.!?]+[.!?]+["')\]]*\s*/g) ?? [text];
-  let out = "";
-  for (const sentence of sentences) {
-    if ((out + sentence).trim().length > limit) break;
-    out += sentence;
-  }
-  return (out.trim() || `${text.slice(0, limit - 1).replace(/\s+\S*$/, "")}…`).trim();
-}
-
-export type WriteRequest = {
-  name: string;
-  type: ElementType;
-  lexicon: Lexicon;
-  random: Random;
-  subject: string;
-  clause?: string;
-  echo?: string;
-  setting: string;
-  links: SceneLink[];
-  /** Prompt words to keep as tags. */
-  keywords: string[];
-  /** Overrides for scene slots, e.g. an adjective the prompt asked for or a character's calling. */
-  adjective?: string;
-  role?: string;
-  /** Paragraphs placed before the generated ones (image facts, an existing description). */
-  lead?: string[];
-};
-
-export function sceneFor(request: WriteRequest): Scene {
-  const { lexicon, random } = request;
-  return {
-    name: request.name,
-    type: request.type,
-    lexicon,
-    subject: request.subject,
-    clause: request.clause,
-    echo: request.echo,
-    setting: request.setting,
-    adjective: request.adjective ?? random.pick(lexicon.adjectives),
-    material: random.pick(lexicon.materials),
-    sense: random.pick(lexicon.senses),
-    threat: random.pick(lexicon.threats),
-    secret: random.pick(lexicon.secrets),
-    goal: random.pick(lexicon.goals),
-    role: request.role ?? random.pick(lexicon.roles),
-    links: request.links,
-  };
-}
-
-export function writeElement(request: WriteRequest): ElementDraft {
-  const { random, lexicon } = request;
-  const scene = sceneFor(request);
-  const templates = templatesFor(request.type);
-  const opening = random.pick(templates.openings)(scene);
-  const [first, second] = random.sample(templates.details, 2).map((sentence) => sentence(scene));
-  const hook = random.pick(templates.hooks)(scene);
-  const who = request.type === "character" ? request.name : "it";
-  const echo = request.echo ? random.pick(ECHOES)(who, request.echo, request.setting) : undefined;
-  const links = request.links.slice(0, 3).map((link) => linkSentence(scene, link));
-
-  const paragraphs = [
-    ...(request.lead ?? []),
-    [opening, first].join(" "),
-    [second, ...links, echo].filter(Boolean).join(" "),
-    hook,
-  ];
-  const kind = request.subject.split(" ").at(-1) ?? request.type;
-  const tags = [...new Set([request.type === "character" ? scene.role.split(" ").at(-1) : kind, ...request.keywords.slice(0, 4), scene.adjective, lexicon.genre])]
-    .filter((tag): tag is string => Boolean(tag))
-    .map((tag) => tag.toLowerCase())
-    .slice(0, 6);
-
-  return {
-    name: request.name,
-    type: request.type,
-    description: paragraphs.join("\n\n"),
-    tags,
-    relationships: request.links.map((link): RelationshipDraft => ({ to: link.name, kind: link.kind })),
-    visualPrompt: clampSentences(
-      `${request.name}: ${withArticle(request.subject)}${joinClause(request.clause)}. ${capitalise(scene.material)}, ${scene.sense}. ${lexicon.artDirection}.`,
-      400,
-    ),
-    narration: clampSentences(plain([opening, first, hook].join(" ")), NARRATION_TARGET),
-  };
 }
 
 /** The kind of an edge from an element of type `from` to one of type `to`, as the world sees it. */
@@ -226,10 +145,11 @@ const REVERSED = new Set(["item>character", "item>location", "item>faction", "ev
 type Edge = { from: number; to: number; kind: RelationshipKind };
 
 /**
- * Links a planned world into one connected graph: every element after the first attaches to an
- * earlier one (a spanning tree), then characters join factions and rivals find each other.
+ * Links a planned world into one connected graph: the pairs the prompt relates first ("a city
+ * ruled by tide-priests"), then every element after the first attaches to an earlier one (a
+ * spanning tree), then characters join factions and rivals find each other.
  */
-export function linkWorld(types: ElementType[], random: Random): Edge[] {
+export function linkWorld(types: ElementType[], random: Random, related: [number, number][] = []): Edge[] {
   const edges: Edge[] = [];
   const linked = (a: number, b: number) => edges.some((e) => (e.from === a && e.to === b) || (e.from === b && e.to === a));
   const add = (from: number, to: number) => {
@@ -245,13 +165,34 @@ export function linkWorld(types: ElementType[], random: Random): Edge[] {
       edges.push({ from, to, kind: naturalKind(fromType, toType, random) });
     }
   };
+  const connected = (a: number, b: number) => {
+    const seen = new Set([a]);
+    const queue = [a];
+    while (queue.length) {
+      const at = queue.shift()!;
+      if (at === b) return true;
+      for (const e of edges) {
+        const next = e.from === at ? e.to : e.to === at ? e.from : -1;
+        if (next >= 0 && !seen.has(next)) {
+          seen.add(next);
+          queue.push(next);
+        }
+      }
+    }
+    return false;
+  };
 
+  for (const [a, b] of related) add(b, a);
   types.forEach((type, index) => {
     if (index === 0) return;
     const earlier = types.slice(0, index).map((t, i) => ({ t, i }));
     const preferred = ATTACH_TO[type].map((want) => earlier.filter((e) => e.t === want)).find((found) => found.length > 0);
     const target = random.pick(preferred ?? earlier);
-    add(index, target.i);
+    if (!connected(index, 0)) add(index, target.i);
+  });
+  // Prompt pairs may have joined later elements to each other only: tie every part to the first.
+  types.forEach((_type, index) => {
+    if (index > 0 && !connected(index, 0)) add(index, 0);
   });
 
   const indicesOf = (type: ElementType) => types.flatMap((t, i) => (t === type ? [i] : []));
@@ -269,17 +210,190 @@ export function linkWorld(types: ElementType[], random: Random): Edge[] {
 
 const WORLD_PLAN: ElementType[] = ["location", "faction", "character", "character", "location", "item", "creature", "event", "lore"];
 const WORLD_EXTRAS: ElementType[] = ["character", "location", "faction", "item", "creature", "lore", "event"];
+const ESSENTIAL: ElementType[] = ["location", "faction", "character"];
 
-export function planWorld(primary: ElementType, count: number, random: Random): ElementType[] {
-  const base = [...WORLD_PLAN];
-  base.splice(base.indexOf(primary), 1);
+/**
+ * The types of a world of `count` elements that starts with `given` (the prompt's own things):
+ * the usual mix around them, always with a place, a faction and a character.
+ */
+export function planWorld(given: ElementType[], count: number, random: Random): ElementType[] {
+  const needed = [...WORLD_PLAN];
+  for (const type of given) {
+    const at = needed.indexOf(type);
+    if (at >= 0) needed.splice(at, 1);
+  }
   const extras = random.shuffle(WORLD_EXTRAS);
-  const plan: ElementType[] = [primary, ...base];
+  const plan: ElementType[] = [...given, ...needed];
   for (let i = 0; plan.length < count; i++) plan.push(extras[i % extras.length] as ElementType);
-  return plan.slice(0, count);
+  const out = plan.slice(0, Math.max(count, given.length));
+  for (const type of ESSENTIAL) {
+    if (out.includes(type)) continue;
+    // Replace the last made-up element whose type is not the only one of its kind.
+    for (let i = out.length - 1; i >= given.length; i--) {
+      const current = out[i] as ElementType;
+      if (out.filter((t) => t === current).length > 1 || !ESSENTIAL.includes(current)) {
+        out[i] = type;
+        break;
+      }
+    }
+  }
+  return out;
 }
 
-export type WriterContext = { prompt: string; style: string; seed: string; worldTitle?: string };
+type Member = {
+  type: ElementType;
+  name: string;
+  plural: boolean;
+  /** The noun phrase the opening sentence uses, with its article. */
+  subject: string;
+  thing?: Thing;
+  adjective?: string;
+  role?: string;
+  random: Random;
+};
+
+/** "corporate" with "corporate spire" is just "corporate spire". */
+function describe(adjective: string, noun: string): string {
+  return noun.toLowerCase().split(/[\s-]+/).includes(adjective.toLowerCase()) ? noun : `${adjective} ${noun}`;
+}
+
+/**
+ * What an element made from a prompt thing *is*: its nouns with a word of the world's style
+ * ("The Drowned Clockwork City is a gaslit clockwork city", "The Guild of Thieves is a soot-stained
+ * guild of thieves"); a proper name is described by its head noun ("The Tide Clock is a riveted clock").
+ */
+function subjectOf(thing: Thing, reading: PromptReading, type: ElementType, named: boolean, adjective: string, lexicon: Lexicon, random: Random): string {
+  if (!named) return withArticle(thing.phrase);
+  if (thing.type !== type) return withArticle(describe(adjective, kindNoun(type, lexicon, random)));
+  const inner = thing.of !== undefined ? reading.things[thing.of] : undefined;
+  const ofPart = inner ? ` of ${phraseOf(inner, reading)}` : "";
+  const last = thing.phrase.split(/\s+/).at(-1)!;
+  if (thing.people) {
+    // "The Tide-Priests are a riveted order of tide-priests."
+    return withArticle(`${adjective} ${random.pick(lexicon.factionNouns).toLowerCase()} of ${last.toLowerCase()}`);
+  }
+  const nouns = thing.proper ? (thing.plural ? last.toLowerCase() : thing.head) : thing.core;
+  const phrase = `${describe(adjective, nouns)}${ofPart}`;
+  return thing.plural ? phrase : withArticle(phrase);
+}
+
+/** A clause of the prompt with the things it mentions called by their element names. */
+function renderClause(thing: Thing | undefined, reading: PromptReading, names: Map<Thing, string>): string {
+  if (!thing?.clause) return "";
+  const parts = thing.clause.parts;
+  const text = parts
+    .map((part, i) => {
+      if (typeof part === "string") return part;
+      const other = reading.things[part.thing]!;
+      // "Nareth's clock" is named "Nareth's Clock": the owner is said once, in the name.
+      const next = parts[i + 1];
+      if (other.possessor && next && typeof next !== "string" && reading.things[next.thing]?.owner === part.thing) return "";
+      const name = names.get(other);
+      return name ? mention(name) : phraseOf(other, reading);
+    })
+    .filter(Boolean)
+    .join(" ")
+    .replace(/\s+([,;:])/g, "$1");
+  if (!text) return "";
+  return thing.clause.comma ? `, ${text}` : ` ${text}`;
+}
+
+type WriteRequest = {
+  member: Member;
+  lexicon: Lexicon;
+  tail: string;
+  echo?: string;
+  setting: string;
+  links: SceneLink[];
+  keywords: string[];
+  lead?: string[];
+  ledger: Ledger;
+  adjective: (random: Random) => string;
+};
+
+function sceneFor(request: WriteRequest): Scene {
+  const { member, lexicon } = request;
+  const random = member.random;
+  return {
+    name: member.name,
+    type: member.type,
+    plural: member.plural,
+    lexicon,
+    subject: member.subject,
+    tail: request.tail,
+    setting: request.setting,
+    adjective: member.adjective ?? request.adjective(random),
+    material: random.pick(lexicon.materials),
+    sense: random.pick(lexicon.senses),
+    threat: random.pick(lexicon.threats),
+    secret: random.pick(lexicon.secrets),
+    goal: random.pick(lexicon.goals),
+    role: member.role ?? random.pick(lexicon.roles),
+    links: request.links,
+  };
+}
+
+function writeElement(request: WriteRequest): ElementDraft {
+  const { member, lexicon, ledger } = request;
+  const { random } = member;
+  const scene = sceneFor(request);
+  const templates = templatesFor(member.type);
+  const render = (list: ((s: Scene) => string)[]) => random.shuffle(list).map((sentence) => capitalise(sentence(scene)));
+
+  const opening = ledger.first(render(templates.openings)) ?? ledger.first([capitalise(`**${member.name}** ${member.plural ? "are" : "is"} ${member.subject}${request.tail}.`)]);
+  const details = render(templates.details).filter((sentence) => ledger.take(sentence)).slice(0, 2);
+  const hook = ledger.first(render(templates.hooks));
+  const links = request.links.slice(0, 3).map((link) => capitalise(linkSentence(scene, link))).filter((sentence) => ledger.take(sentence));
+  const echoes = request.echo
+    ? random
+        .shuffle(ECHOES)
+        .map((echo) => echo(scene, request.echo!))
+        .filter((sentence) => !sentence.includes(`in ${request.echo},`))
+    : [];
+  const echo = ledger.first(echoes.map(capitalise));
+
+  const paragraphs = [
+    ...(request.lead ?? []),
+    [opening, details[0]].filter(Boolean).join(" "),
+    [details[1], ...links, echo].filter(Boolean).join(" "),
+    hook ?? "",
+  ].filter(Boolean);
+  const kind = member.thing?.head ?? member.subject.split(" ").at(-1) ?? member.type;
+  const tags = [...new Set([member.type === "character" ? scene.role.split(" ").at(-1) : kind, ...request.keywords.slice(0, 4), scene.adjective, lexicon.genre])]
+    .filter((tag): tag is string => Boolean(tag))
+    .map((tag) => tag.toLowerCase())
+    .slice(0, 6);
+
+  return {
+    name: member.name,
+    type: member.type,
+    description: paragraphs.join("\n\n"),
+    tags,
+    relationships: request.links.map((link): RelationshipDraft => ({ to: link.name, kind: link.kind })),
+    visualPrompt: clampSentences(`${member.name}: ${member.subject}${request.tail}. ${capitalise(scene.material)}, ${scene.sense}. ${lexicon.artDirection}.`, 400),
+    narration: clampSentences(plain([opening, details[0], hook].filter(Boolean).join(" ")), NARRATION_TARGET),
+  };
+}
+
+/** The things of a prompt that become elements of a world, the one it is about first. */
+function worldThings(reading: PromptReading): Thing[] {
+  // "of" things are elements when they name something of their own: "Nareth" in "the Sky-Whales of
+  // Nareth", "the salt-witches" in "the forge of the salt-witches" (not "thieves" in "a guild of thieves").
+  const outerOf = (thing: Thing) => reading.things.find((other) => other.of !== undefined && reading.things[other.of] === thing);
+  const ownOf = (thing: Thing) => thing.proper || (thing.type === "faction" && outerOf(thing)?.type !== "faction");
+  const eligible = reading.things.filter((thing) => thing.type && (!thing.part || (thing.part === "of" && ownOf(thing))));
+  const main = reading.things.find((thing) => !thing.part && !thing.possessor && thing.type) ?? reading.things.find((thing) => !thing.part);
+  const ordered = main ? [main, ...eligible.filter((thing) => thing !== main)] : eligible;
+  const seen = new Set<string>();
+  return ordered
+    .filter((thing) => {
+      const key = `${thing.head}|${thing.phrase.toLowerCase()}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .slice(0, 12);
+}
 
 function uniqueName(make: () => string, used: Set<string>): string {
   for (let attempt = 0; attempt < 12; attempt++) {
@@ -294,68 +408,100 @@ function uniqueName(make: () => string, used: Set<string>): string {
   return name;
 }
 
-type Identity = { subject: string; clause?: string; noun: string; role?: string; fromPrompt: boolean };
-
-/** What an element *is*: the prompt's subject when it names this type, else a genre phrase. */
-function identityFor(type: ElementType, reading: PromptReading, lexicon: Lexicon, random: Random, usePrompt: boolean): Identity {
-  if (usePrompt && reading.subject && reading.core && (!reading.type || reading.type === type)) {
-    const role = type === "character" ? reading.head : undefined;
-    return { subject: reading.subject, clause: reading.clause, noun: reading.core, role, fromPrompt: true };
-  }
-  const noun = kindNoun(type, lexicon, random);
-  return { subject: `${random.pick(lexicon.adjectives)} ${noun}`, noun, role: type === "character" ? noun : undefined, fromPrompt: false };
-}
-
-export function writeWorld(count: number, context: WriterContext): ElementDraft[] {
+export function writeWorld(prompt: string, count: number, context: WriterContext): ElementDraft[] {
   const lexicon = lexiconFor(context.style);
-  const random = createRandom(`${context.seed}\u0000world\u0000${context.prompt}`);
-  const reading = readPrompt(context.prompt);
-  const total = Math.min(15, Math.max(8, Math.round(count) || 8));
-  const types = planWorld(reading.type ?? "location", total, random.fork("plan"));
+  const random = createRandom(`${context.seed}\u0000world\u0000${prompt}`);
+  const reading = readPrompt(prompt, context.language);
+  const adjective = adjectivePicker(reading, lexicon);
+  const things = worldThings(reading);
+  const total = Math.min(15, Math.max(8, Math.round(count) || 8, things.length + 3));
+  const given = things.map((thing) => thing.type ?? "location");
+  const types = planWorld(given, total, random.fork("plan"));
   const used = new Set<string>();
+  const names = new Map<Thing, string>();
 
-  const plans = types.map((type, index) => {
+  const members: Member[] = types.map((type, index) => {
     const own = random.fork(`element-${index}`);
-    const identity = identityFor(type, reading, lexicon, own, index === 0);
-    const name =
-      index === 0 && reading.givenName
-        ? reading.givenName
-        : uniqueName(() => makeName(type, lexicon, own, identity.noun, identity.fromPrompt), used);
-    used.add(name.toLowerCase());
-    return { type, name, identity, random: own };
+    const thing = things[index];
+    if (thing) {
+      const given = nameOfThing(thing, reading);
+      const name = given && !used.has(given.toLowerCase()) ? given : uniqueName(() => makeName(type, lexicon, own, adjective(own), kindNoun(type, lexicon, own)), used);
+      used.add(name.toLowerCase());
+      names.set(thing, name);
+      const adj = thing.modifiers[0] ?? adjective(own);
+      return {
+        type,
+        name,
+        plural: thing.plural && type !== "character" && !thing.givenName,
+        subject: subjectOf(thing, reading, type, Boolean(given), lexicon.adjectives.includes(adj) ? adj : own.pick(lexicon.adjectives), lexicon, own),
+        thing,
+        adjective: adj,
+        role: type === "character" && !given ? thing.phrase.toLowerCase() : undefined,
+        random: own,
+      };
+    }
+    const adj = adjective(own);
+    const noun = kindNoun(type, lexicon, own);
+    const name = uniqueName(() => makeName(type, lexicon, own, adjective(own), noun), used);
+    // "Brass goggles" are plural; an event's name has a noun of its own, so it stays singular.
+    const plural = type !== "character" && type !== "event" && context.language.singular(noun) !== noun;
+    return { type, name, plural, subject: plural ? describe(adj, noun) : withArticle(describe(adj, noun)), adjective: adj, role: type === "character" ? noun : undefined, random: own };
   });
 
-  const edges = linkWorld(types, random.fork("links"));
-  const setting = plans.find((plan) => plan.type === "location")?.name ?? context.worldTitle ?? plans[0]!.name;
-  const echoes = [reading.core, ...reading.phrases].filter((phrase): phrase is string => Boolean(phrase));
+  // The pairs the prompt relates: a clause naming another thing, an owner, an "of" place.
+  const indexOf = new Map(things.map((thing, i) => [thing, i]));
+  const related: [number, number][] = [];
+  things.forEach((thing, i) => {
+    for (const part of thing.clause?.parts ?? []) {
+      const other = typeof part === "string" ? undefined : indexOf.get(reading.things[part.thing]!);
+      if (other !== undefined && other !== i) related.push([i, other]);
+    }
+    const owner = thing.owner !== undefined ? indexOf.get(reading.things[thing.owner]!) : undefined;
+    if (owner !== undefined) related.push([owner, i]);
+    const inner = thing.of !== undefined ? indexOf.get(reading.things[thing.of]!) : undefined;
+    if (inner !== undefined) related.push([i, inner]);
+  });
+  const edges = linkWorld(types, random.fork("links"), related);
 
-  return plans.map((plan, index) =>
-    writeElement({
-      name: plan.name,
-      type: plan.type,
+  // Members of a faction of people take its calling: a character of the Tide-Priests is a tide-priest.
+  edges.forEach((edge) => {
+    const from = members[edge.from]!;
+    const to = members[edge.to]!;
+    if (edge.kind === "member_of" && from.type === "character" && !from.thing && to.thing?.people) {
+      from.role = to.thing.head;
+      from.subject = withArticle(`${from.adjective ?? adjective(from.random)} ${to.thing.head}`);
+    }
+  });
+
+  const heart = members.find((member) => member.type === "location") ?? members[0]!;
+  const worldTitle = context.worldTitle?.trim();
+  const ledger = new Ledger();
+  // The prompt's things, by name, are what other elements echo.
+  const echoNames = members.filter((member) => member.thing).map((member) => mention(member.name));
+  const keywords = reading.keywords;
+
+  return members.map((member, index) => {
+    const setting = member === heart ? (worldTitle && worldTitle.toLowerCase() !== member.name.toLowerCase() ? mention(worldTitle) : "the wider world") : mention(heart.name);
+    const echoes = echoNames.filter((name) => name !== mention(member.name));
+    return writeElement({
+      member,
       lexicon,
-      random: plan.random,
-      subject: plan.identity.subject,
-      clause: plan.identity.clause,
-      role: plan.identity.role,
-      // Elements other than the prompt's subject still carry its words, so the world reads as one.
-      echo: index === 0 ? reading.phrases[0] : echoes.length ? plan.random.pick(echoes) : undefined,
-      setting: plan.name === setting ? (context.worldTitle ?? "the world") : setting,
-      links: edges
-        .filter((edge) => edge.from === index)
-        .map((edge) => ({ kind: edge.kind, name: plans[edge.to]!.name, type: plans[edge.to]!.type })),
-      keywords: reading.keywords,
-    }),
-  );
+      tail: renderClause(member.thing, reading, names),
+      echo: echoes.length ? member.random.pick(echoes) : undefined,
+      setting,
+      links: edges.filter((edge) => edge.from === index).map((edge) => ({ kind: edge.kind, name: members[edge.to]!.name, type: members[edge.to]!.type })),
+      keywords,
+      ledger,
+      adjective,
+    });
+  });
 }
 
 /** Links from a new element to its neighbours, phrased from the new element's side. */
-function neighbourLinks(type: ElementType, neighbours: ElementSummary[], random: Random): SceneLink[] {
+export function neighbourLinks(type: ElementType, neighbours: ElementSummary[], random: Random): SceneLink[] {
   return neighbours.slice(0, 3).map((neighbour) => {
     const kind = REVERSED.has(`${type}>${neighbour.type}`)
-      ? ({ contains: "located_in", located_in: "contains" } as Partial<Record<RelationshipKind, RelationshipKind>>)[
-          naturalKind(neighbour.type, type, random)
-        ] ?? "related_to"
+      ? ({ contains: "located_in", located_in: "contains" } as Partial<Record<RelationshipKind, RelationshipKind>>)[naturalKind(neighbour.type, type, random)] ?? "related_to"
       : naturalKind(type, neighbour.type, random);
     return { kind, name: neighbour.name, type: neighbour.type };
   });
@@ -364,104 +510,68 @@ function neighbourLinks(type: ElementType, neighbours: ElementSummary[], random:
 export type ElementWriteRequest = {
   prompt: string;
   type?: ElementType;
-  existing?: ElementSummary;
   neighbours?: ElementSummary[];
   /** Paragraphs to open the description with. */
   lead?: string[];
 };
 
+/** The thing of a prompt that one element is about: the one of the asked-for type, else the first. */
+export function mainThing(reading: PromptReading, type?: ElementType): Thing | undefined {
+  const candidates = reading.things.filter((thing) => !thing.part && !thing.possessor);
+  return (type && candidates.find((thing) => thing.type === type)) || candidates.find((thing) => thing.type) || candidates[0] || reading.things[0];
+}
+
 export function writeSingle(request: ElementWriteRequest, context: WriterContext): ElementDraft {
   const lexicon = lexiconFor(context.style);
   const random = createRandom(`${context.seed}\u0000element\u0000${request.prompt}`);
-  const reading = readPrompt(request.prompt);
+  const reading = readPrompt(request.prompt, context.language);
+  const adjective = adjectivePicker(reading, lexicon);
   const neighbours = request.neighbours ?? [];
+  const thing = mainThing(reading, request.type);
+  const type = request.type ?? thing?.type ?? "location";
+  const given = thing ? nameOfThing(thing, reading) : undefined;
+  const nameRandom = random.fork("name");
+  const noun = kindNoun(type, lexicon, nameRandom);
+  const name = given ?? makeName(type, lexicon, nameRandom, adjective(nameRandom), noun);
+  const adj = thing?.modifiers[0] ?? adjective(random);
+  const subject = thing ? subjectOf(thing, reading, type, Boolean(given), lexicon.adjectives.includes(adj) ? adj : random.pick(lexicon.adjectives), lexicon, random) : withArticle(describe(adj, noun));
   const setting = neighbours.find((n) => n.type === "location")?.name ?? context.worldTitle ?? placeName(lexicon, random.fork("setting"));
-
-  if (request.existing) return refine(request.existing, request, reading, lexicon, random, setting);
-
-  const type = request.type ?? reading.type ?? "location";
-  const identity = identityFor(type, reading, lexicon, random, true);
-  const name = reading.givenName ?? makeName(type, lexicon, random.fork("name"), identity.noun, identity.fromPrompt);
-  return writeElement({
-    name,
+  const owner = thing?.owner !== undefined ? reading.things[thing.owner] : undefined;
+  const others = reading.things.filter((other) => other !== thing && other !== owner && !other.part && other.type && !isInClause(thing, other, reading));
+  const member: Member = {
     type,
-    lexicon,
+    name,
+    plural: Boolean(thing?.plural && type !== "character" && given && !thing.givenName),
+    subject,
+    thing,
+    adjective: adj,
+    role: type === "character" && thing && !given ? thing.phrase.toLowerCase() : undefined,
     random,
-    subject: identity.subject,
-    clause: identity.clause,
-    role: identity.role,
-    echo: identity.fromPrompt ? reading.phrases[0] : reading.core,
-    setting: setting === name ? "the world" : setting,
+  };
+  const lead = [...(request.lead ?? [])];
+  const draft = writeElement({
+    member,
+    lexicon,
+    tail: renderClause(thing, reading, new Map()),
+    echo: others[0] ? phraseOf(others[0], reading) : undefined,
+    setting: mention(setting === name ? "the wider world" : setting),
     links: neighbourLinks(type, neighbours, random.fork("links")),
     keywords: reading.keywords,
-    lead: request.lead,
+    lead,
+    ledger: new Ledger(lead),
+    adjective,
   });
+  if (owner) {
+    // "Captain Mira Vale's stolen compass": the owner is part of the story even when not in the world.
+    const ownerName = nameOfThing(owner, reading) ?? phraseOf(owner, reading);
+    const sentence = `${capitalise(mention(name))} ${member.plural ? "belong" : "belongs"} to ${mention(ownerName)}.`;
+    const [first, ...rest] = draft.description.split("\n\n");
+    draft.description = [`${first} ${sentence}`, ...rest].join("\n\n");
+  }
+  return draft;
 }
 
-/** "make it into a guild", "turn her into a creature": the type a refinement explicitly asks for. */
-function requestedType(prompt: string): ElementType | undefined {
-  const match = /\b(?:make|turn|change|convert|rewrite)\b[^.]*?\b(?:into|to be|as)\s+(?:an?\s+|the\s+)?([a-z-]+)/i.exec(prompt);
-  return match?.[1] ? typeOfWord(match[1].toLowerCase()) : undefined;
+function isInClause(thing: Thing | undefined, other: Thing, reading: PromptReading): boolean {
+  const index = reading.things.indexOf(other);
+  return Boolean(thing?.clause?.parts.some((part) => typeof part !== "string" && part.thing === index));
 }
-
-function refine(
-  existing: ElementSummary,
-  request: ElementWriteRequest,
-  reading: PromptReading,
-  lexicon: Lexicon,
-  random: Random,
-  setting: string,
-): ElementDraft {
-  const renamed = /\b(rename|call (?:it|her|him|them)|named)\b/i.test(request.prompt) ? reading.givenName : undefined;
-  const name = renamed ?? existing.name;
-  const type = requestedType(request.prompt) ?? existing.type;
-  const more = /\bmore\s+([a-z-]+)/i.exec(request.prompt)?.[1]?.toLowerCase();
-  const adjectives = reading.adjectives.map((adjective) => (adjective === more ? `more ${adjective}` : adjective));
-  const nounPhrase = reading.subject && reading.subject !== reading.adjectives.join(" ") ? reading.subject : reading.nouns[0];
-
-  const change = adjectives.length
-    ? `Of late, **${name}** has become ${joinAnd(adjectives.slice(0, 3))}${nounPhrase ? `, and much now turns on ${withArticle(nounPhrase)}` : ""}.`
-    : nounPhrase
-      ? `There is more to **${name}** than first appears: ${withArticle(nounPhrase)}${reading.clause ? ` ${reading.clause}` : ""}.`
-      : `**${name}** has changed in ways that are only beginning to show.`;
-
-  const scene = sceneFor({
-    name,
-    type,
-    lexicon,
-    random,
-    subject: nounPhrase ?? type,
-    setting,
-    links: [],
-    keywords: reading.keywords,
-    adjective: reading.adjectives[0],
-  });
-  const templates = templatesFor(type);
-  const detail = random.pick(templates.details)(scene);
-  const hook = random.pick(templates.hooks)(scene);
-  const links = neighbourLinks(type, request.neighbours ?? [], random.fork("links"));
-
-  // Keep what people already wrote (the first paragraphs) and add the refinement after it, so a
-  // series of refinements reads as the element's history rather than replacing it each time.
-  const kept = existing.description.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean).slice(0, 3);
-  if (renamed) kept.forEach((p, i) => (kept[i] = p.split(existing.name).join(renamed)));
-  const added = [change, detail, ...links.map((link) => linkSentence(scene, link)), hook].join(" ");
-  const description = [...kept, added].join("\n\n");
-  const tags = [...new Set([...existing.tags, ...reading.keywords.slice(0, 4)].map((tag) => tag.toLowerCase()))].slice(0, 8);
-
-  return {
-    name,
-    type,
-    description,
-    tags,
-    relationships: links.map((link) => ({ to: link.name, kind: link.kind })),
-    visualPrompt: clampSentences(`${name}, ${type}: ${plain(kept[0] ?? "")} ${reading.keywords.join(", ")}. ${lexicon.artDirection}.`, 400),
-    narration: clampSentences(plain(`${kept[0] ?? ""} ${change} ${hook}`), NARRATION_TARGET),
-  };
-}
-
-function joinAnd(items: string[]): string {
-  if (items.length <= 1) return items[0] ?? "";
-  return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
-}
-
