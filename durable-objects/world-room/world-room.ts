@@ -333,6 +333,8 @@ export class WorldRoom extends YServer<Env> {
     };
     elementsOf(this.document).observeDeep(watch("element"));
     relationshipsOf(this.document).observeDeep(watch("relationship"));
+    // A conflict decided but not queued when the room stopped: its alarm queues it (see chooseInConflict).
+    if (this.store.pendingConflictIds().length) await this.scheduleAlarm(Date.now() + CONFLICT_RETRY_MS);
     // Updates relayed but not applied when the room last stopped: applied now, observed.
     if (this.pending.length) {
       this.noteChange();
