@@ -232,7 +232,12 @@ export function JobsTray({ jobs, canEdit, signedIn, names, onOpen }: { jobs: Map
 }
 
 /** The element panel's AI box: a refinement prompt, and the element's running job. */
-export function RefineBox({ worldId, elementId, job, onStarted, onConflict }: { worldId: string; elementId: string; job: JobState | undefined; onStarted: (job: JobView) => void; onConflict: (conflict: ConflictView) => void }) {
+/**
+ * Asks the AI to refine an element. `version` is the element's version on screen: a refine someone
+ * else's result has overtaken meanwhile is not run (409 `refined_meanwhile`, shown here), and asking
+ * again once that result is on screen runs it.
+ */
+export function RefineBox({ worldId, elementId, version, job, onStarted, onConflict }: { worldId: string; elementId: string; version?: number; job: JobState | undefined; onStarted: (job: JobView) => void; onConflict: (conflict: ConflictView) => void }) {
   const [prompt, setPrompt] = useState("");
   const [modalities, setModalities] = useState<Set<Modality>>(new Set(["image", "audio"]));
   const [error, setError] = useState<string | null>(null);
@@ -246,7 +251,7 @@ export function RefineBox({ worldId, elementId, job, onStarted, onConflict }: { 
           e.preventDefault();
           setError(null);
           setBusy(true);
-          const started = await startJob(`/api/worlds/${worldId}/elements/${elementId}/refine`, { prompt, modalities: ["text", ...modalities] });
+          const started = await startJob(`/api/worlds/${worldId}/elements/${elementId}/refine`, { prompt, modalities: ["text", ...modalities], ...(version !== undefined ? { baseVersion: version } : {}) });
           setBusy(false);
           if (started.conflict) return onConflict(started.conflict);
           if (started.error || !started.job) return setError(started.error ?? "The request failed.");
