@@ -242,8 +242,12 @@ export function RefineBox({ worldId, elementId, version, job, onStarted, onConfl
   const [modalities, setModalities] = useState<Set<Modality>>(new Set(["image", "audio"]));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The refine this page asked for: while it runs, asking again waits. */
+  const [mine, setMine] = useState<string | null>(null);
   const detail = useJobDetail(job);
   const active = job && (job.status === "queued" || job.status === "running");
+  // Someone else's refine running is no reason to wait: asking now offers you both a choice (D4).
+  const waitForMine = Boolean(active && job?.jobId === mine);
   return (
     <section className="mt-4 rounded-xl border border-indigo-100 bg-indigo-50/40 p-3" aria-label="Ask the AI">
       <form
@@ -256,6 +260,7 @@ export function RefineBox({ worldId, elementId, version, job, onStarted, onConfl
           if (started.conflict) return onConflict(started.conflict);
           if (started.error || !started.job) return setError(started.error ?? "The request failed.");
           setPrompt("");
+          setMine(started.job.id);
           onStarted(started.job);
         }}
       >
@@ -266,7 +271,7 @@ export function RefineBox({ worldId, elementId, version, job, onStarted, onConfl
         <ModalityChoice value={modalities} onChange={setModalities} />
         <div className="mt-2 flex items-center justify-end gap-2">
           {error ? <span className="mr-auto text-xs text-red-800" role="alert">{error}</span> : null}
-          <button type="submit" disabled={busy || Boolean(active)} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
+          <button type="submit" disabled={busy || waitForMine} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
             {busy ? "Sending…" : "Refine"}
           </button>
         </div>

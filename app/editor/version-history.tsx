@@ -52,7 +52,8 @@ export function VersionHistory({ worldId, element, canEdit }: { worldId: string;
   const [picked, setPicked] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState<string | null>(null);
+  /** What Save version answered, shown until the element's version moves on. */
+  const [saved, setSaved] = useState<{ text: string; version: number } | null>(null);
   const [reload, setReload] = useState(0);
   useEffect(() => {
     if (!open) return;
@@ -88,14 +89,15 @@ export function VersionHistory({ worldId, element, canEdit }: { worldId: string;
     setSaved(null);
     try {
       const result = await api<{ version: number; alreadySaved: boolean }>("POST", `/api/worlds/${worldId}/elements/${element.id}/versions`);
-      setSaved(
-        result.alreadySaved
+      setSaved({
+        version: result.version,
+        text: result.alreadySaved
           ? `Version ${result.version} is saved; your next change starts a new one.`
           : `Saved as version ${result.version}; your next change starts version ${result.version + 1}.`,
-      );
+      });
       setReload((n) => n + 1);
     } catch (e) {
-      setSaved((e as Error).message);
+      setSaved({ version: element.version, text: (e as Error).message });
     } finally {
       setBusy(false);
     }
@@ -119,9 +121,9 @@ export function VersionHistory({ worldId, element, canEdit }: { worldId: string;
           </button>
         ) : null}
       </div>
-      {saved ? (
+      {saved && saved.version >= element.version ? (
         <p className="mt-1 text-xs text-stone-600" role="status">
-          {saved}
+          {saved.text}
         </p>
       ) : null}
       {open ? (
