@@ -1457,6 +1457,9 @@ export class WorldRoom extends YServer<Env> {
     const notReady = await this.ready();
     if (notReady) return notReady;
     if (!elementsOf(this.document).has(elementId)) return ok({ locked: false });
+    // A job passed over in a conflict (or cancelled) renewing its lease would hold the element
+    // under its name while the chosen request runs.
+    if (this.store.jobFate(jobId) === "cancelled") return ok({ locked: false });
     const now = Date.now();
     const holder = jobHolder(jobId);
     const held = this.store.getLock(elementId, now);
