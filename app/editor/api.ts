@@ -60,7 +60,7 @@ export type VersionEntry = {
   action: string;
   userName: string | null;
   createdAt: string;
-  element: { name: string; type: string; description: string; tags: string[]; secret?: string };
+  element: { name: string; type: string; description: string; tags: string[]; secret?: string; assets?: { image?: string; video?: string; audio?: string } };
 };
 
 export type HistoryEntry = { id: string; action: string; summary: string; userName: string | null; createdAt: string; prompt: string | null };

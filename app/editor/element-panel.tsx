@@ -3,14 +3,14 @@ import * as Y from "yjs";
 import type { Awareness } from "y-protocols/awareness";
 import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL } from "../lib/element-types";
-import { api, timeAgo, type ApiError, type VersionEntry } from "./api";
+import { api, type ApiError } from "./api";
 import { deleteRelationships, updateElement, type ElementState, type RelationshipState } from "./graph-model";
 import { renderMarkdown } from "./markdown";
 import { PROSE } from "../lib/prose";
 import { DescriptionEditor } from "./description-editor";
 import { elementMap } from "../../durable-objects/world-room/graph-doc";
-import { versionChanges } from "./text-diff";
 import { Media, Provenance, RefineBox, type ConflictView, type JobView } from "./generation";
+import { VersionHistory } from "./version-history";
 import type { JobState, LockInfo } from "./use-room";
 import { SaveNote, useDraftSaver, type SaveState } from "./save-state";
 
@@ -177,7 +177,7 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
 
       {canEdit ? <SecretField worldId={worldId} elementId={element.id} version={element.version} editable={editable} /> : null}
       <Assets element={element} />
-      {canEdit ? <RefineBox worldId={worldId} elementId={element.id} job={job} onStarted={onJobStarted} onConflict={onConflict} /> : null}
+      {canEdit ? <RefineBox worldId={worldId} elementId={element.id} version={element.version} job={job} onStarted={onJobStarted} onConflict={onConflict} /> : null}
 
       <section className="mt-4" aria-label="Relationships">
         <h3 className="text-sm font-semibold text-stone-700">Relationships ({links.length})</h3>
@@ -217,7 +217,7 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
         </ul>
       </section>
 
-      <Versions worldId={worldId} element={element} canEdit={editable} />
+      <VersionHistory worldId={worldId} element={element} canEdit={editable} />
 
       {editable ? (
         <button type="button" onClick={onDelete} className="mt-4 w-full rounded-lg border border-red-200 px-3 py-2 text-sm text-red-800 hover:bg-red-50">
@@ -307,94 +307,6 @@ function Assets({ element }: { element: ElementState }) {
       {video ? <Media assetKey={video} name={element.name} kind="video" offline={Boolean(provenance?.video?.offline)} /> : null}
       {audio ? <Media assetKey={audio} name={element.name} kind="audio" offline={Boolean(provenance?.audio?.offline)} /> : null}
       <Provenance provenance={provenance} />
-    </section>
-  );
-}
-
-function Versions({ worldId, element, canEdit }: { worldId: string; element: ElementState; canEdit: boolean }) {
-  const [open, setOpen] = useState(false);
-  const [versions, setVersions] = useState<VersionEntry[] | null>(null);
-  const [picked, setPicked] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (!open) return;
-    let cancelled = false;
-    // The projection into D1 follows an edit by about half a second.
-    const timer = setTimeout(() => {
-      api<{ versions: VersionEntry[] }>("GET", `/api/worlds/${worldId}/elements/${element.id}/versions`)
-        .then((r) => !cancelled && (setVersions(r.versions), setError(null)))
-        .catch((e: Error) => !cancelled && setError(e.message));
-    }, 700);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [open, worldId, element.id, element.version]);
-  const chosen = versions?.find((v) => v.version === picked) ?? null;
-  const restore = async (version: number) => {
-    setBusy(true);
-    try {
-      await api("POST", `/api/worlds/${worldId}/elements/${element.id}/versions/${version}/restore`);
-      setPicked(null);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <section className="mt-4" aria-label="Versions">
-      <button type="button" onClick={() => setOpen((o) => !o)} className="text-sm font-semibold text-stone-700 hover:text-indigo-800" aria-expanded={open}>
-        {open ? "▾" : "▸"} Version history
-      </button>
-      {open ? (
-        <div className="mt-2">
-          {error ? <p className="text-sm text-red-700" role="alert">{error}</p> : null}
-          {!versions && !error ? <p className="text-sm text-stone-500">Loading…</p> : null}
-          <ol className="space-y-1 text-sm">
-            {versions?.map((v) => (
-              <li key={v.version}>
-                <button
-                  type="button"
-                  onClick={() => setPicked(v.version === picked ? null : v.version)}
-                  className={`w-full rounded-lg px-2 py-1 text-left hover:bg-stone-100 ${v.version === picked ? "bg-indigo-50" : ""}`}
-                  data-testid="version"
-                >
-                  <span className="font-medium">v{v.version}</span> · {v.action} by {v.userName ?? "someone"} · {timeAgo(v.createdAt)}
-                </button>
-              </li>
-            ))}
-          </ol>
-          {chosen ? (
-            <div className="mt-2 rounded-lg border border-stone-200 p-2 text-sm" data-testid="version-diff">
-              <p className="text-xs text-stone-500">
-                Changes from version {chosen.version} to now (<del className="bg-red-100 text-red-900">removed</del>, <ins className="bg-emerald-100 text-emerald-900 no-underline">added</ins>):
-              </p>
-              {versionChanges(chosen.element, { ...element }, ["name", "type", "description", "tags"]).map((change) => (
-                <p key={change.field} className="mt-1 whitespace-pre-wrap break-words">
-                  <span className="font-medium capitalize">{change.field}: </span>
-                  {change.parts.map((part, i) =>
-                    part.kind === "added" ? (
-                      <ins key={i} className="bg-emerald-100 text-emerald-900 no-underline">{part.text}</ins>
-                    ) : part.kind === "removed" ? (
-                      <del key={i} className="bg-red-100 text-red-900">{part.text}</del>
-                    ) : (
-                      <span key={i}>{part.text}</span>
-                    ),
-                  )}
-                </p>
-              ))}
-              {versionChanges(chosen.element, { ...element }, ["name", "type", "description", "tags"]).length === 0 ? <p className="mt-1 text-stone-500">Same as now.</p> : null}
-              {canEdit && chosen.version !== element.version ? (
-                <button type="button" disabled={busy} onClick={() => restore(chosen.version)} className="mt-2 rounded-lg bg-indigo-700 px-3 py-1.5 text-white hover:bg-indigo-800 disabled:opacity-60">
-                  Restore version {chosen.version}
-                </button>
-              ) : null}
-            </div>
-          ) : null}
-        </div>
-      ) : null}
     </section>
   );
 }

@@ -149,8 +149,8 @@ export function ConflictDialog({ conflict, elementName, onChoose }: { conflict: 
     // first request goes on.
     <Dialog title="Two requests for the same element" open onClose={() => setHidden(true)} wide>
       <p className="text-sm text-stone-700">
-        Two people asked the AI to change <strong>{elementName ?? "this element"}</strong> at the same time. Pick the request to run; the first choice made by either of you
-        wins.
+        Two people asked the AI to change <strong>{elementName ?? "this element"}</strong> at the same time. Pick the one request to run; the first choice made by either
+        of you wins, and the others are cancelled. Until someone chooses, request A goes on: if it finishes first, it is the one that ran.
       </p>
       <ul className="mt-4 space-y-2">
         {options.map(([choice, label, text]) => (

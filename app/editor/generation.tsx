@@ -323,13 +323,22 @@ export function JobsTray({ worldId, jobs, canEdit, signedIn, names, onOpen }: { 
 }
 
 /** The element panel's AI box: a refinement prompt, and the element's running job. */
-export function RefineBox({ worldId, elementId, job, onStarted, onConflict }: { worldId: string; elementId: string; job: JobState | undefined; onStarted: (job: JobView) => void; onConflict: (conflict: ConflictView) => void }) {
+/**
+ * Asks the AI to refine an element. `version` is the element's version on screen: a refine someone
+ * else's result has overtaken meanwhile is not run (409 `refined_meanwhile`, shown here), and asking
+ * again once that result is on screen runs it.
+ */
+export function RefineBox({ worldId, elementId, version, job, onStarted, onConflict }: { worldId: string; elementId: string; version?: number; job: JobState | undefined; onStarted: (job: JobView) => void; onConflict: (conflict: ConflictView) => void }) {
   const [prompt, setPrompt] = useState("");
   const [modalities, setModalities] = useState<Set<Modality>>(new Set(["image", "audio"]));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The refine this page asked for: while it runs, asking again waits. */
+  const [mine, setMine] = useState<string | null>(null);
   const detail = useJobDetail(job);
   const active = job && (job.status === "queued" || job.status === "running");
+  // Someone else's refine running is no reason to wait: asking now offers you both a choice (D4).
+  const waitForMine = Boolean(active && job?.jobId === mine);
   return (
     <section className="mt-4 rounded-xl border border-indigo-100 bg-indigo-50/40 p-3" aria-label="Ask the AI">
       <form
@@ -337,11 +346,12 @@ export function RefineBox({ worldId, elementId, job, onStarted, onConflict }: { 
           e.preventDefault();
           setError(null);
           setBusy(true);
-          const started = await startJob(`/api/worlds/${worldId}/elements/${elementId}/refine`, { prompt, modalities: ["text", ...modalities] });
+          const started = await startJob(`/api/worlds/${worldId}/elements/${elementId}/refine`, { prompt, modalities: ["text", ...modalities], ...(version !== undefined ? { baseVersion: version } : {}) });
           setBusy(false);
           if (started.conflict) return onConflict(started.conflict);
           if (started.error || !started.job) return setError(started.error ?? "The request failed.");
           setPrompt("");
+          setMine(started.job.id);
           onStarted(started.job);
         }}
       >
@@ -352,7 +362,7 @@ export function RefineBox({ worldId, elementId, job, onStarted, onConflict }: { 
         <ModalityChoice value={modalities} onChange={setModalities} />
         <div className="mt-2 flex items-center justify-end gap-2">
           {error ? <span className="mr-auto text-xs text-red-800" role="alert">{error}</span> : null}
-          <button type="submit" disabled={busy || Boolean(active)} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
+          <button type="submit" disabled={busy || waitForMine} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
             {busy ? "Sending…" : "Refine"}
           </button>
         </div>

@@ -159,6 +159,9 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
           setUsers(message.users);
           setLocks(new Map(message.locks.map((l) => [l.elementId, { by: l.by, until: Date.parse(l.until) }])));
           setChat([]);
+          // The room sends the conflicts still open after this; one settled while this page was
+          // away must not stay open here.
+          setConflicts((map) => new Map([...map].filter(([, conflict]) => conflict.choice !== null)));
           if (signedIn) void catchUpJobs().catch(() => undefined);
           break;
         case "joined":
@@ -214,7 +217,11 @@ export function useRoom(worldId: string, { signedIn = false, shareToken = null }
             const open = map.get(message.conflictId) ?? { conflictId: message.conflictId, elementId: "", options: { merged: "", a: "", b: "" } };
             return new Map(map).set(message.conflictId, { ...open, choice: message.choice });
           });
-          say(`Conflict settled: ${message.choice === "merged" ? "the merged request" : `request ${message.choice.toUpperCase()}`} runs.`);
+          say(
+            message.reason === "ran_first"
+              ? "Conflict settled: request A had already run before anyone chose, so request B was not run."
+              : `Conflict settled: ${message.choice === "merged" ? "the merged request" : `request ${message.choice.toUpperCase()}`} runs; the other request does not.`,
+          );
           break;
         case "error":
           say(message.message, "error");

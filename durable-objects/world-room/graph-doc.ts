@@ -297,9 +297,22 @@ export function removeElement(doc: Y.Doc, id: string): { element: ElementState; 
   return { element, relationships: removed };
 }
 
+/** What a content key holds, in order (edit-sessions.ts names the fields a change touched from it). */
+export const CONTENT_KEY_LAYOUT = ["type", "name", "description", "tags", "assets", "metadata", "secret"] as const;
+
 /** The element's content as one string, to tell a content change from a move. */
 export function contentKey(element: ElementState, secret: string | null): string {
   return JSON.stringify([element.type, element.name, element.description, element.tags, element.assets, element.metadata, secret ?? ""]);
+}
+
+/** A content key read back (it is JSON this module wrote); null for anything else. */
+export function contentKeyValues(key: string): unknown[] | null {
+  try {
+    const values: unknown = JSON.parse(key);
+    return Array.isArray(values) && values.length === CONTENT_KEY_LAYOUT.length ? values : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

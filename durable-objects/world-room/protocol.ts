@@ -74,7 +74,11 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("locked"), elementId: z.string(), by: RoomUserSchema, until: z.string() }),
   z.object({ type: z.literal("unlocked"), elementId: z.string() }),
   z.object({ type: z.literal("conflict"), conflictId: z.string(), elementId: z.string(), options: ConflictOptionsSchema }),
-  z.object({ type: z.literal("conflictResolved"), conflictId: z.string(), choice }),
+  /**
+   * A conflict is settled, for everyone: `choice` is the one request that runs. `reason` says how:
+   * someone chose it, or request A's result reached the element before anyone chose (`ran_first`).
+   */
+  z.object({ type: z.literal("conflictResolved"), conflictId: z.string(), choice, reason: z.enum(["chosen", "ran_first"]).optional() }),
   jobEvent.extend({ type: z.literal("job") }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string(), field: z.string().optional(), resync: z.boolean().optional() }),
 ]);

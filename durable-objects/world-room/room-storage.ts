@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import { z } from "zod";
 import { ChatMessageSchema, ConflictOptionsSchema, RoomUserSchema, type ChatMessage, type RoomUser } from "./protocol";
+import type { HistorySession, VersionCause, VersionSession } from "./edit-sessions";
 
 /** SQLite rows are limited to 2 MB; snapshots are stored in chunks below that. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -16,8 +17,6 @@ const PendingHistorySchema = z.object({
   createdAt: z.number(),
 });
 export type PendingHistory = z.infer<typeof PendingHistorySchema>;
-
-type VersionCause = { action: string; userId: string | null };
 
 function newId(length = 16): string {
   const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -35,6 +34,31 @@ const StoredConflictSchema = z.object({
   b: z.object({ userId: z.string(), userName: z.string(), modalities: z.array(z.string()) }),
 });
 export type StoredConflict = z.infer<typeof StoredConflictSchema>;
+
+/**
+ * How a conflict was settled: by someone's choice, or because request A's result was applied
+ * before anyone chose. `pending` while the chosen request still has to be queued (a room that stops
+ * in between queues it when it next runs its alarm, with the same idempotency key).
+ */
+const ConflictOutcomeSchema = z.object({
+  choice: z.enum(["merged", "a", "b"]),
+  reason: z.enum(["chosen", "ran_first"]),
+  chooserId: z.string().nullable(),
+  pending: z.boolean(),
+  jobId: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type ConflictOutcome = z.infer<typeof ConflictOutcomeSchema>;
+
+const VersionSessionSchema = z.object({ userId: z.string().nullable(), version: z.number(), action: z.string(), lastAt: z.number() });
+const HistorySessionSchema = z.object({
+  id: z.string(),
+  lastAt: z.number(),
+  created: z.array(z.string()),
+  edited: z.array(z.string()),
+  moved: z.array(z.string()),
+  fields: z.array(z.string()),
+});
 
 /**
  * Log limits while edits flow: entries (replay cost on load) and bytes (storage). The room
@@ -57,7 +81,9 @@ export class RoomStorage {
   private logCount = 0;
   private logBytes = 0;
   private snapshotBytes = 0;
+  /** Why each changed element changed, and who edited it, until it is projected (see clearDirty). */
   private readonly causes = new Map<string, VersionCause>();
+  private readonly editors = new Map<string, string[]>();
   /** The first logged update the document has not applied yet (null: it has applied them all). */
   private unappliedFrom: number | null;
 
@@ -76,6 +102,10 @@ export class RoomStorage {
       create table if not exists search_stale (id integer primary key check (id = 1));
       create table if not exists unapplied (id integer primary key check (id = 1), from_seq integer not null);
       create table if not exists clients (client integer primary key, user_id text not null);
+      create table if not exists version_sessions (element_id text primary key, session text not null);
+      create table if not exists history_sessions (user_id text primary key, session text not null);
+      create table if not exists job_fates (job_id text primary key, fate text not null, at integer not null);
+      create table if not exists conflict_outcomes (conflict_id text primary key, outcome text not null);
     `);
     this.unappliedFrom = sql.exec<{ from_seq: number }>("select from_seq from unapplied").toArray()[0]?.from_seq ?? null;
   }
@@ -229,7 +259,10 @@ export class RoomStorage {
       const cleared = this.sql
         .exec("delete from dirty where kind = ? and id = ? and seq <= ? returning id", mark.kind, mark.id, mark.seq)
         .toArray();
-      if (cleared.length && mark.kind === "element") this.causes.delete(mark.id);
+      if (cleared.length && mark.kind === "element") {
+        this.causes.delete(mark.id);
+        this.editors.delete(mark.id);
+      }
     }
     for (const id of historyIds) this.sql.exec("delete from pending_history where id = ?", id);
   }
@@ -251,6 +284,7 @@ export class RoomStorage {
 
   forgetProjected(id: string) {
     this.sql.exec("delete from projected where element_id = ?", id);
+    this.closeVersionSession(id);
   }
 
   /** Why the next version of an element is made, and by whom (for its element_versions row). */
@@ -262,8 +296,71 @@ export class RoomStorage {
     return this.causes.get(id)?.action ?? null;
   }
 
-  versionUser(id: string): string | null {
-    return this.causes.get(id)?.userId ?? null;
+  versionCause(id: string): VersionCause | null {
+    return this.causes.get(id) ?? null;
+  }
+
+  /**
+   * Someone edited the element (live, or through the API): their edits since its last projection
+   * make up its next version. Kept in memory: after a restart the edits still project, into the
+   * element's open session (see decideVersion).
+   */
+  addEditor(id: string, userId: string) {
+    const editors = this.editors.get(id);
+    if (!editors) this.editors.set(id, [userId]);
+    else if (!editors.includes(userId)) editors.push(userId);
+  }
+
+  editorsOf(id: string): string[] {
+    return this.editors.get(id) ?? [];
+  }
+
+  // editing sessions (edit-sessions.ts): kept here so a room that restarts mid-session continues it
+
+  getVersionSession(id: string): VersionSession | null {
+    const row = this.sql.exec<{ session: string }>("select session from version_sessions where element_id = ?", id).toArray()[0];
+    return row ? VersionSessionSchema.parse(JSON.parse(row.session)) : null;
+  }
+
+  setVersionSession(id: string, session: VersionSession | null) {
+    if (!session) return this.closeVersionSession(id);
+    this.sql.exec(
+      "insert into version_sessions (element_id, session) values (?, ?) on conflict (element_id) do update set session = excluded.session",
+      id,
+      JSON.stringify(session),
+    );
+  }
+
+  /** The element's next edit starts a new version. */
+  closeVersionSession(id: string) {
+    this.sql.exec("delete from version_sessions where element_id = ?", id);
+  }
+
+  getHistorySession(userId: string): HistorySession | null {
+    const row = this.sql.exec<{ session: string }>("select session from history_sessions where user_id = ?", userId).toArray()[0];
+    return row ? HistorySessionSchema.parse(JSON.parse(row.session)) : null;
+  }
+
+  setHistorySession(userId: string, session: HistorySession) {
+    this.sql.exec(
+      "insert into history_sessions (user_id, session) values (?, ?) on conflict (user_id) do update set session = excluded.session",
+      userId,
+      JSON.stringify(session),
+    );
+  }
+
+  // generation jobs' right to write: the room decides, once, whether a job's result is applied
+
+  jobFate(jobId: string): "applied" | "cancelled" | null {
+    const fate = this.sql.exec<{ fate: string }>("select fate from job_fates where job_id = ?", jobId).toArray()[0]?.fate;
+    return fate === "applied" || fate === "cancelled" ? fate : null;
+  }
+
+  /** Records a job's fate unless it has one already; returns the fate it has afterwards. */
+  settleJob(jobId: string, fate: "applied" | "cancelled"): "applied" | "cancelled" {
+    this.sql.exec("insert into job_fates (job_id, fate, at) values (?, ?, ?) on conflict (job_id) do nothing", jobId, fate, Date.now());
+    this.sql.exec("delete from job_fates where at < ?", Date.now() - 30 * 86_400_000);
+    return this.jobFate(jobId)!;
   }
 
   addHistory(entry: Omit<PendingHistory, "id" | "createdAt">) {
@@ -370,6 +467,7 @@ export class RoomStorage {
       JSON.stringify(conflict),
       Date.now(),
     );
+    this.sql.exec("delete from conflict_outcomes where conflict_id in (select id from conflicts where created_at < ?)", Date.now() - 7 * 86_400_000);
     this.sql.exec("delete from conflicts where created_at < ?", Date.now() - 7 * 86_400_000);
   }
 
@@ -378,9 +476,32 @@ export class RoomStorage {
     return row ? { ...StoredConflictSchema.parse(JSON.parse(row.conflict)), choice: row.choice } : null;
   }
 
-  /** Records the first choice; false when someone chose already. */
-  resolveConflict(id: string, choice: string): boolean {
-    return this.sql.exec("update conflicts set choice = ? where id = ? and choice is null returning id", choice, id).toArray().length > 0;
+  /** Records the first decision; false when the conflict was settled already. */
+  resolveConflict(id: string, outcome: ConflictOutcome): boolean {
+    const first = this.sql.exec("update conflicts set choice = ? where id = ? and choice is null returning id", outcome.choice, id).toArray().length > 0;
+    if (first) this.setConflictOutcome(id, outcome);
+    return first;
+  }
+
+  conflictOutcome(id: string): ConflictOutcome | null {
+    const row = this.sql.exec<{ outcome: string }>("select outcome from conflict_outcomes where conflict_id = ?", id).toArray()[0];
+    return row ? ConflictOutcomeSchema.parse(JSON.parse(row.outcome)) : null;
+  }
+
+  setConflictOutcome(id: string, outcome: ConflictOutcome) {
+    this.sql.exec(
+      "insert into conflict_outcomes (conflict_id, outcome) values (?, ?) on conflict (conflict_id) do update set outcome = excluded.outcome",
+      id,
+      JSON.stringify(outcome),
+    );
+  }
+
+  /** Conflicts whose chosen request was decided but not yet queued. */
+  pendingConflictIds(): string[] {
+    return this.sql
+      .exec<{ conflict_id: string }>("select conflict_id from conflict_outcomes where json_extract(outcome, '$.pending') = 1")
+      .toArray()
+      .map((row) => row.conflict_id);
   }
 
   openConflicts(): StoredConflict[] {
@@ -388,6 +509,16 @@ export class RoomStorage {
       .exec<{ conflict: string }>("select conflict from conflicts where choice is null and created_at > ?", Date.now() - 3_600_000)
       .toArray()
       .map((row) => StoredConflictSchema.parse(JSON.parse(row.conflict)));
+  }
+
+  /** The open conflict about an element, if any (one at a time: a third request waits for the choice). */
+  openConflictFor(elementId: string): StoredConflict | null {
+    return this.openConflicts().find((conflict) => conflict.elementId === elementId) ?? null;
+  }
+
+  /** Open conflicts whose request A is this job. */
+  openConflictsOfJob(jobId: string): StoredConflict[] {
+    return this.openConflicts().filter((conflict) => conflict.a.jobId === jobId);
   }
 
   // chat: the recent messages, shown to people as they join (all of it is also in D1)

@@ -7,9 +7,11 @@ import type * as Y from "yjs";
 import type { ElementAssets } from "../../drizzle/schema";
 import type { GenerationInput } from "../../workers/domain/jobs";
 import {
+  CONTENT_KEY_LAYOUT,
   allElements,
   allRelationships,
   contentKey,
+  contentKeyValues,
   elementsOf,
   getElement,
   getRelationship,
@@ -44,7 +46,18 @@ import {
   type ServerMessage,
 } from "./protocol";
 import { log } from "../../workers/lib/log";
-import { RoomStorage, type PendingHistory, type StoredConflict } from "./room-storage";
+import { RoomStorage, type ConflictOutcome, type PendingHistory, type StoredConflict } from "./room-storage";
+import {
+  SESSION_QUIET_MS,
+  changedFields,
+  decideVersion,
+  extendHistorySession,
+  historyAction,
+  historySummary,
+  type ElementEdit,
+  type HistorySession,
+  type VersionSession,
+} from "./edit-sessions";
 import { cancelJob, createJob, limitsFrom } from "../../workers/domain/jobs";
 import { refreshSearchIndex } from "../../workers/domain/gallery";
 import { VersionSnapshotSchema } from "../../workers/domain/graph";
@@ -71,6 +84,10 @@ import type {
 } from "./room-types";
 
 type JobModalities = GenerationInput["modalities"];
+
+/** A conflict whose chosen request is not queued yet is tried again by the alarm this soon. */
+const CONFLICT_RETRY_MS = 2_000;
+const RAN_FIRST = "Request A had already run before anyone chose, so it is the one that ran; the other request was not run.";
 
 /** Early live updates held per connection, and how long one waits for what it continues. */
 const EARLY_LIMIT = 16;
@@ -139,15 +156,6 @@ function readVarUint8Array(decoder: { bytes: Uint8Array; pos: number }): Uint8Ar
   }
   if (decoder.pos + length > decoder.bytes.length) throw new Error("truncated");
   return decoder.bytes.subarray(decoder.pos, decoder.pos + length);
-}
-
-/**
- * What a new version row says made it. Live edits are credited as "edited" as they come; an
- * element's first version is its creation, unless something more specific made it (generated).
- */
-function versionActionOf(cause: string | null, projectedBefore: boolean): string {
-  if (!projectedBefore && (cause === null || cause === "edited")) return "created";
-  return cause ?? "edited";
 }
 
 /**
@@ -232,7 +240,7 @@ function projectionStatements(db: D1Database, worldId: string, now: number, rows
   if (rows.removedElements.length) {
     statements.push(db.prepare("delete from elements where world_id = ?1 and id in (select value from json_each(?2))").bind(worldId, json(rows.removedElements)));
   }
-  statements.push(...writeVersions(db, worldId, now, rows.versions));
+  statements.push(...writeVersions(db, worldId, now, rows.versions, "upsert"));
   statements.push(...writeElements(db, worldId, rows.elements, "upsert"));
   if (rows.removedRelationships.length) {
     statements.push(db.prepare("delete from relationships where world_id = ?1 and id in (select value from json_each(?2))").bind(worldId, json(rows.removedRelationships)));
@@ -246,7 +254,8 @@ function projectionStatements(db: D1Database, worldId: string, now: number, rows
            select value ->> '$.id', ?1, value ->> '$.userId', value ->> '$.action', value ->> '$.summary', value ->> '$.prompt',
              value -> '$.elementIds', value ->> '$.createdAt'
            from json_each(?2) where true
-           on conflict (id) do nothing`,
+           on conflict (id) do update set action = excluded.action, summary = excluded.summary,
+             element_ids = excluded.element_ids, created_at = excluded.created_at`,
         )
         .bind(worldId, json(rows.history)),
     );
@@ -268,8 +277,11 @@ export class WorldRoom extends YServer<Env> {
   static override options = { hibernate: true };
   /** onSave (compaction) runs once the room has been quiet for a second, not during a burst. */
   static override callbackOptions = { debounceWait: 1000, debounceMaxWait: 60_000 };
-  /** Live edits since the last projection, per person, for the history entries it writes. */
-  private liveEdits = new Map<string, Set<string>>();
+  /**
+   * The clock editing sessions are measured by (edit-sessions.ts); tests move it on rather than
+   * wait minutes for a session to end.
+   */
+  private clock: () => number = () => Date.now();
 
   private store!: RoomStorage;
   private loadedFrom: RoomStatus["loadedFrom"] = "empty";
@@ -313,16 +325,16 @@ export class WorldRoom extends YServer<Env> {
       // Edits arriving over a socket carry the connection (or, relayed, the person) as their origin.
       const user = relayed ? (transaction.origin as Relayed).user : (transaction.origin as RoomConnection | null)?.state?.user;
       if (user && kind === "element") {
-        const edited = this.liveEdits.get(user.id) ?? new Set<string>();
         for (const id of ids) {
-          edited.add(id);
+          this.store.addEditor(id, user.id);
           if (!this.store.versionAction(id)) this.store.setVersionCause(id, "edited", user.id);
         }
-        this.liveEdits.set(user.id, edited);
       }
     };
     elementsOf(this.document).observeDeep(watch("element"));
     relationshipsOf(this.document).observeDeep(watch("relationship"));
+    // A conflict decided but not queued when the room stopped: its alarm queues it (see chooseInConflict).
+    if (this.store.pendingConflictIds().length) await this.scheduleAlarm(Date.now() + CONFLICT_RETRY_MS);
     // Updates relayed but not applied when the room last stopped: applied now, observed.
     if (this.pending.length) {
       this.noteChange();
@@ -514,6 +526,7 @@ export class WorldRoom extends YServer<Env> {
     await this.__unsafe_ensureInitialized();
     if (this.purged) return;
     this.expireLocks();
+    for (const conflictId of this.store.pendingConflictIds()) await this.completeConflict(conflictId);
     const due = this.projectionDueAt();
     if (Date.now() < due) await this.scheduleAlarm(due);
     else await this.flush({ paced: true });
@@ -563,28 +576,19 @@ export class WorldRoom extends YServer<Env> {
   /** Writes one batch of pending changes to D1; true when more are waiting. */
   private async projectBatch(size: number): Promise<boolean> {
     this.catchUp();
-    for (const [userId, ids] of this.liveEdits) {
-      const names = [...ids].map((id) => getElement(this.document, id)?.name).filter((n): n is string => Boolean(n));
-      if (names.length) {
-        this.store.addHistory({
-          action: "edited",
-          summary: `Edited ${names.slice(0, 5).map(quote).join(", ")}${names.length > 5 ? ` and ${names.length - 5} more` : ""}`,
-          elementIds: [...ids].slice(0, 100),
-          userId,
-          prompt: null,
-        });
-      }
-    }
-    this.liveEdits.clear();
     const slice = this.store.dirtySlice(size);
     const elementIds = slice.elements.map((mark) => mark.id);
     const relationshipIds = slice.relationships.map((mark) => mark.id);
     const history = this.store.pendingHistory();
     if (elementIds.length === 0 && relationshipIds.length === 0 && history.length === 0) return false;
     const now = Date.now();
+    const sessionNow = this.clock();
     const projected: Array<{ id: string; version: number; key: string } | { id: string; removed: true }> = [];
     const versionBumps: Array<{ id: string; version: number }> = [];
-    const rows: ProjectionRows = { removedElements: [], elements: [], versions: [], removedRelationships: [], relationships: [], history };
+    const versionSessions: Array<{ id: string; session: VersionSession | null }> = [];
+    /** Each person's edits in this batch, for their session's history entry. */
+    const editsBy = new Map<string, ElementEdit[]>();
+    const rows: ProjectionRows = { removedElements: [], elements: [], versions: [], removedRelationships: [], relationships: [], history: [...history] };
     let namesChanged = false;
 
     for (const id of elementIds) {
@@ -604,17 +608,32 @@ export class WorldRoom extends YServer<Env> {
       let version = Math.max(element.version, last?.version ?? 0);
       const contentChanged = !last || last.key !== key;
       if (contentChanged && (!last || !contentKeyHasName(last.key, element))) namesChanged = true;
+      const editors = this.store.editorsOf(id);
       if (contentChanged) {
-        version = Math.max(last?.version ?? 0, element.version) + 1;
-        versionBumps.push({ id, version });
-        const snapshot: VersionSnapshot = { ...this.view({ ...element, version, updatedAt: now }, true), secret: secret ?? "" };
-        rows.versions.push({
-          id,
-          version,
-          snapshot: JSON.stringify(snapshot),
-          action: versionActionOf(this.store.versionAction(id), Boolean(last)),
-          userId: this.store.versionUser(id),
+        // A person's edits in one session are one version, rewritten in place (edit-sessions.ts).
+        const decision = decideVersion({
+          cause: this.store.versionCause(id),
+          editors,
+          projectedBefore: Boolean(last),
+          lastVersion: Math.max(last?.version ?? 0, element.version),
+          session: this.store.getVersionSession(id),
+          now: sessionNow,
         });
+        version = decision.version;
+        versionBumps.push({ id, version });
+        versionSessions.push({ id, session: decision.session });
+        const snapshot: VersionSnapshot = { ...this.view({ ...element, version, updatedAt: now }, true), secret: secret ?? "" };
+        rows.versions.push({ id, version, snapshot: JSON.stringify(snapshot), action: decision.action, userId: decision.userId });
+      }
+      if (editors.length) {
+        const before = last ? contentKeyValues(last.key) : null;
+        const after = contentKeyValues(key);
+        const edit: ElementEdit = !last
+          ? { id, kind: "created", fields: [] }
+          : contentChanged
+            ? { id, kind: "edited", fields: after ? changedFields(before, after, CONTENT_KEY_LAYOUT) : [] }
+            : { id, kind: "moved", fields: [] };
+        for (const userId of editors) editsBy.set(userId, [...(editsBy.get(userId) ?? []), edit]);
       }
       rows.elements.push({
         id,
@@ -635,6 +654,23 @@ export class WorldRoom extends YServer<Env> {
       projected.push({ id, version, key });
     }
 
+    // Each person's edits (live or through the API) extend their session's one history entry.
+    const historySessions: Array<[string, HistorySession]> = [];
+    const nameOf = (id: string) => getElement(this.document, id)?.name ?? null;
+    for (const [userId, edits] of editsBy) {
+      const session = extendHistorySession(this.store.getHistorySession(userId), edits, sessionNow, newId);
+      historySessions.push([userId, session]);
+      rows.history.push({
+        id: session.id,
+        action: historyAction(session),
+        summary: historySummary(session, nameOf),
+        prompt: null,
+        elementIds: [...session.created, ...session.edited, ...session.moved].slice(0, 100),
+        userId,
+        createdAt: now,
+      });
+    }
+
     for (const id of relationshipIds) {
       const rel = getRelationship(this.document, id);
       if (!rel || !getElement(this.document, rel.from) || !getElement(this.document, rel.to)) {
@@ -653,6 +689,8 @@ export class WorldRoom extends YServer<Env> {
       if ("removed" in item) this.store.forgetProjected(item.id);
       else this.store.setProjected(item.id, item.version, item.key);
     }
+    for (const { id, session } of versionSessions) this.store.setVersionSession(id, session);
+    for (const [userId, session] of historySessions) this.store.setHistorySession(userId, session);
     if (versionBumps.length) {
       this.document.transact(() => {
         for (const { id, version } of versionBumps) stampElement(this.document, id, version, now);
@@ -1040,7 +1078,13 @@ export class WorldRoom extends YServer<Env> {
     }
   }
 
-  /** The first choice wins (D4): the room says so to everyone, then runs the chosen prompt. */
+  /**
+   * Settles a conflict (D4) so that exactly one request runs: the first choice wins unless request
+   * A's result reached the element first (then A is the one that ran, and the choice says so).
+   * Choosing B or the merged request cancels A in the room before anything is awaited, so A's job
+   * can never write after it, however far it had got; the chosen request is queued with an
+   * idempotency key, and a room that stops before queueing it does so from its alarm.
+   */
   private async chooseInConflict(connection: RoomConnection, user: RoomUser, conflictId: string, choice: "merged" | "a" | "b") {
     const conflict = this.store.getConflict(conflictId);
     if (!conflict) return this.send(connection, { type: "error", code: "no_conflict", message: "There is no open conflict with that id." });
@@ -1048,27 +1092,76 @@ export class WorldRoom extends YServer<Env> {
     if (user.role !== "owner" && user.id !== conflict.a.userId && user.id !== conflict.b.userId) {
       return this.send(connection, { type: "error", code: "forbidden", message: "Only the two people whose requests conflict, or the owner, can choose." });
     }
-    if (!this.store.resolveConflict(conflictId, choice)) {
-      return this.send(connection, { type: "error", code: "conflict_resolved", message: "Someone has already chosen for this conflict." });
+    const settled = this.store.conflictOutcome(conflictId);
+    if (conflict.choice !== null) {
+      // This person's dialog missed the news: close it, and say what happened.
+      const reason = settled?.reason ?? "chosen";
+      this.send(connection, { type: "conflictResolved", conflictId, choice: settled?.choice ?? (conflict.choice as "merged" | "a" | "b"), reason });
+      return this.send(connection, { type: "error", code: "conflict_resolved", message: reason === "ran_first" ? RAN_FIRST : "Someone has already chosen for this conflict; their choice runs." });
     }
-    this.broadcastJson({ type: "conflictResolved", conflictId, choice });
-    if (choice === "a") return;
-    const db = getDb(this.env.DB);
-    if (await cancelJob(db, conflict.a.jobId)) {
-      this.broadcastJson({ type: "job", jobId: conflict.a.jobId, stage: "cancelled", progress: 0, status: "cancelled", elementId: conflict.elementId, kind: "element_refine" });
-      await this.jobUnlock(conflict.elementId, conflict.a.jobId);
+    const fateOfA = this.store.jobFate(conflict.a.jobId);
+    if (fateOfA === "applied") {
+      this.settleConflict(conflict, { choice: "a", reason: "ran_first", chooserId: null, pending: false, jobId: conflict.a.jobId, error: null });
+      if (choice !== "a") this.send(connection, { type: "error", code: "conflict_resolved", message: RAN_FIRST });
+      return;
     }
+    // A runs as it is unless it was cancelled meanwhile (then its prompt is queued again).
+    const queueA = choice === "a" && fateOfA === "cancelled";
+    if (choice !== "a") this.store.settleJob(conflict.a.jobId, "cancelled");
+    const pending = choice !== "a" || queueA;
+    this.settleConflict(conflict, { choice, reason: "chosen", chooserId: user.id, pending, jobId: pending ? null : conflict.a.jobId, error: null });
+    if (!pending) return;
+    await this.scheduleAlarm(Date.now() + CONFLICT_RETRY_MS);
+    await this.completeConflict(conflictId);
+  }
+
+  /** Records a conflict's outcome once and tells everyone here; false when it was settled already. */
+  private settleConflict(conflict: StoredConflict, outcome: ConflictOutcome): boolean {
+    if (!this.store.resolveConflict(conflict.id, outcome)) return false;
+    this.broadcastJson({ type: "conflictResolved", conflictId: conflict.id, choice: outcome.choice, reason: outcome.reason });
+    return true;
+  }
+
+  /** Conflicts being queued right now (the alarm and a choice may both try). */
+  private readonly completing = new Set<string>();
+
+  /**
+   * Queues a settled conflict's chosen request, once: request A's job is marked cancelled in D1
+   * (the room already refuses its result), and the chosen prompt becomes a job whose idempotency
+   * key is the conflict's, so trying again (after a restart) finds the same job.
+   */
+  private async completeConflict(conflictId: string): Promise<void> {
+    if (this.completing.has(conflictId)) return;
+    this.completing.add(conflictId);
     try {
-      const { job } = await createJob(db, this.env.JOBS_QUEUE, limitsFrom(this.env as unknown as Record<string, unknown>), {
-        userId: choice === "b" ? conflict.b.userId : user.id,
-        worldId: this.worldId,
-        kind: "element_refine",
-        input: { prompt: conflict.options[choice], elementId: conflict.elementId, modalities: conflict.b.modalities as JobModalities },
-        requestBody: { conflictId, choice },
-      });
-      this.broadcastJson({ type: "job", jobId: job.id, stage: "queued", progress: 0, status: "queued", elementId: conflict.elementId, kind: job.kind });
-    } catch (error) {
-      this.send(connection, { type: "error", code: "job_not_queued", message: error instanceof Error ? error.message : "The chosen request could not be queued." });
+      const conflict = this.store.getConflict(conflictId);
+      const outcome = this.store.conflictOutcome(conflictId);
+      if (!conflict || !outcome?.pending) return;
+      const db = getDb(this.env.DB);
+      if (outcome.choice !== "a" && (await cancelJob(db, conflict.a.jobId))) {
+        this.broadcastJson({ type: "job", jobId: conflict.a.jobId, stage: "cancelled", progress: 0, status: "cancelled", elementId: conflict.elementId, kind: "element_refine" });
+        await this.jobUnlock(conflict.elementId, conflict.a.jobId);
+      }
+      const userId = outcome.choice === "a" ? conflict.a.userId : outcome.choice === "b" ? conflict.b.userId : (outcome.chooserId ?? conflict.b.userId);
+      try {
+        const { job, created } = await createJob(db, this.env.JOBS_QUEUE, limitsFrom(this.env as unknown as Record<string, unknown>), {
+          userId,
+          worldId: this.worldId,
+          kind: "element_refine",
+          input: { prompt: conflict.options[outcome.choice], elementId: conflict.elementId, modalities: conflict.b.modalities as JobModalities },
+          idempotencyKey: `conflict-${conflictId}`,
+          requestBody: { conflictId, choice: outcome.choice },
+        });
+        this.store.setConflictOutcome(conflictId, { ...outcome, pending: false, jobId: job.id });
+        if (created) this.broadcastJson({ type: "job", jobId: job.id, stage: "queued", progress: 0, status: "queued", elementId: conflict.elementId, kind: job.kind });
+      } catch (error) {
+        // Over a quota, say: nothing runs, and everyone is told why.
+        const message = error instanceof Error ? error.message : "The chosen request could not be queued.";
+        this.store.setConflictOutcome(conflictId, { ...outcome, pending: false, error: message });
+        this.broadcastJson({ type: "error", code: "job_not_queued", message: `The chosen request could not be queued: ${message}` });
+      }
+    } finally {
+      this.completing.delete(conflictId);
     }
   }
 
@@ -1181,9 +1274,10 @@ export class WorldRoom extends YServer<Env> {
         this.store.setSecret(id, changes.secret);
         this.store.markDirty("element", [id]);
       }
+      // An edit through the API is the person's edit like a live one: it joins their editing
+      // session's version and history entry (which the projection writes).
       this.store.setVersionCause(id, "edited", actor.id);
-      const name = changes.name ?? before.name;
-      this.record(actor, "edited", `Edited ${quote(name)} (${changedFields.join(", ")})`, [id]);
+      this.store.addEditor(id, actor.id);
       this.document.transact(() => patchElement(this.document, id, patch));
       await this.flush();
       return ok({ element: this.view(getElement(this.document, id)!, true) });
@@ -1276,6 +1370,28 @@ export class WorldRoom extends YServer<Env> {
     });
   }
 
+  /**
+   * *Save version*: ends the element's open editing session, so that the next edit starts a new
+   * version. Its current content is already that session's version (the projection keeps it so).
+   */
+  async saveVersion(actor: Actor, id: string): Promise<RoomResult<{ version: number; alreadySaved: boolean }>> {
+    return this.exclusive(async () => {
+      const notReady = await this.ready();
+      if (notReady) return notReady;
+      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+      if (!getElement(this.document, id)) return refuse(404, "not_found", "That element was not found.");
+      await this.flush();
+      const element = getElement(this.document, id);
+      if (!element) return refuse(404, "not_found", "That element was not found.");
+      const session = this.store.getVersionSession(id);
+      if (!session || this.clock() - session.lastAt >= SESSION_QUIET_MS) {
+        return ok({ version: element.version, alreadySaved: true });
+      }
+      this.store.closeVersionSession(id);
+      return ok({ version: session.version, alreadySaved: false });
+    });
+  }
+
   // ---------------------------------------------------------------- RPC: relationships
 
   async createRelationship(actor: Actor, input: NewRelationship): Promise<RoomResult<{ relationship: RelationshipView }>> {
@@ -1341,6 +1457,9 @@ export class WorldRoom extends YServer<Env> {
     const notReady = await this.ready();
     if (notReady) return notReady;
     if (!elementsOf(this.document).has(elementId)) return ok({ locked: false });
+    // A job passed over in a conflict (or cancelled) renewing its lease would hold the element
+    // under its name while the chosen request runs.
+    if (this.store.jobFate(jobId) === "cancelled") return ok({ locked: false });
     const now = Date.now();
     const holder = jobHolder(jobId);
     const held = this.store.getLock(elementId, now);
@@ -1375,6 +1494,15 @@ export class WorldRoom extends YServer<Env> {
       const notReady = await this.ready();
       if (notReady) return notReady;
       if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
+      // The room decides once whether a job's result is applied (no await from here to the write):
+      // a job cancelled, or passed over in a conflict, never writes, however far it had got.
+      if (this.store.jobFate(write.jobId) === "cancelled") {
+        return refuse(409, "job_cancelled", "This job was cancelled (or another request was chosen instead); its result was not applied.");
+      }
+      for (const conflict of this.store.openConflictsOfJob(write.jobId)) {
+        this.settleConflict(conflict, { choice: "a", reason: "ran_first", chooserId: null, pending: false, jobId: write.jobId, error: null });
+      }
+      this.store.settleJob(write.jobId, "applied");
       const now = Date.now();
       const count = elementsOf(this.document).size;
       for (const element of write.elements) this.store.setVersionCause(element.id, write.action, actor.id);
@@ -1430,13 +1558,47 @@ export class WorldRoom extends YServer<Env> {
     });
   }
 
-  /** Keeps a conflict until someone chooses, and shows it to everyone here (D4). */
-  async openConflict(conflict: StoredConflict): Promise<RoomResult<{ conflictId: string }>> {
+  /**
+   * Keeps a conflict until someone chooses, and shows it to everyone here (D4) — unless there is
+   * nothing to choose: request A's result is already applied (`refined_meanwhile`; with
+   * `baseVersion` at or past the element's version its author has seen that result, and their
+   * request runs on its own: `opened: false`), or A was cancelled (`opened: false`), or another
+   * choice about the element is open (`conflict_open`). Queued behind writes, so a result being
+   * applied is in D1 before this answers.
+   */
+  async openConflict(conflict: StoredConflict, baseVersion: number | null = null): Promise<RoomResult<{ opened: boolean }>> {
+    return this.exclusive(async () => {
+      const notReady = await this.ready();
+      if (notReady) return notReady;
+      const fate = this.store.jobFate(conflict.a.jobId);
+      if (fate === "applied") {
+        const element = getElement(this.document, conflict.elementId);
+        if (element && baseVersion !== null && baseVersion >= element.version) return ok({ opened: false });
+        return refuse(409, "refined_meanwhile", "The other refine of this element has just been applied; yours was not run.");
+      }
+      if (fate === "cancelled") {
+        // Passed over for a request chosen a moment ago that is not queued yet: that one runs.
+        const chosen = this.store.pendingConflictIds().some((id) => this.store.getConflict(id)?.a.jobId === conflict.a.jobId);
+        if (chosen) return refuse(409, "refine_busy", "Another request for this element was just chosen; ask again once it has run.");
+        return ok({ opened: false });
+      }
+      if (this.store.openConflictFor(conflict.elementId)) {
+        return refuse(409, "conflict_open", "Two requests for this element are already waiting for someone to choose; choose there first.");
+      }
+      this.store.addConflict(conflict);
+      this.broadcastJson({ type: "conflict", conflictId: conflict.id, elementId: conflict.elementId, options: conflict.options });
+      return ok({ opened: true });
+    });
+  }
+
+  /**
+   * Stops a job's result from ever being applied (a person cancelled it); false once it has been
+   * applied. The job itself stops at its next stage.
+   */
+  async stopJob(jobId: string): Promise<RoomResult<{ stopped: boolean }>> {
     const notReady = await this.ready();
     if (notReady) return notReady;
-    this.store.addConflict(conflict);
-    this.broadcastJson({ type: "conflict", conflictId: conflict.id, elementId: conflict.elementId, options: conflict.options });
-    return ok({ conflictId: conflict.id });
+    return ok({ stopped: this.store.settleJob(jobId, "cancelled") === "cancelled" });
   }
 
   async status(): Promise<RoomResult<RoomStatus>> {

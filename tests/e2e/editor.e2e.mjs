@@ -82,11 +82,13 @@ describe("the world editor", { skip }, () => {
 
       // The viewport glides to fit the new layout; click once it has come to rest.
       await stableBox(page.locator('[data-name="Ada"]'));
-      // Two versions of a description, then restore the first.
+      // Two versions of a description (Save version ends the first), then restore the first.
       await node(page, "Ada").click();
       const description = panel(page).getByLabel("Description (Markdown)");
       await description.fill("Counts the **stars** over the isles.");
       await settle(page);
+      await panel(page).getByRole("button", { name: "Save version" }).click();
+      await panel(page).getByRole("status").filter({ hasText: /^Saved as version \d+/ }).waitFor();
       await description.fill("Charts the tides of the brass sea.");
       await settle(page);
       await panel(page).getByRole("button", { name: /Version history/ }).click();

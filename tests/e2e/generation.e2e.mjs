@@ -171,9 +171,10 @@ describe("AI generation in the editor", { skip }, () => {
     }
   });
 
-  it("offers both people a choice when they refine one element at once; the first choice runs", async () => {
+  it("offers both people a choice when they refine one element at once; one choice closes both dialogs and only that request runs", async () => {
+    // The owner at a desk, the friend on a phone.
     const owner = await openPage(app, DESKTOP);
-    const friend = await openPage(app, DESKTOP);
+    const friend = await openPage(app, PHONE);
     try {
       await signInDemo(owner.page);
       await friend.page.goto("/");
@@ -186,18 +187,24 @@ describe("AI generation in the editor", { skip }, () => {
       // Members are managed in a later issue's UI; here the owner's invitation is a row in D1.
       const me = await friend.page.evaluate(() => fetch("/api/me").then((r) => r.json()));
       query(`insert into world_members (world_id, user_id, role) values (${sqlString(WORLD_ID)}, ${sqlString(me.user.id)}, 'editor')`, app.stateDir);
+      // The owner's refine is waiting in the queue (a job row with no message yet: the local queue
+      // would otherwise finish it before anyone could choose).
+      const ownerId = (await owner.page.evaluate(() => fetch("/api/me").then((r) => r.json()))).user.id;
+      const graph = await owner.page.evaluate((id) => fetch(`/api/worlds/${id}`).then((r) => r.json()), WORLD_ID);
+      const hollow = graph.elements.find((element) => element.name === "The Whispering Hollow");
+      const jobA = `e2econflicta${Date.now().toString(36)}`.slice(0, 24);
+      const input = JSON.stringify({ prompt: "make the hollow flooded", elementId: hollow.id, modalities: ["text"] });
+      query(
+        `insert into jobs (id, world_id, user_id, kind, status, input, element_id) values (${sqlString(jobA)}, ${sqlString(WORLD_ID)}, ${sqlString(ownerId)}, 'element_refine', 'queued', ${sqlString(input)}, ${sqlString(hollow.id)})`,
+        app.stateDir,
+      );
 
       for (const { page } of [owner, friend]) {
         await openWorld(page);
         await page.locator('[data-name="The Whispering Hollow"]').click();
         await page.getByRole("complementary").getByLabel("Ask the AI to rewrite or extend this element").waitFor();
       }
-      await owner.page.getByRole("complementary").getByLabel("Ask the AI to rewrite or extend this element").fill("make the hollow flooded");
       await friend.page.getByRole("complementary").getByLabel("Ask the AI to rewrite or extend this element").fill("add a librarian made of moths");
-      // The owner asks first; the friend asks while the owner's job is still under way.
-      const ownerAsked = owner.page.waitForResponse((r) => r.url().endsWith("/refine"));
-      await owner.page.getByRole("complementary").getByRole("button", { name: "Refine" }).click();
-      assert.equal((await ownerAsked).status(), 202);
       const friendAsked = friend.page.waitForResponse((r) => r.url().endsWith("/refine"));
       await friend.page.getByRole("complementary").getByRole("button", { name: "Refine" }).click();
       assert.equal((await friendAsked).status(), 409);
@@ -210,7 +217,9 @@ describe("AI generation in the editor", { skip }, () => {
         // The offline provider wrote the merge, and the option says so.
         await dialog.locator("li").first().getByText("Offline rendering").waitFor();
       }
-      await screenshot(friend.page, "conflict-desktop");
+      await screenshot(owner.page, "conflict-desktop");
+      await screenshot(friend.page, "conflict-phone");
+      assert.equal(await overflowsHorizontally(friend.page), false);
       const merged = await friend.page.getByRole("dialog", { name: "Two requests for the same element" }).locator("li").first().locator("p").nth(1).textContent();
       assert.match(merged, /flooded/);
       assert.match(merged, /moths/);
@@ -218,12 +227,26 @@ describe("AI generation in the editor", { skip }, () => {
       await friend.page.getByRole("button", { name: "Use the merged request" }).click();
       for (const { page } of [owner, friend]) {
         await page.getByRole("dialog", { name: "Two requests for the same element" }).waitFor({ state: "detached" });
-        await page.getByRole("status").filter({ hasText: "Conflict settled: the merged request runs." }).waitFor();
+        await page.getByRole("status").filter({ hasText: "Conflict settled: the merged request runs" }).waitFor();
       }
-      // The merged request runs to the end, and everyone sees it.
+      // The merged request runs to the end, and everyone sees it; the owner's own request never runs.
       await jobCard(owner.page, "succeeded", /flooded.*moths|moths.*flooded/i).waitFor({ timeout: 30_000 });
       const description = await owner.page.getByRole("complementary").getByLabel("Description (Markdown)").innerText();
       assert.match(description, /flood|moth/i);
+      const first = await owner.page.evaluate((id) => fetch(`/api/jobs/${id}`).then((r) => r.json()), jobA);
+      assert.equal(first.job.status, "cancelled");
+      const history = await owner.page.evaluate((id) => fetch(`/api/worlds/${id}/history?limit=50`).then((r) => r.json()), WORLD_ID);
+      const refines = history.entries.filter((entry) => entry.action === "refined" && entry.elementIds.includes(hollow.id));
+      assert.equal(refines.length, 1);
+      assert.match(refines[0].prompt, /flooded/);
+      assert.match(refines[0].prompt, /moths/);
+
+      // The owner asks again right away: a request is turned down as overtaken only when its author
+      // has not seen the other's result, and the panel sends the version on screen, which has it.
+      await owner.page.getByRole("complementary").getByLabel("Ask the AI to rewrite or extend this element").fill("give the moths a queen");
+      const again = owner.page.waitForResponse((r) => r.url().endsWith("/refine"));
+      await owner.page.getByRole("complementary").getByRole("button", { name: "Refine" }).click();
+      assert.equal((await again).status(), 202);
       assert.deepEqual(owner.problems, []);
       // The browser logs the expected 409 itself; nothing else may go wrong.
       assert.deepEqual(friend.problems.filter((p) => !p.includes("status of 409")), []);

@@ -61,20 +61,21 @@ describe("live co-editing", () => {
     await a.until(() => getElement(a.doc, element.id)?.name === "Mira");
     await a.waitFor((m) => m.type === "joined");
 
-    a.doc.transact(() => patchElement(a.doc, element.id, { description: "A ranger of the north." }));
-    b.doc.transact(() => insertElement(b.doc, fresh("livecreated00001")));
-    await b.until(() => getElement(b.doc, element.id)?.description === "A ranger of the north.");
-    await a.until(() => getElement(a.doc, "livecreated00001") !== null);
+    b.doc.transact(() => patchElement(b.doc, element.id, { description: "A ranger of the north." }));
+    a.doc.transact(() => insertElement(a.doc, fresh("livecreated00001")));
+    await a.until(() => getElement(a.doc, element.id)?.description === "A ranger of the north.");
+    await b.until(() => getElement(b.doc, "livecreated00001") !== null);
 
     await projectOnceQuiet(world.id);
     const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
     expect(graph.json.elements.find((e: { id: string }) => e.id === element.id)).toMatchObject({ description: "A ranger of the north.", version: 2 });
     expect(graph.json.elements.map((e: { id: string }) => e.id)).toContain("livecreated00001");
-    // Each version names who made it and how: an element made live starts as "created".
+    // Each version names who made it and how: an element made live starts as "created"; another
+    // person's edit of the owner's new element is a version of its own.
     const made = await call("GET", `/api/worlds/${world.id}/elements/livecreated00001/versions`, { cookie: owner.cookie });
-    expect(made.json.versions).toEqual([expect.objectContaining({ version: 1, action: "created", userId: editor.id })]);
+    expect(made.json.versions).toEqual([expect.objectContaining({ version: 1, action: "created", userId: owner.id })]);
     const edited = await call("GET", `/api/worlds/${world.id}/elements/${element.id}/versions`, { cookie: owner.cookie });
-    expect(edited.json.versions[0]).toMatchObject({ version: 2, action: "edited", userId: owner.id });
+    expect(edited.json.versions[0]).toMatchObject({ version: 2, action: "edited", userId: editor.id });
     const history = await call("GET", `/api/worlds/${world.id}/history?limit=5`, { cookie: owner.cookie });
     expect(history.json.entries.map((e: { userId: string }) => e.userId)).toEqual(expect.arrayContaining([owner.id, editor.id]));
     a.close();

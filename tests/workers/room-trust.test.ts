@@ -331,15 +331,26 @@ describe("locks and history over REST (finding 9)", () => {
     watcher.close();
   });
 
-  it("keeps every one of 20 acknowledged concurrent renames in the element's history", async () => {
-    const { owner, world, element, watcher } = await worldUnderAttack();
-    const names = Array.from({ length: 20 }, (_, i) => `Rename ${i + 1}`);
-    const answers = await Promise.all(names.map((name) => call("PATCH", `/api/worlds/${world.id}/elements/${element.id}`, { cookie: owner.cookie, body: { name } })));
-    const acknowledged = answers.filter((a) => a.status === 200).map((a) => a.json.element.name as string);
-    expect(acknowledged.length, answers.map((a) => a.status).join(",")).toBe(20);
-    const versions = await call("GET", `/api/worlds/${world.id}/elements/${element.id}/versions`, { cookie: owner.cookie });
-    const history = (versions.json.versions as Array<{ element: { name: string } }>).map((v) => v.element.name);
-    for (const name of acknowledged) expect(history, name).toContain(name);
+  it("credits each of 20 acknowledged concurrent renames by two people to the person who made it", async () => {
+    const { owner, editor, world, element, watcher } = await worldUnderAttack();
+    // A person's changes within one editing session share a version (issue 15); another person's
+    // change always starts a new one, so no one's rename can end up in someone else's version.
+    const renames = Array.from({ length: 20 }, (_, i) => ({ person: i % 2 ? editor : owner, name: `Rename ${i + 1}` }));
+    const answers = await Promise.all(renames.map(({ person, name }) => call("PATCH", `/api/worlds/${world.id}/elements/${element.id}`, { cookie: person.cookie, body: { name } })));
+    expect(answers.map((a) => a.status)).toEqual(renames.map(() => 200));
+    const versions = (await call("GET", `/api/worlds/${world.id}/elements/${element.id}/versions`, { cookie: owner.cookie })).json.versions as Array<{
+      version: number;
+      userId: string;
+      element: { name: string };
+    }>;
+    const namesBy = new Map([owner.id, editor.id].map((id) => [id, renames.filter((r) => r.person.id === id).map((r) => r.name)]));
+    for (const version of versions.filter((v) => v.element.name.startsWith("Rename"))) {
+      expect(namesBy.get(version.userId), `v${version.version} ${version.element.name}`).toContain(version.element.name);
+    }
+    expect(new Set(versions.filter((v) => v.element.name.startsWith("Rename")).map((v) => v.userId))).toEqual(new Set([owner.id, editor.id]));
+    // The last acknowledged rename is the element's name and its newest version.
+    const final = (await call("GET", `/api/worlds/${world.id}/elements/${element.id}`, { cookie: owner.cookie })).json.element;
+    expect(versions[0]!.element.name).toBe(final.name);
     watcher.close();
   });
 });

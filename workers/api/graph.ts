@@ -91,6 +91,13 @@ export const graphRoutes = new Hono<AppEnv>()
     if (versions.length === 0) throw new HttpError(404, "not_found", "That element was not found.");
     return c.json({ versions });
   })
+  // *Save version*: the element's open editing session ends here; the next edit starts a new version.
+  .post("/:id/elements/:eid/versions", async (c) => {
+    const { actor, room } = await editorOf(c);
+    const elementId = param(c.req.param("eid"), "element id");
+    const saved = unwrap(await room.saveVersion(actor, elementId));
+    return c.json(saved, saved.alreadySaved ? 200 : 201);
+  })
   .post("/:id/elements/:eid/versions/:v/restore", async (c) => {
     const { actor, room } = await editorOf(c);
     const elementId = param(c.req.param("eid"), "element id");

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, ne, or } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { assets, elements, jobs } from "../../drizzle/schema";
+import { assets, elements, jobs, user } from "../../drizzle/schema";
 import type { StoredConflict } from "../../durable-objects/world-room/room-storage";
 import { callPolicy, providerChains } from "../ai";
 import { callChain } from "../ai/resilience";
@@ -20,6 +20,7 @@ import {
   type GenerationInput,
 } from "../domain/jobs";
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
+import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import type { AppEnv } from "./context";
 import { shareTokenOf } from "./share-token";
@@ -107,23 +108,35 @@ export const jobRoutes = new Hono<AppEnv>()
       .limit(1);
     if (other) {
       const a = String(other.input.prompt ?? "");
-      const merged = await mergePrompts(c.env, access.world, element, a, prompt);
-      const conflict: StoredConflict = {
-        id: newId(),
-        elementId,
-        options: { merged: merged.text, a, b: prompt, ...(merged.offline ? { mergedOffline: true } : {}) },
-        a: { jobId: other.id, userId: other.userId ?? "" },
-        b: { userId: me.id, userName: me.name, modalities },
-      };
-      unwrap(await c.env.WORLD_ROOM.getByName(access.world.id).openConflict(conflict));
-      const view = { id: conflict.id, elementId, options: conflict.options, jobId: other.id };
-      return c.json(
-        {
-          error: { code: "refine_conflict", message: "Someone else is refining this element, or just did; choose between the requests in the room.", details: { conflict: view } },
-          conflict: view,
-        },
-        409,
-      );
+      // Exactly one of two requests runs: once the other's result is in the element, there is
+      // nothing left to choose, and this one is not run unless its author has seen that result.
+      const sawLatest = (version: number) => body.baseVersion !== undefined && body.baseVersion >= version;
+      if (other.status === "succeeded" && !sawLatest(element.version)) throw await refinedMeanwhile(db, other, element.version);
+      if (other.status !== "succeeded") {
+        const merged = await mergePrompts(c.env, access.world, element, a, prompt);
+        const conflict: StoredConflict = {
+          id: newId(),
+          elementId,
+          options: { merged: merged.text, a, b: prompt, ...(merged.offline ? { mergedOffline: true } : {}) },
+          a: { jobId: other.id, userId: other.userId ?? "" },
+          b: { userId: me.id, userName: me.name, modalities },
+        };
+        const opened = await c.env.WORLD_ROOM.getByName(access.world.id).openConflict(conflict, body.baseVersion ?? null);
+        if (!opened.ok && opened.code === "refined_meanwhile") {
+          const [now] = await db.select({ version: elements.version }).from(elements).where(and(eq(elements.id, elementId), eq(elements.worldId, access.world.id)));
+          throw await refinedMeanwhile(db, other, now?.version ?? element.version);
+        }
+        if (unwrap(opened).opened) {
+          const view = { id: conflict.id, elementId, options: conflict.options, jobId: other.id };
+          return c.json(
+            {
+              error: { code: "refine_conflict", message: "Someone else is refining this element; choose between the requests in the room.", details: { conflict: view } },
+              conflict: view,
+            },
+            409,
+          );
+        }
+      }
     }
     const { job, created } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(settingsOf(c.env)), {
       userId: me.id,
@@ -191,12 +204,33 @@ export const jobRoutes = new Hono<AppEnv>()
     const job = await loadJobView(db, jobId);
     if (!job?.worldId) throw notFound("That job");
     const access = await requireWorldRole(db, job.worldId, me.id, "editor", shareTokenOf(c));
-    if (!(await cancelJob(db, jobId))) throw new HttpError(409, "job_finished", `The job has already ${job.status === "cancelled" ? "been cancelled" : job.status}.`);
     const room = c.env.WORLD_ROOM.getByName(access.world.id);
+    // The room first: from its answer on, the job's result is never applied (or it already was).
+    const { stopped } = unwrap(await room.stopJob(jobId));
+    if (!stopped || !(await cancelJob(db, jobId))) {
+      throw new HttpError(409, "job_finished", stopped ? `The job has already ${job.status === "cancelled" ? "been cancelled" : job.status}.` : "The job's result is already in the world.");
+    }
     await room.jobEvent({ jobId, kind: job.kind, elementId: job.elementId, stage: job.stage ?? "queued", progress: job.progress, status: "cancelled" });
     if (job.elementId) await room.jobUnlock(job.elementId, jobId);
     return c.json({ job: await loadJobView(db, jobId) });
   });
+
+/**
+ * 409 `refined_meanwhile`: another person's refine reached the element just before this request,
+ * which was asked of the text before it; it is not run. Sending it again with `baseVersion` at the
+ * element's current version (as the editor does once the person has seen the result) runs it.
+ */
+async function refinedMeanwhile(db: Database, other: typeof jobs.$inferSelect, version: number) {
+  const [author] = other.userId ? await db.select({ name: user.name }).from(user).where(eq(user.id, other.userId)) : [];
+  const who = author?.name ?? "Someone";
+  const prompt = String(other.input.prompt ?? "").slice(0, 200);
+  return new HttpError(
+    409,
+    "refined_meanwhile",
+    `${who} refined this element (“${prompt}”) moments before your request, so yours was not run. Look at the result, then ask again if you still want it.`,
+    { jobId: other.id, version },
+  );
+}
 
 function withText(modalities: GenerationInput["modalities"]): GenerationInput["modalities"] {
   return [...new Set(["text" as const, ...modalities])];

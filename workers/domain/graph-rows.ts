@@ -71,10 +71,17 @@ const INSERT_VERSIONS = `insert into element_versions (element_id, world_id, ver
   select value ->> '$.id', ?1, value ->> '$.version', value ->> '$.snapshot', value ->> '$.action', value ->> '$.userId', ?2
   from json_each(?3) where true
   on conflict (world_id, element_id, version) do nothing`;
+const UPSERT_VERSIONS = `${INSERT_VERSIONS.replace(/do nothing$/, "")}do update set snapshot = excluded.snapshot, action = excluded.action,
+    user_id = excluded.user_id, created_at = excluded.created_at`;
 
-/** Writes version rows made at `createdAt` into `worldId`; a version already stored stays as it was. */
-export function writeVersions(db: D1Database, worldId: string, createdAt: number, rows: VersionRowJson[]): D1PreparedStatement[] {
-  return chunkJson(rows).map((json) => db.prepare(INSERT_VERSIONS).bind(worldId, createdAt, json));
+/**
+ * Writes version rows made at `createdAt` into `worldId`. `insert` leaves a version already stored
+ * as it was (fork, import); `upsert` rewrites it: the room keeps a person's editing session as one
+ * version whose row follows their edits (durable-objects/world-room/edit-sessions.ts).
+ */
+export function writeVersions(db: D1Database, worldId: string, createdAt: number, rows: VersionRowJson[], mode: "insert" | "upsert" = "insert"): D1PreparedStatement[] {
+  const query = mode === "upsert" ? UPSERT_VERSIONS : INSERT_VERSIONS;
+  return chunkJson(rows).map((json) => db.prepare(query).bind(worldId, createdAt, json));
 }
 
 /** An `assets` row as JSON, for a world being created (import, fork). */

@@ -32,6 +32,11 @@ export const GenerateSchema = z.strictObject({
 export const RefineSchema = z.strictObject({
   prompt: prompt.min(1, "say how to change the element"),
   modalities: z.array(z.enum(MODALITIES)).min(1).max(4).optional(),
+  /**
+   * The element's version the person was looking at: someone else's refine applied since then
+   * means theirs was asked of text they had not seen (409 `refined_meanwhile`).
+   */
+  baseVersion: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 /** What a generation job carries in `jobs.input`. */

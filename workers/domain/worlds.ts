@@ -18,6 +18,7 @@ import { HttpError, forbidden, notFound } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { worldOfAssetKey } from "./element-fields";
+import { worldFieldsInWords } from "./field-labels";
 import { refreshSearchIndex } from "./gallery";
 import { canSeeSecrets } from "./graph";
 import { GraphCache, graphCache, type SerializedGraph } from "./graph-cache";
@@ -334,7 +335,7 @@ export async function updateWorld(
       worldId: access.world.id,
       userId,
       action: "edited",
-      summary: `Changed the world's ${changed.join(", ")}`,
+      summary: `Changed the world's ${worldFieldsInWords(changed, Object.keys(patch.settings ?? {}).sort())}`,
       createdAt: now,
     }),
   ]);

@@ -48,6 +48,12 @@ export class JobDeferred extends Error {
   }
 }
 
+/**
+ * The room refused the job's result: the job was cancelled, or another request was chosen in a
+ * conflict (the room decides that once, so a job that got this far never writes).
+ */
+class JobCancelled extends Error {}
+
 export type RunOutcome = "finished" | "cancelled";
 
 /**
@@ -179,7 +185,18 @@ class JobRun {
       const media = await this.media(drafts);
       if (this.cancelled()) return "cancelled";
       await locking;
-      const written = await this.stage("graph_update", async () => this.writeGraph(text, media, (await existing) ?? (await this.existingElements())));
+      let written: Awaited<ReturnType<JobRun["writeGraph"]>>;
+      try {
+        written = await this.stage("graph_update", async () => this.writeGraph(text, media, (await existing) ?? (await this.existingElements())));
+      } catch (error) {
+        if (!(error instanceof JobCancelled)) throw error;
+        await db
+          .update(jobs)
+          .set({ status: "cancelled", error: "Cancelled.", updatedAt: new Date() })
+          .where(and(eq(jobs.id, job.id), inArray(jobs.status, ["queued", "running"])));
+        this.emit({ stage: "cancelled", progress: 0, status: "cancelled" });
+        return "cancelled";
+      }
       await this.finish(written);
       return "finished";
     } finally {
@@ -225,7 +242,8 @@ class JobRun {
       if (error instanceof JobDeferred) throw error;
       const message = error instanceof Error ? error.message : String(error);
       await started.catch(() => undefined);
-      await this.db.update(jobStages).set({ status: "failed", error: message.slice(0, 500), finishedAt: new Date() }).where(where);
+      const status = error instanceof JobCancelled ? "cancelled" : "failed";
+      await this.db.update(jobStages).set({ status, error: message.slice(0, 500), finishedAt: new Date() }).where(where);
       if (optional) {
         log.warn("job.optional_stage_failed", { jobId: this.job.id, stage, error: message });
         return { assets: [], failed: message } as unknown as T;
@@ -439,7 +457,9 @@ class JobRun {
       elements: generated,
       relationships: relationshipWrites,
     };
-    const { elements: written } = unwrap(await this.room.applyGeneration(this.actor, write));
+    const applied = await this.room.applyGeneration(this.actor, write);
+    if (!applied.ok && applied.code === "job_cancelled") throw new JobCancelled(applied.message);
+    const { elements: written } = unwrap(applied);
     return { elementIds: written.map((e) => e.id), names: written.map((e) => e.name), relationships: relationshipWrites.length };
   }
 
