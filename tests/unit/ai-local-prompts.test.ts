@@ -2,6 +2,7 @@
 // fitting type, no sentence is said twice in a world, titles are whole phrases, and a refine
 // applies its instruction to the text that is there without breaking a sentence. Each case is a
 // prompt a person typed (or could type) that the keyword-list writer got wrong.
+import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ElementType } from "../../drizzle/schema/constants";
@@ -328,7 +329,7 @@ describe("properties", () => {
         expectWorldWellMade(drafts, JSON.stringify(prompt));
         expectWhole(await titleFromPrompt(prompt));
       }),
-      { numRuns: 150 },
+      { numRuns: 150 * (Number(env.FUZZ_RUNS) || 1) },
     );
   });
 
@@ -343,7 +344,7 @@ describe("properties", () => {
         const kept = sentencesOf(draft.description).slice(1).filter((sentence) => refined.description.includes(sentence));
         if (!/remove|without|rename|call|named?\b|less/i.test(instruction)) expect(kept.length).toBeGreaterThan(0);
       }),
-      { numRuns: 150 },
+      { numRuns: 150 * (Number(env.FUZZ_RUNS) || 1) },
     );
   });
 });

@@ -301,7 +301,9 @@ function spanText(words: Word[], from: number, to: number): string {
   // Sentence marks inside a name ("A.0") would split the sentences it stands in.
   // Only letters, numbers, apostrophes, hyphens and "&" make a name: "A.0" or "B!,0" would split
   // or break the sentences it stands in.
-  return undouble(cleanText(parts.join("").replace(/[^\p{L}\p{M}\p{N}'’&\- ]+/gu, " ")).replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ""));
+  const text = undouble(cleanText(parts.join("").replace(/[^\p{L}\p{M}\p{N}'’&\- ]+/gu, " ")).replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ""));
+  // A name never ends on a word that leaves it hanging ("B!A" reads "B A": the name is "B").
+  return wholePhrase(text.split(" ")).join(" ");
 }
 
 export function titleCase(phrase: string): string {
