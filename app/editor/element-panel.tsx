@@ -63,11 +63,11 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
       className="fixed inset-x-0 bottom-0 z-20 max-h-[62dvh] overflow-y-auto rounded-t-2xl border-t border-stone-200 bg-white p-4 shadow-2xl lg:absolute lg:top-[3.3rem] lg:bottom-0 lg:right-0 lg:left-auto lg:max-h-none lg:w-[26rem] lg:rounded-none lg:border-t-0 lg:border-l"
     >
       <div className="flex items-center justify-between gap-2">
-        <span className="text-xs font-medium uppercase tracking-wide text-stone-500">
-          {ELEMENT_LOOK[element.type].label} · version {element.version || 1}
-          {canEdit ? (
-            <SaveNote state={saveState} testId="save-state" className="ml-2 normal-case tracking-normal" />
-          ) : null}
+        <span className="flex flex-wrap items-baseline gap-x-2">
+          <span className="text-xs font-medium uppercase tracking-wide text-stone-500">
+            {ELEMENT_LOOK[element.type].label} · version {element.version || 1}
+          </span>
+          {canEdit ? <SaveNote state={saveState} testId="save-state" /> : null}
         </span>
         <div className="flex items-center gap-1">
           {canEdit ? (

@@ -5,8 +5,9 @@
 // row is rewritten in place, so D1 always holds its current content.
 import { elementFieldsInWords } from "../../workers/domain/field-labels";
 
-/** A session ends after this long without an edit by its person: the next edit starts a new version. */
-export const SESSION_QUIET_MS = 5 * 60_000;
+import { SESSION_QUIET_MS } from "../../workers/domain/sessions";
+
+export { SESSION_QUIET_MS };
 
 /** Actions that open (or continue) a person's session; every other action is a version of its own. */
 const SESSION_ACTIONS = new Set(["created", "edited"]);

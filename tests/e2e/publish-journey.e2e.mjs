@@ -225,6 +225,8 @@ describe("the publishing journey, end to end", { skip }, () => {
     // 6. Ada exports the world in the editor, downloads the ZIP, and imports it on her dashboard.
     await ada.page.getByRole("button", { name: "Export", exact: true }).click();
     const exporting = ada.page.getByRole("dialog", { name: "Export world" });
+    // Secrets leave only when asked for: Ada wants a full backup of her world.
+    await exporting.getByLabel(/Include secrets/).check();
     await exporting.getByRole("button", { name: "Export as ZIP" }).click();
     const row = exporting.getByTestId("export-row").first();
     const download = row.getByRole("link", { name: "Download" });

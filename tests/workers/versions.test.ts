@@ -203,3 +203,34 @@ describe("one version per person per editing session", () => {
     again.close();
   });
 });
+
+describe("world settings saved as they are typed", () => {
+  it("are one history entry per person per editing session, naming every field changed in it", async () => {
+    const owner = await signUp("Ana");
+    const editor = await signUp("Ben");
+    const world = await createWorld(owner);
+    await addMember(world.id, editor, "editor");
+    const settingsEntries = async () => (await historyOf(owner, world.id)).filter((e) => e.summary.startsWith("Changed the world's"));
+    // Typing a title, then a description, saves a dozen times (one PATCH after each pause).
+    for (const title of ["N", "No", "Nor", "North", "Northmarch"]) {
+      expect((await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { title } })).status).toBe(200);
+    }
+    for (const description of ["Cold", "Cold hills."]) {
+      expect((await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { description } })).status).toBe(200);
+    }
+    expect((await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { settings: { aiImages: false } } })).status).toBe(200);
+    let entries = await settingsEntries();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.summary).toBe("Changed the world's title, description and AI images");
+    // Someone else's change is an entry of its own, and so is the owner's next one after it.
+    expect((await call("PATCH", `/api/worlds/${world.id}`, { cookie: editor.cookie, body: { tags: ["cold"] } })).status).toBe(200);
+    expect((await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { style: "mythic" } })).status).toBe(200);
+    entries = await settingsEntries();
+    expect(entries.map((e) => e.summary)).toEqual(["Changed the world's style", "Changed the world's tags", "Changed the world's title, description and AI images"]);
+    // After a quiet spell (the entry is made older than a session), the next change starts anew.
+    await env.DB.prepare("update history set created_at = created_at - ? where world_id = ?").bind(SESSION_QUIET_MS + 1000, world.id).run();
+    expect((await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { style: "horror" } })).status).toBe(200);
+    entries = await settingsEntries();
+    expect(entries.map((e) => e.summary)).toEqual(["Changed the world's style", "Changed the world's style", "Changed the world's tags", "Changed the world's title, description and AI images"]);
+  });
+});

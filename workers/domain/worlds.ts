@@ -18,7 +18,8 @@ import { HttpError, forbidden, notFound } from "../api/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { worldOfAssetKey } from "./element-fields";
-import { worldFieldsInWords } from "./field-labels";
+import { listInWords, worldFieldsInWords } from "./field-labels";
+import { SESSION_QUIET_MS } from "./sessions";
 import { refreshSearchIndex } from "./gallery";
 import { canSeeSecrets } from "./graph";
 import { GraphCache, graphCache, type SerializedGraph } from "./graph-cache";
@@ -324,24 +325,46 @@ export async function updateWorld(
   const now = new Date();
   // Settings merge into what the world has; the collaborator limit is not the editors' to change.
   const settings = patch.settings ? { ...access.world.settings, ...patch.settings } : undefined;
+  const fields = worldFieldsInWords(changed, Object.keys(patch.settings ?? {}).sort());
+  // Settings save as they are typed: one person's changes in one sitting are one history entry,
+  // which names every field changed in it (the world's newest entry, theirs, and recent).
+  const [latest] = await db
+    .select({ id: history.id, userId: history.userId, action: history.action, summary: history.summary, elementIds: history.elementIds, createdAt: history.createdAt })
+    .from(history)
+    .where(eq(history.worldId, access.world.id))
+    .orderBy(desc(history.createdAt), desc(history.id))
+    .limit(1);
+  const continues =
+    latest &&
+    latest.userId === userId &&
+    latest.action === "edited" &&
+    latest.elementIds.length === 0 &&
+    latest.summary.startsWith(SETTINGS_SUMMARY) &&
+    now.getTime() - latest.createdAt.getTime() < SESSION_QUIET_MS;
+  const entry = continues
+    ? db
+        .update(history)
+        .set({ summary: `${SETTINGS_SUMMARY}${listInWords([...wordsOf(latest.summary.slice(SETTINGS_SUMMARY.length)), ...wordsOf(fields)])}`, createdAt: now })
+        .where(eq(history.id, latest.id))
+    : db.insert(history).values({ id: newId(), worldId: access.world.id, userId, action: "edited", summary: `${SETTINGS_SUMMARY}${fields}`, createdAt: now });
   const [updated] = await db.batch([
     db
       .update(worlds)
       .set({ ...patch, settings: settings ?? access.world.settings, updatedAt: now })
       .where(eq(worlds.id, access.world.id))
       .returning(),
-    db.insert(history).values({
-      id: newId(),
-      worldId: access.world.id,
-      userId,
-      action: "edited",
-      summary: `Changed the world's ${worldFieldsInWords(changed, Object.keys(patch.settings ?? {}).sort())}`,
-      createdAt: now,
-    }),
+    entry,
   ]);
   // The gallery's search row follows what it shows (and goes when the world stops being public).
   if (SEARCHED_FIELDS.some((field) => field in patch)) await refreshSearchIndex(db, access.world.id);
   return updated[0]!;
+}
+
+const SETTINGS_SUMMARY = "Changed the world's ";
+
+/** The field labels of a summary's list ("title, description and AI images"). */
+function wordsOf(list: string): string[] {
+  return list.split(/, | and /).filter(Boolean);
 }
 
 /** World fields the gallery searches or that decide whether it lists the world at all. */
