@@ -22,7 +22,7 @@ import { elements } from "../../drizzle/schema";
 import { getWorldAccess, requireWorldRole, toElementDto } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { shareTokenOf } from "./share-token";
-import { HttpError } from "./errors";
+import { HttpError } from "../lib/errors";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith, queryOf } from "./validate";
 

@@ -24,7 +24,7 @@ import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import type { AppEnv } from "./context";
 import { shareTokenOf } from "./share-token";
-import { HttpError, notFound } from "./errors";
+import { HttpError, notFound } from "../lib/errors";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith, queryOf } from "./validate";
 

@@ -4,7 +4,7 @@ import { EMBED_DEFAULT_SIZE, embedIframeHtml } from "../../app/lib/embed-html";
 import { imageDimensions, representativeImageKey } from "../domain/publishing";
 import { getWorldAccess } from "../domain/worlds";
 import type { AppEnv } from "./context";
-import { HttpError, notFound } from "./errors";
+import { HttpError, notFound } from "../lib/errors";
 import { queryOf } from "./validate";
 
 const Size = z.coerce.number().int().min(1).max(10_000);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { assets, elementVersions, history, user, type ElementAssets, type ElementMetadata, type Role } from "../../drizzle/schema";
 import { parseJsonWith } from "../../durable-objects/world-room/protocol";
 import type { RoomResult } from "../../durable-objects/world-room/room-types";
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import {
   CoordinateSchema,

@@ -5,7 +5,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { jobs } from "../../drizzle/schema";
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { envPositiveNumber } from "../lib/env";
 import { newId } from "../lib/ids";

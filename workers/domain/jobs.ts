@@ -8,7 +8,7 @@ import { MODALITIES, type Modality } from "../ai/types";
 import { loadLanguage } from "../ai/local/language";
 import { readPrompt, titleOfReading } from "../ai/local/reading";
 import { MAX_PROMPT_LENGTH, moderatePrompt, sanitizePrompt, sha256Hex } from "../ai/prompt-safety";
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { envPositiveNumber } from "../lib/env";
 import { newId } from "../lib/ids";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { assets, elements, history, worldMembers, worlds } from "../../drizzle/schema";
 import type { ElementAssets } from "../../drizzle/schema";
 import type { VersionSnapshot } from "../../durable-objects/world-room/room-types";
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";

@@ -4,7 +4,7 @@
 // R2 or D1 is retried as the queue does. Once the job ends either way the upload is deleted.
 import { eq } from "drizzle-orm";
 import { jobs } from "../../drizzle/schema";
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 import { asStatement } from "../domain/graph-rows";
 import { archiveDisplayName, importLimitsFrom, importWorld, parseArchive } from "../domain/import-world";
 import { ImportInputSchema, type ImportResult } from "../domain/imports";
