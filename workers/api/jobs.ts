@@ -5,7 +5,7 @@ import { assets, elements, jobs, user } from "../../drizzle/schema";
 import type { StoredConflict } from "../../durable-objects/world-room/room-storage";
 import { callPolicy, providerChains } from "../ai";
 import { callChain } from "../ai/resilience";
-import { sha256Hex } from "../ai/prompt-safety";
+import { sha256Hex } from "../lib/hash";
 import { IdSchema, unwrap } from "../domain/graph";
 import {
   GenerateSchema,

@@ -7,7 +7,8 @@ import { ELEMENT_TYPES, JOB_KINDS, jobStages, jobs, type JobKind, type JobStatus
 import { MODALITIES, type Modality } from "../ai/types";
 import { loadLanguage } from "../ai/local/language";
 import { readPrompt, titleOfReading } from "../ai/local/reading";
-import { MAX_PROMPT_LENGTH, moderatePrompt, sanitizePrompt, sha256Hex } from "../ai/prompt-safety";
+import { MAX_PROMPT_LENGTH, moderatePrompt, sanitizePrompt } from "../ai/prompt-safety";
+import { sha256Hex } from "../lib/hash";
 import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { envPositiveNumber } from "../lib/env";
