@@ -7,7 +7,7 @@ import { jobs, worldExports, worldMembers, type Role } from "../../drizzle/schem
 import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
-import type { JobMessage } from "../jobs/messages";
+import type { JobMessage } from "./job-queue";
 import { slugify } from "./archive-format";
 import { canSeeSecrets } from "./graph";
 

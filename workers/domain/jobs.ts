@@ -13,7 +13,7 @@ import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { envPositiveNumber } from "../lib/env";
 import { newId } from "../lib/ids";
-import type { JobMessage } from "../jobs/messages";
+import type { JobMessage } from "./job-queue";
 import { IdSchema } from "./graph";
 
 export const STAGES = ["refine_text", "image", "video", "audio", "graph_update", "notify"] as const;
