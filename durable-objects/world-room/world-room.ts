@@ -81,7 +81,7 @@ import type {
   RoomResult,
   RoomStatus,
   VersionSnapshot,
-} from "./room-types";
+} from "../../workers/domain/room-types";
 
 type JobModalities = GenerationInput["modalities"];
 

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { assets, elements, history, worldMembers, worlds } from "../../drizzle/schema";
 import type { ElementAssets } from "../../drizzle/schema";
-import type { VersionSnapshot } from "../../durable-objects/world-room/room-types";
+import type { VersionSnapshot } from "./room-types";
 import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";

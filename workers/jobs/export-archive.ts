@@ -10,7 +10,7 @@
 import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
 import { and, eq, inArray } from "drizzle-orm";
 import { jobs, worldExports, worlds } from "../../drizzle/schema";
-import type { ElementView } from "../../durable-objects/world-room/room-types";
+import type { ElementView } from "../domain/room-types";
 import {
   ARCHIVE_SCHEMA_VERSION,
   COMPRESSED_EXTENSIONS,

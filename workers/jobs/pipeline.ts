@@ -16,7 +16,7 @@ import {
   type ElementAssets,
   type ProvenanceRecord,
 } from "../../drizzle/schema";
-import type { GeneratedElement, GenerationWrite } from "../../durable-objects/world-room/room-types";
+import type { GeneratedElement, GenerationWrite } from "../domain/room-types";
 import type { JobEvent } from "../../durable-objects/world-room/protocol";
 import type { WorldRoom } from "../../durable-objects/world-room/world-room";
 import { callPolicy, providerChains, videoProviderNamed, type ProviderChains } from "../ai";
