@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { EMBED_DEFAULT_SIZE, embedIframeHtml } from "../../app/lib/embed-html";
+import { EMBED_DEFAULT_SIZE, embedIframeHtml } from "../domain/embed-html";
 import { imageDimensions, representativeImageKey } from "../domain/publishing";
 import { getWorldAccess } from "../domain/worlds";
 import type { AppEnv } from "./context";
