@@ -3,22 +3,22 @@
 // fails lint. Type-only imports count too: a type names the module it comes from. Tests are not a
 // layer: tests/ and the *.test.ts files beside the code may import anything.
 //
-//   app/ (pages, their loaders, the browser)          workers/app.ts, workers/worker.ts (entries)
-//     │   └───────────────────────┐                      │
-//     │                  workers/api, workers/auth.ts   workers/jobs
-//     │                           │                      │
-//     │                           └──── durable-objects/ (the rooms) ────┘
-//     │                                       │
-//     └──────────────────────────────► workers/domain
-//                                             │
-//                                       workers/ai
-//                                             │
-//                                       workers/lib
-//                                             │
-//                                       drizzle/schema
+//    app/              workers/api             workers/jobs
+//     │  ╲            ╱     │     ╲           ╱      │
+//     │   workers/auth.ts   │    durable-objects/    │
+//     │          │          │       (rooms)          │
+//     ▼          ▼          ▼          ▼             ▼
+//    ──────────────────  workers/domain  ──────────────────
+//                              │
+//                          workers/ai
+//                              │
+//                          workers/lib
+//                              │
+//                        drizzle/schema
 //
-// The browser speaks to a room through the room's isomorphic files (protocol.ts, graph-doc.ts):
-// those two, and nothing else of the rooms, may be imported by app/.
+// An arrow may skip layers; the entries (workers/app.ts, workers/worker.ts) sit on top and wire the
+// API and the jobs into the Worker. The browser speaks to a room through the room's isomorphic files
+// (protocol.ts, graph-doc.ts): those two, and nothing else of the rooms, may be imported by app/.
 
 /** Every layer: the files it holds, and the layers below it that it may import (besides itself). */
 export const LAYERS = {
