@@ -35,7 +35,6 @@ import {
   CHAT_HISTORY_ON_JOIN,
   IDENTITY_HEADER,
   SHARE_LINK_HEADER,
-  LOCK_LEASE_MS,
   RoomUserSchema,
   parseClientMessage,
   type ChatMessage,
@@ -69,6 +68,7 @@ import { readUpdate, type DecodedUpdate } from "./update-check";
 import { checkUpdate, type Acceptance } from "./update-rules";
 import { RelayedIndex, roomView } from "./room-view";
 import { AwarenessLimits, MESSAGE_AWARENESS } from "./awareness";
+import { RoomLocks } from "./locks";
 import type {
   Actor,
   ElementChanges,
@@ -92,13 +92,6 @@ const RAN_FIRST = "Request A had already run before anyone chose, so it is the o
 /** Early live updates held per connection, and how long one waits for what it continues. */
 const EARLY_LIMIT = 16;
 const EARLY_WAIT_MS = 2_000;
-/** A job holds an element's lock for this long; it renews the lease at every stage. */
-const JOB_LOCK_MS = 120_000;
-
-/** The lock holder a generation job appears as (D3). */
-function jobHolder(jobId: string): RoomUser {
-  return { id: `job:${jobId}`, name: `AI (job ${jobId.slice(0, 6)})`, role: "editor", color: "hsl(265 70% 55%)" };
-}
 
 /** Transactions the room makes itself while projecting (versions, timestamps): not user changes. */
 const PROJECTOR = Symbol("projector");
@@ -284,6 +277,11 @@ export class WorldRoom extends YServer<Env> {
   private clock: () => number = () => Date.now();
 
   private store!: RoomStorage;
+  private readonly locks = new RoomLocks({
+    store: () => this.store,
+    broadcast: (message) => this.broadcastJson(message),
+    scheduleAlarm: (at) => this.scheduleAlarm(at),
+  });
   private loadedFrom: RoomStatus["loadedFrom"] = "empty";
   private loadMs = 0;
   private purged = false;
@@ -525,12 +523,12 @@ export class WorldRoom extends YServer<Env> {
     this.alarmAt = null;
     await this.__unsafe_ensureInitialized();
     if (this.purged) return;
-    this.expireLocks();
+    this.locks.expire();
     for (const conflictId of this.store.pendingConflictIds()) await this.completeConflict(conflictId);
     const due = this.projectionDueAt();
     if (Date.now() < due) await this.scheduleAlarm(due);
     else await this.flush({ paced: true });
-    const next = this.store.nextLockExpiry();
+    const next = this.locks.nextExpiry();
     if (next !== null) await this.scheduleAlarm(next);
   }
 
@@ -889,7 +887,7 @@ export class WorldRoom extends YServer<Env> {
     connection.setState({ user, shareLinkId: ctx.request.headers.get(SHARE_LINK_HEADER) || null });
     this.catchUp(); // the sync request below carries the document's state
     await super.onConnect(connection, ctx);
-    this.send(connection, { type: "welcome", you: user, users: this.usersHere(), locks: this.store.activeLocks(Date.now()) });
+    this.send(connection, { type: "welcome", you: user, users: this.usersHere(), locks: this.locks.active() });
     for (const message of this.store.chatHistory(CHAT_HISTORY_ON_JOIN)) this.send(connection, { type: "chat", ...message });
     for (const conflict of this.store.openConflicts()) {
       this.send(connection, { type: "conflict", conflictId: conflict.id, elementId: conflict.elementId, options: conflict.options });
@@ -946,12 +944,9 @@ export class WorldRoom extends YServer<Env> {
         log.warn("room.update_refused", { worldId: this.worldId, userId: user.id, code: verdict.code, field: verdict.field ?? null });
         return refuse(verdict.code === "needs_document" ? "invalid_update" : verdict.code, `Your change was not applied: ${verdict.message}`, verdict.field);
       }
-      const now = Date.now();
       // Most updates arrive when nothing is locked (the count is kept in memory).
-      for (const id of this.store.anyLocks ? verdict.touched : []) {
-        const lock = this.store.getLock(id, now);
-        if (lock && lock.by.id !== user.id) return refuse("locked", `${lock.by.name} is editing that element; your change was not applied.`);
-      }
+      const lock = this.locks.any ? this.locks.heldAgainst(user.id, verdict.touched) : null;
+      if (lock) return refuse("locked", `${lock.by.name} is editing that element; your change was not applied.`);
       this.store.claimClients(verdict.clients, user.id);
       if (live) {
         this.relay(connection, user, update, verdict);
@@ -1052,25 +1047,13 @@ export class WorldRoom extends YServer<Env> {
         if (!elementsOf(this.document).has(message.elementId)) {
           return this.send(connection, { type: "error", code: "not_found", message: "That element is not in this world." });
         }
-        const now = Date.now();
-        const held = this.store.getLock(message.elementId, now);
-        if (held && held.by.id !== user.id) {
-          return this.send(connection, { type: "error", code: "locked", message: `${held.by.name} is already editing that element.` });
-        }
-        const until = now + LOCK_LEASE_MS;
-        this.store.setLock(message.elementId, user, connection.id, until);
-        this.broadcastJson({ type: "locked", elementId: message.elementId, by: user, until: new Date(until).toISOString() });
-        await this.scheduleAlarm(until);
+        const refused = await this.locks.take(user, connection.id, message.elementId);
+        if (refused) this.send(connection, { type: "error", ...refused });
         return;
       }
       case "unlock": {
-        const held = this.store.getLock(message.elementId, Date.now());
-        if (!held) return;
-        if (held.by.id !== user.id) {
-          return this.send(connection, { type: "error", code: "not_lock_holder", message: "Only the person holding a lock can release it." });
-        }
-        this.store.deleteLock(message.elementId);
-        this.broadcastJson({ type: "unlocked", elementId: message.elementId });
+        const refused = this.locks.release(user, message.elementId);
+        if (refused) this.send(connection, { type: "error", ...refused });
         return;
       }
       case "conflictChoice":
@@ -1171,13 +1154,9 @@ export class WorldRoom extends YServer<Env> {
     this.awareness.forget(connection.id);
     const user = connection.state?.user;
     if (!user) return;
-    for (const elementId of this.store.releaseLocksOf(connection.id)) this.broadcastJson({ type: "unlocked", elementId });
+    this.locks.releaseOf(connection.id);
     const stillHere = [...this.getConnections<ConnectionState>()].some((c) => c.id !== connection.id && c.state?.user?.id === user.id);
     if (!stillHere) this.broadcastJson({ type: "left", userId: user.id }, [connection.id]);
-  }
-
-  private expireLocks() {
-    for (const elementId of this.store.expireLocks(Date.now())) this.broadcastJson({ type: "unlocked", elementId });
   }
 
   // ---------------------------------------------------------------- RPC: elements
@@ -1198,12 +1177,8 @@ export class WorldRoom extends YServer<Env> {
 
   /** A refusal when someone other than the actor holds a lock on one of these elements (D3). */
   private lockedFor(actor: Actor, ids: string[]): RoomResult<never> | null {
-    const now = Date.now();
-    for (const id of ids) {
-      const lock = this.store.getLock(id, now);
-      if (lock && lock.by.id !== actor.id) return refuse(409, "locked", `${lock.by.name} is editing that element; try again when they are done.`);
-    }
-    return null;
+    const lock = this.locks.heldAgainst(actor.id, ids);
+    return lock ? refuse(409, "locked", `${lock.by.name} is editing that element; try again when they are done.`) : null;
   }
 
   async createElement(actor: Actor, input: NewElement): Promise<RoomResult<{ element: ElementView }>> {
@@ -1460,23 +1435,12 @@ export class WorldRoom extends YServer<Env> {
     // A job passed over in a conflict (or cancelled) renewing its lease would hold the element
     // under its name while the chosen request runs.
     if (this.store.jobFate(jobId) === "cancelled") return ok({ locked: false });
-    const now = Date.now();
-    const holder = jobHolder(jobId);
-    const held = this.store.getLock(elementId, now);
-    if (held && held.by.id !== holder.id) return ok({ locked: false });
-    const until = now + JOB_LOCK_MS;
-    this.store.setLock(elementId, holder, holder.id, until);
-    this.broadcastJson({ type: "locked", elementId, by: holder, until: new Date(until).toISOString() });
-    await this.scheduleAlarm(until);
-    return ok({ locked: true });
+    return ok({ locked: await this.locks.takeForJob(elementId, jobId) });
   }
 
   async jobUnlock(elementId: string, jobId: string): Promise<void> {
     await this.__unsafe_ensureInitialized();
-    const held = this.store.getLock(elementId, Date.now());
-    if (!held || held.by.id !== jobHolder(jobId).id) return;
-    this.store.deleteLock(elementId);
-    this.broadcastJson({ type: "unlocked", elementId });
+    this.locks.releaseForJob(elementId, jobId);
   }
 
   /** Relays a job's progress to everyone in the room. */
