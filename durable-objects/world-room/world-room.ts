@@ -5,7 +5,6 @@ import { YServer } from "y-partyserver";
 import { applyUpdate, mergeUpdates } from "yjs";
 import type * as Y from "yjs";
 import type { ElementAssets } from "../../drizzle/schema";
-import type { GenerationInput } from "../../workers/domain/jobs";
 import {
   CONTENT_KEY_LAYOUT,
   allElements,
@@ -45,7 +44,7 @@ import {
 } from "./protocol";
 import { parseJsonWith } from "../../workers/lib/json";
 import { log } from "../../workers/lib/log";
-import { RoomStorage, type ConflictOutcome, type PendingHistory, type StoredConflict } from "./room-storage";
+import { RoomStorage, type PendingHistory, type StoredConflict } from "./room-storage";
 import {
   SESSION_QUIET_MS,
   changedFields,
@@ -69,6 +68,7 @@ import { checkUpdate, type Acceptance } from "./update-rules";
 import { RelayedIndex, roomView } from "./room-view";
 import { AwarenessLimits, MESSAGE_AWARENESS } from "./awareness";
 import { RoomLocks } from "./locks";
+import { CONFLICT_RETRY_MS, RoomConflicts } from "./conflicts";
 import type {
   Actor,
   ElementChanges,
@@ -83,11 +83,7 @@ import type {
   VersionSnapshot,
 } from "../../workers/domain/room-types";
 
-type JobModalities = GenerationInput["modalities"];
 
-/** A conflict whose chosen request is not queued yet is tried again by the alarm this soon. */
-const CONFLICT_RETRY_MS = 2_000;
-const RAN_FIRST = "Request A had already run before anyone chose, so it is the one that ran; the other request was not run.";
 
 /** Early live updates held per connection, and how long one waits for what it continues. */
 const EARLY_LIMIT = 16;
@@ -282,6 +278,15 @@ export class WorldRoom extends YServer<Env> {
     broadcast: (message) => this.broadcastJson(message),
     scheduleAlarm: (at) => this.scheduleAlarm(at),
   });
+  private readonly conflicts = new RoomConflicts({
+    store: () => this.store,
+    locks: this.locks,
+    worldId: () => this.worldId,
+    broadcast: (message) => this.broadcastJson(message),
+    scheduleAlarm: (at) => this.scheduleAlarm(at),
+    cancelJob: (jobId) => cancelJob(getDb(this.env.DB), jobId),
+    createJob: (job) => createJob(getDb(this.env.DB), this.env.JOBS_QUEUE, limitsFrom(this.env as unknown as Record<string, unknown>), job),
+  });
   private loadedFrom: RoomStatus["loadedFrom"] = "empty";
   private loadMs = 0;
   private purged = false;
@@ -331,8 +336,8 @@ export class WorldRoom extends YServer<Env> {
     };
     elementsOf(this.document).observeDeep(watch("element"));
     relationshipsOf(this.document).observeDeep(watch("relationship"));
-    // A conflict decided but not queued when the room stopped: its alarm queues it (see chooseInConflict).
-    if (this.store.pendingConflictIds().length) await this.scheduleAlarm(Date.now() + CONFLICT_RETRY_MS);
+    // A conflict decided but not queued when the room stopped: its alarm queues it (conflicts.ts).
+    if (this.conflicts.anyPending) await this.scheduleAlarm(Date.now() + CONFLICT_RETRY_MS);
     // Updates relayed but not applied when the room last stopped: applied now, observed.
     if (this.pending.length) {
       this.noteChange();
@@ -524,7 +529,7 @@ export class WorldRoom extends YServer<Env> {
     await this.__unsafe_ensureInitialized();
     if (this.purged) return;
     this.locks.expire();
-    for (const conflictId of this.store.pendingConflictIds()) await this.completeConflict(conflictId);
+    await this.conflicts.completePending();
     const due = this.projectionDueAt();
     if (Date.now() < due) await this.scheduleAlarm(due);
     else await this.flush({ paced: true });
@@ -889,9 +894,7 @@ export class WorldRoom extends YServer<Env> {
     await super.onConnect(connection, ctx);
     this.send(connection, { type: "welcome", you: user, users: this.usersHere(), locks: this.locks.active() });
     for (const message of this.store.chatHistory(CHAT_HISTORY_ON_JOIN)) this.send(connection, { type: "chat", ...message });
-    for (const conflict of this.store.openConflicts()) {
-      this.send(connection, { type: "conflict", conflictId: conflict.id, elementId: conflict.elementId, options: conflict.options });
-    }
+    for (const message of this.conflicts.openMessages()) this.send(connection, message);
     if (!alreadyHere) this.broadcastJson({ type: "joined", user }, [connection.id]);
   }
 
@@ -1057,94 +1060,7 @@ export class WorldRoom extends YServer<Env> {
         return;
       }
       case "conflictChoice":
-        return this.chooseInConflict(connection, user, message.conflictId, message.choice);
-    }
-  }
-
-  /**
-   * Settles a conflict (D4) so that exactly one request runs: the first choice wins unless request
-   * A's result reached the element first (then A is the one that ran, and the choice says so).
-   * Choosing B or the merged request cancels A in the room before anything is awaited, so A's job
-   * can never write after it, however far it had got; the chosen request is queued with an
-   * idempotency key, and a room that stops before queueing it does so from its alarm.
-   */
-  private async chooseInConflict(connection: RoomConnection, user: RoomUser, conflictId: string, choice: "merged" | "a" | "b") {
-    const conflict = this.store.getConflict(conflictId);
-    if (!conflict) return this.send(connection, { type: "error", code: "no_conflict", message: "There is no open conflict with that id." });
-    if (this.isReadOnly(connection)) return this.send(connection, { type: "error", code: "read_only", message: "Viewers cannot choose." });
-    if (user.role !== "owner" && user.id !== conflict.a.userId && user.id !== conflict.b.userId) {
-      return this.send(connection, { type: "error", code: "forbidden", message: "Only the two people whose requests conflict, or the owner, can choose." });
-    }
-    const settled = this.store.conflictOutcome(conflictId);
-    if (conflict.choice !== null) {
-      // This person's dialog missed the news: close it, and say what happened.
-      const reason = settled?.reason ?? "chosen";
-      this.send(connection, { type: "conflictResolved", conflictId, choice: settled?.choice ?? (conflict.choice as "merged" | "a" | "b"), reason });
-      return this.send(connection, { type: "error", code: "conflict_resolved", message: reason === "ran_first" ? RAN_FIRST : "Someone has already chosen for this conflict; their choice runs." });
-    }
-    const fateOfA = this.store.jobFate(conflict.a.jobId);
-    if (fateOfA === "applied") {
-      this.settleConflict(conflict, { choice: "a", reason: "ran_first", chooserId: null, pending: false, jobId: conflict.a.jobId, error: null });
-      if (choice !== "a") this.send(connection, { type: "error", code: "conflict_resolved", message: RAN_FIRST });
-      return;
-    }
-    // A runs as it is unless it was cancelled meanwhile (then its prompt is queued again).
-    const queueA = choice === "a" && fateOfA === "cancelled";
-    if (choice !== "a") this.store.settleJob(conflict.a.jobId, "cancelled");
-    const pending = choice !== "a" || queueA;
-    this.settleConflict(conflict, { choice, reason: "chosen", chooserId: user.id, pending, jobId: pending ? null : conflict.a.jobId, error: null });
-    if (!pending) return;
-    await this.scheduleAlarm(Date.now() + CONFLICT_RETRY_MS);
-    await this.completeConflict(conflictId);
-  }
-
-  /** Records a conflict's outcome once and tells everyone here; false when it was settled already. */
-  private settleConflict(conflict: StoredConflict, outcome: ConflictOutcome): boolean {
-    if (!this.store.resolveConflict(conflict.id, outcome)) return false;
-    this.broadcastJson({ type: "conflictResolved", conflictId: conflict.id, choice: outcome.choice, reason: outcome.reason });
-    return true;
-  }
-
-  /** Conflicts being queued right now (the alarm and a choice may both try). */
-  private readonly completing = new Set<string>();
-
-  /**
-   * Queues a settled conflict's chosen request, once: request A's job is marked cancelled in D1
-   * (the room already refuses its result), and the chosen prompt becomes a job whose idempotency
-   * key is the conflict's, so trying again (after a restart) finds the same job.
-   */
-  private async completeConflict(conflictId: string): Promise<void> {
-    if (this.completing.has(conflictId)) return;
-    this.completing.add(conflictId);
-    try {
-      const conflict = this.store.getConflict(conflictId);
-      const outcome = this.store.conflictOutcome(conflictId);
-      if (!conflict || !outcome?.pending) return;
-      const db = getDb(this.env.DB);
-      if (outcome.choice !== "a" && (await cancelJob(db, conflict.a.jobId))) {
-        this.broadcastJson({ type: "job", jobId: conflict.a.jobId, stage: "cancelled", progress: 0, status: "cancelled", elementId: conflict.elementId, kind: "element_refine" });
-        await this.jobUnlock(conflict.elementId, conflict.a.jobId);
-      }
-      const userId = outcome.choice === "a" ? conflict.a.userId : outcome.choice === "b" ? conflict.b.userId : (outcome.chooserId ?? conflict.b.userId);
-      try {
-        const { job, created } = await createJob(db, this.env.JOBS_QUEUE, limitsFrom(this.env as unknown as Record<string, unknown>), {
-          userId,
-          worldId: this.worldId,
-          kind: "element_refine",
-          input: { prompt: conflict.options[outcome.choice], elementId: conflict.elementId, modalities: conflict.b.modalities as JobModalities },
-          idempotencyKey: `conflict-${conflictId}`,
-          requestBody: { conflictId, choice: outcome.choice },
-        });
-        this.store.setConflictOutcome(conflictId, { ...outcome, pending: false, jobId: job.id });
-        if (created) this.broadcastJson({ type: "job", jobId: job.id, stage: "queued", progress: 0, status: "queued", elementId: conflict.elementId, kind: job.kind });
-      } catch (error) {
-        // Over a quota, say: nothing runs, and everyone is told why.
-        const message = error instanceof Error ? error.message : "The chosen request could not be queued.";
-        this.store.setConflictOutcome(conflictId, { ...outcome, pending: false, error: message });
-        this.broadcastJson({ type: "error", code: "job_not_queued", message: `The chosen request could not be queued: ${message}` });
-      }
-    } finally {
-      this.completing.delete(conflictId);
+        return this.conflicts.choose(user, this.isReadOnly(connection), message.conflictId, message.choice, (answer) => this.send(connection, answer));
     }
   }
 
@@ -1463,9 +1379,7 @@ export class WorldRoom extends YServer<Env> {
       if (this.store.jobFate(write.jobId) === "cancelled") {
         return refuse(409, "job_cancelled", "This job was cancelled (or another request was chosen instead); its result was not applied.");
       }
-      for (const conflict of this.store.openConflictsOfJob(write.jobId)) {
-        this.settleConflict(conflict, { choice: "a", reason: "ran_first", chooserId: null, pending: false, jobId: write.jobId, error: null });
-      }
+      this.conflicts.settleForAppliedJob(write.jobId);
       this.store.settleJob(write.jobId, "applied");
       const now = Date.now();
       const count = elementsOf(this.document).size;
@@ -1534,24 +1448,7 @@ export class WorldRoom extends YServer<Env> {
     return this.exclusive(async () => {
       const notReady = await this.ready();
       if (notReady) return notReady;
-      const fate = this.store.jobFate(conflict.a.jobId);
-      if (fate === "applied") {
-        const element = getElement(this.document, conflict.elementId);
-        if (element && baseVersion !== null && baseVersion >= element.version) return ok({ opened: false });
-        return refuse(409, "refined_meanwhile", "The other refine of this element has just been applied; yours was not run.");
-      }
-      if (fate === "cancelled") {
-        // Passed over for a request chosen a moment ago that is not queued yet: that one runs.
-        const chosen = this.store.pendingConflictIds().some((id) => this.store.getConflict(id)?.a.jobId === conflict.a.jobId);
-        if (chosen) return refuse(409, "refine_busy", "Another request for this element was just chosen; ask again once it has run.");
-        return ok({ opened: false });
-      }
-      if (this.store.openConflictFor(conflict.elementId)) {
-        return refuse(409, "conflict_open", "Two requests for this element are already waiting for someone to choose; choose there first.");
-      }
-      this.store.addConflict(conflict);
-      this.broadcastJson({ type: "conflict", conflictId: conflict.id, elementId: conflict.elementId, options: conflict.options });
-      return ok({ opened: true });
+      return this.conflicts.open(conflict, baseVersion, (elementId) => getElement(this.document, elementId)?.version ?? null);
     });
   }
 
