@@ -31,12 +31,10 @@ import {
 } from "./graph-doc";
 import {
   ACCESS_CHANGED_CLOSE,
-  CHAT_HISTORY_ON_JOIN,
   IDENTITY_HEADER,
   SHARE_LINK_HEADER,
   RoomUserSchema,
   parseClientMessage,
-  type ChatMessage,
   type ClientMessage,
   type JobEvent,
   type RoomUser,
@@ -69,6 +67,7 @@ import { RelayedIndex, roomView } from "./room-view";
 import { AwarenessLimits, MESSAGE_AWARENESS } from "./awareness";
 import { RoomLocks } from "./locks";
 import { CONFLICT_RETRY_MS, RoomConflicts } from "./conflicts";
+import { RoomChat } from "./chat";
 import type {
   Actor,
   ElementChanges,
@@ -286,6 +285,13 @@ export class WorldRoom extends YServer<Env> {
     scheduleAlarm: (at) => this.scheduleAlarm(at),
     cancelJob: (jobId) => cancelJob(getDb(this.env.DB), jobId),
     createJob: (job) => createJob(getDb(this.env.DB), this.env.JOBS_QUEUE, limitsFrom(this.env as unknown as Record<string, unknown>), job),
+  });
+  private readonly chat = new RoomChat({
+    store: () => this.store,
+    db: () => this.env.DB,
+    worldId: () => this.worldId,
+    broadcast: (message) => this.broadcastJson(message),
+    newId: () => newId(),
   });
   private loadedFrom: RoomStatus["loadedFrom"] = "empty";
   private loadMs = 0;
@@ -893,7 +899,7 @@ export class WorldRoom extends YServer<Env> {
     this.catchUp(); // the sync request below carries the document's state
     await super.onConnect(connection, ctx);
     this.send(connection, { type: "welcome", you: user, users: this.usersHere(), locks: this.locks.active() });
-    for (const message of this.store.chatHistory(CHAT_HISTORY_ON_JOIN)) this.send(connection, { type: "chat", ...message });
+    for (const message of this.chat.recent()) this.send(connection, message);
     for (const message of this.conflicts.openMessages()) this.send(connection, message);
     if (!alreadyHere) this.broadcastJson({ type: "joined", user }, [connection.id]);
   }
@@ -1023,20 +1029,8 @@ export class WorldRoom extends YServer<Env> {
 
   private async onClientMessage(connection: RoomConnection, user: RoomUser, message: ClientMessage) {
     switch (message.type) {
-      case "chat": {
-        const chat: ChatMessage = {
-          id: newId(),
-          user: { id: user.id, name: user.name, color: user.color },
-          text: message.text,
-          at: new Date().toISOString(),
-        };
-        this.store.addChat(chat);
-        this.broadcastJson({ type: "chat", ...chat });
-        await this.env.DB.prepare("insert into chat_messages (id, world_id, user_id, user_name, text, created_at) values (?, ?, ?, ?, ?, ?)")
-          .bind(chat.id, this.worldId, user.id.startsWith("guest-") ? null : user.id, user.name, chat.text, Date.parse(chat.at))
-          .run();
-        return;
-      }
+      case "chat":
+        return this.chat.post(user, message.text);
       case "presence":
         if (!this.awareness.allow(connection.id)) return this.send(connection, { type: "error", code: "rate_limited", message: "Too many presence messages; slow down." });
         this.broadcastJson({ type: "presence", user, cursor: message.cursor, activeElement: message.activeElement }, [connection.id]);
