@@ -4,26 +4,19 @@ import * as encoding from "lib0/encoding";
 import { YServer } from "y-partyserver";
 import { applyUpdate, mergeUpdates } from "yjs";
 import type * as Y from "yjs";
-import type { ElementAssets } from "../../drizzle/schema";
 import {
-  CONTENT_KEY_LAYOUT,
   allElements,
   allRelationships,
   contentKey,
-  contentKeyValues,
   elementsOf,
   getElement,
   getRelationship,
   insertElement,
   insertRelationship,
-  contentKeyHasName,
-  elementMap,
   patchElement,
-  readElementChecked,
   patchRelationship,
   relationshipsOf,
   removeElement,
-  stampElement,
   touchedIds,
   type ElementPatch,
   type ElementState,
@@ -42,24 +35,12 @@ import {
 } from "./protocol";
 import { parseJsonWith } from "../../workers/lib/json";
 import { log } from "../../workers/lib/log";
-import { RoomStorage, type PendingHistory, type StoredConflict } from "./room-storage";
-import {
-  SESSION_QUIET_MS,
-  changedFields,
-  decideVersion,
-  extendHistorySession,
-  historyAction,
-  historySummary,
-  type ElementEdit,
-  type HistorySession,
-  type VersionSession,
-} from "./edit-sessions";
+import { RoomStorage, type StoredConflict } from "./room-storage";
+import { SESSION_QUIET_MS } from "./edit-sessions";
 import { cancelJob, createJob, limitsFrom } from "../../workers/domain/jobs";
-import { refreshSearchIndex } from "../../workers/domain/gallery";
 import { VersionSnapshotSchema } from "../../workers/domain/graph";
 import { IdSchema, RelationshipValueSchema, elementSchemaFor, firstIssue, worldOfAssetKey } from "../../workers/domain/element-fields";
 import { z } from "zod";
-import { writeElements, writeRelationships, writeVersions, type ElementRowJson, type VersionRowJson } from "../../workers/domain/graph-rows";
 import { getDb } from "../../workers/lib/db";
 import { readUpdate, type DecodedUpdate } from "./update-check";
 import { checkUpdate, type Acceptance } from "./update-rules";
@@ -68,6 +49,8 @@ import { AwarenessLimits, MESSAGE_AWARENESS } from "./awareness";
 import { RoomLocks } from "./locks";
 import { CONFLICT_RETRY_MS, RoomConflicts } from "./conflicts";
 import { RoomChat } from "./chat";
+import { PROJECTOR, RoomProjection } from "./projection";
+import { elementView, ownAssets, relationshipView } from "./views";
 import type {
   Actor,
   ElementChanges,
@@ -79,48 +62,18 @@ import type {
   RelationshipView,
   RoomResult,
   RoomStatus,
-  VersionSnapshot,
 } from "../../workers/domain/room-types";
-
-
 
 /** Early live updates held per connection, and how long one waits for what it continues. */
 const EARLY_LIMIT = 16;
 const EARLY_WAIT_MS = 2_000;
 
-/** Transactions the room makes itself while projecting (versions, timestamps): not user changes. */
-const PROJECTOR = Symbol("projector");
 /**
  * The origin of the room catching its document up with updates it relayed earlier (see relay):
  * already stored and sent, and credited to the person who sent them (null: replayed on load).
  */
 type Relayed = { relayed: true; user: RoomUser | null };
 const isRelayed = (origin: unknown): origin is Relayed => typeof origin === "object" && origin !== null && (origin as Relayed).relayed === true;
-/** How soon after a change the background projection into D1 looks at it. */
-const PROJECTION_DELAY_MS = 500;
-/**
- * Live edits come first: the background projection waits until the room has been quiet this long
- * (a pause in typing or dragging)...
- */
-const PROJECTION_QUIET_MS = 300;
-/** ...but never leaves a change out of D1 for longer than this, however busy the room is. */
-const PROJECTION_MAX_WAIT_MS = 20_000;
-/**
- * Elements or relationships written to D1 per batch (a handful of statements whatever the size).
- * Batches keep the room answering between them: one batch of a few hundred new elements held
- * every broadcast behind it. In the background (the alarm) batches are small and spaced out, so
- * that each holds the room for a couple of milliseconds at most; a request waiting for its write
- * to be projected gets larger ones, back to back.
- */
-const PROJECTION_BATCH = { background: 10, waiting: 50 };
-/** The pause between background projection batches. */
-const PROJECTION_PACE_MS = 15;
-/**
- * The gallery's search row (element names) is rewritten at most this often per room: a burst of
- * renames costs one D1 batch, written a few seconds later by the alarm.
- */
-const SEARCH_REFRESH_MS = 5_000;
-
 
 const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
 const refuse = <T>(status: 400 | 403 | 404 | 409 | 410, code: string, message: string): RoomResult<T> => ({
@@ -144,20 +97,6 @@ function readVarUint8Array(decoder: { bytes: Uint8Array; pos: number }): Uint8Ar
   }
   if (decoder.pos + length > decoder.bytes.length) throw new Error("truncated");
   return decoder.bytes.subarray(decoder.pos, decoder.pos + length);
-}
-
-/**
- * An element's media keys that belong to `worldId`; a key of another world (or anything that is
- * not a key) is dropped: a world's elements only ever show its own files.
- */
-function ownAssets(assets: unknown, worldId: string): ElementAssets {
-  if (typeof assets !== "object" || assets === null) return {};
-  const own: ElementAssets = {};
-  for (const kind of ["image", "video", "audio"] as const) {
-    const key = (assets as Record<string, unknown>)[kind];
-    if (typeof key === "string" && worldOfAssetKey(key) === worldId) own[kind] = key;
-  }
-  return own;
 }
 
 /** Whether a sync request is `[0, 0, varUint8Array(state vector)]` and nothing else. */
@@ -209,49 +148,6 @@ function bytesOf(message: WSMessage): Uint8Array | null {
   return new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
 }
 
-type ProjectionRows = {
-  removedElements: string[];
-  elements: ElementRowJson[];
-  versions: VersionRowJson[];
-  removedRelationships: string[];
-  relationships: RelationshipState[];
-  history: PendingHistory[];
-};
-
-/**
- * The D1 statements of one projection batch. Rows travel as JSON arrays expanded by `json_each`
- * (graph-rows.ts): a handful of statements per batch whatever its size.
- */
-function projectionStatements(db: D1Database, worldId: string, now: number, rows: ProjectionRows): D1PreparedStatement[] {
-  const statements: D1PreparedStatement[] = [];
-  const json = (value: unknown) => JSON.stringify(value);
-  if (rows.removedElements.length) {
-    statements.push(db.prepare("delete from elements where world_id = ?1 and id in (select value from json_each(?2))").bind(worldId, json(rows.removedElements)));
-  }
-  statements.push(...writeVersions(db, worldId, now, rows.versions, "upsert"));
-  statements.push(...writeElements(db, worldId, rows.elements, "upsert"));
-  if (rows.removedRelationships.length) {
-    statements.push(db.prepare("delete from relationships where world_id = ?1 and id in (select value from json_each(?2))").bind(worldId, json(rows.removedRelationships)));
-  }
-  statements.push(...writeRelationships(db, worldId, rows.relationships, "upsert"));
-  if (rows.history.length) {
-    statements.push(
-      db
-        .prepare(
-          `insert into history (id, world_id, user_id, action, summary, prompt, element_ids, created_at)
-           select value ->> '$.id', ?1, value ->> '$.userId', value ->> '$.action', value ->> '$.summary', value ->> '$.prompt',
-             value -> '$.elementIds', value ->> '$.createdAt'
-           from json_each(?2) where true
-           on conflict (id) do update set action = excluded.action, summary = excluded.summary,
-             element_ids = excluded.element_ids, created_at = excluded.created_at`,
-        )
-        .bind(worldId, json(rows.history)),
-    );
-  }
-  statements.push(db.prepare("update worlds set graph_version = graph_version + 1, updated_at = ? where id = ?").bind(now, worldId));
-  return statements;
-}
-
 /**
  * One room per world (SPEC §1): the single writer of the world's graph. The graph is a Yjs
  * document persisted in this object's SQLite storage as an update log compacted into a snapshot
@@ -286,6 +182,16 @@ export class WorldRoom extends YServer<Env> {
     cancelJob: (jobId) => cancelJob(getDb(this.env.DB), jobId),
     createJob: (job) => createJob(getDb(this.env.DB), this.env.JOBS_QUEUE, limitsFrom(this.env as unknown as Record<string, unknown>), job),
   });
+  private readonly projection = new RoomProjection({
+    store: () => this.store,
+    document: () => this.document,
+    db: () => this.env.DB,
+    worldId: () => this.worldId,
+    clock: () => this.clock(),
+    catchUp: () => this.catchUp(),
+    scheduleAlarm: (at) => this.scheduleAlarm(at),
+    newId: () => newId(),
+  });
   private readonly chat = new RoomChat({
     store: () => this.store,
     db: () => this.env.DB,
@@ -296,7 +202,6 @@ export class WorldRoom extends YServer<Env> {
   private loadedFrom: RoomStatus["loadedFrom"] = "empty";
   private loadMs = 0;
   private purged = false;
-  private flushing: Promise<void> | null = null;
 
   private get worldId(): string {
     return this.name;
@@ -328,7 +233,7 @@ export class WorldRoom extends YServer<Env> {
     const watch = (kind: "element" | "relationship") => (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => {
       if (transaction.origin === PROJECTOR) return;
       const relayed = isRelayed(transaction.origin);
-      if (!relayed) this.noteChange(); // a relayed update's change was noted when it arrived
+      if (!relayed) this.projection.noteChange(); // a relayed update's change was noted when it arrived
       const ids = touchedIds(events);
       this.store.markDirty(kind, ids);
       // Edits arriving over a socket carry the connection (or, relayed, the person) as their origin.
@@ -346,7 +251,7 @@ export class WorldRoom extends YServer<Env> {
     if (this.conflicts.anyPending) await this.scheduleAlarm(Date.now() + CONFLICT_RETRY_MS);
     // Updates relayed but not applied when the room last stopped: applied now, observed.
     if (this.pending.length) {
-      this.noteChange();
+      this.projection.noteChange();
       this.catchUp();
     }
   }
@@ -459,7 +364,7 @@ export class WorldRoom extends YServer<Env> {
     this.store.appendUnapplied(update);
     this.pending.push({ update, user });
     this.relayed.add(accepted);
-    this.noteChange();
+    this.projection.noteChange();
     this.broadcastUpdate(update, connection);
     if (this.store.needsCompaction) this.compact();
   }
@@ -489,14 +394,7 @@ export class WorldRoom extends YServer<Env> {
     this.store.markApplied();
   }
 
-  /** A change by anyone but the projector: the projection waits for a pause, then writes it. */
-  private noteChange() {
-    this.changedAt = Date.now();
-    this.waitingSince ??= this.changedAt;
-    void this.scheduleProjection();
-  }
-
-  // ---------------------------------------------------------------- projection into D1
+  // ---------------------------------------------------------------- the alarm
 
   /** When the alarm is set for, as far as this instance knows (saves a storage call per update). */
   private alarmAt: number | null = null;
@@ -512,226 +410,21 @@ export class WorldRoom extends YServer<Env> {
     }
   }
 
-  private async scheduleProjection() {
-    await this.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
-  }
-
-  /** When the last change by anyone but the projector was made (0: none since the room started). */
-  private changedAt = 0;
-  /** Since when changes have been waiting for the projection (null: nothing waits, or unknown). */
-  private waitingSince: number | null = null;
-
-  /**
-   * When the background projection may run: once the room is quiet, or once changes have waited
-   * PROJECTION_MAX_WAIT_MS. After a restart nothing is known about the wait, so it runs at once.
-   */
-  private projectionDueAt(): number {
-    if (this.waitingSince === null) return 0;
-    return Math.min(this.changedAt + PROJECTION_QUIET_MS, this.waitingSince + PROJECTION_MAX_WAIT_MS);
-  }
-
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     await this.__unsafe_ensureInitialized();
     if (this.purged) return;
     this.locks.expire();
     await this.conflicts.completePending();
-    const due = this.projectionDueAt();
-    if (Date.now() < due) await this.scheduleAlarm(due);
-    else await this.flush({ paced: true });
+    await this.projection.onAlarm();
     const next = this.locks.nextExpiry();
     if (next !== null) await this.scheduleAlarm(next);
-  }
-
-  /** Writes every pending change to D1; concurrent callers share one run and then run again. */
-  async flush({ paced = false }: { paced?: boolean } = {}): Promise<void> {
-    while (this.flushing) await this.flushing;
-    this.flushing = this.project(paced)
-      .then(() => this.refreshSearch())
-      .finally(() => {
-        this.flushing = null;
-      });
-    await this.flushing;
-    if (this.store.dirtyCount() > 0) await this.scheduleProjection();
-    else this.waitingSince = null;
-  }
-
-  private searchRefreshedAt = 0;
-
-  /** Rewrites the world's gallery search row once names changed, throttled (catalogue F1). */
-  private async refreshSearch(): Promise<void> {
-    if (!this.store.searchStale) return;
-    const due = this.searchRefreshedAt + SEARCH_REFRESH_MS;
-    if (Date.now() < due) return this.scheduleAlarm(due);
-    this.searchRefreshedAt = Date.now();
-    await refreshSearchIndex(this.env.DB, this.worldId);
-    this.store.clearSearchStale();
-  }
-
-  /**
-   * Projects in small batches until nothing is left, serving socket messages in between. In the
-   * background (the alarm) batches are spaced out: back to back, they kept the room busy for a
-   * hundred milliseconds at a time and the broadcasts queued behind them (locally D1 shares the
-   * room's thread). Callers waiting to answer a request get theirs without the spacing.
-   */
-  private async project(paced: boolean): Promise<void> {
-    while (await this.projectBatch(paced ? PROJECTION_BATCH.background : PROJECTION_BATCH.waiting)) {
-      await new Promise((resolve) => setTimeout(resolve, paced ? PROJECTION_PACE_MS : 0));
-      // Edits started again: the background projection gives way (flush reschedules it).
-      if (paced && Date.now() < this.projectionDueAt()) return;
-    }
-  }
-
-  /** Writes one batch of pending changes to D1; true when more are waiting. */
-  private async projectBatch(size: number): Promise<boolean> {
-    this.catchUp();
-    const slice = this.store.dirtySlice(size);
-    const elementIds = slice.elements.map((mark) => mark.id);
-    const relationshipIds = slice.relationships.map((mark) => mark.id);
-    const history = this.store.pendingHistory();
-    if (elementIds.length === 0 && relationshipIds.length === 0 && history.length === 0) return false;
-    const now = Date.now();
-    const sessionNow = this.clock();
-    const projected: Array<{ id: string; version: number; key: string } | { id: string; removed: true }> = [];
-    const versionBumps: Array<{ id: string; version: number }> = [];
-    const versionSessions: Array<{ id: string; session: VersionSession | null }> = [];
-    /** Each person's edits in this batch, for their session's history entry. */
-    const editsBy = new Map<string, ElementEdit[]>();
-    const rows: ProjectionRows = { removedElements: [], elements: [], versions: [], removedRelationships: [], relationships: [], history: [...history] };
-    let namesChanged = false;
-
-    for (const id of elementIds) {
-      const map = elementMap(this.document, id);
-      const read = map ? readElementChecked(id, map) : null;
-      if (read?.repaired.length) log.error("room.element_repaired", { worldId: this.worldId, elementId: id, fields: read.repaired });
-      const element = read ? { ...read.element, assets: ownAssets(read.element.assets, this.worldId) } : null;
-      if (!element) {
-        rows.removedElements.push(id);
-        projected.push({ id, removed: true });
-        namesChanged = true;
-        continue;
-      }
-      const secret = this.store.getSecret(id);
-      const key = contentKey(element, secret);
-      const last = this.store.getProjected(id);
-      let version = Math.max(element.version, last?.version ?? 0);
-      const contentChanged = !last || last.key !== key;
-      if (contentChanged && (!last || !contentKeyHasName(last.key, element))) namesChanged = true;
-      const editors = this.store.editorsOf(id);
-      if (contentChanged) {
-        // A person's edits in one session are one version, rewritten in place (edit-sessions.ts).
-        const decision = decideVersion({
-          cause: this.store.versionCause(id),
-          editors,
-          projectedBefore: Boolean(last),
-          lastVersion: Math.max(last?.version ?? 0, element.version),
-          session: this.store.getVersionSession(id),
-          now: sessionNow,
-        });
-        version = decision.version;
-        versionBumps.push({ id, version });
-        versionSessions.push({ id, session: decision.session });
-        const snapshot: VersionSnapshot = { ...this.view({ ...element, version, updatedAt: now }, true), secret: secret ?? "" };
-        rows.versions.push({ id, version, snapshot: JSON.stringify(snapshot), action: decision.action, userId: decision.userId });
-      }
-      if (editors.length) {
-        const before = last ? contentKeyValues(last.key) : null;
-        const after = contentKeyValues(key);
-        const edit: ElementEdit = !last
-          ? { id, kind: "created", fields: [] }
-          : contentChanged
-            ? { id, kind: "edited", fields: after ? changedFields(before, after, CONTENT_KEY_LAYOUT) : [] }
-            : { id, kind: "moved", fields: [] };
-        for (const userId of editors) editsBy.set(userId, [...(editsBy.get(userId) ?? []), edit]);
-      }
-      rows.elements.push({
-        id,
-        type: element.type,
-        name: element.name,
-        description: element.description,
-        secret,
-        x: element.x,
-        y: element.y,
-        tags: element.tags,
-        assets: element.assets,
-        metadata: element.metadata,
-        version,
-        createdBy: element.createdBy,
-        createdAt: element.createdAt || now,
-        updatedAt: contentChanged ? now : element.updatedAt || now,
-      });
-      projected.push({ id, version, key });
-    }
-
-    // Each person's edits (live or through the API) extend their session's one history entry.
-    const historySessions: Array<[string, HistorySession]> = [];
-    const nameOf = (id: string) => getElement(this.document, id)?.name ?? null;
-    for (const [userId, edits] of editsBy) {
-      const session = extendHistorySession(this.store.getHistorySession(userId), edits, sessionNow, newId);
-      historySessions.push([userId, session]);
-      rows.history.push({
-        id: session.id,
-        action: historyAction(session),
-        summary: historySummary(session, nameOf),
-        prompt: null,
-        elementIds: [...session.created, ...session.edited, ...session.moved].slice(0, 100),
-        userId,
-        createdAt: now,
-      });
-    }
-
-    for (const id of relationshipIds) {
-      const rel = getRelationship(this.document, id);
-      if (!rel || !getElement(this.document, rel.from) || !getElement(this.document, rel.to)) {
-        rows.removedRelationships.push(id);
-        continue;
-      }
-      rows.relationships.push({ ...rel, createdAt: rel.createdAt || now, updatedAt: rel.updatedAt || now });
-    }
-
-    // One transaction per batch, a few statements whatever its size (rows travel as JSON arrays); it
-    // bumps the graph version so no reader keeps a serialized graph from before it.
-    await this.env.DB.batch(projectionStatements(this.env.DB, this.worldId, now, rows));
-
-    // D1 has it: remember what was projected, give clients the new versions, clear the marks.
-    for (const item of projected) {
-      if ("removed" in item) this.store.forgetProjected(item.id);
-      else this.store.setProjected(item.id, item.version, item.key);
-    }
-    for (const { id, session } of versionSessions) this.store.setVersionSession(id, session);
-    for (const [userId, session] of historySessions) this.store.setHistorySession(userId, session);
-    if (versionBumps.length) {
-      this.document.transact(() => {
-        for (const { id, version } of versionBumps) stampElement(this.document, id, version, now);
-      }, PROJECTOR);
-    }
-    this.store.clearDirty([...slice.elements, ...slice.relationships], history.map((h) => h.id));
-    if (namesChanged) this.store.markSearchStale();
-    return slice.more;
   }
 
   // ---------------------------------------------------------------- views
 
   private view(element: ElementState, withSecret: boolean): ElementView {
-    const secret = withSecret ? (this.store.getSecret(element.id) ?? "") : undefined;
-    return {
-      id: element.id,
-      type: element.type,
-      name: element.name,
-      description: element.description,
-      ...(secret !== undefined ? { secret } : {}),
-      position: { x: element.x, y: element.y },
-      tags: element.tags,
-      assets: element.assets,
-      metadata: element.metadata,
-      version: element.version,
-      createdAt: new Date(element.createdAt).toISOString(),
-      updatedAt: new Date(element.updatedAt).toISOString(),
-    };
-  }
-
-  private relationshipView(rel: RelationshipState): RelationshipView {
-    return { id: rel.id, from: rel.from, to: rel.to, kind: rel.kind, label: rel.label };
+    return elementView(element, withSecret ? (this.store.getSecret(element.id) ?? "") : undefined);
   }
 
   private canWrite(actor: Actor) {
@@ -1125,7 +818,7 @@ export class WorldRoom extends YServer<Env> {
       this.store.setVersionCause(id, input.id ? "restored" : "created", actor.id);
       this.record(actor, "created", `Created the ${element.type} ${quote(element.name)}`, [id]);
       this.document.transact(() => insertElement(this.document, element));
-      await this.flush();
+      await this.projection.flush();
       return ok({ element: this.view(getElement(this.document, id)!, true) });
     });
   }
@@ -1164,7 +857,7 @@ export class WorldRoom extends YServer<Env> {
       this.store.setVersionCause(id, "edited", actor.id);
       this.store.addEditor(id, actor.id);
       this.document.transact(() => patchElement(this.document, id, patch));
-      await this.flush();
+      await this.projection.flush();
       return ok({ element: this.view(getElement(this.document, id)!, true) });
     });
   }
@@ -1186,7 +879,7 @@ export class WorldRoom extends YServer<Env> {
       this.document.transact(() => {
         for (const id of ids) {
           const result = removeElement(this.document, id);
-          if (result) removed.push(...result.relationships.map((r) => this.relationshipView(r)));
+          if (result) removed.push(...result.relationships.map((r) => relationshipView(r)));
         }
       });
       this.store.markDirty("relationship", removed.map((r) => r.id));
@@ -1194,7 +887,7 @@ export class WorldRoom extends YServer<Env> {
         views.length === 1 ? `Deleted ${quote(views[0]!.name)}` : `Deleted ${views.length} elements: ${views.map((v) => quote(v.name)).join(", ")}`;
       this.record(actor, "deleted", summary.slice(0, 500), ids);
       for (const id of ids) this.store.deleteSecret(id);
-      await this.flush();
+      await this.projection.flush();
       return ok({ elements: views, relationships: removed });
     });
   }
@@ -1215,7 +908,7 @@ export class WorldRoom extends YServer<Env> {
         for (const p of known) patchElement(this.document, p.id, { x: p.x, y: p.y });
       });
       if (known.length) this.record(actor, "moved", known.length === 1 ? "Moved an element" : `Moved ${known.length} elements`, known.map((p) => p.id).slice(0, 100));
-      await this.flush();
+      await this.projection.flush();
       return ok({ updated: known.length });
     });
   }
@@ -1229,7 +922,7 @@ export class WorldRoom extends YServer<Env> {
       if (!current) return refuse(404, "not_found", "That element was not found.");
       const locked = this.lockedFor(actor, [id]);
       if (locked) return locked;
-      await this.flush();
+      await this.projection.flush();
       const row = await this.env.DB.prepare("select snapshot from element_versions where element_id = ? and world_id = ? and version = ?")
         .bind(id, this.worldId, version)
         .first<{ snapshot: string }>();
@@ -1250,7 +943,7 @@ export class WorldRoom extends YServer<Env> {
           metadata: snapshot.metadata ?? {},
         }),
       );
-      await this.flush();
+      await this.projection.flush();
       return ok({ element: this.view(getElement(this.document, id)!, true) });
     });
   }
@@ -1265,7 +958,7 @@ export class WorldRoom extends YServer<Env> {
       if (notReady) return notReady;
       if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
       if (!getElement(this.document, id)) return refuse(404, "not_found", "That element was not found.");
-      await this.flush();
+      await this.projection.flush();
       const element = getElement(this.document, id);
       if (!element) return refuse(404, "not_found", "That element was not found.");
       const session = this.store.getVersionSession(id);
@@ -1294,8 +987,8 @@ export class WorldRoom extends YServer<Env> {
       const rel: RelationshipState = { id, from: from.id, to: to.id, kind: input.kind, label: input.label ?? "", createdAt: now, updatedAt: now };
       this.record(actor, "created", `Linked ${quote(from.name)} → ${quote(to.name)} (${rel.kind.replaceAll("_", " ")})`, [from.id, to.id]);
       this.document.transact(() => insertRelationship(this.document, rel));
-      await this.flush();
-      return ok({ relationship: this.relationshipView(rel) });
+      await this.projection.flush();
+      return ok({ relationship: relationshipView(rel) });
     });
   }
 
@@ -1307,13 +1000,13 @@ export class WorldRoom extends YServer<Env> {
       const before = getRelationship(this.document, id);
       if (!before) return refuse(404, "not_found", "That relationship was not found.");
       if ((changes.kind ?? before.kind) === before.kind && (changes.label ?? before.label) === before.label) {
-        return ok({ relationship: this.relationshipView(before) });
+        return ok({ relationship: relationshipView(before) });
       }
       const names = [getElement(this.document, before.from)?.name ?? "?", getElement(this.document, before.to)?.name ?? "?"];
       this.record(actor, "edited", `Changed the link ${quote(names[0]!)} → ${quote(names[1]!)}`, [before.from, before.to]);
       this.document.transact(() => patchRelationship(this.document, id, changes, Date.now()));
-      await this.flush();
-      return ok({ relationship: this.relationshipView(getRelationship(this.document, id)!) });
+      await this.projection.flush();
+      return ok({ relationship: relationshipView(getRelationship(this.document, id)!) });
     });
   }
 
@@ -1327,8 +1020,8 @@ export class WorldRoom extends YServer<Env> {
       const names = [getElement(this.document, rel.from)?.name ?? "?", getElement(this.document, rel.to)?.name ?? "?"];
       this.record(actor, "deleted", `Unlinked ${quote(names[0]!)} → ${quote(names[1]!)}`, [rel.from, rel.to]);
       this.document.transact(() => relationshipsOf(this.document).delete(id));
-      await this.flush();
-      return ok({ relationship: this.relationshipView(rel) });
+      await this.projection.flush();
+      return ok({ relationship: relationshipView(rel) });
     });
   }
 
@@ -1425,7 +1118,7 @@ export class WorldRoom extends YServer<Env> {
           ? `Refined ${names[0] ?? "an element"} with the AI`
           : `Generated ${names.slice(0, 3).join(", ")}${names.length > 3 ? ` and ${names.length - 3} more` : ""}`;
       this.record(actor, write.action, summary, write.elements.map((e) => e.id), write.prompt);
-      await this.flush();
+      await this.projection.flush();
       return ok({ elements: write.elements.map((e) => getElement(this.document, e.id)).filter((e): e is ElementState => Boolean(e)).map((e) => this.view(e, false)) });
     });
   }
@@ -1474,7 +1167,7 @@ export class WorldRoom extends YServer<Env> {
     const notReady = await this.ready();
     if (notReady) return notReady;
     const elements = allElements(this.document).map((e) => this.view(e, withSecrets));
-    const relationships = allRelationships(this.document).map((r) => this.relationshipView(r));
+    const relationships = allRelationships(this.document).map((r) => relationshipView(r));
     return ok({ elements, relationships });
   }
 
