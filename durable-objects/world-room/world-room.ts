@@ -10,17 +10,11 @@ import {
   contentKey,
   elementsOf,
   getElement,
-  getRelationship,
   insertElement,
   insertRelationship,
-  patchElement,
-  patchRelationship,
   relationshipsOf,
-  removeElement,
   touchedIds,
-  type ElementPatch,
   type ElementState,
-  type RelationshipState,
 } from "./graph-doc";
 import {
   ACCESS_CHANGED_CLOSE,
@@ -36,10 +30,8 @@ import {
 import { parseJsonWith } from "../../workers/lib/json";
 import { log } from "../../workers/lib/log";
 import { RoomStorage, type StoredConflict } from "./room-storage";
-import { SESSION_QUIET_MS } from "./edit-sessions";
 import { cancelJob, createJob, limitsFrom } from "../../workers/domain/jobs";
-import { VersionSnapshotSchema } from "../../workers/domain/graph";
-import { IdSchema, RelationshipValueSchema, elementSchemaFor, firstIssue, worldOfAssetKey } from "../../workers/domain/element-fields";
+import { IdSchema, RelationshipValueSchema, elementSchemaFor, firstIssue } from "../../workers/domain/element-fields";
 import { z } from "zod";
 import { getDb } from "../../workers/lib/db";
 import { readUpdate, type DecodedUpdate } from "./update-check";
@@ -51,6 +43,7 @@ import { CONFLICT_RETRY_MS, RoomConflicts } from "./conflicts";
 import { RoomChat } from "./chat";
 import { PROJECTOR, RoomProjection } from "./projection";
 import { elementView, ownAssets, relationshipView } from "./views";
+import { GraphWrites, ok, refuse } from "./graph-writes";
 import type {
   Actor,
   ElementChanges,
@@ -74,14 +67,6 @@ const EARLY_WAIT_MS = 2_000;
  */
 type Relayed = { relayed: true; user: RoomUser | null };
 const isRelayed = (origin: unknown): origin is Relayed => typeof origin === "object" && origin !== null && (origin as Relayed).relayed === true;
-
-const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
-const refuse = <T>(status: 400 | 403 | 404 | 409 | 410, code: string, message: string): RoomResult<T> => ({
-  ok: false,
-  status,
-  code,
-  message,
-});
 
 /** lib0's varUint8Array: a varUint length, then the bytes. */
 function readVarUint8Array(decoder: { bytes: Uint8Array; pos: number }): Uint8Array {
@@ -126,7 +111,6 @@ function newId(length = 16): string {
   return id;
 }
 
-const quote = (name: string) => `“${name}”`;
 
 type ConnectionState = { user: RoomUser; shareLinkId?: string | null };
 type RoomConnection = Connection<ConnectionState>;
@@ -190,6 +174,18 @@ export class WorldRoom extends YServer<Env> {
     clock: () => this.clock(),
     catchUp: () => this.catchUp(),
     scheduleAlarm: (at) => this.scheduleAlarm(at),
+    newId: () => newId(),
+  });
+  private readonly graphWrites = new GraphWrites({
+    store: () => this.store,
+    document: () => this.document,
+    db: () => this.env.DB,
+    worldId: () => this.worldId,
+    locks: this.locks,
+    conflicts: this.conflicts,
+    clock: () => this.clock(),
+    ready: () => this.ready(),
+    flush: () => this.projection.flush(),
     newId: () => newId(),
   });
   private readonly chat = new RoomChat({
@@ -419,20 +415,6 @@ export class WorldRoom extends YServer<Env> {
     await this.projection.onAlarm();
     const next = this.locks.nextExpiry();
     if (next !== null) await this.scheduleAlarm(next);
-  }
-
-  // ---------------------------------------------------------------- views
-
-  private view(element: ElementState, withSecret: boolean): ElementView {
-    return elementView(element, withSecret ? (this.store.getSecret(element.id) ?? "") : undefined);
-  }
-
-  private canWrite(actor: Actor) {
-    return actor.role === "owner" || actor.role === "editor";
-  }
-
-  private record(actor: Actor, action: string, summary: string, elementIds: string[], prompt?: string | null) {
-    this.store.addHistory({ action, summary, elementIds, userId: actor.id, prompt: prompt ?? null });
   }
 
   // ---------------------------------------------------------------- sockets
@@ -762,267 +744,48 @@ export class WorldRoom extends YServer<Env> {
     if (!stillHere) this.broadcastJson({ type: "left", userId: user.id }, [connection.id]);
   }
 
-  // ---------------------------------------------------------------- RPC: elements
-
-  /** The tail of the chain that runs writing RPCs one at a time. */
-  private writing: Promise<unknown> = Promise.resolve();
-
-  /**
-   * Runs a writing RPC once the ones before it have answered. Each writes its change and waits for
-   * the projection before answering, so every acknowledged change of an element is its own
-   * version in the history; concurrent requests made one version of several changes before.
-   */
-  private exclusive<T>(run: () => Promise<T>): Promise<T> {
-    const result = this.writing.then(run, run);
-    this.writing = result.catch(() => undefined);
-    return result;
-  }
-
-  /** A refusal when someone other than the actor holds a lock on one of these elements (D3). */
-  private lockedFor(actor: Actor, ids: string[]): RoomResult<never> | null {
-    const lock = this.locks.heldAgainst(actor.id, ids);
-    return lock ? refuse(409, "locked", `${lock.by.name} is editing that element; try again when they are done.`) : null;
-  }
+  // ---------------------------------------------------------------- RPC: graph writes (graph-writes.ts)
 
   async createElement(actor: Actor, input: NewElement): Promise<RoomResult<{ element: ElementView }>> {
-    return this.exclusive(async () => {
-      const notReady = await this.ready();
-      if (notReady) return notReady;
-      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-      const id = input.id ?? newId();
-      if (elementsOf(this.document).has(id)) return refuse(409, "element_exists", "An element with that id already exists.");
-      // Re-creating a deleted element (undo) continues its version numbers.
-      const previous = input.id
-        ? await this.env.DB.prepare("select max(version) as v from element_versions where element_id = ? and world_id = ?")
-            .bind(id, this.worldId)
-            .first<{ v: number | null }>()
-        : null;
-      const now = Date.now();
-      const count = elementsOf(this.document).size;
-      const element: ElementState = {
-        id,
-        type: input.type,
-        name: input.name,
-        description: input.description ?? "",
-        x: input.position?.x ?? (count % 6) * 240,
-        y: input.position?.y ?? Math.floor(count / 6) * 160,
-        tags: input.tags ?? [],
-        assets: ownAssets(input.assets ?? {}, this.worldId),
-        metadata: {},
-        version: previous?.v ?? 0,
-        createdBy: actor.id,
-        createdAt: now,
-        updatedAt: now,
-      };
-      if (input.secret) this.store.setSecret(id, input.secret);
-      this.store.setVersionCause(id, input.id ? "restored" : "created", actor.id);
-      this.record(actor, "created", `Created the ${element.type} ${quote(element.name)}`, [id]);
-      this.document.transact(() => insertElement(this.document, element));
-      await this.projection.flush();
-      return ok({ element: this.view(getElement(this.document, id)!, true) });
-    });
+    return this.graphWrites.createElement(actor, input);
   }
 
   async updateElement(actor: Actor, id: string, changes: ElementChanges): Promise<RoomResult<{ element: ElementView }>> {
-    return this.exclusive(async () => {
-      const notReady = await this.ready();
-      if (notReady) return notReady;
-      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-      const before = getElement(this.document, id);
-      if (!before) return refuse(404, "not_found", "That element was not found.");
-      const locked = this.lockedFor(actor, [id]);
-      if (locked) return locked;
-      const patch: ElementPatch = {};
-      if (changes.type !== undefined) patch.type = changes.type;
-      if (changes.name !== undefined) patch.name = changes.name;
-      if (changes.description !== undefined) patch.description = changes.description;
-      if (changes.tags !== undefined) patch.tags = changes.tags;
-      if (changes.assets !== undefined) patch.assets = ownAssets(changes.assets, this.worldId);
-      if (changes.position) {
-        patch.x = changes.position.x;
-        patch.y = changes.position.y;
-      }
-      const changedFields = Object.keys(changes).filter((key) => {
-        if (key === "secret") return (this.store.getSecret(id) ?? "") !== (changes.secret ?? "");
-        if (key === "position") return before.x !== changes.position?.x || before.y !== changes.position?.y;
-        return JSON.stringify(before[key as keyof ElementState]) !== JSON.stringify(changes[key as keyof ElementChanges]);
-      });
-      if (changedFields.length === 0) return ok({ element: this.view(before, true) });
-      if (changes.secret !== undefined) {
-        this.store.setSecret(id, changes.secret);
-        this.store.markDirty("element", [id]);
-      }
-      // An edit through the API is the person's edit like a live one: it joins their editing
-      // session's version and history entry (which the projection writes).
-      this.store.setVersionCause(id, "edited", actor.id);
-      this.store.addEditor(id, actor.id);
-      this.document.transact(() => patchElement(this.document, id, patch));
-      await this.projection.flush();
-      return ok({ element: this.view(getElement(this.document, id)!, true) });
-    });
+    return this.graphWrites.updateElement(actor, id, changes);
   }
 
-  async deleteElements(
-    actor: Actor,
-    ids: string[],
-  ): Promise<RoomResult<{ elements: ElementView[]; relationships: RelationshipView[] }>> {
-    return this.exclusive(async () => {
-      const notReady = await this.ready();
-      if (notReady) return notReady;
-      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-      const missing = ids.filter((id) => !elementsOf(this.document).has(id));
-      if (missing.length) return refuse(404, "not_found", `No element ${missing[0]} in this world.`);
-      const locked = this.lockedFor(actor, ids);
-      if (locked) return locked;
-      const views = ids.map((id) => this.view(getElement(this.document, id)!, true));
-      const removed: RelationshipView[] = [];
-      this.document.transact(() => {
-        for (const id of ids) {
-          const result = removeElement(this.document, id);
-          if (result) removed.push(...result.relationships.map((r) => relationshipView(r)));
-        }
-      });
-      this.store.markDirty("relationship", removed.map((r) => r.id));
-      const summary =
-        views.length === 1 ? `Deleted ${quote(views[0]!.name)}` : `Deleted ${views.length} elements: ${views.map((v) => quote(v.name)).join(", ")}`;
-      this.record(actor, "deleted", summary.slice(0, 500), ids);
-      for (const id of ids) this.store.deleteSecret(id);
-      await this.projection.flush();
-      return ok({ elements: views, relationships: removed });
-    });
+  async deleteElements(actor: Actor, ids: string[]): Promise<RoomResult<{ elements: ElementView[]; relationships: RelationshipView[] }>> {
+    return this.graphWrites.deleteElements(actor, ids);
   }
 
   async moveElements(actor: Actor, positions: Array<{ id: string; x: number; y: number }>): Promise<RoomResult<{ updated: number }>> {
-    return this.exclusive(async () => {
-      const notReady = await this.ready();
-      if (notReady) return notReady;
-      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-      const elements = elementsOf(this.document);
-      const known = positions.filter((p) => elements.has(p.id));
-      if (known.length !== positions.length) {
-        return refuse(404, "not_found", "Some of those elements are not in this world.");
-      }
-      const locked = this.lockedFor(actor, known.map((p) => p.id));
-      if (locked) return locked;
-      this.document.transact(() => {
-        for (const p of known) patchElement(this.document, p.id, { x: p.x, y: p.y });
-      });
-      if (known.length) this.record(actor, "moved", known.length === 1 ? "Moved an element" : `Moved ${known.length} elements`, known.map((p) => p.id).slice(0, 100));
-      await this.projection.flush();
-      return ok({ updated: known.length });
-    });
+    return this.graphWrites.moveElements(actor, positions);
   }
 
   async restoreVersion(actor: Actor, id: string, version: number): Promise<RoomResult<{ element: ElementView }>> {
-    return this.exclusive(async () => {
-      const notReady = await this.ready();
-      if (notReady) return notReady;
-      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-      const current = getElement(this.document, id);
-      if (!current) return refuse(404, "not_found", "That element was not found.");
-      const locked = this.lockedFor(actor, [id]);
-      if (locked) return locked;
-      await this.projection.flush();
-      const row = await this.env.DB.prepare("select snapshot from element_versions where element_id = ? and world_id = ? and version = ?")
-        .bind(id, this.worldId, version)
-        .first<{ snapshot: string }>();
-      if (!row) return refuse(404, "not_found", `Version ${version} of that element was not found.`);
-      const snapshot = parseJsonWith(VersionSnapshotSchema, row.snapshot);
-      if (!snapshot) return refuse(409, "version_unreadable", `Version ${version} of that element could not be read.`);
-      this.store.setSecret(id, snapshot.secret ?? "");
-      this.store.markDirty("element", [id]);
-      this.store.setVersionCause(id, "restored", actor.id);
-      this.record(actor, "restored", `Restored ${quote(snapshot.name ?? current.name)} to version ${version}`, [id]);
-      this.document.transact(() =>
-        patchElement(this.document, id, {
-          type: snapshot.type ?? current.type,
-          name: snapshot.name ?? current.name,
-          description: snapshot.description ?? "",
-          tags: snapshot.tags ?? [],
-          assets: ownAssets(snapshot.assets ?? {}, this.worldId),
-          metadata: snapshot.metadata ?? {},
-        }),
-      );
-      await this.projection.flush();
-      return ok({ element: this.view(getElement(this.document, id)!, true) });
-    });
+    return this.graphWrites.restoreVersion(actor, id, version);
   }
 
-  /**
-   * *Save version*: ends the element's open editing session, so that the next edit starts a new
-   * version. Its current content is already that session's version (the projection keeps it so).
-   */
+  /** *Save version*: ends the element's open editing session (ADR 15). */
   async saveVersion(actor: Actor, id: string): Promise<RoomResult<{ version: number; alreadySaved: boolean }>> {
-    return this.exclusive(async () => {
-      const notReady = await this.ready();
-      if (notReady) return notReady;
-      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-      if (!getElement(this.document, id)) return refuse(404, "not_found", "That element was not found.");
-      await this.projection.flush();
-      const element = getElement(this.document, id);
-      if (!element) return refuse(404, "not_found", "That element was not found.");
-      const session = this.store.getVersionSession(id);
-      if (!session || this.clock() - session.lastAt >= SESSION_QUIET_MS) {
-        return ok({ version: element.version, alreadySaved: true });
-      }
-      this.store.closeVersionSession(id);
-      return ok({ version: session.version, alreadySaved: false });
-    });
+    return this.graphWrites.saveVersion(actor, id);
   }
-
-  // ---------------------------------------------------------------- RPC: relationships
 
   async createRelationship(actor: Actor, input: NewRelationship): Promise<RoomResult<{ relationship: RelationshipView }>> {
-    return this.exclusive(async () => {
-      const notReady = await this.ready();
-      if (notReady) return notReady;
-      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-      const from = getElement(this.document, input.from);
-      const to = getElement(this.document, input.to);
-      if (!from || !to) return refuse(400, "unknown_element", "Both ends of a relationship must be elements of this world.");
-      if (from.id === to.id) return refuse(400, "self_relationship", "A relationship needs two different elements.");
-      const id = input.id ?? newId();
-      if (relationshipsOf(this.document).has(id)) return refuse(409, "relationship_exists", "A relationship with that id already exists.");
-      const now = Date.now();
-      const rel: RelationshipState = { id, from: from.id, to: to.id, kind: input.kind, label: input.label ?? "", createdAt: now, updatedAt: now };
-      this.record(actor, "created", `Linked ${quote(from.name)} → ${quote(to.name)} (${rel.kind.replaceAll("_", " ")})`, [from.id, to.id]);
-      this.document.transact(() => insertRelationship(this.document, rel));
-      await this.projection.flush();
-      return ok({ relationship: relationshipView(rel) });
-    });
+    return this.graphWrites.createRelationship(actor, input);
   }
 
   async updateRelationship(actor: Actor, id: string, changes: RelationshipChanges): Promise<RoomResult<{ relationship: RelationshipView }>> {
-    return this.exclusive(async () => {
-      const notReady = await this.ready();
-      if (notReady) return notReady;
-      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-      const before = getRelationship(this.document, id);
-      if (!before) return refuse(404, "not_found", "That relationship was not found.");
-      if ((changes.kind ?? before.kind) === before.kind && (changes.label ?? before.label) === before.label) {
-        return ok({ relationship: relationshipView(before) });
-      }
-      const names = [getElement(this.document, before.from)?.name ?? "?", getElement(this.document, before.to)?.name ?? "?"];
-      this.record(actor, "edited", `Changed the link ${quote(names[0]!)} → ${quote(names[1]!)}`, [before.from, before.to]);
-      this.document.transact(() => patchRelationship(this.document, id, changes, Date.now()));
-      await this.projection.flush();
-      return ok({ relationship: relationshipView(getRelationship(this.document, id)!) });
-    });
+    return this.graphWrites.updateRelationship(actor, id, changes);
   }
 
   async deleteRelationship(actor: Actor, id: string): Promise<RoomResult<{ relationship: RelationshipView }>> {
-    return this.exclusive(async () => {
-      const notReady = await this.ready();
-      if (notReady) return notReady;
-      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-      const rel = getRelationship(this.document, id);
-      if (!rel) return refuse(404, "not_found", "That relationship was not found.");
-      const names = [getElement(this.document, rel.from)?.name ?? "?", getElement(this.document, rel.to)?.name ?? "?"];
-      this.record(actor, "deleted", `Unlinked ${quote(names[0]!)} → ${quote(names[1]!)}`, [rel.from, rel.to]);
-      this.document.transact(() => relationshipsOf(this.document).delete(id));
-      await this.projection.flush();
-      return ok({ relationship: relationshipView(rel) });
-    });
+    return this.graphWrites.deleteRelationship(actor, id);
+  }
+
+  /** Writes a finished job's elements and relationships (graph-writes.ts). */
+  async applyGeneration(actor: Actor, write: GenerationWrite): Promise<RoomResult<{ elements: ElementView[] }>> {
+    return this.graphWrites.applyGeneration(actor, write);
   }
 
   // ---------------------------------------------------------------- RPC: housekeeping
@@ -1053,77 +816,6 @@ export class WorldRoom extends YServer<Env> {
   }
 
   /**
-   * Writes a finished job's elements and relationships. Ids come from the job, so a redelivered
-   * message updates what an earlier delivery created instead of duplicating it.
-   */
-  async applyGeneration(actor: Actor, write: GenerationWrite): Promise<RoomResult<{ elements: ElementView[] }>> {
-    return this.exclusive(async () => {
-      const notReady = await this.ready();
-      if (notReady) return notReady;
-      if (!this.canWrite(actor)) return refuse(403, "forbidden", "You can view this world but not change it.");
-      // The room decides once whether a job's result is applied (no await from here to the write):
-      // a job cancelled, or passed over in a conflict, never writes, however far it had got.
-      if (this.store.jobFate(write.jobId) === "cancelled") {
-        return refuse(409, "job_cancelled", "This job was cancelled (or another request was chosen instead); its result was not applied.");
-      }
-      this.conflicts.settleForAppliedJob(write.jobId);
-      this.store.settleJob(write.jobId, "applied");
-      const now = Date.now();
-      const count = elementsOf(this.document).size;
-      for (const element of write.elements) this.store.setVersionCause(element.id, write.action, actor.id);
-      // A job writes files under its own world; a key of another world is dropped (below), and logged.
-      for (const element of write.elements) {
-        const foreign = Object.values(element.assets).filter((key) => typeof key === "string" && worldOfAssetKey(key) !== this.worldId);
-        if (foreign.length) log.warn("room.generation_foreign_asset_skipped", { worldId: this.worldId, elementId: element.id, keys: foreign });
-      }
-      this.document.transact(() => {
-        write.elements.forEach((element, index) => {
-          const existing = getElement(this.document, element.id);
-          if (existing) {
-            patchElement(this.document, element.id, {
-              type: element.type,
-              name: element.name,
-              description: element.description,
-              tags: element.tags,
-              assets: ownAssets({ ...existing.assets, ...element.assets }, this.worldId),
-              metadata: { ...existing.metadata, ...element.metadata },
-            });
-            return;
-          }
-          insertElement(this.document, {
-            id: element.id,
-            type: element.type,
-            name: element.name,
-            description: element.description,
-            x: element.position?.x ?? ((count + index) % 6) * 240,
-            y: element.position?.y ?? Math.floor((count + index) / 6) * 160,
-            tags: element.tags,
-            assets: ownAssets(element.assets, this.worldId),
-            metadata: element.metadata,
-            version: 0,
-            createdBy: actor.id,
-            createdAt: now,
-            updatedAt: now,
-          });
-        });
-        for (const rel of write.relationships) {
-          if (getRelationship(this.document, rel.id) || rel.from === rel.to) continue;
-          if (!getElement(this.document, rel.from) || !getElement(this.document, rel.to)) continue;
-          insertRelationship(this.document, { id: rel.id, from: rel.from, to: rel.to, kind: rel.kind, label: rel.label ?? "", createdAt: now, updatedAt: now });
-        }
-      });
-      const names = write.elements.map((e) => quote(e.name));
-      const summary =
-        write.action === "refined"
-          ? `Refined ${names[0] ?? "an element"} with the AI`
-          : `Generated ${names.slice(0, 3).join(", ")}${names.length > 3 ? ` and ${names.length - 3} more` : ""}`;
-      this.record(actor, write.action, summary, write.elements.map((e) => e.id), write.prompt);
-      await this.projection.flush();
-      return ok({ elements: write.elements.map((e) => getElement(this.document, e.id)).filter((e): e is ElementState => Boolean(e)).map((e) => this.view(e, false)) });
-    });
-  }
-
-  /**
    * Keeps a conflict until someone chooses, and shows it to everyone here (D4) — unless there is
    * nothing to choose: request A's result is already applied (`refined_meanwhile`; with
    * `baseVersion` at or past the element's version its author has seen that result, and their
@@ -1132,7 +824,7 @@ export class WorldRoom extends YServer<Env> {
    * applied is in D1 before this answers.
    */
   async openConflict(conflict: StoredConflict, baseVersion: number | null = null): Promise<RoomResult<{ opened: boolean }>> {
-    return this.exclusive(async () => {
+    return this.graphWrites.exclusive(async () => {
       const notReady = await this.ready();
       if (notReady) return notReady;
       return this.conflicts.open(conflict, baseVersion, (elementId) => getElement(this.document, elementId)?.version ?? null);
@@ -1166,7 +858,7 @@ export class WorldRoom extends YServer<Env> {
   async graph(withSecrets: boolean): Promise<RoomResult<{ elements: ElementView[]; relationships: RelationshipView[] }>> {
     const notReady = await this.ready();
     if (notReady) return notReady;
-    const elements = allElements(this.document).map((e) => this.view(e, withSecrets));
+    const elements = allElements(this.document).map((e) => elementView(e, withSecrets ? (this.store.getSecret(e.id) ?? "") : undefined));
     const relationships = allRelationships(this.document).map((r) => relationshipView(r));
     return ok({ elements, relationships });
   }
