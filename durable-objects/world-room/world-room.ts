@@ -1,8 +1,6 @@
 import type { Connection, ConnectionContext, WSMessage } from "partyserver";
 import * as decoding from "lib0/decoding";
-import * as encoding from "lib0/encoding";
 import { YServer } from "y-partyserver";
-import { applyUpdate, mergeUpdates } from "yjs";
 import type * as Y from "yjs";
 import {
   allElements,
@@ -35,8 +33,8 @@ import { IdSchema, RelationshipValueSchema, elementSchemaFor, firstIssue } from 
 import { z } from "zod";
 import { getDb } from "../../workers/lib/db";
 import { readUpdate, type DecodedUpdate } from "./update-check";
-import { checkUpdate, type Acceptance } from "./update-rules";
-import { RelayedIndex, roomView } from "./room-view";
+import { checkUpdate } from "./update-rules";
+import { roomView } from "./room-view";
 import { AwarenessLimits, MESSAGE_AWARENESS } from "./awareness";
 import { RoomLocks } from "./locks";
 import { CONFLICT_RETRY_MS, RoomConflicts } from "./conflicts";
@@ -44,6 +42,7 @@ import { RoomChat } from "./chat";
 import { PROJECTOR, RoomProjection } from "./projection";
 import { elementView, ownAssets, relationshipView } from "./views";
 import { GraphWrites, ok, refuse } from "./graph-writes";
+import { MESSAGE_SYNC, SYNC_STEP_1, SYNC_STEP_2, SYNC_UPDATE, RoomRelay, isRelayed, type Relayed } from "./relay";
 import type {
   Actor,
   ElementChanges,
@@ -56,17 +55,6 @@ import type {
   RoomResult,
   RoomStatus,
 } from "../../workers/domain/room-types";
-
-/** Early live updates held per connection, and how long one waits for what it continues. */
-const EARLY_LIMIT = 16;
-const EARLY_WAIT_MS = 2_000;
-
-/**
- * The origin of the room catching its document up with updates it relayed earlier (see relay):
- * already stored and sent, and credited to the person who sent them (null: replayed on load).
- */
-type Relayed = { relayed: true; user: RoomUser | null };
-const isRelayed = (origin: unknown): origin is Relayed => typeof origin === "object" && origin !== null && (origin as Relayed).relayed === true;
 
 /** lib0's varUint8Array: a varUint length, then the bytes. */
 function readVarUint8Array(decoder: { bytes: Uint8Array; pos: number }): Uint8Array {
@@ -115,10 +103,6 @@ function newId(length = 16): string {
 type ConnectionState = { user: RoomUser; shareLinkId?: string | null };
 type RoomConnection = Connection<ConnectionState>;
 
-const MESSAGE_SYNC = 0;
-const SYNC_STEP_1 = 0;
-const SYNC_STEP_2 = 1;
-const SYNC_UPDATE = 2;
 
 
 function readIdentity(request: Request): RoomUser | null {
@@ -172,7 +156,7 @@ export class WorldRoom extends YServer<Env> {
     db: () => this.env.DB,
     worldId: () => this.worldId,
     clock: () => this.clock(),
-    catchUp: () => this.catchUp(),
+    catchUp: () => this.relay.catchUp(),
     scheduleAlarm: (at) => this.scheduleAlarm(at),
     newId: () => newId(),
   });
@@ -187,6 +171,20 @@ export class WorldRoom extends YServer<Env> {
     ready: () => this.ready(),
     flush: () => this.projection.flush(),
     newId: () => newId(),
+  });
+  private readonly relay = new RoomRelay({
+    document: () => this.document,
+    store: () => this.store,
+    worldId: () => this.worldId,
+    noteChange: () => this.projection.noteChange(),
+    compact: () => this.compact(),
+    durable: () => this.ctx.storage.sync(),
+    sockets: () => this.openSockets(),
+    socketsChanged: () => {
+      this.sockets = null;
+    },
+    send: (connection, message) => this.send(connection, message),
+    redeliver: (connection, frame) => void this.onMessage(connection as RoomConnection, frame),
   });
   private readonly chat = new RoomChat({
     store: () => this.store,
@@ -210,7 +208,7 @@ export class WorldRoom extends YServer<Env> {
     const started = performance.now();
     const stored = this.store.load(this.document);
     this.loadMs = performance.now() - started;
-    for (const update of stored?.unapplied ?? []) this.pending.push({ update, user: null });
+    this.relay.restore(stored?.unapplied ?? []);
     if (stored) {
       this.loadedFrom = "storage";
     } else {
@@ -223,7 +221,7 @@ export class WorldRoom extends YServer<Env> {
     this.document.on("update", (update: Uint8Array, origin: unknown) => {
       if (isRelayed(origin)) return; // stored when it arrived
       this.store.append(update);
-      if (this.store.needsCompaction && this.pending.length === 0) this.store.compact(this.document);
+      if (this.store.needsCompaction && !this.relay.behind) this.store.compact(this.document);
     });
     // Changes by anyone but the projector mark what the next projection must write.
     const watch = (kind: "element" | "relationship") => (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => {
@@ -246,9 +244,9 @@ export class WorldRoom extends YServer<Env> {
     // A conflict decided but not queued when the room stopped: its alarm queues it (conflicts.ts).
     if (this.conflicts.anyPending) await this.scheduleAlarm(Date.now() + CONFLICT_RETRY_MS);
     // Updates relayed but not applied when the room last stopped: applied now, observed.
-    if (this.pending.length) {
+    if (this.relay.behind) {
       this.projection.noteChange();
-      this.catchUp();
+      this.relay.catchUp();
     }
   }
 
@@ -324,7 +322,7 @@ export class WorldRoom extends YServer<Env> {
   }
 
   private compact() {
-    this.catchUp();
+    this.relay.catchUp();
     this.store.compact(this.document);
   }
 
@@ -332,63 +330,14 @@ export class WorldRoom extends YServer<Env> {
   private async ready(): Promise<RoomResult<never> | null> {
     await this.__unsafe_ensureInitialized();
     if (this.purged) return refuse(410, "world_deleted", "This world has been deleted.");
-    this.catchUp();
+    this.relay.catchUp();
     return null;
   }
 
   // ---------------------------------------------------------------- live edits
 
-  /** Updates relayed to everyone but not yet applied to the document, in order. */
-  private pending: Array<{ update: Uint8Array; user: RoomUser | null }> = [];
-  /** Where the items of those updates sit, for checking the next ones (room-view.ts). */
-  private readonly relayed = new RelayedIndex();
   /** Rates and client ids of awareness and presence messages (awareness.ts). */
   private readonly awareness = new AwarenessLimits();
-
-  /**
-   * An editor's live update while nothing is locked: stored, sent on to everyone once storage has
-   * it, and applied to the document later (catchUp), as soon as anything reads the document: a
-   * join, a request, the projection, a lock, compaction. Applying an update builds Yjs's objects
-   * for it, and the room's tail latency was the garbage collector walking and moving them while
-   * fifty sockets waited (ADR 10): relayed this way, a burst of typing or dragging costs the room
-   * a write and the sends, and its document catches up once, in one transaction per person, when
-   * the room next needs it (at the latest when the projection runs: within 300 ms of a pause, or
-   * 20 s into a burst). Storage notes where the unapplied part of the log starts, so a room that
-   * stops before catching up applies the rest on load.
-   */
-  private relay(connection: RoomConnection, user: RoomUser, update: Uint8Array, accepted: Acceptance) {
-    this.store.appendUnapplied(update);
-    this.pending.push({ update, user });
-    this.relayed.add(accepted);
-    this.projection.noteChange();
-    this.broadcastUpdate(update, connection);
-    if (this.store.needsCompaction) this.compact();
-  }
-
-  /** Applies the relayed updates the document has not seen, a transaction per person's run of them. */
-  private catchUp() {
-    if (this.pending.length === 0) return;
-    const pending = this.pending;
-    this.pending = [];
-    this.relayed.clear();
-    for (let start = 0, end = 0; start < pending.length; start = end) {
-      const user = pending[start]!.user;
-      end = start + 1;
-      while (end < pending.length && pending[end]!.user?.id === user?.id) end += 1;
-      const origin: Relayed = { relayed: true, user };
-      this.document.transact(() => {
-        for (let index = start; index < end; index += 1) {
-          try {
-            applyUpdate(this.document, pending[index]!.update, origin);
-          } catch (error) {
-            // update-check.ts let it through, so Yjs should not throw (its fuzz test holds it to that)
-            log.error("room.catch_up_failed", { worldId: this.worldId, error: String(error) });
-          }
-        }
-      }, origin);
-    }
-    this.store.markApplied();
-  }
 
   // ---------------------------------------------------------------- the alarm
 
@@ -462,47 +411,6 @@ export class WorldRoom extends YServer<Env> {
     }
   }
 
-  /**
-   * Document updates go to every other socket as sync `update` messages once storage has confirmed
-   * them (`storage.sync()`), so nothing anyone receives can be lost. This replaces y-partyserver's
-   * broadcast (see onStart), which re-checked each socket's state three times per send through
-   * native getters (a third of the room's time at 200 updates a second to 50 sockets), and sent
-   * each update as soon as it was stored, leaving the output gate to hold fifty sends per update
-   * until the commit; sending after the commit measured better at the tail (fan-out bench, p99
-   * median 12 → 9 ms). Updates stored while the room waits go out merged, one message per socket.
-   */
-  private readonly broadcastUpdate = (update: Uint8Array, origin: unknown) => {
-    if (isRelayed(origin)) return; // sent when it arrived
-    this.outbox.push({ update, origin });
-    if (this.outbox.length === 1) void this.ctx.storage.sync().then(this.flushOutbox, this.flushOutbox);
-  };
-
-  /** Document updates stored but not yet confirmed durable, in order. */
-  private outbox: Array<{ update: Uint8Array; origin: unknown }> = [];
-
-  private readonly flushOutbox = () => {
-    const outbox = this.outbox;
-    this.outbox = [];
-    if (outbox.length === 0) return;
-    const update = outbox.length === 1 ? outbox[0]!.update : mergeUpdates(outbox.map((entry) => entry.update));
-    // The sender has its updates already (a Yjs client would ignore the echo anyway); a merged
-    // message with updates from several people goes to all of them.
-    const origin = outbox.every((entry) => entry.origin === outbox[0]!.origin) ? outbox[0]!.origin : null;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, MESSAGE_SYNC);
-    encoding.writeVarUint(encoder, SYNC_UPDATE);
-    encoding.writeVarUint8Array(encoder, update);
-    const message = encoding.toUint8Array(encoder);
-    for (const socket of this.openSockets()) {
-      if (socket === origin) continue;
-      try {
-        socket.send(message);
-      } catch {
-        this.sockets = null;
-      }
-    }
-  };
-
   override async onStart(): Promise<void> {
     const before = new Set(this.updateListeners());
     await super.onStart();
@@ -515,7 +423,7 @@ export class WorldRoom extends YServer<Env> {
       return;
     }
     this.document.off("update", theirs);
-    this.document.on("update", this.broadcastUpdate);
+    this.document.on("update", this.relay.broadcastUpdate);
   }
 
   private updateListeners(): Array<(update: Uint8Array, origin: unknown) => void> {
@@ -571,7 +479,7 @@ export class WorldRoom extends YServer<Env> {
     this.sockets = null;
     const alreadyHere = this.usersHere().some((u) => u.id === user.id);
     connection.setState({ user, shareLinkId: ctx.request.headers.get(SHARE_LINK_HEADER) || null });
-    this.catchUp(); // the sync request below carries the document's state
+    this.relay.catchUp(); // the sync request below carries the document's state
     await super.onConnect(connection, ctx);
     this.send(connection, { type: "welcome", you: user, users: this.usersHere(), locks: this.locks.active() });
     for (const message of this.chat.recent()) this.send(connection, message);
@@ -613,18 +521,18 @@ export class WorldRoom extends YServer<Env> {
       // The live path: an editor's edit is relayed now and applied later (ADR 10); a client's
       // offline changes (sync step 2) are applied at once, to the document caught up first.
       const live = bytes[1] === SYNC_UPDATE && !readOnly;
-      if (!live) this.catchUp();
+      if (!live) this.relay.catchUp();
       // What it writes (update-rules.ts), against the document and the updates relayed since.
       let verdict = this.checkUpdate(decoded, user);
-      if (!verdict.ok && verdict.uncertain && this.pending.length > 0) {
-        this.catchUp();
+      if (!verdict.ok && verdict.uncertain && this.relay.behind) {
+        this.relay.catchUp();
         verdict = this.checkUpdate(decoded, user);
       }
       // Every client answers the room's sync request with what it has; nothing new is harmless.
       if (verdict.ok && !verdict.changes) return;
       if (readOnly) return refuse("read_only", "Viewers cannot change this world.");
       if (!verdict.ok) {
-        if (live && verdict.early && this.holdEarly(connection, bytes)) return;
+        if (live && verdict.early && this.relay.holdEarly(connection, bytes)) return;
         log.warn("room.update_refused", { worldId: this.worldId, userId: user.id, code: verdict.code, field: verdict.field ?? null });
         return refuse(verdict.code === "needs_document" ? "invalid_update" : verdict.code, `Your change was not applied: ${verdict.message}`, verdict.field);
       }
@@ -633,14 +541,14 @@ export class WorldRoom extends YServer<Env> {
       if (lock) return refuse("locked", `${lock.by.name} is editing that element; your change was not applied.`);
       this.store.claimClients(verdict.clients, user.id);
       if (live) {
-        this.relay(connection, user, update, verdict);
-        return this.releaseEarly(connection);
+        this.relay.relay(connection, user, update, verdict);
+        return this.relay.releaseEarly(connection);
       }
     } else if (bytes[0] === MESSAGE_SYNC && bytes[1] === SYNC_STEP_1) {
       if (!isStateVectorMessage(bytes)) {
         return this.send(connection, { type: "error", code: "invalid_message", message: "That sync request could not be read." });
       }
-      this.catchUp(); // a sync request is answered from the document
+      this.relay.catchUp(); // a sync request is answered from the document
     } else if (bytes[0] === MESSAGE_AWARENESS) {
       // Only the sender's own entries go out (awareness.ts): clients echo everyone's states.
       const verdict = this.awareness.check(connection.id, bytes);
@@ -653,53 +561,9 @@ export class WorldRoom extends YServer<Env> {
     this.handleMessage(connection, message);
   }
 
-  /**
-   * Live updates that came ahead of the ones they continue, per connection. A client sends its
-   * updates in order, but they have been seen to reach the room out of order (in the Workers test
-   * pool); Yjs would keep such an update pending, so the room holds it instead of refusing it —
-   * outside the document, relayed to nobody — and tries it again each time this connection's next
-   * update is accepted. One still waiting after EARLY_WAIT_MS, or more than EARLY_LIMIT of them,
-   * is refused as before (error and resync): what it continues is not coming.
-   */
-  private readonly early = new Map<string, Array<{ frame: Uint8Array; at: number }>>();
-  /** While an early update is tried again: when it first arrived. */
-  private retryingSince: number | null = null;
-
-  private holdEarly(connection: RoomConnection, frame: Uint8Array): boolean {
-    const held = this.early.get(connection.id) ?? [];
-    if (held.length >= EARLY_LIMIT) return false;
-    const at = this.retryingSince ?? Date.now();
-    held.push({ frame: frame.slice(), at });
-    this.early.set(connection.id, held);
-    setTimeout(() => this.expireEarly(connection), Math.max(0, at + EARLY_WAIT_MS - Date.now()) + 1);
-    return true;
-  }
-
-  private releaseEarly(connection: RoomConnection) {
-    const held = this.early.get(connection.id);
-    if (!held) return;
-    this.early.delete(connection.id);
-    for (const { frame, at } of held) {
-      this.retryingSince = at;
-      try {
-        void this.onMessage(connection, frame); // a sync update is handled without awaiting
-      } finally {
-        this.retryingSince = null;
-      }
-    }
-  }
-
-  private expireEarly(connection: RoomConnection) {
-    const held = this.early.get(connection.id);
-    if (!held?.some(({ at }) => Date.now() - at >= EARLY_WAIT_MS)) return;
-    this.early.delete(connection.id);
-    log.warn("room.update_refused", { worldId: this.worldId, code: "invalid_update", held: held.length });
-    this.send(connection, { type: "error", code: "invalid_update", message: "Your change was not applied: That update continues changes this room does not have.", resync: true });
-  }
-
   /** What an update writes, checked against the document and the updates relayed since (update-rules.ts). */
   private checkUpdate(decoded: DecodedUpdate, user: RoomUser) {
-    return checkUpdate(decoded, roomView(this.document, this.relayed, (client) => this.store.ownerOf(client)), user, this.worldId);
+    return checkUpdate(decoded, roomView(this.document, this.relay.relayed, (client) => this.store.ownerOf(client)), user, this.worldId);
   }
 
   private async onClientMessage(connection: RoomConnection, user: RoomUser, message: ClientMessage) {
@@ -715,7 +579,7 @@ export class WorldRoom extends YServer<Env> {
           return this.send(connection, { type: "error", code: "read_only", message: "Viewers cannot lock elements." });
         }
         // From here on editors' updates are inspected against the document (see onMessage).
-        this.catchUp();
+        this.relay.catchUp();
         if (!elementsOf(this.document).has(message.elementId)) {
           return this.send(connection, { type: "error", code: "not_found", message: "That element is not in this world." });
         }
@@ -735,7 +599,7 @@ export class WorldRoom extends YServer<Env> {
 
   override onClose(connection: RoomConnection, code: number, reason: string, wasClean: boolean): void {
     super.onClose(connection, code, reason, wasClean);
-    this.early.delete(connection.id);
+    this.relay.forget(connection.id);
     this.awareness.forget(connection.id);
     const user = connection.state?.user;
     if (!user) return;
@@ -885,7 +749,7 @@ export class WorldRoom extends YServer<Env> {
   /** Forgets everything: called when the world is deleted. */
   async purge(): Promise<void> {
     this.purged = true;
-    this.pending = [];
+    this.relay.drop();
     for (const connection of this.getConnections()) connection.close(4004, "This world has been deleted.");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
