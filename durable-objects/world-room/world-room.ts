@@ -215,6 +215,7 @@ export class WorldRoom extends YServer<Env> {
       this.loadedFrom = (await this.hydrateFromD1()) ? "d1" : "empty";
       this.store.compact(this.document);
     }
+    this.document.on("update", this.openAnnouncement); // see getConnections
     // Every update is in storage before anything else can see it: this listener is registered
     // before y-partyserver's broadcast (which YServer adds after onLoad), so the write comes
     // first, and the output gate holds the broadcast and any RPC answer until it is durable.
@@ -400,35 +401,49 @@ export class WorldRoom extends YServer<Env> {
     return this.sockets;
   }
 
-  /** The open connections (see openSockets), for partyserver's and y-partyserver's own uses. */
+  /**
+   * The open connections (see openSockets), for partyserver's and y-partyserver's own uses; none
+   * while the document announces an update (see `announcing`).
+   */
   override *getConnections<TState = unknown>(tag?: string): Generator<Connection<TState>> {
     if (tag) {
       yield* super.getConnections<TState>(tag);
       return;
     }
+    if (this.announcing) return;
     for (const socket of this.openSockets()) {
       if (socket.readyState === WebSocket.OPEN) yield socket as unknown as Connection<TState>;
     }
   }
 
-  override async onStart(): Promise<void> {
-    const before = new Set(this.updateListeners());
-    await super.onStart();
-    // y-partyserver's broadcast is the update listener it adds that walks the connections. Swap
-    // it for broadcastUpdate; the storing listener (added in onLoad) still runs first.
-    const added = this.updateListeners().filter((listener) => !before.has(listener));
-    const theirs = added.find((listener) => String(listener).includes("getConnections"));
-    if (!theirs) {
-      log.warn("room.broadcast_not_replaced", { worldId: this.worldId });
-      return;
-    }
-    this.document.off("update", theirs);
-    this.document.on("update", this.relay.broadcastUpdate);
-  }
+  /**
+   * True while the document announces an update to its `update` listeners. y-partyserver's own
+   * broadcast is one of them: it sends each update at once to every connection it gets from
+   * getConnections(). The room sends document updates itself (relay.ts: after storage.sync(),
+   * merged, not back to the sender), so while an update is announced getConnections() yields
+   * nothing and y-partyserver's broadcast sends nothing. The window opens in a listener added
+   * in onLoad, before y-partyserver adds its own in onStart, and closes in the room's broadcast,
+   * added after it (Yjs calls listeners in the order they were added); ADR 17.
+   */
+  private announcing = false;
 
-  private updateListeners(): Array<(update: Uint8Array, origin: unknown) => void> {
-    const observers = (this.document as unknown as { _observers: Map<string, Set<(update: Uint8Array, origin: unknown) => void>> })._observers;
-    return [...(observers.get("update") ?? [])];
+  private readonly openAnnouncement = () => {
+    this.announcing = true;
+    // A listener that throws stops the ones after it: the window closes with this turn anyway.
+    queueMicrotask(this.closeAnnouncement);
+  };
+
+  private readonly closeAnnouncement = () => {
+    this.announcing = false;
+  };
+
+  override async onStart(): Promise<void> {
+    await super.onStart();
+    this.closeAnnouncement(); // updates made while loading were announced before anyone listened
+    this.document.on("update", (update: Uint8Array, origin: unknown) => {
+      this.closeAnnouncement();
+      this.relay.broadcastUpdate(update, origin);
+    });
   }
 
   /**

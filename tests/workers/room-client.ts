@@ -16,6 +16,8 @@ export class RoomClient {
   readonly messages: ServerMessage[] = [];
   /** Awareness frames received (type 1), as they came. */
   readonly awareness: Uint8Array[] = [];
+  /** Document update frames received (sync `update`), as they came. */
+  readonly updates: Uint8Array[] = [];
   /** Sync answers (step 2) received: each follows a sync request this client sent. */
   private syncAnswers = 0;
   private waiters: Array<() => void> = [];
@@ -62,6 +64,7 @@ export class RoomClient {
     if (type === 1) this.awareness.push(bytes);
     if (type !== 0) return;
     if (bytes[1] === syncProtocol.messageYjsSyncStep2) this.syncAnswers += 1;
+    if (bytes[1] === syncProtocol.messageYjsUpdate) this.updates.push(bytes);
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, 0);
     syncProtocol.readSyncMessage(decoder, encoder, this.doc, this);

@@ -154,6 +154,19 @@ describe("live co-editing", () => {
     b.close();
   });
 
+  it("sends each change made through the API to a client once, not once by the room and again by y-partyserver", async () => {
+    const { owner, world, element, a } = await ownerAndEditorInRoom();
+    const edited = await call("PATCH", `/api/worlds/${world.id}/elements/${element.id}`, { cookie: owner.cookie, body: { description: "Sent once." } });
+    expect(edited.status, edited.text).toBe(200);
+    const version = edited.json.element.version as number;
+    // The change, then the version the projection stamps on it; a sync round trip after them.
+    await a.until(() => getElement(a.doc, element.id)?.description === "Sent once." && getElement(a.doc, element.id)?.version === version);
+    await a.synced();
+    const frames = a.updates.map((frame) => frame.join(","));
+    expect(frames.length).toBeGreaterThan(0);
+    expect(new Set(frames).size, "no update frame came twice").toBe(frames.length);
+  });
+
   it("refuses a viewer's document updates with an error and keeps the socket open", async () => {
     const { owner, world, element } = await worldWithElement();
     const viewer = await signUp("Viewer");
