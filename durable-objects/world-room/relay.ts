@@ -7,12 +7,7 @@ import type { RoomUser, ServerMessage } from "./protocol";
 import type { RoomStorage } from "./room-storage";
 import { RelayedIndex } from "./room-view";
 import type { Acceptance } from "./update-rules";
-
-/** The y-protocols sync message and its steps, as they arrive in binary frames. */
-export const MESSAGE_SYNC = 0;
-export const SYNC_STEP_1 = 0;
-export const SYNC_STEP_2 = 1;
-export const SYNC_UPDATE = 2;
+import { MESSAGE_SYNC, SYNC_UPDATE } from "./sync-frames";
 
 /** Early live updates held per connection, and how long one waits for what it continues. */
 const EARLY_LIMIT = 16;

@@ -1,5 +1,4 @@
 import type { Connection, ConnectionContext, WSMessage } from "partyserver";
-import * as decoding from "lib0/decoding";
 import { YServer } from "y-partyserver";
 import type * as Y from "yjs";
 import {
@@ -42,7 +41,8 @@ import { RoomChat } from "./chat";
 import { PROJECTOR, RoomProjection } from "./projection";
 import { elementView, ownAssets, relationshipView } from "./views";
 import { GraphWrites, ok, refuse } from "./graph-writes";
-import { MESSAGE_SYNC, SYNC_STEP_1, SYNC_STEP_2, SYNC_UPDATE, RoomRelay, isRelayed, type Relayed } from "./relay";
+import { RoomRelay, isRelayed, type Relayed } from "./relay";
+import { MESSAGE_SYNC, SYNC_STEP_1, SYNC_STEP_2, SYNC_UPDATE, bytesOf, isEmptyUpdate, isStateVectorMessage, readVarUint8Array } from "./sync-frames";
 import type {
   Actor,
   ElementChanges,
@@ -55,42 +55,6 @@ import type {
   RoomResult,
   RoomStatus,
 } from "../../workers/domain/room-types";
-
-/** lib0's varUint8Array: a varUint length, then the bytes. */
-function readVarUint8Array(decoder: { bytes: Uint8Array; pos: number }): Uint8Array {
-  let length = 0;
-  let shift = 0;
-  for (;;) {
-    const byte = decoder.bytes[decoder.pos++];
-    if (byte === undefined) throw new Error("truncated");
-    length += (byte & 0x7f) * 2 ** shift;
-    if (byte < 0x80) break;
-    shift += 7;
-    if (shift > 35) throw new Error("length too long");
-  }
-  if (decoder.pos + length > decoder.bytes.length) throw new Error("truncated");
-  return decoder.bytes.subarray(decoder.pos, decoder.pos + length);
-}
-
-/** Whether a sync request is `[0, 0, varUint8Array(state vector)]` and nothing else. */
-function isStateVectorMessage(bytes: Uint8Array): boolean {
-  try {
-    const vector = readVarUint8Array({ bytes, pos: 2 });
-    if (vector.byteOffset - bytes.byteOffset + vector.length !== bytes.length) return false;
-    const decoder = decoding.createDecoder(vector);
-    const count = decoding.readVarUint(decoder);
-    for (let i = 0; i < count; i += 1) {
-      decoding.readVarUint(decoder);
-      decoding.readVarUint(decoder);
-    }
-    return !decoding.hasContent(decoder);
-  } catch {
-    return false;
-  }
-}
-
-/** A v1 update with no structs and no deletions: what a client with nothing new sends. */
-const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0;
 
 function newId(length = 16): string {
   const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -108,12 +72,6 @@ type RoomConnection = Connection<ConnectionState>;
 function readIdentity(request: Request): RoomUser | null {
   const raw = request.headers.get(IDENTITY_HEADER);
   return raw ? parseJsonWith(RoomUserSchema, raw) : null;
-}
-
-function bytesOf(message: WSMessage): Uint8Array | null {
-  if (typeof message === "string") return null;
-  if (message instanceof ArrayBuffer) return new Uint8Array(message);
-  return new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
 }
 
 /**
