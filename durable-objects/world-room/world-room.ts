@@ -63,11 +63,8 @@ function newId(length = 16): string {
   return id;
 }
 
-
 type ConnectionState = { user: RoomUser; shareLinkId?: string | null };
 type RoomConnection = Connection<ConnectionState>;
-
-
 
 function readIdentity(request: Request): RoomUser | null {
   const raw = request.headers.get(IDENTITY_HEADER);
@@ -175,8 +172,8 @@ export class WorldRoom extends YServer<Env> {
     }
     this.document.on("update", this.openAnnouncement); // see getConnections
     // Every update is in storage before anything else can see it: this listener is registered
-    // before y-partyserver's broadcast (which YServer adds after onLoad), so the write comes
-    // first, and the output gate holds the broadcast and any RPC answer until it is durable.
+    // before any broadcast (YServer's and the room's are added after onLoad), so the write comes
+    // first, and the output gate holds any RPC answer until it is durable.
     this.document.on("update", (update: Uint8Array, origin: unknown) => {
       if (isRelayed(origin)) return; // stored when it arrived
       this.store.append(update);
