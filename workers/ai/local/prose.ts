@@ -98,7 +98,8 @@ export function sentenceProblem(sentence: string): string | undefined {
   if (!text) return "empty";
   if (/^\p{Ll}/u.test(text)) return "starts in lower case";
   if (!/[.!?…]["'”’)\]]*$/.test(text)) return "does not end with punctuation";
-  if (/\b([\p{L}\p{N}'-]+)\s+\1\b/iu.test(text)) return "doubles a word";
+  // Whole words: "the Tide tide-priests" says two different words.
+  if (/(?<![\p{L}\p{N}'-])([\p{L}\p{N}'-]+)\s+\1(?![\p{L}\p{N}'-])/iu.test(text)) return "doubles a word";
   if (/\s[,;:.!?]|,\s*[,.;:!?]|\(\s*\)|^[,;:]/.test(text)) return "has an empty clause";
   if (DANGLING_END.test(text)) return "ends on a dangling word";
   if (/\b(?:undefined|null|NaN)\b|\[object|[{}]/.test(text)) return "holds a placeholder";

@@ -84,9 +84,18 @@ export function cleanText(text: string): string {
     .trim();
 }
 
-/** "the the city" → "the city": a doubled word is a slip, and prose built from it would repeat it too. */
+/**
+ * "the the city" → "the city": a doubled word is a slip, and prose built from it would repeat it too.
+ * Whole words only: "Tide tide-priests" is two words, not "tide" twice.
+ */
 export function undouble(text: string): string {
-  return text.replace(/\b([\p{L}\p{N}'-]+)(?:\s+\1\b)+/giu, "$1");
+  return text.replace(/(?<![\p{L}\p{N}'-])([\p{L}\p{N}'-]+)(?:\s+\1)+(?![\p{L}\p{N}'-])/giu, "$1");
+}
+
+/** A word that names a kind of element ("priests", "tide-priests"), whatever the tagger made of it. */
+function namesAKind(word: string, language: Language): boolean {
+  const single = language.singular(word.toLowerCase());
+  return KIND_OF.has(single) || KIND_OF.has(single.split("-").at(-1) ?? "");
 }
 
 function isNounTag(tags: Set<string>): boolean {
@@ -502,7 +511,7 @@ export function readPrompt(prompt: string, language: Language): PromptReading {
       const carried = !degree && previous?.role === "conj" ? qualities.at(-1)?.degree : undefined;
       const word_ = word.normal.replace(/[^\p{L}\p{N}'-]+/gu, "");
       // A word that names a kind of thing ("tide-priests" tagged oddly) is not a describing word.
-      const kind = KIND_OF.has(language.singular(word_)) || KIND_OF.has(language.singular(word_).split("-").at(-1) ?? "");
+      const kind = namesAKind(word_, language);
       if (word_ && !kind && !qualities.some((q) => q.word === word_)) qualities.push({ word: word_, degree: degree ?? carried });
     });
     for (const word of words) if (word.role === "verb") verbs.push(word.normal);
