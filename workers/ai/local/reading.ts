@@ -69,6 +69,15 @@ const DEGREE = new Set(["more", "less", "most", "least", "very", "much", "so", "
 const DANGLING = new Set([
   ..."a an the of in on at to by for from with without into onto over under and or but nor as than that which who whose where when while if so its their his her our my your this these those".split(" "),
 ]);
+/** Words that never end a name: those, and the verbs a sentence puts after it ("B is" reads "B is is"). */
+const NAME_DANGLING = new Set([...DANGLING, ..."is are was were be been being am has have had".split(" ")]);
+const HANGING = [...NAME_DANGLING].join("|");
+/** A hanging word at the end of a name, after a space or inside a word ("B&A", "Tide-the"). */
+const HANGING_END = new RegExp(`(?<=[\\p{L}\\p{N}])[\\s&'’-]+(?:${HANGING})$`, "iu");
+/** Marks that part the words of a name: all but apostrophes, hyphens and "&". */
+const MARKS = /[^\p{L}\p{M}\p{N}'’&\- ]+/gu;
+/** A little word at the start of a word run together with marks, read apart ("BY D", "aN A0"). */
+const HANGING_START = new RegExp(`^(?:${HANGING})\\s+(?=[\\p{L}\\p{N}])`, "iu");
 const QUOTE_OPEN = /["“'‘«]/;
 const QUOTE_CLOSE = /["”'’»]/;
 
@@ -280,8 +289,9 @@ function findSpans(words: Word[]): Span[] {
       continue;
     }
     const headWord = words[head]!;
-    // "!!!", "0" and a stray "A" are not things.
-    if (!/\p{L}/u.test(headWord.text) || DANGLING.has(headWord.normal.replace(/[^\p{L}]/gu, ""))) {
+    // "!!!", "0" and a stray "A" (or "A!A") are not things.
+    const headText = spanText(words, head, head);
+    if (!/\p{L}/u.test(headText) || NAME_DANGLING.has(headText.toLowerCase())) {
       i = head + 1;
       continue;
     }
@@ -291,10 +301,13 @@ function findSpans(words: Word[]): Span[] {
   return spans;
 }
 
-/** Words of a name are joined by a space, or by nothing after a hyphen; commas stay out of names. */
-function spacing(word: Word, last: boolean): string {
-  if (last) return "";
-  return " ";
+/**
+ * A word of a clause as it can stand in a sentence: quotes and marks inside it ("0.H", "B!A")
+ * would split the sentence, so they part it; a number's point or comma stays ("3.5 miles").
+ */
+function clauseWord(text: string): string {
+  const kept = text.replace(MARKS, (mark, at: number) => (/^[.,]$/.test(mark) && /\p{N}/u.test(text[at - 1] ?? "") && /\p{N}/u.test(text[at + 1] ?? "") ? mark : " "));
+  return cleanText(kept);
 }
 
 /** The words of a span as written, without the article and quotes, possessive "'s" dropped. */
@@ -304,15 +317,28 @@ function spanText(words: Word[], from: number, to: number): string {
     const word = words[k]!;
     let text = word.text.replace(/^["“'‘«]+|["”'’»]+$/g, "");
     if (k === to && word.tags.has("Possessive") && !word.quoted) text = text.replace(/['’]s$|['’]$/i, "");
-    parts.push(text + spacing(word, k === to));
+    // Words run together with marks ("BY!D", "aN!A0") are read apart, and the little words at their
+    // start are not part of a name: "BY D" reads "shaped by BY D". A quoted name keeps its "The".
+    if (k === from && !word.quoted) {
+      text = text.replace(MARKS, " ").trim();
+      while (HANGING_START.test(text)) text = text.replace(HANGING_START, "");
+    }
+    parts.push(text);
   }
-  // No stray punctuation at either end of a name: ", Mira" is "Mira".
-  // Sentence marks inside a name ("A.0") would split the sentences it stands in.
-  // Only letters, numbers, apostrophes, hyphens and "&" make a name: "A.0" or "B!,0" would split
-  // or break the sentences it stands in.
-  const text = undouble(cleanText(parts.join("").replace(/[^\p{L}\p{M}\p{N}'’&\- ]+/gu, " ")).replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ""));
-  // A name never ends on a word that leaves it hanging ("B!A" reads "B A": the name is "B").
-  return wholePhrase(text.split(" ")).join(" ");
+  return nameText(parts.join(" "));
+}
+
+/**
+ * Only letters, numbers, apostrophes, hyphens and "&" make a name: "A.0" or "B!,0" would split or
+ * break the sentences it stands in, so other marks part the words. No stray punctuation at either
+ * end (", Mira" is "Mira"), and no word that leaves the name hanging at its end ("B!A" reads "B A":
+ * the name is "B"; "B&A" is "B").
+ */
+function nameText(text: string): string {
+  const bare = (phrase: string) => phrase.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+  let out = bare(undouble(cleanText(text.replace(MARKS, " "))));
+  for (let end = HANGING_END.exec(out); end; end = HANGING_END.exec(out)) out = bare(out.slice(0, end.index));
+  return out;
 }
 
 export function titleCase(phrase: string): string {
@@ -410,9 +436,12 @@ export function readPrompt(prompt: string, language: Language): PromptReading {
       })();
       const modifiers = words
         .slice(from, nounStart)
-        .filter((word) => word.role === "adj" && !word.quoted && !word.tags.has("ProperNoun"))
-        .map((word) => word.normal);
-      const headText = spanText(words, span.head, span.head).replace(/['’]s?$/i, "") || head.text;
+        .filter((word) => word.role === "adj" && !word.quoted && !word.tags.has("ProperNoun") && !word.tags.has("Value"))
+        .map((word) => word.normal.replace(/[^\p{L}\p{N}'-]+/gu, ""))
+        // "tide-priests" tagged as describing "drowned tide-priests" names a kind, not a quality.
+        .filter((word) => /\p{L}/u.test(word) && !namesAKind(word, language));
+      // The head is one word: the last of "BY!D" read apart.
+      const headText = spanText(words, span.head, span.head).replace(/['’]s?$/i, "").split(" ").at(-1) || head.text;
       const singular = language.singular(headText.toLowerCase());
       // A capitalised word the lexicon does not know, even first in a sentence ("Emberfall"), is a name.
       const unknownName = (word: Word) =>
@@ -486,15 +515,19 @@ export function readPrompt(prompt: string, language: Language): PromptReading {
           continue;
         }
         const word = words[k]!;
-        parts.push(word.text.replace(/["“”«»]/g, ""));
+        parts.push(clauseWord(word.text));
         count++;
         k++;
         if (word.breakAfter) break;
       }
       // Never end on "by", "and", "the": a clause cut short ends at its last whole word.
+      // A word read apart ("B!A" is "B A") ends at its last whole word too.
       while (parts.length > 0) {
         const last = parts.at(-1)!;
-        if (typeof last === "string" && (DANGLING.has(last.toLowerCase()) || !/[\p{L}\p{N}]/u.test(last))) parts.pop();
+        if (typeof last !== "string") break;
+        const whole = wholePhrase(last.split(" ")).join(" ");
+        if (DANGLING.has(whole.toLowerCase()) || !/[\p{L}\p{N}]/u.test(whole)) parts.pop();
+        else if (whole !== last) parts[parts.length - 1] = whole;
         else break;
       }
       if (parts.length > 1 || (parts.length === 1 && typeof parts[0] !== "string")) {
