@@ -26,6 +26,8 @@ export type Thing = {
   proper: boolean;
   /** Written with "the". */
   definite: boolean;
+  /** The determiner it was written with, lower case ("the", "a", "their"), said again with its phrase. */
+  determiner?: string;
   /** "of thieves", "of the First Queen": the index of the thing after "of", part of this one's name. */
   of?: number;
   /** "Queen Isolde's crown": the index of the owner. */
@@ -356,6 +358,7 @@ export function titleCase(phrase: string): string {
 
 /** "a" or "an" before a phrase, judged by its first sound as well as it can be from the letters. */
 export function withArticle(phrase: string): string {
+  if (startsWithArticle(phrase)) return phrase;
   return `${/^[aeiou]/i.test(phrase) && !/^(uni|eu|one|use|ur[aeiou])/i.test(phrase) || /^(hour|honest|honou?r|heir)/i.test(phrase) ? "an" : "a"} ${phrase}`;
 }
 
@@ -455,6 +458,7 @@ export function readPrompt(prompt: string, language: Language): PromptReading {
         plural: head.tags.has("Plural") || singular !== headText.toLowerCase(),
         proper,
         definite: span.det?.normal === "the",
+        determiner: span.det?.normal.replace(/[^\p{L}]/gu, "") || undefined,
         possessor: span.possessive,
       };
       const before = words[span.start - 1];
@@ -582,10 +586,11 @@ export function nameOfThing(thing: Thing, reading: PromptReading): string | unde
 export function phraseName(thing: Thing, reading: PromptReading, limit: number): string {
   const owner = thing.owner !== undefined ? reading.things[thing.owner] : undefined;
   const inner = thing.of !== undefined ? reading.things[thing.of] : undefined;
-  const ofPart = inner ? ` of ${inner.proper ? `${inner.definite ? "the " : ""}${inner.phrase}` : `${inner.definite ? "the " : ""}${titleCase(inner.phrase)}`}` : "";
+  const the = (phrase: string, definite: boolean) => (definite && !startsWithArticle(phrase) ? "the " : "");
+  const ofPart = inner ? ` of ${the(inner.phrase, inner.definite)}${inner.proper ? inner.phrase : titleCase(inner.phrase)}` : "";
   // "The" before names in Latin letters only: "The Tide Clock", but "東京" as it is.
   const ownerName = owner ? (owner.givenName ?? (owner.proper ? owner.phrase : `The ${titleCase(owner.phrase)}`)) : "";
-  const lead = owner ? `${ownerName}'s ` : (thing.proper && !thing.definite) || !/^\p{Script=Latin}/u.test(thing.phrase) ? "" : "The ";
+  const lead = owner ? `${ownerName}'s ` : (thing.proper && !thing.definite) || startsWithArticle(thing.phrase) || !/^\p{Script=Latin}/u.test(thing.phrase) ? "" : "The ";
   const own = (words: string) => (thing.proper ? words.charAt(0).toUpperCase() + words.slice(1) : titleCase(words));
   for (const candidate of [`${lead}${own(thing.phrase)}${ofPart}`, `${lead}${own(thing.core)}${ofPart}`, `${lead}${own(thing.core)}`]) {
     if (candidate.length <= limit) return upperFirst(candidate);
@@ -605,8 +610,7 @@ export function titleOfReading(reading: PromptReading): string | undefined {
     let name = first.givenName && first.type !== "character" ? first.givenName : phraseName(first, reading, TITLE_LIMIT);
     // "a world where the sea has swallowed the sun": the clause is what the title is about.
     if (isGeneric(first) && first.clause) {
-      const clause = first.clause.parts.map((part) => (typeof part === "string" ? part : phraseOf(reading.things[part.thing]!, reading))).join(" ");
-      name = titleCase(`${name} ${clause}`);
+      name = titleCase(`${name} ${clauseText(first, reading).replace(/^,/, "").trim()}`);
     }
     return clampPhrase(cleanText(name), TITLE_LIMIT) || undefined;
   }
@@ -619,7 +623,49 @@ export function titleOfReading(reading: PromptReading): string | undefined {
 /** A thing as the prompt wrote it, with its article and "of" part: "the edge of the world". */
 export function phraseOf(thing: Thing, reading: PromptReading): string {
   const inner = thing.of !== undefined ? reading.things[thing.of] : undefined;
-  return `${thing.definite ? "the " : ""}${thing.phrase}${inner ? ` of ${phraseOf(inner, reading)}` : ""}`;
+  const phrase = `${thing.phrase}${inner ? ` of ${phraseOf(inner, reading)}` : ""}`;
+  // "ruled by a tyrant", not "ruled by tyrant": the determiner is said with the phrase ("a" or "an"
+  // as the phrase needs), unless the phrase has an article of its own ('the "The Drowned Rat"').
+  if (!thing.determiner || startsWithArticle(phrase)) return phrase;
+  return thing.determiner === "a" || thing.determiner === "an" ? withArticle(phrase) : `${thing.determiner} ${phrase}`;
+}
+
+/** "The Drowned Rat", "a moat": the phrase already has its article. */
+export function startsWithArticle(phrase: string): boolean {
+  return /^(?:a|an|the)\s/i.test(phrase);
+}
+
+/**
+ * What the prompt says about a thing, with the things it mentions said by `say` (their element
+ * names) or as the prompt wrote them; with its leading comma when it takes one.
+ */
+export function clauseText(thing: Thing, reading: PromptReading, say: (other: Thing) => string | undefined = () => undefined): string {
+  if (!thing.clause) return "";
+  const parts = thing.clause.parts;
+  const out: string[] = [];
+  parts.forEach((part, i) => {
+    if (typeof part === "string") {
+      out.push(part);
+      return;
+    }
+    const other = reading.things[part.thing]!;
+    const next = parts[i + 1];
+    const owned = next && typeof next !== "string" && reading.things[next.thing]?.owner === part.thing ? reading.things[next.thing] : undefined;
+    // "Nareth's clock" is named "Nareth's Clock": the owner is said once, in the name, or else here.
+    if (owned && say(owned)) return;
+    const previous = out.at(-1);
+    // Called by its element name, unless that name starts with the word before it ("to Clock Mira
+    // Mira" for "to clock Mira a Mira"): then as the prompt wrote it.
+    const named = say(other);
+    const lastWord = previous?.split(" ").at(-1)?.toLowerCase();
+    const text = named !== undefined && named.split(/[^\p{L}\p{N}'-]/u)[0]!.toLowerCase() !== lastWord ? named : phraseOf(other, reading);
+    // "under the a clock" was a slip: the thing is said with its own article.
+    if (previous !== undefined && DETERMINERS.has(previous.toLowerCase()) && DETERMINERS.has(text.split(" ")[0]!.toLowerCase())) out.pop();
+    out.push(owned ? `${text}${other.plural && /s$/i.test(text) ? "'" : "'s"}` : text);
+  });
+  const text = out.filter(Boolean).join(" ").replace(/\s+([,;:])/g, "$1");
+  if (!text) return "";
+  return thing.clause.comma ? `, ${text}` : ` ${text}`;
 }
 
 /** The words of a text that carry meaning, for comparing prompts: head nouns and describing words. */

@@ -7,7 +7,7 @@ import type { ElementType } from "../../../drizzle/schema/constants";
 import type { ElementDraft, ElementSummary } from "../types";
 import { capitalise, clampSentences, joinAnd, Ledger, plain, sentencesOf } from "./prose";
 import { createRandom, type Random } from "./random";
-import { mention, nameOfThing, phraseOf, readPrompt, withArticle, type PromptReading, type Thing } from "./reading";
+import { clauseText, mention, nameOfThing, phraseOf, readPrompt, withArticle, type PromptReading, type Thing } from "./reading";
 import { linkSentence, templatesFor, type Scene, type SceneLink } from "./templates";
 import { lexiconFor, type Lexicon } from "./words";
 import { kindNoun, neighbourLinks, type WriterContext } from "./writer";
@@ -61,14 +61,8 @@ function undescribe(paragraph: string, word: string): string {
 /** A thing of the instruction as a noun phrase with its article: "a moat", "the old well", "bees". */
 function nounPhrase(thing: Thing, reading: PromptReading): string {
   const phrase = phraseOf(thing, reading);
-  if (thing.definite || thing.proper || thing.plural) return phrase;
+  if (thing.determiner || thing.proper || thing.plural) return phrase;
   return withArticle(phrase);
-}
-
-function clauseOf(thing: Thing, reading: PromptReading): string {
-  if (!thing.clause) return "";
-  const text = thing.clause.parts.map((part) => (typeof part === "string" ? part : phraseOf(reading.things[part.thing]!, reading))).join(" ");
-  return thing.clause.comma ? `, ${text}` : ` ${text}`;
 }
 
 type Refined = { name: string; type: ElementType; paragraphs: string[]; added: string[]; changed: boolean };
@@ -170,7 +164,7 @@ export function refineElement(request: RefineRequest, context: WriterContext): E
     used.add(thing);
     // "a rooftop garden filled with bees": the bees come with the garden.
     for (const part of thing.clause?.parts ?? []) if (typeof part !== "string") used.add(reading.things[part.thing]!);
-    const phrase = `${nounPhrase(thing, reading)}${clauseOf(thing, reading)}`;
+    const phrase = `${nounPhrase(thing, reading)}${clauseText(thing, reading)}`;
     const name = capitalise(result.name);
     const candidates =
       thing.head === "secret"

@@ -8,6 +8,7 @@ import type { Language } from "./language";
 import { capitalise, clampSentences, Ledger, plain } from "./prose";
 import { createRandom, type Random } from "./random";
 import {
+  clauseText,
   mention,
   nameOfThing,
   phraseOf,
@@ -279,23 +280,11 @@ function subjectOf(thing: Thing, reading: PromptReading, type: ElementType, name
 
 /** A clause of the prompt with the things it mentions called by their element names. */
 function renderClause(thing: Thing | undefined, reading: PromptReading, names: Map<Thing, string>): string {
-  if (!thing?.clause) return "";
-  const parts = thing.clause.parts;
-  const text = parts
-    .map((part, i) => {
-      if (typeof part === "string") return part;
-      const other = reading.things[part.thing]!;
-      // "Nareth's clock" is named "Nareth's Clock": the owner is said once, in the name.
-      const next = parts[i + 1];
-      if (other.possessor && next && typeof next !== "string" && reading.things[next.thing]?.owner === part.thing) return "";
-      const name = names.get(other);
-      return name ? mention(name) : phraseOf(other, reading);
-    })
-    .filter(Boolean)
-    .join(" ")
-    .replace(/\s+([,;:])/g, "$1");
-  if (!text) return "";
-  return thing.clause.comma ? `, ${text}` : ` ${text}`;
+  if (!thing) return "";
+  return clauseText(thing, reading, (other) => {
+    const name = names.get(other);
+    return name ? mention(name) : undefined;
+  });
 }
 
 type WriteRequest = {
