@@ -54,6 +54,24 @@ export class Ledger {
   }
 }
 
+/**
+ * Whether a name stands right after a word it starts with: "returns, sooner or later, to TO&2",
+ * "shaped by By the Sea". The name is right, and so is the sentence around it, but together they
+ * read as a doubled word; the writer picks another sentence.
+ */
+export function stumblesOnName(sentence: string, names: string[]): boolean {
+  const text = plain(sentence).toLowerCase();
+  return names.some((name) => {
+    const lower = name.toLowerCase();
+    const first = /^[\p{L}\p{N}'-]+/u.exec(lower)?.[0];
+    if (!first) return false;
+    for (let at = text.indexOf(lower); at >= 0; at = text.indexOf(lower, at + 1)) {
+      if (/([\p{L}\p{N}'-]+)\s+$/u.exec(text.slice(0, at))?.[1] === first) return true;
+    }
+    return false;
+  });
+}
+
 /** Markdown to one line of plain text, for narration and prompts. */
 export function plain(markdown: string): string {
   return markdown.replace(/\*\*|__|[*_`#>]/g, "").replace(/\s+/g, " ").trim();

@@ -5,7 +5,7 @@
 // existing text, which stays as people wrote it otherwise.
 import type { ElementType } from "../../../drizzle/schema/constants";
 import type { ElementDraft, ElementSummary } from "../types";
-import { capitalise, clampSentences, joinAnd, Ledger, plain, sentencesOf } from "./prose";
+import { capitalise, clampSentences, joinAnd, Ledger, plain, sentencesOf, stumblesOnName } from "./prose";
 import { createRandom, type Random } from "./random";
 import { clauseText, mention, nameOfThing, phraseOf, readPrompt, withArticle, type PromptReading, type Thing } from "./reading";
 import { linkSentence, templatesFor, type Scene, type SceneLink } from "./templates";
@@ -177,14 +177,16 @@ export function refineElement(request: RefineRequest, context: WriterContext): E
   }
 
   const templates = templatesFor(result.type);
-  const render = (list: ((s: Scene) => string)[]) => random.shuffle(list).map((sentence) => capitalise(sentence(scene)));
+  const names = [result.name, scene.setting, ...scene.links.map((link) => link.name)].map(mention);
+  const fits = (sentence: string) => !stumblesOnName(sentence, names);
+  const render = (list: ((s: Scene) => string)[]) => random.shuffle(list).map((sentence) => capitalise(sentence(scene))).filter(fits);
   // An element with no text yet gets an opening of its own.
   if (result.paragraphs.length === 0) {
     const opening = ledger.first(render(templates.openings));
     if (opening) result.paragraphs.push(opening);
   }
   const detail = ledger.first(render(templates.details));
-  const links = scene.links.map((link) => capitalise(linkSentence(scene, link))).filter((sentence) => ledger.take(sentence));
+  const links = scene.links.map((link) => capitalise(linkSentence(scene, link))).filter((sentence) => fits(sentence) && ledger.take(sentence));
   const hook = ledger.first(render(templates.hooks));
   const added = [...result.added.filter((sentence) => ledger.take(sentence)), detail, ...links, hook].filter(
     (sentence): sentence is string => Boolean(sentence),

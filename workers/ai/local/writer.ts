@@ -5,7 +5,7 @@
 import type { ElementType, RelationshipKind } from "../../../drizzle/schema/constants";
 import type { ElementDraft, ElementSummary, RelationshipDraft } from "../types";
 import type { Language } from "./language";
-import { capitalise, clampSentences, Ledger, plain } from "./prose";
+import { capitalise, clampSentences, Ledger, plain, stumblesOnName } from "./prose";
 import { createRandom, type Random } from "./random";
 import {
   clauseText,
@@ -327,19 +327,21 @@ function writeElement(request: WriteRequest): ElementDraft {
   const { random } = member;
   const scene = sceneFor(request);
   const templates = templatesFor(member.type);
-  const render = (list: ((s: Scene) => string)[]) => random.shuffle(list).map((sentence) => capitalise(sentence(scene)));
+  const names = [member.name, request.setting, ...(request.echo ? [request.echo] : []), ...request.links.map((link) => link.name)].map(mention);
+  const fits = (sentence: string) => !stumblesOnName(sentence, names);
+  const render = (list: ((s: Scene) => string)[]) => random.shuffle(list).map((sentence) => capitalise(sentence(scene))).filter(fits);
 
   const opening = ledger.first(render(templates.openings)) ?? ledger.first([capitalise(`**${member.name}** ${member.plural ? "are" : "is"} ${member.subject}${request.tail}.`)]);
   const details = render(templates.details).filter((sentence) => ledger.take(sentence)).slice(0, 2);
   const hook = ledger.first(render(templates.hooks));
-  const links = request.links.slice(0, 3).map((link) => capitalise(linkSentence(scene, link))).filter((sentence) => ledger.take(sentence));
+  const links = request.links.slice(0, 3).map((link) => capitalise(linkSentence(scene, link))).filter((sentence) => fits(sentence) && ledger.take(sentence));
   const echoes = request.echo
     ? random
         .shuffle(ECHOES)
         .map((echo) => echo(scene, request.echo!))
         .filter((sentence) => !sentence.includes(`in ${request.echo},`))
     : [];
-  const echo = ledger.first(echoes.map(capitalise));
+  const echo = ledger.first(echoes.map(capitalise).filter(fits));
 
   const paragraphs = [
     ...(request.lead ?? []),
