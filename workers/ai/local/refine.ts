@@ -22,6 +22,18 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** Whether `at` is where a sentence of `text` starts (past any Markdown or an opening quote). */
+function startsSentence(text: string, at: number): boolean {
+  return /(?:^|[.!?]["'”’)\]]*\s+)[*_"“‘'(]*$/.test(text.slice(0, at));
+}
+
+/** "Vale" in "the Mira Vale" is part of another name, which a rename of Vale leaves alone. */
+function withinLongerName(text: string, at: number, length: number): boolean {
+  const before = /(?<![\p{L}\p{N}'’-])(\p{Lu}[\p{L}\p{N}'’-]*)\s+$/u.exec(text.slice(0, at));
+  const capitalBefore = before !== null && !startsSentence(text, before.index);
+  return capitalBefore || /^\s+\p{Lu}/u.test(text.slice(at + length));
+}
+
 /** Where in the instruction a thing is written, to tell what a verb applies to. */
 function positionOf(prompt: string, thing: Thing): number {
   return prompt.toLowerCase().indexOf(thing.phrase.toLowerCase());
@@ -94,8 +106,12 @@ export function refineElement(request: RefineRequest, context: WriterContext): E
     if (target && name && name.toLowerCase() !== existing.name.toLowerCase()) {
       used.add(target);
       result.name = name;
-      const old = new RegExp(`\\b${escape(mention(existing.name))}\\b|\\b${escape(existing.name)}\\b`, "g");
-      result.paragraphs = result.paragraphs.map((p) => p.replace(old, (found) => (found === existing.name ? name : mention(name))));
+      // "the Rat" goes with "Rat": the new name brings its own "the" ("mention the The Tide" was a
+      // slip), capital at the start of a sentence only.
+      const old = new RegExp(`(?<![\\p{L}\\p{N}])(?:[Tt]he\\s+)?${escape(existing.name.replace(/^the\s+/i, ""))}(?![\\p{L}\\p{N}])`, "gu");
+      result.paragraphs = result.paragraphs.map((p) =>
+        p.replace(old, (found: string, at: number) => (withinLongerName(p, at, found.length) ? found : startsSentence(p, at) ? capitalise(name) : mention(name))),
+      );
       result.added.push(`${capitalise(name)} was once known as ${mention(existing.name)}.`);
     }
   }
