@@ -318,7 +318,8 @@ function spanText(words: Word[], from: number, to: number): string {
   for (let k = from; k <= to; k++) {
     const word = words[k]!;
     let text = word.text.replace(/^["“'‘«]+|["”'’»]+$/g, "");
-    if (k === to && word.tags.has("Possessive") && !word.quoted) text = text.replace(/['’]s$|['’]$/i, "");
+    // The tagger reads a last "'s" as a possessive or as "is" (an empty word after it): a name has neither.
+    if (k === to && !word.quoted && (word.tags.has("Possessive") || words[k + 1]?.text === "")) text = text.replace(/['’]s$|['’]$/i, "");
     // Words run together with marks ("BY!D", "aN!A0") are read apart, and the little words at their
     // start are not part of a name: "BY D" reads "shaped by BY D". A quoted name keeps its "The".
     if (k === from && !word.quoted) {
