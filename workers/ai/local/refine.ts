@@ -27,11 +27,19 @@ function startsSentence(text: string, at: number): boolean {
   return /(?:^|[.!?]["'”’)\]]*\s+)[*_"“‘'(]*$/.test(text.slice(0, at));
 }
 
-/** "Vale" in "the Mira Vale" is part of another name, which a rename of Vale leaves alone. */
-function withinLongerName(text: string, at: number, length: number): boolean {
-  const before = /(?<![\p{L}\p{N}'’-])(\p{Lu}[\p{L}\p{N}'’-]*)\s+$/u.exec(text.slice(0, at));
-  const capitalBefore = before !== null && !startsSentence(text, before.index);
-  return capitalBefore || /^\s+\p{Lu}/u.test(text.slice(at + length));
+/**
+ * Whether the old name found at `at` is part of a longer phrase a rename leaves alone: a longer
+ * capitalised name ("Vale" in "the Mira Vale"), or a phrase the new name would run into ("the Vale
+ * priests" renamed to "Vale priests" would read "Vale priests priests").
+ */
+function partOfLongerPhrase(text: string, at: number, found: string, replacement: string): boolean {
+  const before = text.slice(0, at);
+  const after = text.slice(at + found.length);
+  const capital = /(?<![\p{L}\p{N}'’-])(\p{Lu}[\p{L}\p{N}'’-]*)\s+$/u.exec(before);
+  if ((capital && !startsSentence(text, capital.index)) || /^\s+\p{Lu}/u.test(after)) return true;
+  const word = (match: RegExpExecArray | null) => match?.[1]?.toLowerCase();
+  const words = replacement.toLowerCase().split(/\s+/);
+  return word(/([\p{L}\p{N}'-]+)\s+$/u.exec(before)) === words[0] || word(/^\s+([\p{L}\p{N}'-]+)/u.exec(after)) === words.at(-1);
 }
 
 /** Where in the instruction a thing is written, to tell what a verb applies to. */
@@ -110,7 +118,10 @@ export function refineElement(request: RefineRequest, context: WriterContext): E
       // slip), capital at the start of a sentence only.
       const old = new RegExp(`(?<![\\p{L}\\p{N}])(?:[Tt]he\\s+)?${escape(existing.name.replace(/^the\s+/i, ""))}(?![\\p{L}\\p{N}])`, "gu");
       result.paragraphs = result.paragraphs.map((p) =>
-        p.replace(old, (found: string, at: number) => (withinLongerName(p, at, found.length) ? found : startsSentence(p, at) ? capitalise(name) : mention(name))),
+        p.replace(old, (found: string, at: number) => {
+          const replacement = startsSentence(p, at) ? capitalise(name) : mention(name);
+          return partOfLongerPhrase(p, at, found, replacement) ? found : replacement;
+        }),
       );
       result.added.push(`${capitalise(name)} was once known as ${mention(existing.name)}.`);
     }
