@@ -66,6 +66,8 @@ export function stumblesOnName(sentence: string, names: string[]): boolean {
     const first = /^[\p{L}\p{N}'-]+/u.exec(lower)?.[0];
     if (!first) return false;
     for (let at = text.indexOf(lower); at >= 0; at = text.indexOf(lower, at + 1)) {
+      // The name itself, not the start of a longer word ("Tide" in "Tide-Priests").
+      if (/[\p{L}\p{N}'-]/u.test(text.charAt(at + lower.length))) continue;
       if (/([\p{L}\p{N}'-]+)\s+$/u.exec(text.slice(0, at))?.[1] === first) return true;
     }
     return false;
