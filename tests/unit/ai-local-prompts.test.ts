@@ -333,6 +333,7 @@ describe("properties", () => {
     { prompt: "the Tide under the a clock", was: '"under the the Clock"' },
     { prompt: "city by Tide a Tide", was: '"by Tide Tide": the article of "a Tide" was dropped' },
     { prompt: "clock drowned remove a remove", was: '"drowned remove remove"' },
+    { prompt: "guild drowned a the a 東京", was: 'mid-fix, "drowned a a 東京": one stray article of two taken out' },
     { prompt: "guild ruled Tide tide-priests tide-priests", was: '"ruled Tide-priests tide-priests": "Tide tide" read as a doubled word' },
     { prompt: "who tide-priests drowned tide-priests the the", was: '"Outsiders call the Tide-Priests Drowned Tide-Priests tide-priests"' },
     { prompt: '"Rat" to clock Mira a Mira', was: '"to Clock Mira Mira": the element name "Mira" said for "a Mira"' },

@@ -646,7 +646,7 @@ export function clauseText(thing: Thing, reading: PromptReading, say: (other: Th
   const out: string[] = [];
   parts.forEach((part, i) => {
     if (typeof part === "string") {
-      out.push(part);
+      if (part) out.push(part);
       return;
     }
     const other = reading.things[part.thing]!;
@@ -654,17 +654,20 @@ export function clauseText(thing: Thing, reading: PromptReading, say: (other: Th
     const owned = next && typeof next !== "string" && reading.things[next.thing]?.owner === part.thing ? reading.things[next.thing] : undefined;
     // "Nareth's clock" is named "Nareth's Clock": the owner is said once, in the name, or else here.
     if (owned && say(owned)) return;
-    const previous = out.at(-1);
     // Called by its element name, unless that name starts with the word before it ("to Clock Mira
     // Mira" for "to clock Mira a Mira"): then as the prompt wrote it.
     const named = say(other);
-    const lastWord = previous?.split(" ").at(-1)?.toLowerCase();
-    const text = named !== undefined && named.split(/[^\p{L}\p{N}'-]/u)[0]!.toLowerCase() !== lastWord ? named : phraseOf(other, reading);
-    // "under the a clock" was a slip: the thing is said with its own article.
-    if (previous !== undefined && DETERMINERS.has(previous.toLowerCase()) && DETERMINERS.has(text.split(" ")[0]!.toLowerCase())) out.pop();
+    const firstWord = (phrase: string) => phrase.split(/[^\p{L}\p{N}'-]/u)[0]!.toLowerCase();
+    const pick = () => (named !== undefined && firstWord(named) !== out.at(-1)?.split(" ").at(-1)?.toLowerCase() ? named : phraseOf(other, reading));
+    let text = pick();
+    // "under the a clock", "a the a city" were slips: the thing is said with its own article.
+    if (DETERMINERS.has(firstWord(text)) && out.length && DETERMINERS.has(out.at(-1)!.toLowerCase())) {
+      while (out.length && DETERMINERS.has(out.at(-1)!.toLowerCase())) out.pop();
+      text = pick();
+    }
     out.push(owned ? `${text}${other.plural && /s$/i.test(text) ? "'" : "'s"}` : text);
   });
-  const text = out.filter(Boolean).join(" ").replace(/\s+([,;:])/g, "$1");
+  const text = out.join(" ").replace(/\s+([,;:])/g, "$1");
   if (!text) return "";
   return thing.clause.comma ? `, ${text}` : ` ${text}`;
 }
