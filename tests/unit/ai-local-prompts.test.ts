@@ -329,6 +329,7 @@ describe("properties", () => {
     { prompt: "A0&A", was: 'a world titled "A0&A", ending on "A"' },
     { prompt: "BY!D", was: 'an element named "BY D", so "shaped by BY D"' },
     { prompt: "TO&2", was: 'mid-fix, "returns, sooner or later, to TO&2": a name after its own first word' },
+    { prompt: "@'f f", was: 'mid-fix, a place named "The F F": the doubled word was looked for before the "\'" went' },
     { prompt: "B?is", was: 'an element named "B is", so "B is is storied is"' },
     { prompt: "the Tide under the a clock", was: '"under the the Clock"' },
     { prompt: "city by Tide a Tide", was: '"by Tide Tide": the article of "a Tide" was dropped' },

@@ -338,9 +338,10 @@ function spanText(words: Word[], from: number, to: number): string {
  * the name is "B"; "B&A" is "B").
  */
 function nameText(text: string): string {
-  const bare = (phrase: string) => phrase.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
-  let out = bare(undouble(cleanText(text.replace(MARKS, " "))));
-  for (let end = HANGING_END.exec(out); end; end = HANGING_END.exec(out)) out = bare(out.slice(0, end.index));
+  // Bare ends first: "@'f f" is "f f" before it is "f".
+  const tidy = (phrase: string) => undouble(phrase.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ""));
+  let out = tidy(cleanText(text.replace(MARKS, " ")));
+  for (let end = HANGING_END.exec(out); end; end = HANGING_END.exec(out)) out = tidy(out.slice(0, end.index));
   return out;
 }
 
