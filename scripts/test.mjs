@@ -1,7 +1,8 @@
 // `npm test`: every check the project has, in one command, ending with a plain
 // `N passed, N failed, N skipped` line that CI reads.
 //   1. type-check (generated Env and route types, then tsc -b)
-//   2. lint
+//   2. lint: ESLint and the layer rule (`npm run lint`, ADR 16), and the test that the layer rule
+//      fails a wrong-way import
 //   3. unit + integration tests in @cloudflare/vitest-pool-workers (real D1, R2, DO, Queues)
 //   4. production build, and `wrangler deploy --dry-run` of that bundle (offline)
 //   5. browser tests: playwright-core driving Debian's Chromium against the app as `npm start` runs it
@@ -36,8 +37,19 @@ ensureDevVars();
 console.log("\n== 1. Type-check");
 check("type-check", run("npm", ["run", "--silent", "typecheck"]));
 
-console.log("\n== 2. Lint");
-check("lint", run(bin("eslint"), ["."]));
+console.log("\n== 2. Lint (ESLint, then the layer rule)");
+check("lint", run("npm", ["run", "--silent", "lint"]));
+const layerTest = run(process.execPath, ["--test", "--test-reporter=spec", "tests/lint/layers.test.mjs"], { capture: true });
+const nodeTestCount = (output, label) => Number(output.match(new RegExp(`^ℹ ${label} (\\d+)`, "m"))?.[1] ?? 0);
+const layerCounts = { passed: nodeTestCount(layerTest.output, "pass"), failed: nodeTestCount(layerTest.output, "fail") };
+if (layerCounts.passed + layerCounts.failed === 0) {
+  check("layer rule test (no results)", { ...layerTest, ok: false });
+} else {
+  totals.passed += layerCounts.passed;
+  totals.failed += layerCounts.failed;
+  for (const line of layerTest.output.split("\n")) if (/^\s*✖/.test(line) && !/failing tests:/.test(line)) failures.push(`layer rule ${line.trim()}`);
+  report.push(`${layerTest.ok ? "ok  " : "FAIL"} layer rule test: ${layerCounts.passed} passed, ${layerCounts.failed} failed (${layerTest.seconds}s)`);
+}
 
 console.log("\n== 3. Unit and integration tests (Workers pool)");
 const resultsDir = mkdtempSync(join(tmpdir(), "loreloom-test-"));
@@ -117,7 +129,7 @@ const e2e = run(process.execPath, ["--test", "--test-reporter=spec", "--test-con
   capture: true,
   env: { E2E_SKIP_BUILD: buildOutcome.ok ? "1" : "0" },
 });
-const count = (label) => Number(e2e.output.match(new RegExp(`^ℹ ${label} (\\d+)`, "m"))?.[1] ?? 0);
+const count = (label) => nodeTestCount(e2e.output, label);
 const e2eCounts = { passed: count("pass"), failed: count("fail") + count("cancelled"), skipped: count("skipped") + count("todo") };
 if (e2eCounts.passed + e2eCounts.failed + e2eCounts.skipped === 0) {
   check("browser tests (no results)", { ...e2e, ok: false });

@@ -1,6 +1,6 @@
 import { useId, useRef, useState } from "react";
 import type { Visibility } from "../../drizzle/schema/constants";
-import { EMBED_PRESETS, embedIframeHtml, embedUrl } from "../lib/embed-html";
+import { EMBED_PRESETS, embedIframeHtml, embedUrl } from "../../workers/domain/embed-html";
 
 type Props = {
   worldId: string;

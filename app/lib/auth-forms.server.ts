@@ -1,5 +1,5 @@
 import { APIError } from "better-auth/api";
-import { HttpError } from "../../workers/api/errors";
+import { HttpError } from "../../workers/lib/errors";
 
 /**
  * What a page action shows when an account action is refused: our own `HttpError`s (limits,

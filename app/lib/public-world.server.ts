@@ -1,6 +1,6 @@
 import { data } from "react-router";
 import type { ElementType, RelationshipKind } from "../../drizzle/schema/constants";
-import { HttpError } from "../../workers/api/errors";
+import { HttpError } from "../../workers/lib/errors";
 import { and, eq } from "drizzle-orm";
 import { worldLikes } from "../../drizzle/schema";
 import { getWorldAccess, getWorldGraph, type WorldAccess } from "../../workers/domain/worlds";

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Form, Link, data, useFetcher, useLocation, useSubmit } from "react-router";
 import { WORLD_STYLES, type WorldStyle } from "../../drizzle/schema/constants";
-import { HttpError } from "../../workers/api/errors";
+import { HttpError } from "../../workers/lib/errors";
 import { GalleryQuerySchema, decodeGalleryCursor, searchGallery, type GalleryWorld } from "../../workers/domain/gallery";
 import { getDb } from "../../workers/lib/db";
 import { LikeButton } from "../components/like-button";

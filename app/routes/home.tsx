@@ -1,6 +1,6 @@
 import { APIError } from "better-auth/api";
 import { Form, Link, data, redirect, useNavigation, useSearchParams } from "react-router";
-import { HttpError } from "../../workers/api/errors";
+import { HttpError } from "../../workers/lib/errors";
 import { getAuth } from "../../workers/auth";
 import { requireWithinAuthLimits } from "../../workers/domain/auth-limits";
 import { SignInSchema, SignUpSchema } from "../../workers/domain/accounts";

@@ -1,5 +1,5 @@
 import { Form, Link, data, redirect, useNavigation } from "react-router";
-import { HttpError } from "../../workers/api/errors";
+import { HttpError } from "../../workers/lib/errors";
 import { answerInvitation, previewInvitation } from "../../workers/domain/sharing";
 import { getDb } from "../../workers/lib/db";
 import { ResendVerification } from "../components/resend-verification";

@@ -1,6 +1,6 @@
 import { Form, Link, isRouteErrorResponse, redirect, useNavigation } from "react-router";
 import { LikeButton } from "../components/like-button";
-import { HttpError } from "../../workers/api/errors";
+import { HttpError } from "../../workers/lib/errors";
 import { forkWorld } from "../../workers/domain/publishing";
 import { getWorldAccess } from "../../workers/domain/worlds";
 import { getDb } from "../../workers/lib/db";

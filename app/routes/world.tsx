@@ -1,7 +1,7 @@
 import "@xyflow/react/dist/style.css";
 import { useSyncExternalStore } from "react";
 import { Link } from "react-router";
-import { HttpError } from "../../workers/api/errors";
+import { HttpError } from "../../workers/lib/errors";
 import { getWorldAccess, toWorldDto } from "../../workers/domain/worlds";
 import { getDb } from "../../workers/lib/db";
 import { Editor } from "../editor/editor";

@@ -7,7 +7,7 @@ import { CreateWorldSchema, createWorld, getWorldAccess, listMyWorlds, type Worl
 import { acceptPrompt, seedWorld, titleFromPrompt } from "../../workers/domain/jobs";
 import { forkWorld } from "../../workers/domain/publishing";
 import { getDb, type Database } from "../../workers/lib/db";
-import { HttpError } from "../../workers/api/errors";
+import { HttpError } from "../../workers/lib/errors";
 import { answerInvitation, listMyInvitations } from "../../workers/domain/sharing";
 import { ImportWorldButton } from "../components/import-world";
 import { ResendVerification } from "../components/resend-verification";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ROLES } from "../../drizzle/schema/constants";
+import { parseJsonWith } from "../../workers/lib/json";
 
 /**
  * The JSON side of the room protocol (SPEC §3). Text frames are plain JSON objects, no prefix;
@@ -83,16 +84,6 @@ export const ServerMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("error"), code: z.string(), message: z.string(), field: z.string().optional(), resync: z.boolean().optional() }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
-
-/** JSON text read through `schema`; null when it does not parse or validate. */
-export function parseJsonWith<S extends z.ZodType>(schema: S, text: string): z.output<S> | null {
-  try {
-    const result = schema.safeParse(JSON.parse(text));
-    return result.success ? result.data : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Reads one text frame from the room; null for anything that is not a valid room message. */
 export function parseServerMessage(text: string): ServerMessage | null {

@@ -38,13 +38,13 @@ import {
   LOCK_LEASE_MS,
   RoomUserSchema,
   parseClientMessage,
-  parseJsonWith,
   type ChatMessage,
   type ClientMessage,
   type JobEvent,
   type RoomUser,
   type ServerMessage,
 } from "./protocol";
+import { parseJsonWith } from "../../workers/lib/json";
 import { log } from "../../workers/lib/log";
 import { RoomStorage, type ConflictOutcome, type PendingHistory, type StoredConflict } from "./room-storage";
 import {
@@ -81,7 +81,7 @@ import type {
   RoomResult,
   RoomStatus,
   VersionSnapshot,
-} from "./room-types";
+} from "../../workers/domain/room-types";
 
 type JobModalities = GenerationInput["modalities"];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseServerMessage } from "../../durable-objects/world-room/protocol";
-import { HttpError } from "../../workers/api/errors";
+import { HttpError } from "../../workers/lib/errors";
 import { parseWith } from "../../workers/api/validate";
 import { decodeCursor, encodeCursor, toElementDto } from "../../workers/domain/worlds";
 import { GraphCache } from "../../workers/domain/graph-cache";

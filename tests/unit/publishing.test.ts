@@ -1,7 +1,8 @@
 // The pure parts of publishing: the graph picture's layout, the embed snippet, asset keys of a fork
 // and thumbnail sizes read from image headers.
 import { describe, expect, it } from "vitest";
-import { embedIframeHtml, escapeHtml } from "../../app/lib/embed-html";
+import { embedIframeHtml } from "../../workers/domain/embed-html";
+import { escapeHtml } from "../../workers/lib/html";
 import { PICTURE_NODE, layoutGraph } from "../../app/lib/graph-picture";
 import { forkedAssetKey, imageDimensions } from "../../workers/domain/publishing";
 

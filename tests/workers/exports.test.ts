@@ -5,7 +5,8 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { runCleanup } from "../../workers/jobs/cleanup";
-import { handleQueue, MAX_RETRIES } from "../../workers/jobs/consumer";
+import { MAX_RETRIES } from "../../workers/domain/job-queue";
+import { handleQueue } from "../../workers/jobs/consumer";
 import { PART_SIZE } from "../../workers/jobs/export-archive";
 import { readMultipartFile } from "../../workers/api/upload";
 import type { ImportView } from "../../workers/domain/import-view";

@@ -4,7 +4,8 @@
 // the local stand-in (global-setup.ts) with failures injected for retries, fallback and dead letters.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
-import { handleQueue, MAX_RETRIES } from "../../workers/jobs/consumer";
+import { MAX_RETRIES } from "../../workers/domain/job-queue";
+import { handleQueue } from "../../workers/jobs/consumer";
 import { JobDeferred, runGenerationJob } from "../../workers/jobs/pipeline";
 import { resetBreakers } from "../../workers/ai/resilience";
 import { addMember, call, count, createWorld, signUp, waitUntil, type Person } from "./helpers";

@@ -58,9 +58,3 @@ export function moderateOutput(text: string): ModerationResult {
   for (const rule of RULES.slice(2)) if (rule.pattern.test(text)) return { ok: false, reason: rule.reason };
   return { ok: true };
 }
-
-/** Hex SHA-256 of a string: prompt hashes, cache keys, request hashes. */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}

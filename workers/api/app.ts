@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { authRoutes } from "./auth";
 import type { AppEnv } from "./context";
-import { HttpError, errorBody } from "./errors";
+import { HttpError, errorBody } from "../lib/errors";
 import { galleryRoutes, likeRoutes } from "./gallery";
 import { healthRoutes } from "./health";
 import { meRoutes } from "./me";

@@ -5,7 +5,7 @@ import { worldOfAssetKey } from "../domain/element-fields";
 import { getWorldAccess } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { shareTokenOf } from "./share-token";
-import { HttpError, notFound } from "./errors";
+import { HttpError, notFound } from "../lib/errors";
 
 type ByteRange = { offset: number; length: number };
 

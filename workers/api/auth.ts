@@ -5,7 +5,7 @@ import { VERIFIED_PATH } from "../domain/account-mail";
 import { EmailOnlySchema, ResetPasswordSchema, SignInSchema, SignUpSchema, VerifyEmailQuerySchema } from "../domain/accounts";
 import { type AuthAction, requireWithinAuthLimits } from "../domain/auth-limits";
 import type { AppEnv } from "./context";
-import { HttpError, errorBody, notFound } from "./errors";
+import { HttpError, errorBody, notFound } from "../lib/errors";
 import { jsonBody, parseWith } from "./validate";
 
 type Endpoint = { method: "GET" | "POST"; body: z.ZodType | null; limit?: AuthAction; query?: (url: URL) => URLSearchParams };

@@ -16,7 +16,7 @@ import { importLimitsFrom } from "../domain/import-world";
 import { createImport, loadImport } from "../domain/imports";
 import { getWorldAccess } from "../domain/worlds";
 import type { AppEnv } from "./context";
-import { HttpError, notFound } from "./errors";
+import { HttpError, notFound } from "../lib/errors";
 import { requireUser } from "./middleware/request";
 import { readMultipartFile } from "./upload";
 import { jsonBody, parseWith } from "./validate";

@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { IDENTITY_HEADER, SHARE_LINK_HEADER, colorFor, type RoomUser } from "../../durable-objects/world-room/protocol";
-import type { Actor } from "../../durable-objects/world-room/room-types";
+import type { Actor } from "../domain/room-types";
 import { newId } from "../lib/ids";
 import {
   CreateRelationshipSchema,
@@ -22,7 +22,7 @@ import { elements } from "../../drizzle/schema";
 import { getWorldAccess, requireWorldRole, toElementDto } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { shareTokenOf } from "./share-token";
-import { HttpError } from "./errors";
+import { HttpError } from "../lib/errors";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith, queryOf } from "./validate";
 

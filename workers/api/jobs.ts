@@ -5,7 +5,7 @@ import { assets, elements, jobs, user } from "../../drizzle/schema";
 import type { StoredConflict } from "../../durable-objects/world-room/room-storage";
 import { callPolicy, providerChains } from "../ai";
 import { callChain } from "../ai/resilience";
-import { sha256Hex } from "../ai/prompt-safety";
+import { sha256Hex } from "../lib/hash";
 import { IdSchema, unwrap } from "../domain/graph";
 import {
   GenerateSchema,
@@ -24,7 +24,7 @@ import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import type { AppEnv } from "./context";
 import { shareTokenOf } from "./share-token";
-import { HttpError, notFound } from "./errors";
+import { HttpError, notFound } from "../lib/errors";
 import { requireUser } from "./middleware/request";
 import { jsonBody, parseWith, queryOf } from "./validate";
 

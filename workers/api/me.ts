@@ -4,7 +4,7 @@ import { z } from "zod";
 import { history, user, WORLD_STYLES, worlds } from "../../drizzle/schema";
 import { limitsFrom, usageOf } from "../domain/jobs";
 import type { AppEnv } from "./context";
-import { notFound } from "./errors";
+import { notFound } from "../lib/errors";
 import { requireUser } from "./middleware/request";
 import { jsonBody } from "./validate";
 

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { EMBED_DEFAULT_SIZE, embedIframeHtml } from "../../app/lib/embed-html";
+import { EMBED_DEFAULT_SIZE, embedIframeHtml } from "../domain/embed-html";
 import { imageDimensions, representativeImageKey } from "../domain/publishing";
 import { getWorldAccess } from "../domain/worlds";
 import type { AppEnv } from "./context";
-import { HttpError, notFound } from "./errors";
+import { HttpError, notFound } from "../lib/errors";
 import { queryOf } from "./validate";
 
 const Size = z.coerce.number().int().min(1).max(10_000);

@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { HttpError } from "./errors";
+import { HttpError } from "../lib/errors";
 
 /**
  * The bytes of one file field of a multipart/form-data request, read with a single copy: the body

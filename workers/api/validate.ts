@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
-import { HttpError } from "./errors";
+import { HttpError } from "../lib/errors";
 
 function issuesOf(error: z.ZodError) {
   return error.issues.map((issue) => ({

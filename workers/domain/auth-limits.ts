@@ -1,4 +1,4 @@
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 
 /**
  * Limits on the account endpoints (issue 14, ADR 12), counted by Cloudflare's Rate Limiting

@@ -4,10 +4,10 @@
 import { and, desc, eq, gte } from "drizzle-orm";
 import { z } from "zod";
 import { jobs, worldExports, worldMembers, type Role } from "../../drizzle/schema";
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
-import type { JobMessage } from "../jobs/messages";
+import type { JobMessage } from "./job-queue";
 import { slugify } from "./archive-format";
 import { canSeeSecrets } from "./graph";
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { WORLD_STYLES, user, worldLikes, worlds, type WorldStyle } from "../../drizzle/schema";
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 
 // The gallery (catalogue F1): public worlds, found through the FTS5 table `world_search`

@@ -1,10 +1,10 @@
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { assets, elementVersions, history, user, type ElementAssets, type ElementMetadata, type Role } from "../../drizzle/schema";
-import { parseJsonWith } from "../../durable-objects/world-room/protocol";
-import type { RoomResult } from "../../durable-objects/world-room/room-types";
-import { HttpError } from "../api/errors";
+import type { RoomResult } from "./room-types";
+import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
+import { parseJsonWith } from "../lib/json";
 import {
   CoordinateSchema,
   DescriptionSchema,

@@ -10,7 +10,7 @@
 import { strFromU8 } from "fflate";
 import type { z } from "zod";
 import { history, worldMembers, worlds, type ElementAssets, type WorldImportOrigin } from "../../drizzle/schema";
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { envPositiveNumber } from "../lib/env";
 import { newId } from "../lib/ids";

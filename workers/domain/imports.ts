@@ -5,11 +5,11 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { jobs } from "../../drizzle/schema";
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { envPositiveNumber } from "../lib/env";
 import { newId } from "../lib/ids";
-import type { JobMessage } from "../jobs/messages";
+import type { JobMessage } from "./job-queue";
 import { ImportViewSchema, type ImportView } from "./import-view";
 
 /** What an import job carries in `jobs.input`. */

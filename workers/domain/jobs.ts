@@ -7,12 +7,13 @@ import { ELEMENT_TYPES, JOB_KINDS, jobStages, jobs, type JobKind, type JobStatus
 import { MODALITIES, type Modality } from "../ai/types";
 import { loadLanguage } from "../ai/local/language";
 import { readPrompt, titleOfReading } from "../ai/local/reading";
-import { MAX_PROMPT_LENGTH, moderatePrompt, sanitizePrompt, sha256Hex } from "../ai/prompt-safety";
-import { HttpError } from "../api/errors";
+import { MAX_PROMPT_LENGTH, moderatePrompt, sanitizePrompt } from "../ai/prompt-safety";
+import { sha256Hex } from "../lib/hash";
+import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { envPositiveNumber } from "../lib/env";
 import { newId } from "../lib/ids";
-import type { JobMessage } from "../jobs/messages";
+import type { JobMessage } from "./job-queue";
 import { IdSchema } from "./graph";
 
 export const STAGES = ["refine_text", "image", "video", "audio", "graph_update", "notify"] as const;

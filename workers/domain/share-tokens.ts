@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { shareLinks, type GrantedRole } from "../../drizzle/schema";
 import type { Database } from "../lib/db";
-import { sha256Hex } from "../ai/prompt-safety";
+import { sha256Hex } from "../lib/hash";
 
 /** Tokens are 32 random bytes in base64url: 43 characters, 256 bits. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;

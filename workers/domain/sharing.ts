@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, lte, ne, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import { history, invitations, shareLinks, user, worldMembers, worlds, type GrantedRole, type InvitationStatus, type Role } from "../../drizzle/schema";
-import { HttpError, forbidden, notFound } from "../api/errors";
+import { HttpError, forbidden, notFound } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { hashToken, looksLikeToken, newToken } from "./share-tokens";

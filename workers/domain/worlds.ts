@@ -14,7 +14,7 @@ import {
   type Visibility,
   type WorldImportOrigin,
 } from "../../drizzle/schema";
-import { HttpError, forbidden, notFound } from "../api/errors";
+import { HttpError, forbidden, notFound } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { worldOfAssetKey } from "./element-fields";

@@ -6,7 +6,7 @@
 // byte past that size stops the decoder. Work is therefore bounded by what the directory declares,
 // and what it may declare is capped (per entry, in total, and as a compression ratio).
 import { Inflate, strFromU8 } from "fflate";
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 import { isSafeArchivePath } from "./archive-format";
 
 export type ZipLimits = {

@@ -2,16 +2,12 @@ import { eq } from "drizzle-orm";
 import { jobs } from "../../drizzle/schema";
 import { ProviderError } from "../ai/types";
 import { backoffDelay } from "../ai/resilience";
+import { DEAD_LETTER_QUEUE, JobMessageSchema, MAX_RETRIES, type JobMessage } from "../domain/job-queue";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
 import { runExportJob } from "./export-archive";
 import { runImportJob } from "./import-archive";
-import { JobMessageSchema, type JobMessage } from "./messages";
 import { JobDeferred, JobFailure, markJobFailed, runGenerationJob } from "./pipeline";
-
-/** Must match `max_retries` of the jobs queue in wrangler.jsonc: deliveries = 1 + retries. */
-export const MAX_RETRIES = 5;
-export const DEAD_LETTER_QUEUE = "loreloom-jobs-dlq";
 
 /** What a handler decides about its message beyond plain success. */
 export type JobHandler = (job: JobMessage, env: Env) => Promise<unknown>;

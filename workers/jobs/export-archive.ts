@@ -10,7 +10,7 @@
 import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
 import { and, eq, inArray } from "drizzle-orm";
 import { jobs, worldExports, worlds } from "../../drizzle/schema";
-import type { ElementView } from "../../durable-objects/world-room/room-types";
+import type { ElementView } from "../domain/room-types";
 import {
   ARCHIVE_SCHEMA_VERSION,
   COMPRESSED_EXTENSIONS,
@@ -20,9 +20,9 @@ import {
 } from "../domain/archive-format";
 import { worldOfAssetKey } from "../domain/element-fields";
 import { ExportInputSchema, mayStillExportSecrets, type ExportInput } from "../domain/exports";
+import { MAX_RETRIES } from "../domain/job-queue";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
-import { MAX_RETRIES } from "./consumer";
 import { offlineViewerHtml } from "./offline-viewer";
 
 export const PART_SIZE = 8 * 1024 * 1024;

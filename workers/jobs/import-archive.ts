@@ -4,13 +4,13 @@
 // R2 or D1 is retried as the queue does. Once the job ends either way the upload is deleted.
 import { eq } from "drizzle-orm";
 import { jobs } from "../../drizzle/schema";
-import { HttpError } from "../api/errors";
+import { HttpError } from "../lib/errors";
 import { asStatement } from "../domain/graph-rows";
 import { archiveDisplayName, importLimitsFrom, importWorld, parseArchive } from "../domain/import-world";
 import { ImportInputSchema, type ImportResult } from "../domain/imports";
+import { MAX_RETRIES } from "../domain/job-queue";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
-import { MAX_RETRIES } from "./consumer";
 
 export async function runImportJob(jobId: string, env: Env): Promise<void> {
   const db = getDb(env.DB);

@@ -16,11 +16,12 @@ import {
   type ElementAssets,
   type ProvenanceRecord,
 } from "../../drizzle/schema";
-import type { GeneratedElement, GenerationWrite } from "../../durable-objects/world-room/room-types";
+import type { GeneratedElement, GenerationWrite } from "../domain/room-types";
 import type { JobEvent } from "../../durable-objects/world-room/protocol";
 import type { WorldRoom } from "../../durable-objects/world-room/world-room";
 import { callPolicy, providerChains, videoProviderNamed, type ProviderChains } from "../ai";
-import { moderateOutput, sha256Hex } from "../ai/prompt-safety";
+import { moderateOutput } from "../ai/prompt-safety";
+import { sha256Hex } from "../lib/hash";
 import { callChain } from "../ai/resilience";
 import {
   ProviderError,

@@ -5,7 +5,7 @@ import { newId } from "../../lib/ids";
 import { log } from "../../lib/log";
 import { isCrossSiteWrite } from "../../lib/origin";
 import type { AppEnv } from "../context";
-import { HttpError, unauthenticated } from "../errors";
+import { HttpError, unauthenticated } from "../../lib/errors";
 
 /** Request id, JSON access log, and a database handle for every API request. */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {

@@ -1,3 +1,5 @@
+// The world room's RPC contract: the graph's shapes as the API, the jobs and the room exchange them.
+// In the domain layer so that all three, and the domain's own rules, can name them (ADR 16).
 import type { ElementAssets, ElementMetadata, ElementType, RelationshipKind, Role } from "../../drizzle/schema";
 
 /** Who asks the room to change something. The Worker has checked the session and the role. */

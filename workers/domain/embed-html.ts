@@ -1,6 +1,7 @@
 // The iframe snippet a world's embed is pasted with: one function, used by the oEmbed endpoint and
-// by the Share / Embed snippet, so both hand out exactly the same HTML. Pure and isomorphic.
-import { escapeHtml } from "../../workers/lib/html";
+// by the Share / Embed snippet, so both hand out exactly the same HTML. Pure and isomorphic: in the
+// domain layer so that the API reaches it without importing app/ (ADR 16).
+import { escapeHtml } from "../lib/html";
 
 export const EMBED_DEFAULT_SIZE = { width: 800, height: 600 } as const;
 
@@ -9,8 +10,6 @@ export const EMBED_PRESETS = [
   { label: "Medium", width: 800, height: 600 },
   { label: "Large", width: 1200, height: 800 },
 ] as const;
-
-export { escapeHtml };
 
 export function embedUrl(origin: string, worldId: string): string {
   return `${origin}/embed/${encodeURIComponent(worldId)}`;

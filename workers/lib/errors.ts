@@ -1,6 +1,9 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-/** The one error type routes throw; `onError` turns it into the SPEC's error shape. */
+/**
+ * The one error type routes throw; `onError` turns it into the SPEC's error shape. It lives at the
+ * bottom layer so that the domain, the jobs and the pages throw the same one (ADR 16).
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
