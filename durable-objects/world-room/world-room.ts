@@ -1144,7 +1144,7 @@ export class WorldRoom extends YServer<Env> {
       }
       const userId = outcome.choice === "a" ? conflict.a.userId : outcome.choice === "b" ? conflict.b.userId : (outcome.chooserId ?? conflict.b.userId);
       try {
-        const { job, created } = await createJob(db, this.env.JOBS_QUEUE, limitsFrom(this.env as unknown as Record<string, unknown>), {
+        const { job, created } = await createJob(db, this.env.JOBS_QUEUE, limitsFrom(this.env), {
           userId,
           worldId: this.worldId,
           kind: "element_refine",

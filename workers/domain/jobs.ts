@@ -10,7 +10,7 @@ import { readPrompt, titleOfReading } from "../ai/local/reading";
 import { MAX_PROMPT_LENGTH, moderatePrompt, sanitizePrompt, sha256Hex } from "../ai/prompt-safety";
 import { HttpError } from "../api/errors";
 import type { Database } from "../lib/db";
-import { envPositiveNumber } from "../lib/env";
+import { configOf } from "../lib/config";
 import { newId } from "../lib/ids";
 import type { JobMessage } from "../jobs/messages";
 import { IdSchema } from "./graph";
@@ -135,9 +135,10 @@ export function acceptPrompt(raw: string): string {
 
 export type Limits = { daily: number; perMinute: number };
 
-export function limitsFrom(env: Record<string, unknown>): Limits {
-  const number = (name: string, fallback: number) => Math.floor(envPositiveNumber(env, name, fallback));
-  return { daily: number("GENERATION_DAILY_QUOTA", 200), perMinute: number("GENERATION_PER_MINUTE", 20) };
+/** GENERATION_DAILY_QUOTA and GENERATION_PER_MINUTE of the Worker's env (configOf). */
+export function limitsFrom(env: object): Limits {
+  const config = configOf(env);
+  return { daily: config.GENERATION_DAILY_QUOTA, perMinute: config.GENERATION_PER_MINUTE };
 }
 
 function startOfUtcDay(now: number) {
@@ -294,7 +295,7 @@ export async function titleFromPrompt(prompt: string): Promise<string> {
 }
 
 /** Queues the job that seeds a new world from its prompt (catalogue C1): 8–12 elements with images and narration. */
-export function seedWorld(db: Database, queue: Queue<JobMessage>, env: Record<string, unknown>, userId: string, worldId: string, prompt: string, idempotencyKey?: string | null) {
+export function seedWorld(db: Database, queue: Queue<JobMessage>, env: object, userId: string, worldId: string, prompt: string, idempotencyKey?: string | null) {
   return createJob(db, queue, limitsFrom(env), {
     userId,
     worldId,

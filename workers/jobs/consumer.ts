@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { jobs } from "../../drizzle/schema";
 import { ProviderError } from "../ai/types";
 import { backoffDelay } from "../ai/resilience";
+import { ConfigError, configOf } from "../lib/config";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
 import { runExportJob } from "./export-archive";
@@ -25,7 +26,7 @@ export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {
 
 /** Seconds before a failed message is delivered again: exponential with full jitter. */
 export function retryDelaySeconds(attempt: number, env: Env): number {
-  const base = Number((env as unknown as Record<string, unknown>).QUEUE_RETRY_BASE_SECONDS ?? 2);
+  const base = configOf(env).QUEUE_RETRY_BASE_SECONDS;
   if (!(base > 0)) return 0;
   return Math.max(1, Math.round(backoffDelay(attempt, base * 1000, 300_000) / 1000));
 }
@@ -53,6 +54,8 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
         return;
       }
       try {
+        // A misconfigured Worker fails the job here, with the var named, before anything runs.
+        configOf(env);
         await handler(job, env);
         message.ack();
       } catch (error) {
@@ -63,7 +66,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
           return;
         }
         const reason = error instanceof Error ? error.message : String(error);
-        const final = error instanceof JobFailure || (error instanceof ProviderError && !error.retryable);
+        const final = error instanceof JobFailure || error instanceof ConfigError || (error instanceof ProviderError && !error.retryable);
         if (final) {
           log.warn("queue.job_failed", { jobId: job.jobId, reason });
           await markJobFailed(env, job.jobId, reason);

@@ -37,7 +37,7 @@ export async function runImportJob(jobId: string, env: Env): Promise<void> {
     const object = await env.ASSETS_BUCKET.get(uploadKey);
     if (!object) throw new HttpError(410, "upload_missing", "The uploaded archive is no longer stored; upload it again.");
     const zip = new Uint8Array(await object.arrayBuffer());
-    const limits = importLimitsFrom(env as unknown as Record<string, unknown>);
+    const limits = importLimitsFrom(env);
     const archive = await parseArchive(zip, limits);
     await progress("writing", 40);
     await importWorld(db, env.DB, env.ASSETS_BUCKET, userId, zip, archive, {

@@ -136,7 +136,7 @@ class JobRun {
     this.stages = new Map(stages.map((row) => [row.stage, row]));
     this.input = job.input as GenerationInput;
     this.room = env.WORLD_ROOM.getByName(world.id);
-    this.chains = providerChains(env as unknown as Record<string, unknown>);
+    this.chains = providerChains(env);
   }
 
   async execute(): Promise<RunOutcome> {
@@ -253,7 +253,7 @@ class JobRun {
   }
 
   private async refineText(): Promise<TextOutput & { costUsd: number }> {
-    const policy = callPolicy(this.env as unknown as Record<string, unknown>, "text");
+    const policy = callPolicy(this.env, "text");
     const { kind } = this.job;
     const outcome = await callChain(
       "text",
@@ -324,7 +324,7 @@ class JobRun {
   }
 
   private async images(drafts: ElementDraft[]): Promise<MediaOutput & { costUsd: number }> {
-    const policy = callPolicy(this.env as unknown as Record<string, unknown>, "image");
+    const policy = callPolicy(this.env, "image");
     const upload = this.input.upload ? await this.readUpload() : null;
     const results = await Promise.all(
       drafts.map((draft, index) =>
@@ -348,7 +348,7 @@ class JobRun {
   }
 
   private async video(draft: ElementDraft): Promise<MediaOutput & { costUsd: number }> {
-    const policy = callPolicy(this.env as unknown as Record<string, unknown>, "video");
+    const policy = callPolicy(this.env, "video");
     const pending = (this.stages.get("video")?.output as MediaOutput | null)?.pending;
     let progress: VideoProgress;
     let providerName: string;
@@ -389,7 +389,7 @@ class JobRun {
 
   /** Narration for every element the job makes, in the world's (or the person's) voice. */
   private async audio(drafts: ElementDraft[]): Promise<MediaOutput & { costUsd: number }> {
-    const policy = callPolicy(this.env as unknown as Record<string, unknown>, "audio");
+    const policy = callPolicy(this.env, "audio");
     const voice = this.world.settings?.defaultVoice ?? this.actor.preferences?.defaultVoice;
     const assets = await Promise.all(
       drafts.map(async (draft, index) => {
