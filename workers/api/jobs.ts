@@ -17,6 +17,7 @@ import {
   listWorldJobs,
   loadJobView,
   parseIdempotencyKey,
+  promptOf,
   type GenerationInput,
 } from "../domain/jobs";
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
@@ -106,7 +107,7 @@ export const jobRoutes = new Hono<AppEnv>()
       .orderBy(desc(jobs.createdAt))
       .limit(1);
     if (other) {
-      const a = String(other.input.prompt ?? "");
+      const a = promptOf(other) ?? "";
       // Exactly one of two requests runs: once the other's result is in the element, there is
       // nothing left to choose, and this one is not run unless its author has seen that result.
       const sawLatest = (version: number) => body.baseVersion !== undefined && body.baseVersion >= version;
@@ -222,7 +223,7 @@ export const jobRoutes = new Hono<AppEnv>()
 async function refinedMeanwhile(db: Database, other: typeof jobs.$inferSelect, version: number) {
   const [author] = other.userId ? await db.select({ name: user.name }).from(user).where(eq(user.id, other.userId)) : [];
   const who = author?.name ?? "Someone";
-  const prompt = String(other.input.prompt ?? "").slice(0, 200);
+  const prompt = (promptOf(other) ?? "").slice(0, 200);
   return new HttpError(
     409,
     "refined_meanwhile",
