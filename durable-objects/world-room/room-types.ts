@@ -1,4 +1,8 @@
 import type { ElementAssets, ElementMetadata, ElementType, RelationshipKind, Role } from "../../drizzle/schema";
+import type { NewRelationship } from "../../workers/domain/graph";
+
+// The inputs of the room's graph RPCs are the API's validated bodies, typed from its schemas.
+export type { ElementChanges, ElementPositions, NewElement, NewRelationship, RelationshipChanges } from "../../workers/domain/graph";
 
 /** Who asks the room to change something. The Worker has checked the session and the role. */
 export type Actor = { id: string; name: string; role: Role };
@@ -24,31 +28,6 @@ export type ElementView = {
 };
 
 export type RelationshipView = { id: string; from: string; to: string; kind: RelationshipKind; label: string };
-
-export type NewElement = {
-  id?: string;
-  type: ElementType;
-  name: string;
-  description?: string;
-  secret?: string;
-  position?: { x: number; y: number };
-  tags?: string[];
-  assets?: ElementAssets;
-};
-
-export type ElementChanges = {
-  type?: ElementType;
-  name?: string;
-  description?: string;
-  secret?: string;
-  position?: { x: number; y: number };
-  tags?: string[];
-  /** Replaces the element's media. */
-  assets?: ElementAssets;
-};
-
-export type NewRelationship = { id?: string; from: string; to: string; kind: RelationshipKind; label?: string };
-export type RelationshipChanges = { kind?: RelationshipKind; label?: string };
 
 /** What a version snapshot holds (the element as the API showed it, secret included). */
 export type VersionSnapshot = ElementView & { secret: string };

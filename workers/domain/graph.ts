@@ -96,6 +96,14 @@ export const UpdateRelationshipSchema = z
   .strictObject({ kind: RelationshipKindSchema.optional(), label: LabelSchema.optional() })
   .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
 
+// What the room's RPC methods take (durable-objects/world-room): the API's bodies as these
+// schemas give them, so the room's inputs have one definition.
+export type NewElement = z.output<ReturnType<typeof createElementSchemaFor>>;
+export type ElementChanges = z.output<ReturnType<typeof updateElementSchemaFor>>;
+export type NewRelationship = z.output<typeof CreateRelationshipSchema>;
+export type RelationshipChanges = z.output<typeof UpdateRelationshipSchema>;
+export type ElementPositions = z.output<typeof PositionsSchema>["positions"];
+
 /**
  * A stored version snapshot (`element_versions.snapshot`) as restoring reads it: the element as the
  * API showed it, secret included. Fields may be missing (restoring keeps or empties them); other
