@@ -72,6 +72,7 @@ import { AwarenessLimits, MESSAGE_AWARENESS } from "./awareness";
 import type {
   Actor,
   ElementChanges,
+  ElementPositions,
   ElementView,
   GenerationWrite,
   NewElement,
@@ -1144,7 +1145,7 @@ export class WorldRoom extends YServer<Env> {
       }
       const userId = outcome.choice === "a" ? conflict.a.userId : outcome.choice === "b" ? conflict.b.userId : (outcome.chooserId ?? conflict.b.userId);
       try {
-        const { job, created } = await createJob(db, this.env.JOBS_QUEUE, limitsFrom(this.env as unknown as Record<string, unknown>), {
+        const { job, created } = await createJob(db, this.env.JOBS_QUEUE, limitsFrom(this.env), {
           userId,
           worldId: this.worldId,
           kind: "element_refine",
@@ -1314,7 +1315,7 @@ export class WorldRoom extends YServer<Env> {
     });
   }
 
-  async moveElements(actor: Actor, positions: Array<{ id: string; x: number; y: number }>): Promise<RoomResult<{ updated: number }>> {
+  async moveElements(actor: Actor, positions: ElementPositions): Promise<RoomResult<{ updated: number }>> {
     return this.exclusive(async () => {
       const notReady = await this.ready();
       if (notReady) return notReady;
