@@ -1,13 +1,14 @@
 import { api } from "./api/app";
 import { runCleanup } from "./jobs/cleanup";
 import { handleQueue } from "./jobs/consumer";
+import { errorBody } from "./lib/errors";
 import { readBodyWithin } from "./lib/body-limit";
+import { ConfigError, configOf, type Config } from "./lib/config";
+import { log } from "./lib/log";
 import { isCrossSiteWrite } from "./lib/origin";
 
-/** Pages take small form posts only (sign-out, invitations, creating a world). */
-const DEFAULT_MAX_PAGE_BODY_BYTES = 256 * 1024;
-
-export type PageContext = { cloudflare: { env: Env; ctx: ExecutionContext }; nonce: string };
+/** What every page loader and action gets: the bindings, the configuration read from them, the CSP nonce. */
+export type PageContext = { cloudflare: { env: Env; ctx: ExecutionContext }; config: Config; nonce: string };
 export type PageHandler = (request: Request, context: PageContext) => Promise<Response>;
 
 function newNonce() {
@@ -43,21 +44,40 @@ function withPageSecurity(response: Response, request: Request, nonce: string, s
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
+/**
+ * A deployment whose vars cannot be read answers every request with what to fix (the var's name,
+ * never its value) rather than serving with a guessed setting.
+ */
+function misconfigured(error: ConfigError, isApi: boolean): Response {
+  log.error("config.invalid", { vars: error.vars, error: error.message });
+  const message = `Loreloom is misconfigured. ${error.message}`;
+  return isApi
+    ? Response.json(errorBody("misconfigured", message, { vars: error.vars }), { status: 500 })
+    : new Response(message, { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
 /** The one Worker: pages through `renderPage`, `/api/*` through Hono, the queue and the cron. */
 export function createWorker(renderPage: PageHandler, options: { strictCsp: boolean }) {
   return {
     async fetch(request, env, ctx) {
       const url = new URL(request.url);
-      if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
-        return api.fetch(request, env, ctx);
+      const isApi = url.pathname === "/api" || url.pathname.startsWith("/api/");
+      let config;
+      try {
+        config = configOf(env);
+      } catch (error) {
+        if (error instanceof ConfigError) return misconfigured(error, isApi);
+        throw error;
       }
+      if (isApi) return api.fetch(request, env, ctx);
       if (isCrossSiteWrite(request)) {
         return new Response("This request came from another site and was refused.", {
           status: 403,
           headers: { "content-type": "text/plain; charset=utf-8" },
         });
       }
-      const body = await readBodyWithin(request, Number(env.MAX_BODY_BYTES) || DEFAULT_MAX_PAGE_BODY_BYTES);
+      // Pages take small form posts only (sign-out, invitations, creating a world).
+      const body = await readBodyWithin(request, config.MAX_BODY_BYTES);
       if (!body.ok) {
         return new Response(body.reason === "too_large" ? "The request body is too large." : "The request body could not be read.", {
           status: body.reason === "too_large" ? 413 : 400,
@@ -65,7 +85,7 @@ export function createWorker(renderPage: PageHandler, options: { strictCsp: bool
         });
       }
       const nonce = newNonce();
-      const response = await renderPage(body.request, { cloudflare: { env, ctx }, nonce });
+      const response = await renderPage(body.request, { cloudflare: { env, ctx }, config, nonce });
       return withPageSecurity(response, request, nonce, options.strictCsp);
     },
     async queue(batch, env) {

@@ -11,7 +11,7 @@ import type { Route } from "./+types/home";
 
 export async function loader({ request, context }: Route.LoaderArgs) {
   const user = await getUser(request, context.cloudflare.env);
-  return { signedIn: Boolean(user), demoHint: context.cloudflare.env.DEMO_ACCOUNT_HINT === "1" };
+  return { signedIn: Boolean(user), demoHint: context.config.DEMO_ACCOUNT_HINT };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {

@@ -100,7 +100,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const world = await createWorld(db, user.id, parsed.data);
   if (prompt) {
     try {
-      await seedWorld(db, env.JOBS_QUEUE, env as unknown as Record<string, unknown>, user.id, world.id, prompt);
+      await seedWorld(db, env.JOBS_QUEUE, env, user.id, world.id, prompt);
     } catch (error) {
       // The world exists (it is in the list now); say why nothing is being generated in it.
       const reason = error instanceof Error ? error.message : "Generation could not start.";

@@ -10,6 +10,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
 import { user } from "./auth";
+import { storedJson } from "./stored-json";
 
 export * from "./constants";
 import type { ElementType, RelationshipKind, Role, Visibility, WorldStyle } from "./constants";
@@ -213,8 +214,9 @@ export const jobs = sqliteTable(
     requestHash: text("request_hash"),
     /** The element the job works on (refine, generate into an element), for locks and conflicts. */
     elementId: text("element_id"),
-    input: text("input", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
-    result: text("result", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** What the job was asked, read through its kind's schema (workers/domain/jobs.ts, exports.ts, imports.ts). */
+    input: storedJson("input").notNull().default(sql`'{}'`),
+    result: storedJson("result"),
     costEstimate: real("cost_estimate").notNull().default(0),
     createdAt: createdAt,
     updatedAt: updatedAt,
@@ -236,7 +238,7 @@ export const generationCache = sqliteTable("generation_cache", {
     .references(() => worlds.id, { onDelete: "cascade" }),
   jobId: text("job_id"),
   /** The stage outputs (text drafts, asset descriptions) to reuse. */
-  result: text("result", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  result: storedJson("result").notNull(),
   createdAt: createdAt,
 });
 
@@ -249,7 +251,8 @@ export const jobStages = sqliteTable(
     stage: text("stage").notNull(),
     status: text("status").$type<JobStatus>().notNull().default("queued"),
     attempts: integer("attempts").notNull().default(0),
-    output: text("output", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** The stage's checkpoint, read through the stage's schema (workers/jobs/pipeline.ts). */
+    output: storedJson("output"),
     error: text("error"),
     costEstimate: real("cost_estimate").notNull().default(0),
     startedAt: integer("started_at", { mode: "timestamp_ms" }),

@@ -6,6 +6,7 @@ import { log } from "../../workers/lib/log";
 import type {
   Actor,
   ElementChanges,
+  ElementPositions,
   ElementView,
   GenerationWrite,
   NewElement,
@@ -231,7 +232,7 @@ export class GraphWrites {
     });
   }
 
-  async moveElements(actor: Actor, positions: Array<{ id: string; x: number; y: number }>): Promise<RoomResult<{ updated: number }>> {
+  async moveElements(actor: Actor, positions: ElementPositions): Promise<RoomResult<{ updated: number }>> {
     const ids = positions.map((p) => p.id);
     return this.write(actor, { ids, notFound: () => "Some of those elements are not in this world.", present: true }, async () => {
       this.doc.transact(() => {

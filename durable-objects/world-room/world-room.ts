@@ -46,6 +46,7 @@ import { MESSAGE_SYNC, SYNC_STEP_1, SYNC_STEP_2, SYNC_UPDATE, bytesOf, isEmptyUp
 import type {
   Actor,
   ElementChanges,
+  ElementPositions,
   ElementView,
   GenerationWrite,
   NewElement,
@@ -103,7 +104,7 @@ export class WorldRoom extends YServer<Env> {
     broadcast: (message) => this.broadcastJson(message),
     scheduleAlarm: (at) => this.scheduleAlarm(at),
     cancelJob: (jobId) => cancelJob(getDb(this.env.DB), jobId),
-    createJob: (job) => createJob(getDb(this.env.DB), this.env.JOBS_QUEUE, limitsFrom(this.env as unknown as Record<string, unknown>), job),
+    createJob: (job) => createJob(getDb(this.env.DB), this.env.JOBS_QUEUE, limitsFrom(this.env), job),
   });
   private readonly projection = new RoomProjection({
     store: () => this.store,
@@ -592,7 +593,7 @@ export class WorldRoom extends YServer<Env> {
     return this.graphWrites.deleteElements(actor, ids);
   }
 
-  async moveElements(actor: Actor, positions: Array<{ id: string; x: number; y: number }>): Promise<RoomResult<{ updated: number }>> {
+  async moveElements(actor: Actor, positions: ElementPositions): Promise<RoomResult<{ updated: number }>> {
     return this.graphWrites.moveElements(actor, positions);
   }
 

@@ -315,7 +315,61 @@ describe("refine", () => {
   });
 });
 
+/** Instructions that may take every sentence after the opening away. */
+const RENAME_OR_REMOVE = /remove|without|rename|call|named?\b|less/i;
+
 describe("properties", () => {
+  // FUZZ_RUNS=50 runs the properties fifty times as long; the time limit grows with them.
+  const runs = Number(env.FUZZ_RUNS) || 1;
+
+  // What the properties found, kept as fixed examples so it stays fixed: each prompt, and what the
+  // writer made of it before (or, marked "mid-fix", what a half-done fix made of it).
+  it.each([
+    { prompt: "B&A", was: 'a world titled "B&A", ending on "A"' },
+    { prompt: "A0&A", was: 'a world titled "A0&A", ending on "A"' },
+    { prompt: "BY!D", was: 'an element named "BY D", so "shaped by BY D"' },
+    { prompt: "TO&2", was: 'mid-fix, "returns, sooner or later, to TO&2": a name after its own first word' },
+    { prompt: "@'f f", was: 'mid-fix, a place named "The F F": the doubled word was looked for before the "\'" went' },
+    { prompt: "B?is", was: 'an element named "B is", so "B is is storied is"' },
+    { prompt: "the Tide under the a clock", was: '"under the the Clock"' },
+    { prompt: "city by Tide a Tide", was: '"by Tide Tide": the article of "a Tide" was dropped' },
+    { prompt: "clock drowned remove a remove", was: '"drowned remove remove"' },
+    { prompt: "guild drowned a the a 東京", was: 'mid-fix, "drowned a a 東京": one stray article of two taken out' },
+    { prompt: "guild ruled Tide tide-priests tide-priests", was: '"ruled Tide-priests tide-priests": "Tide tide" read as a doubled word' },
+    { prompt: "who tide-priests drowned tide-priests the the", was: '"Outsiders call the Tide-Priests Drowned Tide-Priests tide-priests"' },
+    { prompt: '"Rat" to clock Mira a Mira', was: '"to Clock Mira Mira": the element name "Mira" said for "a Mira"' },
+  ])("a world from $prompt is well made (it was $was)", async ({ prompt }) => {
+    expectWorldWellMade(await world(prompt, "prop", "fantasy", 8), JSON.stringify(prompt));
+    expectWhole(await titleFromPrompt(prompt));
+  });
+
+  it.each([
+    { prompt: "0.H B", instruction: "", was: 'a character "quietly 0.h." whose sentence broke at the point' },
+    { prompt: "0 A!A", instruction: "", was: '"a brass-bound a"' },
+    { prompt: "C?is ", instruction: "", was: '"C is is hiding something"' },
+    { prompt: "", instruction: "aN!A0", was: '"now has an aN A0"' },
+    { prompt: '"Rat" the "Rat"', instruction: "rename the Tide", was: '"mention the The Tide"' },
+    { prompt: "Vale the Mira Vale", instruction: "rename Mira", was: '"mention the Mira Mira": the rename of Vale reached into "Mira Vale"' },
+    { prompt: "Tide tide-priests forges Tide", instruction: "", was: 'mid-fix, one sentence: "Tide" in "Tide Tide-Priests" taken for the name "Tide" after "Tide"' },
+    { prompt: "Vale the Vale priests", instruction: "rename Vale priests", was: '"shaped by Vale priests priests": the rename reached into "the Vale priests"' },
+    { prompt: "of Nareth's the Nareth's the", instruction: "", was: "a place named \"Nareth's Nareth's\", the second \"'s\" read as \"is\"" },
+  ])("an element from $prompt refined by $instruction is well made (it was $was)", async ({ prompt, instruction }) => {
+    const draft = await element(prompt);
+    expectWellFormed(draft.description, JSON.stringify(prompt));
+    const refined = await refine(draft, instruction);
+    expectWellFormed(refined.description, `${JSON.stringify(prompt)} / ${JSON.stringify(instruction)}`);
+    if (!RENAME_OR_REMOVE.test(instruction)) expect(sentencesOf(draft.description).slice(1).filter((sentence) => refined.description.includes(sentence)).length).toBeGreaterThan(0);
+  });
+
+  it("says the article a prompt wrote and leaves no word hanging from a name", async () => {
+    expect(await titleFromPrompt("B&A")).toBe("B");
+    expect(await titleFromPrompt("BY!D")).toBe("D");
+    const kraken = await element("a kraken that sleeps beneath a harbour");
+    expect(kraken.description).toMatch(/that sleeps beneath a harbour/);
+    const renamed = await refine({ name: "Rat", type: "creature", description: "**Rat** is a grey rat. Ask about the Rat and someone will mention the Rat before long.", tags: [] }, "rename it to the Tide");
+    expect(renamed.description).toContain("Ask about the Tide and someone will mention the Tide before long.");
+  });
+
   const vocabulary = ["the", "a", "of", "and", "drowned", "Tide", "clock", "priests", "tide-priests", "city", "ruled", "by", "Nareth's", "sinister", "more", "less", "under", "who", "forges", "\"Rat\"", ",", ".", "東京", "guild", "remove", "rename", "it", "to", "Mira", "Vale"];
   const prompts = fc.oneof(
     fc.string({ maxLength: 80 }),
@@ -329,9 +383,9 @@ describe("properties", () => {
         expectWorldWellMade(drafts, JSON.stringify(prompt));
         expectWhole(await titleFromPrompt(prompt));
       }),
-      { numRuns: 150 * (Number(env.FUZZ_RUNS) || 1) },
+      { numRuns: 150 * runs },
     );
-  });
+  }, 60_000 * runs);
 
   it("any prompt gives a well-made element, and any instruction refines it into whole sentences", async () => {
     await fc.assert(
@@ -342,9 +396,9 @@ describe("properties", () => {
         expectWellFormed(refined.description, `${JSON.stringify(prompt)} / ${JSON.stringify(instruction)}`);
         // What was there stays, apart from what the instruction asked to change.
         const kept = sentencesOf(draft.description).slice(1).filter((sentence) => refined.description.includes(sentence));
-        if (!/remove|without|rename|call|named?\b|less/i.test(instruction)) expect(kept.length).toBeGreaterThan(0);
+        if (!RENAME_OR_REMOVE.test(instruction)) expect(kept.length).toBeGreaterThan(0);
       }),
-      { numRuns: 150 * (Number(env.FUZZ_RUNS) || 1) },
+      { numRuns: 150 * runs },
     );
-  });
+  }, 60_000 * runs);
 });

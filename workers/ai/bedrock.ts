@@ -20,7 +20,7 @@ import type { SynthesizeSpeechInput } from "@aws-sdk/client-polly";
 import { AwsClient } from "aws4fetch";
 import { z } from "zod";
 import { imageCost, SPEECH_PRICES, textCost, videoCost } from "./pricing";
-import { envString } from "../lib/env";
+import { configOf } from "../lib/config";
 import { badOutput, createJsonTextProvider, plainText, type Complete } from "./prompting";
 import { callRemote, fromBase64, numericSeed, readBody, sniffImageType, toBase64 } from "./remote-call";
 import {
@@ -76,35 +76,34 @@ export type BedrockConfig = {
   s3Endpoint?: string;
 };
 
-/** Reads the provider's configuration from Worker vars and secrets (all strings). */
-export function bedrockConfigFromEnv(env: Record<string, unknown>): BedrockConfig {
-  const read = (key: string) => envString(env, key);
-  const accessKeyId = read("AWS_ACCESS_KEY_ID");
-  const secretAccessKey = read("AWS_SECRET_ACCESS_KEY");
+/** The provider's configuration from Worker vars and secrets (read through configOf). */
+export function bedrockConfigFromEnv(env: object): BedrockConfig {
+  const config = configOf(env);
+  const accessKeyId = config.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = config.AWS_SECRET_ACCESS_KEY;
   if (!accessKeyId || !secretAccessKey) {
     throw new ProviderError(PROVIDER, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set for the bedrock provider", {
       retryable: false,
       code: "not_configured",
     });
   }
-  const region = read("AWS_REGION") ?? "us-east-1";
-  const pollSeconds = Number(read("BEDROCK_REEL_POLL_SECONDS") ?? 30);
+  const region = config.AWS_REGION ?? "us-east-1";
   return {
     accessKeyId,
     secretAccessKey,
-    sessionToken: read("AWS_SESSION_TOKEN"),
+    sessionToken: config.AWS_SESSION_TOKEN,
     region,
-    textModel: read("BEDROCK_TEXT_MODEL") ?? BEDROCK_MODELS.lite,
-    textFallbackModel: read("BEDROCK_TEXT_FALLBACK_MODEL") ?? BEDROCK_MODELS.micro,
-    imageModel: read("BEDROCK_IMAGE_MODEL") ?? BEDROCK_MODELS.canvas,
-    imageFallbackModel: read("BEDROCK_IMAGE_FALLBACK_MODEL") ?? BEDROCK_MODELS.titanImage,
+    textModel: config.BEDROCK_TEXT_MODEL ?? BEDROCK_MODELS.lite,
+    textFallbackModel: config.BEDROCK_TEXT_FALLBACK_MODEL ?? BEDROCK_MODELS.micro,
+    imageModel: config.BEDROCK_IMAGE_MODEL ?? BEDROCK_MODELS.canvas,
+    imageFallbackModel: config.BEDROCK_IMAGE_FALLBACK_MODEL ?? BEDROCK_MODELS.titanImage,
     reelModel: BEDROCK_MODELS.reel,
-    reelS3Uri: read("BEDROCK_REEL_S3_URI"),
-    reelPollSeconds: Number.isFinite(pollSeconds) && pollSeconds > 0 ? pollSeconds : 30,
-    pollyVoice: read("POLLY_VOICE") ?? "Joanna",
-    bedrockEndpoint: trimSlash(read("BEDROCK_ENDPOINT") ?? `https://bedrock-runtime.${region}.amazonaws.com`),
-    pollyEndpoint: trimSlash(read("POLLY_ENDPOINT") ?? `https://polly.${region}.amazonaws.com`),
-    s3Endpoint: mapOptional(read("S3_ENDPOINT"), trimSlash),
+    reelS3Uri: config.BEDROCK_REEL_S3_URI,
+    reelPollSeconds: config.BEDROCK_REEL_POLL_SECONDS ?? 30,
+    pollyVoice: config.POLLY_VOICE ?? "Joanna",
+    bedrockEndpoint: trimSlash(config.BEDROCK_ENDPOINT ?? `https://bedrock-runtime.${region}.amazonaws.com`),
+    pollyEndpoint: trimSlash(config.POLLY_ENDPOINT ?? `https://polly.${region}.amazonaws.com`),
+    s3Endpoint: mapOptional(config.S3_ENDPOINT, trimSlash),
   };
 }
 

@@ -6,7 +6,6 @@ import { localProviders } from "./local";
 import { openAiConfigFromEnv, openAiProviders } from "./openai";
 import { DEFAULT_POLICY, type CallPolicy } from "./resilience";
 import {
-  PROVIDER_NAMES,
   type AudioProvider,
   type ImageProvider,
   type Modality,
@@ -15,6 +14,7 @@ import {
   type VideoProvider,
 } from "./types";
 import { workersAiProviders, type WorkersAiBinding } from "./workers-ai";
+import { configOf, type Config } from "../lib/config";
 
 export type ProviderChains = {
   text: TextProvider[];
@@ -23,22 +23,21 @@ export type ProviderChains = {
   audio: AudioProvider[];
 };
 
-type Settings = Record<string, unknown>;
-const read = (env: Settings, name: string) => {
-  const value = env[name];
-  return typeof value === "string" && value.trim() ? value.trim() : undefined;
-};
-
-function providerName(env: Settings, modality: Modality): ProviderName {
-  const chosen = read(env, `AI_${modality.toUpperCase()}_PROVIDER`) ?? read(env, "AI_PROVIDER") ?? "local";
-  if (!(PROVIDER_NAMES as readonly string[]).includes(chosen)) {
-    throw new Error(`AI provider "${chosen}" is not one of ${PROVIDER_NAMES.join(", ")}.`);
-  }
-  return chosen as ProviderName;
+function providerName(config: Config, modality: Modality): ProviderName {
+  const perModality = { text: config.AI_TEXT_PROVIDER, image: config.AI_IMAGE_PROVIDER, video: config.AI_VIDEO_PROVIDER, audio: config.AI_AUDIO_PROVIDER };
+  return perModality[modality] ?? config.AI_PROVIDER;
 }
 
-/** The chain for each modality, built from the Worker's vars and secrets. */
-export function providerChains(env: Settings): ProviderChains {
+/** A binding with `run`, as `env.AI` is when the deployment declares an `ai` binding named AI. */
+const isAiBinding = (value: unknown): value is WorkersAiBinding =>
+  typeof value === "object" && value !== null && "run" in value && typeof value.run === "function";
+
+/** The Workers AI binding, when the deployment has one (wrangler.jsonc declares none). */
+const aiBindingOf = (env: object) => ("AI" in env && isAiBinding(env.AI) ? env.AI : undefined);
+
+/** The chain for each modality, built from the Worker's vars and secrets (configOf). */
+export function providerChains(env: object): ProviderChains {
+  const config = configOf(env);
   const local = localProviders();
   const chains: ProviderChains = { text: [], image: [], video: [], audio: [] };
   const built = new Map<ProviderName, ReturnType<typeof build>>();
@@ -47,20 +46,20 @@ export function providerChains(env: Settings): ProviderChains {
     return built.get(name)!;
   };
   for (const modality of ["text", "image", "video", "audio"] as const) {
-    const name = providerName(env, modality);
+    const name = providerName(config, modality);
     const set = get(name);
     if (set.supports[modality]) {
       (chains[modality] as unknown[]).push(set.providers[modality]);
       const fallback = modality === "text" || modality === "image" ? set.fallbacks[modality] : undefined;
       if (fallback) (chains[modality] as unknown[]).push(fallback);
     }
-    if (name !== "local" && read(env, "AI_FALLBACK_LOCAL") !== "false") (chains[modality] as unknown[]).push(local[modality]);
+    if (name !== "local" && config.AI_FALLBACK_LOCAL) (chains[modality] as unknown[]).push(local[modality]);
     if (chains[modality].length === 0) (chains[modality] as unknown[]).push(local[modality]);
   }
   return chains;
 }
 
-function build(name: ProviderName, env: Settings) {
+function build(name: ProviderName, env: object) {
   const all = { text: true, image: true, video: true, audio: true };
   switch (name) {
     case "local":
@@ -74,7 +73,7 @@ function build(name: ProviderName, env: Settings) {
       return { providers, fallbacks: {}, supports };
     }
     case "workers-ai": {
-      const binding = env.AI as WorkersAiBinding | undefined;
+      const binding = aiBindingOf(env);
       if (!binding) throw new Error('AI_PROVIDER "workers-ai" needs an `ai` binding named AI in wrangler.jsonc.');
       const { supports, ...providers } = workersAiProviders(binding);
       return { providers, fallbacks: {}, supports };
@@ -88,16 +87,13 @@ export function videoProviderNamed(chains: ProviderChains, name: string): VideoP
 }
 
 /** Timeouts and retries, overridable for tests and slow self-hosted models. */
-export function callPolicy(env: Settings, modality: Modality): CallPolicy {
-  const number = (name: string) => {
-    const value = Number(read(env, name));
-    return Number.isFinite(value) && value >= 0 ? value : undefined;
-  };
+export function callPolicy(env: object, modality: Modality): CallPolicy {
+  const config = configOf(env);
   const defaultTimeout = modality === "image" || modality === "video" ? 60_000 : DEFAULT_POLICY.timeoutMs;
   return {
-    timeoutMs: number("AI_TIMEOUT_MS") ?? defaultTimeout,
-    attempts: number("AI_ATTEMPTS") ?? DEFAULT_POLICY.attempts,
-    baseDelayMs: number("AI_RETRY_BASE_MS") ?? DEFAULT_POLICY.baseDelayMs,
+    timeoutMs: config.AI_TIMEOUT_MS ?? defaultTimeout,
+    attempts: config.AI_ATTEMPTS ?? DEFAULT_POLICY.attempts,
+    baseDelayMs: config.AI_RETRY_BASE_MS ?? DEFAULT_POLICY.baseDelayMs,
     maxDelayMs: DEFAULT_POLICY.maxDelayMs,
   };
 }

@@ -6,7 +6,7 @@ import { textCost } from "./pricing";
 import { badOutput, createJsonTextProvider, plainText, type Complete } from "./prompting";
 import { callRemote, fromBase64, notSupported, numericSeed, readBody, sniffImageType, toBase64 } from "./remote-call";
 import { ProviderError, type AudioProvider, type ImageProvider, type Modality, type Providers, type VideoProvider } from "./types";
-import { envString } from "../lib/env";
+import { configOf } from "../lib/config";
 
 const PROVIDER = "openai";
 
@@ -21,10 +21,11 @@ export type OpenAiConfig = {
   ttsVoice: string;
 };
 
-export function openAiConfigFromEnv(env: Record<string, unknown>): OpenAiConfig {
-  const read = (key: string) => envString(env, key);
-  const baseUrl = read("OPENAI_BASE_URL");
-  const model = read("OPENAI_MODEL");
+/** The provider's configuration from Worker vars and secrets (read through configOf). */
+export function openAiConfigFromEnv(env: object): OpenAiConfig {
+  const config = configOf(env);
+  const baseUrl = config.OPENAI_BASE_URL;
+  const model = config.OPENAI_MODEL;
   if (!baseUrl || !model) {
     throw new ProviderError(PROVIDER, "OPENAI_BASE_URL and OPENAI_MODEL must be set for the openai provider", {
       retryable: false,
@@ -33,12 +34,12 @@ export function openAiConfigFromEnv(env: Record<string, unknown>): OpenAiConfig 
   }
   return {
     baseUrl: baseUrl.replace(/\/+$/, ""),
-    apiKey: read("OPENAI_API_KEY"),
+    apiKey: config.OPENAI_API_KEY,
     model,
-    visionModel: read("OPENAI_VISION_MODEL"),
-    imageModel: read("OPENAI_IMAGE_MODEL"),
-    ttsModel: read("OPENAI_TTS_MODEL"),
-    ttsVoice: read("OPENAI_TTS_VOICE") ?? "alloy",
+    visionModel: config.OPENAI_VISION_MODEL,
+    imageModel: config.OPENAI_IMAGE_MODEL,
+    ttsModel: config.OPENAI_TTS_MODEL,
+    ttsVoice: config.OPENAI_TTS_VOICE ?? "alloy",
   };
 }
 

@@ -3,12 +3,13 @@
 // breaker and a fallback chain; providers themselves make one attempt and say whether it may be
 // retried.
 import type { ElementType, RelationshipKind, WorldStyle } from "../../drizzle/schema/constants";
+import type { ProviderName } from "../lib/config";
+
+// The provider names are configuration (AI_PROVIDER), defined with the schema that reads it.
+export { PROVIDER_NAMES, type ProviderName } from "../lib/config";
 
 export const MODALITIES = ["text", "image", "video", "audio"] as const;
 export type Modality = (typeof MODALITIES)[number];
-
-export const PROVIDER_NAMES = ["local", "bedrock", "openai", "workers-ai"] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** What every call knows about the world it works for. */
 export type WorldContext = {

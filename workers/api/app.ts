@@ -16,9 +16,8 @@ import { oembedRoutes } from "./oembed";
 import { publishingRoutes } from "./publishing";
 import { importLimitsFrom } from "../domain/import-world";
 import { readBodyWithin } from "../lib/body-limit";
+import { configOf } from "../lib/config";
 import { log } from "../lib/log";
-
-const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
 export const api = new Hono<AppEnv>().basePath("/api");
 
@@ -29,8 +28,8 @@ api.use(async (c, next) => {
   const maxSize = c.req.path.endsWith("/photo")
     ? MAX_PHOTO_BYTES + 64 * 1024
     : c.req.path === "/api/worlds/import"
-      ? importLimitsFrom(c.env as unknown as Record<string, unknown>).maxBytes + 64 * 1024
-      : Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
+      ? importLimitsFrom(c.env).maxBytes + 64 * 1024
+      : configOf(c.env).MAX_BODY_BYTES;
   const body = await readBodyWithin(c.req.raw, maxSize);
   if (!body.ok) {
     if (body.reason === "unreadable") return c.json(errorBody("invalid_body", "The request body could not be read to its end."), 400);

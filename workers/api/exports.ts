@@ -23,7 +23,6 @@ import { jsonBody, parseWith } from "./validate";
 
 const ExportRequestSchema = z.strictObject({ includeSecrets: z.boolean().optional() });
 const param = (raw: string | undefined, what: string) => parseWith(IdSchema, raw ?? "", what);
-const settingsOf = (env: Env) => env as unknown as Record<string, unknown>;
 
 /** The body of an export request is optional: none, or JSON. */
 async function exportRequest(c: Parameters<typeof jsonBody>[0]) {
@@ -36,13 +35,13 @@ async function exportRequest(c: Parameters<typeof jsonBody>[0]) {
 export const exportRoutes = new Hono<AppEnv>()
   .post("/worlds/import", async (c) => {
     const me = requireUser(c);
-    const limits = importLimitsFrom(settingsOf(c.env));
+    const limits = importLimitsFrom(c.env);
     // The multipart framing adds a few hundred bytes to the archive itself.
     const upload = await readMultipartFile(c.req.raw, "file", limits.maxBytes + 64 * 1024);
     if (!upload) throw new HttpError(400, "validation_failed", "Attach the exported .zip in the field `file`.");
     if (upload.bytes.byteLength > limits.maxBytes) throw new HttpError(413, "payload_too_large", `Archives are limited to ${Math.round(limits.maxBytes / 1024 / 1024)} MB.`);
     // Nothing of the archive is read here: the queue consumer unpacks it within its budget (ADR 13).
-    const view = await createImport(c.get("db"), c.env.ASSETS_BUCKET, c.env.JOBS_QUEUE, settingsOf(c.env), {
+    const view = await createImport(c.get("db"), c.env.ASSETS_BUCKET, c.env.JOBS_QUEUE, c.env, {
       userId: me.id,
       fileName: upload.name,
       bytes: upload.bytes,
@@ -64,7 +63,7 @@ export const exportRoutes = new Hono<AppEnv>()
     const body = await exportRequest(c);
     // Secrets only when asked for, and only to a member's own role (not one a share link lends).
     const includeSecrets = exportIncludesSecrets(access.role, body.includeSecrets);
-    const view = await createExport(db, c.env.JOBS_QUEUE, settingsOf(c.env), {
+    const view = await createExport(db, c.env.JOBS_QUEUE, c.env, {
       userId: me.id,
       worldId: access.world.id,
       includeSecrets,

@@ -17,6 +17,7 @@ import {
   listWorldJobs,
   loadJobView,
   parseIdempotencyKey,
+  promptOf,
   type GenerationInput,
 } from "../domain/jobs";
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
@@ -40,7 +41,6 @@ const DEFAULT_MODALITIES: GenerationInput["modalities"] = ["text", "image", "vid
 const PHOTO_TYPES: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp" };
 
 const param = (raw: string | undefined, what: string) => parseWith(IdSchema, raw ?? "", what);
-const settingsOf = (env: Env) => env as unknown as Record<string, unknown>;
 
 /** The image type the bytes really are (never trust the declared one). */
 function sniffImage(bytes: Uint8Array): string | null {
@@ -65,7 +65,7 @@ export const jobRoutes = new Hono<AppEnv>()
       const [element] = await db.select({ id: elements.id }).from(elements).where(and(eq(elements.id, body.elementId), eq(elements.worldId, access.world.id)));
       if (!element) throw notFound("That element");
     }
-    const { job, created } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(settingsOf(c.env)), {
+    const { job, created } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(c.env), {
       userId: me.id,
       worldId: access.world.id,
       kind: body.elementId ? "element_refine" : "element_generate",
@@ -107,7 +107,7 @@ export const jobRoutes = new Hono<AppEnv>()
       .orderBy(desc(jobs.createdAt))
       .limit(1);
     if (other) {
-      const a = String(other.input.prompt ?? "");
+      const a = promptOf(other) ?? "";
       // Exactly one of two requests runs: once the other's result is in the element, there is
       // nothing left to choose, and this one is not run unless its author has seen that result.
       const sawLatest = (version: number) => body.baseVersion !== undefined && body.baseVersion >= version;
@@ -138,7 +138,7 @@ export const jobRoutes = new Hono<AppEnv>()
         }
       }
     }
-    const { job, created } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(settingsOf(c.env)), {
+    const { job, created } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(c.env), {
       userId: me.id,
       worldId: access.world.id,
       kind: "element_refine",
@@ -173,7 +173,7 @@ export const jobRoutes = new Hono<AppEnv>()
     const key = `worlds/${access.world.id}/uploads/${newId()}.${PHOTO_TYPES[mimeType]}`;
     await c.env.ASSETS_BUCKET.put(key, bytes, { httpMetadata: { contentType: mimeType } });
     await db.insert(assets).values({ key, worldId: access.world.id, kind: "upload", mimeType, size: bytes.byteLength, createdBy: me.id, provenance: { person: me.id } });
-    const { job } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(settingsOf(c.env)), {
+    const { job } = await createJob(db, c.env.JOBS_QUEUE, limitsFrom(c.env), {
       userId: me.id,
       worldId: access.world.id,
       kind: "element_generate",
@@ -223,7 +223,7 @@ export const jobRoutes = new Hono<AppEnv>()
 async function refinedMeanwhile(db: Database, other: typeof jobs.$inferSelect, version: number) {
   const [author] = other.userId ? await db.select({ name: user.name }).from(user).where(eq(user.id, other.userId)) : [];
   const who = author?.name ?? "Someone";
-  const prompt = String(other.input.prompt ?? "").slice(0, 200);
+  const prompt = (promptOf(other) ?? "").slice(0, 200);
   return new HttpError(
     409,
     "refined_meanwhile",
@@ -254,7 +254,7 @@ async function mergePrompts(
   a: string,
   b: string,
 ): Promise<{ text: string; offline: boolean }> {
-  const chains = providerChains(settingsOf(env));
+  const chains = providerChains(env);
   const outcome = await callChain(
     "text",
     chains.text,
@@ -263,7 +263,7 @@ async function mergePrompts(
         { element: { name: element.name, type: element.type, description: element.description, tags: element.tags }, a, b },
         { world, seed: `${a}\n${b}`, signal },
       ),
-    callPolicy(settingsOf(env), "text"),
+    callPolicy(env, "text"),
   );
   return { text: outcome.value.value, offline: outcome.value.provider === "local" };
 }

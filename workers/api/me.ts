@@ -23,7 +23,7 @@ export const UpdateMeSchema = z
 
 async function loadMe(c: { get: (k: "db") => AppEnv["Variables"]["db"]; env: Env }, userId: string) {
   const db = c.get("db");
-  const usage = await usageOf(db, userId, limitsFrom(c.env as unknown as Record<string, unknown>));
+  const usage = await usageOf(db, userId, limitsFrom(c.env));
   const [rows, worldsCreated, prompts] = await db.batch([
     db.select().from(user).where(eq(user.id, userId)).limit(1),
     db.select({ n: count() }).from(worlds).where(eq(worlds.ownerId, userId)),

@@ -49,7 +49,7 @@ export const worldRoutes = new Hono<AppEnv>()
     // own, it becomes the world's description (shown on its card and public page).
     const world = await createWorld(db, me.id, prompt && input.description === undefined ? { ...input, description: prompt } : input);
     if (!prompt) return c.json({ world: toWorldDto(world, "owner", me.name) }, 201);
-    const { job } = await seedWorld(db, c.env.JOBS_QUEUE, c.env as unknown as Record<string, unknown>, me.id, world.id, prompt, parseIdempotencyKey(c.req.header("idempotency-key")));
+    const { job } = await seedWorld(db, c.env.JOBS_QUEUE, c.env, me.id, world.id, prompt, parseIdempotencyKey(c.req.header("idempotency-key")));
     return c.json({ world: toWorldDto(world, "owner", me.name), job }, 201);
   })
   .get("/:id", async (c) => {

@@ -5,6 +5,7 @@ import { and, desc, eq, gte } from "drizzle-orm";
 import { z } from "zod";
 import { jobs, worldExports, worldMembers, type Role } from "../../drizzle/schema";
 import { HttpError } from "../lib/errors";
+import { configOf } from "../lib/config";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import type { JobMessage } from "./job-queue";
@@ -14,18 +15,12 @@ import { canSeeSecrets } from "./graph";
 /** How long a download link stays valid at most (it never outlives its export). */
 export const DOWNLOAD_LINK_MS = 60 * 60 * 1000;
 
-type Settings = Record<string, unknown>;
 type ExportRow = typeof worldExports.$inferSelect;
 
-function positive(env: Settings, name: string, fallback: number) {
-  const value = Number(env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
 /** How long an archive is kept: EXPORT_TTL_HOURS (wrangler.jsonc vars), 24 h by default. */
-export const exportTtlMs = (env: Settings) => positive(env, "EXPORT_TTL_HOURS", 24) * 3_600_000;
+export const exportTtlMs = (env: object) => configOf(env).EXPORT_TTL_HOURS * 3_600_000;
 /** Exports a person may ask for in a minute: EXPORTS_PER_MINUTE, 5 by default. */
-export const exportsPerMinute = (env: Settings) => Math.floor(positive(env, "EXPORTS_PER_MINUTE", 5));
+export const exportsPerMinute = (env: object) => configOf(env).EXPORTS_PER_MINUTE;
 
 /** What the export job carries in `jobs.input`. */
 export const ExportInputSchema = z.object({ exportId: z.string().min(1), includeSecrets: z.boolean(), origin: z.string() });
@@ -104,7 +99,7 @@ async function checkExportRate(db: Database, userId: string, perMinute: number, 
 export async function createExport(
   db: Database,
   queue: Queue<JobMessage>,
-  env: Settings,
+  env: object,
   request: { userId: string; worldId: string; includeSecrets: boolean; origin: string },
 ): Promise<ExportView> {
   const now = Date.now();

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { assets, elementVersions, history, user, type ElementAssets, type ElementMetadata, type Role } from "../../drizzle/schema";
-import type { RoomResult } from "./room-types";
+import type { RoomResult } from "./room-result";
 import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { parseJsonWith } from "../lib/json";
@@ -95,6 +95,14 @@ export const CreateRelationshipSchema = z.strictObject({
 export const UpdateRelationshipSchema = z
   .strictObject({ kind: RelationshipKindSchema.optional(), label: LabelSchema.optional() })
   .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
+
+// What the room's RPC methods take (durable-objects/world-room): the API's bodies as these
+// schemas give them, so the room's inputs have one definition.
+export type NewElement = z.output<ReturnType<typeof createElementSchemaFor>>;
+export type ElementChanges = z.output<ReturnType<typeof updateElementSchemaFor>>;
+export type NewRelationship = z.output<typeof CreateRelationshipSchema>;
+export type RelationshipChanges = z.output<typeof UpdateRelationshipSchema>;
+export type ElementPositions = z.output<typeof PositionsSchema>["positions"];
 
 /**
  * A stored version snapshot (`element_versions.snapshot`) as restoring reads it: the element as the

@@ -12,7 +12,7 @@ import type { z } from "zod";
 import { history, worldMembers, worlds, type ElementAssets, type WorldImportOrigin } from "../../drizzle/schema";
 import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
-import { envPositiveNumber } from "../lib/env";
+import { configOf } from "../lib/config";
 import { newId } from "../lib/ids";
 import { asStatement, writeAssets, writeElements, writeRelationships, type ElementRowJson, type RelationshipRowJson } from "./graph-rows";
 import {
@@ -44,10 +44,10 @@ export const DEFAULT_IMPORT_LIMITS: ImportLimits = {
   maxEntryMs: 30_000,
 };
 
-/** IMPORT_MAX_MB (compressed upload) from wrangler.jsonc vars; the rest follow the defaults. */
-export function importLimitsFrom(env: Record<string, unknown>): ImportLimits {
-  const mb = envPositiveNumber(env, "IMPORT_MAX_MB", 0);
-  return mb > 0 ? { ...DEFAULT_IMPORT_LIMITS, maxBytes: Math.floor(mb * 1024 * 1024) } : DEFAULT_IMPORT_LIMITS;
+/** IMPORT_MAX_MB (compressed upload) of the Worker's env (configOf); the rest follow the defaults. */
+export function importLimitsFrom(env: object): ImportLimits {
+  const mb = configOf(env).IMPORT_MAX_MB;
+  return mb === undefined ? DEFAULT_IMPORT_LIMITS : { ...DEFAULT_IMPORT_LIMITS, maxBytes: Math.floor(mb * 1024 * 1024) };
 }
 
 const invalidExport = (message: string, details?: unknown) => new HttpError(422, "invalid_export", message, details);

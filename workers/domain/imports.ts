@@ -7,7 +7,7 @@ import { z } from "zod";
 import { jobs } from "../../drizzle/schema";
 import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
-import { envPositiveNumber } from "../lib/env";
+import { configOf } from "../lib/config";
 import { newId } from "../lib/ids";
 import type { JobMessage } from "./job-queue";
 import { ImportViewSchema, type ImportView } from "./import-view";
@@ -31,7 +31,7 @@ export type ImportResult = z.infer<typeof ImportResultSchema>;
 export const uploadKeyOf = (importId: string) => `imports/${importId}/upload.zip`;
 
 /** Imports a person may have waiting or running at once: IMPORTS_IN_FLIGHT, 3 by default. */
-export const importsInFlight = (env: Record<string, unknown>) => Math.floor(envPositiveNumber(env, "IMPORTS_IN_FLIGHT", 3));
+export const importsInFlight = (env: object) => configOf(env).IMPORTS_IN_FLIGHT;
 
 type JobRow = typeof jobs.$inferSelect;
 
@@ -96,7 +96,7 @@ export async function createImport(
   db: Database,
   bucket: R2Bucket,
   queue: Queue<JobMessage>,
-  env: Record<string, unknown>,
+  env: object,
   request: { userId: string; fileName: string; bytes: Uint8Array },
 ): Promise<ImportView> {
   const now = Date.now();

@@ -4,15 +4,16 @@
 import { and, count, desc, eq, gte, inArray, sum } from "drizzle-orm";
 import { z } from "zod";
 import { ELEMENT_TYPES, JOB_KINDS, jobStages, jobs, type JobKind, type JobStatus } from "../../drizzle/schema";
-import { MODALITIES, type Modality } from "../ai/types";
+import { MODALITIES } from "../ai/types";
 import { loadLanguage } from "../ai/local/language";
 import { readPrompt, titleOfReading } from "../ai/local/reading";
 import { MAX_PROMPT_LENGTH, moderatePrompt, sanitizePrompt } from "../ai/prompt-safety";
 import { sha256Hex } from "../lib/hash";
 import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
-import { envPositiveNumber } from "../lib/env";
+import { configOf } from "../lib/config";
 import { newId } from "../lib/ids";
+import { storedOr } from "../lib/stored-json";
 import type { JobMessage } from "./job-queue";
 import { IdSchema } from "./graph";
 
@@ -40,17 +41,29 @@ export const RefineSchema = z.strictObject({
   baseVersion: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
-/** What a generation job carries in `jobs.input`. */
-export type GenerationInput = {
-  prompt: string;
-  modalities: Modality[];
-  elementId?: string;
-  type?: (typeof ELEMENT_TYPES)[number];
+/**
+ * What a generation job carries in `jobs.input`: createJob writes it (from the API, a world seed
+ * or a conflict's choice in the room) and the pipeline reads it back through this schema.
+ */
+export const GenerationInputSchema = z.object({
+  prompt: z.string(),
+  modalities: z.array(z.enum(MODALITIES)),
+  elementId: IdSchema.optional(),
+  type: z.enum(ELEMENT_TYPES).optional(),
   /** World seeds: how many elements. */
-  count?: number;
+  count: z.number().int().min(1).optional(),
   /** Photo jobs: the upload in R2. */
-  upload?: { key: string; mimeType: string };
-};
+  upload: z.object({ key: z.string().min(1), mimeType: z.string().min(1) }).optional(),
+});
+export type GenerationInput = z.infer<typeof GenerationInputSchema>;
+
+/** The prompt of any job that has one (generation jobs), for lists and messages. */
+const PromptSchema = z.object({ prompt: z.string() });
+export const promptOf = (job: { input: unknown }): string | null => storedOr(PromptSchema, job.input, null)?.prompt ?? null;
+
+/** What a job's stages and its result are read as in views: any object, and the provider's name. */
+const ResultSchema = z.record(z.string(), z.unknown());
+const StageOutputLabelSchema = z.object({ provider: z.string().optional().catch(undefined), model: z.string().optional().catch(undefined) });
 
 export type JobView = {
   id: string;
@@ -96,22 +109,25 @@ export function toJobView(job: JobRow, stages: StageRow[]): JobView {
     attempts: job.attempts,
     error: job.error,
     elementId: job.elementId,
-    prompt: typeof job.input.prompt === "string" ? job.input.prompt : null,
+    prompt: promptOf(job),
     stages: [...stages]
       .sort((a, b) => order(a.stage) - order(b.stage))
-      .map((s) => ({
-        stage: s.stage,
-        status: s.status,
-        attempts: s.attempts,
-        costUsd: s.costEstimate,
-        durationMs: s.startedAt && s.finishedAt ? s.finishedAt.getTime() - s.startedAt.getTime() : null,
-        startedAt: s.startedAt?.toISOString() ?? null,
-        finishedAt: s.finishedAt?.toISOString() ?? null,
-        error: s.error,
-        provider: typeof s.output?.provider === "string" ? s.output.provider : null,
-        model: typeof s.output?.model === "string" ? s.output.model : null,
-      })),
-    result: job.result ?? null,
+      .map((s) => {
+        const label = storedOr(StageOutputLabelSchema, s.output, null);
+        return {
+          stage: s.stage,
+          status: s.status,
+          attempts: s.attempts,
+          costUsd: s.costEstimate,
+          durationMs: s.startedAt && s.finishedAt ? s.finishedAt.getTime() - s.startedAt.getTime() : null,
+          startedAt: s.startedAt?.toISOString() ?? null,
+          finishedAt: s.finishedAt?.toISOString() ?? null,
+          error: s.error,
+          provider: label?.provider ?? null,
+          model: label?.model ?? null,
+        };
+      }),
+    result: storedOr(ResultSchema, job.result, null),
     costUsd: job.costEstimate,
     createdAt: job.createdAt.toISOString(),
     updatedAt: job.updatedAt.toISOString(),
@@ -136,9 +152,10 @@ export function acceptPrompt(raw: string): string {
 
 export type Limits = { daily: number; perMinute: number };
 
-export function limitsFrom(env: Record<string, unknown>): Limits {
-  const number = (name: string, fallback: number) => Math.floor(envPositiveNumber(env, name, fallback));
-  return { daily: number("GENERATION_DAILY_QUOTA", 200), perMinute: number("GENERATION_PER_MINUTE", 20) };
+/** GENERATION_DAILY_QUOTA and GENERATION_PER_MINUTE of the Worker's env (configOf). */
+export function limitsFrom(env: object): Limits {
+  const config = configOf(env);
+  return { daily: config.GENERATION_DAILY_QUOTA, perMinute: config.GENERATION_PER_MINUTE };
 }
 
 function startOfUtcDay(now: number) {
@@ -295,7 +312,7 @@ export async function titleFromPrompt(prompt: string): Promise<string> {
 }
 
 /** Queues the job that seeds a new world from its prompt (catalogue C1): 8–12 elements with images and narration. */
-export function seedWorld(db: Database, queue: Queue<JobMessage>, env: Record<string, unknown>, userId: string, worldId: string, prompt: string, idempotencyKey?: string | null) {
+export function seedWorld(db: Database, queue: Queue<JobMessage>, env: object, userId: string, worldId: string, prompt: string, idempotencyKey?: string | null) {
   return createJob(db, queue, limitsFrom(env), {
     userId,
     worldId,

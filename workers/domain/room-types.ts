@@ -1,14 +1,15 @@
 // The world room's RPC contract: the graph's shapes as the API, the jobs and the room exchange them.
 // In the domain layer so that all three, and the domain's own rules, can name them (ADR 16).
 import type { ElementAssets, ElementMetadata, ElementType, RelationshipKind, Role } from "../../drizzle/schema";
+import type { NewRelationship } from "../../workers/domain/graph";
+
+// The inputs of the room's graph RPCs are the API's validated bodies, typed from its schemas.
+export type { ElementChanges, ElementPositions, NewElement, NewRelationship, RelationshipChanges } from "../../workers/domain/graph";
 
 /** Who asks the room to change something. The Worker has checked the session and the role. */
 export type Actor = { id: string; name: string; role: Role };
 
-/** Typed RPC answers: the room never throws for a refused request, it says why. */
-export type RoomResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; status: 400 | 403 | 404 | 409 | 410; code: string; message: string };
+export type { RoomResult } from "./room-result";
 
 export type ElementView = {
   id: string;
@@ -26,31 +27,6 @@ export type ElementView = {
 };
 
 export type RelationshipView = { id: string; from: string; to: string; kind: RelationshipKind; label: string };
-
-export type NewElement = {
-  id?: string;
-  type: ElementType;
-  name: string;
-  description?: string;
-  secret?: string;
-  position?: { x: number; y: number };
-  tags?: string[];
-  assets?: ElementAssets;
-};
-
-export type ElementChanges = {
-  type?: ElementType;
-  name?: string;
-  description?: string;
-  secret?: string;
-  position?: { x: number; y: number };
-  tags?: string[];
-  /** Replaces the element's media. */
-  assets?: ElementAssets;
-};
-
-export type NewRelationship = { id?: string; from: string; to: string; kind: RelationshipKind; label?: string };
-export type RelationshipChanges = { kind?: RelationshipKind; label?: string };
 
 /** What a version snapshot holds (the element as the API showed it, secret included). */
 export type VersionSnapshot = ElementView & { secret: string };

@@ -3,6 +3,7 @@ import { jobs } from "../../drizzle/schema";
 import { ProviderError } from "../ai/types";
 import { backoffDelay } from "../ai/resilience";
 import { DEAD_LETTER_QUEUE, JobMessageSchema, MAX_RETRIES, type JobMessage } from "../domain/job-queue";
+import { ConfigError, configOf } from "../lib/config";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
 import { runExportJob } from "./export-archive";
@@ -21,7 +22,7 @@ export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {
 
 /** Seconds before a failed message is delivered again: exponential with full jitter. */
 export function retryDelaySeconds(attempt: number, env: Env): number {
-  const base = Number((env as unknown as Record<string, unknown>).QUEUE_RETRY_BASE_SECONDS ?? 2);
+  const base = configOf(env).QUEUE_RETRY_BASE_SECONDS;
   if (!(base > 0)) return 0;
   return Math.max(1, Math.round(backoffDelay(attempt, base * 1000, 300_000) / 1000));
 }
@@ -49,6 +50,8 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
         return;
       }
       try {
+        // A misconfigured Worker fails the job here, with the var named, before anything runs.
+        configOf(env);
         await handler(job, env);
         message.ack();
       } catch (error) {
@@ -59,7 +62,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
           return;
         }
         const reason = error instanceof Error ? error.message : String(error);
-        const final = error instanceof JobFailure || (error instanceof ProviderError && !error.retryable);
+        const final = error instanceof JobFailure || error instanceof ConfigError || (error instanceof ProviderError && !error.retryable);
         if (final) {
           log.warn("queue.job_failed", { jobId: job.jobId, reason });
           await markJobFailed(env, job.jobId, reason);

@@ -23,6 +23,7 @@ import { ExportInputSchema, mayStillExportSecrets, type ExportInput } from "../d
 import { MAX_RETRIES } from "../domain/job-queue";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
+import { readStored } from "../lib/stored-json";
 import { offlineViewerHtml } from "./offline-viewer";
 
 export const PART_SIZE = 8 * 1024 * 1024;
@@ -150,14 +151,23 @@ export async function runExportJob(jobId: string, env: Env): Promise<void> {
   const db = getDb(env.DB);
   const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1);
   if (!job || job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return;
-  const input = ExportInputSchema.safeParse(job.input);
-  const [row] = input.success ? await db.select({ id: worldExports.id }).from(worldExports).where(eq(worldExports.id, input.data.exportId)).limit(1) : [];
-  if (!input.success || !row || !job.worldId) {
-    // Nothing to build for: the export was deleted, or the job was not made by createExport.
+  const input = readStored(ExportInputSchema, job.input);
+  if (!input.ok) {
+    // Not written by createExport, or damaged since: there is nothing it could build.
+    const error = `This export's stored input cannot be read (${input.reason}); ask for the export again.`;
+    await db.batch([
+      db.update(jobs).set({ status: "failed", error, updatedAt: new Date() }).where(eq(jobs.id, jobId)),
+      db.update(worldExports).set({ status: "failed", error, updatedAt: new Date() }).where(and(eq(worldExports.jobId, jobId), inArray(worldExports.status, ["queued", "running"]))),
+    ]);
+    return;
+  }
+  const [row] = await db.select({ id: worldExports.id }).from(worldExports).where(eq(worldExports.id, input.value.exportId)).limit(1);
+  if (!row || !job.worldId) {
+    // Nothing to build for: the export was deleted.
     await db.update(jobs).set({ status: "failed", error: "The export this job was for no longer exists.", updatedAt: new Date() }).where(eq(jobs.id, jobId));
     return;
   }
-  return buildExport(db, env, job, input.data);
+  return buildExport(db, env, job, input.value);
 }
 
 async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof jobs.$inferSelect, input: ExportInput): Promise<void> {

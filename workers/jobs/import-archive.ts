@@ -11,24 +11,31 @@ import { ImportInputSchema, type ImportResult } from "../domain/imports";
 import { MAX_RETRIES } from "../domain/job-queue";
 import { getDb } from "../lib/db";
 import { log } from "../lib/log";
+import { readStored } from "../lib/stored-json";
 
 export async function runImportJob(jobId: string, env: Env): Promise<void> {
   const db = getDb(env.DB);
   const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1);
   if (!job || job.kind !== "import") return;
-  const input = ImportInputSchema.safeParse(job.input);
+  const input = readStored(ImportInputSchema, job.input);
   if (job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") {
     // Delivered again after it ended: only the upload may still need removing.
-    if (input.success) await env.ASSETS_BUCKET.delete(input.data.uploadKey);
+    if (input.ok) await env.ASSETS_BUCKET.delete(input.value.uploadKey);
     return;
   }
-  if (!input.success || !job.userId) {
-    // Not made by createImport, or its uploader's account is gone: nothing to import for.
-    await db.update(jobs).set({ status: "failed", error: "This import has no upload or no owner.", updatedAt: new Date() }).where(eq(jobs.id, jobId));
-    if (input.success) await env.ASSETS_BUCKET.delete(input.data.uploadKey);
+  if (!input.ok) {
+    // Not made by createImport, or damaged since: which upload it was for cannot be known.
+    const error = `This import's stored input cannot be read (${input.reason}); upload the archive again.`;
+    await db.update(jobs).set({ status: "failed", error, updatedAt: new Date() }).where(eq(jobs.id, jobId));
     return;
   }
-  const { uploadKey } = input.data;
+  if (!job.userId) {
+    // Its uploader's account is gone: nothing to import for.
+    await db.update(jobs).set({ status: "failed", error: "This import has no owner.", updatedAt: new Date() }).where(eq(jobs.id, jobId));
+    await env.ASSETS_BUCKET.delete(input.value.uploadKey);
+    return;
+  }
+  const { uploadKey } = input.value;
   const userId = job.userId;
   const attempt = job.attempts + 1;
   const progress = (stage: string, percent: number) => db.update(jobs).set({ stage, progress: percent, updatedAt: new Date() }).where(eq(jobs.id, jobId));
@@ -37,12 +44,12 @@ export async function runImportJob(jobId: string, env: Env): Promise<void> {
     const object = await env.ASSETS_BUCKET.get(uploadKey);
     if (!object) throw new HttpError(410, "upload_missing", "The uploaded archive is no longer stored; upload it again.");
     const zip = new Uint8Array(await object.arrayBuffer());
-    const limits = importLimitsFrom(env as unknown as Record<string, unknown>);
+    const limits = importLimitsFrom(env);
     const archive = await parseArchive(zip, limits);
     await progress("writing", 40);
     await importWorld(db, env.DB, env.ASSETS_BUCKET, userId, zip, archive, {
       limits,
-      origin: { fileName: archiveDisplayName(input.data.fileName), format: "loreloom-export" },
+      origin: { fileName: archiveDisplayName(input.value.fileName), format: "loreloom-export" },
       // The job is done in the same transaction that creates the world: a redelivered message
       // finds it done and cannot import the archive twice.
       alsoWrite: (imported) => {

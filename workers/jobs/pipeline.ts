@@ -3,7 +3,10 @@
 // redelivered message resumes after the last finished stage; optional stages (video, audio) may
 // fail without failing the job.
 import { and, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
 import {
+  ELEMENT_TYPES,
+  RELATIONSHIP_KINDS,
   assets,
   elements,
   generationCache,
@@ -24,20 +27,21 @@ import { moderateOutput } from "../ai/prompt-safety";
 import { sha256Hex } from "../lib/hash";
 import { callChain } from "../ai/resilience";
 import {
+  PROVIDER_NAMES,
   ProviderError,
   type CallContext,
   type ElementDraft,
   type ElementSummary,
   type MediaResult,
   type Modality,
-  type ProviderName,
   type VideoProgress,
 } from "../ai/types";
 import { unwrap } from "../domain/graph";
 import { placeGenerated } from "../domain/placement";
-import type { GenerationInput, Stage } from "../domain/jobs";
+import { GenerationInputSchema, type GenerationInput, type Stage } from "../domain/jobs";
 import { getDb, type Database } from "../lib/db";
 import { log } from "../lib/log";
+import { readStored, storedOr } from "../lib/stored-json";
 
 /** The job cannot succeed however often it is retried (refused prompt, lost access, bad output). */
 export class JobFailure extends Error {}
@@ -68,9 +72,46 @@ type StageRow = typeof jobStages.$inferSelect;
 type JobRow = typeof jobs.$inferSelect;
 type WorldRow = typeof worlds.$inferSelect;
 
-type StoredAsset = { index: number; key: string; mimeType: string; size: number; provenance: ProvenanceRecord };
-type TextOutput = { drafts: ElementDraft[]; provider: ProviderName; model: string; fellBack: boolean };
-type MediaOutput = { assets: StoredAsset[]; provider?: string; model?: string; skipped?: string; pending?: { token: string; provider: string } };
+// What each stage checkpoints in `job_stages.output`, and reads back on a redelivery (or from the
+// cache) through these schemas: a checkpoint that does not read is run again, never trusted.
+const ProvenanceSchema = z.looseObject({
+  provider: z.string(),
+  model: z.string(),
+  promptHash: z.string(),
+  at: z.string(),
+  offline: z.boolean(),
+  mimeType: z.string().optional(),
+}) satisfies z.ZodType<ProvenanceRecord>;
+const StoredAssetSchema = z.object({ index: z.number().int().min(0), key: z.string(), mimeType: z.string(), size: z.number(), provenance: ProvenanceSchema });
+const StoredDraftSchema = z.object({
+  name: z.string(),
+  type: z.enum(ELEMENT_TYPES),
+  description: z.string(),
+  tags: z.array(z.string()),
+  relationships: z.array(z.object({ to: z.string(), kind: z.enum(RELATIONSHIP_KINDS), label: z.string().optional() })),
+  visualPrompt: z.string(),
+  narration: z.string(),
+}) satisfies z.ZodType<ElementDraft>;
+const TextOutputSchema = z.object({ drafts: z.array(StoredDraftSchema), provider: z.enum(PROVIDER_NAMES), model: z.string(), fellBack: z.boolean() });
+const MediaOutputSchema = z.object({
+  assets: z.array(StoredAssetSchema),
+  provider: z.string().optional(),
+  model: z.string().optional(),
+  skipped: z.string().optional(),
+  /** An optional stage that failed: the job went on without it. */
+  failed: z.string().optional(),
+  /** A clip still rendering: the provider and its token, to poll on the next delivery. */
+  pending: z.object({ token: z.string(), provider: z.string() }).optional(),
+});
+const GraphOutputSchema = z.object({ elementIds: z.array(z.string()), names: z.array(z.string()), relationships: z.number() });
+/** The cache keeps finished stages' checkpoints by stage (saveCache); each is read again by its stage. */
+const CachedStagesSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
+/** A checkpoint still waiting on a clip is not reusable. */
+const WaitingSchema = z.looseObject({ pending: z.unknown().optional() });
+
+type StoredAsset = z.infer<typeof StoredAssetSchema>;
+type TextOutput = z.infer<typeof TextOutputSchema>;
+type MediaOutput = z.infer<typeof MediaOutputSchema>;
 
 const EXTENSIONS: Record<string, string> = {
   "image/svg+xml": "svg",
@@ -99,6 +140,8 @@ export async function runGenerationJob(jobId: string, env: Env): Promise<RunOutc
     db.select().from(jobStages).where(eq(jobStages.jobId, jobId)),
   ]);
   if (!job || !job.worldId || !job.userId || !["queued", "running"].includes(job.status)) return "finished";
+  const input = readStored(GenerationInputSchema, job.input);
+  if (!input.ok) return fail(db, job, `This job's stored input cannot be read (${input.reason}); ask again.`);
   const [[world], [author], [member]] = await db.batch([
     db.select().from(worlds).where(eq(worlds.id, job.worldId)).limit(1),
     db.select({ id: user.id, name: user.name, preferences: user.preferences }).from(user).where(eq(user.id, job.userId)).limit(1),
@@ -107,9 +150,12 @@ export async function runGenerationJob(jobId: string, env: Env): Promise<RunOutc
   if (!world || !author) return fail(db, job, "The world was deleted.");
   // Only members edit; the role is checked again now, since it may have changed since the request.
   if (!member || member.role === "viewer") return fail(db, job, "The person who asked can no longer edit this world.");
-  const run = new JobRun(env, db, job, world, { id: author.id, name: author.name, role: member.role, preferences: author.preferences }, stages);
+  const run = new JobRun(env, db, job, input.value, world, { id: author.id, name: author.name, role: member.role, preferences: author.preferences }, stages);
   return run.execute();
 }
+
+/** What an optional media stage (clip, narration) leaves when it fails: nothing, and why. */
+const withoutMedia = (failed: string): MediaOutput => ({ assets: [], failed });
 
 async function fail(db: Database, job: JobRow, reason: string): Promise<RunOutcome> {
   await db.update(jobs).set({ status: "failed", error: reason, updatedAt: new Date() }).where(eq(jobs.id, job.id));
@@ -117,7 +163,6 @@ async function fail(db: Database, job: JobRow, reason: string): Promise<RunOutco
 }
 
 class JobRun {
-  private readonly input: GenerationInput;
   private readonly room: DurableObjectStub<WorldRoom>;
   private readonly chains: ProviderChains;
   private stages = new Map<string, StageRow>();
@@ -130,14 +175,14 @@ class JobRun {
     private readonly env: Env,
     private readonly db: Database,
     private readonly job: JobRow,
+    private readonly input: GenerationInput,
     private readonly world: WorldRow,
     private readonly actor: { id: string; name: string; role: "owner" | "editor"; preferences: { defaultVoice?: string } | null },
     stages: StageRow[],
   ) {
     this.stages = new Map(stages.map((row) => [row.stage, row]));
-    this.input = job.input as GenerationInput;
     this.room = env.WORLD_ROOM.getByName(world.id);
-    this.chains = providerChains(env as unknown as Record<string, unknown>);
+    this.chains = providerChains(env);
   }
 
   async execute(): Promise<RunOutcome> {
@@ -174,7 +219,7 @@ class JobRun {
     this.lockRenewedAt = Date.now();
     try {
       if (hits[0]) await this.useCache(hits[0]);
-      const text = await this.stage("refine_text", () => this.refineText());
+      const text = await this.stage("refine_text", TextOutputSchema, () => this.refineText());
       if (this.cancelled()) return "cancelled";
       const drafts = text.drafts;
       // The world's elements (for relationships by name) are read while the media are made.
@@ -188,7 +233,7 @@ class JobRun {
       await locking;
       let written: Awaited<ReturnType<JobRun["writeGraph"]>>;
       try {
-        written = await this.stage("graph_update", async () => this.writeGraph(text, media, (await existing) ?? (await this.existingElements())));
+        written = await this.stage("graph_update", GraphOutputSchema, async () => this.writeGraph(text, media, (await existing) ?? (await this.existingElements())));
       } catch (error) {
         if (!(error instanceof JobCancelled)) throw error;
         await db
@@ -209,10 +254,22 @@ class JobRun {
 
   // ---------------------------------------------------------------- stages
 
-  /** Runs a stage unless an earlier delivery finished it; records time, attempts, cost. */
-  private async stage<T extends Record<string, unknown>>(stage: Stage, run: () => Promise<T & { costUsd?: number }>, optional = false): Promise<T> {
+  /**
+   * Runs a stage unless an earlier delivery finished it (its checkpoint reads through `schema`);
+   * records time, attempts, cost. An optional stage that fails gives `skipped(reason)` instead.
+   */
+  private async stage<S extends z.ZodType<Record<string, unknown>>>(
+    stage: Stage,
+    schema: S,
+    run: () => Promise<z.output<S> & { costUsd?: number }>,
+    skipped?: (reason: string) => z.output<S>,
+  ): Promise<z.output<S>> {
     const done = this.stages.get(stage);
-    if (done?.status === "succeeded" && done.output) return done.output as T;
+    if (done?.status === "succeeded" && done.output !== null) {
+      const checkpoint = readStored(schema, done.output);
+      if (checkpoint.ok) return checkpoint.value;
+      log.warn("job.checkpoint_unreadable", { jobId: this.job.id, stage, reason: checkpoint.reason });
+    }
     const startedAt = new Date();
     const attempts = (done?.attempts ?? 0) + 1;
     const where = and(eq(jobStages.jobId, this.job.id), eq(jobStages.stage, stage));
@@ -238,23 +295,23 @@ class JobRun {
       ]);
       this.stages.set(stage, { jobId: this.job.id, stage, status: "succeeded", attempts, output: rest, error: null, costEstimate: costUsd, startedAt, finishedAt });
       this.emit({ stage, progress: PROGRESS[stage][1], status: "running" });
-      return rest as T;
+      return rest as z.output<S>;
     } catch (error) {
       if (error instanceof JobDeferred) throw error;
       const message = error instanceof Error ? error.message : String(error);
       await started.catch(() => undefined);
       const status = error instanceof JobCancelled ? "cancelled" : "failed";
       await this.db.update(jobStages).set({ status, error: message.slice(0, 500), finishedAt: new Date() }).where(where);
-      if (optional) {
+      if (skipped) {
         log.warn("job.optional_stage_failed", { jobId: this.job.id, stage, error: message });
-        return { assets: [], failed: message } as unknown as T;
+        return skipped(message);
       }
       throw error;
     }
   }
 
   private async refineText(): Promise<TextOutput & { costUsd: number }> {
-    const policy = callPolicy(this.env as unknown as Record<string, unknown>, "text");
+    const policy = callPolicy(this.env, "text");
     const { kind } = this.job;
     const outcome = await callChain(
       "text",
@@ -300,20 +357,20 @@ class JobRun {
     const tasks: Array<Promise<["image" | "video" | "audio", MediaOutput]>> = [];
     if (wanted.has("image")) {
       tasks.push(
-        this.stage("image", () => (aiImages ? this.images(drafts) : Promise.resolve({ assets: [], skipped: "AI images are turned off for this world.", costUsd: 0 }))).then(
+        this.stage("image", MediaOutputSchema, () => (aiImages ? this.images(drafts) : Promise.resolve({ assets: [], skipped: "AI images are turned off for this world.", costUsd: 0 }))).then(
           (output) => ["image", output] as ["image", MediaOutput],
         ),
       );
     }
     if (wanted.has("video") && this.job.kind !== "world_seed") {
       tasks.push(
-        this.stage("video", () => (aiImages ? this.video(drafts[0]!) : Promise.resolve({ assets: [], skipped: "AI images are turned off for this world.", costUsd: 0 })), true).then(
+        this.stage("video", MediaOutputSchema, () => (aiImages ? this.video(drafts[0]!) : Promise.resolve({ assets: [], skipped: "AI images are turned off for this world.", costUsd: 0 })), withoutMedia).then(
           (output) => ["video", output] as ["video", MediaOutput],
         ),
       );
     }
     if (wanted.has("audio")) {
-      tasks.push(this.stage("audio", () => this.audio(drafts), true).then((output) => ["audio", output] as ["audio", MediaOutput]));
+      tasks.push(this.stage("audio", MediaOutputSchema, () => this.audio(drafts), withoutMedia).then((output) => ["audio", output] as ["audio", MediaOutput]));
     }
     const settled = await Promise.allSettled(tasks);
     // Every stage has had its chance (and its checkpoint) before a failure or a deferral counts.
@@ -325,7 +382,7 @@ class JobRun {
   }
 
   private async images(drafts: ElementDraft[]): Promise<MediaOutput & { costUsd: number }> {
-    const policy = callPolicy(this.env as unknown as Record<string, unknown>, "image");
+    const policy = callPolicy(this.env, "image");
     const upload = this.input.upload ? await this.readUpload() : null;
     const results = await Promise.all(
       drafts.map((draft, index) =>
@@ -349,8 +406,8 @@ class JobRun {
   }
 
   private async video(draft: ElementDraft): Promise<MediaOutput & { costUsd: number }> {
-    const policy = callPolicy(this.env as unknown as Record<string, unknown>, "video");
-    const pending = (this.stages.get("video")?.output as MediaOutput | null)?.pending;
+    const policy = callPolicy(this.env, "video");
+    const pending = storedOr(MediaOutputSchema, this.stages.get("video")?.output, null)?.pending;
     let progress: VideoProgress;
     let providerName: string;
     if (pending) {
@@ -390,7 +447,7 @@ class JobRun {
 
   /** Narration for every element the job makes, in the world's (or the person's) voice. */
   private async audio(drafts: ElementDraft[]): Promise<MediaOutput & { costUsd: number }> {
-    const policy = callPolicy(this.env as unknown as Record<string, unknown>, "audio");
+    const policy = callPolicy(this.env, "audio");
     const voice = this.world.settings?.defaultVoice ?? this.actor.preferences?.defaultVoice;
     const assets = await Promise.all(
       drafts.map(async (draft, index) => {
@@ -522,7 +579,7 @@ class JobRun {
   }
 
   private async firstImageBytes(): Promise<{ bytes: Uint8Array; mimeType: string } | null> {
-    const asset = (this.stages.get("image")?.output as MediaOutput | null)?.assets?.[0];
+    const asset = storedOr(MediaOutputSchema, this.stages.get("image")?.output, null)?.assets[0];
     const key = asset?.key ?? this.target?.assets.image;
     if (!key) return null;
     const object = await this.env.ASSETS_BUCKET.get(key);
@@ -575,8 +632,13 @@ class JobRun {
 
   /** An identical earlier request: its finished stages become this job's (catalogue C5). */
   private async useCache(hit: typeof generationCache.$inferSelect) {
+    const cached = readStored(CachedStagesSchema, hit.result);
+    if (!cached.ok) {
+      log.warn("job.cache_unreadable", { jobId: this.job.id, key: hit.key, reason: cached.reason });
+      return;
+    }
     const now = new Date();
-    for (const [stage, output] of Object.entries(hit.result as Record<string, Record<string, unknown>>)) {
+    for (const [stage, output] of Object.entries(cached.value)) {
       const row: StageRow = { jobId: this.job.id, stage, status: "succeeded", attempts: 0, output: { ...output, cachedFrom: hit.jobId }, error: null, costEstimate: 0, startedAt: now, finishedAt: now };
       await this.db.insert(jobStages).values(row).onConflictDoNothing();
       this.stages.set(stage, row);
@@ -586,7 +648,9 @@ class JobRun {
   private async saveCache(stageRows: StageRow[]) {
     const reusable = ["refine_text", "image", "video", "audio"];
     const result = Object.fromEntries(
-      stageRows.filter((s) => reusable.includes(s.stage) && s.status === "succeeded" && s.output && !s.output.pending).map((s) => [s.stage, s.output]),
+      stageRows
+        .filter((s) => reusable.includes(s.stage) && s.status === "succeeded" && !storedOr(WaitingSchema, s.output, { pending: true }).pending)
+        .map((s) => [s.stage, s.output]),
     );
     if (!result.refine_text) return;
     await this.db

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { mailOutbox, type MailKind } from "../../drizzle/schema";
 import { getDb } from "./db";
-import { envString } from "./env";
+import { configOf } from "./config";
 import { newId } from "./ids";
 import { log } from "./log";
 
@@ -20,7 +20,7 @@ export type MailProvider = (typeof MAIL_PROVIDERS)[number];
 /** Mail could not be sent: misconfigured or refused by the provider. */
 export class MailError extends Error {}
 
-/** The settings mail reads (wrangler.jsonc `vars`; MAIL_API_KEY through `wrangler secret`). */
+/** The Worker's env as mail reads it: D1 for the outbox, and the MAIL_* vars (read through configOf). */
 type MailEnv = { DB: D1Database; MAIL_PROVIDER?: unknown; MAIL_API_URL?: unknown; MAIL_API_KEY?: unknown; MAIL_FROM?: unknown };
 
 /**
@@ -32,7 +32,7 @@ type MailEnv = { DB: D1Database; MAIL_PROVIDER?: unknown; MAIL_API_URL?: unknown
  *   MAIL_API_KEY.
  */
 export function mailerFrom(env: MailEnv, origin: string): Mailer {
-  const provider = envString({ MAIL_PROVIDER: env.MAIL_PROVIDER }, "MAIL_PROVIDER");
+  const provider = configOf(env).MAIL_PROVIDER;
   if (provider === "outbox") {
     // An outbox on a real site would keep every email from the person it is for.
     if (!isLocalOrigin(origin)) throw new MailError(`MAIL_PROVIDER is "outbox", which only serves local runs; ${origin} needs "http".`);
@@ -72,10 +72,7 @@ function outboxMailer(db: D1Database): Mailer {
 const MailApiAnswerSchema = z.object({ id: z.string().optional() }).loose();
 
 function httpMailer(env: MailEnv): Mailer {
-  const vars = { MAIL_API_URL: env.MAIL_API_URL, MAIL_API_KEY: env.MAIL_API_KEY, MAIL_FROM: env.MAIL_FROM };
-  const url = envString(vars, "MAIL_API_URL");
-  const key = envString(vars, "MAIL_API_KEY");
-  const from = envString(vars, "MAIL_FROM");
+  const { MAIL_API_URL: url, MAIL_API_KEY: key, MAIL_FROM: from } = configOf(env);
   const missing = [!url && "MAIL_API_URL", !key && "MAIL_API_KEY", !from && "MAIL_FROM"].filter(Boolean);
   if (missing.length > 0) throw new MailError(`MAIL_PROVIDER is "http" but ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} unset.`);
   return {

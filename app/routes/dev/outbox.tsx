@@ -1,7 +1,6 @@
 import { desc } from "drizzle-orm";
 import { mailOutbox } from "../../../drizzle/schema";
 import { getDb } from "../../../workers/lib/db";
-import { envString } from "../../../workers/lib/env";
 import { isLocalOrigin } from "../../../workers/lib/mail";
 import type { Route } from "./+types/outbox";
 
@@ -15,8 +14,7 @@ const SHOWN = 50;
  */
 export async function loader({ request, context }: Route.LoaderArgs) {
   const env = context.cloudflare.env;
-  const provider = envString({ MAIL_PROVIDER: env.MAIL_PROVIDER }, "MAIL_PROVIDER");
-  if (provider !== "outbox" || !isLocalOrigin(request.url)) throw new Response("Not found", { status: 404 });
+  if (context.config.MAIL_PROVIDER !== "outbox" || !isLocalOrigin(request.url)) throw new Response("Not found", { status: 404 });
   const mails = await getDb(env.DB)
     .select({ id: mailOutbox.id, kind: mailOutbox.kind, to: mailOutbox.toAddress, subject: mailOutbox.subject, text: mailOutbox.text, createdAt: mailOutbox.createdAt })
     .from(mailOutbox)

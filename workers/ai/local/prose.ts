@@ -54,6 +54,26 @@ export class Ledger {
   }
 }
 
+/**
+ * Whether a name stands right after a word it starts with: "returns, sooner or later, to TO&2",
+ * "shaped by By the Sea". The name is right, and so is the sentence around it, but together they
+ * read as a doubled word; the writer picks another sentence.
+ */
+export function stumblesOnName(sentence: string, names: string[]): boolean {
+  const text = plain(sentence).toLowerCase();
+  return names.some((name) => {
+    const lower = name.toLowerCase();
+    const first = /^[\p{L}\p{N}'-]+/u.exec(lower)?.[0];
+    if (!first) return false;
+    for (let at = text.indexOf(lower); at >= 0; at = text.indexOf(lower, at + 1)) {
+      // The name itself, not the start of a longer word ("Tide" in "Tide-Priests").
+      if (/[\p{L}\p{N}'-]/u.test(text.charAt(at + lower.length))) continue;
+      if (/([\p{L}\p{N}'-]+)\s+$/u.exec(text.slice(0, at))?.[1] === first) return true;
+    }
+    return false;
+  });
+}
+
 /** Markdown to one line of plain text, for narration and prompts. */
 export function plain(markdown: string): string {
   return markdown.replace(/\*\*|__|[*_`#>]/g, "").replace(/\s+/g, " ").trim();
@@ -98,7 +118,8 @@ export function sentenceProblem(sentence: string): string | undefined {
   if (!text) return "empty";
   if (/^\p{Ll}/u.test(text)) return "starts in lower case";
   if (!/[.!?…]["'”’)\]]*$/.test(text)) return "does not end with punctuation";
-  if (/\b([\p{L}\p{N}'-]+)\s+\1\b/iu.test(text)) return "doubles a word";
+  // Whole words: "the Tide tide-priests" says two different words.
+  if (/(?<![\p{L}\p{N}'-])([\p{L}\p{N}'-]+)\s+\1(?![\p{L}\p{N}'-])/iu.test(text)) return "doubles a word";
   if (/\s[,;:.!?]|,\s*[,.;:!?]|\(\s*\)|^[,;:]/.test(text)) return "has an empty clause";
   if (DANGLING_END.test(text)) return "ends on a dangling word";
   if (/\b(?:undefined|null|NaN)\b|\[object|[{}]/.test(text)) return "holds a placeholder";

@@ -26,6 +26,8 @@ export type Thing = {
   proper: boolean;
   /** Written with "the". */
   definite: boolean;
+  /** The determiner it was written with, lower case ("the", "a", "their"), said again with its phrase. */
+  determiner?: string;
   /** "of thieves", "of the First Queen": the index of the thing after "of", part of this one's name. */
   of?: number;
   /** "Queen Isolde's crown": the index of the owner. */
@@ -69,6 +71,15 @@ const DEGREE = new Set(["more", "less", "most", "least", "very", "much", "so", "
 const DANGLING = new Set([
   ..."a an the of in on at to by for from with without into onto over under and or but nor as than that which who whose where when while if so its their his her our my your this these those".split(" "),
 ]);
+/** Words that never end a name: those, and the verbs a sentence puts after it ("B is" reads "B is is"). */
+const NAME_DANGLING = new Set([...DANGLING, ..."is are was were be been being am has have had".split(" ")]);
+const HANGING = [...NAME_DANGLING].join("|");
+/** A hanging word at the end of a name, after a space or inside a word ("B&A", "Tide-the"). */
+const HANGING_END = new RegExp(`(?<=[\\p{L}\\p{N}])[\\s&'’-]+(?:${HANGING})$`, "iu");
+/** Marks that part the words of a name: all but apostrophes, hyphens and "&". */
+const MARKS = /[^\p{L}\p{M}\p{N}'’&\- ]+/gu;
+/** A little word at the start of a word run together with marks, read apart ("BY D", "aN A0"). */
+const HANGING_START = new RegExp(`^(?:${HANGING})\\s+(?=[\\p{L}\\p{N}])`, "iu");
 const QUOTE_OPEN = /["“'‘«]/;
 const QUOTE_CLOSE = /["”'’»]/;
 
@@ -84,9 +95,18 @@ export function cleanText(text: string): string {
     .trim();
 }
 
-/** "the the city" → "the city": a doubled word is a slip, and prose built from it would repeat it too. */
+/**
+ * "the the city" → "the city": a doubled word is a slip, and prose built from it would repeat it too.
+ * Whole words only: "Tide tide-priests" is two words, not "tide" twice.
+ */
 export function undouble(text: string): string {
-  return text.replace(/\b([\p{L}\p{N}'-]+)(?:\s+\1\b)+/giu, "$1");
+  return text.replace(/(?<![\p{L}\p{N}'-])([\p{L}\p{N}'-]+)(?:\s+\1)+(?![\p{L}\p{N}'-])/giu, "$1");
+}
+
+/** A word that names a kind of element ("priests", "tide-priests"), whatever the tagger made of it. */
+function namesAKind(word: string, language: Language): boolean {
+  const single = language.singular(word.toLowerCase());
+  return KIND_OF.has(single) || KIND_OF.has(single.split("-").at(-1) ?? "");
 }
 
 function isNounTag(tags: Set<string>): boolean {
@@ -271,8 +291,9 @@ function findSpans(words: Word[]): Span[] {
       continue;
     }
     const headWord = words[head]!;
-    // "!!!", "0" and a stray "A" are not things.
-    if (!/\p{L}/u.test(headWord.text) || DANGLING.has(headWord.normal.replace(/[^\p{L}]/gu, ""))) {
+    // "!!!", "0" and a stray "A" (or "A!A") are not things.
+    const headText = spanText(words, head, head);
+    if (!/\p{L}/u.test(headText) || NAME_DANGLING.has(headText.toLowerCase())) {
       i = head + 1;
       continue;
     }
@@ -282,10 +303,13 @@ function findSpans(words: Word[]): Span[] {
   return spans;
 }
 
-/** Words of a name are joined by a space, or by nothing after a hyphen; commas stay out of names. */
-function spacing(word: Word, last: boolean): string {
-  if (last) return "";
-  return " ";
+/**
+ * A word of a clause as it can stand in a sentence: quotes and marks inside it ("0.H", "B!A")
+ * would split the sentence, so they part it; a number's point or comma stays ("3.5 miles").
+ */
+function clauseWord(text: string): string {
+  const kept = text.replace(MARKS, (mark, at: number) => (/^[.,]$/.test(mark) && /\p{N}/u.test(text[at - 1] ?? "") && /\p{N}/u.test(text[at + 1] ?? "") ? mark : " "));
+  return cleanText(kept);
 }
 
 /** The words of a span as written, without the article and quotes, possessive "'s" dropped. */
@@ -294,16 +318,31 @@ function spanText(words: Word[], from: number, to: number): string {
   for (let k = from; k <= to; k++) {
     const word = words[k]!;
     let text = word.text.replace(/^["“'‘«]+|["”'’»]+$/g, "");
-    if (k === to && word.tags.has("Possessive") && !word.quoted) text = text.replace(/['’]s$|['’]$/i, "");
-    parts.push(text + spacing(word, k === to));
+    // The tagger reads a last "'s" as a possessive or as "is" (an empty word after it): a name has neither.
+    if (k === to && !word.quoted && (word.tags.has("Possessive") || words[k + 1]?.text === "")) text = text.replace(/['’]s$|['’]$/i, "");
+    // Words run together with marks ("BY!D", "aN!A0") are read apart, and the little words at their
+    // start are not part of a name: "BY D" reads "shaped by BY D". A quoted name keeps its "The".
+    if (k === from && !word.quoted) {
+      text = text.replace(MARKS, " ").trim();
+      while (HANGING_START.test(text)) text = text.replace(HANGING_START, "");
+    }
+    parts.push(text);
   }
-  // No stray punctuation at either end of a name: ", Mira" is "Mira".
-  // Sentence marks inside a name ("A.0") would split the sentences it stands in.
-  // Only letters, numbers, apostrophes, hyphens and "&" make a name: "A.0" or "B!,0" would split
-  // or break the sentences it stands in.
-  const text = undouble(cleanText(parts.join("").replace(/[^\p{L}\p{M}\p{N}'’&\- ]+/gu, " ")).replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ""));
-  // A name never ends on a word that leaves it hanging ("B!A" reads "B A": the name is "B").
-  return wholePhrase(text.split(" ")).join(" ");
+  return nameText(parts.join(" "));
+}
+
+/**
+ * Only letters, numbers, apostrophes, hyphens and "&" make a name: "A.0" or "B!,0" would split or
+ * break the sentences it stands in, so other marks part the words. No stray punctuation at either
+ * end (", Mira" is "Mira"), and no word that leaves the name hanging at its end ("B!A" reads "B A":
+ * the name is "B"; "B&A" is "B").
+ */
+function nameText(text: string): string {
+  // Bare ends first: "@'f f" is "f f" before it is "f".
+  const tidy = (phrase: string) => undouble(phrase.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ""));
+  let out = tidy(cleanText(text.replace(MARKS, " ")));
+  for (let end = HANGING_END.exec(out); end; end = HANGING_END.exec(out)) out = tidy(out.slice(0, end.index));
+  return out;
 }
 
 export function titleCase(phrase: string): string {
@@ -321,6 +360,7 @@ export function titleCase(phrase: string): string {
 
 /** "a" or "an" before a phrase, judged by its first sound as well as it can be from the letters. */
 export function withArticle(phrase: string): string {
+  if (startsWithArticle(phrase)) return phrase;
   return `${/^[aeiou]/i.test(phrase) && !/^(uni|eu|one|use|ur[aeiou])/i.test(phrase) || /^(hour|honest|honou?r|heir)/i.test(phrase) ? "an" : "a"} ${phrase}`;
 }
 
@@ -401,9 +441,12 @@ export function readPrompt(prompt: string, language: Language): PromptReading {
       })();
       const modifiers = words
         .slice(from, nounStart)
-        .filter((word) => word.role === "adj" && !word.quoted && !word.tags.has("ProperNoun"))
-        .map((word) => word.normal);
-      const headText = spanText(words, span.head, span.head).replace(/['’]s?$/i, "") || head.text;
+        .filter((word) => word.role === "adj" && !word.quoted && !word.tags.has("ProperNoun") && !word.tags.has("Value"))
+        .map((word) => word.normal.replace(/[^\p{L}\p{N}'-]+/gu, ""))
+        // "tide-priests" tagged as describing "drowned tide-priests" names a kind, not a quality.
+        .filter((word) => /\p{L}/u.test(word) && !namesAKind(word, language));
+      // The head is one word: the last of "BY!D" read apart.
+      const headText = spanText(words, span.head, span.head).replace(/['’]s?$/i, "").split(" ").at(-1) || head.text;
       const singular = language.singular(headText.toLowerCase());
       // A capitalised word the lexicon does not know, even first in a sentence ("Emberfall"), is a name.
       const unknownName = (word: Word) =>
@@ -417,6 +460,7 @@ export function readPrompt(prompt: string, language: Language): PromptReading {
         plural: head.tags.has("Plural") || singular !== headText.toLowerCase(),
         proper,
         definite: span.det?.normal === "the",
+        determiner: span.det?.normal.replace(/[^\p{L}]/gu, "") || undefined,
         possessor: span.possessive,
       };
       const before = words[span.start - 1];
@@ -477,15 +521,19 @@ export function readPrompt(prompt: string, language: Language): PromptReading {
           continue;
         }
         const word = words[k]!;
-        parts.push(word.text.replace(/["“”«»]/g, ""));
+        parts.push(clauseWord(word.text));
         count++;
         k++;
         if (word.breakAfter) break;
       }
       // Never end on "by", "and", "the": a clause cut short ends at its last whole word.
+      // A word read apart ("B!A" is "B A") ends at its last whole word too.
       while (parts.length > 0) {
         const last = parts.at(-1)!;
-        if (typeof last === "string" && (DANGLING.has(last.toLowerCase()) || !/[\p{L}\p{N}]/u.test(last))) parts.pop();
+        if (typeof last !== "string") break;
+        const whole = wholePhrase(last.split(" ")).join(" ");
+        if (DANGLING.has(whole.toLowerCase()) || !/[\p{L}\p{N}]/u.test(whole)) parts.pop();
+        else if (whole !== last) parts[parts.length - 1] = whole;
         else break;
       }
       if (parts.length > 1 || (parts.length === 1 && typeof parts[0] !== "string")) {
@@ -502,7 +550,7 @@ export function readPrompt(prompt: string, language: Language): PromptReading {
       const carried = !degree && previous?.role === "conj" ? qualities.at(-1)?.degree : undefined;
       const word_ = word.normal.replace(/[^\p{L}\p{N}'-]+/gu, "");
       // A word that names a kind of thing ("tide-priests" tagged oddly) is not a describing word.
-      const kind = KIND_OF.has(language.singular(word_)) || KIND_OF.has(language.singular(word_).split("-").at(-1) ?? "");
+      const kind = namesAKind(word_, language);
       if (word_ && !kind && !qualities.some((q) => q.word === word_)) qualities.push({ word: word_, degree: degree ?? carried });
     });
     for (const word of words) if (word.role === "verb") verbs.push(word.normal);
@@ -540,10 +588,11 @@ export function nameOfThing(thing: Thing, reading: PromptReading): string | unde
 export function phraseName(thing: Thing, reading: PromptReading, limit: number): string {
   const owner = thing.owner !== undefined ? reading.things[thing.owner] : undefined;
   const inner = thing.of !== undefined ? reading.things[thing.of] : undefined;
-  const ofPart = inner ? ` of ${inner.proper ? `${inner.definite ? "the " : ""}${inner.phrase}` : `${inner.definite ? "the " : ""}${titleCase(inner.phrase)}`}` : "";
+  const the = (phrase: string, definite: boolean) => (definite && !startsWithArticle(phrase) ? "the " : "");
+  const ofPart = inner ? ` of ${the(inner.phrase, inner.definite)}${inner.proper ? inner.phrase : titleCase(inner.phrase)}` : "";
   // "The" before names in Latin letters only: "The Tide Clock", but "東京" as it is.
   const ownerName = owner ? (owner.givenName ?? (owner.proper ? owner.phrase : `The ${titleCase(owner.phrase)}`)) : "";
-  const lead = owner ? `${ownerName}'s ` : (thing.proper && !thing.definite) || !/^\p{Script=Latin}/u.test(thing.phrase) ? "" : "The ";
+  const lead = owner ? `${ownerName}'s ` : (thing.proper && !thing.definite) || startsWithArticle(thing.phrase) || !/^\p{Script=Latin}/u.test(thing.phrase) ? "" : "The ";
   const own = (words: string) => (thing.proper ? words.charAt(0).toUpperCase() + words.slice(1) : titleCase(words));
   for (const candidate of [`${lead}${own(thing.phrase)}${ofPart}`, `${lead}${own(thing.core)}${ofPart}`, `${lead}${own(thing.core)}`]) {
     if (candidate.length <= limit) return upperFirst(candidate);
@@ -563,8 +612,7 @@ export function titleOfReading(reading: PromptReading): string | undefined {
     let name = first.givenName && first.type !== "character" ? first.givenName : phraseName(first, reading, TITLE_LIMIT);
     // "a world where the sea has swallowed the sun": the clause is what the title is about.
     if (isGeneric(first) && first.clause) {
-      const clause = first.clause.parts.map((part) => (typeof part === "string" ? part : phraseOf(reading.things[part.thing]!, reading))).join(" ");
-      name = titleCase(`${name} ${clause}`);
+      name = titleCase(`${name} ${clauseText(first, reading).replace(/^,/, "").trim()}`);
     }
     return clampPhrase(cleanText(name), TITLE_LIMIT) || undefined;
   }
@@ -577,7 +625,52 @@ export function titleOfReading(reading: PromptReading): string | undefined {
 /** A thing as the prompt wrote it, with its article and "of" part: "the edge of the world". */
 export function phraseOf(thing: Thing, reading: PromptReading): string {
   const inner = thing.of !== undefined ? reading.things[thing.of] : undefined;
-  return `${thing.definite ? "the " : ""}${thing.phrase}${inner ? ` of ${phraseOf(inner, reading)}` : ""}`;
+  const phrase = `${thing.phrase}${inner ? ` of ${phraseOf(inner, reading)}` : ""}`;
+  // "ruled by a tyrant", not "ruled by tyrant": the determiner is said with the phrase ("a" or "an"
+  // as the phrase needs), unless the phrase has an article of its own ('the "The Drowned Rat"').
+  if (!thing.determiner || startsWithArticle(phrase)) return phrase;
+  return thing.determiner === "a" || thing.determiner === "an" ? withArticle(phrase) : `${thing.determiner} ${phrase}`;
+}
+
+/** "The Drowned Rat", "a moat": the phrase already has its article. */
+export function startsWithArticle(phrase: string): boolean {
+  return /^(?:a|an|the)\s/i.test(phrase);
+}
+
+/**
+ * What the prompt says about a thing, with the things it mentions said by `say` (their element
+ * names) or as the prompt wrote them; with its leading comma when it takes one.
+ */
+export function clauseText(thing: Thing, reading: PromptReading, say: (other: Thing) => string | undefined = () => undefined): string {
+  if (!thing.clause) return "";
+  const parts = thing.clause.parts;
+  const out: string[] = [];
+  parts.forEach((part, i) => {
+    if (typeof part === "string") {
+      if (part) out.push(part);
+      return;
+    }
+    const other = reading.things[part.thing]!;
+    const next = parts[i + 1];
+    const owned = next && typeof next !== "string" && reading.things[next.thing]?.owner === part.thing ? reading.things[next.thing] : undefined;
+    // "Nareth's clock" is named "Nareth's Clock": the owner is said once, in the name, or else here.
+    if (owned && say(owned)) return;
+    // Called by its element name, unless that name starts with the word before it ("to Clock Mira
+    // Mira" for "to clock Mira a Mira"): then as the prompt wrote it.
+    const named = say(other);
+    const firstWord = (phrase: string) => phrase.split(/[^\p{L}\p{N}'-]/u)[0]!.toLowerCase();
+    const pick = () => (named !== undefined && firstWord(named) !== out.at(-1)?.split(" ").at(-1)?.toLowerCase() ? named : phraseOf(other, reading));
+    let text = pick();
+    // "under the a clock", "a the a city" were slips: the thing is said with its own article.
+    if (DETERMINERS.has(firstWord(text)) && out.length && DETERMINERS.has(out.at(-1)!.toLowerCase())) {
+      while (out.length && DETERMINERS.has(out.at(-1)!.toLowerCase())) out.pop();
+      text = pick();
+    }
+    out.push(owned ? `${text}${other.plural && /s$/i.test(text) ? "'" : "'s"}` : text);
+  });
+  const text = out.join(" ").replace(/\s+([,;:])/g, "$1");
+  if (!text) return "";
+  return thing.clause.comma ? `, ${text}` : ` ${text}`;
 }
 
 /** The words of a text that carry meaning, for comparing prompts: head nouns and describing words. */

@@ -5,9 +5,9 @@
 // existing text, which stays as people wrote it otherwise.
 import type { ElementType } from "../../../drizzle/schema/constants";
 import type { ElementDraft, ElementSummary } from "../types";
-import { capitalise, clampSentences, joinAnd, Ledger, plain, sentencesOf } from "./prose";
+import { capitalise, clampSentences, joinAnd, Ledger, plain, sentencesOf, stumblesOnName } from "./prose";
 import { createRandom, type Random } from "./random";
-import { mention, nameOfThing, phraseOf, readPrompt, withArticle, type PromptReading, type Thing } from "./reading";
+import { clauseText, mention, nameOfThing, phraseOf, readPrompt, withArticle, type PromptReading, type Thing } from "./reading";
 import { linkSentence, templatesFor, type Scene, type SceneLink } from "./templates";
 import { lexiconFor, type Lexicon } from "./words";
 import { kindNoun, neighbourLinks, type WriterContext } from "./writer";
@@ -20,6 +20,26 @@ const REMOVE = /\b(?:remove|removing|without|drop|delete|lose|get rid of|no long
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Whether `at` is where a sentence of `text` starts (past any Markdown or an opening quote). */
+function startsSentence(text: string, at: number): boolean {
+  return /(?:^|[.!?]["'”’)\]]*\s+)[*_"“‘'(]*$/.test(text.slice(0, at));
+}
+
+/**
+ * Whether the old name found at `at` is part of a longer phrase a rename leaves alone: a longer
+ * capitalised name ("Vale" in "the Mira Vale"), or a phrase the new name would run into ("the Vale
+ * priests" renamed to "Vale priests" would read "Vale priests priests").
+ */
+function partOfLongerPhrase(text: string, at: number, found: string, replacement: string): boolean {
+  const before = text.slice(0, at);
+  const after = text.slice(at + found.length);
+  const capital = /(?<![\p{L}\p{N}'’-])(\p{Lu}[\p{L}\p{N}'’-]*)\s+$/u.exec(before);
+  if ((capital && !startsSentence(text, capital.index)) || /^\s+\p{Lu}/u.test(after)) return true;
+  const word = (match: RegExpExecArray | null) => match?.[1]?.toLowerCase();
+  const words = replacement.toLowerCase().split(/\s+/);
+  return word(/([\p{L}\p{N}'-]+)\s+$/u.exec(before)) === words[0] || word(/^\s+([\p{L}\p{N}'-]+)/u.exec(after)) === words.at(-1);
 }
 
 /** Where in the instruction a thing is written, to tell what a verb applies to. */
@@ -61,14 +81,8 @@ function undescribe(paragraph: string, word: string): string {
 /** A thing of the instruction as a noun phrase with its article: "a moat", "the old well", "bees". */
 function nounPhrase(thing: Thing, reading: PromptReading): string {
   const phrase = phraseOf(thing, reading);
-  if (thing.definite || thing.proper || thing.plural) return phrase;
+  if (thing.determiner || thing.proper || thing.plural) return phrase;
   return withArticle(phrase);
-}
-
-function clauseOf(thing: Thing, reading: PromptReading): string {
-  if (!thing.clause) return "";
-  const text = thing.clause.parts.map((part) => (typeof part === "string" ? part : phraseOf(reading.things[part.thing]!, reading))).join(" ");
-  return thing.clause.comma ? `, ${text}` : ` ${text}`;
 }
 
 type Refined = { name: string; type: ElementType; paragraphs: string[]; added: string[]; changed: boolean };
@@ -100,8 +114,15 @@ export function refineElement(request: RefineRequest, context: WriterContext): E
     if (target && name && name.toLowerCase() !== existing.name.toLowerCase()) {
       used.add(target);
       result.name = name;
-      const old = new RegExp(`\\b${escape(mention(existing.name))}\\b|\\b${escape(existing.name)}\\b`, "g");
-      result.paragraphs = result.paragraphs.map((p) => p.replace(old, (found) => (found === existing.name ? name : mention(name))));
+      // "the Rat" goes with "Rat": the new name brings its own "the" ("mention the The Tide" was a
+      // slip), capital at the start of a sentence only.
+      const old = new RegExp(`(?<![\\p{L}\\p{N}])(?:[Tt]he\\s+)?${escape(existing.name.replace(/^the\s+/i, ""))}(?![\\p{L}\\p{N}])`, "gu");
+      result.paragraphs = result.paragraphs.map((p) =>
+        p.replace(old, (found: string, at: number) => {
+          const replacement = startsSentence(p, at) ? capitalise(name) : mention(name);
+          return partOfLongerPhrase(p, at, found, replacement) ? found : replacement;
+        }),
+      );
       result.added.push(`${capitalise(name)} was once known as ${mention(existing.name)}.`);
     }
   }
@@ -170,7 +191,7 @@ export function refineElement(request: RefineRequest, context: WriterContext): E
     used.add(thing);
     // "a rooftop garden filled with bees": the bees come with the garden.
     for (const part of thing.clause?.parts ?? []) if (typeof part !== "string") used.add(reading.things[part.thing]!);
-    const phrase = `${nounPhrase(thing, reading)}${clauseOf(thing, reading)}`;
+    const phrase = `${nounPhrase(thing, reading)}${clauseText(thing, reading)}`;
     const name = capitalise(result.name);
     const candidates =
       thing.head === "secret"
@@ -183,14 +204,16 @@ export function refineElement(request: RefineRequest, context: WriterContext): E
   }
 
   const templates = templatesFor(result.type);
-  const render = (list: ((s: Scene) => string)[]) => random.shuffle(list).map((sentence) => capitalise(sentence(scene)));
+  const names = [result.name, scene.setting, ...scene.links.map((link) => link.name)].map(mention);
+  const fits = (sentence: string) => !stumblesOnName(sentence, names);
+  const render = (list: ((s: Scene) => string)[]) => random.shuffle(list).map((sentence) => capitalise(sentence(scene))).filter(fits);
   // An element with no text yet gets an opening of its own.
   if (result.paragraphs.length === 0) {
     const opening = ledger.first(render(templates.openings));
     if (opening) result.paragraphs.push(opening);
   }
   const detail = ledger.first(render(templates.details));
-  const links = scene.links.map((link) => capitalise(linkSentence(scene, link))).filter((sentence) => ledger.take(sentence));
+  const links = scene.links.map((link) => capitalise(linkSentence(scene, link))).filter((sentence) => fits(sentence) && ledger.take(sentence));
   const hook = ledger.first(render(templates.hooks));
   const added = [...result.added.filter((sentence) => ledger.take(sentence)), detail, ...links, hook].filter(
     (sentence): sentence is string => Boolean(sentence),

@@ -5,9 +5,10 @@
 import type { ElementType, RelationshipKind } from "../../../drizzle/schema/constants";
 import type { ElementDraft, ElementSummary, RelationshipDraft } from "../types";
 import type { Language } from "./language";
-import { capitalise, clampSentences, Ledger, plain } from "./prose";
+import { capitalise, clampSentences, Ledger, plain, stumblesOnName } from "./prose";
 import { createRandom, type Random } from "./random";
 import {
+  clauseText,
   mention,
   nameOfThing,
   phraseOf,
@@ -279,23 +280,11 @@ function subjectOf(thing: Thing, reading: PromptReading, type: ElementType, name
 
 /** A clause of the prompt with the things it mentions called by their element names. */
 function renderClause(thing: Thing | undefined, reading: PromptReading, names: Map<Thing, string>): string {
-  if (!thing?.clause) return "";
-  const parts = thing.clause.parts;
-  const text = parts
-    .map((part, i) => {
-      if (typeof part === "string") return part;
-      const other = reading.things[part.thing]!;
-      // "Nareth's clock" is named "Nareth's Clock": the owner is said once, in the name.
-      const next = parts[i + 1];
-      if (other.possessor && next && typeof next !== "string" && reading.things[next.thing]?.owner === part.thing) return "";
-      const name = names.get(other);
-      return name ? mention(name) : phraseOf(other, reading);
-    })
-    .filter(Boolean)
-    .join(" ")
-    .replace(/\s+([,;:])/g, "$1");
-  if (!text) return "";
-  return thing.clause.comma ? `, ${text}` : ` ${text}`;
+  if (!thing) return "";
+  return clauseText(thing, reading, (other) => {
+    const name = names.get(other);
+    return name ? mention(name) : undefined;
+  });
 }
 
 type WriteRequest = {
@@ -338,19 +327,21 @@ function writeElement(request: WriteRequest): ElementDraft {
   const { random } = member;
   const scene = sceneFor(request);
   const templates = templatesFor(member.type);
-  const render = (list: ((s: Scene) => string)[]) => random.shuffle(list).map((sentence) => capitalise(sentence(scene)));
+  const names = [member.name, request.setting, ...(request.echo ? [request.echo] : []), ...request.links.map((link) => link.name)].map(mention);
+  const fits = (sentence: string) => !stumblesOnName(sentence, names);
+  const render = (list: ((s: Scene) => string)[]) => random.shuffle(list).map((sentence) => capitalise(sentence(scene))).filter(fits);
 
   const opening = ledger.first(render(templates.openings)) ?? ledger.first([capitalise(`**${member.name}** ${member.plural ? "are" : "is"} ${member.subject}${request.tail}.`)]);
   const details = render(templates.details).filter((sentence) => ledger.take(sentence)).slice(0, 2);
   const hook = ledger.first(render(templates.hooks));
-  const links = request.links.slice(0, 3).map((link) => capitalise(linkSentence(scene, link))).filter((sentence) => ledger.take(sentence));
+  const links = request.links.slice(0, 3).map((link) => capitalise(linkSentence(scene, link))).filter((sentence) => fits(sentence) && ledger.take(sentence));
   const echoes = request.echo
     ? random
         .shuffle(ECHOES)
         .map((echo) => echo(scene, request.echo!))
         .filter((sentence) => !sentence.includes(`in ${request.echo},`))
     : [];
-  const echo = ledger.first(echoes.map(capitalise));
+  const echo = ledger.first(echoes.map(capitalise).filter(fits));
 
   const paragraphs = [
     ...(request.lead ?? []),
