@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { z } from "zod";
 import * as Y from "yjs";
 import type { Awareness } from "y-protocols/awareness";
 import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
@@ -233,6 +234,8 @@ export function parseTags(text: string): string[] {
   return [...new Set(text.split(",").map((t) => t.trim().slice(0, 32)).filter(Boolean))].slice(0, 20);
 }
 
+const SECRET_DRAFT = z.string().max(20000);
+
 /**
  * Secrets never enter the shared document: they are read and saved through the API, as they are
  * typed (save-state.ts keeps what was typed until the server has it, across a reload).
@@ -240,7 +243,7 @@ export function parseTags(text: string): string[] {
 function SecretField({ worldId, elementId, version, editable }: { worldId: string; elementId: string; version: number; editable: boolean }) {
   const [secret, setSecret] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const { saver, status } = useDraftSaver<string>(`loreloom:draft:${worldId}:${elementId}:secret`, async (value, { keepalive }) => {
+  const { saver, status } = useDraftSaver<string>(`loreloom:draft:${worldId}:${elementId}:secret`, SECRET_DRAFT, async (value, { keepalive }) => {
     await api("PATCH", `/api/worlds/${worldId}/elements/${elementId}`, { secret: value }, { keepalive });
   });
   useEffect(() => {

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
+import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "./api";
 import { DraftSaver, RoomSaves, type DraftStorage, type SaveState } from "./save-state";
@@ -117,7 +118,7 @@ const done = () => undefined;
 
 function saverWith(storage = new MemoryStorage(), server = new Server(), offline = { now: false }) {
   const states: SaveState[] = [];
-  const saver = new DraftSaver<string>("draft:w:e:secret", server.send, (state) => states.push(state), 60_000, storage, () => offline.now);
+  const saver = new DraftSaver<string>("draft:w:e:secret", z.string(), server.send, (state) => states.push(state), 60_000, storage, () => offline.now);
   return { saver, server, storage, states, offline };
 }
 

@@ -1,4 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
+import { z } from "zod";
+import { parseJsonWith } from "../../workers/lib/json";
 
 /**
  * Whether what a person typed has reached the server, for the "Saving… / Saved / Offline" line
@@ -83,20 +85,23 @@ const DRAFT_TTL_MS = 7 * 24 * 3600_000;
 export type DraftStorage = Pick<Storage, "getItem" | "setItem" | "removeItem">;
 const browserStorage = (): DraftStorage | null => (typeof localStorage === "undefined" ? null : localStorage);
 
-function readDraft<T>(storage: DraftStorage | null, key: string): Stored<T> | null {
+/** A draft as kept: what was typed and when, read back through the field's own schema. */
+function readDraft<T>(storage: DraftStorage | null, key: string, schema: z.ZodType<T>): Stored<T> | null {
   if (!storage) return null;
+  let raw: string | null;
   try {
-    const raw = storage.getItem(key);
-    if (!raw) return null;
-    const parsed = JSON.parse(raw) as Stored<T> | null;
-    if (!parsed || typeof parsed.at !== "number" || !("value" in parsed) || Date.now() - parsed.at > DRAFT_TTL_MS) {
-      storage.removeItem(key);
-      return null;
-    }
-    return parsed;
+    raw = storage.getItem(key);
   } catch {
     return null;
   }
+  if (!raw) return null;
+  const parsed = parseJsonWith(z.object({ value: schema, at: z.number() }), raw);
+  if (!parsed || Date.now() - parsed.at > DRAFT_TTL_MS) {
+    // Another version's leftovers, a hand edit or an old draft: not restored over newer work.
+    storage.removeItem(key);
+    return null;
+  }
+  return { value: parsed.value as T, at: parsed.at };
 }
 
 function writeDraft<T>(storage: DraftStorage | null, key: string, value: T | null) {
@@ -127,6 +132,8 @@ export class DraftSaver<T> {
 
   constructor(
     private readonly key: string,
+    /** What a draft of this field may hold; anything else in storage is dropped, not restored. */
+    private readonly schema: z.ZodType<T>,
     private send: DraftSend<T>,
     private readonly onStatus: (state: SaveState, message: string | null) => void,
     private readonly delayMs = 600,
@@ -141,7 +148,7 @@ export class DraftSaver<T> {
 
   /** A value typed in an earlier visit that never reached the server, if any. */
   restore(): T | null {
-    const draft = readDraft<T>(this.storage, this.key);
+    const draft = readDraft<T>(this.storage, this.key, this.schema);
     return draft ? draft.value : null;
   }
 
@@ -226,10 +233,10 @@ export class DraftSaver<T> {
  * A `DraftSaver` for a component's lifetime: flushed when the page is hidden or unloads, sent
  * again when the browser is back online, and flushed when the component goes (panel closed).
  */
-export function useDraftSaver<T>(key: string, send: DraftSend<T>, delayMs = 600) {
+export function useDraftSaver<T>(key: string, schema: z.ZodType<T>, send: DraftSend<T>, delayMs = 600) {
   const [status, setStatus] = useState<{ state: SaveState; message: string | null }>({ state: "saved", message: null });
   const [initialSend] = useState(() => send);
-  const saver = useMemo(() => new DraftSaver<T>(key, initialSend, (state, message) => setStatus({ state, message }), delayMs), [key, delayMs, initialSend]);
+  const saver = useMemo(() => new DraftSaver<T>(key, schema, initialSend, (state, message) => setStatus({ state, message }), delayMs), [key, schema, delayMs, initialSend]);
   useEffect(() => saver.sendWith(send));
   useEffect(() => {
     const hidden = () => void saver.flush(true);

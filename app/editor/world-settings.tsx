@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { z } from "zod";
 import { VISIBILITIES, WORLD_STYLES, type Role } from "../../drizzle/schema/constants";
 import { api, timeAgo, type HistoryEntry } from "./api";
 import { Dialog } from "./dialogs";
@@ -24,15 +25,17 @@ const VISIBILITY_HELP: Record<string, string> = {
   public: "everyone; listed in the gallery",
 };
 
-type SettingsPatch = {
-  title?: string;
-  description?: string;
-  style?: string;
-  tags?: string[];
-  visibility?: string;
-  settings?: { aiImages: boolean };
-  coverAssetKey?: string | null;
-};
+/** The changes made in the dialog, as kept in a draft until the server has them. */
+const SettingsPatchSchema = z.strictObject({
+  title: z.string().max(120).optional(),
+  description: z.string().max(5000).optional(),
+  style: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  visibility: z.string().optional(),
+  settings: z.strictObject({ aiImages: z.boolean() }).optional(),
+  coverAssetKey: z.string().nullable().optional(),
+});
+type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
 const parseTags = (text: string) => [
   ...new Set(
@@ -76,7 +79,7 @@ function SettingsForm({ world, elements, onSaved, onClose }: { world: EditorWorl
   useEffect(() => {
     worldRef.current = world;
   });
-  const { saver, status } = useDraftSaver<SettingsPatch>(`loreloom:draft:world:${world.id}:settings`, async (patch, { keepalive }) => {
+  const { saver, status } = useDraftSaver<SettingsPatch>(`loreloom:draft:world:${world.id}:settings`, SettingsPatchSchema, async (patch, { keepalive }) => {
     const { world: saved } = await api<{ world: EditorWorld }>("PATCH", `/api/worlds/${world.id}`, patch, { keepalive });
     if (!keepalive) onSaved({ ...worldRef.current, ...saved });
   });

@@ -19,7 +19,9 @@ export const storedJson = customType<{ data: unknown; driverData: string }>({
   toDriver: (value) => JSON.stringify(value),
   fromDriver: (text) => {
     try {
-      return JSON.parse(text) as unknown;
+      // Read as `unknown`, never as a shape: each reader validates it with its own schema.
+      const value: unknown = JSON.parse(text);
+      return value;
     } catch {
       return new UnreadableJson(text);
     }
