@@ -3,21 +3,14 @@
 // moment the last key is pressed — on a desktop and on a phone, online and offline.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, openPage, screenshot, signInDemo, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
+import { DESKTOP, PHONE, editorText, openPage, screenshot, signInDemo, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
 const WORLD = "/worlds/demoworld0000001";
 
 /** The description editor's text, without carets drawn into it. */
 function descriptionOf(page) {
-  return page
-    .getByRole("complementary")
-    .getByLabel("Description (Markdown)")
-    .evaluate((content) => {
-      const copy = content.cloneNode(true);
-      for (const drawn of copy.querySelectorAll(".cm-ySelectionCaret, .cm-ySelectionInfo, .cm-widgetBuffer")) drawn.remove();
-      return [...copy.querySelectorAll(".cm-line")].map((line) => line.textContent.replace(/\u2060/g, "")).join("\n");
-    });
+  return editorText(page.getByRole("complementary").getByLabel("Description (Markdown)"));
 }
 
 /** Selects the element whose name ends with `marker` through the search box (it may be off-screen on a phone). */

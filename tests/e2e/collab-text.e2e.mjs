@@ -3,20 +3,13 @@
 // text, holding every keystroke of each person in the order they typed it.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, openPage, screenshot, signInDemo, signUp, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
+import { DESKTOP, PHONE, editorText, openPage, screenshot, signInDemo, signUp, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
 const WORLD = "/worlds/demoworld0000001";
 const ELEMENT = "Thornwall Citadel";
 
-/** The editor's text, without other people's carets and name labels drawn into it. */
-function textOf(editor) {
-  return editor.evaluate((content) => {
-    const copy = content.cloneNode(true);
-    for (const drawn of copy.querySelectorAll(".cm-ySelectionCaret, .cm-ySelectionInfo, .cm-widgetBuffer")) drawn.remove();
-    return [...copy.querySelectorAll(".cm-line")].map((line) => line.textContent.replace(/\u2060/g, "")).join("\n");
-  });
-}
+const textOf = editorText;
 
 /** Whether `text` holds the characters of `typed` in order (other people's letters may sit between). */
 function holdsInOrder(text, typed) {

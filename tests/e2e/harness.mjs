@@ -115,3 +115,12 @@ export async function waitFor(signal, what, read, pauseMs = 100) {
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
 }
+
+/** A CodeMirror editor's text, without other people's carets and name labels drawn into it. */
+export function editorText(editor) {
+  return editor.evaluate((content) => {
+    const copy = content.cloneNode(true);
+    for (const drawn of copy.querySelectorAll(".cm-ySelectionCaret, .cm-ySelectionInfo, .cm-widgetBuffer")) drawn.remove();
+    return [...copy.querySelectorAll(".cm-line")].map((line) => line.textContent.replace(/\u2060/g, "")).join("\n");
+  });
+}
