@@ -4,7 +4,7 @@
  * objects), only small records of where each item goes and what it carries: the room reads every
  * editor's update this way before storing or relaying it (update-rules.ts says what it may
  * write), and decoding it with Yjs would allocate about as much as applying it, while the room's
- * collections are its fan-out tail (ADR 9). The fuzz test (tests/unit/update-check.test.ts) holds
+ * collections are its fan-out tail (ADR 9). The fuzz test (update-check.test.ts beside it) holds
  * it to one rule: what it accepts, Yjs applies without throwing.
  *
  * The layout follows Yjs 13's UpdateDecoderV1 (`readClientsStructRefs`, `readItemContent`,

@@ -30,7 +30,7 @@
  *     let one person's update shadow another's.
  *
  * Accepted updates therefore apply the same way in the room and in every client, and leave every
- * element and relationship valid. The property-based tests (tests/unit/update-rules.test.ts and
+ * element and relationship valid. The property-based tests (update-rules.test.ts beside it and
  * the room's fuzz test) hold it to that.
  */
 import {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:test";
-import { DEFAULT_NEXT, safeNext } from "../../workers/lib/safe-next";
+import { DEFAULT_NEXT, safeNext } from "./safe-next";
 
 // The page a person signs in on; a browser resolves our `Location` against it.
 const SITE = "https://loreloom.example";

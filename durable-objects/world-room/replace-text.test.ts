@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { replaceText } from "../../durable-objects/world-room/graph-doc";
+import { replaceText } from "./graph-doc";
 
 function textDoc(value: string) {
   const doc = new Y.Doc();

@@ -7,8 +7,8 @@ import {
   extendHistorySession,
   historySummary,
   type VersionSession,
-} from "../../durable-objects/world-room/edit-sessions";
-import { CONTENT_KEY_LAYOUT } from "../../durable-objects/world-room/graph-doc";
+} from "./edit-sessions";
+import { CONTENT_KEY_LAYOUT } from "./graph-doc";
 import { worldFieldsInWords } from "../../workers/domain/field-labels";
 
 const edited = (userId: string) => ({ cause: { action: "edited", userId }, editors: [userId] });

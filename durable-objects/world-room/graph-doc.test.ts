@@ -13,7 +13,7 @@ import {
   replaceText,
   touchedIds,
   type ElementState,
-} from "../../durable-objects/world-room/graph-doc";
+} from "./graph-doc";
 
 const element = (id: string, overrides: Partial<ElementState> = {}): ElementState => ({
   id,

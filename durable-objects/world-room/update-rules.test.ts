@@ -13,11 +13,11 @@ import {
   readElementChecked,
   relationshipsOf,
   type ElementState,
-} from "../../durable-objects/world-room/graph-doc";
+} from "./graph-doc";
 import { LOCAL, undoRedo, connect, createElement, deleteElements, deleteRelationships, moveElements, updateElement, updateRelationship } from "../../app/editor/graph-model";
-import { readUpdate } from "../../durable-objects/world-room/update-check";
-import { checkUpdate, type Verdict } from "../../durable-objects/world-room/update-rules";
-import { RelayedIndex, roomView } from "../../durable-objects/world-room/room-view";
+import { readUpdate } from "./update-check";
+import { checkUpdate, type Verdict } from "./update-rules";
+import { RelayedIndex, roomView } from "./room-view";
 
 const WORLD = "world00000000001";
 const RUNS = Number(env.FUZZ_RUNS) || 1;

@@ -1,9 +1,9 @@
 import { zlibSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import type { ElementType } from "../../drizzle/schema/constants";
-import { localProviders } from "../../workers/ai/local";
-import { LEXICONS } from "../../workers/ai/local/words";
-import { ProviderError, type CallContext, type ElementDraft } from "../../workers/ai/types";
+import type { ElementType } from "../../../drizzle/schema/constants";
+import { localProviders } from "./index";
+import { LEXICONS } from "./words";
+import { ProviderError, type CallContext, type ElementDraft } from "../types";
 
 const providers = localProviders();
 

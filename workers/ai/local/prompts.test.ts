@@ -5,11 +5,11 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ElementType } from "../../drizzle/schema/constants";
-import { localProviders } from "../../workers/ai/local";
-import { sentenceProblem, sentencesOf, plain } from "../../workers/ai/local/prose";
-import type { CallContext, ElementDraft, ElementSummary } from "../../workers/ai/types";
-import { titleFromPrompt } from "../../workers/domain/jobs";
+import type { ElementType } from "../../../drizzle/schema/constants";
+import { localProviders } from "./index";
+import { sentenceProblem, sentencesOf, plain } from "./prose";
+import type { CallContext, ElementDraft, ElementSummary } from "../types";
+import { titleFromPrompt } from "../../domain/jobs";
 
 const { text } = localProviders();
 

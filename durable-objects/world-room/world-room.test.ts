@@ -3,7 +3,7 @@
 // type-checks the tests; the assertions are no-ops at run time.
 import { expectTypeOf, it } from "vitest";
 import type { z } from "zod";
-import type { WorldRoom } from "../../durable-objects/world-room/world-room";
+import type { WorldRoom } from "./world-room";
 import type {
   CreateRelationshipSchema,
   PositionsSchema,
