@@ -4,63 +4,75 @@
  * each statement costs about as much as the rows it writes, so a projection batch or a 5,000-element
  * import takes a handful of statements instead of thousands. The room's projection upserts
  * (`world-room.ts`); import and fork insert into a world they create in the same batch
- * (`import-world.ts`, `publishing.ts`).
+ * (`import-world.ts`, `publishing.ts`). The element and relationship statements derive from their
+ * definitions (entities/, ADR 19).
  */
+import { getTableColumns, getTableName } from "drizzle-orm";
+import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
+import { elements, relationships } from "../../drizzle/schema";
+import { element, type ElementRowJson } from "./entities/element";
+import { columnsOf, type AnyEntity } from "./entities/entity";
+import { relationship, type RelationshipRowJson } from "./entities/relationship";
+
+export type { ElementRowJson } from "./entities/element";
+export type { RelationshipRowJson } from "./entities/relationship";
 
 /**
- * An `elements` row as JSON (`tags`, `assets` and `metadata` stay JSON). `createdBy` is written
- * only when it names an account (the column is a foreign key: an id from a live document that
- * names nobody must not fail the whole batch).
+ * The statements that write an entity's rows, derived from its definition and its drizzle table:
+ * one column per column the definition names (JSON columns kept as JSON), the scope (`world_id`)
+ * bound as ?1 and the rows as ?2. A column that may be null and names another table's row with
+ * `on delete set null` (an element's `created_by`) is written only when that row exists: an id
+ * from a live document that names nobody must not fail the whole batch. An upsert rewrites every
+ * column but the row's key and the fields the definition keeps (`fixed`: id, author, creation time).
  */
-export type ElementRowJson = {
-  id: string;
-  type: string;
-  name: string;
-  description: string;
-  secret: string | null;
-  x: number;
-  y: number;
-  tags: string[];
-  assets: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  version: number;
-  createdBy: string | null;
-  createdAt: number;
-  updatedAt: number;
-};
-
-/** A `relationships` row as JSON. */
-export type RelationshipRowJson = { id: string; from: string; to: string; kind: string; label: string; createdAt: number; updatedAt: number };
-
-const INSERT_ELEMENTS = `insert into elements (id, world_id, type, name, description, secret, x, y, tags, assets, metadata, version, created_by, created_at, updated_at)
-  select value ->> '$.id', ?1, value ->> '$.type', value ->> '$.name', value ->> '$.description', value ->> '$.secret',
-    value ->> '$.x', value ->> '$.y', value -> '$.tags', value -> '$.assets', value -> '$.metadata', value ->> '$.version',
-    (select u.id from user u where u.id = value ->> '$.createdBy'), value ->> '$.createdAt', value ->> '$.updatedAt'
+export function bulkStatementsOf(table: SQLiteTable, entity: AnyEntity): { insert: string; upsert: string } {
+  const columns = getTableColumns(table);
+  const { foreignKeys } = getTableConfig(table);
+  const sqlName = (property: string) => {
+    const column = columns[property];
+    if (!column) throw new Error(`${entity.table} has no column ${property}`);
+    return column;
+  };
+  const [scope, ...more] = entity.scope;
+  if (!scope || more.length > 0) throw new Error(`${entity.table}: bulk writes take exactly one scope column`);
+  const written = columnsOf(entity).map(({ rowKey, column: property, fixed }) => {
+    const column = sqlName(property);
+    const value = column.dataType === "json" ? `value -> '$.${rowKey}'` : `value ->> '$.${rowKey}'`;
+    const link = foreignKeys.map((key) => ({ key, reference: key.reference() })).find(({ key, reference }) => key.onDelete === "set null" && reference.columns.length === 1 && reference.columns[0] === column);
+    if (link && !column.notNull) {
+      const target = link.reference.foreignColumns[0]!.name;
+      const other = getTableName(link.reference.foreignTable);
+      return { name: column.name, fixed, expression: `(select t.${target} from ${other} t where t.${target} = ${value})` };
+    }
+    return { name: column.name, fixed, expression: value };
+  });
+  const names = [written[0]!.name, sqlName(scope).name, ...written.slice(1).map((c) => c.name)];
+  const expressions = [written[0]!.expression, "?1", ...written.slice(1).map((c) => c.expression)];
+  const insert = `insert into ${getTableName(table)} (${names.join(", ")})
+  select ${expressions.join(", ")}
   from json_each(?2) where true`;
-const UPSERT_ELEMENTS = `${INSERT_ELEMENTS}
-  on conflict (world_id, id) do update set type = excluded.type, name = excluded.name, description = excluded.description,
-    secret = excluded.secret, x = excluded.x, y = excluded.y, tags = excluded.tags, assets = excluded.assets,
-    metadata = excluded.metadata, version = excluded.version, updated_at = excluded.updated_at`;
+  const key = [sqlName(scope).name, written[0]!.name];
+  const updates = written.filter((c) => !c.fixed).map((c) => `${c.name} = excluded.${c.name}`);
+  const upsert = `${insert}
+  on conflict (${key.join(", ")}) do update set ${updates.join(", ")}`;
+  return { insert, upsert };
+}
 
-const INSERT_RELATIONSHIPS = `insert into relationships (id, world_id, from_id, to_id, kind, label, created_at, updated_at)
-  select value ->> '$.id', ?1, value ->> '$.from', value ->> '$.to', value ->> '$.kind', value ->> '$.label', value ->> '$.createdAt', value ->> '$.updatedAt'
-  from json_each(?2) where true`;
-const UPSERT_RELATIONSHIPS = `${INSERT_RELATIONSHIPS}
-  on conflict (world_id, id) do update set from_id = excluded.from_id, to_id = excluded.to_id, kind = excluded.kind,
-    label = excluded.label, updated_at = excluded.updated_at`;
+const ELEMENT_STATEMENTS = bulkStatementsOf(elements, element);
+const RELATIONSHIP_STATEMENTS = bulkStatementsOf(relationships, relationship);
 
 /**
  * Writes `rows` into `worldId` (ids are unique within a world): `upsert` updates rows that exist;
  * `insert` is for a world created in the same batch. One statement per chunk of rows.
  */
 export function writeElements(db: D1Database, worldId: string, rows: ElementRowJson[], mode: "insert" | "upsert"): D1PreparedStatement[] {
-  const query = mode === "upsert" ? UPSERT_ELEMENTS : INSERT_ELEMENTS;
+  const query = ELEMENT_STATEMENTS[mode];
   return chunkJson(rows).map((json) => db.prepare(query).bind(worldId, json));
 }
 
 /** As writeElements, for relationships. */
 export function writeRelationships(db: D1Database, worldId: string, rows: RelationshipRowJson[], mode: "insert" | "upsert"): D1PreparedStatement[] {
-  const query = mode === "upsert" ? UPSERT_RELATIONSHIPS : INSERT_RELATIONSHIPS;
+  const query = RELATIONSHIP_STATEMENTS[mode];
   return chunkJson(rows).map((json) => db.prepare(query).bind(worldId, json));
 }
 
