@@ -1,6 +1,8 @@
 import { diffChars } from "diff";
 import * as Y from "yjs";
 import type { ElementAssets, ElementMetadata, ElementType, RelationshipKind } from "../../drizzle/schema";
+import { ELEMENT_CONTENT_FIELDS, ELEMENT_CONTENT_KEY_LAYOUT, type ElementLiveState } from "../../workers/domain/entities/element";
+import type { RelationshipLiveState } from "../../workers/domain/entities/relationship";
 import { ELEMENT_TYPES, RELATIONSHIP_KINDS } from "../../drizzle/schema/constants";
 import { ElementMetaSchema, MAX_DESCRIPTION, MAX_LABEL, MAX_NAME, MetadataSchema, PositionSchema, TagsSchema } from "../../workers/domain/element-fields";
 
@@ -18,34 +20,11 @@ import { ElementMetaSchema, MAX_DESCRIPTION, MAX_LABEL, MAX_NAME, MetadataSchema
  * document at all: every connected client, viewers included, receives the whole document, so the
  * room keeps secrets in its own storage and D1 only.
  */
-export type ElementState = {
-  id: string;
-  type: ElementType;
-  name: string;
-  description: string;
-  x: number;
-  y: number;
-  tags: string[];
-  assets: ElementAssets;
-  metadata: ElementMetadata;
-  version: number;
-  createdBy: string | null;
-  createdAt: number;
-  updatedAt: number;
-};
-
-export type RelationshipState = {
-  id: string;
-  from: string;
-  to: string;
-  kind: RelationshipKind;
-  label: string;
-  createdAt: number;
-  updatedAt: number;
-};
+export type ElementState = ElementLiveState;
+export type RelationshipState = RelationshipLiveState;
 
 /** The fields of an element whose change makes a new version (moves do not). */
-export const CONTENT_FIELDS = ["type", "name", "description", "tags", "assets", "metadata"] as const;
+export const CONTENT_FIELDS = ELEMENT_CONTENT_FIELDS;
 
 export type ElementPatch = Partial<Pick<ElementState, "type" | "name" | "description" | "x" | "y" | "tags" | "assets" | "metadata">>;
 
@@ -298,11 +277,11 @@ export function removeElement(doc: Y.Doc, id: string): { element: ElementState; 
 }
 
 /** What a content key holds, in order (edit-sessions.ts names the fields a change touched from it). */
-export const CONTENT_KEY_LAYOUT = ["type", "name", "description", "tags", "assets", "metadata", "secret"] as const;
+export const CONTENT_KEY_LAYOUT = ELEMENT_CONTENT_KEY_LAYOUT;
 
 /** The element's content as one string, to tell a content change from a move. */
 export function contentKey(element: ElementState, secret: string | null): string {
-  return JSON.stringify([element.type, element.name, element.description, element.tags, element.assets, element.metadata, secret ?? ""]);
+  return JSON.stringify([...CONTENT_FIELDS.map((field) => element[field]), secret ?? ""]);
 }
 
 /** A content key read back (it is JSON this module wrote); null for anything else. */

@@ -1,5 +1,8 @@
 import type { ElementAssets } from "../../drizzle/schema";
 import { worldOfAssetKey } from "../../workers/domain/element-fields";
+import { element } from "../../workers/domain/entities/element";
+import { valuesOf, viewOf } from "../../workers/domain/entities/entity";
+import { relationship } from "../../workers/domain/entities/relationship";
 import type { ElementView, RelationshipView } from "../../workers/domain/room-types";
 import type { ElementState, RelationshipState } from "./graph-doc";
 
@@ -18,23 +21,10 @@ export function ownAssets(assets: unknown, worldId: string): ElementAssets {
 }
 
 /** An element as the room's RPC answers show it; `secret` only for those who may see it. */
-export function elementView(element: ElementState, secret: string | undefined): ElementView {
-  return {
-    id: element.id,
-    type: element.type,
-    name: element.name,
-    description: element.description,
-    ...(secret !== undefined ? { secret } : {}),
-    position: { x: element.x, y: element.y },
-    tags: element.tags,
-    assets: element.assets,
-    metadata: element.metadata,
-    version: element.version,
-    createdAt: new Date(element.createdAt).toISOString(),
-    updatedAt: new Date(element.updatedAt).toISOString(),
-  };
+export function elementView(state: ElementState, secret: string | undefined): ElementView {
+  return viewOf(element, valuesOf(element, { ...state, secret: secret ?? null }), secret !== undefined);
 }
 
 export function relationshipView(rel: RelationshipState): RelationshipView {
-  return { id: rel.id, from: rel.from, to: rel.to, kind: rel.kind, label: rel.label };
+  return viewOf(relationship, valuesOf(relationship, rel));
 }

@@ -1,6 +1,6 @@
 // The world room's RPC contract: the graph's shapes as the API, the jobs and the room exchange them.
 // In the domain layer so that all three, and the domain's own rules, can name them (ADR 16).
-import type { ElementAssets, ElementMetadata, ElementType, RelationshipKind, Role } from "../../drizzle/schema";
+import type { ElementAssets, ElementMetadata, ElementType, Role } from "../../drizzle/schema";
 import type { NewRelationship } from "../../workers/domain/graph";
 
 // The inputs of the room's graph RPCs are the API's validated bodies, typed from its schemas.
@@ -11,22 +11,11 @@ export type Actor = { id: string; name: string; role: Role };
 
 export type { RoomResult } from "./room-result";
 
-export type ElementView = {
-  id: string;
-  type: ElementType;
-  name: string;
-  description: string;
-  secret?: string;
-  position: { x: number; y: number };
-  tags: string[];
-  assets: ElementAssets;
-  metadata: ElementMetadata;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-};
+// An element and a relationship as the room's answers show them: derived from their definitions.
+export type { ElementView } from "./entities/element";
+export type { RelationshipView } from "./entities/relationship";
 
-export type RelationshipView = { id: string; from: string; to: string; kind: RelationshipKind; label: string };
+import type { ElementView } from "./entities/element";
 
 /** What a version snapshot holds (the element as the API showed it, secret included). */
 export type VersionSnapshot = ElementView & { secret: string };

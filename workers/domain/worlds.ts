@@ -18,6 +18,9 @@ import { HttpError, forbidden, notFound } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { worldOfAssetKey } from "./element-fields";
+import { element, type ElementView } from "./entities/element";
+import { valuesOf, viewOf } from "./entities/entity";
+import { relationship, type RelationshipView } from "./entities/relationship";
 import { listInWords, worldFieldsInWords } from "./field-labels";
 import { SESSION_QUIET_MS } from "./sessions";
 import { refreshSearchIndex } from "./gallery";
@@ -80,32 +83,12 @@ export function toWorldDto(row: WorldRow, role: Role | null, ownerName?: string)
 }
 
 /** Owners and editors see an element's secret; everyone else never receives the field. */
-export function toElementDto(row: ElementRow, role: Role | null) {
-  const canSeeSecret = canSeeSecrets(role);
-  return {
-    id: row.id,
-    type: row.type,
-    name: row.name,
-    description: row.description,
-    ...(canSeeSecret ? { secret: row.secret ?? "" } : {}),
-    position: { x: row.x, y: row.y },
-    tags: row.tags,
-    assets: row.assets,
-    metadata: row.metadata,
-    version: row.version,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
+export function toElementDto(row: ElementRow, role: Role | null): ElementView {
+  return viewOf(element, valuesOf(element, row), canSeeSecrets(role));
 }
 
-export function toRelationshipDto(row: RelationshipRow) {
-  return {
-    id: row.id,
-    from: row.fromId,
-    to: row.toId,
-    kind: row.kind,
-    label: row.label,
-  };
+export function toRelationshipDto(row: RelationshipRow): RelationshipView {
+  return viewOf(relationship, valuesOf(relationship, row));
 }
 
 const RANK: Record<Role, number> = { viewer: 1, editor: 2, owner: 3 };

@@ -76,6 +76,12 @@ export type ElementLiveState = LiveStateOf<typeof element>;
 /** An element as the API and the room's RPC show it; `secret` only for owners and editors. */
 export type ElementView = ViewOf<typeof element>;
 
-/** The fields whose change is a change of content (a new version): in the document, then off it. */
-export const ELEMENT_CONTENT_FIELDS = fieldNames(element, (spec) => spec.content === true && spec.live !== false);
-export const ELEMENT_HIDDEN_CONTENT_FIELDS = fieldNames(element, (spec) => spec.content === true && spec.live === false);
+/**
+ * The fields whose change is a change of content (a new version; moves and stamps are not): those
+ * in the live document, then those kept off it. The room's content keys list them in this order.
+ */
+const hiddenContent = fieldNames(element, { content: true, live: false });
+export const ELEMENT_CONTENT_FIELDS = fieldNames(element, { content: true }).filter(
+  (field): field is Exclude<typeof field, (typeof hiddenContent)[number]> => !hiddenContent.some((hidden) => hidden === field),
+);
+export const ELEMENT_CONTENT_KEY_LAYOUT = [...ELEMENT_CONTENT_FIELDS, ...hiddenContent];

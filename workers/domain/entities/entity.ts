@@ -158,7 +158,16 @@ export type ArchiveEntryOf<E extends AnyEntity> = Pick<
 // definitions check that what they build has exactly the keys those types name.
 
 type Spec = FieldSpec<AnyRow>;
-const specs = (entity: AnyEntity): Array<[string, Spec]> => Object.entries(entity.fields);
+/** Each definition's fields as a list, made once: views are built for every element of a world. */
+const listed = new WeakMap<AnyEntity, Array<[string, Spec]>>();
+function specs(entity: AnyEntity): Array<[string, Spec]> {
+  let list = listed.get(entity);
+  if (!list) {
+    list = Object.entries(entity.fields);
+    listed.set(entity, list);
+  }
+  return list;
+}
 
 /** The row keys and drizzle column properties of a field: `[["x", "x"], ["y", "y"]]` for a position. */
 export function columnsOfField(name: string, spec: Pick<Spec, "column">): Array<[rowKey: string, column: string]> {
@@ -271,11 +280,16 @@ export function archiveShapeOf<E extends AnyEntity, const O extends Partial<Reco
   return shape as ArchiveShape<E, O>;
 }
 
-/** The names of the fields with this property, in the definition's order. */
-export function fieldNames<E extends AnyEntity>(entity: E, which: (spec: Spec) => boolean): Array<keyof FieldsOf<E> & string> {
+/** The fields whose declaration holds every property of `pattern` (`{ content: true }`). */
+export type FieldsMatching<E extends AnyEntity, P> = { [K in keyof FieldsOf<E>]: FieldsOf<E>[K] extends P ? K : never }[keyof FieldsOf<E>] & string;
+
+/** The names of the fields declared with every property of `pattern`, in the definition's order. */
+export function fieldNames<E extends AnyEntity, const P extends Partial<Spec>>(entity: E, pattern: P): Array<FieldsMatching<E, P>> {
+  const wanted: Partial<Record<string, unknown>> = pattern;
+  const specOf = (spec: Spec): Partial<Record<string, unknown>> => spec;
   return specs(entity)
-    .filter(([, spec]) => which(spec))
-    .map(([name]) => name);
+    .filter(([, spec]) => Object.entries(wanted).every(([property, value]) => specOf(spec)[property] === value))
+    .map(([name]) => name as FieldsMatching<E, P>);
 }
 
 /** The table's columns no field names (nor the scope): a column added to the table but not here. */
