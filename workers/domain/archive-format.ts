@@ -3,7 +3,10 @@
 // both sides share these definitions.
 import { z } from "zod";
 import { WORLD_STYLES, VISIBILITIES } from "../../drizzle/schema";
-import { DescriptionSchema, ElementTypeSchema, LabelSchema, MetadataSchema, NameSchema, PositionSchema, RelationshipKindSchema, SecretSchema, TagSchema, TagsSchema } from "./element-fields";
+import { TagSchema } from "./element-fields";
+import { element } from "./entities/element";
+import { archiveShapeOf, type ArchiveEntryOf } from "./entities/entity";
+import { relationship } from "./entities/relationship";
 
 export const ARCHIVE_SCHEMA_VERSION = 1;
 
@@ -63,30 +66,22 @@ const assetPath = z
   .max(512)
   .refine((p) => p.startsWith("assets/") && isSafeArchivePath(p), "must be a path under assets/ inside the archive");
 
-/**
- * An element as an archive holds it: the one definition of its fields (element-fields.ts, which
- * the API and the room use), with assets as paths inside the archive. Ids are the archive's own
- * (an import gives every element a new one).
- */
-export const ArchiveElementSchema = z.object({
-  id: z.string().min(1).max(64),
-  type: ElementTypeSchema,
-  name: NameSchema,
-  description: DescriptionSchema.default(""),
-  secret: SecretSchema.optional(),
-  position: PositionSchema.default({ x: 0, y: 0 }),
-  tags: TagsSchema.default([]),
-  assets: z.strictObject({ image: assetPath.optional(), video: assetPath.optional(), audio: assetPath.optional() }).default({}),
-  metadata: MetadataSchema.default({}),
-});
+/** An id inside an archive: the archive's own (an import gives every element and relationship a new one). */
+const archiveId = z.string().min(1).max(64);
 
-export const ArchiveRelationshipSchema = z.object({
-  id: z.string().min(1).max(64).optional(),
-  from: z.string().min(1).max(64),
-  to: z.string().min(1).max(64),
-  kind: RelationshipKindSchema,
-  label: LabelSchema.default(""),
-});
+/**
+ * An element as an archive holds it: the fields its definition puts in archives (entities/element.ts,
+ * which the API and the room use too), with assets as paths inside the archive. What export writes
+ * and import does not read back (version, times, the Markdown file's path) is ignored.
+ */
+export const ArchiveElementSchema = z.object(
+  archiveShapeOf(element, {
+    id: archiveId,
+    assets: z.strictObject({ image: assetPath.optional(), video: assetPath.optional(), audio: assetPath.optional() }),
+  }),
+);
+
+export const ArchiveRelationshipSchema = z.object(archiveShapeOf(relationship, { id: archiveId.optional(), from: archiveId, to: archiveId }));
 
 export const ArchiveWorldSchema = z.object({
   title: z.string().trim().min(1, "a title is required").max(120),
@@ -129,21 +124,7 @@ export type ArchiveDocument = {
     cover: string | null;
     settings: Record<string, unknown>;
   };
-  elements: Array<{
-    id: string;
-    type: string;
-    name: string;
-    description: string;
-    secret?: string;
-    position: { x: number; y: number };
-    tags: string[];
-    assets: { image?: string; video?: string; audio?: string };
-    metadata: Record<string, unknown>;
-    version: number;
-    createdAt: string;
-    updatedAt: string;
-    file: string;
-  }>;
-  relationships: Array<{ id: string; from: string; to: string; kind: string; label: string }>;
+  elements: Array<ArchiveEntryOf<typeof element> & { file: string }>;
+  relationships: Array<ArchiveEntryOf<typeof relationship>>;
   source: { worldId: string; url: string };
 };

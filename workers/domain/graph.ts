@@ -5,61 +5,23 @@ import type { RoomResult } from "./room-result";
 import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { parseJsonWith } from "../lib/json";
-import {
-  CoordinateSchema,
-  DescriptionSchema,
-  ElementTypeSchema,
-  IdSchema,
-  LabelSchema,
-  NameSchema,
-  PositionSchema,
-  RelationshipKindSchema,
-  SecretSchema,
-  TagsSchema,
-  assetsSchemaFor,
-} from "./element-fields";
+import { CoordinateSchema, ElementTypeSchema, IdSchema, PositionSchema, perWorld } from "./element-fields";
+import { element } from "./entities/element";
+import { createShapeOf, updateShapeOf } from "./entities/entity";
+import { relationship } from "./entities/relationship";
 
 export { IdSchema, PositionSchema };
 
-// The fields a REST body may set: the same definitions the room checks live updates against.
-const coordinate = CoordinateSchema;
-const elementFields = {
-  type: ElementTypeSchema,
-  name: NameSchema,
-  description: DescriptionSchema,
-  secret: SecretSchema,
-  position: PositionSchema,
-  tags: TagsSchema,
-};
+// The bodies that create and change elements and relationships: the fields their definitions let
+// the API set (entities/), each with the rule the room checks live updates against. Made once per
+// world: zod compiles an object schema on its first parse.
+const atLeastOne = [(patch: object) => Object.keys(patch).length > 0, "give at least one field to change"] as const;
 
 /** A new element of world `worldId`; its media may only be files of that world. */
-export function createElementSchemaFor(worldId: string) {
-  return z.strictObject({
-    id: IdSchema.optional(),
-    type: elementFields.type,
-    name: elementFields.name,
-    description: elementFields.description.optional(),
-    secret: elementFields.secret.optional(),
-    position: elementFields.position.optional(),
-    tags: elementFields.tags.optional(),
-    assets: assetsSchemaFor(worldId).optional(),
-  });
-}
+export const createElementSchemaFor = perWorld((worldId) => z.strictObject(createShapeOf(element, worldId)));
 
 /** Changes to an element of world `worldId`; `assets`, when given, replaces the element's media. */
-export function updateElementSchemaFor(worldId: string) {
-  return z
-    .strictObject({
-      type: elementFields.type.optional(),
-      name: elementFields.name.optional(),
-      description: elementFields.description.optional(),
-      secret: elementFields.secret.optional(),
-      position: elementFields.position.optional(),
-      tags: elementFields.tags.optional(),
-      assets: assetsSchemaFor(worldId).optional(),
-    })
-    .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
-}
+export const updateElementSchemaFor = perWorld((worldId) => z.strictObject(updateShapeOf(element, worldId)).refine(...atLeastOne));
 
 /**
  * Refuses media keys that name this world but no file it recorded (the schema already refused
@@ -81,20 +43,12 @@ export async function requireRecordedAssets(db: Database, worldId: string, media
 export const DeleteElementsSchema = z.strictObject({ ids: z.array(IdSchema).min(1).max(1000) });
 
 export const PositionsSchema = z.strictObject({
-  positions: z.array(z.strictObject({ id: IdSchema, x: coordinate, y: coordinate })).min(1).max(10_000),
+  positions: z.array(z.strictObject({ id: IdSchema, x: CoordinateSchema, y: CoordinateSchema })).min(1).max(10_000),
 });
 
-export const CreateRelationshipSchema = z.strictObject({
-  id: IdSchema.optional(),
-  from: IdSchema,
-  to: IdSchema,
-  kind: RelationshipKindSchema,
-  label: LabelSchema.optional(),
-});
+export const CreateRelationshipSchema = z.strictObject(createShapeOf(relationship));
 
-export const UpdateRelationshipSchema = z
-  .strictObject({ kind: RelationshipKindSchema.optional(), label: LabelSchema.optional() })
-  .refine((patch) => Object.keys(patch).length > 0, "give at least one field to change");
+export const UpdateRelationshipSchema = z.strictObject(updateShapeOf(relationship)).refine(...atLeastOne);
 
 // What the room's RPC methods take (durable-objects/world-room): the API's bodies as these
 // schemas give them, so the room's inputs have one definition.

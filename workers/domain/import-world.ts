@@ -14,6 +14,9 @@ import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { configOf } from "../lib/config";
 import { newId } from "../lib/ids";
+import { element } from "./entities/element";
+import { rowOf } from "./entities/entity";
+import { relationship } from "./entities/relationship";
 import { asStatement, writeAssets, writeElements, writeRelationships, type ElementRowJson, type RelationshipRowJson } from "./graph-rows";
 import {
   ARCHIVE_SCHEMA_VERSION,
@@ -172,32 +175,21 @@ export async function importWorld(
     const elementRows = archive.elements.map((e): ElementRowJson => {
       const media: ElementAssets = {};
       for (const kind of ["image", "video", "audio"] as const) if (e.assets[kind]) media[kind] = keys.get(e.assets[kind]!);
-      return {
+      // Every field the archive holds, under a new id, with media at its new keys.
+      return rowOf(element, {
+        ...e,
         id: elementIds.get(e.id)!,
-        type: e.type,
-        name: e.name,
-        description: e.description,
         secret: e.secret?.trim() ? e.secret : null,
-        x: e.position.x,
-        y: e.position.y,
-        tags: e.tags,
         assets: media,
-        metadata: e.metadata,
         version: 1,
         createdBy: userId,
         createdAt: now,
         updatedAt: now,
-      };
+      });
     });
-    const relationshipRows: RelationshipRowJson[] = archive.relationships.map((r) => ({
-      id: newId(),
-      from: elementIds.get(r.from)!,
-      to: elementIds.get(r.to)!,
-      kind: r.kind,
-      label: r.label,
-      createdAt: now,
-      updatedAt: now,
-    }));
+    const relationshipRows = archive.relationships.map(
+      (r): RelationshipRowJson => rowOf(relationship, { ...r, id: newId(), from: elementIds.get(r.from)!, to: elementIds.get(r.to)!, createdAt: now, updatedAt: now }),
+    );
     const world = archive.world;
     const created = new Date(now);
     const settings = { maxCollaborators: 10, aiImages: world.settings.aiImages !== false, ...(world.settings.defaultVoice ? { defaultVoice: world.settings.defaultVoice } : {}) };

@@ -20,7 +20,10 @@ import {
   type RelationshipRowJson,
   type VersionRowJson,
 } from "./graph-rows";
-import { toElementDto, type WorldAccess } from "./worlds";
+import { element } from "./entities/element";
+import { rowOf, valuesOf, viewOf } from "./entities/entity";
+import { relationship } from "./entities/relationship";
+import type { WorldAccess } from "./worlds";
 
 export const ForkWorldSchema = z.strictObject({
   title: z.string().trim().min(1, "a title is required").max(120).optional(),
@@ -78,14 +81,14 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
     if (next) keyMap.set(key, next);
     return next ?? undefined;
   };
-  const elementIds = new Map(sourceElements.map((element) => [element.id, newId()]));
-  const copies = sourceElements.map((element) => {
+  const elementIds = new Map(sourceElements.map((source) => [source.id, newId()]));
+  const copies = sourceElements.map((source) => {
     const assetsCopy: ElementAssets = {};
     for (const kind of ["image", "video", "audio"] as const) {
-      const key = rewrite(element.assets[kind]);
+      const key = rewrite(source.assets[kind]);
       if (key) assetsCopy[kind] = key;
     }
-    return { source: element, id: elementIds.get(element.id)!, assets: assetsCopy };
+    return { source: source, id: elementIds.get(source.id)!, assets: assetsCopy };
   });
   const coverAssetKey = rewrite(source.world.coverAssetKey) ?? null;
 
@@ -93,33 +96,29 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
   const copied = await copyAssets(env, db, keyMap);
 
   const createdAt = now.getTime();
-  const elementRows = copies.map(({ source: element, id, assets: assetsCopy }, index): ElementRowJson => ({
-    id,
-    type: element.type,
-    name: element.name,
-    description: element.description,
-    secret: withSecrets && element.secret ? element.secret : null,
-    x: element.position.x,
-    y: element.position.y,
-    tags: element.tags,
-    assets: assetsCopy,
-    metadata: element.metadata,
-    version: 1,
-    createdBy: forker.id,
-    // Kept in the source's order (the room lists and hydrates by creation time).
-    createdAt: createdAt + index,
-    updatedAt: createdAt,
-  }));
-  const versionRows = elementRows.map((row, index): VersionRowJson => {
-    const dto = toElementDto({ ...row, type: copies[index]!.source.type, worldId, createdAt: new Date(row.createdAt), updatedAt: now }, null);
-    const snapshot: VersionSnapshot = { ...dto, secret: row.secret ?? "" };
+  const elementRows = copies.map(
+    ({ source, id, assets: assetsCopy }, index): ElementRowJson =>
+      rowOf(element, {
+        ...source,
+        id,
+        secret: withSecrets && source.secret ? source.secret : null,
+        assets: assetsCopy,
+        version: 1,
+        createdBy: forker.id,
+        // Kept in the source's order (the room lists and hydrates by creation time).
+        createdAt: createdAt + index,
+        updatedAt: createdAt,
+      }),
+  );
+  const versionRows = elementRows.map((row): VersionRowJson => {
+    const snapshot: VersionSnapshot = { ...viewOf(element, valuesOf(element, row)), secret: row.secret ?? "" };
     return { id: row.id, version: 1, snapshot: JSON.stringify(snapshot), action: "forked", userId: forker.id };
   });
   const relationshipRows = sourceRelationships.flatMap((rel, index): RelationshipRowJson[] => {
     const from = elementIds.get(rel.from);
     const to = elementIds.get(rel.to);
     if (!from || !to) return [];
-    return [{ id: newId(), from, to, kind: rel.kind, label: rel.label, createdAt: createdAt + index, updatedAt: createdAt }];
+    return [rowOf(relationship, { ...rel, id: newId(), from, to, createdAt: createdAt + index, updatedAt: createdAt })];
   });
 
   // One D1 batch, one transaction: the fork exists whole or not at all. Rows travel as JSON arrays

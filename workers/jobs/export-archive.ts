@@ -19,6 +19,9 @@ import {
   type ArchiveDocument,
 } from "../domain/archive-format";
 import { worldOfAssetKey } from "../domain/element-fields";
+import { element as elementDefinition } from "../domain/entities/element";
+import { archiveEntryOf } from "../domain/entities/entity";
+import { relationship as relationshipDefinition } from "../domain/entities/relationship";
 import { ExportInputSchema, mayStillExportSecrets, type ExportInput } from "../domain/exports";
 import { MAX_RETRIES } from "../domain/job-queue";
 import { getDb } from "../lib/db";
@@ -243,19 +246,10 @@ async function buildArchive(env: Env, worldId: string, input: ExportInput, progr
       const path = key ? assetPath(key, `${base}-${kind}`) : null;
       if (path) assets[kind] = path;
     }
+    // The fields the element's definition puts in archives, in its order; media as archive paths.
     return {
-      id: element.id,
-      type: element.type,
-      name: element.name,
-      description: element.description,
-      ...(input.includeSecrets && element.secret !== undefined ? { secret: element.secret } : {}),
-      position: element.position,
-      tags: element.tags,
+      ...archiveEntryOf(elementDefinition, element, input.includeSecrets),
       assets,
-      metadata: element.metadata as Record<string, unknown>,
-      version: element.version,
-      createdAt: element.createdAt,
-      updatedAt: element.updatedAt,
       file: unique(`elements/${element.type}/${base}.md`),
     };
   });
@@ -274,7 +268,7 @@ async function buildArchive(env: Env, worldId: string, input: ExportInput, progr
       settings: { aiImages: world.settings.aiImages, ...(world.settings.defaultVoice ? { defaultVoice: world.settings.defaultVoice } : {}) },
     },
     elements: documentElements,
-    relationships: relationships.map((r) => ({ id: r.id, from: r.from, to: r.to, kind: r.kind, label: r.label })),
+    relationships: relationships.map((r) => archiveEntryOf(relationshipDefinition, r, false)),
     source: { worldId, url: `${input.origin}/worlds/${worldId}` },
   };
 

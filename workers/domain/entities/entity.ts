@@ -239,13 +239,15 @@ export function archiveEntryOf<E extends AnyEntity>(entity: E, view: ViewOf<E>, 
   return entry as ArchiveEntryOf<E>;
 }
 
-const schemaOf = (name: string, spec: Spec, worldId: string): z.ZodType => {
+const schemaOf = (name: string, spec: Spec, worldId: string | undefined): z.ZodType => {
   if (!spec.schema) throw new Error(`the field ${name} takes input but has no schema`);
-  return typeof spec.schema === "function" ? spec.schema(worldId) : spec.schema;
+  if (typeof spec.schema !== "function") return spec.schema;
+  if (worldId === undefined) throw new Error(`the field ${name}'s rule depends on the world: give its id`);
+  return spec.schema(worldId);
 };
 
-/** The shape of the body that creates one in world `worldId`. */
-export function createShapeOf<E extends AnyEntity>(entity: E, worldId: string): CreateShape<E> {
+/** The shape of the body that creates one in world `worldId` (needed when a rule depends on it). */
+export function createShapeOf<E extends AnyEntity>(entity: E, worldId?: string): CreateShape<E> {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, spec] of specs(entity)) {
     if (!spec.input) continue;
@@ -256,7 +258,7 @@ export function createShapeOf<E extends AnyEntity>(entity: E, worldId: string): 
 }
 
 /** The shape of the body that changes one in world `worldId`. */
-export function updateShapeOf<E extends AnyEntity>(entity: E, worldId: string): UpdateShape<E> {
+export function updateShapeOf<E extends AnyEntity>(entity: E, worldId?: string): UpdateShape<E> {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, spec] of specs(entity)) if (spec.input?.update) shape[name] = schemaOf(name, spec, worldId).optional();
   return shape as UpdateShape<E>;
@@ -274,7 +276,7 @@ export function archiveShapeOf<E extends AnyEntity, const O extends Partial<Reco
     if (typeof spec.archive !== "object") continue;
     // A rule that depends on the world (assets name its files) means something else in an archive.
     if (!replaced[name] && typeof spec.schema === "function") throw new Error(`the archive reads ${name} by a schema of its own: give it in overrides`);
-    const schema = replaced[name] ?? schemaOf(name, spec, "");
+    const schema = replaced[name] ?? schemaOf(name, spec, undefined);
     shape[name] = "default" in spec.archive ? schema.default(spec.archive.default) : spec.view === "editors" ? schema.optional() : schema;
   }
   return shape as ArchiveShape<E, O>;
