@@ -81,14 +81,14 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
     if (next) keyMap.set(key, next);
     return next ?? undefined;
   };
-  const elementIds = new Map(sourceElements.map((source) => [source.id, newId()]));
-  const copies = sourceElements.map((source) => {
+  const elementIds = new Map(sourceElements.map((original) => [original.id, newId()]));
+  const copies = sourceElements.map((original) => {
     const assetsCopy: ElementAssets = {};
     for (const kind of ["image", "video", "audio"] as const) {
-      const key = rewrite(source.assets[kind]);
+      const key = rewrite(original.assets[kind]);
       if (key) assetsCopy[kind] = key;
     }
-    return { source: source, id: elementIds.get(source.id)!, assets: assetsCopy };
+    return { source: original, id: elementIds.get(original.id)!, assets: assetsCopy };
   });
   const coverAssetKey = rewrite(source.world.coverAssetKey) ?? null;
 
