@@ -1,20 +1,14 @@
-/**
- * Fields as people know them, for the history and the version list: an entry says "cover image"
- * and "secret notes", never `coverAssetKey` or `secret`. Shared by the room, the API and the
- * editor, so one change of wording reaches all three.
- */
+// Fields as people know them, for the history and the version list: an entry says "cover image"
+// and "secret notes", never `coverAssetKey` or `secret`. Shared by the room, the API and the
+// editor, so one change of wording reaches all three.
+import { element } from "./entities/element";
+
+/** An element's fields as its definition names them (entities/element.ts), and the kinds of media. */
 const ELEMENT_FIELD_LABELS: Record<string, string> = {
-  name: "name",
-  type: "type",
-  description: "description",
-  tags: "tags",
-  secret: "secret notes",
-  assets: "media",
+  ...Object.fromEntries(Object.entries(element.fields).map(([field, spec]) => [field, spec.label])),
   image: "image",
   video: "clip",
   audio: "narration",
-  position: "place on the canvas",
-  metadata: "details",
 };
 
 const WORLD_FIELD_LABELS: Record<string, string> = {
