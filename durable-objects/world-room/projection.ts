@@ -27,30 +27,10 @@ import {
   type VersionCause,
   type VersionSession,
 } from "./edit-sessions";
-import type { DirtyMark, PendingHistory, RoomStorage } from "./room-storage";
+import type { PendingHistory, RoomStorage } from "./room-storage";
+import { PROJECTOR } from "../live-room/document-kind";
 import { elementView, ownAssets } from "./views";
 
-/** Transactions the room makes itself while projecting (versions, timestamps): not user changes. */
-export const PROJECTOR = Symbol("projector");
-/** How soon after a change the background projection into D1 looks at it. */
-const PROJECTION_DELAY_MS = 500;
-/**
- * Live edits come first: the background projection waits until the room has been quiet this long
- * (a pause in typing or dragging)...
- */
-const PROJECTION_QUIET_MS = 300;
-/** ...but never leaves a change out of D1 for longer than this, however busy the room is. */
-const PROJECTION_MAX_WAIT_MS = 20_000;
-/**
- * Elements or relationships written to D1 per batch (a handful of statements whatever the size).
- * Batches keep the room answering between them: one batch of a few hundred new elements held
- * every broadcast behind it. In the background (the alarm) batches are small and spaced out, so
- * that each holds the room for a couple of milliseconds at most; a request waiting for its write
- * to be projected gets larger ones, back to back.
- */
-const PROJECTION_BATCH = { background: 10, waiting: 50 };
-/** The pause between background projection batches. */
-const PROJECTION_PACE_MS = 15;
 /**
  * The gallery's search row (element names) is rewritten at most this often per room: a burst of
  * renames costs one D1 batch, written a few seconds later by the alarm.
@@ -244,7 +224,7 @@ export function planProjection(
   return { rows, projected, versionBumps, versionSessions, historySessions, namesChanged, repaired };
 }
 
-/** What the projection needs of the room. */
+/** What the world's projection needs of the room. */
 export type ProjectionPorts = {
   store: () => RoomStorage;
   document: () => Y.Doc;
@@ -259,67 +239,20 @@ export type ProjectionPorts = {
 };
 
 /**
- * The projection of the room's document into D1 and its pacing (ADR 5, ADR 9): changes are
- * marked dirty as they happen (room-storage.ts); the background projection waits for a pause in
- * editing (at most 20 s) and writes small batches spaced out, so live edits come first; a request
- * that waits for its own write to be projected gets larger batches, back to back.
+ * The world's projection into D1, batch by batch (when and how often is the machinery's:
+ * live-room/pacing.ts), and the gallery's search row once names changed.
  */
-export class RoomProjection {
+export class WorldProjection {
   constructor(private readonly ports: ProjectionPorts) {}
 
   private get store() {
     return this.ports.store();
   }
 
-  private flushing: Promise<void> | null = null;
-  /** When the last change by anyone but the projector was made (0: none since the room started). */
-  private changedAt = 0;
-  /** Since when changes have been waiting for the projection (null: nothing waits, or unknown). */
-  private waitingSince: number | null = null;
   private searchRefreshedAt = 0;
 
-  /** A change by anyone but the projector: the projection waits for a pause, then writes it. */
-  noteChange() {
-    this.changedAt = Date.now();
-    this.waitingSince ??= this.changedAt;
-    void this.schedule();
-  }
-
-  private async schedule() {
-    await this.ports.scheduleAlarm(Date.now() + PROJECTION_DELAY_MS);
-  }
-
-  /**
-   * When the background projection may run: once the room is quiet, or once changes have waited
-   * PROJECTION_MAX_WAIT_MS. After a restart nothing is known about the wait, so it runs at once.
-   */
-  private dueAt(): number {
-    if (this.waitingSince === null) return 0;
-    return Math.min(this.changedAt + PROJECTION_QUIET_MS, this.waitingSince + PROJECTION_MAX_WAIT_MS);
-  }
-
-  /** The room's alarm: projects in the background if the room is quiet, or comes back when it is due. */
-  async onAlarm(): Promise<void> {
-    const due = this.dueAt();
-    if (Date.now() < due) await this.ports.scheduleAlarm(due);
-    else await this.flush({ paced: true });
-  }
-
-  /** Writes every pending change to D1; concurrent callers share one run and then run again. */
-  async flush({ paced = false }: { paced?: boolean } = {}): Promise<void> {
-    while (this.flushing) await this.flushing;
-    this.flushing = this.project(paced)
-      .then(() => this.refreshSearch())
-      .finally(() => {
-        this.flushing = null;
-      });
-    await this.flushing;
-    if (this.store.dirtyCount() > 0) await this.schedule();
-    else this.waitingSince = null;
-  }
-
   /** Rewrites the world's gallery search row once names changed, throttled (catalogue F1). */
-  private async refreshSearch(): Promise<void> {
+  async refreshSearch(): Promise<void> {
     if (!this.store.searchStale) return;
     const due = this.searchRefreshedAt + SEARCH_REFRESH_MS;
     if (Date.now() < due) return this.ports.scheduleAlarm(due);
@@ -328,29 +261,18 @@ export class RoomProjection {
     this.store.clearSearchStale();
   }
 
-  /**
-   * Projects in small batches until nothing is left, serving socket messages in between. In the
-   * background (the alarm) batches are spaced out: back to back, they kept the room busy for a
-   * hundred milliseconds at a time and the broadcasts queued behind them (locally D1 shares the
-   * room's thread). Callers waiting to answer a request get theirs without the spacing.
-   */
-  private async project(paced: boolean): Promise<void> {
-    while (await this.projectBatch(paced ? PROJECTION_BATCH.background : PROJECTION_BATCH.waiting)) {
-      await new Promise((resolve) => setTimeout(resolve, paced ? PROJECTION_PACE_MS : 0));
-      // Edits started again: the background projection gives way (flush reschedules it).
-      if (paced && Date.now() < this.dueAt()) return;
-    }
-  }
-
   /** Writes one batch of pending changes to D1; true when more are waiting. */
-  private async projectBatch(size: number): Promise<boolean> {
+  async projectBatch(size: number): Promise<boolean> {
     this.ports.catchUp();
     const store = this.store;
     const document = this.ports.document();
     const worldId = this.ports.worldId();
-    const slice = store.dirtySlice(size);
-    const elementIds = slice.elements.map((mark) => mark.id);
-    const relationshipIds = slice.relationships.map((mark) => mark.id);
+    // Elements first: relationships reference them, so they wait until no element is left to write.
+    const slice = store.dirtySlice(size, ["element", "relationship"]);
+    const elementMarks = slice.marks.get("element") ?? [];
+    const relationshipMarks = slice.marks.get("relationship") ?? [];
+    const elementIds = elementMarks.map((mark) => mark.id);
+    const relationshipIds = relationshipMarks.map((mark) => mark.id);
     const history = store.pendingHistory();
     if (elementIds.length === 0 && relationshipIds.length === 0 && history.length === 0) return false;
     const now = Date.now();
@@ -394,7 +316,7 @@ export class RoomProjection {
         for (const { id, version } of plan.versionBumps) stampElement(document, id, version, now);
       }, PROJECTOR);
     }
-    store.clearDirty([...slice.elements, ...slice.relationships] satisfies DirtyMark[], history.map((h) => h.id));
+    store.clearDirty([...elementMarks, ...relationshipMarks], history.map((h) => h.id));
     if (plan.namesChanged) store.markSearchStale();
     return slice.more;
   }

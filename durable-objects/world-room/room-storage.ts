@@ -1,10 +1,7 @@
-import * as Y from "yjs";
 import { z } from "zod";
+import { LiveStorage, type DirtyMark } from "../live-room/live-storage";
 import { ChatMessageSchema, ConflictOptionsSchema, RoomUserSchema, type ChatMessage, type RoomUser } from "./protocol";
 import type { HistorySession, VersionCause, VersionSession } from "./edit-sessions";
-
-/** SQLite rows are limited to 2 MB; snapshots are stored in chunks below that. */
-const CHUNK_BYTES = 1024 * 1024;
 
 /** A history entry waiting for the next projection (kept as JSON in the room's SQLite). */
 const PendingHistorySchema = z.object({
@@ -61,141 +58,31 @@ const HistorySessionSchema = z.object({
 });
 
 /**
- * Log limits while edits flow: entries (replay cost on load) and bytes (storage). The room
- * compacts once it has been quiet for a second anyway (onSave); these only stop a log that never
- * gets a quiet second. Compacting mid-burst holds every broadcast for 20–40 ms, so the limits are
- * high: 10,000 small updates replay in about 100 ms.
+ * The world room's SQLite storage: what every live room keeps (live-storage.ts: the update log,
+ * the snapshot, the projection's marks), plus the world's own tables: the secrets (kept out of the
+ * shared document), the bookkeeping of the D1 projection (what was last projected, editing
+ * sessions, history entries to write), jobs' fates, locks, conflicts and chat.
  */
-const MAX_LOG_ENTRIES = 10_000;
-const MIN_LOG_BYTES = 2 * 1024 * 1024;
-
-export type DirtyMark = { kind: "element" | "relationship"; id: string; seq: number };
-
-/**
- * The room's own SQLite storage: the Yjs document as a snapshot (Yjs's v2 encoding, smaller and
- * quicker to load) plus an append-only log of the updates since (v1, as they are broadcast),
- * the secrets (kept out of the shared document), and the bookkeeping of the D1 projection: which
- * ids changed since the last projection, what was last projected, and history entries to write.
- */
-export class RoomStorage {
-  private logCount = 0;
-  private logBytes = 0;
-  private snapshotBytes = 0;
+export class RoomStorage extends LiveStorage {
   /** Why each changed element changed, and who edited it, until it is projected (see clearDirty). */
   private readonly causes = new Map<string, VersionCause>();
   private readonly editors = new Map<string, string[]>();
-  /** The first logged update the document has not applied yet (null: it has applied them all). */
-  private unappliedFrom: number | null;
 
-  constructor(private readonly sql: SqlStorage) {
+  constructor(sql: SqlStorage) {
+    super(sql);
     sql.exec(`
-      create table if not exists snapshot_chunks (idx integer primary key, data blob not null);
-      create table if not exists updates (seq integer primary key autoincrement, data blob not null);
       create table if not exists secrets (element_id text primary key, secret text not null);
-      create table if not exists dirty (kind text not null, id text not null, seq integer not null, primary key (kind, id));
-      create index if not exists dirty_by_seq on dirty (kind, seq);
       create table if not exists projected (element_id text primary key, version integer not null, content text not null);
       create table if not exists pending_history (id text primary key, entry text not null);
       create table if not exists locks (element_id text primary key, holder text not null, connection_id text not null, until integer not null);
       create table if not exists conflicts (id text primary key, element_id text not null, conflict text not null, choice text, created_at integer not null);
       create table if not exists chat (seq integer primary key autoincrement, message text not null);
       create table if not exists search_stale (id integer primary key check (id = 1));
-      create table if not exists unapplied (id integer primary key check (id = 1), from_seq integer not null);
-      create table if not exists clients (client integer primary key, user_id text not null);
       create table if not exists version_sessions (element_id text primary key, session text not null);
       create table if not exists history_sessions (user_id text primary key, session text not null);
       create table if not exists job_fates (job_id text primary key, fate text not null, at integer not null);
       create table if not exists conflict_outcomes (conflict_id text primary key, outcome text not null);
     `);
-    this.unappliedFrom = sql.exec<{ from_seq: number }>("select from_seq from unapplied").toArray()[0]?.from_seq ?? null;
-  }
-
-  /**
-   * Applies the stored snapshot and the log to `doc`, up to the first update the document had not
-   * applied when the room stopped (see appendUnapplied); returns those, for the room to apply
-   * once it observes the document. Null when the room has never stored anything.
-   */
-  load(doc: Y.Doc): { unapplied: Uint8Array[] } | null {
-    const chunks = this.sql.exec<{ data: ArrayBuffer }>("select data from snapshot_chunks order by idx").toArray();
-    const updates = this.sql.exec<{ seq: number; data: ArrayBuffer }>("select seq, data from updates order by seq").toArray();
-    if (chunks.length === 0 && updates.length === 0) return null;
-    if (chunks.length > 0) {
-      const total = chunks.reduce((sum, c) => sum + c.data.byteLength, 0);
-      const state = new Uint8Array(total);
-      let offset = 0;
-      for (const chunk of chunks) {
-        state.set(new Uint8Array(chunk.data), offset);
-        offset += chunk.data.byteLength;
-      }
-      Y.applyUpdateV2(doc, state);
-    }
-    // Entry by entry: replaying one Y.mergeUpdates of the log instead made the editor's browser
-    // test fail (nodes never settled after an auto-layout); sequential until that is understood.
-    const unapplied: Uint8Array[] = [];
-    for (const update of updates) {
-      if (this.unappliedFrom !== null && update.seq >= this.unappliedFrom) unapplied.push(new Uint8Array(update.data));
-      else Y.applyUpdate(doc, new Uint8Array(update.data));
-    }
-    this.logCount = updates.length;
-    this.logBytes = updates.reduce((sum, u) => sum + u.data.byteLength, 0);
-    this.snapshotBytes = chunks.reduce((sum, c) => sum + c.data.byteLength, 0);
-    return { unapplied };
-  }
-
-  /**
-   * Logs an update that is relayed before the document applies it (the room's live path). The
-   * first such update records where the unapplied part of the log starts, in the same commit, so
-   * that a room stopping before it catches up applies the rest through its observers on load
-   * (and the projection still hears of them).
-   */
-  appendUnapplied(update: Uint8Array) {
-    const seq = this.append(update);
-    if (this.unappliedFrom === null) {
-      this.sql.exec("insert into unapplied (id, from_seq) values (1, ?)", seq);
-      this.unappliedFrom = seq;
-    }
-  }
-
-  /** The document has applied every logged update. */
-  markApplied() {
-    if (this.unappliedFrom === null) return;
-    this.sql.exec("delete from unapplied");
-    this.unappliedFrom = null;
-  }
-
-  /** Logs an update; returns its place in the log. */
-  append(update: Uint8Array): number {
-    const { seq } = this.sql.exec<{ seq: number }>("insert into updates (data) values (?) returning seq", update).one();
-    this.logCount += 1;
-    this.logBytes += update.byteLength;
-    return seq;
-  }
-
-  get logLength() {
-    return this.logCount;
-  }
-
-  /**
-   * Whether the log should be folded into the snapshot now, while edits keep coming. Compaction
-   * re-encodes the whole document and holds the room while it does, so it waits until the log is
-   * long (and the room compacts anyway once it goes quiet, in onSave).
-   */
-  get needsCompaction(): boolean {
-    return this.logCount >= MAX_LOG_ENTRIES || this.logBytes > Math.max(MIN_LOG_BYTES, this.snapshotBytes / 2);
-  }
-
-  /** Folds the log into a fresh snapshot; `doc` must have applied every logged update. */
-  compact(doc: Y.Doc) {
-    if (this.unappliedFrom !== null) throw new Error("compacting a log the document has not applied");
-    const state = Y.encodeStateAsUpdateV2(doc);
-    this.sql.exec("delete from snapshot_chunks");
-    for (let idx = 0, offset = 0; offset < state.byteLength || idx === 0; idx += 1, offset += CHUNK_BYTES) {
-      this.sql.exec("insert into snapshot_chunks (idx, data) values (?, ?)", idx, state.slice(offset, offset + CHUNK_BYTES));
-    }
-    this.sql.exec("delete from updates");
-    this.logCount = 0;
-    this.logBytes = 0;
-    this.snapshotBytes = state.byteLength;
   }
 
   // secrets
@@ -218,55 +105,22 @@ export class RoomStorage {
 
   // projection bookkeeping
 
-  private seq: number | null = null;
-
-  /** Marks are ordered; the counter lives in memory, starting after the highest mark stored. */
-  private nextSeq(): number {
-    if (this.seq === null) this.seq = this.sql.exec<{ seq: number | null }>("select max(seq) as seq from dirty").one().seq ?? 0;
-    this.seq += 1;
-    return this.seq;
+  /** What waits for the projection: marks and history entries. */
+  override dirtyCount(): number {
+    return super.dirtyCount() + this.sql.exec<{ n: number }>("select count(*) as n from pending_history").one().n;
   }
 
-  markDirty(kind: "element" | "relationship", ids: string[]) {
-    if (ids.length === 0) return;
-    const seq = this.nextSeq();
-    for (const id of ids) {
-      this.sql.exec("insert into dirty (kind, id, seq) values (?, ?, ?) on conflict (kind, id) do update set seq = excluded.seq", kind, id, seq);
-    }
-  }
-
-  /**
-   * Up to `limit` marks for the next projection batch, elements first: relationships reference
-   * elements, so they wait until no element is left to write.
-   */
-  dirtySlice(limit: number): { elements: DirtyMark[]; relationships: DirtyMark[]; more: boolean } {
-    const query = (kind: DirtyMark["kind"], n: number) =>
-      this.sql.exec<DirtyMark>("select kind, id, seq from dirty where kind = ? order by seq limit ?", kind, n).toArray();
-    const elements = query("element", limit + 1);
-    if (elements.length > limit) return { elements: elements.slice(0, limit), relationships: [], more: true };
-    const room = limit - elements.length;
-    const relationships = query("relationship", room + 1);
-    return { elements, relationships: relationships.slice(0, room), more: relationships.length > room };
-  }
-
-  dirtyCount(): number {
-    return this.sql.exec<{ n: number }>("select count(*) as n from dirty").one().n + this.sql.exec<{ n: number }>("select count(*) as n from pending_history").one().n;
-  }
-
-  /** Clears what a projection wrote; a mark made again while it ran (higher seq) stays. */
-  clearDirty(marks: DirtyMark[], historyIds: string[]) {
-    for (const mark of marks) {
-      const cleared = this.sql
-        .exec("delete from dirty where kind = ? and id = ? and seq <= ? returning id", mark.kind, mark.id, mark.seq)
-        .toArray();
-      if (cleared.length && mark.kind === "element") {
-        this.causes.delete(mark.id);
-        this.editors.delete(mark.id);
-      }
+  /** Clears what a projection wrote (live-storage.ts) and what the room kept in memory for it. */
+  override clearDirty(marks: DirtyMark[], historyIds: string[] = []): DirtyMark[] {
+    const cleared = super.clearDirty(marks);
+    for (const mark of cleared) {
+      if (mark.collection !== "element") continue;
+      this.causes.delete(mark.id);
+      this.editors.delete(mark.id);
     }
     for (const id of historyIds) this.sql.exec("delete from pending_history where id = ?", id);
+    return cleared;
   }
-
 
   getProjected(id: string): { version: number; key: string } | null {
     const row = this.sql.exec<{ version: number; content: string }>("select version, content from projected where element_id = ?", id).toArray()[0];
@@ -522,27 +376,6 @@ export class RoomStorage {
   }
 
   // chat: the recent messages, shown to people as they join (all of it is also in D1)
-
-  private owners: Map<number, string> | null = null;
-
-  /**
-   * Who writes with a Yjs client id: the first person whose update used it. Kept for good, so
-   * that nobody can later write with it (their items would shadow the owner's, update-rules.ts).
-   */
-  ownerOf(client: number): string | null {
-    if (!this.owners) {
-      this.owners = new Map(this.sql.exec<{ client: number; user_id: string }>("select client, user_id from clients").toArray().map((row) => [row.client, row.user_id]));
-    }
-    return this.owners.get(client) ?? null;
-  }
-
-  claimClients(clients: number[], userId: string) {
-    for (const client of clients) {
-      if (this.ownerOf(client) !== null) continue;
-      this.sql.exec("insert into clients (client, user_id) values (?, ?) on conflict (client) do nothing", client, userId);
-      this.owners!.set(client, userId);
-    }
-  }
 
   addChat(message: ChatMessage) {
     this.sql.exec("insert into chat (message) values (?)", JSON.stringify(message));

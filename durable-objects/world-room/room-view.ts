@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import { elementsOf, relationshipsOf } from "./graph-doc";
-import type { StructId } from "./update-check";
+import type { StructId } from "../live-room/update-check";
 import { childRole, type Acceptance, type Known, type RoomView } from "./update-rules";
 
 /**

@@ -15,7 +15,7 @@ import {
   type ElementState,
 } from "./graph-doc";
 import { LOCAL, undoRedo, connect, createElement, deleteElements, deleteRelationships, moveElements, updateElement, updateRelationship } from "../../app/editor/graph-model";
-import { readUpdate } from "./update-check";
+import { readUpdate } from "../live-room/update-check";
 import { checkUpdate, type Verdict } from "./update-rules";
 import { RelayedIndex, roomView } from "./room-view";
 

@@ -48,7 +48,7 @@ import {
   perWorld,
 } from "../../workers/domain/element-fields";
 import { z } from "zod";
-import { TYPE_MAP, TYPE_TEXT, type DecodedItem, type DecodedUpdate, type StructId } from "./update-check";
+import { TYPE_MAP, TYPE_TEXT, type DecodedItem, type DecodedUpdate, type StructId } from "../live-room/update-check";
 
 /** Where an item sits in the world's document. */
 export type Role =

@@ -3,10 +3,8 @@ import * as encoding from "lib0/encoding";
 import { applyUpdate, mergeUpdates } from "yjs";
 import type * as Y from "yjs";
 import { log } from "../../workers/lib/log";
-import type { RoomUser, ServerMessage } from "./protocol";
-import type { RoomStorage } from "./room-storage";
-import { RelayedIndex } from "./room-view";
-import type { Acceptance } from "./update-rules";
+import type { RoomUser, ServerMessage } from "../world-room/protocol";
+import type { LiveStorage } from "./live-storage";
 import { MESSAGE_SYNC, SYNC_UPDATE } from "./sync-frames";
 
 /** Early live updates held per connection, and how long one waits for what it continues. */
@@ -20,10 +18,18 @@ const EARLY_WAIT_MS = 2_000;
 export type Relayed = { relayed: true; user: RoomUser | null };
 export const isRelayed = (origin: unknown): origin is Relayed => typeof origin === "object" && origin !== null && (origin as Relayed).relayed === true;
 
+/**
+ * Where the document kind indexes the items of updates relayed but not yet applied, so that it can
+ * check the next ones against them (the world's: room-view.ts's RelayedIndex).
+ */
+export type RelayedItems<Accepted> = { add(accepted: Accepted): void; clear(): void };
+
 /** What the relay needs of the room. */
-export type RelayPorts = {
+export type RelayPorts<Accepted> = {
   document: () => Y.Doc;
-  store: () => RoomStorage;
+  store: () => LiveStorage;
+  /** The document kind's index of relayed items. */
+  relayed: () => RelayedItems<Accepted>;
   worldId: () => string;
   /** A change the projection must write (projection.ts). */
   noteChange: () => void;
@@ -45,13 +51,11 @@ export type RelayPorts = {
  * room makes itself go out the same way (the outbox); a live update that arrives ahead of the one
  * it continues is held for a while instead of refused.
  */
-export class RoomRelay {
-  constructor(private readonly ports: RelayPorts) {}
+export class RoomRelay<Accepted> {
+  constructor(private readonly ports: RelayPorts<Accepted>) {}
 
   /** Updates relayed to everyone but not yet applied to the document, in order. */
   private pending: Array<{ update: Uint8Array; user: RoomUser | null }> = [];
-  /** Where the items of those updates sit, for checking the next ones (room-view.ts). */
-  readonly relayed = new RelayedIndex();
 
   /** Whether updates wait to be applied. */
   get behind(): boolean {
@@ -79,11 +83,11 @@ export class RoomRelay {
    * 20 s into a burst). Storage notes where the unapplied part of the log starts, so a room that
    * stops before catching up applies the rest on load.
    */
-  relay(connection: Connection, user: RoomUser, update: Uint8Array, accepted: Acceptance) {
+  relay(connection: Connection, user: RoomUser, update: Uint8Array, accepted: Accepted) {
     const store = this.ports.store();
     store.appendUnapplied(update);
     this.pending.push({ update, user });
-    this.relayed.add(accepted);
+    this.ports.relayed().add(accepted);
     this.ports.noteChange();
     this.broadcastUpdate(update, connection);
     if (store.needsCompaction) this.ports.compact();
@@ -95,7 +99,7 @@ export class RoomRelay {
     const document = this.ports.document();
     const pending = this.pending;
     this.pending = [];
-    this.relayed.clear();
+    this.ports.relayed().clear();
     for (let start = 0, end = 0; start < pending.length; start = end) {
       const user = pending[start]!.user;
       end = start + 1;

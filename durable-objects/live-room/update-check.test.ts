@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { isWellFormedUpdate } from "./update-check";
-import { insertElement } from "./graph-doc";
+import { insertElement } from "../world-room/graph-doc";
 
 /** Updates of every kind Yjs writes: the world's own shapes, text, deletions and the rarer types. */
 function sampleUpdates(): Uint8Array[] {

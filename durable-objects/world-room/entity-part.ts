@@ -1,0 +1,33 @@
+import type * as Y from "yjs";
+import type { z } from "zod";
+import type { Collection } from "../live-room/document-kind";
+import type { RoomStorage } from "./room-storage";
+
+/** What a part's hydration writes into: the room's document and storage, and what was hydrated so far. */
+export type Hydration = {
+  worldId: string;
+  document: Y.Doc;
+  store: RoomStorage;
+  /** The ids each part put into the document so far, by collection (relationships need their ends). */
+  hydrated: Map<string, Set<string>>;
+};
+
+/**
+ * One live entity of the world's document kind (world-kind.ts): where it sits in the Yjs document
+ * and which ids a change touched (a Collection, marked for the projection), how a room with no
+ * storage reads it from D1, and its entries in an archive. Elements (element-part.ts) and
+ * relationships (relationship-part.ts) are the first two; a new entity (dated events, map pins) is
+ * a part of its own, added to the world kind's list.
+ */
+export type EntityPart = Collection & {
+  /** Its rows of one world in D1, as hydration reads them. */
+  rows: (db: D1Database, worldId: string) => D1PreparedStatement;
+  /**
+   * Puts the rows into the document (inside the hydration's transaction), each read through a
+   * schema: a row that does not read is repaired where a default fits, or left out, and logged.
+   * Returns the ids it put in.
+   */
+  hydrate: (rows: unknown[], into: Hydration) => Set<string>;
+  /** How an archive's `world.json` holds one of them (workers/domain/archive-format.ts). */
+  archive: z.ZodType;
+};
