@@ -1,4 +1,4 @@
 export * from "./auth";
 export * from "./worlds";
 export * from "./mail";
-export { UnreadableJson } from "./stored-json";
+export { UnreadableJson, parseStoredJson } from "./stored-json";

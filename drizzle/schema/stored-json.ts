@@ -17,13 +17,16 @@ export class UnreadableJson {
 export const storedJson = customType<{ data: unknown; driverData: string }>({
   dataType: () => "text",
   toDriver: (value) => JSON.stringify(value),
-  fromDriver: (text) => {
-    try {
-      // Read as `unknown`, never as a shape: each reader validates it with its own schema.
-      const value: unknown = JSON.parse(text);
-      return value;
-    } catch {
-      return new UnreadableJson(text);
-    }
-  },
+  fromDriver: parseStoredJson,
 });
+
+/** Stored JSON text as `unknown` (each reader validates it with its own schema), or UnreadableJson. */
+export function parseStoredJson(text: string): unknown {
+  try {
+    // Read as `unknown`, never as a shape.
+    const value: unknown = JSON.parse(text);
+    return value;
+  } catch {
+    return new UnreadableJson(text);
+  }
+}

@@ -1,6 +1,6 @@
 import type * as Y from "yjs";
 import { VersionSnapshotSchema } from "../../workers/domain/graph";
-import { worldOfAssetKey } from "../../workers/domain/element-fields";
+import { ownAssets, worldOfAssetKey } from "../../workers/domain/element-fields";
 import { parseJsonWith } from "../../workers/lib/json";
 import { log } from "../../workers/lib/log";
 import type {
@@ -33,7 +33,7 @@ import {
 } from "./graph-doc";
 import type { RoomLocks } from "./locks";
 import type { RoomStorage } from "./room-storage";
-import { elementView, ownAssets, relationshipView } from "./views";
+import { elementView, relationshipView } from "./views";
 
 export const ok = <T>(value: T): RoomResult<T> => ({ ok: true, value });
 export const refuse = <T>(status: 400 | 403 | 404 | 409 | 410, code: string, message: string): RoomResult<T> => ({

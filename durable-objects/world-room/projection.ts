@@ -1,6 +1,7 @@
 import type * as Y from "yjs";
 import { log } from "../../workers/lib/log";
 import { refreshSearchIndex } from "../../workers/domain/gallery";
+import { ownAssets } from "../../workers/domain/element-fields";
 import { writeElements, writeRelationships, writeVersions, type ElementRowJson, type VersionRowJson } from "../../workers/domain/graph-rows";
 import type { VersionSnapshot } from "../../workers/domain/room-types";
 import {
@@ -29,7 +30,7 @@ import {
 } from "./edit-sessions";
 import type { PendingHistory, RoomStorage } from "./room-storage";
 import { PROJECTOR } from "../live-room/document-kind";
-import { elementView, ownAssets } from "./views";
+import { elementView } from "./views";
 
 /**
  * The gallery's search row (element names) is rewritten at most this often per room: a burst of

@@ -4,6 +4,7 @@
 // update-rules.ts); import, hydration from D1 and generation results go through them too; and
 // readers that meet something stored before these rules held repair it (graph-doc.ts, `readElementChecked`).
 import { z } from "zod";
+import type { ElementAssets } from "../../drizzle/schema";
 import { ELEMENT_TYPES, RELATIONSHIP_KINDS } from "../../drizzle/schema/constants";
 
 /** Our ids: lowercase letters and digits (16 when we make them). */
@@ -66,6 +67,20 @@ export const assetsSchemaFor = perWorld((worldId) => {
   return z.strictObject({ image: key.optional(), video: key.optional(), audio: key.optional() });
 });
 
+/**
+ * An element's media keys that belong to `worldId`; a key of another world (or anything that is
+ * not a key) is dropped: a world's elements only ever show its own files.
+ */
+export function ownAssets(assets: unknown, worldId: string): ElementAssets {
+  if (typeof assets !== "object" || assets === null) return {};
+  const own: ElementAssets = {};
+  for (const kind of ["image", "video", "audio"] as const) {
+    const key = (assets as Record<string, unknown>)[kind];
+    if (typeof key === "string" && worldOfAssetKey(key) === worldId) own[kind] = key;
+  }
+  return own;
+}
+
 /** A value that survives JSON unchanged: what metadata and other free-form fields may hold. */
 export function isPlainJson(value: unknown, depth = 0): boolean {
   if (depth > 32) return false;
@@ -83,6 +98,14 @@ export const MetadataSchema = z
   .record(z.string(), z.unknown())
   .refine((value) => isPlainJson(value), "metadata must be plain JSON")
   .refine((value) => JSON.stringify(value).length <= MAX_METADATA_CHARS, `metadata is larger than ${MAX_METADATA_CHARS} characters`);
+
+/**
+ * The room's bookkeeping as D1 stores it (a version, an author's id, a time in ms): hydration reads
+ * each through these and repairs one that does not read (entities/, `repair`).
+ */
+export const VersionSchema = z.number().int().min(0);
+export const AuthorSchema = z.string();
+export const TimeSchema = z.number().finite().min(0);
 
 /** The room-kept part of an element in the live document (graph-doc.ts's `meta`). */
 export const ElementMetaSchema = z.strictObject({

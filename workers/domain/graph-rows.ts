@@ -1,17 +1,25 @@
 /**
- * Writing many element and relationship rows to D1 in a few statements: rows travel as one JSON
- * array per statement, expanded by `json_each`. Locally D1 runs on the calling Worker's thread and
- * each statement costs about as much as the rows it writes, so a projection batch or a 5,000-element
- * import takes a handful of statements instead of thousands. The room's projection upserts
- * (`world-room.ts`); import and fork insert into a world they create in the same batch
- * (`import-world.ts`, `publishing.ts`). The element and relationship statements derive from their
- * definitions (entities/, ADR 19).
+ * An element's and a relationship's D1 rows, derived from their definitions (entities/, ADR 19)
+ * and their drizzle tables: the statements that write many rows at once, the one that reads a
+ * world's rows back, and the reading of each such row through the definition's rules.
+ *
+ * Writes: rows travel as one JSON array per statement, expanded by `json_each`. Locally D1 runs on
+ * the calling Worker's thread and each statement costs about as much as the rows it writes, so a
+ * projection batch or a 5,000-element import takes a handful of statements instead of thousands.
+ * The room's projection upserts (`world-room.ts`); import and fork insert into a world they create
+ * in the same batch (`import-world.ts`, `publishing.ts`).
+ *
+ * Reads: a room with no storage hydrates from the select (durable-objects/world-room/*-part.ts),
+ * each row read by `storedRowReaderOf`: a field added to the definition is selected and read with
+ * no edit there.
  */
 import { getTableColumns, getTableName } from "drizzle-orm";
 import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
-import { elements, relationships } from "../../drizzle/schema";
+import { z } from "zod";
+import { elements, parseStoredJson, relationships } from "../../drizzle/schema";
+import { firstIssue } from "./element-fields";
 import { element, type ElementRowJson } from "./entities/element";
-import { columnsOf, type AnyEntity } from "./entities/entity";
+import { columnsOf, columnsOfField, type AnyEntity, type RowJsonOf } from "./entities/entity";
 import { relationship, type RelationshipRowJson } from "./entities/relationship";
 
 export type { ElementRowJson } from "./entities/element";
@@ -26,15 +34,8 @@ export type { RelationshipRowJson } from "./entities/relationship";
  * column but the row's key and the fields the definition keeps (`fixed`: id, author, creation time).
  */
 export function bulkStatementsOf(table: SQLiteTable, entity: AnyEntity): { insert: string; upsert: string } {
-  const columns = getTableColumns(table);
   const { foreignKeys } = getTableConfig(table);
-  const sqlName = (property: string) => {
-    const column = columns[property];
-    if (!column) throw new Error(`${entity.table} has no column ${property}`);
-    return column;
-  };
-  const [scope, ...more] = entity.scope;
-  if (!scope || more.length > 0) throw new Error(`${entity.table}: bulk writes take exactly one scope column`);
+  const { sqlName, scope } = columnsOfTable(table, entity);
   const written = columnsOf(entity).map(({ rowKey, column: property, fixed }) => {
     const column = sqlName(property);
     const value = column.dataType === "json" ? `value -> '$.${rowKey}'` : `value ->> '$.${rowKey}'`;
@@ -58,8 +59,126 @@ export function bulkStatementsOf(table: SQLiteTable, entity: AnyEntity): { inser
   return { insert, upsert };
 }
 
+/** The table's columns by drizzle property (throwing on one it does not have) and the one scope column. */
+function columnsOfTable(table: SQLiteTable, entity: AnyEntity) {
+  const columns = getTableColumns(table);
+  const sqlName = (property: string) => {
+    const column = columns[property];
+    if (!column) throw new Error(`${entity.table} has no column ${property}`);
+    return column;
+  };
+  const [scope, ...more] = entity.scope;
+  if (!scope || more.length > 0) throw new Error(`${entity.table}: its rows are read and written by exactly one scope column`);
+  return { sqlName, scope };
+}
+
+/**
+ * The statement that reads an entity's rows of one scope (`world_id` bound as ?1): every column
+ * the definition names, each as its key in the row as JSON (`created_at as "createdAt"`), in the
+ * order of `orderBy` (drizzle properties).
+ */
+export function selectStatementOf<T extends SQLiteTable>(table: T, entity: AnyEntity, orderBy: ReadonlyArray<keyof T["$inferSelect"] & string>): string {
+  const { sqlName, scope } = columnsOfTable(table, entity);
+  const selected = columnsOf(entity).map(({ rowKey, column }) => `${sqlName(column).name} as "${rowKey}"`);
+  const order = orderBy.map((property) => sqlName(property).name);
+  return `select ${selected.join(", ")} from ${getTableName(table)} where ${sqlName(scope).name} = ?1 order by ${order.join(", ")}`;
+}
+
+/**
+ * A row as the select gives it, read through the definition: `row` when every field reads (some
+ * maybe repaired, their D1 columns named in `repaired`), otherwise the row's id and the D1 column
+ * that did not read ("name", "tags.0", "x").
+ */
+export type StoredRowRead<E extends AnyEntity> = { ok: true; row: RowJsonOf<E>; repaired: string[] } | { ok: false; id: string; column: string };
+
+const StoredRowSchema = z.record(z.string(), z.unknown());
+
+/**
+ * Reads a row of `selectStatementOf` (unknown: SQLite keeps whatever type a value was written
+ * with) as the entity's row as JSON, never throwing:
+ * - a JSON column's text is parsed (text that is not JSON reads as UnreadableJson, which no rule accepts);
+ * - a null where the column may hold one is the value (a secret, an author); where it may not, it
+ *   is the field's default (the one archives use for a missing value: a description "", tags []);
+ * - each field then reads through its schema; one that does not is repaired if the definition says
+ *   how (`repair`) and the repair reads, otherwise the row is left out.
+ */
+export function storedRowReaderOf<E extends AnyEntity>(table: SQLiteTable, entity: E): (raw: unknown, worldId: string) => StoredRowRead<E> {
+  const { sqlName } = columnsOfTable(table, entity);
+  const fields = Object.entries(entity.fields).map(([name, spec]) => {
+    const { schema } = spec;
+    if (!schema) throw new Error(`${entity.table}.${name} has no schema: every stored field is read through one`);
+    const parts = columnsOfField(name, spec).map(([rowKey, property]) => {
+      const column = sqlName(property);
+      return { rowKey, name: column.name, json: column.dataType === "json", nullable: !column.notNull };
+    });
+    const fallback = typeof spec.archive === "object" && "default" in spec.archive ? { value: spec.archive.default } : null;
+    return { spec, schema, parts, single: typeof spec.column === "string" ? parts[0]! : null, fallback };
+  });
+  const key = fields[0]?.parts[0]?.rowKey;
+  if (!key) throw new Error(`${entity.table} declares no field`);
+  const storedValue = (source: Record<string, unknown>, part: { rowKey: string; json: boolean }) => {
+    const value = source[part.rowKey];
+    return part.json && typeof value === "string" ? parseStoredJson(value) : value;
+  };
+
+  return (raw, worldId) => {
+    const stored = StoredRowSchema.safeParse(raw);
+    if (!stored.success) return { ok: false, id: "", column: "" };
+    const source = stored.data;
+    const id = String(source[key] ?? "");
+    const row: Record<string, unknown> = {};
+    const repaired: string[] = [];
+    for (const { spec, schema, parts, single, fallback } of fields) {
+      const rule = typeof schema === "function" ? schema(worldId) : schema;
+      const read = (value: unknown) => (value === null && single?.nullable ? { success: true as const, data: null } : rule.safeParse(value));
+      let value = single ? storedValue(source, single) : Object.fromEntries(parts.map((part) => [part.rowKey, storedValue(source, part)]));
+      if (value === null && single && !single.nullable && fallback) value = fallback.value;
+      let result = read(value);
+      if (!result.success && spec.repair) {
+        const repair = typeof spec.repair === "function" ? spec.repair(value, worldId) : spec.repair.default;
+        const repairedResult = read(repair);
+        if (repairedResult.success) {
+          result = repairedResult;
+          repaired.push(...parts.map((part) => part.name));
+        }
+      }
+      if (!result.success) return { ok: false, id, column: columnOfIssue(parts, firstIssue(result.error).field) };
+      if (single) row[single.rowKey] = result.data;
+      else for (const part of parts) row[part.rowKey] = partOf(result.data, part.rowKey);
+    }
+    // Built key by key from the definition's own columns, each value read through its field's rule.
+    return { ok: true, row: row as RowJsonOf<E>, repaired };
+  };
+}
+
+/** An issue's path as the D1 column it is in: a field's path ("tags.0"), or a part's column ("x"). */
+function columnOfIssue(parts: Array<{ rowKey: string; name: string }>, path: string): string {
+  const steps = path ? path.split(".") : [];
+  if (parts.length === 1) return [parts[0]!.name, ...steps].join(".");
+  const part = parts.find((p) => p.rowKey === steps[0]);
+  return part ? [part.name, ...steps.slice(1)].join(".") : parts.map((p) => p.name).join(", ");
+}
+
+const partOf = (value: unknown, part: string): unknown => (typeof value === "object" && value !== null ? Reflect.get(value, part) : undefined);
+
 const ELEMENT_STATEMENTS = bulkStatementsOf(elements, element);
 const RELATIONSHIP_STATEMENTS = bulkStatementsOf(relationships, relationship);
+// Hydration's order: rows in the order they were made, ties by id (a document filled the same way each time).
+const ELEMENT_SELECT = selectStatementOf(elements, element, ["createdAt", "id"]);
+const RELATIONSHIP_SELECT = selectStatementOf(relationships, relationship, ["createdAt", "id"]);
+
+/** A world's `elements` rows, as the room's hydration reads them (`readStoredElement`). */
+export function selectElements(db: D1Database, worldId: string): D1PreparedStatement {
+  return db.prepare(ELEMENT_SELECT).bind(worldId);
+}
+
+/** A world's `relationships` rows, as the room's hydration reads them (`readStoredRelationship`). */
+export function selectRelationships(db: D1Database, worldId: string): D1PreparedStatement {
+  return db.prepare(RELATIONSHIP_SELECT).bind(worldId);
+}
+
+export const readStoredElement = storedRowReaderOf(elements, element);
+export const readStoredRelationship = storedRowReaderOf(relationships, relationship);
 
 /**
  * Writes `rows` into `worldId` (ids are unique within a world): `upsert` updates rows that exist;

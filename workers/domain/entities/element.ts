@@ -2,7 +2,21 @@
 // who sees it, whether the API and archives carry it, and how a person names it. Adding a field is
 // one entry here plus a migration (the ADR lists the steps).
 import type { elements } from "../../../drizzle/schema";
-import { DescriptionSchema, ElementTypeSchema, IdSchema, MetadataSchema, NameSchema, PositionSchema, SecretSchema, TagsSchema, assetsSchemaFor } from "../element-fields";
+import {
+  AuthorSchema,
+  DescriptionSchema,
+  ElementTypeSchema,
+  IdSchema,
+  MetadataSchema,
+  NameSchema,
+  PositionSchema,
+  SecretSchema,
+  TagsSchema,
+  TimeSchema,
+  VersionSchema,
+  assetsSchemaFor,
+  ownAssets,
+} from "../element-fields";
 import { coveringEveryColumn, defineEntity, fieldNames, type LiveStateOf, type RowJsonOf, type ValuesOf, type ViewOf } from "./entity";
 
 export const element = coveringEveryColumn(
@@ -36,6 +50,9 @@ export const element = coveringEveryColumn(
         archive: {},
         content: true,
         label: "secret notes",
+        // Stored text that is not text is no secret; text over the limit leaves the element out of
+        // the room (its row stays in D1) rather than being cut.
+        repair: (stored) => (typeof stored === "string" ? stored : null),
       },
       position: {
         column: { x: "x", y: "y" },
@@ -56,14 +73,26 @@ export const element = coveringEveryColumn(
         archive: { default: {} },
         content: true,
         label: "media",
+        repair: ownAssets,
       },
       // Who and what made the text and media (catalogue C7): written by generation, not by bodies.
       metadata: { column: "metadata", schema: MetadataSchema, live: { key: "media", part: true }, view: "everyone", archive: { default: {} }, content: true, label: "details" },
       // Kept by the room: versions and times are never edited field by field.
-      version: { column: "version", live: { key: "meta", part: true }, view: "everyone", archive: "written", label: "version" },
-      createdBy: { column: "createdBy", live: { key: "meta", part: true }, view: false, fixed: true, label: "created by" },
-      createdAt: { column: "createdAt", live: { key: "meta", part: true }, view: "everyone", viewAs: "time", archive: "written", fixed: true, label: "created at" },
-      updatedAt: { column: "updatedAt", live: { key: "meta", part: true }, view: "everyone", viewAs: "time", archive: "written", label: "updated at" },
+      // A stored one that does not read is repaired to its default when the room hydrates.
+      version: { column: "version", schema: VersionSchema, live: { key: "meta", part: true }, view: "everyone", archive: "written", label: "version", repair: { default: 0 } },
+      createdBy: { column: "createdBy", schema: AuthorSchema, live: { key: "meta", part: true }, view: false, fixed: true, label: "created by", repair: { default: null } },
+      createdAt: {
+        column: "createdAt",
+        schema: TimeSchema,
+        live: { key: "meta", part: true },
+        view: "everyone",
+        viewAs: "time",
+        archive: "written",
+        fixed: true,
+        label: "created at",
+        repair: { default: 0 },
+      },
+      updatedAt: { column: "updatedAt", schema: TimeSchema, live: { key: "meta", part: true }, view: "everyone", viewAs: "time", archive: "written", label: "updated at", repair: { default: 0 } },
     },
   }),
 );

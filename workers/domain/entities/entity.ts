@@ -48,6 +48,12 @@ export type FieldSpec<Row> = {
   content?: true;
   /** Set when the row is made; an upsert keeps it as it is. */
   fixed?: true;
+  /**
+   * When its stored value does not read (hydration from D1, graph-rows.ts): the value it takes
+   * instead, or a function that keeps what it can of it (an element's files of other worlds
+   * dropped). The row is kept and the repair named; a field without one leaves the row out.
+   */
+  repair?: { default: unknown } | ((stored: unknown, worldId: string) => unknown);
   /** How a person names it (field-labels.ts): "secret notes", never `secret`. */
   label: string;
 };

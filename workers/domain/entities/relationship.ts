@@ -1,7 +1,7 @@
 // A relationship, declared once (ADR 19); see element.ts. In the live document a relationship is
 // one plain value under its id, holding every field but the id.
 import type { relationships } from "../../../drizzle/schema";
-import { IdSchema, LabelSchema, RelationshipKindSchema } from "../element-fields";
+import { IdSchema, LabelSchema, RelationshipKindSchema, TimeSchema } from "../element-fields";
 import { coveringEveryColumn, defineEntity, type LiveStateOf, type RowJsonOf, type ValuesOf, type ViewOf } from "./entity";
 
 export const relationship = coveringEveryColumn(
@@ -14,8 +14,8 @@ export const relationship = coveringEveryColumn(
       to: { column: "toId", schema: IdSchema, live: { key: "to" }, view: "everyone", input: { create: "required" }, archive: {}, label: "to" },
       kind: { column: "kind", schema: RelationshipKindSchema, live: { key: "kind" }, view: "everyone", input: { create: "required", update: true }, archive: {}, label: "kind" },
       label: { column: "label", schema: LabelSchema, live: { key: "label" }, view: "everyone", input: { create: "optional", update: true }, archive: { default: "" }, label: "label" },
-      createdAt: { column: "createdAt", live: { key: "createdAt" }, view: false, fixed: true, label: "created at" },
-      updatedAt: { column: "updatedAt", live: { key: "updatedAt" }, view: false, label: "updated at" },
+      createdAt: { column: "createdAt", schema: TimeSchema, live: { key: "createdAt" }, view: false, fixed: true, label: "created at", repair: { default: 0 } },
+      updatedAt: { column: "updatedAt", schema: TimeSchema, live: { key: "updatedAt" }, view: false, label: "updated at", repair: { default: 0 } },
     },
   }),
 );
