@@ -54,6 +54,17 @@ function checkParts(parts: readonly EntityPart[]) {
 }
 
 /**
+ * What update-rules.ts and room-view.ts are given of the parts: the rules of each part that is not
+ * the graph's, by its map, and those maps. Checks the parts can live side by side.
+ */
+export function partRules(parts: readonly EntityPart[]): { rules: EntryRules; maps: readonly string[] } {
+  checkParts(parts);
+  const rules = new Map<string, EntryCheck>();
+  for (const part of parts) if (part.rules !== "graph") rules.set(part.map, part.rules);
+  return { rules, maps: [...rules.keys()] };
+}
+
+/**
  * A world's graph as a document kind (live-room/document-kind.ts): its live entities, each a
  * part of its own (elements, relationships and any other: entity-part.ts), the rules a live
  * update must keep (update-rules.ts against room-view.ts, which ask each part about its map) and
@@ -74,12 +85,8 @@ export class WorldKind implements DocumentKind<RoomStorage, Acceptance> {
     private readonly ports: WorldKindPorts,
     parts: readonly EntityPart[] = worldParts(ports.store),
   ) {
-    checkParts(parts);
+    ({ rules: this.entryRules, maps: this.entryMaps } = partRules(parts));
     this.collections = parts;
-    const rules = new Map<string, EntryCheck>();
-    for (const part of parts) if (part.rules !== "graph") rules.set(part.map, part.rules);
-    this.entryRules = rules;
-    this.entryMaps = [...rules.keys()];
     this.projection = new WorldProjection({ ...ports, parts });
   }
 

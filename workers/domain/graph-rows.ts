@@ -24,8 +24,10 @@ export type { RelationshipRowJson } from "./entities/relationship";
  * `on delete set null` (an element's `created_by`) is written only when that row exists: an id
  * from a live document that names nobody must not fail the whole batch. An upsert rewrites every
  * column but the row's key and the fields the definition keeps (`fixed`: id, author, creation time).
+ * `remove` deletes the rows whose ids are given as ?2 (a JSON array); `select` reads a scope's rows
+ * (?1), each column named by its row key, JSON columns as their text (`jsonKeys`), oldest first.
  */
-export function bulkStatementsOf(table: SQLiteTable, entity: AnyEntity): { insert: string; upsert: string } {
+export function bulkStatementsOf(table: SQLiteTable, entity: AnyEntity): { insert: string; upsert: string; remove: string; select: string; jsonKeys: string[] } {
   const columns = getTableColumns(table);
   const { foreignKeys } = getTableConfig(table);
   const sqlName = (property: string) => {
@@ -55,7 +57,11 @@ export function bulkStatementsOf(table: SQLiteTable, entity: AnyEntity): { inser
   const updates = written.filter((c) => !c.fixed).map((c) => `${c.name} = excluded.${c.name}`);
   const upsert = `${insert}
   on conflict (${key.join(", ")}) do update set ${updates.join(", ")}`;
-  return { insert, upsert };
+  const remove = `delete from ${getTableName(table)} where ${key[0]} = ?1 and ${key[1]} in (select value from json_each(?2))`;
+  const read = columnsOf(entity).map(({ rowKey, column }) => ({ rowKey, column: sqlName(column) }));
+  const select = `select ${read.map(({ rowKey, column }) => `${column.name} as "${rowKey}"`).join(", ")} from ${getTableName(table)} where ${key[0]} = ?1 order by rowid`;
+  const jsonKeys = read.filter(({ column }) => column.dataType === "json").map(({ rowKey }) => rowKey);
+  return { insert, upsert, remove, select, jsonKeys };
 }
 
 const ELEMENT_STATEMENTS = bulkStatementsOf(elements, element);
