@@ -2,7 +2,7 @@
 // a place, an optional element it stands for, tags and times. Its rules are asked by
 // update-rules.ts for writes under its map, its projection writes real D1 rows, and hydration
 // reads them back; the world's other maps and the room class are not touched.
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
@@ -13,6 +13,8 @@ import { readUpdate } from "../live-room/update-check";
 import { definedPart } from "./defined-part";
 import type { EntityPart } from "./entity-part";
 import { insertElement, type ElementState } from "./graph-doc";
+import { WorldProjection } from "./projection";
+import { RoomStorage } from "./room-storage";
 import { RelayedIndex, roomView } from "./room-view";
 import { checkUpdate, type Verdict } from "./update-rules";
 import { partRules, worldParts } from "./world-kind";
@@ -212,5 +214,36 @@ describe("a part's projection and hydration", () => {
     const known = pinPart.hydrate([{ id: "pin3", label: "", x: 0, y: 0, element: null, tags: "[]", createdAt: 1, updatedAt: 1 }], { worldId: WORLD, document: fresh, store: null as never, hydrated: new Map() });
     expect(known.size).toBe(0);
     expect(fresh.getMap("pins").size).toBe(0);
+  });
+});
+
+describe("the world's projection batch", () => {
+  it("writes a part's marked ids with the graph's, in one batch, and clears their marks", async () => {
+    const worldId = "world00000000002";
+    await env.DB.prepare(
+      "create table if not exists test_pins (world_id text not null, id text not null, label text not null, x real not null, y real not null, element_id text, tags text not null, created_at integer not null, updated_at integer not null, primary key (world_id, id))",
+    ).run();
+    await runInDurableObject(env.WORLD_ROOM.getByName("parts-projection"), async (_room, state) => {
+      const store = new RoomStorage(state.storage.sql);
+      const doc = new Y.Doc();
+      doc.transact(() => doc.getMap("pins").set("pin7", value({ element: null })));
+      store.markDirty("pin", ["pin7"]);
+      const projection = new WorldProjection({
+        store: () => store,
+        document: () => doc,
+        db: () => env.DB,
+        worldId: () => worldId,
+        clock: () => Date.now(),
+        catchUp: () => undefined,
+        scheduleAlarm: async () => undefined,
+        newId: () => "history000000001",
+        parts: [...worldParts(() => store), pinPart],
+      });
+      expect(await projection.projectBatch(100)).toBe(false);
+      expect(store.dirtyCount()).toBe(0);
+      expect(await projection.projectBatch(100), "nothing left to write").toBe(false);
+    });
+    const rows = await env.DB.prepare("select id, label from test_pins where world_id = ?").bind(worldId).all();
+    expect(rows.results).toEqual([{ id: "pin7", label: "The Drowned Bell" }]);
   });
 });
