@@ -37,6 +37,10 @@ export function readElementRow(
 export function elementPart(store: () => RoomStorage): EntityPart {
   return {
     name: "element",
+    // Its Yjs shape, rules and projection are the graph's own (graph-doc.ts, update-rules.ts, projection.ts).
+    map: "elements",
+    rules: "graph",
+    project: "graph",
     type: (doc) => elementsOf(doc) as never,
     touched: touchedIds,
     // Each person's edits since the last projection make the element's next version (projection.ts).

@@ -29,6 +29,7 @@ import {
   type VersionSession,
 } from "./edit-sessions";
 import type { PendingHistory, RoomStorage } from "./room-storage";
+import type { EntityPart } from "./entity-part";
 import { PROJECTOR } from "../live-room/document-kind";
 import { elementView } from "./views";
 
@@ -237,11 +238,15 @@ export type ProjectionPorts = {
   catchUp: () => void;
   scheduleAlarm: (at: number) => Promise<void>;
   newId: () => string;
+  /** The world's parts in projection order: elements and relationships planned here, every other part by its own `project`. */
+  parts: readonly EntityPart[];
 };
 
 /**
  * The world's projection into D1, batch by batch (when and how often is the machinery's:
- * live-room/pacing.ts), and the gallery's search row once names changed.
+ * live-room/pacing.ts), and the gallery's search row once names changed. Elements and
+ * relationships are planned together (`planProjection`: versions, history); every other part's
+ * marked ids become statements of its own (entity-part.ts's `project`) in the same batch.
  */
 export class WorldProjection {
   constructor(private readonly ports: ProjectionPorts) {}
@@ -268,14 +273,20 @@ export class WorldProjection {
     const store = this.store;
     const document = this.ports.document();
     const worldId = this.ports.worldId();
-    // Elements first: relationships reference them, so they wait until no element is left to write.
-    const slice = store.dirtySlice(size, ["element", "relationship"]);
+    // In the parts' order: elements first (relationships reference them, so they wait until no
+    // element is left to write), then the other parts.
+    const parts = this.ports.parts;
+    const slice = store.dirtySlice(
+      size,
+      parts.map((part) => part.name),
+    );
     const elementMarks = slice.marks.get("element") ?? [];
     const relationshipMarks = slice.marks.get("relationship") ?? [];
     const elementIds = elementMarks.map((mark) => mark.id);
     const relationshipIds = relationshipMarks.map((mark) => mark.id);
+    const partMarks = parts.flatMap((part) => (part.project === "graph" ? [] : [{ project: part.project, marks: slice.marks.get(part.name) ?? [] }])).filter(({ marks }) => marks.length > 0);
     const history = store.pendingHistory();
-    if (elementIds.length === 0 && relationshipIds.length === 0 && history.length === 0) return false;
+    if (elementIds.length === 0 && relationshipIds.length === 0 && partMarks.length === 0 && history.length === 0) return false;
     const now = Date.now();
     const plan = planProjection(
       { elementIds, relationshipIds, history },
@@ -303,7 +314,16 @@ export class WorldProjection {
     // One transaction per batch, a few statements whatever its size (rows travel as JSON arrays); it
     // bumps the graph version so no reader keeps a serialized graph from before it.
     const db = this.ports.db();
-    await db.batch(projectionStatements(db, worldId, now, plan.rows));
+    const statements = projectionStatements(db, worldId, now, plan.rows);
+    for (const { project, marks } of partMarks) {
+      statements.push(
+        ...project(
+          marks.map((mark) => mark.id),
+          { document, db, worldId, now },
+        ),
+      );
+    }
+    await db.batch(statements);
 
     // D1 has it: remember what was projected, give clients the new versions, clear the marks.
     for (const item of plan.projected) {
@@ -317,7 +337,7 @@ export class WorldProjection {
         for (const { id, version } of plan.versionBumps) stampElement(document, id, version, now);
       }, PROJECTOR);
     }
-    store.clearDirty([...elementMarks, ...relationshipMarks], history.map((h) => h.id));
+    store.clearDirty([...elementMarks, ...relationshipMarks, ...partMarks.flatMap(({ marks }) => marks)], history.map((h) => h.id));
     if (plan.namesChanged) store.markSearchStale();
     return slice.more;
   }

@@ -32,6 +32,10 @@ export function readRelationshipRow(
 export function relationshipPart(): EntityPart {
   return {
     name: "relationship",
+    // Its Yjs shape, rules and projection are the graph's own (graph-doc.ts, update-rules.ts, projection.ts).
+    map: "relationships",
+    rules: "graph",
+    project: "graph",
     type: (doc) => relationshipsOf(doc) as never,
     touched: touchedIds,
     rows: selectRelationships,

@@ -65,13 +65,14 @@ export class RelayedIndex {
   }
 }
 
-/** Where a struct of the document sits and what it holds. */
-export function knownInDoc(doc: Y.Doc, struct: Y.Item | Y.GC | Y.Skip, depth = 0): Known {
+/** Where a struct of the document sits and what it holds; `maps` are the parts' own maps (entity-part.ts). */
+export function knownInDoc(doc: Y.Doc, struct: Y.Item | Y.GC | Y.Skip, maps: readonly string[] = [], depth = 0): Known {
   if (!(struct instanceof Y.Item)) return { role: { kind: "dead" }, holds: "deleted" };
   // Named first: a document loaded from an update holds its roots as plain types until they are
   // asked for by kind, and asking replaces them (and every child's parent).
   const elements = elementsOf(doc);
   const relationships = relationshipsOf(doc);
+  for (const map of maps) doc.getMap(map);
   const content = struct.content;
   const holds: Known["holds"] =
     content instanceof Y.ContentType
@@ -87,22 +88,29 @@ export function knownInDoc(doc: Y.Doc, struct: Y.Item | Y.GC | Y.Skip, depth = 0
   if (!parent) return { role: { kind: "dead" }, holds };
   if (parent._item === null) {
     const root = parent === elements ? "element" : parent === relationships ? "relationship" : null;
+    if (!root && struct.parentSub !== null) {
+      const map = maps.find((name) => doc.getMap(name) === parent);
+      if (map !== undefined) return { role: { kind: "entry", map, id: struct.parentSub }, holds };
+    }
     if (!root || struct.parentSub === null) return { role: { kind: "foreign" }, holds };
     return { role: { kind: root, id: struct.parentSub }, holds };
   }
   // Elements nest two levels deep (element map → description text); anything deeper is not ours.
   if (depth > 3) return { role: { kind: "foreign" }, holds };
   const parentItem = parent._item;
-  return { role: childRole(knownInDoc(doc, parentItem, depth + 1), parentItem.id, struct.parentSub), holds };
+  return { role: childRole(knownInDoc(doc, parentItem, maps, depth + 1), parentItem.id, struct.parentSub), holds };
 }
 
-/** The room's side of update-rules.ts: its document, the relayed updates, and who owns which client id. */
-export function roomView(doc: Y.Doc, relayed: RelayedIndex, ownerOf: (client: number) => string | null): RoomView {
+/**
+ * The room's side of update-rules.ts: its document, the relayed updates, and who owns which client
+ * id. `maps`: the parts' own maps, as given to `checkUpdate` with their rules.
+ */
+export function roomView(doc: Y.Doc, relayed: RelayedIndex, ownerOf: (client: number) => string | null, maps: readonly string[] = []): RoomView {
   const docState = (client: number) => Y.getState(doc.store, client);
   return {
     state: (client) => Math.max(docState(client), relayed.end(client)),
     known(id) {
-      if (id.clock < docState(id.client)) return knownInDoc(doc, Y.getItem(doc.store, Y.createID(id.client, id.clock)));
+      if (id.clock < docState(id.client)) return knownInDoc(doc, Y.getItem(doc.store, Y.createID(id.client, id.clock)), maps);
       const entry = relayed.find(id);
       if (!entry) throw new Error("the room does not have that item");
       return entry.known;
@@ -114,7 +122,7 @@ export function roomView(doc: Y.Doc, relayed: RelayedIndex, ownerOf: (client: nu
         const struct = Y.getItem(doc.store, Y.createID(client, at));
         const to = Math.min(inDoc, struct.id.clock + struct.length);
         const live = struct instanceof Y.Item && !struct.deleted ? to - at : 0;
-        yield { id: struct.id, known: knownInDoc(doc, struct), live };
+        yield { id: struct.id, known: knownInDoc(doc, struct, maps), live };
         at = to;
       }
       while (at < end) {

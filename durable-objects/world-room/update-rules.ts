@@ -9,13 +9,19 @@
  *                                tags, media, meta — each a single valid value
  *   doc.getMap("relationships")  id → a relationship value: from and to elements, kind, label
  *
+ * Any other live entity of the world is a part with a map of its own (entity-part.ts): under it,
+ * each id holds one value, and the part's own rules (`EntryRules`, given to `checkUpdate`) decide
+ * whether a value may go there. This module places the items (the Yjs side, the same for every
+ * map) and asks the part about what they hold; a map no part declares is refused as before.
+ *
  * An item's place is found the way Yjs finds it when it integrates the item: from the parent it
  * names, or else from the neighbour it was inserted after (`Item.getMissing`). Neighbours and
  * parents are looked up in the update itself, in the room's document, or among the updates the
  * room has relayed but not applied yet (ADR 10), through the `RoomView` the room provides. The
  * update is refused, with a message naming the field, when it:
  *
- *   - writes anywhere but the two maps above, or anything but a valid value where it writes;
+ *   - writes anywhere but the two maps above and the parts' maps, or anything but a valid value
+ *     where it writes (a part's entry: one value its rules accept; nothing nested inside it);
  *   - creates an element without a type, name, description or position, or with an id that is
  *     not one of ours;
  *   - removes a field of an element that stays (a field is only ever replaced: every deleted
@@ -48,12 +54,14 @@ import {
   perWorld,
 } from "../../workers/domain/element-fields";
 import { z } from "zod";
-import { TYPE_MAP, TYPE_TEXT, type DecodedItem, type DecodedUpdate, type StructId } from "../live-room/update-check";
+import { TYPE_MAP, TYPE_TEXT, type DecodedItem, type DecodedUpdate, type ItemContent, type StructId } from "../live-room/update-check";
 
 /** Where an item sits in the world's document. */
 export type Role =
   | { kind: "element"; id: string }
   | { kind: "relationship"; id: string }
+  /** The value under `id` in a part's own map (`map`), checked by that part's rules. */
+  | { kind: "entry"; map: string; id: string }
   | { kind: "field"; element: StructId; elementId: string; key: string }
   | { kind: "text"; element: StructId; elementId: string }
   /** Under something garbage-collected: Yjs integrates it as garbage too, so it writes nothing. */
@@ -109,6 +117,29 @@ export type Acceptance = {
 };
 export type Verdict = Acceptance | Refusal;
 
+/** One value a live update writes under a part's map: its id (the map key) and what it holds. */
+export type EntryWrite = {
+  id: string;
+  /** How refusals name it: `<map>.<id>`. */
+  where: string;
+  /** What the item holds, as update-check.ts decoded it (a plain value is `any`, one value), and its clock span. */
+  content: ItemContent;
+  length: number;
+};
+/** What a part's rules may ask of the room. */
+export type EntryContext = {
+  worldId: string;
+  /** Whether an element with this id exists or existed in the world, or the update creates it. */
+  elementKnown: (id: string) => boolean;
+};
+/** Why a part refuses a value: a code (`invalid_element` as elsewhere), a message and the field it names. */
+export type EntryRefusal = { code: string; message: string; field: string };
+/** A part's rules for what a live update may write under its map (entity-part.ts's `rules`). */
+export type EntryCheck = (write: EntryWrite, context: EntryContext) => EntryRefusal | null;
+/** The parts' rules by the map they guard (the world kind builds it once). */
+export type EntryRules = ReadonlyMap<string, EntryCheck>;
+const NO_PARTS: EntryRules = new Map();
+
 const ELEMENT_KEYS = new Set(["type", "name", "description", "pos", "tags", "media", "meta"]);
 const REQUIRED_KEYS = ["type", "name", "description", "pos"] as const;
 const MAX_ID_DEPTH = 10_000;
@@ -141,6 +172,8 @@ function fieldLabel(role: Role): string {
       return `elements.${role.id}`;
     case "relationship":
       return `relationships.${role.id}`;
+    case "entry":
+      return `${role.map}.${role.id}`;
     case "field":
       return `elements.${role.elementId}.${role.key}`;
     case "text":
@@ -174,11 +207,12 @@ function fieldSchema(field: string, worldId: string): z.ZodType | null {
 
 /**
  * Checks what `update` writes. `sender` is the person whose connection sent it; `worldId` decides
- * which files elements may point at.
+ * which files elements may point at; `parts` are the rules of the world's other live entities, by
+ * their maps (the view must know the same maps: room-view.ts).
  */
-export function checkUpdate(update: DecodedUpdate, view: RoomView, sender: { id: string }, worldId: string): Verdict {
+export function checkUpdate(update: DecodedUpdate, view: RoomView, sender: { id: string }, worldId: string, parts: EntryRules = NO_PARTS): Verdict {
   try {
-    return new UpdateCheck(update, view, sender, worldId).run();
+    return new UpdateCheck(update, view, sender, worldId, parts).run();
   } catch (error) {
     if (error instanceof Refused) {
       return { ok: false, code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}), ...(error.uncertain ? { uncertain: true } : {}), ...(error.early ? { early: true } : {}) };
@@ -202,6 +236,7 @@ class UpdateCheck {
     private readonly view: RoomView,
     private readonly sender: { id: string },
     private readonly worldId: string,
+    private readonly parts: EntryRules,
   ) {}
 
   run(): Acceptance {
@@ -392,7 +427,7 @@ class UpdateCheck {
       // A garbage-collected neighbour on either side makes it garbage too.
       role = left?.role.kind === "dead" || right?.role.kind === "dead" ? { kind: "dead" } : (left ?? right)!.role;
       if (left && right && role.kind !== "dead" && !sameRole(left.role, right.role)) throw invalidUpdate("That update places an item between two different lists.");
-      if (right && (role.kind === "element" || role.kind === "relationship" || role.kind === "field")) {
+      if (right && (role.kind === "element" || role.kind === "relationship" || role.kind === "entry" || role.kind === "field")) {
         throw invalidUpdate("That update inserts a map value before another, which Yjs's maps never do.");
       }
       // Between two neighbours, the left one must come first: Yjs finds both by splitting the
@@ -404,11 +439,16 @@ class UpdateCheck {
         if (!ordered) throw invalidUpdate("That update places an item after its right neighbour.");
       }
     } else if (item.parentRoot !== null) {
-      if ((item.parentRoot === "elements" || item.parentRoot === "relationships") && item.parentSub !== null) {
+      const graph = item.parentRoot === "elements" || item.parentRoot === "relationships";
+      if ((graph || this.parts.has(item.parentRoot)) && item.parentSub !== null) {
         if (!IdSchema.safeParse(item.parentSub).success) {
           throw new Refused("invalid_element", `Ids are lowercase letters and digits (${item.parentRoot}.${item.parentSub.slice(0, 80)}).`, item.parentRoot);
         }
-        role = item.parentRoot === "elements" ? { kind: "element", id: item.parentSub } : { kind: "relationship", id: item.parentSub };
+        role = !graph
+          ? { kind: "entry", map: item.parentRoot, id: item.parentSub }
+          : item.parentRoot === "elements"
+            ? { kind: "element", id: item.parentSub }
+            : { kind: "relationship", id: item.parentSub };
       } else {
         role = { kind: "foreign" };
       }
@@ -480,6 +520,18 @@ class UpdateCheck {
       case "text":
         if (item.parentSub !== null || content.ref !== "string") refuse("A description holds plain text only");
         return;
+      case "entry": {
+        // A part's value: its rules decide (entity-part.ts). A map the check was given no rules
+        // for is written nowhere it may be.
+        const check = this.parts.get(role.map);
+        if (!check) throw new Refused("invalid_update", "That update writes outside the world's elements and relationships.", "document");
+        const refused = check(
+          { id: role.id, where, content, length: item.length },
+          { worldId: this.worldId, elementKnown: (id) => this.view.elementKnown(id) || this.createsElement(id) },
+        );
+        if (refused) throw new Refused(refused.code, refused.message, refused.field);
+        return;
+      }
       case "field": {
         if (item.length !== 1) refuse("A field holds one value");
         if (!ELEMENT_KEYS.has(role.key)) throw new Refused("invalid_element", `Elements have no field ${JSON.stringify(role.key.slice(0, 40))} (${where}).`, where);
@@ -515,6 +567,8 @@ function sameRole(a: Role, b: Role): boolean {
     case "element":
     case "relationship":
       return a.id === (b as typeof a).id;
+    case "entry":
+      return a.map === (b as typeof a).map && a.id === (b as typeof a).id;
     case "field":
       return sameId(a.element, (b as typeof a).element) && a.key === (b as typeof a).key;
     case "text":
@@ -533,6 +587,9 @@ export function childRole(parent: Known, parentId: StructId, parentSub: string |
   if (parent.role.kind === "field" && parent.role.key === "description" && parent.holds === "text") {
     return { kind: "text", element: parent.role.element, elementId: parent.role.elementId };
   }
+  // A part's entry is one value: nothing may be written inside it (even where Yjs would only
+  // garbage-collect it), so a part's rules never have to reason about nested types.
+  if (parent.role.kind === "entry") return { kind: "foreign" };
   // A parent that holds no type: Yjs finds no type there and garbage-collects the item.
   if (parent.holds === "other" && parent.role.kind !== "foreign") return { kind: "dead" };
   return { kind: "foreign" };

@@ -32,8 +32,9 @@ export type { RelationshipRowJson } from "./entities/relationship";
  * `on delete set null` (an element's `created_by`) is written only when that row exists: an id
  * from a live document that names nobody must not fail the whole batch. An upsert rewrites every
  * column but the row's key and the fields the definition keeps (`fixed`: id, author, creation time).
+ * `remove` deletes the rows whose ids are given as ?2 (a JSON array).
  */
-export function bulkStatementsOf(table: SQLiteTable, entity: AnyEntity): { insert: string; upsert: string } {
+export function bulkStatementsOf(table: SQLiteTable, entity: AnyEntity): { insert: string; upsert: string; remove: string } {
   const { foreignKeys } = getTableConfig(table);
   const { sqlName, scope } = columnsOfTable(table, entity);
   const written = columnsOf(entity).map(({ rowKey, column: property, fixed }) => {
@@ -56,7 +57,8 @@ export function bulkStatementsOf(table: SQLiteTable, entity: AnyEntity): { inser
   const updates = written.filter((c) => !c.fixed).map((c) => `${c.name} = excluded.${c.name}`);
   const upsert = `${insert}
   on conflict (${key.join(", ")}) do update set ${updates.join(", ")}`;
-  return { insert, upsert };
+  const remove = `delete from ${getTableName(table)} where ${key[0]} = ?1 and ${key[1]} in (select value from json_each(?2))`;
+  return { insert, upsert, remove };
 }
 
 /** The table's columns by drizzle property (throwing on one it does not have) and the one scope column. */
@@ -75,12 +77,12 @@ function columnsOfTable(table: SQLiteTable, entity: AnyEntity) {
 /**
  * The statement that reads an entity's rows of one scope (`world_id` bound as ?1): every column
  * the definition names, each as its key in the row as JSON (`created_at as "createdAt"`), in the
- * order of `orderBy` (drizzle properties).
+ * order of `orderBy` (drizzle properties; none: the order they were written in, by rowid).
  */
-export function selectStatementOf<T extends SQLiteTable>(table: T, entity: AnyEntity, orderBy: ReadonlyArray<keyof T["$inferSelect"] & string>): string {
+export function selectStatementOf<T extends SQLiteTable>(table: T, entity: AnyEntity, orderBy: ReadonlyArray<keyof T["$inferSelect"] & string> = []): string {
   const { sqlName, scope } = columnsOfTable(table, entity);
   const selected = columnsOf(entity).map(({ rowKey, column }) => `${sqlName(column).name} as "${rowKey}"`);
-  const order = orderBy.map((property) => sqlName(property).name);
+  const order = orderBy.length ? orderBy.map((property) => sqlName(property).name) : ["rowid"];
   return `select ${selected.join(", ")} from ${getTableName(table)} where ${sqlName(scope).name} = ?1 order by ${order.join(", ")}`;
 }
 
