@@ -7,6 +7,8 @@ import { TagSchema } from "./element-fields";
 import { element } from "./entities/element";
 import { archiveShapeOf, type ArchiveEntryOf } from "./entities/entity";
 import { relationship } from "./entities/relationship";
+import { WORLD_ENTITIES, type WorldEntity } from "./entities";
+import { archivedEntriesShape } from "./archived-entities";
 
 export const ARCHIVE_SCHEMA_VERSION = 1;
 
@@ -99,14 +101,25 @@ export const ArchiveWorldSchema = z.object({
 /** The header is checked first, so a wrong version is reported as such, not as field errors. */
 export const ArchiveHeaderSchema = z.object({ schemaVersion: z.number() });
 
-export const ArchiveSchema = z.object({
-  schemaVersion: z.literal(ARCHIVE_SCHEMA_VERSION),
-  exportedAt: z.string().optional(),
-  world: ArchiveWorldSchema,
-  elements: z.array(z.unknown()).max(20_000),
-  relationships: z.array(z.unknown()).max(100_000),
-  source: z.object({ worldId: z.string().optional(), url: z.string().optional() }).optional(),
-});
+/**
+ * world.json with a key for each of `entities` (entities/index.ts): elements and relationships
+ * always, then an optional list per entity of the generic path (archived-entities.ts), each entry
+ * read through its own schema afterwards. A key no entity of the list has is ignored.
+ */
+export function archiveSchemaFor(entities: readonly WorldEntity[]) {
+  return z.object({
+    schemaVersion: z.literal(ARCHIVE_SCHEMA_VERSION),
+    exportedAt: z.string().optional(),
+    world: ArchiveWorldSchema,
+    elements: z.array(z.unknown()).max(20_000),
+    relationships: z.array(z.unknown()).max(100_000),
+    ...archivedEntriesShape(entities),
+    source: z.object({ worldId: z.string().optional(), url: z.string().optional() }).optional(),
+  });
+}
+
+/** world.json with the world's entities (WORLD_ENTITIES). */
+export const ArchiveSchema = archiveSchemaFor(WORLD_ENTITIES);
 
 export type ArchiveElement = z.output<typeof ArchiveElementSchema> & { file?: string };
 export type ArchiveRelationship = z.output<typeof ArchiveRelationshipSchema>;
@@ -127,4 +140,7 @@ export type ArchiveDocument = {
   elements: Array<ArchiveEntryOf<typeof element> & { file: string }>;
   relationships: Array<ArchiveEntryOf<typeof relationship>>;
   source: { worldId: string; url: string };
+} & {
+  /** The entries of the world's other entities, under their keys (archived-entities.ts); absent: none. */
+  [key: string]: unknown;
 };

@@ -9,6 +9,9 @@
  * The room's projection upserts (`world-room.ts`); import and fork insert into a world they create
  * in the same batch (`import-world.ts`, `publishing.ts`).
  *
+ * Copies: a fork copies the rows of an entity the world's archives carry generically with one
+ * `insert … select` (`copyStatementOf`).
+ *
  * Reads: a room with no storage hydrates from the select (durable-objects/world-room/*-part.ts),
  * each row read by `storedRowReaderOf`: a field added to the definition is selected and read with
  * no edit there.
@@ -84,6 +87,23 @@ export function selectStatementOf<T extends SQLiteTable>(table: T, entity: AnyEn
   const selected = columnsOf(entity).map(({ rowKey, column }) => `${sqlName(column).name} as "${rowKey}"`);
   const order = orderBy.length ? orderBy.map((property) => sqlName(property).name) : ["rowid"];
   return `select ${selected.join(", ")} from ${getTableName(table)} where ${sqlName(scope).name} = ?1 order by ${order.join(", ")}`;
+}
+
+/**
+ * The statement that copies an entity's rows of one scope (?1) into another (?2), as they are:
+ * every column the definition names, in one `insert … select` (a fork, publishing.ts). Without
+ * `withHidden`, the columns of fields only owners and editors see are written as null.
+ */
+export function copyStatementOf(table: SQLiteTable, entity: AnyEntity, withHidden: boolean): string {
+  const { sqlName, scope } = columnsOfTable(table, entity);
+  const columns = columnsOf(entity).map(({ column, field }) => {
+    const name = sqlName(column).name;
+    return { name, value: withHidden || entity.fields[field]?.view !== "editors" ? name : "null" };
+  });
+  const scopeName = sqlName(scope).name;
+  return `insert into ${getTableName(table)} (${scopeName}, ${columns.map((c) => c.name).join(", ")})
+  select ?2, ${columns.map((c) => c.value).join(", ")}
+  from ${getTableName(table)} where ${scopeName} = ?1`;
 }
 
 /**

@@ -14,6 +14,8 @@ import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { configOf } from "../lib/config";
 import { newId } from "../lib/ids";
+import { archiveIssuesOf, insertArchivedEntries, readArchivedEntries, type ArchiveIssue, type ArchivedEntries } from "./archived-entities";
+import { WORLD_ENTITIES, type WorldEntity } from "./entities";
 import { element } from "./entities/element";
 import { rowOf } from "./entities/entity";
 import { relationship } from "./entities/relationship";
@@ -23,8 +25,9 @@ import {
   ArchiveElementSchema,
   ArchiveHeaderSchema,
   ArchiveRelationshipSchema,
-  ArchiveSchema,
   MIME_BY_EXTENSION,
+  archiveSchemaFor,
+  type ArchiveSchema,
   extensionOf,
   type ArchiveElement,
   type ArchiveRelationship,
@@ -55,23 +58,24 @@ export function importLimitsFrom(env: object): ImportLimits {
 
 const invalidExport = (message: string, details?: unknown) => new HttpError(422, "invalid_export", message, details);
 
-function issuesOf(error: z.ZodError, prefix: string) {
-  return error.issues.map((issue) => ({ path: [prefix, ...issue.path].join("."), message: issue.message }));
-}
-
 export type ImportedWorld = { worldId: string; elements: number; relationships: number; assets: number };
 
 export type ParsedArchive = {
   world: z.output<typeof ArchiveSchema>["world"];
   elements: ArchiveElement[];
   relationships: ArchiveRelationship[];
+  /** The entries of the world's other entities (archived-entities.ts), each list read through its schema. */
+  others: ArchivedEntries;
   entries: Map<string, ZipEntry>;
   /** Archive paths of the assets to copy (element media and the cover). */
   assetPaths: Set<string>;
 };
 
-/** Reads and checks everything in the archive; throws the 4xx that says what is wrong. */
-export async function parseArchive(zip: Uint8Array, limits: ImportLimits): Promise<ParsedArchive> {
+/**
+ * Reads and checks everything in the archive; throws the 4xx that says what is wrong. `entities`:
+ * what world.json may hold (the world's, WORLD_ENTITIES; a test adds its own).
+ */
+export async function parseArchive(zip: Uint8Array, limits: ImportLimits, entities: readonly WorldEntity[] = WORLD_ENTITIES): Promise<ParsedArchive> {
   const entries = readZipDirectory(zip, limits);
   const manifest = entries.get("world.json");
   if (!manifest) throw invalidExport("The archive has no world.json; is it a Loreloom export?");
@@ -87,15 +91,15 @@ export async function parseArchive(zip: Uint8Array, limits: ImportLimits): Promi
   if (header.data.schemaVersion !== ARCHIVE_SCHEMA_VERSION) {
     throw invalidExport(`world.json has schema version ${header.data.schemaVersion}; this Loreloom reads version ${ARCHIVE_SCHEMA_VERSION}.`);
   }
-  const document = ArchiveSchema.safeParse(json);
-  if (!document.success) throw invalidExport("world.json is not a valid world.", { issues: issuesOf(document.error, "world.json") });
+  const document = archiveSchemaFor(entities).safeParse(json);
+  if (!document.success) throw invalidExport("world.json is not a valid world.", { issues: archiveIssuesOf(document.error, "world.json") });
 
-  const issues: Array<{ path: string; message: string }> = [];
+  const issues: ArchiveIssue[] = [];
   const elements: ArchiveElement[] = [];
   const ids = new Set<string>();
   document.data.elements.forEach((raw, index) => {
     const parsed = ArchiveElementSchema.safeParse(raw);
-    if (!parsed.success) return issues.push(...issuesOf(parsed.error, `elements.${index}`));
+    if (!parsed.success) return issues.push(...archiveIssuesOf(parsed.error, `elements.${index}`));
     if (ids.has(parsed.data.id)) return issues.push({ path: `elements.${index}.id`, message: `the id ${parsed.data.id} is used twice` });
     ids.add(parsed.data.id);
     elements.push(parsed.data);
@@ -103,12 +107,13 @@ export async function parseArchive(zip: Uint8Array, limits: ImportLimits): Promi
   const relationships: ArchiveRelationship[] = [];
   document.data.relationships.forEach((raw, index) => {
     const parsed = ArchiveRelationshipSchema.safeParse(raw);
-    if (!parsed.success) return issues.push(...issuesOf(parsed.error, `relationships.${index}`));
+    if (!parsed.success) return issues.push(...archiveIssuesOf(parsed.error, `relationships.${index}`));
     for (const end of ["from", "to"] as const) {
       if (!ids.has(parsed.data[end])) issues.push({ path: `relationships.${index}.${end}`, message: `no element has the id ${parsed.data[end]}` });
     }
     relationships.push(parsed.data);
   });
+  const others = readArchivedEntries(document.data, entities, issues);
   const assetPaths = new Set<string>();
   const needAsset = (path: string, where: string) => {
     if (entries.has(path)) assetPaths.add(path);
@@ -123,7 +128,7 @@ export async function parseArchive(zip: Uint8Array, limits: ImportLimits): Promi
       issues: issues.slice(0, 50),
     });
   }
-  return { world: document.data.world, elements, relationships, entries, assetPaths };
+  return { world: document.data.world, elements, relationships, others, entries, assetPaths };
 }
 
 /**
@@ -219,6 +224,7 @@ export async function importWorld(
       asStatement(raw, db.insert(worldMembers).values({ worldId, userId, role: "owner", createdAt: created })),
       ...writeElements(raw, worldId, elementRows, "insert"),
       ...writeRelationships(raw, worldId, relationshipRows, "insert"),
+      ...insertArchivedEntries(raw, worldId, archive.others, { now, userId }),
       ...writeAssets(raw, worldId, userId, now, assetRows),
       asStatement(
         raw,

@@ -7,7 +7,9 @@ import { HttpError } from "../lib/errors";
 import type { Database } from "../lib/db";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
+import { copyArchivedRows } from "./archived-entities";
 import { worldOfAssetKey } from "./element-fields";
+import { WORLD_ENTITIES, type WorldEntity } from "./entities";
 import { canSeeSecrets } from "./graph";
 import {
   asStatement,
@@ -55,9 +57,10 @@ type Forker = { id: string; name: string };
  * and every asset (copied in R2 under the new world, so the fork keeps its pictures and sound even
  * if the source later goes private or is deleted). Secrets come along only for the source's owner
  * and editors. The graph is read from the source's room, which may hold edits D1 has not yet seen;
- * the new world's room hydrates itself from D1 on first open.
+ * the world's other entities (entities/index.ts; `entities`, which a test may extend) are copied
+ * as D1 holds them, under their own ids. The new world's room hydrates itself from D1 on first open.
  */
-export async function forkWorld(env: Env, db: Database, source: WorldAccess, forker: Forker, input: ForkWorldInput) {
+export async function forkWorld(env: Env, db: Database, source: WorldAccess, forker: Forker, input: ForkWorldInput, entities: readonly WorldEntity[] = WORLD_ENTITIES) {
   const withSecrets = canSeeSecrets(source.role);
   const graph = await env.WORLD_ROOM.getByName(source.world.id).graph(withSecrets);
   if (!graph.ok) throw new HttpError(graph.status, graph.code, graph.message);
@@ -159,6 +162,7 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
       ...writeElements(raw, worldId, elementRows, "insert"),
       ...writeVersions(raw, worldId, createdAt, versionRows),
       ...writeRelationships(raw, worldId, relationshipRows, "insert"),
+      ...copyArchivedRows(raw, source.world.id, worldId, withSecrets, entities),
     ]);
   } catch (error) {
     // Nothing was written; the copied objects go too. R2 deletes at most 1,000 keys per call.

@@ -1,5 +1,7 @@
 // The export job (catalogue F4): a world's graph, as its room holds it, becomes a ZIP in R2 with
-// world.json, a Markdown file per element, the assets and an offline viewer (index.html).
+// world.json, a Markdown file per element, the assets and an offline viewer (index.html). The
+// world's other entities (entities/index.ts) are written to world.json as D1 holds them
+// (archived-entities.ts).
 //
 // Memory: a Worker has 128 MB, and a 5,000-element world with images, clips and narration can
 // be far larger than that. So the archive is never held whole: fflate's streaming `Zip` emits
@@ -18,7 +20,9 @@ import {
   slugify,
   type ArchiveDocument,
 } from "../domain/archive-format";
+import { exportArchivedEntries } from "../domain/archived-entities";
 import { worldOfAssetKey } from "../domain/element-fields";
+import { WORLD_ENTITIES, type WorldEntity } from "../domain/entities";
 import { element as elementDefinition } from "../domain/entities/element";
 import { archiveEntryOf } from "../domain/entities/entity";
 import { relationship as relationshipDefinition } from "../domain/entities/relationship";
@@ -149,8 +153,11 @@ export function elementMarkdown(
 
 class ExportFailure extends Error {}
 
-/** Runs one export job; failures are recorded on the export and the job, with retries as the queue does them. */
-export async function runExportJob(jobId: string, env: Env): Promise<void> {
+/**
+ * Runs one export job; failures are recorded on the export and the job, with retries as the queue
+ * does them. `entities`: what world.json holds (the world's; a test adds its own).
+ */
+export async function runExportJob(jobId: string, env: Env, entities: readonly WorldEntity[] = WORLD_ENTITIES): Promise<void> {
   const db = getDb(env.DB);
   const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1);
   if (!job || job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return;
@@ -170,10 +177,10 @@ export async function runExportJob(jobId: string, env: Env): Promise<void> {
     await db.update(jobs).set({ status: "failed", error: "The export this job was for no longer exists.", updatedAt: new Date() }).where(eq(jobs.id, jobId));
     return;
   }
-  return buildExport(db, env, job, input.value);
+  return buildExport(db, env, job, input.value, entities);
 }
 
-async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof jobs.$inferSelect, input: ExportInput): Promise<void> {
+async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof jobs.$inferSelect, input: ExportInput, entities: readonly WorldEntity[]): Promise<void> {
   const jobId = job.id;
   const attempt = job.attempts + 1;
   await db.update(jobs).set({ status: "running", stage: "export", attempts: attempt, updatedAt: new Date() }).where(eq(jobs.id, jobId));
@@ -182,7 +189,7 @@ async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof j
     if (input.includeSecrets && !(job.userId && (await mayStillExportSecrets(db, job.worldId!, job.userId)))) {
       throw new ExportFailure("This export was to include the world's secrets, but you are no longer one of its owners or editors.");
     }
-    const { key, size } = await buildArchive(env, job.worldId!, input, async (progress) => {
+    const { key, size } = await buildArchive(env, job.worldId!, input, entities, async (progress) => {
       await db.update(jobs).set({ progress, updatedAt: new Date() }).where(eq(jobs.id, jobId));
     });
     const now = new Date();
@@ -207,7 +214,7 @@ async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof j
   }
 }
 
-async function buildArchive(env: Env, worldId: string, input: ExportInput, progress: (percent: number) => Promise<void>) {
+async function buildArchive(env: Env, worldId: string, input: ExportInput, entities: readonly WorldEntity[], progress: (percent: number) => Promise<void>) {
   const db = getDb(env.DB);
   const [world] = await db.select().from(worlds).where(eq(worlds.id, worldId)).limit(1);
   if (!world) throw new ExportFailure("The world was deleted before it could be exported.");
@@ -215,6 +222,8 @@ async function buildArchive(env: Env, worldId: string, input: ExportInput, progr
   const graph = await env.WORLD_ROOM.getByName(worldId).graph(input.includeSecrets);
   if (!graph.ok) throw new ExportFailure(`The world's room refused the export: ${graph.message}`);
   const { elements, relationships } = graph.value;
+  // The other entities as D1 holds them (their room projects them within seconds of an edit).
+  const others = await exportArchivedEntries(env.DB, worldId, input.includeSecrets, entities);
 
   // Archive paths: one per element file, one per distinct asset key.
   const assetPaths = new Map<string, string>();
@@ -269,6 +278,8 @@ async function buildArchive(env: Env, worldId: string, input: ExportInput, progr
     },
     elements: documentElements,
     relationships: relationships.map((r) => archiveEntryOf(relationshipDefinition, r, false)),
+    // Only entities that have entries: an archive without the key holds none.
+    ...Object.fromEntries(others),
     source: { worldId, url: `${input.origin}/worlds/${worldId}` },
   };
 

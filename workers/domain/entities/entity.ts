@@ -13,7 +13,7 @@
 // name their D1 columns by the drizzle table's property names, typed from the table, and
 // graph-rows.ts turns those into SQL. The browser imports the definitions too (graph-doc.ts), so
 // nothing here may pull the database layer into its bundle.
-import type { z } from "zod";
+import { z } from "zod";
 
 /** Where a field lives in the room's live document (durable-objects/world-room/graph-doc.ts). */
 export type Live =
@@ -245,6 +245,14 @@ export function archiveEntryOf<E extends AnyEntity>(entity: E, view: ViewOf<E>, 
   return entry as ArchiveEntryOf<E>;
 }
 
+/** A time as views and archives write it: `new Date(ms).toISOString()`. */
+const isoTime = z.iso.datetime();
+/** ISO text as ms, for a time's rule; anything else as it is (the rule says what is wrong with it). */
+const fromIsoTime = (value: unknown) => {
+  const text = isoTime.safeParse(value);
+  return text.success ? Date.parse(text.data) : value;
+};
+
 const schemaOf = (name: string, spec: Spec, worldId: string | undefined): z.ZodType => {
   if (!spec.schema) throw new Error(`the field ${name} takes input but has no schema`);
   if (typeof spec.schema !== "function") return spec.schema;
@@ -273,7 +281,8 @@ export function updateShapeOf<E extends AnyEntity>(entity: E, worldId?: string):
 /**
  * The shape of an archive entry as import reads it. Fields only owners and editors see are
  * optional (an export without secrets leaves them out); `overrides` replace a field's schema where
- * the archive holds something else (assets as paths inside it).
+ * the archive holds something else (assets as paths inside it). A time read back (`viewAs: "time"`
+ * and `archive: {}`) is the ISO text its view writes, read as ms through the field's rule.
  */
 export function archiveShapeOf<E extends AnyEntity, const O extends Partial<Record<ArchiveKeys<E>, z.ZodType>>>(entity: E, overrides: O): ArchiveShape<E, O> {
   const shape: Record<string, z.ZodType> = {};
@@ -282,7 +291,9 @@ export function archiveShapeOf<E extends AnyEntity, const O extends Partial<Reco
     if (typeof spec.archive !== "object") continue;
     // A rule that depends on the world (assets name its files) means something else in an archive.
     if (!replaced[name] && typeof spec.schema === "function") throw new Error(`the archive reads ${name} by a schema of its own: give it in overrides`);
-    const schema = replaced[name] ?? schemaOf(name, spec, undefined);
+    // A time is written as its view shows it (ISO text) and read back as the ms its rule reads.
+    const own = () => schemaOf(name, spec, undefined);
+    const schema = replaced[name] ?? (spec.viewAs === "time" ? z.preprocess(fromIsoTime, own()) : own());
     shape[name] = "default" in spec.archive ? schema.default(spec.archive.default) : spec.view === "editors" ? schema.optional() : schema;
   }
   return shape as ArchiveShape<E, O>;
