@@ -143,7 +143,7 @@ describe("an entity added to the world's list of entities", () => {
     const rows = await pinsOf(imported.worldId);
     const source = await pinsOf(world.id);
     // Every archived field as it was; the time the archive does not hold is the import's.
-    expect(rows.map(({ updated_at, ...row }) => row)).toEqual(source.map(({ updated_at, ...row }) => row));
+    expect(rows.map(({ updated_at: _made, ...row }) => row)).toEqual(source.map(({ updated_at: _kept, ...row }) => row));
     for (const row of rows) expect(row.updated_at).toBeGreaterThanOrEqual(before);
     expect(await count("elements", "world_id = ?", imported.worldId)).toBe(1);
   });
