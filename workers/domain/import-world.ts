@@ -1,5 +1,6 @@
 // Importing a world from an export's ZIP (catalogue F4): a new private world of the importer with
-// every element, relationship, position, asset and the cover, under new ids.
+// every element, relationship, position, asset and the cover, under new ids, and the entries of
+// the world's other entities (entities/index.ts, archived-entities.ts) under their own.
 //
 // Everything is checked before anything is written: the archive's central directory (entry count,
 // declared sizes and ratios, paths, entries that overlap; zip-reader.ts), world.json, every element
