@@ -90,7 +90,7 @@ export class RoomStorage {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`
       create table if not exists snapshot_chunks (idx integer primary key, data blob not null);
-      create table if not exists updates (seq integer primary key autoincrement, data blob not null);
+      create table if not exists updates (seq integer primary key, data blob not null);
       create table if not exists secrets (element_id text primary key, secret text not null);
       create table if not exists dirty (kind text not null, id text not null, seq integer not null, primary key (kind, id));
       create index if not exists dirty_by_seq on dirty (kind, seq);
@@ -107,6 +107,18 @@ export class RoomStorage {
       create table if not exists job_fates (job_id text primary key, fate text not null, at integer not null);
       create table if not exists conflict_outcomes (conflict_id text primary key, outcome text not null);
     `);
+    // The log's seq was AUTOINCREMENT, which rewrites sqlite_sequence's page in every commit: two
+    // pages written and flushed per live update instead of one (ADR 20). A plain rowid keeps the
+    // order; seqs restart only after compaction has emptied the log, when nothing refers to one.
+    const log = sql.exec<{ sql: string }>("select sql from sqlite_master where type = 'table' and name = 'updates'").toArray()[0];
+    if (log && /autoincrement/i.test(log.sql)) {
+      sql.exec(`
+        create table updates_rowid (seq integer primary key, data blob not null);
+        insert into updates_rowid (seq, data) select seq, data from updates;
+        drop table updates;
+        alter table updates_rowid rename to updates;
+      `);
+    }
     this.unappliedFrom = sql.exec<{ from_seq: number }>("select from_seq from unapplied").toArray()[0]?.from_seq ?? null;
   }
 
