@@ -50,7 +50,7 @@ for (const scenario of scenarios) {
       server = await start();
       return server;
     };
-    const outcome = await scenario.run({ url: server.url, stateDir, duration: DURATION, restart });
+    const outcome = await scenario.run({ url: server.url, stateDir, duration: DURATION, restart, server: () => server });
     printTable(outcome.rows);
     for (const check of outcome.checks ?? []) {
       if (!check.ok) failedBudgets += 1;

@@ -34,12 +34,25 @@ export class LiveStorage {
     // `dirty.kind` holds the collection's name ("element" and "relationship" for a world).
     sql.exec(`
       create table if not exists snapshot_chunks (idx integer primary key, data blob not null);
-      create table if not exists updates (seq integer primary key autoincrement, data blob not null);
+      create table if not exists updates (seq integer primary key, data blob not null);
       create table if not exists dirty (kind text not null, id text not null, seq integer not null, primary key (kind, id));
       create index if not exists dirty_by_seq on dirty (kind, seq);
       create table if not exists unapplied (id integer primary key check (id = 1), from_seq integer not null);
       create table if not exists clients (client integer primary key, user_id text not null);
     `);
+    // The log's seq was AUTOINCREMENT, which rewrites sqlite_sequence's page in every commit: two
+    // pages written and flushed per live update instead of one (ADR 20). A plain rowid keeps the
+    // order; seqs restart only after compaction has emptied the log, when the document has applied
+    // every update and nothing refers to one (the unapplied mark is cleared first).
+    const log = sql.exec<{ sql: string }>("select sql from sqlite_master where type = 'table' and name = 'updates'").toArray()[0];
+    if (log && /autoincrement/i.test(log.sql)) {
+      sql.exec(`
+        create table updates_rowid (seq integer primary key, data blob not null);
+        insert into updates_rowid (seq, data) select seq, data from updates;
+        drop table updates;
+        alter table updates_rowid rename to updates;
+      `);
+    }
     this.unappliedFrom = sql.exec<{ from_seq: number }>("select from_seq from unapplied").toArray()[0]?.from_seq ?? null;
   }
 

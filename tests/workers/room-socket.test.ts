@@ -113,6 +113,36 @@ describe("live co-editing", () => {
     expect(after).toBe(0);
   });
 
+  it("keeps the log of a room stored before its seq lost AUTOINCREMENT, unapplied updates included", async () => {
+    const { owner, world, element, a, b } = await ownerAndEditorInRoom();
+    b.doc.transact(() => insertElement(b.doc, fresh("oldlogrelayed001")));
+    b.doc.transact(() => patchElement(b.doc, element.id, { description: "Logged the old way." }));
+    await a.until(() => getElement(a.doc, element.id)?.description === "Logged the old way.");
+    const room = env.WORLD_ROOM.getByName(world.id);
+    // The log as rooms stored it before: the same rows in a table whose seq is AUTOINCREMENT.
+    await runInDurableObject(room, (_instance, state) => {
+      state.storage.sql.exec(`
+        create table updates_old (seq integer primary key autoincrement, data blob not null);
+        insert into updates_old (seq, data) select seq, data from updates;
+        drop table updates;
+        alter table updates_old rename to updates;
+      `);
+    });
+    await runInDurableObject(room, (_instance, state) => state.abort("restart")).catch(() => undefined);
+    a.close();
+    b.close();
+    const status = await call("GET", `/api/worlds/${world.id}/room/status`, { cookie: owner.cookie });
+    expect(status.json.room).toMatchObject({ loadedFrom: "storage", elements: 2 });
+    const schema = await runInDurableObject(env.WORLD_ROOM.getByName(world.id), (_instance, state) =>
+      state.storage.sql.exec<{ sql: string }>("select sql from sqlite_master where type = 'table' and name = 'updates'").one().sql,
+    );
+    expect(schema).not.toMatch(/autoincrement/i);
+    await projectOnceQuiet(world.id);
+    const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
+    expect(graph.json.elements.map((e: { id: string }) => e.id)).toContain("oldlogrelayed001");
+    expect(graph.json.elements.find((e: { id: string }) => e.id === element.id)).toMatchObject({ description: "Logged the old way." });
+  });
+
   it("keeps ids to their world: an element id another world uses is a new element here, live or through REST", async () => {
     const { owner, world, element } = await worldWithElement();
     const other = await signUp("Other");
