@@ -1,10 +1,9 @@
-import type { GenerationInput, JobView, NewJob } from "../../workers/domain/jobs";
+import type { JobView, NewJob } from "../../workers/domain/jobs";
 import type { RoomResult } from "../../workers/domain/room-types";
 import type { RoomLocks } from "./locks";
 import type { RoomUser, ServerMessage } from "./protocol";
 import type { ConflictOutcome, RoomStorage, StoredConflict } from "./room-storage";
 
-type JobModalities = GenerationInput["modalities"];
 type Choice = "merged" | "a" | "b";
 
 /** A conflict whose chosen request is not queued yet is tried again by the alarm this soon. */
@@ -157,7 +156,7 @@ export class RoomConflicts {
           userId,
           worldId: this.ports.worldId(),
           kind: "element_refine",
-          input: { prompt: conflict.options[outcome.choice], elementId: conflict.elementId, modalities: conflict.b.modalities as JobModalities },
+          input: { prompt: conflict.options[outcome.choice], elementId: conflict.elementId, modalities: conflict.b.modalities },
           idempotencyKey: `conflict-${conflictId}`,
           requestBody: { conflictId, choice: outcome.choice },
         });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GenerationInputSchema } from "../../workers/domain/jobs";
 import { LiveStorage, type DirtyMark } from "../live-room/live-storage";
 import { ChatMessageSchema, ConflictOptionsSchema, RoomUserSchema, type ChatMessage, type RoomUser } from "./protocol";
 import type { HistorySession, VersionCause, VersionSession } from "./edit-sessions";
@@ -28,7 +29,7 @@ const StoredConflictSchema = z.object({
   elementId: z.string(),
   options: ConflictOptionsSchema,
   a: z.object({ jobId: z.string(), userId: z.string() }),
-  b: z.object({ userId: z.string(), userName: z.string(), modalities: z.array(z.string()) }),
+  b: z.object({ userId: z.string(), userName: z.string(), modalities: GenerationInputSchema.shape.modalities }),
 });
 export type StoredConflict = z.infer<typeof StoredConflictSchema>;
 
