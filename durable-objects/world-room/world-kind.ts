@@ -1,4 +1,3 @@
-import type * as Y from "yjs";
 import { ArchiveSchema } from "../../workers/domain/archive-format";
 import { PROJECTOR, type DocumentKind } from "../live-room/document-kind";
 import type { DecodedUpdate } from "../live-room/update-check";
@@ -6,26 +5,14 @@ import { elementPart } from "./element-part";
 import type { EntityPart, Hydration } from "./entity-part";
 import type { RoomLocks } from "./locks";
 import type { RoomUser } from "./protocol";
-import { WorldProjection } from "./projection";
+import { WorldProjection, type ProjectionPorts } from "./projection";
 import { relationshipPart } from "./relationship-part";
 import { RoomStorage } from "./room-storage";
 import { RelayedIndex, roomView } from "./room-view";
 import { checkUpdate, type Acceptance, type EntryCheck, type EntryRules, type Refusal } from "./update-rules";
 
-/** What the world's document kind needs of its room. */
-export type WorldKindPorts = {
-  document: () => Y.Doc;
-  store: () => RoomStorage;
-  db: () => D1Database;
-  worldId: () => string;
-  /** The clock editing sessions are measured by (tests move it on). */
-  clock: () => number;
-  /** Brings the document up to date with the updates relayed but not applied (relay.ts). */
-  catchUp: () => void;
-  scheduleAlarm: (at: number) => Promise<void>;
-  newId: () => string;
-  locks: RoomLocks;
-};
+/** What the world's document kind needs of its room: what its projection needs (it adds the parts), and the locks. */
+export type WorldKindPorts = Omit<ProjectionPorts, "parts"> & { locks: RoomLocks };
 
 /**
  * The world's live entities, in the order they are hydrated and projected (relationships need
