@@ -4,6 +4,8 @@
 // projection identical at the end.
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import WebSocket from "ws";
 import * as encoding from "lib0/encoding";
@@ -110,7 +112,7 @@ async function underLoad(work) {
 }
 
 async function startBare() {
-  const child = spawn("node_modules/.bin/wrangler", ["dev", "-c", "bench/fanout/wrangler.jsonc", "--port", String(BARE_PORT), "--ip", "localhost", "--inspector-port", "0", "--persist-to", `/tmp/loreloom-bench-bare-${process.pid}`], {
+  const child = spawn("node_modules/.bin/wrangler", ["dev", "-c", "bench/fanout/wrangler.jsonc", "--port", String(BARE_PORT), "--ip", "localhost", "--inspector-port", "0", "--persist-to", join(tmpdir(), `loreloom-bench-bare-${process.pid}`)], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
   });
@@ -122,10 +124,15 @@ async function startBare() {
   return child;
 }
 
-async function bare(count) {
+/**
+ * One round of the bare object: `stored` picks the one that writes each message to its SQLite
+ * before the output gate lets it out (bench/fanout/worker.ts), for what storing first costs apart
+ * from the room; the budget is judged against the one that stores nothing.
+ */
+async function bare(count, { stored = false } = {}) {
   const child = await startBare();
   try {
-    const url = `ws://localhost:${BARE_PORT}/`;
+    const url = `ws://localhost:${BARE_PORT}/${stored ? "stored" : ""}`;
     const sockets = await Promise.all(
       Array.from({ length: CLIENTS }, () => new Promise((resolve, reject) => {
         const socket = new WebSocket(url, { perMessageDeflate: false });
@@ -287,16 +294,19 @@ export async function run({ url, restart, server }) {
   const rounds = [];
   for (let index = 0; index < ROUNDS; index += 1) {
     const baseline = await bare(count);
+    const stored = await bare(count, { stored: true });
     // A fresh server for every round but the first (already fresh): all rooms share one isolate,
     // so an earlier round's room would otherwise still be in the heap this round's collections walk.
     const base = index === 0 ? url : (await restart()).url;
     const ours = await room(base, count, worldOfRound(index), index, () => workerdsOf(server().child.pid));
-    rounds.push({ baseline, ours, ratio: percentiles(ours.latencies).p99 / Math.max(percentiles(baseline.latencies).p99, 0.1) });
+    rounds.push({ baseline, stored, ours, ratio: percentiles(ours.latencies).p99 / Math.max(percentiles(baseline.latencies).p99, 0.1) });
   }
   const pooled = (side) => percentiles(rounds.flatMap((r) => r[side].latencies));
   const bareLatency = pooled("baseline");
+  const storedLatency = pooled("stored");
   const roomLatency = pooled("ours");
   const ratio = roomLatency.p99 / Math.max(bareLatency.p99, 0.1);
+  const storedRatio = storedLatency.p99 / Math.max(bareLatency.p99, 0.1);
   const sum = (pick) => rounds.reduce((total, r) => total + pick(r), 0);
   const gcMax = (side) => Math.max(...rounds.map((r) => r[side].gc.maxMs));
   const lost = sum((r) => r.ours.lost);
@@ -305,6 +315,7 @@ export async function run({ url, restart, server }) {
   return {
     rows: [
       { case: `bare broadcast Durable Object (${ROUNDS} rounds)`, p50: bareLatency.p50, p99: bareLatency.p99, deliveries: bareLatency.n, lost: sum((r) => r.baseline.lost), "bench GC max ms": gcMax("baseline"), "bench GC total ms": sum((r) => r.baseline.gc.totalMs) },
+      { case: `bare object storing each message first (${ROUNDS} rounds)`, p50: storedLatency.p50, p99: storedLatency.p99, deliveries: storedLatency.n, lost: sum((r) => r.stored.lost), "bench GC max ms": gcMax("stored"), "bench GC total ms": sum((r) => r.stored.gc.totalMs) },
       { case: `WorldRoom (Yjs, stored before broadcast; ${ROUNDS} rounds)`, p50: roomLatency.p50, p99: roomLatency.p99, deliveries: roomLatency.n, lost, "bench GC max ms": gcMax("ours"), "bench GC total ms": sum((r) => r.ours.gc.totalMs) },
     ],
     checks: [
@@ -314,11 +325,13 @@ export async function run({ url, restart, server }) {
         budget: `≤ ${BUDGET}`,
         ok: ratio <= BUDGET,
       },
+      // No budget: what storing before sending costs by itself on this machine (ADR 20).
+      { what: `p99 ratio of the bare object storing each message first / bare (each round: ${rounds.map((r) => round(percentiles(r.stored.latencies).p99 / Math.max(percentiles(r.baseline.latencies).p99, 0.1), 2)).join(", ")})`, value: round(storedRatio, 2) },
       { what: "updates lost", value: lost, budget: "0", ok: lost === 0 },
       { what: "clients and D1 identical", value: identical ? "yes" : "no", budget: "yes", ok: identical },
     ],
     load: LOAD,
-    rounds: rounds.map((r) => ({ bare: percentiles(r.baseline.latencies), room: percentiles(r.ours.latencies), ratio: round(r.ratio, 2), clientsIdentical: r.ours.identical, d1Identical: r.ours.d1Identical })),
+    rounds: rounds.map((r) => ({ bare: percentiles(r.baseline.latencies), stored: percentiles(r.stored.latencies), room: percentiles(r.ours.latencies), ratio: round(r.ratio, 2), clientsIdentical: r.ours.identical, d1Identical: r.ours.d1Identical })),
   };
 }
 
