@@ -4,6 +4,8 @@ export default [
   index("routes/home.tsx"),
   route("worlds", "routes/worlds.tsx"),
   route("worlds/:id", "routes/world.tsx"),
+  route("worlds/:id/stories", "routes/stories.tsx"),
+  route("worlds/:id/stories/:sid", "routes/story.tsx"),
   route("gallery", "routes/gallery.tsx"),
   route("invite/:token", "routes/invite.tsx"),
   route("sign-out", "routes/sign-out.tsx"),

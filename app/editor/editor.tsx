@@ -13,7 +13,7 @@ import {
   type NodeChange,
 } from "@xyflow/react";
 import { Suspense, lazy, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { useRevalidator } from "react-router";
+import { Link, useRevalidator } from "react-router";
 import { ELEMENT_TYPES, type ElementType, type Visibility } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL, TYPE_COLOR } from "../lib/element-types";
 import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
@@ -421,6 +421,12 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
         >
           Chat{!chatOpen && room.chat.length > readChat ? ` (${room.chat.length - readChat})` : ""}
         </button>
+        <Link
+          to={`/worlds/${world.id}/stories${shareToken ? `?share=${encodeURIComponent(shareToken)}` : ""}`}
+          className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm"
+        >
+          Stories
+        </Link>
         <button type="button" onClick={() => setDialog("history")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
           History
         </button>

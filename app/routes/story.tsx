@@ -1,0 +1,65 @@
+import { useEffect, useState, useSyncExternalStore } from "react";
+import { Link } from "react-router";
+import { colorFor } from "../../durable-objects/world-room/protocol";
+import { setShareToken } from "../editor/api";
+import { loadWorldForStories } from "../lib/story-access.server";
+import { StoryHeader } from "../stories/story-header";
+import { StoryEditor } from "../stories/story-editor";
+import { getStory, type StorySummary } from "../stories/story-api";
+import type { Route } from "./+types/story";
+
+export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `Story — ${data.world.title} — Loreloom` : "Story — Loreloom" }];
+
+export async function loader({ request, params, context }: Route.LoaderArgs) {
+  return { ...(await loadWorldForStories(request, context.cloudflare.env, params.id)), storyId: params.sid };
+}
+
+/** The story editor; its document comes live from the story's room once the page runs in the browser. */
+export default function Story({ loaderData }: Route.ComponentProps) {
+  const { world, user, canEdit, shareToken, storyId } = loaderData;
+  const mounted = useSyncExternalStore(
+    () => () => {},
+    () => true,
+    () => false,
+  );
+  const [story, setStory] = useState<StorySummary | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setShareToken(shareToken);
+    let live = true;
+    getStory(world.id, storyId).then(
+      (found) => live && setStory(found),
+      (e: unknown) => live && setError(e instanceof Error ? e.message : "This story could not be loaded."),
+    );
+    return () => {
+      live = false;
+    };
+  }, [world.id, storyId, shareToken]);
+  const query = shareToken ? `?share=${encodeURIComponent(shareToken)}` : "";
+  const me = { name: user?.name ?? "Guest", color: colorFor(user?.id ?? "guest") };
+
+  return (
+    <main className="mx-auto max-w-[90rem] px-2 py-2 sm:px-4">
+      <nav className="flex flex-wrap gap-x-1 px-1 text-sm text-stone-500">
+        <Link to={`/worlds/${world.id}${query}`} className="hover:text-indigo-800">
+          {world.title}
+        </Link>
+        <span>/</span>
+        <Link to={`/worlds/${world.id}/stories${query}`} className="hover:text-indigo-800">
+          Stories
+        </Link>
+        <span>/</span>
+      </nav>
+      {error ? (
+        <p role="alert" className="m-1 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+          {error}
+        </p>
+      ) : (
+        <>
+          <StoryHeader worldId={world.id} story={story} canEdit={canEdit} onChange={setStory} />
+          {mounted ? <StoryEditor worldId={world.id} storyId={storyId} canEdit={canEdit} me={me} shareToken={shareToken} /> : <p className="p-6 text-stone-600">Opening the story…</p>}
+        </>
+      )}
+    </main>
+  );
+}

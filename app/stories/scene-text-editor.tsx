@@ -1,0 +1,119 @@
+import Collaboration from "@tiptap/extension-collaboration";
+import CollaborationCaret from "@tiptap/extension-collaboration-caret";
+import { EditorContent, useEditor, useEditorState, type Editor } from "@tiptap/react";
+import StarterKit from "@tiptap/starter-kit";
+import type YProvider from "y-partyserver/provider";
+import type * as Y from "yjs";
+import { AiMark } from "./ai-mark";
+import { sceneField } from "./outline-model";
+import { safeColor } from "./use-story-room";
+
+const lighter = (color: string) => (color.startsWith("hsl(") ? color.replace(/\)$/, " / 0.25)") : `${color}40`);
+
+/** Another person's caret: a coloured bar with their name (text node, never HTML). */
+function renderCaret(user: Record<string, unknown>): HTMLElement {
+  const color = safeColor(user.color);
+  const caret = document.createElement("span");
+  caret.className = "story-caret";
+  caret.style.borderColor = color;
+  const label = document.createElement("span");
+  label.className = "story-caret-label";
+  label.style.backgroundColor = color;
+  label.textContent = typeof user.name === "string" ? user.name.slice(0, 40) : "Someone";
+  caret.appendChild(label);
+  return caret;
+}
+
+const renderSelection = (user: Record<string, unknown>) => ({ nodeName: "span", class: "story-selection", style: `background-color: ${lighter(safeColor(user.color))}` });
+
+/**
+ * The scene's text, bound to its root fragment in the story's document (y-tiptap): edits merge
+ * character by character, others' carets and selections show, and undo takes back only this
+ * person's edits. The schema is cut down to what the story room accepts (the contract's nodes and
+ * marks); anything else would be refused by the room.
+ */
+export function SceneTextEditor({ doc, provider, sceneId, editable, user }: { doc: Y.Doc; provider: YProvider; sceneId: string; editable: boolean; user: { name: string; color: string } }) {
+  const editor = useEditor(
+    {
+      immediatelyRender: false,
+      editable,
+      extensions: [
+        StarterKit.configure({
+          heading: { levels: [1, 2, 3] },
+          // Undo is Collaboration's (per person); these nodes and marks are not in a scene's text.
+          undoRedo: false,
+          bulletList: false,
+          orderedList: false,
+          listItem: false,
+          listKeymap: false,
+          code: false,
+          codeBlock: false,
+          strike: false,
+          underline: false,
+          link: false,
+        }),
+        AiMark,
+        Collaboration.configure({ document: doc, field: sceneField(sceneId) }),
+        CollaborationCaret.configure({ provider, user: { ...user, colorLight: lighter(user.color) }, render: renderCaret, selectionRender: renderSelection }),
+      ],
+      editorProps: {
+        attributes: {
+          class: "prose prose-stone max-w-none min-h-[16rem] px-3 py-3 font-serif text-base leading-relaxed focus:outline-none sm:px-5",
+          "aria-label": "Scene text",
+          "data-testid": "scene-text",
+        },
+      },
+    },
+    [doc, provider, sceneId],
+  );
+  if (editor && editor.isEditable !== editable) editor.setEditable(editable);
+  return (
+    <div className="flex min-h-0 flex-col rounded-xl border border-stone-200 bg-white">
+      {editor && editable ? <TextTools editor={editor} /> : null}
+      <EditorContent editor={editor} className="min-h-0 flex-1 overflow-y-auto" />
+    </div>
+  );
+}
+
+const toolClass = "rounded-md px-2 py-1 text-sm hover:bg-stone-100 aria-pressed:bg-indigo-100 aria-pressed:text-indigo-900 disabled:opacity-40";
+
+function TextTools({ editor }: { editor: Editor }) {
+  const state = useEditorState({
+    editor,
+    selector: ({ editor: e }) => ({
+      bold: e.isActive("bold"),
+      italic: e.isActive("italic"),
+      heading: e.isActive("heading", { level: 2 }),
+      quote: e.isActive("blockquote"),
+      canUndo: e.can().undo(),
+      canRedo: e.can().redo(),
+    }),
+  });
+  const run = (action: (chain: ReturnType<Editor["chain"]>) => ReturnType<Editor["chain"]>) => () => void action(editor.chain().focus()).run();
+  return (
+    <div role="toolbar" aria-label="Text tools" className="flex flex-wrap items-center gap-0.5 border-b border-stone-200 px-1.5 py-1">
+      <button type="button" className={`${toolClass} font-bold`} aria-pressed={state.bold} aria-label="Bold" onClick={run((c) => c.toggleBold())}>
+        B
+      </button>
+      <button type="button" className={`${toolClass} italic`} aria-pressed={state.italic} aria-label="Italic" onClick={run((c) => c.toggleItalic())}>
+        I
+      </button>
+      <button type="button" className={toolClass} aria-pressed={state.heading} aria-label="Heading" onClick={run((c) => c.toggleHeading({ level: 2 }))}>
+        H
+      </button>
+      <button type="button" className={toolClass} aria-pressed={state.quote} aria-label="Quote" onClick={run((c) => c.toggleBlockquote())}>
+        ❝
+      </button>
+      <button type="button" className={toolClass} aria-label="Scene break" onClick={run((c) => c.setHorizontalRule())}>
+        ⁂
+      </button>
+      <span className="mx-1 h-5 w-px bg-stone-200" aria-hidden="true" />
+      <button type="button" className={toolClass} aria-label="Undo my last change" title="Undo (Ctrl/⌘ Z) — only your own changes" disabled={!state.canUndo} onClick={run((c) => c.undo())}>
+        ↶
+      </button>
+      <button type="button" className={toolClass} aria-label="Redo" title="Redo (Ctrl/⌘ Shift Z)" disabled={!state.canRedo} onClick={run((c) => c.redo())}>
+        ↷
+      </button>
+    </div>
+  );
+}

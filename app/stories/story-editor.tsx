@@ -1,0 +1,124 @@
+import { useEffect, useState } from "react";
+import type * as Y from "yjs";
+import { SaveNote } from "../editor/save-state";
+import { chaptersOf, readOutline, scenesOf, type ChapterState } from "./outline-model";
+import { Outline } from "./outline";
+import { PeopleHere } from "./people-here";
+import { SceneDetails } from "./scene-details";
+import { SceneTextEditor } from "./scene-text-editor";
+import { listElements, type WorldElement } from "./story-api";
+import { useStoryRoom } from "./use-story-room";
+
+/** The outline, re-read (at most once a frame) whenever chapters or scenes change. */
+function useOutline(doc: Y.Doc | null): ChapterState[] {
+  const [outline, setOutline] = useState<ChapterState[]>([]);
+  useEffect(() => {
+    if (!doc) return;
+    let frame = 0;
+    const refresh = () => {
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        setOutline(readOutline(doc));
+      });
+    };
+    refresh();
+    chaptersOf(doc).observeDeep(refresh);
+    scenesOf(doc).observeDeep(refresh);
+    return () => {
+      cancelAnimationFrame(frame);
+      chaptersOf(doc).unobserveDeep(refresh);
+      scenesOf(doc).unobserveDeep(refresh);
+    };
+  }, [doc]);
+  return outline;
+}
+
+function useWorldElements(worldId: string) {
+  const [elements, setElements] = useState<WorldElement[]>([]);
+  useEffect(() => {
+    let live = true;
+    listElements(worldId).then(
+      (list) => live && setElements(list),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [worldId]);
+  return elements;
+}
+
+export type StoryEditorProps = { worldId: string; storyId: string; canEdit: boolean; me: { name: string; color: string }; shareToken: string | null };
+
+/**
+ * The story editor: the outline (a drawer on a phone) beside the selected scene — its details and
+ * its live text. Everyone in the story shares one document; viewers read it.
+ */
+export function StoryEditor({ worldId, storyId, canEdit, me, shareToken }: StoryEditorProps) {
+  const room = useStoryRoom(worldId, storyId, me, shareToken);
+  const outline = useOutline(room.doc);
+  const elements = useWorldElements(worldId);
+  const [picked, setPicked] = useState<string | null>(null);
+  const [drawer, setDrawer] = useState(false);
+  const scenes = outline.flatMap((c) => c.scenes);
+  // The scene picked, or (when it is gone or none was) the first one.
+  const scene = scenes.find((s) => s.id === picked) ?? scenes[0] ?? null;
+  const chapter = scene ? outline.find((c) => c.id === scene.chapter) : null;
+  const select = (id: string) => {
+    setPicked(id);
+    setDrawer(false);
+  };
+  const status = room.connection === "online" ? (room.loaded ? "Live" : "Loading…") : room.connection === "connecting" ? "Connecting…" : "Offline";
+
+  return (
+    <div className="flex min-h-[calc(100dvh-8rem)] flex-col gap-2" data-ready={room.loaded ? "true" : undefined}>
+      <div className="flex flex-wrap items-center gap-2 px-1">
+        <button type="button" onClick={() => setDrawer(true)} className="rounded-lg border border-stone-300 bg-white px-3 py-1.5 text-sm lg:hidden" aria-expanded={drawer}>
+          ☰ Outline
+        </button>
+        <span className="flex items-center gap-1.5 text-xs text-stone-600" role="status" data-testid="story-connection">
+          <span className={`h-2 w-2 rounded-full ${room.connection === "online" ? "bg-emerald-500" : room.connection === "connecting" ? "bg-amber-400" : "bg-stone-400"}`} />
+          {status}
+        </span>
+        {canEdit ? <SaveNote state={room.saveState} testId="story-save" /> : <span className="rounded-lg bg-stone-100 px-2 py-0.5 text-xs text-stone-700">View only</span>}
+        <PeopleHere people={room.people} />
+      </div>
+      {room.notice ? (
+        <p key={room.notice.id} role={room.notice.tone === "error" ? "alert" : "status"} className={`rounded-lg px-3 py-2 text-sm ${room.notice.tone === "error" ? "bg-red-50 text-red-800" : "bg-indigo-50 text-indigo-900"}`}>
+          {room.notice.text}
+        </p>
+      ) : null}
+      <div className="grid min-h-0 flex-1 gap-3 lg:grid-cols-[19rem_minmax(0,1fr)]">
+        {drawer ? <button type="button" aria-label="Close the outline" className="fixed inset-0 z-30 bg-stone-900/30 lg:hidden" onClick={() => setDrawer(false)} /> : null}
+        <aside
+          aria-label="Chapters and scenes"
+          className={`${drawer ? "fixed inset-y-0 left-0 z-40 block w-[min(20rem,88vw)] overflow-y-auto bg-stone-50 p-3 shadow-xl" : "hidden"} lg:static lg:block lg:w-auto lg:bg-transparent lg:p-0 lg:shadow-none`}
+        >
+          <div className="mb-2 flex items-center justify-between lg:hidden">
+            <h2 className="font-semibold">Outline</h2>
+            <button type="button" onClick={() => setDrawer(false)} className="rounded px-2 py-1 text-sm hover:bg-stone-200" aria-label="Close">
+              ✕
+            </button>
+          </div>
+          {room.doc ? <Outline doc={room.doc} outline={outline} selectedScene={scene?.id ?? null} onSelect={select} canEdit={canEdit} /> : null}
+        </aside>
+        <section aria-label="Scene" className="flex min-w-0 flex-col gap-3">
+          {!room.loaded ? (
+            <p className="rounded-xl border border-stone-200 bg-white p-6 text-stone-600">Opening the story…</p>
+          ) : room.doc && room.provider && scene ? (
+            <>
+              <p className="px-1 text-xs text-stone-500">{chapter?.title}</p>
+              <SceneDetails doc={room.doc} scene={scene} elements={elements} canEdit={canEdit} />
+              <SceneTextEditor key={scene.id} doc={room.doc} provider={room.provider} sceneId={scene.id} editable={canEdit} user={me} />
+            </>
+          ) : (
+            <p className="rounded-xl border border-dashed border-stone-300 bg-white p-6 text-stone-600">
+              {canEdit ? "Add a chapter and a scene in the outline to start writing." : "This story has no scenes yet."}
+            </p>
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}
