@@ -1,0 +1,138 @@
+// Two people write one story together (issue 17, points 1 and 7): the owner makes the story from
+// the world's Stories page, adds a chapter and a scene and types; an invited editor on a phone sees
+// the outline and the text arrive and writes back; a viewer reads the text live and cannot type.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, signUp, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
+
+const skip = skipWithoutChromium;
+const WORLD_ID = "demoworld0000001";
+const WORLD = `/worlds/${WORLD_ID}`;
+
+/** A scene's text as a reader sees it, without other people's carets and name labels drawn into it. */
+function sceneText(page) {
+  return page.getByTestId("scene-text").evaluate((content) => {
+    const copy = content.cloneNode(true);
+    for (const drawn of copy.querySelectorAll(".story-caret, .ProseMirror-separator, .ProseMirror-trailingBreak")) drawn.remove();
+    return [...copy.children].map((block) => block.textContent).join("\n");
+  });
+}
+
+/** An invitation to the demo world from the signed-in owner, accepted by a new person. */
+async function invite(app, owner, role, name, viewport) {
+  const url = await owner.page.evaluate(
+    async ([world, asRole]) => {
+      const response = await fetch(`/api/worlds/${world}/invitations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ role: asRole }) });
+      return (await response.json()).url;
+    },
+    [WORLD_ID, role],
+  );
+  const person = await openPage(app, viewport);
+  await signUp(person.page, name);
+  await person.page.goto(url);
+  await person.page.getByRole("button", { name: "Accept and open the world" }).click();
+  await person.page.waitForURL(`**${WORLD}`);
+  return person;
+}
+
+/** Opens the outline: always shown on a desktop, a drawer behind a button on a phone. */
+async function outline(page) {
+  const toggle = page.getByRole("button", { name: "☰ Outline" });
+  if (await toggle.isVisible()) await toggle.click();
+  return page.getByRole("navigation", { name: "Story outline" });
+}
+
+describe("writing a story together", { skip, timeout: 300_000 }, () => {
+  let app;
+  before(async () => {
+    app = await startApp();
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("one person adds a chapter, a scene and text; an editor on a phone sees it and writes back; a viewer reads but cannot type", async (t) => {
+    const owner = await openPage(app, DESKTOP);
+    const people = [owner];
+    try {
+      await signInDemo(owner.page);
+      // From the world's editor to its stories, and a new story from the form.
+      await owner.page.goto(WORLD);
+      await owner.page.getByRole("toolbar", { name: "Editor tools" }).getByRole("link", { name: "Stories" }).click();
+      await owner.page.waitForURL(`**${WORLD}/stories`);
+      await owner.page.getByLabel("Title").fill("The Tide Clock's Last Hour");
+      await owner.page.getByLabel("Template").selectOption("mystery");
+      await owner.page.getByLabel("Premise").fill("A clockmaker's apprentice learns who stopped the Tide Clock.");
+      await owner.page.getByRole("button", { name: "Create story" }).click();
+      await owner.page.waitForURL(new RegExp(`${WORLD}/stories/[0-9a-z]+$`));
+      const storyUrl = new URL(owner.page.url()).pathname;
+      await owner.page.getByRole("heading", { name: "The Tide Clock's Last Hour" }).waitFor();
+      await owner.page.locator('[data-ready="true"]').waitFor();
+
+      const ownerOutline = await outline(owner.page);
+      await ownerOutline.getByRole("button", { name: "+ Chapter" }).click();
+      await ownerOutline.getByRole("button", { name: "Rename chapter Chapter 1" }).click();
+      await owner.page.getByLabel("Chapter title").fill("The Stopped Clock");
+      await owner.page.getByLabel("Chapter title").press("Enter");
+      await ownerOutline.getByRole("button", { name: "+ Scene" }).click();
+      const text = owner.page.getByTestId("scene-text");
+      await text.click();
+      await owner.page.keyboard.type("The bells fell silent at noon.", { delay: 10 });
+
+      // The editor, on a phone, opens the story and finds the chapter, the scene and the text.
+      const editor = await invite(app, owner, "editor", "Bea", PHONE);
+      people.push(editor);
+      await editor.page.goto(storyUrl);
+      await editor.page.locator('[data-ready="true"]').waitFor();
+      await waitFor(t.signal, "the owner's text on the editor's phone", async () => (await sceneText(editor.page)).includes("The bells fell silent at noon."));
+      const editorOutline = await outline(editor.page);
+      await editorOutline.getByRole("button", { name: "Rename chapter The Stopped Clock" }).waitFor();
+      await editor.page.getByRole("button", { name: "Close", exact: true }).click();
+      assert.equal(await overflowsHorizontally(editor.page), false, "the story editor fits a phone's width");
+
+      // The editor writes a second paragraph; the owner sees it arrive, and both see each other here.
+      await editor.page.getByTestId("scene-text").click();
+      await editor.page.keyboard.press("Control+End");
+      await editor.page.keyboard.press("Enter");
+      await editor.page.keyboard.type("Bea found the key.", { delay: 10 });
+      await waitFor(t.signal, "the editor's text on the owner's screen", async () => (await sceneText(owner.page)) === "The bells fell silent at noon.\nBea found the key.");
+      await waitFor(t.signal, "two people in the story", async () => (await owner.page.getByTestId("story-people").getByRole("listitem").count()) === 2);
+
+      // A second scene, moved above the first with the ↑ button, moves for the editor too.
+      await ownerOutline.getByRole("button", { name: "+ Scene" }).click();
+      await ownerOutline.getByRole("button", { name: "Move scene Scene 2 up" }).click();
+      const sceneOrder = (page) => page.getByRole("navigation", { name: "Story outline" }).getByRole("listitem").locator("button[aria-label^='Drag scene']").evaluateAll((handles) => handles.map((h) => h.getAttribute("aria-label")));
+      await waitFor(t.signal, "the new order on the editor's phone", async () => JSON.stringify(await sceneOrder(editor.page)) === JSON.stringify(["Drag scene Scene 2", "Drag scene Scene 1"]));
+
+      // A viewer sees the text, live, and cannot change it.
+      const viewer = await invite(app, owner, "viewer", "Vic", DESKTOP);
+      people.push(viewer);
+      await viewer.page.goto(storyUrl);
+      await viewer.page.locator('[data-ready="true"]').waitFor();
+      await (await outline(viewer.page)).getByRole("button", { name: "Scene 1" }).click();
+      await waitFor(t.signal, "the text on the viewer's screen", async () => (await sceneText(viewer.page)).includes("Bea found the key."));
+      assert.equal(await viewer.page.getByTestId("scene-text").getAttribute("contenteditable"), "false");
+      assert.equal(await viewer.page.getByRole("button", { name: "+ Chapter" }).count(), 0);
+      await viewer.page.getByTestId("scene-text").click();
+      await viewer.page.keyboard.type("Vic was here.");
+      await owner.page.getByRole("button", { name: "Scene 1", exact: true }).click();
+      await text.click();
+      await owner.page.keyboard.press("Control+End");
+      await owner.page.keyboard.type(" The end.", { delay: 10 });
+      await waitFor(t.signal, "the owner's last words on the viewer's screen", async () => (await sceneText(viewer.page)).endsWith("The end."));
+      assert.equal(await sceneText(viewer.page), "The bells fell silent at noon.\nBea found the key. The end.");
+
+      await screenshot(owner.page, "stories-editor-desktop");
+      await screenshot(editor.page, "stories-editor-phone");
+      await (await outline(editor.page)).waitFor();
+      await screenshot(editor.page, "stories-outline-phone");
+      await owner.page.goto(`${WORLD}/stories`);
+      await owner.page.getByRole("link", { name: /The Tide Clock's Last Hour/ }).waitFor();
+      await screenshot(owner.page, "stories-list-desktop");
+
+      for (const person of people) assert.deepEqual(person.problems, []);
+    } finally {
+      for (const person of people) await person.context.close();
+    }
+  });
+});
