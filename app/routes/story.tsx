@@ -1,8 +1,8 @@
 import { useEffect, useState, useSyncExternalStore } from "react";
 import { Link } from "react-router";
-import { colorFor } from "../../durable-objects/world-room/protocol";
 import { setShareToken } from "../editor/api";
 import { loadWorldForStories } from "../lib/story-access.server";
+import { hexColorFor } from "../stories/colors";
 import { StoryHeader } from "../stories/story-header";
 import { StoryEditor } from "../stories/story-editor";
 import { getStory, type StorySummary } from "../stories/story-api";
@@ -36,7 +36,7 @@ export default function Story({ loaderData }: Route.ComponentProps) {
     };
   }, [world.id, storyId, shareToken]);
   const query = shareToken ? `?share=${encodeURIComponent(shareToken)}` : "";
-  const me = { name: user?.name ?? "Guest", color: colorFor(user?.id ?? "guest") };
+  const me = { name: user?.name ?? "Guest", color: hexColorFor(user?.id ?? "guest") };
 
   return (
     <main className="mx-auto max-w-[90rem] px-2 py-2 sm:px-4">

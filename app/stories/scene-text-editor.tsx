@@ -6,9 +6,8 @@ import type YProvider from "y-partyserver/provider";
 import type * as Y from "yjs";
 import { AiMark } from "./ai-mark";
 import { sceneField } from "./outline-model";
-import { safeColor } from "./use-story-room";
+import { safeColor, translucent } from "./colors";
 
-const lighter = (color: string) => (color.startsWith("hsl(") ? color.replace(/\)$/, " / 0.25)") : `${color}40`);
 
 /** Another person's caret: a coloured bar with their name (text node, never HTML). */
 function renderCaret(user: Record<string, unknown>): HTMLElement {
@@ -24,7 +23,7 @@ function renderCaret(user: Record<string, unknown>): HTMLElement {
   return caret;
 }
 
-const renderSelection = (user: Record<string, unknown>) => ({ nodeName: "span", class: "story-selection", style: `background-color: ${lighter(safeColor(user.color))}` });
+const renderSelection = (user: Record<string, unknown>) => ({ nodeName: "span", class: "story-selection", style: `background-color: ${translucent(safeColor(user.color))}` });
 
 /**
  * The scene's text, bound to its root fragment in the story's document (y-tiptap): edits merge
@@ -54,7 +53,7 @@ export function SceneTextEditor({ doc, provider, sceneId, editable, user }: { do
         }),
         AiMark,
         Collaboration.configure({ document: doc, field: sceneField(sceneId) }),
-        CollaborationCaret.configure({ provider, user: { ...user, colorLight: lighter(user.color) }, render: renderCaret, selectionRender: renderSelection }),
+        CollaborationCaret.configure({ provider, user, render: renderCaret, selectionRender: renderSelection }),
       ],
       editorProps: {
         attributes: {

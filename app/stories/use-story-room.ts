@@ -7,17 +7,12 @@ import * as Y from "yjs";
 import { ACCESS_CHANGED_CLOSE, parseServerMessage } from "../../durable-objects/world-room/protocol";
 import { RoomSaves, type SaveState } from "../editor/save-state";
 import type { ConnectionState } from "../editor/use-room";
+import { safeColor } from "./colors";
 import { chaptersOf } from "./outline-model";
 
 export type StoryPerson = { clientId: number; name: string; color: string; self: boolean };
 export type StoryNotice = { id: number; text: string; tone: "info" | "error" };
 
-/** A colour from someone's awareness state, used in a style only if it is one of the forms we send. */
-const SAFE_COLOR = /^(#[0-9a-f]{6}|hsl\(\d{1,3} \d{1,3}% \d{1,3}%\))$/i;
-export const safeColor = (value: unknown) => (typeof value === "string" && SAFE_COLOR.test(value) ? value : "#78716c");
-
-/** The caret colours y-tiptap reads from the awareness `user` field. */
-const userField = (name: string, color: string) => ({ name, color, colorLight: color.replace(/\)$/, " / 0.25)") });
 
 /**
  * Joins a story's room (one per story, the contract's second document kind): the story's Y.Doc
@@ -124,7 +119,7 @@ export function useStoryRoom(worldId: string, storyId: string, me: { name: strin
     provider.on("sync", onSync);
 
     const awareness = provider.awareness;
-    awareness.setLocalStateField("user", userField(me.name, me.color));
+    awareness.setLocalStateField("user", { name: me.name, color: me.color });
     const readPeople = () => {
       const list: StoryPerson[] = [];
       awareness.getStates().forEach((value, clientId) => {
