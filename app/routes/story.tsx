@@ -51,7 +51,7 @@ export default function Story({ loaderData }: Route.ComponentProps) {
         <span>/</span>
       </nav>
       {error ? (
-        <p role="alert" className="m-1 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+        <p role="alert" className="m-1 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 [overflow-wrap:anywhere]">
           {error}
         </p>
       ) : (
