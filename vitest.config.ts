@@ -15,7 +15,7 @@ export default defineConfig({
       miniflare: {
         // In production the rooms live in their own Worker (durable-objects/wrangler.jsonc, ADR 9);
         // the pool runs one Worker, so the test entry exports WorldRoom and binds it locally.
-        durableObjects: { WORLD_ROOM: { className: "WorldRoom", useSQLite: true } },
+        durableObjects: { WORLD_ROOM: { className: "WorldRoom", useSQLite: true }, STORY_ROOM: { className: "StoryRoom", useSQLite: true } },
         bindings: {
           // A fixed, test-only secret: sessions signed with it never leave the test runtime.
           BETTER_AUTH_SECRET: "loreloom-vitest-secret-not-for-production-0123456789",

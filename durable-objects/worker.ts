@@ -3,6 +3,7 @@
 // (`script_name: "loreloom-rooms"`). Kept apart so that a room's garbage collections walk the
 // room's heap and not the whole app's (ADR 9).
 export { WorldRoom } from "./world-room/world-room";
+export { StoryRoom } from "./story-room/story-room";
 
 export default {
   fetch: () => new Response("Rooms are joined through the app: GET /api/worlds/:id/room.", { status: 404 }),

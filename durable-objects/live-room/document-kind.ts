@@ -12,17 +12,23 @@ import type { DecodedUpdate } from "./update-check";
 export const PROJECTOR = Symbol("projector");
 
 /**
- * A part of the document whose changes the projection writes: one top-level Yjs type, observed
- * deeply, and the ids a change touched (marked in the room's storage under `name`). The world has
- * two, `element` and `relationship`; a story would have one, its text, touched as a whole.
+ * A part of the document whose changes the projection writes, and the ids a change touched (marked
+ * in the room's storage under `name`). Usually one top-level Yjs type observed deeply (`type` and
+ * `touched`: the world's `element` and `relationship`); a kind whose collection spans several
+ * top-level types watches the document itself (`observe`: a story's scenes, each with its text in
+ * a root of its own).
  */
 export type Collection = {
   name: string;
-  type: (doc: Y.Doc) => Y.AbstractType<unknown>;
-  touched: (events: Array<Y.YEvent<Y.AbstractType<unknown>>>) => string[];
   /** Someone changed these ids (over a socket, relayed, or through RPC): the kind's own bookkeeping. */
   edited?: (ids: string[], user: RoomUser) => void;
-};
+} & (
+  | {
+      type: (doc: Y.Doc) => Y.AbstractType<unknown>;
+      touched: (events: Array<Y.YEvent<Y.AbstractType<unknown>>>) => string[];
+    }
+  | { observe: (doc: Y.Doc, touched: (ids: string[], transaction: Y.Transaction) => void) => void }
+);
 
 /** A live update the kind refuses. `uncertain`: it may decide otherwise once the document caught up; `early`: it continues changes not here yet. */
 export type UpdateRefusal = {

@@ -115,16 +115,23 @@ export abstract class LiveRoom<Store extends LiveStorage, Accepted extends Updat
     });
     // Changes by anyone but the projector mark what the next projection must write.
     for (const collection of this.kind.collections) {
-      collection.type(this.document).observeDeep((events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => {
-        if (transaction.origin === PROJECTOR) return;
+      const touched = (ids: string[], transaction: Y.Transaction) => {
         const relayed = isRelayed(transaction.origin);
         if (!relayed) this.pacing.noteChange(); // a relayed update's change was noted when it arrived
-        const ids = collection.touched(events);
         this.store.markDirty(collection.name, ids);
         // Edits arriving over a socket carry the connection (or, relayed, the person) as their origin.
         const user = relayed ? (transaction.origin as Relayed).user : (transaction.origin as RoomConnection | null)?.state?.user;
         if (user && collection.edited) collection.edited(ids, user);
-      });
+      };
+      if ("observe" in collection) {
+        collection.observe(this.document, (ids, transaction) => {
+          if (transaction.origin !== PROJECTOR && ids.length > 0) touched(ids, transaction);
+        });
+      } else {
+        collection.type(this.document).observeDeep((events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => {
+          if (transaction.origin !== PROJECTOR) touched(collection.touched(events), transaction);
+        });
+      }
     }
     await this.features.loaded();
     // Updates relayed but not applied when the room last stopped: applied now, observed.

@@ -23,8 +23,8 @@ export type ItemContent =
   | { ref: "binary" }
   | { ref: "string" }
   | { ref: "embed" }
-  | { ref: "format" }
-  | { ref: "type"; type: number }
+  | { ref: "format"; key: string; value: unknown }
+  | { ref: "type"; type: number; name?: string }
   | { ref: "any"; values: unknown[] }
   | { ref: "doc" };
 
@@ -57,6 +57,9 @@ export type DecodedUpdate = {
 export const TYPE_ARRAY = 0;
 export const TYPE_MAP = 1;
 export const TYPE_TEXT = 2;
+export const TYPE_XML_ELEMENT = 3;
+export const TYPE_XML_FRAGMENT = 4;
+export const TYPE_XML_TEXT = 6;
 
 /** Whether bytes are a well-formed Yjs update (v1 encoding). */
 export function isWellFormedUpdate(bytes: Uint8Array): boolean {
@@ -135,6 +138,13 @@ class Reader {
     const length = this.varUint();
     this.skip(length);
     return textDecoder.decode(this.bytes.subarray(this.pos - length, this.pos));
+  }
+
+  /** A varString holding JSON, parsed. */
+  jsonValue(): unknown {
+    const length = this.varUint();
+    this.skip(length);
+    return JSON.parse(textDecoder.decode(this.bytes.subarray(this.pos - length, this.pos))) as unknown;
   }
 
   /** A varString holding JSON (Yjs's `readJSON`); "undefined" only where `allowUndefined`. */
@@ -273,15 +283,17 @@ function readContent(reader: Reader, ref: number): [number, ItemContent] {
     case 5: // ContentEmbed
       reader.json();
       return [1, { ref: "embed" }];
-    case 6: // ContentFormat: a key and a JSON value
-      reader.string();
-      reader.json();
-      return [1, { ref: "format" }];
+    case 6: {
+      // ContentFormat: a key and a JSON value (a mark of rich text and its attributes)
+      const key = reader.text();
+      return [1, { ref: "format", key, value: reader.jsonValue() }];
+    }
     case 7: {
       // ContentType
       const typeRef = reader.varUint();
       if (typeRef >= TYPE_REFS) throw new Error("unknown type");
-      if (typeRef === XML_ELEMENT || typeRef === XML_HOOK) reader.string(); // node name / hook name
+      // An XML element's node name, or a hook's name
+      if (typeRef === XML_ELEMENT || typeRef === XML_HOOK) return [1, { ref: "type", type: typeRef, name: reader.text() }];
       return [1, { ref: "type", type: typeRef }];
     }
     case 8: {

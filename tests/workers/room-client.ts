@@ -47,7 +47,12 @@ export class RoomClient {
   }
 
   static async connect(worldId: string, cookie?: string, headers: Record<string, string> = {}, query = "") {
-    const response = await SELF.fetch(`${ORIGIN}/api/worlds/${worldId}/room${query}`, {
+    return RoomClient.connectTo(`/api/worlds/${worldId}/room${query}`, cookie, headers);
+  }
+
+  /** Joins the room at `path` (a world's, or a story's: /api/worlds/:id/stories/:sid/room). */
+  static async connectTo(path: string, cookie?: string, headers: Record<string, string> = {}) {
+    const response = await SELF.fetch(`${ORIGIN}${path}`, {
       headers: { upgrade: "websocket", ...(cookie ? { cookie } : {}), ...headers },
     });
     if (!response.webSocket) return { response, client: null };

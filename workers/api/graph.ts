@@ -1,8 +1,7 @@
 import { Hono, type Context } from "hono";
+import { refuseCrossOrigin, roomJoinRequest } from "./room-join";
 import { z } from "zod";
-import { IDENTITY_HEADER, SHARE_LINK_HEADER, colorFor, type RoomUser } from "../../durable-objects/world-room/protocol";
 import type { Actor } from "../domain/room-types";
-import { newId } from "../lib/ids";
 import {
   CreateRelationshipSchema,
   DeleteElementsSchema,
@@ -135,24 +134,10 @@ export const graphRoutes = new Hono<AppEnv>()
     // Join the world's room: the session and role are checked here, before the upgrade, and the
     // room trusts only the identity this route attaches (a client cannot send its own).
     // Access first, so that a refused person gets the same 404 with or without an upgrade.
-    const origin = c.req.header("origin");
-    if (origin && origin !== new URL(c.req.url).origin) {
-      throw new HttpError(403, "cross_origin", "This request came from another site and was refused.");
-    }
+    refuseCrossOrigin(c);
     const worldId = param(c.req.param("id"), "world id");
-    const me = c.get("user");
-    const access = await getWorldAccess(c.get("db"), worldId, me?.id ?? null, shareTokenOf(c));
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new HttpError(426, "upgrade_required", "Connect to the room with a WebSocket.");
-    }
-    const guestId = `guest-${newId(10)}`;
-    const identity: RoomUser = me
-      ? { id: me.id, name: me.name, role: access.role ?? "viewer", color: colorFor(me.id) }
-      : { id: guestId, name: "Guest", role: "viewer", color: colorFor(guestId) };
-    const headers = new Headers(c.req.raw.headers);
-    headers.set(IDENTITY_HEADER, JSON.stringify(identity));
-    headers.set(SHARE_LINK_HEADER, access.shareLinkId ?? "");
-    return c.env.WORLD_ROOM.getByName(worldId).fetch(new Request(c.req.raw.url, { method: "GET", headers }));
+    const access = await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null, shareTokenOf(c));
+    return c.env.WORLD_ROOM.getByName(worldId).fetch(roomJoinRequest(c, access));
   })
   .get("/:id/room/status", async (c) => {
     const { room } = await editorOf(c);

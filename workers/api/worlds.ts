@@ -14,6 +14,7 @@ import {
   updateWorld,
 } from "../domain/worlds";
 import { acceptPrompt, parseIdempotencyKey, seedWorld } from "../domain/jobs";
+import { storyIdsOf } from "../domain/stories";
 import type { AppEnv } from "./context";
 import { shareTokenOf } from "./share-token";
 import { requireUser } from "./middleware/request";
@@ -66,8 +67,10 @@ export const worldRoutes = new Hono<AppEnv>()
   .delete("/:id", async (c) => {
     const me = requireUser(c);
     const access = await requireWorldRole(c.get("db"), worldId(c.req.param("id")), me.id, "owner");
+    const storyIds = await storyIdsOf(c.get("db"), access.world.id);
     await deleteWorld(c.get("db"), access.world.id);
-    // The room's own storage goes with the world, so an id can never resurrect old state.
+    // The rooms' own storage goes with the world, so an id can never resurrect old state.
     await c.env.WORLD_ROOM.getByName(access.world.id).purge();
+    await Promise.all(storyIds.map((id) => c.env.STORY_ROOM.getByName(id).purge()));
     return c.body(null, 204);
   });

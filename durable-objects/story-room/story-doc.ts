@@ -1,0 +1,119 @@
+import * as Y from "yjs";
+import { z } from "zod";
+
+/**
+ * The shape of a story's live document (the story room's document kind; contract in ADR 21):
+ * `chapters` and `scenes` are maps of maps by id, each scene's text a root XML fragment named
+ * `scene:<id>` that the editor (TipTap through y-prosemirror) binds to. Siblings are ordered by
+ * fractional-index keys (`order`), so moving one writes one key.
+ */
+export const CHAPTERS = "chapters";
+export const SCENES = "scenes";
+export const SCENE_TEXT_PREFIX = "scene:";
+
+export const sceneTextName = (sceneId: string) => `${SCENE_TEXT_PREFIX}${sceneId}`;
+
+export const StoryPartIdSchema = z.string().regex(/^[a-z0-9]{16}$/, "an id is 16 lowercase letters and digits");
+/** A fractional-index key (npm fractional-indexing: base-62 digits). */
+export const OrderKeySchema = z.string().regex(/^[0-9A-Za-z]{1,64}$/, "an order key is 1–64 base-62 digits");
+export const STORY_LIMITS = { title: 200, summary: 4000, sceneText: 200_000, chapters: 500, scenes: 5000 } as const;
+
+/** What each key of a chapter's and a scene's map may hold. */
+export const CHAPTER_FIELDS = {
+  title: z.string().max(STORY_LIMITS.title),
+  summary: z.string().max(STORY_LIMITS.summary),
+  order: OrderKeySchema,
+} as const;
+export const SCENE_FIELDS = {
+  chapter: StoryPartIdSchema,
+  order: OrderKeySchema,
+  title: z.string().max(STORY_LIMITS.title),
+  summary: z.string().max(STORY_LIMITS.summary),
+  pov: StoryPartIdSchema.nullable(),
+  location: StoryPartIdSchema.nullable(),
+} as const;
+
+/** ProseMirror node names a scene's text may hold, and the attributes each may carry. */
+export const TEXT_NODES: Record<string, Record<string, z.ZodType>> = {
+  paragraph: {},
+  heading: { level: z.number().int().min(1).max(3) },
+  blockquote: {},
+  hardBreak: {},
+  horizontalRule: {},
+};
+/** Marks (formats of the text) a scene's text may carry: `ai` marks the AI's words while it writes. */
+export const TEXT_MARKS: Record<string, z.ZodType> = {
+  bold: z.union([z.null(), z.literal(true), z.strictObject({})]),
+  italic: z.union([z.null(), z.literal(true), z.strictObject({})]),
+  ai: z.union([z.null(), z.literal(true), z.strictObject({ job: z.string().max(64).nullable().optional() })]),
+};
+
+export const chaptersOf = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>(CHAPTERS);
+export const scenesOf = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>(SCENES);
+export const sceneTextOf = (doc: Y.Doc, sceneId: string) => doc.getXmlFragment(sceneTextName(sceneId));
+
+const ChapterSchema = z.object({ title: CHAPTER_FIELDS.title.catch(""), summary: CHAPTER_FIELDS.summary.catch(""), order: OrderKeySchema.catch("a0") });
+const SceneSchema = z.object({
+  chapter: z.string().catch(""),
+  order: OrderKeySchema.catch("a0"),
+  title: SCENE_FIELDS.title.catch(""),
+  summary: SCENE_FIELDS.summary.catch(""),
+  pov: SCENE_FIELDS.pov.catch(null),
+  location: SCENE_FIELDS.location.catch(null),
+});
+export type ChapterState = z.infer<typeof ChapterSchema> & { id: string };
+export type SceneState = z.infer<typeof SceneSchema> & { id: string; text: string; wordCount: number };
+
+/** A chapter as the document holds it, read through its schema (a field that does not read gets its default). */
+export function readChapter(doc: Y.Doc, id: string): ChapterState | null {
+  const map = chaptersOf(doc).get(id);
+  if (!(map instanceof Y.Map)) return null;
+  return { id, ...ChapterSchema.parse(map.toJSON()) };
+}
+
+/** A scene as the document holds it, with its text as plain paragraphs. */
+export function readScene(doc: Y.Doc, id: string): SceneState | null {
+  const map = scenesOf(doc).get(id);
+  if (!(map instanceof Y.Map)) return null;
+  const { text: _ignored, ...fields } = map.toJSON() as Record<string, unknown>;
+  const text = plainText(sceneTextOf(doc, id));
+  return { id, ...SceneSchema.parse(fields), text, wordCount: countWords(text) };
+}
+
+/** A scene's rich text as plain text: blocks separated by blank lines, hard breaks as newlines. */
+export function plainText(fragment: Y.XmlFragment): string {
+  const blocks: string[] = [];
+  const inline = (node: Y.XmlElement | Y.XmlText | Y.XmlHook): string => {
+    if (node instanceof Y.XmlText) return node.toDelta().map((op: { insert?: unknown }) => (typeof op.insert === "string" ? op.insert : "")).join("");
+    if (node instanceof Y.XmlElement) {
+      if (node.nodeName === "hardBreak") return "\n";
+      return node.toArray().map((child) => inline(child as Y.XmlElement | Y.XmlText)).join("");
+    }
+    return "";
+  };
+  const block = (node: unknown) => {
+    if (!(node instanceof Y.XmlElement)) return;
+    if (node.nodeName === "blockquote") return node.toArray().forEach(block);
+    if (node.nodeName === "horizontalRule") return blocks.push("* * *");
+    blocks.push(inline(node));
+  };
+  fragment.toArray().forEach(block);
+  return blocks.join("\n\n");
+}
+
+export function countWords(text: string): number {
+  return text.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)?.length ?? 0;
+}
+
+/** Writes plain text (blocks separated by blank lines) into an empty scene fragment as paragraphs. */
+export function writePlainText(fragment: Y.XmlFragment, text: string) {
+  const paragraphs = text.split(/\n{2,}/).map((p) => p.trim()).filter(Boolean);
+  fragment.insert(
+    fragment.length,
+    paragraphs.map((paragraph) => {
+      const element = new Y.XmlElement("paragraph");
+      element.insert(0, [new Y.XmlText(paragraph)]);
+      return element;
+    }),
+  );
+}

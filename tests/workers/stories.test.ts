@@ -1,0 +1,301 @@
+// Stories (issue 17): the routes and their roles, and the story's room — the second document kind
+// on the room machinery — converging, surviving a restart, refusing viewers and every write the
+// story's shape does not allow, and projecting chapters and scenes into D1.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import { addMember, call, count, createWorld, expectErrorShape, signUp, waitUntil, type Person } from "./helpers";
+import { RoomClient } from "./room-client";
+import { chaptersOf, sceneTextOf, scenesOf } from "../../durable-objects/story-room/story-doc";
+
+const id = (n: number) => `p${String(n).padStart(15, "0")}`;
+
+async function newStory(person: Person, worldId: string, body: Record<string, unknown> = {}) {
+  const response = await call("POST", `/api/worlds/${worldId}/stories`, { cookie: person.cookie, body: { title: "The Fox and the Bell", template: "fairy-tale", ...body } });
+  expect(response.status, response.text).toBe(201);
+  return response.json.story as { id: string; status: string; audience: string };
+}
+
+const roomPath = (worldId: string, storyId: string) => `/api/worlds/${worldId}/stories/${storyId}/room`;
+
+async function join(person: Person | null, worldId: string, storyId: string) {
+  const { client, response } = await RoomClient.connectTo(roomPath(worldId, storyId), person?.cookie);
+  if (!client) throw new Error(`could not join: ${response.status}`);
+  return client;
+}
+
+/** A chapter and a scene in it, as the story editor makes them (one transaction). */
+function addChapterAndScene(doc: Y.Doc, chapter: string, scene: string, text = "") {
+  doc.transact(() => {
+    chaptersOf(doc).set(chapter, new Y.Map<unknown>(Object.entries({ title: "Chapter one", summary: "", order: "a0" })));
+    scenesOf(doc).set(scene, new Y.Map<unknown>(Object.entries({ chapter, order: "a0", title: "At the well", summary: "", pov: null, location: null })));
+    const paragraph = new Y.XmlElement("paragraph");
+    paragraph.insert(0, [new Y.XmlText(text)]);
+    sceneTextOf(doc, scene).insert(0, [paragraph]);
+  });
+}
+
+/** The first paragraph's text node of a scene. */
+const firstText = (doc: Y.Doc, scene: string) => (sceneTextOf(doc, scene).get(0) as Y.XmlElement).get(0) as Y.XmlText;
+
+describe("story routes", () => {
+  it("lets owners and editors write stories, viewers read them, and nobody else see them", async () => {
+    const owner = await signUp("Owner");
+    const editor = await signUp("Editor");
+    const viewer = await signUp("Viewer");
+    const stranger = await signUp("Stranger");
+    const world = await createWorld(owner);
+    await addMember(world.id, editor, "editor");
+    await addMember(world.id, viewer, "viewer");
+
+    const story = await newStory(owner, world.id, { template: "bedtime" });
+    expect(story.status).toBe("draft");
+    expect(story.audience).toBe("children"); // a bedtime story is for children unless said otherwise
+    await newStory(editor, world.id);
+
+    const byViewer = await call("POST", `/api/worlds/${world.id}/stories`, { cookie: viewer.cookie, body: { title: "Mine", template: "mystery" } });
+    expect(byViewer.status).toBe(403);
+    expectErrorShape(byViewer.json, "forbidden");
+    const byStranger = await call("GET", `/api/worlds/${world.id}/stories`, { cookie: stranger.cookie });
+    expect(byStranger.status).toBe(404);
+    expect((await call("GET", `/api/worlds/${world.id}/stories/${story.id}`, { cookie: stranger.cookie })).status).toBe(404);
+
+    const listed = await call("GET", `/api/worlds/${world.id}/stories`, { cookie: viewer.cookie });
+    expect(listed.status).toBe(200);
+    expect(listed.json.stories).toHaveLength(2); // members read drafts too
+
+    const patchByViewer = await call("PATCH", `/api/worlds/${world.id}/stories/${story.id}`, { cookie: viewer.cookie, body: { title: "Taken" } });
+    expect(patchByViewer.status).toBe(403);
+    const deleteByViewer = await call("DELETE", `/api/worlds/${world.id}/stories/${story.id}`, { cookie: viewer.cookie });
+    expect(deleteByViewer.status).toBe(403);
+    expect(await count("stories", "id = ?", story.id)).toBe(1);
+  });
+
+  it("refuses bad bodies and ids with a clear 400 and creates nothing", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner);
+    for (const body of [
+      { title: "", template: "adventure" },
+      { title: "Fine", template: "epic-poem" },
+      { title: "Fine", template: "adventure", audience: "everyone" },
+      { title: "Fine", template: "adventure", extra: 1 },
+      { title: "x".repeat(201), template: "adventure" },
+      "not json",
+    ]) {
+      const response = await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body });
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expectErrorShape(response.json);
+    }
+    expect(await count("stories", "world_id = ?", world.id)).toBe(0);
+    const story = await newStory(owner, world.id);
+    expect((await call("PATCH", `/api/worlds/${world.id}/stories/${story.id}`, { cookie: owner.cookie, body: {} })).status).toBe(400);
+    expect((await call("PATCH", `/api/worlds/${world.id}/stories/${story.id}`, { cookie: owner.cookie, body: { status: "archived" } })).status).toBe(400);
+    expect((await call("GET", `/api/worlds/${world.id}/stories/..%2Fetc`, { cookie: owner.cookie })).status).toBe(400);
+    // A story of another world is not this world's.
+    const other = await createWorld(owner);
+    expect((await call("GET", `/api/worlds/${other.id}/stories/${story.id}`, { cookie: owner.cookie })).status).toBe(404);
+    expect((await call("DELETE", `/api/worlds/${other.id}/stories/${story.id}`, { cookie: owner.cookie })).status).toBe(404);
+  });
+
+  it("shows a public world's published stories to anyone, and its drafts to nobody outside", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner, { visibility: "public" });
+    const draft = await newStory(owner, world.id, { title: "Draft" });
+    const published = await newStory(owner, world.id, { title: "Out now" });
+    const patched = await call("PATCH", `/api/worlds/${world.id}/stories/${published.id}`, { cookie: owner.cookie, body: { status: "published" } });
+    expect(patched.status).toBe(200);
+    expect(patched.json.story.status).toBe("published");
+
+    const anonymous = await call("GET", `/api/worlds/${world.id}/stories`);
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.json.stories.map((s: { id: string }) => s.id)).toEqual([published.id]);
+    expect((await call("GET", `/api/worlds/${world.id}/stories/${draft.id}`)).status).toBe(404);
+    expect((await call("GET", `/api/worlds/${world.id}/stories/${published.id}`)).status).toBe(200);
+    // Reading is not writing: a visitor joins the published story's room as a viewer only.
+    const visitor = await join(null, world.id, published.id);
+    expect(visitor.messages.find((m) => m.type === "welcome")).toMatchObject({ you: { role: "viewer" } });
+    visitor.close();
+    const draftRoom = await RoomClient.connectTo(roomPath(world.id, draft.id));
+    expect(draftRoom.client).toBeNull();
+    expect(draftRoom.response.status).toBe(404);
+  });
+
+  it("deletes a story with its room's storage", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner);
+    const story = await newStory(owner, world.id);
+    const client = await join(owner, world.id, story.id);
+    addChapterAndScene(client.doc, id(1), id(2), "Once.");
+    await client.flushed();
+    client.close();
+    expect((await call("DELETE", `/api/worlds/${world.id}/stories/${story.id}`, { cookie: owner.cookie })).status).toBe(204);
+    expect((await call("GET", `/api/worlds/${world.id}/stories/${story.id}`, { cookie: owner.cookie })).status).toBe(404);
+    const tables = await runInDurableObject(env.STORY_ROOM.getByName(story.id), (_room, state) => state.storage.sql.exec("select name from sqlite_master where type = 'table' and name not like '\\_%' escape '\\'").toArray());
+    expect(tables).toEqual([]);
+  });
+});
+
+describe("the story room", () => {
+  it("merges two writers character by character and projects chapters and scenes into D1", async () => {
+    const owner = await signUp("Owner");
+    const editor = await signUp("Editor");
+    const world = await createWorld(owner);
+    await addMember(world.id, editor, "editor");
+    const story = await newStory(owner, world.id);
+    const a = await join(owner, world.id, story.id);
+    const b = await join(editor, world.id, story.id);
+    addChapterAndScene(a.doc, id(1), id(2), "The bell rang.");
+    await b.until(() => scenesOf(b.doc).has(id(2)) && sceneTextOf(b.doc, id(2)).length === 1);
+    // Both type at once: one at the start, one at the end.
+    firstText(a.doc, id(2)).insert(0, "At dusk, ");
+    firstText(b.doc, id(2)).insert(firstText(b.doc, id(2)).length, " The fox listened.");
+    const expected = "At dusk, The bell rang. The fox listened.";
+    await a.until(() => firstText(a.doc, id(2)).toString() === expected);
+    await b.until(() => firstText(b.doc, id(2)).toString() === expected);
+    expect(a.messages.filter((m) => m.type === "error")).toEqual([]);
+    expect(b.messages.filter((m) => m.type === "error")).toEqual([]);
+
+    const read = await call("GET", `/api/worlds/${world.id}/stories/${story.id}`, { cookie: owner.cookie });
+    expect(read.status).toBe(200);
+    expect(read.json.story.chapters).toEqual([
+      { id: id(1), title: "Chapter one", summary: "", scenes: [{ id: id(2), title: "At the well", summary: "", pov: null, location: null, wordCount: 8 }] },
+    ]);
+    const row = await env.DB.prepare("select text from story_scenes where story_id = ? and id = ?").bind(story.id, id(2)).first<{ text: string }>();
+    expect(row?.text).toBe(expected);
+    a.close();
+    b.close();
+  });
+
+  it("keeps every acknowledged edit across a restart of the room", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner);
+    const story = await newStory(owner, world.id);
+    const a = await join(owner, world.id, story.id);
+    addChapterAndScene(a.doc, id(1), id(2), "Kept.");
+    firstText(a.doc, id(2)).insert(5, " Still kept.");
+    await a.flushed();
+    a.close();
+    await runInDurableObject(env.STORY_ROOM.getByName(story.id), (_room, state) => state.abort("restart")).catch(() => undefined);
+    const again = await join(owner, world.id, story.id);
+    expect(firstText(again.doc, id(2)).toString()).toBe("Kept. Still kept.");
+    again.close();
+  });
+
+  it("refuses a viewer's edit and changes nothing", async () => {
+    const owner = await signUp("Owner");
+    const viewer = await signUp("Viewer");
+    const world = await createWorld(owner);
+    await addMember(world.id, viewer, "viewer");
+    const story = await newStory(owner, world.id);
+    const writer = await join(owner, world.id, story.id);
+    addChapterAndScene(writer.doc, id(1), id(2), "Mine.");
+    await writer.flushed();
+    const reader = await join(viewer, world.id, story.id);
+    expect(firstText(reader.doc, id(2)).toString()).toBe("Mine.");
+    firstText(reader.doc, id(2)).insert(0, "Not ");
+    await reader.waitFor((m) => m.type === "error" && m.code === "read_only");
+    const outline = await env.STORY_ROOM.getByName(story.id).outline();
+    expect(outline.ok && outline.value.scenes[0]?.text).toBe("Mine.");
+    writer.close();
+    reader.close();
+  });
+
+  it("refuses every write the story's shape does not allow, naming where, and keeps the story whole", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner);
+    const story = await newStory(owner, world.id);
+    const base = await join(owner, world.id, story.id);
+    addChapterAndScene(base.doc, id(1), id(2), "Whole.");
+    await base.flushed();
+    base.close();
+
+    const attacks: Array<[string, (doc: Y.Doc) => void]> = [
+      ["a root the story does not have", (doc) => doc.getMap("elements").set("x", 1)],
+      ["a chapter that is not a map", (doc) => chaptersOf(doc).set(id(9), "chapter" as never)],
+      ["a chapter id that is not ours", (doc) => chaptersOf(doc).set("../../x", new Y.Map())],
+      ["a title too long", (doc) => (chaptersOf(doc).get(id(1)) as Y.Map<unknown>).set("title", "x".repeat(201))],
+      ["a field a chapter does not have", (doc) => (chaptersOf(doc).get(id(1)) as Y.Map<unknown>).set("secret", "x")],
+      ["a point of view that is not an id", (doc) => (scenesOf(doc).get(id(2)) as Y.Map<unknown>).set("pov", { $ne: 1 })],
+      ["a script node in the text", (doc) => sceneTextOf(doc, id(2)).insert(0, [new Y.XmlElement("script")])],
+      ["text straight in the scene", (doc) => sceneTextOf(doc, id(2)).insert(0, [new Y.XmlText("loose")])],
+      ["an attribute a paragraph does not have", (doc) => (sceneTextOf(doc, id(2)).get(0) as Y.XmlElement).setAttribute("onclick", "x")],
+      ["a heading of level 9", (doc) => {
+        const heading = new Y.XmlElement("heading");
+        heading.setAttribute("level", 9 as never);
+        sceneTextOf(doc, id(2)).insert(0, [heading]);
+      }],
+      ["a link mark", (doc) => firstText(doc, id(2)).format(0, 3, { link: { href: "javascript:alert(1)" } })],
+      ["an embed in the text", (doc) => firstText(doc, id(2)).insertEmbed(0, { image: "x" })],
+      ["a scene text past its limit", (doc) => firstText(doc, id(2)).insert(0, "x".repeat(200_001))],
+    ];
+    for (const [what, attack] of attacks) {
+      const client = await join(owner, world.id, story.id);
+      attack(client.doc);
+      const error = await client.waitFor((m) => m.type === "error");
+      expect(error, what).toMatchObject({ type: "error" });
+      expect(["invalid_story", "invalid_update"], `${what}: ${JSON.stringify(error)}`).toContain((error as { code: string }).code);
+      client.close();
+    }
+    // Nothing of it reached the story, and others can still join and read it.
+    const after = await join(owner, world.id, story.id);
+    expect(firstText(after.doc, id(2)).toString()).toBe("Whole.");
+    expect([...after.doc.share.keys()].sort()).toEqual(["chapters", `scene:${id(2)}`, "scenes"].sort());
+    expect((chaptersOf(after.doc).get(id(1)) as Y.Map<unknown>).toJSON()).toEqual({ title: "Chapter one", summary: "", order: "a0" });
+    after.close();
+  });
+
+  it("takes bold, italic, headings, quotes and the AI's mark", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner);
+    const story = await newStory(owner, world.id);
+    const a = await join(owner, world.id, story.id);
+    addChapterAndScene(a.doc, id(1), id(2), "Plain words here.");
+    a.doc.transact(() => {
+      firstText(a.doc, id(2)).format(0, 5, { bold: {} });
+      firstText(a.doc, id(2)).format(6, 5, { italic: {} });
+      firstText(a.doc, id(2)).insert(17, " The AI wrote this.", { ai: { job: "job1" } });
+      const heading = new Y.XmlElement("heading");
+      heading.setAttribute("level", 2 as never);
+      heading.insert(0, [new Y.XmlText("Part one")]);
+      const quote = new Y.XmlElement("blockquote");
+      const inner = new Y.XmlElement("paragraph");
+      inner.insert(0, [new Y.XmlText("Said the owl.")]);
+      quote.insert(0, [inner]);
+      sceneTextOf(a.doc, id(2)).insert(0, [heading]);
+      sceneTextOf(a.doc, id(2)).insert(2, [quote]);
+    });
+    await a.flushed();
+    expect(a.messages.filter((m) => m.type === "error")).toEqual([]);
+    const outline = await env.STORY_ROOM.getByName(story.id).outline();
+    expect(outline.ok && outline.value.scenes[0]?.text).toBe("Part one\n\nPlain words here. The AI wrote this.\n\nSaid the owl.");
+    a.close();
+  });
+
+  it("merges an editor's offline edits when they come back", async () => {
+    const owner = await signUp("Owner");
+    const editor = await signUp("Editor");
+    const world = await createWorld(owner);
+    await addMember(world.id, editor, "editor");
+    const story = await newStory(owner, world.id);
+    const a = await join(owner, world.id, story.id);
+    addChapterAndScene(a.doc, id(1), id(2), "Middle.");
+    await a.flushed();
+    // The editor has the story, goes offline and writes; meanwhile the owner writes too.
+    const offline = new Y.Doc();
+    Y.applyUpdate(offline, Y.encodeStateAsUpdate(a.doc));
+    firstText(offline, id(2)).insert(0, "Start. ");
+    firstText(a.doc, id(2)).insert(firstText(a.doc, id(2)).length, " End.");
+    await a.flushed();
+    const back = await join(editor, world.id, story.id);
+    Y.applyUpdate(back.doc, Y.encodeStateAsUpdate(offline));
+    await back.flushed();
+    await a.until(() => firstText(a.doc, id(2)).toString() === "Start. Middle. End.");
+    await back.until(() => firstText(back.doc, id(2)).toString() === "Start. Middle. End.");
+    await waitUntil("the projection", async () => {
+      const row = await env.DB.prepare("select text from story_scenes where story_id = ? and id = ?").bind(story.id, id(2)).first<{ text: string }>();
+      return row?.text === "Start. Middle. End." || (await env.STORY_ROOM.getByName(story.id).project(), false);
+    });
+    a.close();
+    back.close();
+  });
+});

@@ -1,0 +1,69 @@
+import { Hono, type Context } from "hono";
+import { IdSchema, unwrap } from "../domain/graph";
+import { CreateStorySchema, UpdateStorySchema, createStory, deleteStory, getStoryOutline, getStoryRow, listStories, updateStory } from "../domain/stories";
+import { getWorldAccess, requireWorldRole } from "../domain/worlds";
+import type { AppEnv } from "./context";
+import { requireUser } from "./middleware/request";
+import { refuseCrossOrigin, roomJoinRequest } from "./room-join";
+import { shareTokenOf } from "./share-token";
+import { jsonBody, parseWith } from "./validate";
+
+const param = (raw: string | undefined, what: string) => parseWith(IdSchema, raw ?? "", what);
+
+/** The world's access for whoever asks, and the story id of the path. */
+async function readerOf(c: Context<AppEnv>) {
+  const worldId = param(c.req.param("id"), "world id");
+  const access = await getWorldAccess(c.get("db"), worldId, c.get("user")?.id ?? null, shareTokenOf(c));
+  return { worldId, access, db: c.get("db") };
+}
+
+/** The signed-in person as someone who may write the world's stories (its owner or an editor). */
+async function writerOf(c: Context<AppEnv>) {
+  const me = requireUser(c);
+  const worldId = param(c.req.param("id"), "world id");
+  const access = await requireWorldRole(c.get("db"), worldId, me.id, "editor", shareTokenOf(c));
+  return { me, worldId, access, db: c.get("db") };
+}
+
+/**
+ * A world's stories (issue 17). A story's metadata lives in D1; its chapters, scenes and text in
+ * the story's room (durable-objects/story-room/), which projects them into D1 for these reads.
+ */
+export const storyRoutes = new Hono<AppEnv>()
+  .get("/:id/stories", async (c) => {
+    const { worldId, access, db } = await readerOf(c);
+    return c.json({ stories: await listStories(db, worldId, access.role) });
+  })
+  .post("/:id/stories", async (c) => {
+    const { me, worldId, db } = await writerOf(c);
+    const input = await jsonBody(c, CreateStorySchema);
+    return c.json({ story: await createStory(db, worldId, me.id, input) }, 201);
+  })
+  .get("/:id/stories/:sid", async (c) => {
+    const { worldId, access, db } = await readerOf(c);
+    const story = await getStoryRow(db, worldId, param(c.req.param("sid"), "story id"), access.role);
+    // What was written a moment ago may not be projected yet: the room writes it first.
+    unwrap(await c.env.STORY_ROOM.getByName(story.id).project());
+    return c.json({ story: await getStoryOutline(db, await getStoryRow(db, worldId, story.id, access.role)) });
+  })
+  .patch("/:id/stories/:sid", async (c) => {
+    const { worldId, access, db } = await writerOf(c);
+    const storyId = param(c.req.param("sid"), "story id");
+    const changes = await jsonBody(c, UpdateStorySchema);
+    await updateStory(db, worldId, storyId, changes);
+    return c.json({ story: await getStoryRow(db, worldId, storyId, access.role) });
+  })
+  .delete("/:id/stories/:sid", async (c) => {
+    const { worldId, db } = await writerOf(c);
+    const storyId = param(c.req.param("sid"), "story id");
+    await deleteStory(db, worldId, storyId);
+    // The room's storage goes with the story, so an id can never bring old text back.
+    await c.env.STORY_ROOM.getByName(storyId).purge();
+    return c.body(null, 204);
+  })
+  .get("/:id/stories/:sid/room", async (c) => {
+    refuseCrossOrigin(c);
+    const { worldId, access, db } = await readerOf(c);
+    const story = await getStoryRow(db, worldId, param(c.req.param("sid"), "story id"), access.role);
+    return c.env.STORY_ROOM.getByName(story.id).fetch(roomJoinRequest(c, access));
+  });

@@ -1,0 +1,165 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { POINTS_OF_VIEW, STORY_AUDIENCES, STORY_STATUSES, STORY_TEMPLATES, stories, storyChapters, storyScenes, type Role } from "../../drizzle/schema";
+import type { Database } from "../lib/db";
+import { HttpError } from "../lib/errors";
+import { newId } from "../lib/ids";
+
+export { STORY_TEMPLATES };
+
+const StoryFields = {
+  title: z.string().trim().min(1, "a story needs a title").max(200),
+  premise: z.string().trim().max(4000),
+  template: z.enum(STORY_TEMPLATES),
+  audience: z.enum(STORY_AUDIENCES),
+  tone: z.string().trim().max(200),
+  pointOfView: z.enum(POINTS_OF_VIEW),
+};
+
+export const CreateStorySchema = z.strictObject({
+  title: StoryFields.title,
+  premise: StoryFields.premise.optional(),
+  template: StoryFields.template,
+  audience: StoryFields.audience.optional(),
+  tone: StoryFields.tone.optional(),
+  pointOfView: StoryFields.pointOfView.optional(),
+});
+export type NewStory = z.infer<typeof CreateStorySchema>;
+
+export const UpdateStorySchema = z
+  .strictObject({ ...StoryFields, status: z.enum(STORY_STATUSES) })
+  .partial()
+  .refine((value) => Object.keys(value).length > 0, "nothing to change");
+export type StoryChanges = z.infer<typeof UpdateStorySchema>;
+
+type StoryRow = typeof stories.$inferSelect;
+type Counts = { chapterCount: number; sceneCount: number; wordCount: number };
+
+export type StoryDto = {
+  id: string;
+  worldId: string;
+  title: string;
+  premise: string;
+  template: StoryRow["template"];
+  audience: StoryRow["audience"];
+  tone: string;
+  pointOfView: StoryRow["pointOfView"];
+  status: StoryRow["status"];
+  createdBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+} & Counts;
+
+export type ChapterDto = { id: string; title: string; summary: string; scenes: SceneSummaryDto[] };
+export type SceneSummaryDto = { id: string; title: string; summary: string; pov: string | null; location: string | null; wordCount: number };
+
+function toStoryDto(row: StoryRow, counts: Counts): StoryDto {
+  return {
+    id: row.id,
+    worldId: row.worldId,
+    title: row.title,
+    premise: row.premise,
+    template: row.template,
+    audience: row.audience,
+    tone: row.tone,
+    pointOfView: row.pointOfView,
+    status: row.status,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    ...counts,
+  };
+}
+
+/**
+ * Who may read a story: the world's members (and holders of its share links) read every story of
+ * it, drafts too; anyone else who may see a public or unlisted world reads its published stories.
+ */
+const readable = (role: Role | null) => (role ? undefined : eq(stories.status, "published"));
+
+const countsSql = {
+  chapterCount: sql<number>`(select count(*) from story_chapters c where c.story_id = ${stories.id})`,
+  sceneCount: sql<number>`(select count(*) from story_scenes s where s.story_id = ${stories.id})`,
+  wordCount: sql<number>`(select coalesce(sum(s.word_count), 0) from story_scenes s where s.story_id = ${stories.id})`,
+};
+
+export async function listStories(db: Database, worldId: string, role: Role | null): Promise<StoryDto[]> {
+  const rows = await db
+    .select({ story: stories, ...countsSql })
+    .from(stories)
+    .where(and(eq(stories.worldId, worldId), readable(role)))
+    .orderBy(desc(stories.updatedAt), stories.id)
+    .limit(500);
+  return rows.map(({ story, ...counts }) => toStoryDto(story, counts));
+}
+
+export async function createStory(db: Database, worldId: string, userId: string, input: NewStory): Promise<StoryDto> {
+  const [row] = await db
+    .insert(stories)
+    .values({
+      id: newId(),
+      worldId,
+      title: input.title,
+      premise: input.premise ?? "",
+      template: input.template,
+      // A bedtime story is for children unless said otherwise.
+      audience: input.audience ?? (input.template === "bedtime" ? "children" : "adults"),
+      tone: input.tone ?? "",
+      pointOfView: input.pointOfView ?? "third",
+      createdBy: userId,
+    })
+    .returning();
+  return toStoryDto(row!, { chapterCount: 0, sceneCount: 0, wordCount: 0 });
+}
+
+/** A story of the world the person may read, or 404 (a draft is not there for a viewer). */
+export async function getStoryRow(db: Database, worldId: string, storyId: string, role: Role | null): Promise<StoryDto> {
+  const [row] = await db
+    .select({ story: stories, ...countsSql })
+    .from(stories)
+    .where(and(eq(stories.worldId, worldId), eq(stories.id, storyId), readable(role)))
+    .limit(1);
+  if (!row) throw new HttpError(404, "not_found", "That story was not found.");
+  const { story, ...counts } = row;
+  return toStoryDto(story, counts);
+}
+
+/** The story with its chapters and their scenes in order, as the room last projected them. */
+export async function getStoryOutline(db: Database, story: StoryDto): Promise<StoryDto & { chapters: ChapterDto[] }> {
+  const [chapters, scenes] = await Promise.all([
+    db.select().from(storyChapters).where(eq(storyChapters.storyId, story.id)),
+    db.select().from(storyScenes).where(eq(storyScenes.storyId, story.id)),
+  ]);
+  const byOrder = <T extends { position: string; id: string }>(a: T, b: T) => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.id < b.id ? -1 : 1);
+  return {
+    ...story,
+    chapters: chapters.sort(byOrder).map((chapter) => ({
+      id: chapter.id,
+      title: chapter.title,
+      summary: chapter.summary,
+      scenes: scenes
+        .filter((scene) => scene.chapterId === chapter.id)
+        .sort(byOrder)
+        .map((scene) => ({ id: scene.id, title: scene.title, summary: scene.summary, pov: scene.povId, location: scene.locationId, wordCount: scene.wordCount })),
+    })),
+  };
+}
+
+export async function updateStory(db: Database, worldId: string, storyId: string, changes: StoryChanges): Promise<void> {
+  const updated = await db
+    .update(stories)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(and(eq(stories.worldId, worldId), eq(stories.id, storyId)))
+    .returning({ id: stories.id });
+  if (updated.length === 0) throw new HttpError(404, "not_found", "That story was not found.");
+}
+
+export async function deleteStory(db: Database, worldId: string, storyId: string): Promise<void> {
+  const deleted = await db.delete(stories).where(and(eq(stories.worldId, worldId), eq(stories.id, storyId))).returning({ id: stories.id });
+  if (deleted.length === 0) throw new HttpError(404, "not_found", "That story was not found.");
+}
+
+/** The ids of a world's stories (their rooms go when the world goes). */
+export async function storyIdsOf(db: Database, worldId: string): Promise<string[]> {
+  return (await db.select({ id: stories.id }).from(stories).where(eq(stories.worldId, worldId))).map((row) => row.id);
+}
