@@ -42,7 +42,7 @@ async function outline(page) {
   return page.getByRole("navigation", { name: "Story outline" });
 }
 
-describe("writing a story together", { skip, timeout: 300_000 }, () => {
+describe("writing a story together", { skip, timeout: Number(process.env.E2E_TIMEOUT) || 300_000 }, () => {
   let app;
   before(async () => {
     app = await startApp();
@@ -101,8 +101,10 @@ describe("writing a story together", { skip, timeout: 300_000 }, () => {
       // A second scene, moved above the first with the ↑ button, moves for the editor too.
       await ownerOutline.getByRole("button", { name: "+ Scene" }).click();
       await ownerOutline.getByRole("button", { name: "Move scene Scene 2 up" }).click();
-      const sceneOrder = (page) => page.getByRole("navigation", { name: "Story outline" }).getByRole("listitem").locator("button[aria-label^='Drag scene']").evaluateAll((handles) => handles.map((h) => h.getAttribute("aria-label")));
+      const sceneOrder = async (page) => (await outline(page)).locator("button[aria-label^='Drag scene']").evaluateAll((handles) => handles.map((h) => h.getAttribute("aria-label")));
       await waitFor(t.signal, "the new order on the editor's phone", async () => JSON.stringify(await sceneOrder(editor.page)) === JSON.stringify(["Drag scene Scene 2", "Drag scene Scene 1"]));
+      await screenshot(editor.page, "stories-outline-phone");
+      await editor.page.getByRole("button", { name: "Close", exact: true }).click();
 
       // A viewer sees the text, live, and cannot change it.
       const viewer = await invite(app, owner, "viewer", "Vic", DESKTOP);
@@ -124,13 +126,14 @@ describe("writing a story together", { skip, timeout: 300_000 }, () => {
 
       await screenshot(owner.page, "stories-editor-desktop");
       await screenshot(editor.page, "stories-editor-phone");
-      await (await outline(editor.page)).waitFor();
-      await screenshot(editor.page, "stories-outline-phone");
       await owner.page.goto(`${WORLD}/stories`);
       await owner.page.getByRole("link", { name: /The Tide Clock's Last Hour/ }).waitFor();
       await screenshot(owner.page, "stories-list-desktop");
 
       for (const person of people) assert.deepEqual(person.problems, []);
+    } catch (error) {
+      if (process.env.E2E_DEBUG) for (const [i, person] of people.entries()) await screenshot(person.page, `stories-failed-${i}`), console.error(i, person.problems);
+      throw error;
     } finally {
       for (const person of people) await person.context.close();
     }
