@@ -77,10 +77,13 @@ function toStoryDto(row: StoryRow, counts: Counts): StoryDto {
  */
 const readable = (role: Role | null) => (role ? undefined : eq(stories.status, "published"));
 
+// The story's id is named with its table: drizzle writes a column of a one-table select without
+// it, and inside these subqueries a bare "id" would be the chapter's or the scene's own.
+const storyIdSql = sql`${sql.identifier("stories")}.${sql.identifier("id")}`;
 const countsSql = {
-  chapterCount: sql<number>`(select count(*) from story_chapters c where c.story_id = ${stories.id})`,
-  sceneCount: sql<number>`(select count(*) from story_scenes s where s.story_id = ${stories.id})`,
-  wordCount: sql<number>`(select coalesce(sum(s.word_count), 0) from story_scenes s where s.story_id = ${stories.id})`,
+  chapterCount: sql<number>`(select count(*) from story_chapters c where c.story_id = ${storyIdSql})`,
+  sceneCount: sql<number>`(select count(*) from story_scenes s where s.story_id = ${storyIdSql})`,
+  wordCount: sql<number>`(select coalesce(sum(s.word_count), 0) from story_scenes s where s.story_id = ${storyIdSql})`,
 };
 
 export async function listStories(db: Database, worldId: string, role: Role | null): Promise<StoryDto[]> {
