@@ -160,6 +160,9 @@ describe("the story room", () => {
     expect(read.json.story.chapters).toEqual([
       { id: id(1), title: "Chapter one", summary: "", scenes: [{ id: id(2), title: "At the well", summary: "", pov: null, location: null, wordCount: 8 }] },
     ]);
+    expect(read.json.story).toMatchObject({ chapterCount: 1, sceneCount: 1, wordCount: 8 });
+    const listed = await call("GET", `/api/worlds/${world.id}/stories`, { cookie: editor.cookie });
+    expect(listed.json.stories).toEqual([expect.objectContaining({ id: story.id, chapterCount: 1, sceneCount: 1, wordCount: 8 })]);
     const row = await env.DB.prepare("select text from story_scenes where story_id = ? and id = ?").bind(story.id, id(2)).first<{ text: string }>();
     expect(row?.text).toBe(expected);
     a.close();

@@ -77,10 +77,12 @@ function toStoryDto(row: StoryRow, counts: Counts): StoryDto {
  */
 const readable = (role: Role | null) => (role ? undefined : eq(stories.status, "published"));
 
+// Written out in full: drizzle renders a column inside a select's sql without its table, and a bare
+// "id" in these subqueries would be the chapter's or scene's own.
 const countsSql = {
-  chapterCount: sql<number>`(select count(*) from story_chapters c where c.story_id = ${stories.id})`,
-  sceneCount: sql<number>`(select count(*) from story_scenes s where s.story_id = ${stories.id})`,
-  wordCount: sql<number>`(select coalesce(sum(s.word_count), 0) from story_scenes s where s.story_id = ${stories.id})`,
+  chapterCount: sql<number>`(select count(*) from story_chapters c where c.story_id = "stories"."id")`,
+  sceneCount: sql<number>`(select count(*) from story_scenes s where s.story_id = "stories"."id")`,
+  wordCount: sql<number>`(select coalesce(sum(s.word_count), 0) from story_scenes s where s.story_id = "stories"."id")`,
 };
 
 export async function listStories(db: Database, worldId: string, role: Role | null): Promise<StoryDto[]> {
