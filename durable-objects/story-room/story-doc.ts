@@ -1,5 +1,6 @@
 import * as Y from "yjs";
 import { z } from "zod";
+import { IdSchema } from "../../workers/domain/element-fields";
 
 /**
  * The shape of a story's live document (the story room's document kind; contract in ADR 21):
@@ -29,8 +30,9 @@ export const SCENE_FIELDS = {
   order: OrderKeySchema,
   title: z.string().max(STORY_LIMITS.title),
   summary: z.string().max(STORY_LIMITS.summary),
-  pov: StoryPartIdSchema.nullable(),
-  location: StoryPartIdSchema.nullable(),
+  // Elements of the world: the point-of-view character and the place.
+  pov: IdSchema.nullable(),
+  location: IdSchema.nullable(),
 } as const;
 
 /** ProseMirror node names a scene's text may hold, and the attributes each may carry. */
@@ -82,6 +84,14 @@ export function readScene(doc: Y.Doc, id: string): SceneState | null {
 
 /** A scene's rich text as plain text: blocks separated by blank lines, hard breaks as newlines. */
 export function plainText(fragment: Y.XmlFragment): string {
+  return fragment
+    .toArray()
+    .flatMap((node) => blocksOf(node))
+    .join("\n\n");
+}
+
+/** The plain-text blocks of one node of a scene's text (a quote holds several). */
+export function blocksOf(node: unknown): string[] {
   const blocks: string[] = [];
   const inline = (node: Y.XmlElement | Y.XmlText | Y.XmlHook): string => {
     if (node instanceof Y.XmlText) return node.toDelta().map((op: { insert?: unknown }) => (typeof op.insert === "string" ? op.insert : "")).join("");
@@ -97,8 +107,8 @@ export function plainText(fragment: Y.XmlFragment): string {
     if (node.nodeName === "horizontalRule") return blocks.push("* * *");
     blocks.push(inline(node));
   };
-  fragment.toArray().forEach(block);
-  return blocks.join("\n\n");
+  block(node);
+  return blocks;
 }
 
 export function countWords(text: string): number {

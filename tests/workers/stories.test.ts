@@ -135,6 +135,77 @@ describe("story routes", () => {
   });
 });
 
+describe("chapter and scene routes", () => {
+  it("writes chapters and scenes through the story's room, in order, live for everyone in it", async () => {
+    const owner = await signUp("Owner");
+    const editor = await signUp("Editor");
+    const viewer = await signUp("Viewer");
+    const world = await createWorld(owner);
+    await addMember(world.id, editor, "editor");
+    await addMember(world.id, viewer, "viewer");
+    const story = await newStory(owner, world.id);
+    const base = `/api/worlds/${world.id}/stories/${story.id}`;
+    const watcher = await join(owner, world.id, story.id);
+
+    const second = await call("POST", `${base}/chapters`, { cookie: editor.cookie, body: { title: "Two" } });
+    expect(second.status, second.text).toBe(201);
+    const first = await call("POST", `${base}/chapters`, { cookie: editor.cookie, body: { title: "One", after: null } });
+    expect(first.status).toBe(201);
+    const one = first.json.chapter.id as string;
+    const two = second.json.chapter.id as string;
+    const scene = await call("POST", `${base}/chapters/${one}/scenes`, { cookie: editor.cookie, body: { title: "Dusk", text: "The bell rang.\n\nThe fox listened." } });
+    expect(scene.status, scene.text).toBe(201);
+    const sceneId = scene.json.scene.id as string;
+    expect(scene.json.scene).toMatchObject({ chapter: one, title: "Dusk", text: "The bell rang.\n\nThe fox listened.", wordCount: 6 });
+    await watcher.until(() => sceneTextOf(watcher.doc, sceneId).length === 2);
+
+    // Replacing the text keeps the paragraphs that did not change (the watcher's first node stays).
+    const kept = sceneTextOf(watcher.doc, sceneId).get(0);
+    const patched = await call("PATCH", `${base}/scenes/${sceneId}`, { cookie: editor.cookie, body: { text: "The bell rang.\n\nThe fox ran." } });
+    expect(patched.status, patched.text).toBe(200);
+    await watcher.until(() => (sceneTextOf(watcher.doc, sceneId).get(1) as Y.XmlElement | undefined)?.toString() === "<paragraph>The fox ran.</paragraph>");
+    expect(sceneTextOf(watcher.doc, sceneId).get(0)).toBe(kept);
+    expect((await call("GET", `${base}/scenes/${sceneId}`, { cookie: viewer.cookie })).json.scene.text).toBe("The bell rang.\n\nThe fox ran.");
+
+    // Move the scene to chapter two; the outline follows.
+    expect((await call("PATCH", `${base}/scenes/${sceneId}`, { cookie: owner.cookie, body: { chapter: two } })).status).toBe(200);
+    const outline = await call("GET", base, { cookie: viewer.cookie });
+    expect(outline.json.story.chapters.map((c: { title: string; scenes: unknown[] }) => [c.title, c.scenes.length])).toEqual([["One", 0], ["Two", 1]]);
+
+    // Viewers write nothing; unknown places, chapters and elements are refused clearly.
+    for (const [method, path, body] of [
+      ["POST", `${base}/chapters`, { title: "Mine" }],
+      ["PATCH", `${base}/chapters/${one}`, { title: "Mine" }],
+      ["DELETE", `${base}/chapters/${one}`, undefined],
+      ["POST", `${base}/chapters/${one}/scenes`, { title: "Mine" }],
+      ["PATCH", `${base}/scenes/${sceneId}`, { text: "Mine" }],
+      ["DELETE", `${base}/scenes/${sceneId}`, undefined],
+    ] as const) {
+      expect((await call(method, path, { cookie: viewer.cookie, body })).status, `${method} ${path}`).toBe(403);
+    }
+    const refusedCalls: Array<[string, string, unknown, number]> = [
+      ["POST", `${base}/chapters`, { title: "X", after: "nosuchchapter000" }, 400],
+      ["POST", `${base}/chapters/nosuchchapter000/scenes`, { title: "X" }, 404],
+      ["PATCH", `${base}/scenes/${sceneId}`, { pov: "nosuchelement000" }, 400],
+      ["PATCH", `${base}/scenes/${sceneId}`, { chapter: "nosuchchapter000" }, 400],
+      ["PATCH", `${base}/scenes/${sceneId}`, { text: 5 }, 400],
+      ["GET", `${base}/scenes/nosuchscene00000`, undefined, 404],
+    ];
+    for (const [method, path, body, status] of refusedCalls) {
+      const response = await call(method, path, { cookie: owner.cookie, body });
+      expect(response.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(status);
+      expectErrorShape(response.json);
+    }
+
+    // Deleting a chapter takes its scenes with it.
+    expect((await call("DELETE", `${base}/chapters/${two}`, { cookie: owner.cookie })).status).toBe(204);
+    await watcher.until(() => !scenesOf(watcher.doc).has(sceneId) && !chaptersOf(watcher.doc).has(two));
+    expect(await count("story_scenes", "story_id = ?", story.id)).toBe(0);
+    expect(watcher.messages.filter((m) => m.type === "error")).toEqual([]);
+    watcher.close();
+  });
+});
+
 describe("the story room", () => {
   it("merges two writers character by character and projects chapters and scenes into D1", async () => {
     const owner = await signUp("Owner");
