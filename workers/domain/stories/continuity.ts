@@ -136,6 +136,8 @@ function newCharacters({ input, reading, index }: Check, drifted: ReadonlySet<nu
     const [a, b] = [words[i], words[i + 1]];
     return unknown(a, i) && unknown(b, i + 1) && a.sentence === b.sentence && !a.possessive && /^\s+$/u.test(input.text.slice(a.end, b.start));
   };
+  const capitalisedMidSentence = new Set(words.filter((word) => word.capitalised && !word.sentenceStart).map((word) => word.lower));
+  const capitalisedElsewhere = (lower: string) => capitalisedMidSentence.has(lower);
   const reported = new Set<string>();
   const issues: ContinuityIssue[] = [];
   words.forEach((word, last) => {
@@ -143,8 +145,10 @@ function newCharacters({ input, reading, index }: Check, drifted: ReadonlySet<nu
     let first = last;
     while (first > 0 && joined(first - 1)) first--;
     const start = words[first] ?? word;
-    const personName = !start.sentenceStart && reading.isPersonName(start.lower);
-    if (!reading.actsAt(first, last) && !personName) return;
+    if (!reading.actsAt(first, last) && !(reading.isPersonName(start.lower) && !start.sentenceStart)) return;
+    // A sentence may begin with any noun the lexicon lacks ("Breath smoked"): there, one word
+    // acting is not enough; it must be a name the lexicon knows, speak, or be named elsewhere.
+    if (start.sentenceStart && first === last && !reading.isPersonName(start.lower) && !reading.speaksAt(first) && !capitalisedElsewhere(start.lower)) return;
     const name = input.text.slice(start.start, word.end);
     if (reported.has(name.toLowerCase())) return;
     reported.add(name.toLowerCase());

@@ -42,8 +42,10 @@ export type SceneReading = {
   isCommon(lower: string): boolean;
   isPersonName(lower: string): boolean;
   isPlaceName(lower: string): boolean;
-  /** Does the word at `index` act or speak, as the subject of the words around it? */
+  /** Do the words `first`…`last` act or speak, as the subject of the words around them? */
   actsAt(first: number, last: number): boolean;
+  /** Does the word at `index` speak ("Mira said", "said Mira")? */
+  speaksAt(index: number): boolean;
   /** Is the offset inside quoted dialogue? */
   quoted(offset: number): boolean;
   /** Does the sentence look back in time or away to another place? */
@@ -102,6 +104,10 @@ export function readScene(text: string, index: NameIndex, lexicon: Lexicon, earl
         return !!after && onlySpaceBetween(next, after) && isActionVerb(after, lexicon);
       }
       return !!next && onlySpaceBetween(name, next) && isActionVerb(next, lexicon);
+    },
+    speaksAt(index) {
+      const [before, after] = [near(index, index - 1), near(index, index + 1)];
+      return SPEECH_VERBS.has(before?.lower ?? "") || SPEECH_VERBS.has(after?.lower ?? "");
     },
     quoted: (offset) => quotes.some(([start, end]) => offset >= start && offset < end),
     elsewhere(sentence) {

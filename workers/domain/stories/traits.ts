@@ -14,7 +14,7 @@ export const TRAIT_PAIRS: ReadonlyArray<readonly [Trait, Trait]> = [
     trait("cowardly", ["cowardly", "timid", "fearful", "craven", "spineless"], ["timidly", "fearfully"], ["cowardice", "coward"]),
   ],
   [
-    trait("kind", ["kind", "kindly", "compassionate", "caring", "warm-hearted", "benevolent"], ["compassionately"], ["kindness", "compassion"]),
+    trait("kind", ["kind", "compassionate", "caring", "warm-hearted", "benevolent"], ["kindly", "compassionately"], ["kindness", "compassion"]),
     trait("cruel", ["cruel", "heartless", "vicious", "callous", "sadistic", "merciless"], ["cruelly", "heartlessly", "viciously", "callously", "mercilessly"], ["cruelty", "malice"]),
   ],
   [
