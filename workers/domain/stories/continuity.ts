@@ -84,15 +84,25 @@ export function driftAllowance(length: number): number {
   return length < 4 ? 0 : length < 8 ? 1 : 2;
 }
 
-function nameDrift({ input, reading, index }: Check): ContinuityIssue[] {
-  const byInitial = new Map<string, Array<{ lower: string; elementId: string; word: string }>>();
+type NameWord = { lower: string; elementId: string; word: string };
+/** The words of a world's names by first letter, built once per name index. */
+const namesByInitial = new WeakMap<NameIndex, Map<string, NameWord[]>>();
+
+function byInitialOf(index: NameIndex): Map<string, NameWord[]> {
+  let found = namesByInitial.get(index);
+  if (found) return found;
+  found = new Map();
   for (const [lower, owners] of index.nameWords()) {
-    for (const owner of owners) {
-      const list = byInitial.get(lower.charAt(0)) ?? [];
-      list.push({ lower, ...owner });
-      byInitial.set(lower.charAt(0), list);
-    }
+    const list = found.get(lower.charAt(0)) ?? [];
+    for (const owner of owners) list.push({ lower, ...owner });
+    found.set(lower.charAt(0), list);
   }
+  namesByInitial.set(index, found);
+  return found;
+}
+
+function nameDrift({ input, reading, index }: Check): ContinuityIssue[] {
+  const byInitial = byInitialOf(index);
   const issues: ContinuityIssue[] = [];
   reading.scan.words.forEach((word, i) => {
     const allowance = driftAllowance(word.text.length);
@@ -234,7 +244,7 @@ const DEATH_AFTER = /^(?:\s+\p{L}+ly)?\s+(?:died|perished|(?:was|had been)\s+(?:
 const DEATH_BEFORE = /\b(?:killed|slew|murdered|executed|beheaded)\s+$/iu;
 const SUBJECT_PRONOUNS = new Set(["he", "she", "they", "it"]);
 
-type Death = { elementId: string; where: string; offset: number };
+type Death = { elementId: string; offset: number };
 
 /** Deaths a text narrates: "<Name> died", "<Name> was killed", "killed <Name>". */
 function deathsIn(text: string, scanned: Scan, index: NameIndex, elements: ReadonlyMap<string, StoryElement>): Death[] {
@@ -243,7 +253,7 @@ function deathsIn(text: string, scanned: Scan, index: NameIndex, elements: Reado
     if (!isPerson(elements.get(mention.elementId))) continue;
     const before = text.slice(Math.max(0, mention.start - 20), mention.start);
     if (DEATH_AFTER.test(text.slice(mention.end, mention.end + 40).replace(/^['’]s\b/u, "")) || DEATH_BEFORE.test(before)) {
-      found.push({ elementId: mention.elementId, where: "", offset: mention.start });
+      found.push({ elementId: mention.elementId, offset: mention.start });
     }
   }
   return found;
@@ -254,12 +264,16 @@ function deadByWorld(element: StoryElement, index: NameIndex, elements: Readonly
   if (element.tags.some((tag) => DEAD_TAGS.has(tag.toLowerCase()))) return true;
   const described = scan(element.description);
   if (deathsIn(element.description, described, index, elements).some((death) => death.elementId === element.id)) return true;
-  return described.words.some((word, i) => word.sentenceStart && SUBJECT_PRONOUNS.has(word.lower) && DEATH_AFTER.test(element.description.slice(word.end, word.end + 40)) && i >= 0);
+  return described.words.some((word) => word.sentenceStart && SUBJECT_PRONOUNS.has(word.lower) && DEATH_AFTER.test(element.description.slice(word.end, word.end + 40)));
 }
 
 function deaths({ input, reading, elements, index, earlier }: Check): ContinuityIssue[] {
   const dead = new Map<string, { where: string; offset: number }>();
-  for (const element of input.elements) if (isPerson(element) && deadByWorld(element, index, elements)) dead.set(element.id, { where: "the world says so", offset: -1 });
+  // Only the characters this scene names can act in it.
+  for (const id of new Set(reading.mentions.map((mention) => mention.elementId))) {
+    const element = elements.get(id);
+    if (element && isPerson(element) && deadByWorld(element, index, elements)) dead.set(id, { where: "the world says so", offset: -1 });
+  }
   for (const { scene, scan: scanned } of earlier) {
     for (const death of deathsIn(scene.text, scanned, index, elements)) if (!dead.has(death.elementId)) dead.set(death.elementId, { where: `in "${scene.title}"`, offset: -1 });
   }

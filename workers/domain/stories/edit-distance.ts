@@ -23,5 +23,6 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
     beforePrevious = previous;
     previous = row;
   }
-  return previous[b.length]!;
+  const distance = previous[b.length]!;
+  return distance > limit ? limit + 1 : distance;
 }

@@ -25,7 +25,8 @@ const WORD = /\p{L}[\p{L}\p{M}\p{N}]*(?:['’-]\p{L}[\p{L}\p{M}\p{N}]*)*/gu;
 const POSSESSIVE = /['’]s$/u;
 /** Where a sentence ends: terminal punctuation (with closing quotes) before a space, or a blank line. */
 const SENTENCE_END = /[.!?…]+["'”’)\]]*(?=\s|$)|\n\s*\n/gu;
-const OPENING_QUOTE = /["“‘'(]\s*$/u;
+/** A gap that ends in an opening quote: a curly one, or a straight one after a space ("said, 'Go'"). */
+const OPENING_QUOTE = /(?:[“‘]|(?:^|\s)["'(])\s*$/u;
 
 export function scan(text: string): Scan {
   const sentences: Sentence[] = [];
