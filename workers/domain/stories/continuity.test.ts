@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { loadLanguage, type Language } from "../../ai/local/language";
 import { autoCorrect, checkContinuity, correctIfBetter, type ContinuityInput, type ContinuityIssue } from "./continuity";
-import { CLEAN_PASSAGES, STORY_SO_FAR, WORLD } from "./story-fixtures";
+import { CLEAN_PASSAGES, STATION, STATION_PASSAGES, STORY_SO_FAR, WORLD } from "./story-fixtures";
 
 const RUNS = Number(env.FUZZ_RUNS) || 1;
 let language: Language;
@@ -31,6 +31,13 @@ const spanOf = (text: string, quote: string, nth = 0) => {
 describe("clean text", () => {
   it.each(CLEAN_PASSAGES.map((text, i) => [i, text]))("passage %i raises no issue", (_, text) => {
     expect(brief(check(text))).toEqual([]);
+  });
+
+  it.each(STATION_PASSAGES.map((text, i) => [i, text]))("station passage %i raises no issue", (_, text) => {
+    const station = { elements: STATION, storySoFar: [], pov: "hope", location: "meridian" };
+    expect(brief(check(text, station))).toEqual([]);
+    // Read as one scene, and each passage with the others as the story before it.
+    expect(brief(check(STATION_PASSAGES.join("\n\n"), station))).toEqual([]);
   });
 
   it("raises none on the earlier scenes either, read as scenes of their own", () => {
@@ -79,7 +86,7 @@ describe("new characters", () => {
   });
 
   it("does not take titles, places, sentence-initial words or known names for strangers", () => {
-    const text = `The Captain said nothing. Suddenly the Iron Lord spoke. In London, rain fell. Kael's guards nodded.`;
+    const text = `The Captain said nothing. Suddenly the Iron Lord spoke. In London, rain fell. Kael's guards nodded. The Council voted; a Watchman shrugged.`;
     expect(brief(check(text))).toEqual([]);
   });
 });
@@ -149,6 +156,20 @@ describe("setting mismatches", () => {
   it("allows a place that contains the scene's, and talk of elsewhere", () => {
     const text = `Frosthold stood alone in the Northern Wastes. Mira dreamed of the dunes in Sunspire. "Have you been to Sunspire?" Kael asked.`;
     expect(brief(check(text))).toEqual([]);
+  });
+});
+
+describe("every type in another world", () => {
+  it("finds each slip in the station's story", () => {
+    const text = "Hpoe checked the seals. Dax waited patiently by the airlock. Then Rook Adeyemi said the bay was parched and dusty.";
+    const issues = checkContinuity({ text, pov: "hope", location: "hydro", elements: STATION, storySoFar: [] }, language);
+    expect(brief(issues)).toEqual([
+      { type: "name_drift", quote: "Hpoe", suggestion: "Hope", elementId: "hope" },
+      { type: "personality_contradiction", quote: "patiently", suggestion: "impatiently", elementId: "dax" },
+      { type: "new_character", quote: "Rook Adeyemi", suggestion: null, elementId: null },
+      { type: "setting_mismatch", quote: "parched", suggestion: null, elementId: "hydro" },
+    ]);
+    for (const each of issues) expect(text.slice(each.start, each.end)).toBe(each.quote);
   });
 });
 

@@ -130,6 +130,8 @@ function nameDrift({ input, reading, index }: Check): ContinuityIssue[] {
 
 // ── New characters ──────────────────────────────────────────────────────────────────────────
 
+const ARTICLES = new Set(["the", "a", "an", "this", "that", "every", "each", "no", "our", "their", "his", "her", "its", "my", "your"]);
+
 function newCharacters({ input, reading, index }: Check, drifted: ReadonlySet<number>): ContinuityIssue[] {
   const { words } = reading.scan;
   const unknown = (word: Word | undefined, i: number): word is Word =>
@@ -155,6 +157,9 @@ function newCharacters({ input, reading, index }: Check, drifted: ReadonlySet<nu
     let first = last;
     while (first > 0 && joined(first - 1)) first--;
     const start = words[first] ?? word;
+    // "the Council voted", "a Watchman nodded": an article makes it a thing or a title, not a name.
+    const article = words[first - 1];
+    if (article && article.sentence === start.sentence && ARTICLES.has(article.lower)) return;
     if (!reading.actsAt(first, last) && !(reading.isPersonName(start.lower) && !start.sentenceStart)) return;
     // A sentence may begin with any noun the lexicon lacks ("Breath smoked"): there, one word
     // acting is not enough; it must be a name the lexicon knows, speak, or be named elsewhere.

@@ -43,3 +43,23 @@ export const CLEAN_PASSAGES: string[] = [
   `"Tell me what you saw," Kael said. The boy swallowed. "Riders, my lord. Forty, maybe fifty. They carried the banner of the Order." Kael turned to the window, and for once the Iron Lord had nothing to say.`,
   `Mira rose before the bells. She checked the ropes on the eastern wall, counted the arrows in the armoury twice, and wrote the numbers on a slate for Kael. By noon the sky had darkened, and a thin, bitter snow began to fall.`,
 ];
+
+/** A second world, in another register: a space station, with names that are also English words. */
+export const STATION: StoryElement[] = [
+  element("hope", "character", "Hope Okafor", "The station's chief engineer: patient, gentle and loyal to her crew.", ["Hope", "the Chief"]),
+  element("dax", "character", "Dax Moreau", "A reckless, impatient pilot with a gambler's luck.", ["Dax"]),
+  element("ansel", "character", "Captain Ansel Brant", "Commander of Meridian Station. Honest to a fault.", ["Ansel", "the Captain", "Brant"]),
+  element("meridian", "location", "Meridian Station", "A ring station in orbit around a gas giant, humming with recyclers.", ["Meridian", "the station"]),
+  element("hydro", "location", "Hydroponics Bay", "A humid bay of dripping vines and grow-lights.", ["the bay"]),
+  element("kestrel", "item", "Kestrel", "Dax's battered shuttle."),
+  element("union", "faction", "Outer Union", "The miners' union of the outer belt."),
+];
+
+/** Clean passages in the station, set in Meridian Station from Hope's view. */
+export const STATION_PASSAGES: string[] = [
+  `Hope woke to the hum of the recyclers. Somewhere below deck a pump was failing again; she could hear it in the rhythm, a stutter every ninth beat. She pulled on her overalls, grabbed her kit and went to find it before Ansel noticed.`,
+  `"You flew the Kestrel through the debris field?" Hope asked. Dax shrugged. "It was faster." "It was stupid." "Faster and stupid," he agreed, grinning. Behind them, the Captain cleared his throat, and both of them fell silent.`,
+  `On Tuesday the supply run from the Outer Union arrived three hours late. Nobody was surprised. Hope signed for the crates, checked the seals, and sent the filters straight down to the Hydroponics Bay, where the vines had begun to yellow.`,
+  `Ansel Brant had commanded Meridian for eleven years, and in all that time he had never once lied to his crew. He did not intend to start now. "We have enough air for nine days," he said. "Maybe ten. After that, we improvise."`,
+  `The corridor lights dimmed to their night setting. Dax sat alone in the galley with a cold cup of coffee, watching the gas giant turn beneath the viewport, its storms slow and enormous. He thought about his mother, and about Earth, and about nothing at all.`,
+];
