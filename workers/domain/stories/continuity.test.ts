@@ -229,6 +229,19 @@ describe("properties", () => {
     );
   });
 
+  it.each([
+    ["Frosthold", CLEAN_PASSAGES, {}],
+    ["the station", STATION_PASSAGES, { elements: STATION, storySoFar: [], pov: "hope", location: "meridian" }],
+  ] as const)("raises nothing on any sequence of sentences drawn from the clean passages of %s", (_, passages, world) => {
+    const sentences = passages.flatMap((passage) => passage.match(/[^.!?]+[.!?]+["”]?\s*/gu) ?? []);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...sentences), { minLength: 1, maxLength: 12 }), (picked) => {
+        expect(brief(check(picked.join(" "), world))).toEqual([]);
+      }),
+      { numRuns: 200 * RUNS },
+    );
+  });
+
   it("correction never leaves more issues than it found", () => {
     fc.assert(
       fc.property(prose, (text) => {
