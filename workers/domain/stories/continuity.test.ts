@@ -140,6 +140,36 @@ describe("timeline errors", () => {
   });
 });
 
+describe("timeline errors against dates", () => {
+  const chronicle = [
+    { id: "aldric", type: "character" as const, name: "Aldric", aliases: [], description: "Born in 1190, the heir of Redmere. He died in 1230.", tags: [] },
+    { id: "battle", type: "event" as const, name: "Battle of Redmere", aliases: [], description: "The rout of the river lords.", tags: ["year:1205"] },
+    { id: "redmere", type: "location" as const, name: "Redmere", aliases: [], description: "A river town.", tags: [] },
+  ];
+  const dateCheck = (text: string, storySoFar: ContinuityInput["storySoFar"] = []) => checkContinuity({ text, pov: null, location: "redmere", elements: chronicle, storySoFar }, language);
+
+  it("finds a character acting before their birth and an event spoken of before it happens", () => {
+    const text = "In the year 1185, Aldric rode north. In 1201, the survivors of the Battle of Redmere came home.";
+    const issues = dateCheck(text);
+    expect(brief(issues)).toEqual([
+      { type: "timeline_error", quote: "Aldric", suggestion: null, elementId: "aldric" },
+      { type: "timeline_error", quote: "Battle of Redmere", suggestion: null, elementId: "battle" },
+    ]);
+    expect(issues[1]).toMatchObject({ ...spanOf(text, "Battle of Redmere"), severity: "warning" });
+  });
+
+  it("takes the story's year from earlier scenes, and lets the living act before their dated death", () => {
+    const earlier = [{ id: "a", title: "Spring", text: "It was the spring of 1200, and the river was high." }];
+    expect(brief(dateCheck("Aldric laughed at the rain.", earlier))).toEqual([]);
+    expect(brief(dateCheck("In 1240, Aldric laughed at the rain.")).map((each) => each.quote)).toEqual(["Aldric"]);
+  });
+
+  it("lets the future be foretold, and leaves numbers that are not years alone", () => {
+    expect(brief(dateCheck("In 1201 the priests foretold the Battle of Redmere."))).toEqual([]);
+    expect(brief(dateCheck("A force of 1185 men marched past Redmere. Aldric rode with them. In 1210, the Battle of Redmere was a memory."))).toEqual([]);
+  });
+});
+
 describe("setting mismatches", () => {
   it("finds the text placing the scene in another known place", () => {
     const text = "They sat in Sunspire, waiting for word.";

@@ -5,6 +5,7 @@
 import { editDistance } from "./edit-distance";
 import { buildNameIndex, type Mention, type NameIndex } from "./name-index";
 import { readScene, type Lexicon, type SceneReading } from "./scene-reading";
+import { datesOf, storyYears, type Dated } from "./story-years";
 import { scan, type Scan, type Word } from "./text-scan";
 import { CLIMATE_OPPOSITES, NEGATIONS, NOT_A_PLACE, TRAIT_WORDS, type Climate, type Trait } from "./traits";
 
@@ -58,17 +59,36 @@ type Check = {
   elements: ReadonlyMap<string, StoryElement>;
   index: NameIndex;
   earlier: ReadonlyArray<{ scene: EarlierScene; scan: Scan }>;
+  /** The year the story stands in at an offset of the text, if the story has said so. */
+  yearAt(offset: number): number | undefined;
+  datesOf(id: string): Dated;
 };
 
 export function checkContinuity(input: ContinuityInput, lexicon: Lexicon): ContinuityIssue[] {
   const index = input.nameIndex ?? buildNameIndex(input.elements);
   const earlier = input.storySoFar.map((scene) => ({ scene, scan: scan(scene.text) }));
   const reading = readScene(input.text, index, lexicon, earlier.map((each) => each.scan));
-  const check: Check = { input, reading, elements: new Map(input.elements.map((element) => [element.id, element])), index, earlier };
+  const elements = new Map(input.elements.map((element) => [element.id, element]));
+  const check: Check = { input, reading, elements, index, earlier, yearAt: yearsOf(input), datesOf: cached((id) => datesOf(elements.get(id) ?? { type: "", description: "", tags: [] })) };
   const drift = nameDrift(check);
   const drifted = new Set(drift.map((issue) => issue.start));
-  const issues = [...drift, ...newCharacters(check, drifted), ...personality(check), ...deaths(check), ...settings(check)];
+  const issues = [...drift, ...newCharacters(check, drifted), ...personality(check), ...deaths(check), ...dated(check), ...settings(check)];
   return issues.sort((a, b) => a.start - b.start || a.end - b.end || a.type.localeCompare(b.type));
+}
+
+function cached<T>(compute: (id: string) => T): (id: string) => T {
+  const known = new Map<string, T>();
+  return (id) => {
+    if (!known.has(id)) known.set(id, compute(id));
+    return known.get(id) as T;
+  };
+}
+
+/** The story's clock: the last year the earlier scenes state, then each year this text states. */
+function yearsOf(input: ContinuityInput): (offset: number) => number | undefined {
+  const before = input.storySoFar.flatMap((scene) => storyYears(scene.text)).at(-1)?.year;
+  const inScene = storyYears(input.text);
+  return (offset) => inScene.filter((each) => each.at <= offset).at(-1)?.year ?? before;
 }
 
 function issue(text: string, start: number, end: number, rest: Omit<ContinuityIssue, "start" | "end" | "quote">): ContinuityIssue {
@@ -272,12 +292,12 @@ function deadByWorld(element: StoryElement, index: NameIndex, elements: Readonly
   return described.words.some((word) => word.sentenceStart && SUBJECT_PRONOUNS.has(word.lower) && DEATH_AFTER.test(element.description.slice(word.end, word.end + 40)));
 }
 
-function deaths({ input, reading, elements, index, earlier }: Check): ContinuityIssue[] {
-  const dead = new Map<string, { where: string; offset: number }>();
+function deaths({ input, reading, elements, index, earlier, yearAt, datesOf }: Check): ContinuityIssue[] {
+  const dead = new Map<string, { where: string; offset: number; byWorld?: boolean }>();
   // Only the characters this scene names can act in it.
   for (const id of new Set(reading.mentions.map((mention) => mention.elementId))) {
     const element = elements.get(id);
-    if (element && isPerson(element) && deadByWorld(element, index, elements)) dead.set(id, { where: "the world says so", offset: -1 });
+    if (element && isPerson(element) && deadByWorld(element, index, elements)) dead.set(id, { where: "the world says so", offset: -1, byWorld: true });
   }
   for (const { scene, scan: scanned } of earlier) {
     for (const death of deathsIn(scene.text, scanned, index, elements)) if (!dead.has(death.elementId)) dead.set(death.elementId, { where: `in "${scene.title}"`, offset: -1 });
@@ -288,6 +308,10 @@ function deaths({ input, reading, elements, index, earlier }: Check): Continuity
   for (const mention of reading.mentions) {
     const death = dead.get(mention.elementId);
     if (!death || mention.start <= death.offset || reading.quoted(mention.start)) continue;
+    // A death the world dates has not happened yet in a story set before it, nor, as far as
+    // anyone can tell, in a story that has not said when it is.
+    const [now, died] = [yearAt(mention.start), datesOf(mention.elementId).died];
+    if (death.byWorld && died !== undefined && (now === undefined || now <= died)) continue;
     if (mention.possessive || !reading.actsAt(mention.words[0], mention.words[1]) || reading.elsewhere(mention.sentence)) continue;
     const name = elements.get(mention.elementId)?.name ?? mention.name;
     issues.push(
@@ -299,6 +323,31 @@ function deaths({ input, reading, elements, index, earlier }: Check): Continuity
         elementId: mention.elementId,
       }),
     );
+  }
+  return issues;
+}
+
+// ── Timeline: dates ─────────────────────────────────────────────────────────────────────────
+
+/** A sentence with one of these looks ahead: an event it names may lie in the future. */
+const FUTURE_WORDS = new Set(["will", "would", "shall", "foretold", "prophecy", "prophesied", "coming", "soon", "plan", "planned", "plans", "tomorrow", "next", "predicted", "feared", "dreaded", "await", "awaited", "approaching", "imminent", "yet", "before", "until"]);
+
+function dated({ input, reading, elements, yearAt, datesOf }: Check): ContinuityIssue[] {
+  const { words, sentences } = reading.scan;
+  const issues: ContinuityIssue[] = [];
+  for (const mention of reading.mentions) {
+    const element = elements.get(mention.elementId);
+    const now = yearAt(mention.start);
+    if (!element || now === undefined || reading.quoted(mention.start)) continue;
+    const dates = datesOf(element.id);
+    const at = { start: mention.start, end: mention.end };
+    if (isPerson(element) && dates.born !== undefined && now < dates.born && !mention.possessive && reading.actsAt(mention.words[0], mention.words[1]) && !reading.elsewhere(mention.sentence)) {
+      issues.push(issue(input.text, at.start, at.end, { type: "timeline_error", severity: "error", explanation: `${element.name} acts here in ${now}, before being born in ${dates.born}.`, suggestion: null, elementId: element.id }));
+    }
+    const looksAhead = (sentences[mention.sentence]?.words ?? []).some((i) => FUTURE_WORDS.has(words[i]?.lower ?? ""));
+    if (element.type === "event" && dates.year !== undefined && now < dates.year && !looksAhead) {
+      issues.push(issue(input.text, at.start, at.end, { type: "timeline_error", severity: "warning", explanation: `${element.name} happens in ${dates.year}, but the story is in ${now} and speaks of it as past.`, suggestion: null, elementId: element.id }));
+    }
   }
   return issues;
 }

@@ -94,7 +94,8 @@ export function readScene(text: string, index: NameIndex, lexicon: Lexicon, earl
     actsAt(first, last) {
       const name = words[last];
       if (!name || name.possessive) return true;
-      const before = near(first, first - 1);
+      const previous = near(first, first - 1);
+      const before = previous && words[first] && onlySpaceBetween(previous, words[first]) ? previous : undefined;
       if (before && SPEECH_VERBS.has(before.lower)) return true;
       if (before && PREPOSITIONS.has(before.lower)) return false;
       const next = near(last, last + 1);
