@@ -25,7 +25,8 @@ export type StoryContextInput = {
   scene: { pov: string | null; location: string | null };
   /** The person's direction for this passage, searched for in the world. */
   direction?: string | null;
-  lookup(id: string): Awaitable<ContextElement | undefined>;
+  /** The elements of these ids that the world still has (one batch: `WHERE id IN (…)` in D1). */
+  lookup(ids: readonly string[]): Awaitable<readonly ContextElement[]>;
   /** Built once per world from names and aliases (buildNameIndex). */
   nameIndex: NameIndex;
   neighbours(id: string): Awaitable<ReadonlyArray<{ id: string; kind: string }>>;
@@ -94,9 +95,10 @@ async function candidates(input: StoryContextInput): Promise<Candidate[]> {
   const mentions = input.nameIndex.find(input.recentText.slice(-MENTION_WINDOW)).reverse();
   for (const mention of mentions) add({ id: mention.elementId, why: "mentioned" });
   const sources = list.slice(0, 2 + NEIGHBOUR_SOURCES);
-  for (const source of sources) {
-    for (const next of await input.neighbours(source.id)) add({ id: next.id, why: "neighbour", via: { id: source.id, kind: next.kind } });
-  }
+  const neighbours = await Promise.all(sources.map((source) => input.neighbours(source.id)));
+  sources.forEach((source, i) => {
+    for (const next of neighbours[i] ?? []) add({ id: next.id, why: "neighbour", via: { id: source.id, kind: next.kind } });
+  });
   const direction = input.direction?.trim();
   if (direction) for (const id of await input.search(direction)) add({ id, why: "search" });
   return list;
@@ -165,9 +167,11 @@ export async function assembleStoryContext(input: StoryContextInput): Promise<St
   const lines: string[] = [];
   const sent: SentElement[] = [];
   const names = new Map<string, string>();
-  for (const candidate of await candidates(input)) {
+  const chosen = await candidates(input);
+  const found = new Map((await input.lookup(chosen.map((candidate) => candidate.id))).map((element) => [element.id, element]));
+  for (const candidate of chosen) {
     if (left < 1) break;
-    const element = await input.lookup(candidate.id);
+    const element = found.get(candidate.id);
     if (!element) continue;
     names.set(element.id, element.name);
     const line = entry(element, candidate, names);
