@@ -3,7 +3,7 @@ import { LiveRoom, newId } from "../live-room/live-room";
 import type { LiveStorage } from "../live-room/live-storage";
 import type { RoomFeatures } from "../live-room/document-kind";
 import type { RoomResult } from "../../workers/domain/room-types";
-import type { ChapterChanges, NewChapter, NewScene, SceneChanges } from "../../workers/domain/stories";
+import type { ChapterChanges, NewChapter, NewScene, SceneChanges } from "../../workers/domain/stories/stories";
 import { STORY_LIMITS, chaptersOf, readChapter, readScene, scenesOf, type ChapterState, type SceneState } from "./story-doc";
 import { chapters, orderKeyFor, putChapter, putScene, removeScene, replaceSceneText, scenesIn, setFields } from "./story-writes";
 import { StoryKind } from "./story-kind";

@@ -15,7 +15,7 @@ import {
   requireElementsOfWorld,
   updateStory,
   type SceneDto,
-} from "../domain/stories";
+} from "../domain/stories/stories";
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";

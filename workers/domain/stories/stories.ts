@@ -1,10 +1,10 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { POINTS_OF_VIEW, STORY_AUDIENCES, STORY_STATUSES, STORY_TEMPLATES, elements, stories, storyChapters, storyScenes, type Role } from "../../drizzle/schema";
-import type { Database } from "../lib/db";
-import { HttpError } from "../lib/errors";
-import { newId } from "../lib/ids";
-import { IdSchema } from "./element-fields";
+import { POINTS_OF_VIEW, STORY_AUDIENCES, STORY_STATUSES, STORY_TEMPLATES, elements, stories, storyChapters, storyScenes, type Role } from "../../../drizzle/schema";
+import type { Database } from "../../lib/db";
+import { HttpError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { IdSchema } from "../element-fields";
 
 export { STORY_TEMPLATES };
 
