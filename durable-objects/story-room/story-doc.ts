@@ -43,11 +43,23 @@ export const TEXT_NODES: Record<string, Record<string, z.ZodType>> = {
   hardBreak: {},
   horizontalRule: {},
 };
-/** Marks (formats of the text) a scene's text may carry: `ai` marks the AI's words while it writes. */
+/**
+ * The AI's mark on the words it wrote: the job, and the provenance of the passage (provider, model,
+ * and whether it is an offline rendering of the `local` provider, which the editor labels as such).
+ */
+export const AiMarkSchema = z.strictObject({
+  job: z.string().max(64).nullable().optional(),
+  provider: z.string().max(40).optional(),
+  model: z.string().max(120).optional(),
+  offline: z.boolean().optional(),
+});
+export type AiMark = z.infer<typeof AiMarkSchema>;
+
+/** Marks (formats of the text) a scene's text may carry: `ai` marks the words the AI wrote. */
 export const TEXT_MARKS: Record<string, z.ZodType> = {
   bold: z.union([z.null(), z.literal(true), z.strictObject({})]),
   italic: z.union([z.null(), z.literal(true), z.strictObject({})]),
-  ai: z.union([z.null(), z.literal(true), z.strictObject({ job: z.string().max(64).nullable().optional() })]),
+  ai: z.union([z.null(), z.literal(true), AiMarkSchema]),
 };
 
 export const chaptersOf = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>(CHAPTERS);

@@ -4,8 +4,9 @@ import type { LiveStorage } from "../live-room/live-storage";
 import type { RoomFeatures } from "../live-room/document-kind";
 import type { RoomResult } from "../../workers/domain/room-types";
 import type { ChapterChanges, NewChapter, NewScene, SceneChanges } from "../../workers/domain/stories/stories";
-import { STORY_LIMITS, chaptersOf, readChapter, readScene, scenesOf, type ChapterState, type SceneState } from "./story-doc";
-import { chapters, orderKeyFor, putChapter, putScene, removeScene, replaceSceneText, scenesIn, setFields } from "./story-writes";
+import type { JobEvent } from "../world-room/protocol";
+import { STORY_LIMITS, chaptersOf, readChapter, readScene, scenesOf, type AiMark, type ChapterState, type SceneState } from "./story-doc";
+import { appendAiText, chapters, orderKeyFor, putChapter, putScene, removeScene, replaceSceneText, scenesIn, setFields } from "./story-writes";
 import { StoryKind } from "./story-kind";
 import type { StoryAcceptance } from "./story-rules";
 
@@ -140,6 +141,30 @@ export class StoryRoom extends LiveRoom<LiveStorage, StoryAcceptance> {
       removeScene(this.document, id);
       return { ok: true, value: { deleted: id } };
     });
+  }
+
+  // ---------------------------------------------------------------- RPC: the AI writing (workers/jobs/story-continue.ts)
+
+  /**
+   * Appends the AI's words to a scene as they come, marked with the passage's provenance: everyone
+   * in the story watches them appear. 404 once the scene is gone (the job stops).
+   */
+  async aiWrite(sceneId: string, text: string, mark: AiMark): Promise<RoomResult<{ written: number }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    this.relay.catchUp();
+    if (!scenesOf(this.document).has(sceneId)) return refused(404, "not_found", "That scene was deleted.");
+    let written = 0;
+    this.document.transact(() => {
+      written = appendAiText(this.document, sceneId, text, mark);
+    });
+    return { ok: true, value: { written } };
+  }
+
+  /** Relays a story job's progress to everyone in the story. */
+  async jobEvent(event: JobEvent): Promise<void> {
+    await this.__unsafe_ensureInitialized();
+    this.broadcastJson({ type: "job", ...event });
   }
 
   /** Writes everything marked to D1 now (a request that reads D1 after a live edit waits for this). */

@@ -1,6 +1,6 @@
 import { generateKeyBetween } from "fractional-indexing";
 import * as Y from "yjs";
-import { blocksOf, chaptersOf, readChapter, readScene, sceneTextOf, scenesOf, writePlainText, type ChapterState, type SceneState } from "./story-doc";
+import { blocksOf, chaptersOf, readChapter, type AiMark, readScene, sceneTextOf, scenesOf, writePlainText, type ChapterState, type SceneState } from "./story-doc";
 
 /**
  * Writes to a story's document on behalf of the API (the room's RPC entry points call these inside
@@ -77,4 +77,35 @@ export function replaceSceneText(doc: Y.Doc, id: string, text: string) {
     return element;
   });
   if (inserted.length > 0) fragment.insert(start, inserted);
+}
+
+/**
+ * Appends the AI's words to the end of a scene, marked as the AI's: the first piece continues the
+ * last paragraph (a piece starting with a blank line starts a new one), every blank line after
+ * starts another.
+ */
+export function appendAiText(doc: Y.Doc, id: string, text: string, mark: AiMark): number {
+  const fragment = sceneTextOf(doc, id);
+  const [first = "", ...rest] = text.split(/\n{2,}/);
+  let written = 0;
+  const last = fragment.length > 0 ? fragment.get(fragment.length - 1) : null;
+  const lastText = last instanceof Y.XmlElement && last.nodeName === "paragraph" ? last.get(last.length - 1) : null;
+  if (first) {
+    if (lastText instanceof Y.XmlText) lastText.insert(lastText.length, first, { ai: mark });
+    else appendParagraph(fragment, first, mark);
+    written += first.length;
+  }
+  for (const paragraph of rest) {
+    appendParagraph(fragment, paragraph.trimStart(), mark);
+    written += paragraph.length;
+  }
+  return written;
+}
+
+function appendParagraph(fragment: Y.XmlFragment, text: string, mark: AiMark) {
+  const element = new Y.XmlElement("paragraph");
+  const node = new Y.XmlText();
+  element.insert(0, [node]);
+  fragment.insert(fragment.length, [element]);
+  if (text) node.insert(0, text, { ai: mark });
 }

@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { addMember, call, count, createWorld, expectErrorShape, signUp, waitUntil, type Person } from "./helpers";
+import { addMember, call, count, createWorld, expectErrorShape, signUp, waitForJobsToSettle, waitUntil, type Person } from "./helpers";
 import { RoomClient } from "./room-client";
 import { chaptersOf, sceneTextOf, scenesOf } from "../../durable-objects/story-room/story-doc";
 
@@ -371,5 +371,54 @@ describe("the story room", () => {
     });
     a.close();
     back.close();
+  });
+});
+
+describe("continuing a scene", () => {
+  it("streams the AI's passage into the scene for everyone in the story, marked with its provenance, and records what it was told", async () => {
+    const owner = await signUp("Owner");
+    const viewer = await signUp("Viewer");
+    const world = await createWorld(owner);
+    await addMember(world.id, viewer, "viewer");
+    const element = async (type: string, name: string, description: string) =>
+      (await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type, name, description } })).json.element.id as string;
+    const mira = await element("character", "Mira Vale", "A brave young bell-ringer who never lies.");
+    const well = await element("location", "The Old Well", "A mossy well at the edge of the village.");
+    await element("character", "Tobin", "Mira's cousin, who keeps the goats.");
+    const story = await newStory(owner, world.id, { template: "fairy-tale" });
+    const base = `/api/worlds/${world.id}/stories/${story.id}`;
+    const chapter = (await call("POST", `${base}/chapters`, { cookie: owner.cookie, body: { title: "One" } })).json.chapter.id as string;
+    const scene = (await call("POST", `${base}/chapters/${chapter}/scenes`, { cookie: owner.cookie, body: { title: "Dusk", text: "Mira Vale climbed down to the well.", pov: mira, location: well } })).json.scene.id as string;
+    const watcher = await join(viewer, world.id, story.id);
+
+    expect((await call("POST", `${base}/scenes/${scene}/continue`, { cookie: viewer.cookie, body: {} })).status).toBe(403);
+    expect((await call("POST", `${base}/scenes/${scene}/continue`, { cookie: owner.cookie, body: { words: 5 } })).status).toBe(400);
+    expect((await call("POST", `${base}/scenes/nosuchscene00000/continue`, { cookie: owner.cookie, body: {} })).status).toBe(404);
+    const asked = await call("POST", `${base}/scenes/${scene}/continue`, { cookie: owner.cookie, body: { direction: "Tobin finds a silver key", words: 120 } });
+    expect(asked.status, asked.text).toBe(202);
+    const jobId = asked.json.job.id as string;
+    await waitForJobsToSettle([jobId]);
+    const job = (await call("GET", `/api/jobs/${jobId}`, { cookie: owner.cookie })).json.job;
+    expect(job.status, JSON.stringify(job)).toBe("succeeded");
+
+    // The watcher saw the passage arrive: new paragraphs after the person's, every AI word marked.
+    await watcher.until(() => sceneTextOf(watcher.doc, scene).length > 1);
+    const paragraphs = sceneTextOf(watcher.doc, scene).toArray() as Y.XmlElement[];
+    expect((paragraphs[0]!.get(0) as Y.XmlText).toDelta()).toEqual([{ insert: "Mira Vale climbed down to the well." }]);
+    const aiRuns = paragraphs.slice(1).flatMap((p) => (p.get(0) as Y.XmlText).toDelta() as Array<{ insert: string; attributes?: { ai?: unknown } }>);
+    expect(aiRuns.length).toBeGreaterThan(0);
+    for (const run of aiRuns) expect(run.attributes?.ai).toEqual({ job: jobId, provider: "local", model: expect.any(String), offline: true });
+    const passage = aiRuns.map((run) => run.insert).join(" ");
+    expect(passage.split(/\s+/).length).toBeGreaterThan(60);
+    expect(passage).toContain("Tobin finds a silver key");
+    expect(watcher.messages.some((m) => m.type === "job" && m.jobId === jobId && m.status === "succeeded")).toBe(true);
+
+    // What it was told: the scene's point of view and place first, within the budget.
+    const row = await env.DB.prepare("select result from jobs where id = ?").bind(jobId).first<{ result: string }>();
+    const result = JSON.parse(row!.result);
+    expect(result).toMatchObject({ provider: "local", offline: true, sceneId: scene });
+    expect(result.sent.elements.slice(0, 2)).toEqual([expect.objectContaining({ id: mira, why: "pov" }), expect.objectContaining({ id: well, why: "location" })]);
+    expect(result.sent.total).toBeLessThanOrEqual(result.sent.budget);
+    watcher.close();
   });
 });

@@ -17,6 +17,8 @@ import {
   type SceneDto,
 } from "../domain/stories/stories";
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
+import { parseIdempotencyKey } from "../domain/jobs";
+import { ContinueSchema, continueScene } from "../domain/stories/story-jobs";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";
 import { refuseCrossOrigin, roomJoinRequest } from "./room-join";
@@ -132,6 +134,16 @@ export const storyRoutes = new Hono<AppEnv>()
     const { room } = await storyWriter(c);
     unwrap(await room.deleteScene(param(c.req.param("scid"), "scene id")));
     return c.body(null, 204);
+  })
+  // The AI writes the next passage of a scene into the story's room (a job, like generation).
+  .post("/:id/stories/:sid/scenes/:scid/continue", async (c) => {
+    const { me, worldId, db, story, room } = await storyWriter(c);
+    const sceneId = param(c.req.param("scid"), "scene id");
+    const { direction, words } = await jsonBody(c, ContinueSchema);
+    unwrap(await room.getScene(sceneId));
+    const idempotencyKey = parseIdempotencyKey(c.req.header("idempotency-key"));
+    const { job } = await continueScene(db, c.env.JOBS_QUEUE, c.env, { userId: me.id, worldId, storyId: story.id, sceneId, direction, words, idempotencyKey });
+    return c.json({ job }, 202);
   })
   .get("/:id/stories/:sid/room", async (c) => {
     refuseCrossOrigin(c);
