@@ -1,5 +1,6 @@
 import * as Y from "yjs";
 import { z } from "zod";
+import { IdSchema } from "../../workers/domain/element-fields";
 
 /**
  * The shape of a story's live document (the story room's document kind; contract in ADR 21):
@@ -29,8 +30,9 @@ export const SCENE_FIELDS = {
   order: OrderKeySchema,
   title: z.string().max(STORY_LIMITS.title),
   summary: z.string().max(STORY_LIMITS.summary),
-  pov: StoryPartIdSchema.nullable(),
-  location: StoryPartIdSchema.nullable(),
+  // Elements of the world: the point-of-view character and the place.
+  pov: IdSchema.nullable(),
+  location: IdSchema.nullable(),
 } as const;
 
 /** ProseMirror node names a scene's text may hold, and the attributes each may carry. */
@@ -41,11 +43,23 @@ export const TEXT_NODES: Record<string, Record<string, z.ZodType>> = {
   hardBreak: {},
   horizontalRule: {},
 };
-/** Marks (formats of the text) a scene's text may carry: `ai` marks the AI's words while it writes. */
+/**
+ * The AI's mark on the words it wrote: the job, and the provenance of the passage (provider, model,
+ * and whether it is an offline rendering of the `local` provider, which the editor labels as such).
+ */
+export const AiMarkSchema = z.strictObject({
+  job: z.string().max(64).nullable().optional(),
+  provider: z.string().max(40).optional(),
+  model: z.string().max(120).optional(),
+  offline: z.boolean().optional(),
+});
+export type AiMark = z.infer<typeof AiMarkSchema>;
+
+/** Marks (formats of the text) a scene's text may carry: `ai` marks the words the AI wrote. */
 export const TEXT_MARKS: Record<string, z.ZodType> = {
   bold: z.union([z.null(), z.literal(true), z.strictObject({})]),
   italic: z.union([z.null(), z.literal(true), z.strictObject({})]),
-  ai: z.union([z.null(), z.literal(true), z.strictObject({ job: z.string().max(64).nullable().optional() })]),
+  ai: z.union([z.null(), z.literal(true), AiMarkSchema]),
 };
 
 export const chaptersOf = (doc: Y.Doc) => doc.getMap<Y.Map<unknown>>(CHAPTERS);
@@ -82,6 +96,14 @@ export function readScene(doc: Y.Doc, id: string): SceneState | null {
 
 /** A scene's rich text as plain text: blocks separated by blank lines, hard breaks as newlines. */
 export function plainText(fragment: Y.XmlFragment): string {
+  return fragment
+    .toArray()
+    .flatMap((node) => blocksOf(node))
+    .join("\n\n");
+}
+
+/** The plain-text blocks of one node of a scene's text (a quote holds several). */
+export function blocksOf(node: unknown): string[] {
   const blocks: string[] = [];
   const inline = (node: Y.XmlElement | Y.XmlText | Y.XmlHook): string => {
     if (node instanceof Y.XmlText) return node.toDelta().map((op: { insert?: unknown }) => (typeof op.insert === "string" ? op.insert : "")).join("");
@@ -97,8 +119,8 @@ export function plainText(fragment: Y.XmlFragment): string {
     if (node.nodeName === "horizontalRule") return blocks.push("* * *");
     blocks.push(inline(node));
   };
-  fragment.toArray().forEach(block);
-  return blocks.join("\n\n");
+  block(node);
+  return blocks;
 }
 
 export function countWords(text: string): number {

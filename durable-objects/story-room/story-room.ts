@@ -1,10 +1,16 @@
-import { LiveRoom } from "../live-room/live-room";
+import * as Y from "yjs";
+import { LiveRoom, newId } from "../live-room/live-room";
 import type { LiveStorage } from "../live-room/live-storage";
 import type { RoomFeatures } from "../live-room/document-kind";
 import type { RoomResult } from "../../workers/domain/room-types";
-import { chaptersOf, readChapter, readScene, scenesOf, type ChapterState, type SceneState } from "./story-doc";
+import type { ChapterChanges, NewChapter, NewScene, SceneChanges } from "../../workers/domain/stories/stories";
+import type { JobEvent } from "../world-room/protocol";
+import { STORY_LIMITS, chaptersOf, readChapter, readScene, scenesOf, type AiMark, type ChapterState, type SceneState } from "./story-doc";
+import { appendAiText, chapters, orderKeyFor, putChapter, putScene, removeScene, replaceSceneText, scenesIn, setFields } from "./story-writes";
 import { StoryKind } from "./story-kind";
 import type { StoryAcceptance } from "./story-rules";
+
+const refused = (status: 400 | 404 | 409, code: string, message: string): RoomResult<never> => ({ ok: false, status, code, message });
 
 /**
  * One room per story (issue 17, ADR 21): the second document kind on the room machinery
@@ -41,6 +47,124 @@ export class StoryRoom extends LiveRoom<LiveStorage, StoryAcceptance> {
     const chapters = [...chaptersOf(this.document).keys()].map((id) => readChapter(this.document, id)).filter((c): c is ChapterState => c !== null);
     const scenes = [...scenesOf(this.document).keys()].map((id) => readScene(this.document, id)).filter((s): s is SceneState => s !== null);
     return { ok: true, value: { chapters, scenes } };
+  }
+
+  // ---------------------------------------------------------------- RPC: chapters and scenes (story-writes.ts)
+
+  /** Runs a write on the caught-up document as one transaction, then projects it, so a read after it sees it. */
+  private async write<T>(change: () => RoomResult<T>): Promise<RoomResult<T>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    this.relay.catchUp();
+    let result: RoomResult<T> | null = null;
+    this.document.transact(() => {
+      result = change();
+    });
+    await this.pacing.flush();
+    return result!;
+  }
+
+  async createChapter(input: NewChapter): Promise<RoomResult<{ chapter: ChapterState }>> {
+    return this.write(() => {
+      if (chaptersOf(this.document).size >= STORY_LIMITS.chapters) return refused(409, "too_many", `A story has at most ${STORY_LIMITS.chapters} chapters.`);
+      const order = orderKeyFor(chapters(this.document), { after: input.after });
+      if (order === null) return refused(400, "invalid_position", "There is no such chapter to put it after.");
+      const id = newId();
+      putChapter(this.document, id, { title: input.title, summary: input.summary ?? "", order });
+      return { ok: true, value: { chapter: readChapter(this.document, id)! } };
+    });
+  }
+
+  async updateChapter(id: string, changes: ChapterChanges): Promise<RoomResult<{ chapter: ChapterState }>> {
+    return this.write(() => {
+      const map = chaptersOf(this.document).get(id);
+      if (!(map instanceof Y.Map)) return refused(404, "not_found", "That chapter was not found.");
+      const order = changes.after === undefined ? undefined : orderKeyFor(chapters(this.document), { after: changes.after }, id);
+      if (order === null) return refused(400, "invalid_position", "There is no such chapter to put it after.");
+      setFields(map, { title: changes.title, summary: changes.summary, order });
+      return { ok: true, value: { chapter: readChapter(this.document, id)! } };
+    });
+  }
+
+  /** Deletes a chapter and its scenes. */
+  async deleteChapter(id: string): Promise<RoomResult<{ deleted: string[] }>> {
+    return this.write(() => {
+      if (!chaptersOf(this.document).has(id)) return refused(404, "not_found", "That chapter was not found.");
+      const scenes = scenesIn(this.document, id).map((scene) => scene.id);
+      for (const scene of scenes) removeScene(this.document, scene);
+      chaptersOf(this.document).delete(id);
+      return { ok: true, value: { deleted: [id, ...scenes] } };
+    });
+  }
+
+  async createScene(chapterId: string, input: NewScene): Promise<RoomResult<{ scene: SceneState }>> {
+    return this.write(() => {
+      if (!chaptersOf(this.document).has(chapterId)) return refused(404, "not_found", "That chapter was not found.");
+      if (scenesOf(this.document).size >= STORY_LIMITS.scenes) return refused(409, "too_many", `A story has at most ${STORY_LIMITS.scenes} scenes.`);
+      const order = orderKeyFor(scenesIn(this.document, chapterId), { after: input.after });
+      if (order === null) return refused(400, "invalid_position", "There is no such scene in that chapter to put it after.");
+      const id = newId();
+      const fields = { chapter: chapterId, order, title: input.title, summary: input.summary ?? "", pov: input.pov ?? null, location: input.location ?? null };
+      putScene(this.document, id, fields, input.text ?? "");
+      return { ok: true, value: { scene: readScene(this.document, id)! } };
+    });
+  }
+
+  async getScene(id: string): Promise<RoomResult<{ scene: SceneState }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    this.relay.catchUp();
+    const scene = readScene(this.document, id);
+    return scene ? { ok: true, value: { scene } } : refused(404, "not_found", "That scene was not found.");
+  }
+
+  /** Changes a scene's fields, moves it (to another chapter too), and replaces its text as a live edit. */
+  async updateScene(id: string, changes: SceneChanges): Promise<RoomResult<{ scene: SceneState }>> {
+    return this.write(() => {
+      const map = scenesOf(this.document).get(id);
+      const scene = readScene(this.document, id);
+      if (!(map instanceof Y.Map) || !scene) return refused(404, "not_found", "That scene was not found.");
+      const chapter = changes.chapter ?? scene.chapter;
+      if (!chaptersOf(this.document).has(chapter)) return refused(400, "invalid_chapter", "There is no such chapter in this story.");
+      const moving = changes.after !== undefined || chapter !== scene.chapter;
+      const order = moving ? orderKeyFor(scenesIn(this.document, chapter), { after: changes.after }, id) : undefined;
+      if (order === null) return refused(400, "invalid_position", "There is no such scene in that chapter to put it after.");
+      setFields(map, { title: changes.title, summary: changes.summary, pov: changes.pov, location: changes.location, chapter, order });
+      if (changes.text !== undefined) replaceSceneText(this.document, id, changes.text);
+      return { ok: true, value: { scene: readScene(this.document, id)! } };
+    });
+  }
+
+  async deleteScene(id: string): Promise<RoomResult<{ deleted: string }>> {
+    return this.write(() => {
+      if (!scenesOf(this.document).has(id)) return refused(404, "not_found", "That scene was not found.");
+      removeScene(this.document, id);
+      return { ok: true, value: { deleted: id } };
+    });
+  }
+
+  // ---------------------------------------------------------------- RPC: the AI writing (workers/jobs/story-continue.ts)
+
+  /**
+   * Appends the AI's words to a scene as they come, marked with the passage's provenance: everyone
+   * in the story watches them appear. 404 once the scene is gone (the job stops).
+   */
+  async aiWrite(sceneId: string, text: string, mark: AiMark): Promise<RoomResult<{ written: number }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    this.relay.catchUp();
+    if (!scenesOf(this.document).has(sceneId)) return refused(404, "not_found", "That scene was deleted.");
+    let written = 0;
+    this.document.transact(() => {
+      written = appendAiText(this.document, sceneId, text, mark);
+    });
+    return { ok: true, value: { written } };
+  }
+
+  /** Relays a story job's progress to everyone in the story. */
+  async jobEvent(event: JobEvent): Promise<void> {
+    await this.__unsafe_ensureInitialized();
+    this.broadcastJson({ type: "job", ...event });
   }
 
   /** Writes everything marked to D1 now (a request that reads D1 after a live edit waits for this). */

@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { addMember, call, count, createWorld, expectErrorShape, signUp, waitUntil, type Person } from "./helpers";
+import { addMember, call, count, createWorld, expectErrorShape, signUp, waitForJobsToSettle, waitUntil, type Person } from "./helpers";
 import { RoomClient } from "./room-client";
 import { chaptersOf, sceneTextOf, scenesOf } from "../../durable-objects/story-room/story-doc";
 
@@ -135,6 +135,77 @@ describe("story routes", () => {
   });
 });
 
+describe("chapter and scene routes", () => {
+  it("writes chapters and scenes through the story's room, in order, live for everyone in it", async () => {
+    const owner = await signUp("Owner");
+    const editor = await signUp("Editor");
+    const viewer = await signUp("Viewer");
+    const world = await createWorld(owner);
+    await addMember(world.id, editor, "editor");
+    await addMember(world.id, viewer, "viewer");
+    const story = await newStory(owner, world.id);
+    const base = `/api/worlds/${world.id}/stories/${story.id}`;
+    const watcher = await join(owner, world.id, story.id);
+
+    const second = await call("POST", `${base}/chapters`, { cookie: editor.cookie, body: { title: "Two" } });
+    expect(second.status, second.text).toBe(201);
+    const first = await call("POST", `${base}/chapters`, { cookie: editor.cookie, body: { title: "One", after: null } });
+    expect(first.status).toBe(201);
+    const one = first.json.chapter.id as string;
+    const two = second.json.chapter.id as string;
+    const scene = await call("POST", `${base}/chapters/${one}/scenes`, { cookie: editor.cookie, body: { title: "Dusk", text: "The bell rang.\n\nThe fox listened." } });
+    expect(scene.status, scene.text).toBe(201);
+    const sceneId = scene.json.scene.id as string;
+    expect(scene.json.scene).toMatchObject({ chapter: one, title: "Dusk", text: "The bell rang.\n\nThe fox listened.", wordCount: 6 });
+    await watcher.until(() => sceneTextOf(watcher.doc, sceneId).length === 2);
+
+    // Replacing the text keeps the paragraphs that did not change (the watcher's first node stays).
+    const kept = sceneTextOf(watcher.doc, sceneId).get(0);
+    const patched = await call("PATCH", `${base}/scenes/${sceneId}`, { cookie: editor.cookie, body: { text: "The bell rang.\n\nThe fox ran." } });
+    expect(patched.status, patched.text).toBe(200);
+    await watcher.until(() => (sceneTextOf(watcher.doc, sceneId).get(1) as Y.XmlElement | undefined)?.toString() === "<paragraph>The fox ran.</paragraph>");
+    expect(sceneTextOf(watcher.doc, sceneId).get(0)).toBe(kept);
+    expect((await call("GET", `${base}/scenes/${sceneId}`, { cookie: viewer.cookie })).json.scene.text).toBe("The bell rang.\n\nThe fox ran.");
+
+    // Move the scene to chapter two; the outline follows.
+    expect((await call("PATCH", `${base}/scenes/${sceneId}`, { cookie: owner.cookie, body: { chapter: two } })).status).toBe(200);
+    const outline = await call("GET", base, { cookie: viewer.cookie });
+    expect(outline.json.story.chapters.map((c: { title: string; scenes: unknown[] }) => [c.title, c.scenes.length])).toEqual([["One", 0], ["Two", 1]]);
+
+    // Viewers write nothing; unknown places, chapters and elements are refused clearly.
+    for (const [method, path, body] of [
+      ["POST", `${base}/chapters`, { title: "Mine" }],
+      ["PATCH", `${base}/chapters/${one}`, { title: "Mine" }],
+      ["DELETE", `${base}/chapters/${one}`, undefined],
+      ["POST", `${base}/chapters/${one}/scenes`, { title: "Mine" }],
+      ["PATCH", `${base}/scenes/${sceneId}`, { text: "Mine" }],
+      ["DELETE", `${base}/scenes/${sceneId}`, undefined],
+    ] as const) {
+      expect((await call(method, path, { cookie: viewer.cookie, body })).status, `${method} ${path}`).toBe(403);
+    }
+    const refusedCalls: Array<[string, string, unknown, number]> = [
+      ["POST", `${base}/chapters`, { title: "X", after: "nosuchchapter000" }, 400],
+      ["POST", `${base}/chapters/nosuchchapter000/scenes`, { title: "X" }, 404],
+      ["PATCH", `${base}/scenes/${sceneId}`, { pov: "nosuchelement000" }, 400],
+      ["PATCH", `${base}/scenes/${sceneId}`, { chapter: "nosuchchapter000" }, 400],
+      ["PATCH", `${base}/scenes/${sceneId}`, { text: 5 }, 400],
+      ["GET", `${base}/scenes/nosuchscene00000`, undefined, 404],
+    ];
+    for (const [method, path, body, status] of refusedCalls) {
+      const response = await call(method, path, { cookie: owner.cookie, body });
+      expect(response.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(status);
+      expectErrorShape(response.json);
+    }
+
+    // Deleting a chapter takes its scenes with it.
+    expect((await call("DELETE", `${base}/chapters/${two}`, { cookie: owner.cookie })).status).toBe(204);
+    await watcher.until(() => !scenesOf(watcher.doc).has(sceneId) && !chaptersOf(watcher.doc).has(two));
+    expect(await count("story_scenes", "story_id = ?", story.id)).toBe(0);
+    expect(watcher.messages.filter((m) => m.type === "error")).toEqual([]);
+    watcher.close();
+  });
+});
+
 describe("the story room", () => {
   it("merges two writers character by character and projects chapters and scenes into D1", async () => {
     const owner = await signUp("Owner");
@@ -160,10 +231,9 @@ describe("the story room", () => {
     expect(read.json.story.chapters).toEqual([
       { id: id(1), title: "Chapter one", summary: "", scenes: [{ id: id(2), title: "At the well", summary: "", pov: null, location: null, wordCount: 8 }] },
     ]);
-    // The counts the story list shows are this story's own.
     expect(read.json.story).toMatchObject({ chapterCount: 1, sceneCount: 1, wordCount: 8 });
-    const listed = await call("GET", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie });
-    expect(listed.json.stories.find((s: { id: string }) => s.id === story.id)).toMatchObject({ chapterCount: 1, sceneCount: 1, wordCount: 8 });
+    const listed = await call("GET", `/api/worlds/${world.id}/stories`, { cookie: editor.cookie });
+    expect(listed.json.stories).toEqual([expect.objectContaining({ id: story.id, chapterCount: 1, sceneCount: 1, wordCount: 8 })]);
     const row = await env.DB.prepare("select text from story_scenes where story_id = ? and id = ?").bind(story.id, id(2)).first<{ text: string }>();
     expect(row?.text).toBe(expected);
     a.close();
@@ -301,5 +371,54 @@ describe("the story room", () => {
     });
     a.close();
     back.close();
+  });
+});
+
+describe("continuing a scene", () => {
+  it("streams the AI's passage into the scene for everyone in the story, marked with its provenance, and records what it was told", async () => {
+    const owner = await signUp("Owner");
+    const viewer = await signUp("Viewer");
+    const world = await createWorld(owner);
+    await addMember(world.id, viewer, "viewer");
+    const element = async (type: string, name: string, description: string) =>
+      (await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type, name, description } })).json.element.id as string;
+    const mira = await element("character", "Mira Vale", "A brave young bell-ringer who never lies.");
+    const well = await element("location", "The Old Well", "A mossy well at the edge of the village.");
+    await element("character", "Tobin", "Mira's cousin, who keeps the goats.");
+    const story = await newStory(owner, world.id, { template: "fairy-tale" });
+    const base = `/api/worlds/${world.id}/stories/${story.id}`;
+    const chapter = (await call("POST", `${base}/chapters`, { cookie: owner.cookie, body: { title: "One" } })).json.chapter.id as string;
+    const scene = (await call("POST", `${base}/chapters/${chapter}/scenes`, { cookie: owner.cookie, body: { title: "Dusk", text: "Mira Vale climbed down to the well.", pov: mira, location: well } })).json.scene.id as string;
+    const watcher = await join(viewer, world.id, story.id);
+
+    expect((await call("POST", `${base}/scenes/${scene}/continue`, { cookie: viewer.cookie, body: {} })).status).toBe(403);
+    expect((await call("POST", `${base}/scenes/${scene}/continue`, { cookie: owner.cookie, body: { words: 5 } })).status).toBe(400);
+    expect((await call("POST", `${base}/scenes/nosuchscene00000/continue`, { cookie: owner.cookie, body: {} })).status).toBe(404);
+    const asked = await call("POST", `${base}/scenes/${scene}/continue`, { cookie: owner.cookie, body: { direction: "Tobin finds a silver key", words: 120 } });
+    expect(asked.status, asked.text).toBe(202);
+    const jobId = asked.json.job.id as string;
+    await waitForJobsToSettle([jobId]);
+    const job = (await call("GET", `/api/jobs/${jobId}`, { cookie: owner.cookie })).json.job;
+    expect(job.status, JSON.stringify(job)).toBe("succeeded");
+
+    // The watcher saw the passage arrive: new paragraphs after the person's, every AI word marked.
+    await watcher.until(() => sceneTextOf(watcher.doc, scene).length > 1);
+    const paragraphs = sceneTextOf(watcher.doc, scene).toArray() as Y.XmlElement[];
+    expect((paragraphs[0]!.get(0) as Y.XmlText).toDelta()).toEqual([{ insert: "Mira Vale climbed down to the well." }]);
+    const aiRuns = paragraphs.slice(1).flatMap((p) => (p.get(0) as Y.XmlText).toDelta() as Array<{ insert: string; attributes?: { ai?: unknown } }>);
+    expect(aiRuns.length).toBeGreaterThan(0);
+    for (const run of aiRuns) expect(run.attributes?.ai).toEqual({ job: jobId, provider: "local", model: expect.any(String), offline: true });
+    const passage = aiRuns.map((run) => run.insert).join(" ");
+    expect(passage.split(/\s+/).length).toBeGreaterThan(60);
+    expect(passage).toContain("Tobin finds a silver key");
+    expect(watcher.messages.some((m) => m.type === "job" && m.jobId === jobId && m.status === "succeeded")).toBe(true);
+
+    // What it was told: the scene's point of view and place first, within the budget.
+    const row = await env.DB.prepare("select result from jobs where id = ?").bind(jobId).first<{ result: string }>();
+    const result = JSON.parse(row!.result);
+    expect(result).toMatchObject({ provider: "local", offline: true, sceneId: scene });
+    expect(result.sent.elements.slice(0, 2)).toEqual([expect.objectContaining({ id: mira, why: "pov" }), expect.objectContaining({ id: well, why: "location" })]);
+    expect(result.sent.total).toBeLessThanOrEqual(result.sent.budget);
+    watcher.close();
   });
 });

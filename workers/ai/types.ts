@@ -82,7 +82,47 @@ export type MediaResult = {
   usage: Usage;
 };
 
+/**
+ * What a story generation is asked (issue 17): the story bible's context, assembled within a token
+ * budget by workers/domain/stories, and what to write next.
+ */
+export type PassageRequest = {
+  /** The assembled context, as prompt text: elements, summaries and the last scenes. */
+  context: string;
+  story: {
+    title: string;
+    premise: string;
+    template: string;
+    audience: "children" | "teens" | "adults";
+    tone: string;
+    pointOfView: "first" | "second" | "third";
+  };
+  scene: { title: string; pov: ElementSummary | null; location: ElementSummary | null };
+  /** The scene's last words, which the passage continues (empty: the scene starts here). */
+  recentText: string;
+  /** What should happen next, in the person's words ("the queen learns of the betrayal"). */
+  direction?: string;
+  /** The elements the context chose: a writer that builds prose from the world takes its people and places from here. */
+  cast: ElementSummary[];
+  /** About how many words to write. */
+  words: number;
+};
+
+/** A passage as it is written: its text in pieces as they come, and what it cost once it ends. */
+export type PassageStream = {
+  provider: ProviderName;
+  model: string;
+  chunks: AsyncIterable<string>;
+  /** Known once `chunks` has ended. */
+  usage: () => Usage;
+};
+
 export interface TextProvider {
+  /**
+   * The next passage of a story, streamed (issue 17, point 3). A provider without it is passed over
+   * by the chain for story writing.
+   */
+  streamPassage?(request: PassageRequest, context: CallContext): Promise<PassageStream>;
   readonly name: ProviderName;
   /** One element from a prompt; `existing` when refining, `neighbours` as context. */
   element(

@@ -1,7 +1,24 @@
 import { Hono, type Context } from "hono";
 import { IdSchema, unwrap } from "../domain/graph";
-import { CreateStorySchema, UpdateStorySchema, createStory, deleteStory, getStoryOutline, getStoryRow, listStories, updateStory } from "../domain/stories";
+import {
+  CreateChapterSchema,
+  CreateSceneSchema,
+  CreateStorySchema,
+  UpdateChapterSchema,
+  UpdateSceneSchema,
+  UpdateStorySchema,
+  createStory,
+  deleteStory,
+  getStoryOutline,
+  getStoryRow,
+  listStories,
+  requireElementsOfWorld,
+  updateStory,
+  type SceneDto,
+} from "../domain/stories/stories";
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
+import { parseIdempotencyKey } from "../domain/jobs";
+import { ContinueSchema, continueScene } from "../domain/stories/story-jobs";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";
 import { refuseCrossOrigin, roomJoinRequest } from "./room-join";
@@ -24,6 +41,25 @@ async function writerOf(c: Context<AppEnv>) {
   const access = await requireWorldRole(c.get("db"), worldId, me.id, "editor", shareTokenOf(c));
   return { me, worldId, access, db: c.get("db") };
 }
+
+/** A writer of the world, the story of the path (404 unless it is this world's), and its room. */
+async function storyWriter(c: Context<AppEnv>) {
+  const writer = await writerOf(c);
+  const story = await getStoryRow(writer.db, writer.worldId, param(c.req.param("sid"), "story id"), writer.access.role);
+  return { ...writer, story, room: c.env.STORY_ROOM.getByName(story.id) };
+}
+
+const toChapterDto = (chapter: { id: string; title: string; summary: string }) => ({ id: chapter.id, title: chapter.title, summary: chapter.summary });
+const toSceneDto = (scene: { id: string; chapter: string; title: string; summary: string; pov: string | null; location: string | null; text: string; wordCount: number }): SceneDto => ({
+  id: scene.id,
+  chapter: scene.chapter,
+  title: scene.title,
+  summary: scene.summary,
+  pov: scene.pov,
+  location: scene.location,
+  text: scene.text,
+  wordCount: scene.wordCount,
+});
 
 /**
  * A world's stories (issue 17). A story's metadata lives in D1; its chapters, scenes and text in
@@ -60,6 +96,54 @@ export const storyRoutes = new Hono<AppEnv>()
     // The room's storage goes with the story, so an id can never bring old text back.
     await c.env.STORY_ROOM.getByName(storyId).purge();
     return c.body(null, 204);
+  })
+  // Chapters and scenes: written through the story's room, so every co-author sees the change live.
+  .post("/:id/stories/:sid/chapters", async (c) => {
+    const { room } = await storyWriter(c);
+    const input = await jsonBody(c, CreateChapterSchema);
+    return c.json({ chapter: toChapterDto(unwrap(await room.createChapter(input)).chapter) }, 201);
+  })
+  .patch("/:id/stories/:sid/chapters/:cid", async (c) => {
+    const { room } = await storyWriter(c);
+    const changes = await jsonBody(c, UpdateChapterSchema);
+    return c.json({ chapter: toChapterDto(unwrap(await room.updateChapter(param(c.req.param("cid"), "chapter id"), changes)).chapter) });
+  })
+  .delete("/:id/stories/:sid/chapters/:cid", async (c) => {
+    const { room } = await storyWriter(c);
+    unwrap(await room.deleteChapter(param(c.req.param("cid"), "chapter id")));
+    return c.body(null, 204);
+  })
+  .post("/:id/stories/:sid/chapters/:cid/scenes", async (c) => {
+    const { worldId, db, room } = await storyWriter(c);
+    const input = await jsonBody(c, CreateSceneSchema);
+    await requireElementsOfWorld(db, worldId, [input.pov, input.location]);
+    return c.json({ scene: toSceneDto(unwrap(await room.createScene(param(c.req.param("cid"), "chapter id"), input)).scene) }, 201);
+  })
+  .get("/:id/stories/:sid/scenes/:scid", async (c) => {
+    const { worldId, access, db } = await readerOf(c);
+    const story = await getStoryRow(db, worldId, param(c.req.param("sid"), "story id"), access.role);
+    return c.json({ scene: toSceneDto(unwrap(await c.env.STORY_ROOM.getByName(story.id).getScene(param(c.req.param("scid"), "scene id"))).scene) });
+  })
+  .patch("/:id/stories/:sid/scenes/:scid", async (c) => {
+    const { worldId, db, room } = await storyWriter(c);
+    const changes = await jsonBody(c, UpdateSceneSchema);
+    await requireElementsOfWorld(db, worldId, [changes.pov, changes.location]);
+    return c.json({ scene: toSceneDto(unwrap(await room.updateScene(param(c.req.param("scid"), "scene id"), changes)).scene) });
+  })
+  .delete("/:id/stories/:sid/scenes/:scid", async (c) => {
+    const { room } = await storyWriter(c);
+    unwrap(await room.deleteScene(param(c.req.param("scid"), "scene id")));
+    return c.body(null, 204);
+  })
+  // The AI writes the next passage of a scene into the story's room (a job, like generation).
+  .post("/:id/stories/:sid/scenes/:scid/continue", async (c) => {
+    const { me, worldId, db, story, room } = await storyWriter(c);
+    const sceneId = param(c.req.param("scid"), "scene id");
+    const { direction, words } = await jsonBody(c, ContinueSchema);
+    unwrap(await room.getScene(sceneId));
+    const idempotencyKey = parseIdempotencyKey(c.req.header("idempotency-key"));
+    const { job } = await continueScene(db, c.env.JOBS_QUEUE, c.env, { userId: me.id, worldId, storyId: story.id, sceneId, direction, words, idempotencyKey });
+    return c.json({ job }, 202);
   })
   .get("/:id/stories/:sid/room", async (c) => {
     refuseCrossOrigin(c);

@@ -14,7 +14,7 @@ import {
   updateWorld,
 } from "../domain/worlds";
 import { acceptPrompt, parseIdempotencyKey, seedWorld } from "../domain/jobs";
-import { storyIdsOf } from "../domain/stories";
+import { storyIdsOf } from "../domain/stories/stories";
 import type { AppEnv } from "./context";
 import { shareTokenOf } from "./share-token";
 import { requireUser } from "./middleware/request";

@@ -195,7 +195,8 @@ export type NewJob = {
   userId: string;
   worldId: string;
   kind: JobKind;
-  input: GenerationInput;
+  /** Read back through its kind's schema: GenerationInputSchema, or a story job's (stories/story-jobs.ts). */
+  input: GenerationInput | { storyId: string; sceneId: string; direction: string | null; words: number };
   idempotencyKey?: string | null;
   /** What identifies the request for idempotency (defaults to the input). */
   requestBody?: unknown;
@@ -247,7 +248,7 @@ export async function createJob(
       status: "queued",
       idempotencyKey: job.idempotencyKey ?? null,
       requestHash,
-      elementId: job.input.elementId ?? null,
+      elementId: "elementId" in job.input ? (job.input.elementId ?? null) : null,
       input: job.input,
       createdAt: new Date(now),
       updatedAt: new Date(now),

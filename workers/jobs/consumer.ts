@@ -9,6 +9,7 @@ import { log } from "../lib/log";
 import { runExportJob } from "./export-archive";
 import { runImportJob } from "./import-archive";
 import { JobDeferred, JobFailure, markJobFailed, runGenerationJob } from "./pipeline";
+import { runStoryContinueJob } from "./story-continue";
 
 /** What a handler decides about its message beyond plain success. */
 export type JobHandler = (job: JobMessage, env: Env) => Promise<unknown>;
@@ -18,6 +19,7 @@ export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {
   element_refine: (job, env) => runGenerationJob(job.jobId, env),
   export: (job, env) => runExportJob(job.jobId, env),
   import: (job, env) => runImportJob(job.jobId, env),
+  story_continue: (job, env) => runStoryContinueJob(job.jobId, env),
 };
 
 /** Seconds before a failed message is delivered again: exponential with full jitter. */

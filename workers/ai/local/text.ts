@@ -9,6 +9,8 @@ import { loadLanguage, type Language } from "./language";
 import { contentWords, readPrompt, undouble } from "./reading";
 import { refineElement } from "./refine";
 import { mainThing, writeSingle, writeWorld, type WriterContext } from "./writer";
+import { sentencesOf } from "./prose";
+import { writePassage } from "./story";
 
 export const LOCAL_TEXT_MODEL = "loreloom-local-text-1";
 
@@ -83,6 +85,22 @@ function describeFacts(info: ImageInfo): string {
 
 export const localText: TextProvider = {
   name: "local",
+
+  /** The next passage, sentence by sentence (story.ts): written at once, handed over as a stream like a model's. */
+  async streamPassage(request, context) {
+    throwIfAborted(context);
+    const paragraphs = writePassage(request, context.seed);
+    const text = paragraphs.join("\n\n");
+    async function* pieces() {
+      for (const [p, paragraph] of paragraphs.entries()) {
+        for (const [i, sentence] of sentencesOf(paragraph).entries()) {
+          throwIfAborted(context);
+          yield `${i > 0 ? " " : p > 0 ? "\n\n" : ""}${sentence}`;
+        }
+      }
+    }
+    return { provider: "local", model: LOCAL_TEXT_MODEL, chunks: pieces(), usage: () => usage(request.context, text) };
+  },
 
   async element(request, context) {
     throwIfAborted(context);

@@ -1,9 +1,10 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { POINTS_OF_VIEW, STORY_AUDIENCES, STORY_STATUSES, STORY_TEMPLATES, stories, storyChapters, storyScenes, type Role } from "../../drizzle/schema";
-import type { Database } from "../lib/db";
-import { HttpError } from "../lib/errors";
-import { newId } from "../lib/ids";
+import { POINTS_OF_VIEW, STORY_AUDIENCES, STORY_STATUSES, STORY_TEMPLATES, elements, stories, storyChapters, storyScenes, type Role } from "../../../drizzle/schema";
+import type { Database } from "../../lib/db";
+import { HttpError } from "../../lib/errors";
+import { newId } from "../../lib/ids";
+import { IdSchema } from "../element-fields";
 
 export { STORY_TEMPLATES };
 
@@ -77,13 +78,12 @@ function toStoryDto(row: StoryRow, counts: Counts): StoryDto {
  */
 const readable = (role: Role | null) => (role ? undefined : eq(stories.status, "published"));
 
-// The story's id is named with its table: drizzle writes a column of a one-table select without
-// it, and inside these subqueries a bare "id" would be the chapter's or the scene's own.
-const storyIdSql = sql`${sql.identifier("stories")}.${sql.identifier("id")}`;
+// Written out in full: drizzle renders a column inside a select's sql without its table, and a bare
+// "id" in these subqueries would be the chapter's or scene's own.
 const countsSql = {
-  chapterCount: sql<number>`(select count(*) from story_chapters c where c.story_id = ${storyIdSql})`,
-  sceneCount: sql<number>`(select count(*) from story_scenes s where s.story_id = ${storyIdSql})`,
-  wordCount: sql<number>`(select coalesce(sum(s.word_count), 0) from story_scenes s where s.story_id = ${storyIdSql})`,
+  chapterCount: sql<number>`(select count(*) from story_chapters c where c.story_id = "stories"."id")`,
+  sceneCount: sql<number>`(select count(*) from story_scenes s where s.story_id = "stories"."id")`,
+  wordCount: sql<number>`(select coalesce(sum(s.word_count), 0) from story_scenes s where s.story_id = "stories"."id")`,
 };
 
 export async function listStories(db: Database, worldId: string, role: Role | null): Promise<StoryDto[]> {
@@ -165,4 +165,50 @@ export async function deleteStory(db: Database, worldId: string, storyId: string
 /** The ids of a world's stories (their rooms go when the world goes). */
 export async function storyIdsOf(db: Database, worldId: string): Promise<string[]> {
   return (await db.select({ id: stories.id }).from(stories).where(eq(stories.worldId, worldId))).map((row) => row.id);
+}
+
+// Chapters and scenes through the API: written by the story's room, as live edits everyone sees.
+
+const PartTitle = z.string().trim().max(200);
+const PartSummary = z.string().trim().max(4000);
+/** Where it goes among its siblings: after one of them (null: first); absent: last. */
+const After = IdSchema.nullable();
+
+export const CreateChapterSchema = z.strictObject({ title: PartTitle, summary: PartSummary.optional(), after: After.optional() });
+export type NewChapter = z.infer<typeof CreateChapterSchema>;
+export const UpdateChapterSchema = z
+  .strictObject({ title: PartTitle, summary: PartSummary, after: After })
+  .partial()
+  .refine((value) => Object.keys(value).length > 0, "nothing to change");
+export type ChapterChanges = z.infer<typeof UpdateChapterSchema>;
+
+const SceneText = z.string().max(200_000);
+export const CreateSceneSchema = z.strictObject({
+  title: PartTitle,
+  text: SceneText.optional(),
+  summary: PartSummary.optional(),
+  pov: IdSchema.nullable().optional(),
+  location: IdSchema.nullable().optional(),
+  after: After.optional(),
+});
+export type NewScene = z.infer<typeof CreateSceneSchema>;
+export const UpdateSceneSchema = z
+  .strictObject({ title: PartTitle, text: SceneText, summary: PartSummary, pov: IdSchema.nullable(), location: IdSchema.nullable(), chapter: IdSchema, after: After })
+  .partial()
+  .refine((value) => Object.keys(value).length > 0, "nothing to change");
+export type SceneChanges = z.infer<typeof UpdateSceneSchema>;
+
+/** A scene as the API gives it: its fields and its text as plain paragraphs. */
+export type SceneDto = SceneSummaryDto & { chapter: string; text: string };
+
+/** The elements a scene names (its point of view, its place) must be this world's. */
+export async function requireElementsOfWorld(db: Database, worldId: string, ids: Array<string | null | undefined>): Promise<void> {
+  const wanted = [...new Set(ids.filter((id): id is string => typeof id === "string"))];
+  if (wanted.length === 0) return;
+  const found = await db
+    .select({ id: elements.id })
+    .from(elements)
+    .where(and(eq(elements.worldId, worldId), inArray(elements.id, wanted)));
+  const missing = wanted.find((id) => !found.some((row) => row.id === id));
+  if (missing) throw new HttpError(400, "invalid_element", `There is no element ${missing} in this world.`);
 }

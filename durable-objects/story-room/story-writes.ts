@@ -1,0 +1,111 @@
+import { generateKeyBetween } from "fractional-indexing";
+import * as Y from "yjs";
+import { blocksOf, chaptersOf, readChapter, type AiMark, readScene, sceneTextOf, scenesOf, writePlainText, type ChapterState, type SceneState } from "./story-doc";
+
+/**
+ * Writes to a story's document on behalf of the API (the room's RPC entry points call these inside
+ * a transaction): the same shapes the story editor writes, so every co-author sees them live.
+ */
+
+/** Where a chapter or scene goes among its siblings: after one of them (null: first), or last. */
+export type Placement = { after?: string | null };
+
+type Sibling = { id: string; order: string };
+
+const byOrder = (a: Sibling, b: Sibling) => (a.order < b.order ? -1 : a.order > b.order ? 1 : a.id < b.id ? -1 : 1);
+
+/** An order key that puts an entry where `placement` says among `siblings` (the entry itself left out); null when `after` is not a sibling. */
+export function orderKeyFor(siblings: Sibling[], placement: Placement, self?: string): string | null {
+  const sorted = siblings.filter((s) => s.id !== self).sort(byOrder);
+  if (placement.after === undefined) return generateKeyBetween(sorted.at(-1)?.order ?? null, null);
+  if (placement.after === null) return generateKeyBetween(null, sorted[0]?.order ?? null);
+  const index = sorted.findIndex((s) => s.id === placement.after);
+  if (index < 0) return null;
+  const next = sorted[index + 1];
+  // Two siblings may share a key (made at once on two devices); the key between them would not exist.
+  if (next && next.order === sorted[index]!.order) return null;
+  return generateKeyBetween(sorted[index]!.order, next?.order ?? null);
+}
+
+export function chapters(doc: Y.Doc): ChapterState[] {
+  return [...chaptersOf(doc).keys()].map((id) => readChapter(doc, id)).filter((c): c is ChapterState => c !== null);
+}
+
+export function scenesIn(doc: Y.Doc, chapterId: string): SceneState[] {
+  return [...scenesOf(doc).keys()].map((id) => readScene(doc, id)).filter((s): s is SceneState => s !== null && s.chapter === chapterId);
+}
+
+export function putChapter(doc: Y.Doc, id: string, fields: { title: string; summary: string; order: string }) {
+  chaptersOf(doc).set(id, new Y.Map<unknown>(Object.entries(fields)));
+}
+
+export function setFields(map: Y.Map<unknown>, fields: Record<string, unknown>) {
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined && map.get(key) !== value) map.set(key, value);
+}
+
+export function putScene(doc: Y.Doc, id: string, fields: { chapter: string; order: string; title: string; summary: string; pov: string | null; location: string | null }, text: string) {
+  scenesOf(doc).set(id, new Y.Map<unknown>(Object.entries(fields)));
+  const fragment = sceneTextOf(doc, id);
+  if (fragment.length > 0) fragment.delete(0, fragment.length);
+  writePlainText(fragment, text);
+}
+
+/** Deletes a scene: its entry and its text. */
+export function removeScene(doc: Y.Doc, id: string) {
+  scenesOf(doc).delete(id);
+  const fragment = sceneTextOf(doc, id);
+  if (fragment.length > 0) fragment.delete(0, fragment.length);
+}
+
+/**
+ * Replaces a scene's text with `text` (blocks separated by blank lines) as a live edit that keeps
+ * what did not change: the paragraphs before and after the changed ones stay the same nodes, so
+ * people's carets and marks in them stay where they are.
+ */
+export function replaceSceneText(doc: Y.Doc, id: string, text: string) {
+  const fragment = sceneTextOf(doc, id);
+  const old = fragment.toArray().map((node) => blocksOf(node).join("\n\n"));
+  const next = text.split(/\n{2,}/).map((p) => p.trim()).filter(Boolean);
+  let start = 0;
+  while (start < old.length && start < next.length && old[start] === next[start]) start += 1;
+  let end = 0;
+  while (end < old.length - start && end < next.length - start && old[old.length - 1 - end] === next[next.length - 1 - end]) end += 1;
+  if (old.length - start - end > 0) fragment.delete(start, old.length - start - end);
+  const inserted = next.slice(start, next.length - end).map((paragraph) => {
+    const element = new Y.XmlElement("paragraph");
+    element.insert(0, [new Y.XmlText(paragraph)]);
+    return element;
+  });
+  if (inserted.length > 0) fragment.insert(start, inserted);
+}
+
+/**
+ * Appends the AI's words to the end of a scene, marked as the AI's: the first piece continues the
+ * last paragraph (a piece starting with a blank line starts a new one), every blank line after
+ * starts another.
+ */
+export function appendAiText(doc: Y.Doc, id: string, text: string, mark: AiMark): number {
+  const fragment = sceneTextOf(doc, id);
+  const [first = "", ...rest] = text.split(/\n{2,}/);
+  let written = 0;
+  const last = fragment.length > 0 ? fragment.get(fragment.length - 1) : null;
+  const lastText = last instanceof Y.XmlElement && last.nodeName === "paragraph" ? last.get(last.length - 1) : null;
+  if (first) {
+    if (lastText instanceof Y.XmlText) lastText.insert(lastText.length, first, { ai: mark });
+    else appendParagraph(fragment, first, mark);
+    written += first.length;
+  }
+  for (const paragraph of rest) {
+    appendParagraph(fragment, paragraph.trimStart(), mark);
+    written += paragraph.length;
+  }
+  return written;
+}
+
+function appendParagraph(fragment: Y.XmlFragment, text: string, mark: AiMark) {
+  const element = new Y.XmlElement("paragraph");
+  const node = new Y.XmlText();
+  element.insert(0, [node]);
+  fragment.insert(fragment.length, [element]);
+  if (text) node.insert(0, text, { ai: mark });
+}

@@ -1,0 +1,38 @@
+import { z } from "zod";
+import type { Database } from "../../lib/db";
+import { IdSchema } from "../element-fields";
+import type { JobMessage } from "../job-queue";
+import { createJob, limitsFrom } from "../jobs";
+
+/** How long a continuation is, in words, unless the person says. */
+export const DEFAULT_PASSAGE_WORDS = 180;
+
+export const ContinueSchema = z.strictObject({
+  direction: z.string().trim().max(500).optional(),
+  words: z.number().int().min(20).max(1200).optional(),
+});
+
+/** What a `story_continue` job carries in `jobs.input`, read back by workers/jobs/story-continue.ts. */
+export const StoryContinueInputSchema = z.object({
+  storyId: IdSchema,
+  sceneId: IdSchema,
+  direction: z.string().nullable(),
+  words: z.number().int().min(1),
+});
+export type StoryContinueInput = z.infer<typeof StoryContinueInputSchema>;
+
+/** Queues the next passage of a scene (counted against the person's generation quota, like generation). */
+export function continueScene(
+  db: Database,
+  queue: Queue<JobMessage>,
+  env: object,
+  request: { userId: string; worldId: string; storyId: string; sceneId: string; direction?: string; words?: number; idempotencyKey: string | null },
+) {
+  const input: StoryContinueInput = {
+    storyId: request.storyId,
+    sceneId: request.sceneId,
+    direction: request.direction || null,
+    words: request.words ?? DEFAULT_PASSAGE_WORDS,
+  };
+  return createJob(db, queue, limitsFrom(env), { userId: request.userId, worldId: request.worldId, kind: "story_continue", input, idempotencyKey: request.idempotencyKey });
+}
