@@ -4,7 +4,7 @@ import { EditorContent, useEditor, useEditorState, type Editor } from "@tiptap/r
 import StarterKit from "@tiptap/starter-kit";
 import type YProvider from "y-partyserver/provider";
 import type * as Y from "yjs";
-import { AiMark } from "./ai-mark";
+import { AiMark, readProvenance } from "./ai-mark";
 import { sceneField } from "./outline-model";
 import { safeColor, translucent } from "./colors";
 
@@ -70,6 +70,7 @@ export function SceneTextEditor({ doc, provider, sceneId, editable, user }: { do
     <div className="flex min-h-0 flex-col rounded-xl border border-stone-200 bg-white">
       {editor && editable ? <TextTools editor={editor} /> : null}
       <EditorContent editor={editor} className="min-h-0 flex-1 overflow-y-auto" />
+      {editor ? <AiLegend editor={editor} /> : null}
     </div>
   );
 }
@@ -114,5 +115,41 @@ function TextTools({ editor }: { editor: Editor }) {
         ↷
       </button>
     </div>
+  );
+}
+
+/** Says what the tint means, once the scene holds words the AI wrote (and which of them are offline renderings). */
+function AiLegend({ editor }: { editor: Editor }) {
+  const found = useEditorState({
+    editor,
+    selector: ({ editor: e }) => {
+      let model = false;
+      let offline = false;
+      e.state.doc.descendants((node) => {
+        for (const mark of node.marks) {
+          if (mark.type.name !== "ai") continue;
+          const provenance = readProvenance(mark.attrs);
+          if (provenance.offline || provenance.provider === "local") offline = true;
+          else model = true;
+        }
+      });
+      return { model, offline };
+    },
+  });
+  if (!found.model && !found.offline) return null;
+  return (
+    <p className="flex flex-wrap gap-x-3 border-t border-stone-100 px-3 py-1.5 text-xs text-stone-600" data-testid="ai-legend">
+      {found.model ? (
+        <span>
+          <span className="rounded-sm bg-violet-100 px-1 text-violet-950">Tinted</span> words were written by the AI
+        </span>
+      ) : null}
+      {found.offline ? (
+        <span>
+          <span className="rounded-sm bg-violet-100 px-1 text-violet-950 underline decoration-violet-400 decoration-dashed underline-offset-4">Dashed</span> words are an offline rendering by
+          Loreloom&rsquo;s local writer, not an AI model
+        </span>
+      ) : null}
+    </p>
   );
 }

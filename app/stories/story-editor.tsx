@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import type * as Y from "yjs";
 import { SaveNote } from "../editor/save-state";
 import { chaptersOf, readOutline, scenesOf, type ChapterState } from "./outline-model";
+import { ContinuePanel } from "./continue-panel";
 import { Outline } from "./outline";
 import { PeopleHere } from "./people-here";
 import { SceneDetails } from "./scene-details";
@@ -111,6 +112,7 @@ export function StoryEditor({ worldId, storyId, canEdit, me, shareToken }: Story
               <p className="px-1 text-xs text-stone-500">{chapter?.title}</p>
               <SceneDetails doc={room.doc} scene={scene} elements={elements} canEdit={canEdit} />
               <SceneTextEditor key={scene.id} doc={room.doc} provider={room.provider} sceneId={scene.id} editable={canEdit} user={me} />
+              {canEdit ? <ContinuePanel path={`/api/worlds/${worldId}/stories/${storyId}/scenes/${scene.id}`} jobs={room.jobs} onStarted={room.trackJob} /> : null}
             </>
           ) : (
             <p className="rounded-xl border border-dashed border-stone-300 bg-white p-6 text-stone-600">

@@ -1,10 +1,10 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { IndexeddbPersistence } from "y-indexeddb";
 import YProvider from "y-partyserver/provider";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
-import { ACCESS_CHANGED_CLOSE, parseServerMessage } from "../../durable-objects/world-room/protocol";
+import { ACCESS_CHANGED_CLOSE, parseServerMessage, type JobEvent } from "../../durable-objects/world-room/protocol";
 import { RoomSaves, type SaveState } from "../editor/save-state";
 import type { ConnectionState } from "../editor/use-room";
 import { safeColor } from "./colors";
@@ -29,6 +29,8 @@ export function useStoryRoom(worldId: string, storyId: string, me: { name: strin
   const [people, setPeople] = useState<StoryPerson[]>([]);
   const [notice, setNotice] = useState<StoryNotice | null>(null);
   const [generation, setGeneration] = useState(0);
+  // The story's AI jobs as the room has reported them (`job` messages), newest state per job.
+  const [jobs, setJobs] = useState<Map<string, JobEvent>>(new Map());
 
   useEffect(() => {
     const doc = new Y.Doc();
@@ -72,6 +74,11 @@ export function useStoryRoom(worldId: string, storyId: string, me: { name: strin
     const onText = (event: MessageEvent) => {
       if (typeof event.data !== "string") return;
       const message = parseServerMessage(event.data);
+      if (message?.type === "job") {
+        const { type: _type, ...job } = message;
+        setJobs((map) => new Map(map).set(job.jobId, job));
+        return;
+      }
       if (message?.type !== "error") return;
       say(message.message, "error");
       // The room refused a change this copy already holds: start again from the room's copy.
@@ -149,5 +156,8 @@ export function useStoryRoom(worldId: string, storyId: string, me: { name: strin
     };
   }, [worldId, storyId, me.name, me.color, shareToken, generation]);
 
-  return { doc: state?.doc ?? null, provider: state?.provider ?? null, connection, loaded, saveState, people, notice };
+  /** A job this browser just started: shown at once, before the room's first notice of it. */
+  const trackJob = useCallback((job: JobEvent) => setJobs((map) => (map.has(job.jobId) ? map : new Map(map).set(job.jobId, job))), []);
+
+  return { doc: state?.doc ?? null, provider: state?.provider ?? null, connection, loaded, saveState, people, notice, jobs, trackJob };
 }

@@ -124,6 +124,26 @@ describe("writing a story together", { skip, timeout: Number(process.env.E2E_TIM
       await waitFor(t.signal, "the owner's last words on the viewer's screen", async () => (await sceneText(viewer.page)).endsWith("The end."));
       assert.equal(await sceneText(viewer.page), "The bells fell silent at noon.\nBea found the key. The end.");
 
+      // The AI continues the scene in front of everyone; the offline writer's words say what they are.
+      await (await outline(editor.page)).getByRole("button", { name: "Scene 1", exact: true }).click();
+      await owner.page.getByLabel("Direction for the AI (optional)").fill("the apprentice hears the clock tick again");
+      await owner.page.getByRole("button", { name: "✦ Continue" }).click();
+      for (const person of [editor, viewer]) {
+        await waitFor(t.signal, "the AI's words on another screen", async () => (await person.page.locator("[data-testid=scene-text] [data-ai]").count()) > 0);
+      }
+      await waitFor(t.signal, "the AI to finish", async () => (await owner.page.getByTestId("ai-writing").count()) === 0 && (await owner.page.locator("[data-testid=scene-text] [data-ai]").count()) > 0);
+      assert.match(await owner.page.getByTestId("ai-legend").innerText(), /offline rendering/);
+      assert.match(await owner.page.locator("[data-testid=scene-text] [data-ai]").first().getAttribute("title"), /Offline rendering/);
+      const withAi = await sceneText(owner.page);
+      assert.ok(withAi.startsWith("The bells fell silent at noon.\nBea found the key. The end.\n") && withAi.length > 80, "the passage comes after what people wrote");
+      // A person writes on right after the AI's words: their words are their own, and the room takes them.
+      await text.click();
+      await owner.page.keyboard.press("Control+End");
+      await owner.page.keyboard.type(" Ada adds this.", { delay: 10 });
+      await waitFor(t.signal, "the owner's words after the AI's on the editor's phone", async () => (await sceneText(editor.page)).endsWith("Ada adds this."));
+      assert.equal(await owner.page.locator("[data-testid=scene-text] [data-ai]", { hasText: "Ada adds this." }).count(), 0);
+      assert.equal(await owner.page.getByRole("alert").count(), 0, "the room refused nothing");
+
       await screenshot(owner.page, "stories-editor-desktop");
       await screenshot(editor.page, "stories-editor-phone");
       await owner.page.goto(`${WORLD}/stories`);
@@ -132,7 +152,12 @@ describe("writing a story together", { skip, timeout: Number(process.env.E2E_TIM
 
       for (const person of people) assert.deepEqual(person.problems, []);
     } catch (error) {
-      if (process.env.E2E_DEBUG) for (const [i, person] of people.entries()) await screenshot(person.page, `stories-failed-${i}`), console.error(i, person.problems);
+      if (process.env.E2E_DEBUG) {
+        for (const [i, person] of people.entries()) {
+          await screenshot(person.page, `stories-failed-${i}`);
+          console.error(i, person.problems);
+        }
+      }
       throw error;
     } finally {
       for (const person of people) await person.context.close();

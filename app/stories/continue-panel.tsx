@@ -1,0 +1,71 @@
+import { useState, type FormEvent } from "react";
+import { z } from "zod";
+import type { JobEvent } from "../../durable-objects/world-room/protocol";
+import { api } from "../editor/api";
+
+const JobAnswerSchema = z.object({ job: z.object({ id: z.string(), kind: z.string(), status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]), stage: z.string().nullable(), progress: z.number() }) });
+const RUNNING = new Set<JobEvent["status"]>(["queued", "running"]);
+
+/**
+ * *Continue*: the AI writes the scene's next passage into the live text, where everyone in the
+ * story watches it appear; anyone who may write can stop it. The jobs shown are the room's notices,
+ * so co-authors see each other's too.
+ */
+export function ContinuePanel({ path, jobs, onStarted }: { path: string; jobs: Map<string, JobEvent>; onStarted: (job: JobEvent) => void }) {
+  const [direction, setDirection] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const writing = [...jobs.values()].filter((job) => job.kind === "story_continue" && RUNNING.has(job.status));
+  const ended = [...jobs.values()].filter((job) => job.kind === "story_continue" && job.status === "failed").at(-1);
+
+  const start = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = JobAnswerSchema.parse(await api<unknown>("POST", `${path}/continue`, direction.trim() ? { direction: direction.trim() } : {}));
+      onStarted({ jobId: answer.job.id, kind: answer.job.kind, status: answer.job.status, stage: answer.job.stage ?? "queued", progress: answer.job.progress });
+      setDirection("");
+    } catch (e) {
+      setError(e instanceof Error ? e.message : "The AI could not start.");
+    } finally {
+      setBusy(false);
+    }
+  };
+  const stop = async (jobId: string) => {
+    try {
+      await api("POST", `/api/jobs/${jobId}/cancel`);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : "The AI could not be stopped.");
+    }
+  };
+
+  return (
+    <div className="rounded-xl border border-violet-200 bg-violet-50/60 p-2">
+      <form onSubmit={(e) => void start(e)} className="flex flex-wrap items-center gap-2">
+        <input
+          value={direction}
+          onChange={(e) => setDirection(e.target.value)}
+          maxLength={500}
+          aria-label="Direction for the AI (optional)"
+          placeholder="Where next? e.g. the queen learns of the betrayal (optional)"
+          className="min-w-0 flex-1 basis-48 rounded-lg border border-stone-300 bg-white px-2.5 py-1.5 text-sm"
+        />
+        <button type="submit" disabled={busy || writing.length > 0} className="rounded-lg bg-violet-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-violet-800 disabled:opacity-50">
+          ✦ Continue
+        </button>
+      </form>
+      {writing.map((job) => (
+        <div key={job.jobId} role="status" className="mt-2 flex items-center gap-2 text-sm text-violet-950" data-testid="ai-writing">
+          <span className="shrink-0">The AI is writing…</span>
+          <progress max={100} value={job.progress} className="h-2 min-w-0 flex-1 accent-violet-700" aria-label="The AI's progress" />
+          <button type="button" onClick={() => void stop(job.jobId)} className="shrink-0 rounded-lg border border-violet-300 bg-white px-2 py-0.5 text-xs hover:bg-violet-100">
+            Stop
+          </button>
+        </div>
+      ))}
+      {error ? <p role="alert" className="mt-2 text-sm text-red-800">{error}</p> : null}
+      {!error && ended?.error && writing.length === 0 ? <p role="status" className="mt-2 text-sm text-red-800">The AI stopped: {ended.error}</p> : null}
+    </div>
+  );
+}
