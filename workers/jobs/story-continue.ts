@@ -14,6 +14,7 @@ import { getDb, type Database } from "../lib/db";
 import { sha256Hex } from "../lib/hash";
 import { log } from "../lib/log";
 import { readStored } from "../lib/stored-json";
+import { checkScene } from "./story-check";
 
 type JobRow = typeof jobs.$inferSelect;
 type JobEventStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -78,6 +79,10 @@ export async function runStoryContinueJob(jobId: string, env: Env): Promise<void
     written += wrote.value.written;
     await progress(db, env, job, input.value, "write", Math.min(95, 20 + Math.round((75 * written) / expected)));
   }
+  // The passage is checked against the world and the story so far; its own slips of spelling are corrected.
+  await progress(db, env, job, input.value, "check", 96);
+  const before = scene.value.scene.text;
+  const checked = await checkScene(env, db, { worldId: job.worldId, storyId: story.id, sceneId: input.value.sceneId, jobId: job.id, correctFrom: before.trim() ? before.length + 2 : 0 });
   const usage = stream.usage();
   await db
     .update(jobs)
@@ -87,7 +92,7 @@ export async function runStoryContinueJob(jobId: string, env: Env): Promise<void
       progress: 100,
       error: null,
       costEstimate: usage.costUsd,
-      result: { provider: stream.provider, model: stream.model, offline: mark.offline, characters: written, sceneId: input.value.sceneId, sent: context.sent },
+      result: { provider: stream.provider, model: stream.model, offline: mark.offline, characters: written, sceneId: input.value.sceneId, sent: context.sent, issues: checked.issues, corrected: checked.corrected },
       updatedAt: new Date(),
     })
     .where(eq(jobs.id, job.id));
