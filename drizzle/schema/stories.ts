@@ -78,3 +78,35 @@ export const storyScenes = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.storyId, t.id] }), index("story_scenes_by_chapter").on(t.storyId, t.chapterId, t.position)],
 );
+
+export const ISSUE_STATUSES = ["open", "applied", "dismissed"] as const;
+export type IssueStatus = (typeof ISSUE_STATUSES)[number];
+
+/**
+ * A continuity issue found in a scene (issue 17, point 5): its type, severity, where in the scene's
+ * plain text it was when found (`start`, `end`, `quote`), why and what would fix it.
+ */
+export const storyIssues = sqliteTable(
+  "story_issues",
+  {
+    id: text("id").primaryKey(),
+    storyId: text("story_id")
+      .notNull()
+      .references(() => stories.id, { onDelete: "cascade" }),
+    sceneId: text("scene_id").notNull(),
+    type: text("type").notNull(),
+    severity: text("severity").$type<"error" | "warning">().notNull(),
+    start: integer("start").notNull(),
+    end: integer("end").notNull(),
+    quote: text("quote").notNull(),
+    explanation: text("explanation").notNull(),
+    suggestion: text("suggestion"),
+    elementId: text("element_id"),
+    status: text("status").$type<IssueStatus>().notNull().default("open"),
+    /** The check that found it. */
+    jobId: text("job_id"),
+    createdAt,
+    updatedAt,
+  },
+  (t) => [index("story_issues_by_scene").on(t.storyId, t.sceneId, t.status)],
+);

@@ -188,6 +188,7 @@ export const JOB_KINDS = [
   "element_generate",
   "element_refine",
   "story_continue",
+  "story_check",
   "scene_illustrate",
   "narrate",
   "export",

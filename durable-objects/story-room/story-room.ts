@@ -6,7 +6,7 @@ import type { RoomResult } from "../../workers/domain/room-types";
 import type { ChapterChanges, NewChapter, NewScene, SceneChanges } from "../../workers/domain/stories/stories";
 import type { JobEvent } from "../world-room/protocol";
 import { STORY_LIMITS, chaptersOf, readChapter, readScene, scenesOf, type AiMark, type ChapterState, type SceneState } from "./story-doc";
-import { appendAiText, chapters, orderKeyFor, putChapter, putScene, removeScene, replaceSceneText, scenesIn, setFields } from "./story-writes";
+import { appendAiText, chapters, replaceInScene, orderKeyFor, putChapter, putScene, removeScene, replaceSceneText, scenesIn, setFields } from "./story-writes";
 import { StoryKind } from "./story-kind";
 import type { StoryAcceptance } from "./story-rules";
 
@@ -159,6 +159,16 @@ export class StoryRoom extends LiveRoom<LiveStorage, StoryAcceptance> {
       written = appendAiText(this.document, sceneId, text, mark);
     });
     return { ok: true, value: { written } };
+  }
+
+  /** Replaces a quote in a scene's text (a continuity fix) as a live edit; 409 when the quote is no longer there. */
+  async replaceText(sceneId: string, fix: { start: number; quote: string; replacement: string }): Promise<RoomResult<{ replaced: true }>> {
+    return this.write(() => {
+      if (!scenesOf(this.document).has(sceneId)) return refused(404, "not_found", "That scene was not found.");
+      return replaceInScene(this.document, sceneId, fix.start, fix.quote, fix.replacement)
+        ? { ok: true, value: { replaced: true as const } }
+        : refused(409, "text_changed", "That text is no longer in the scene.");
+    });
   }
 
   /** Relays a story job's progress to everyone in the story. */

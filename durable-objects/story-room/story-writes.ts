@@ -109,3 +109,61 @@ function appendParagraph(fragment: Y.XmlFragment, text: string, mark: AiMark) {
   fragment.insert(fragment.length, [element]);
   if (text) node.insert(0, text, { ai: mark });
 }
+
+/** Where each text node of a scene sits in its plain text (as plainText lays it out). */
+function textSegments(fragment: Y.XmlFragment): Array<{ start: number; node: Y.XmlText }> {
+  const segments: Array<{ start: number; node: Y.XmlText }> = [];
+  let at = 0;
+  let firstBlock = true;
+  const inline = (node: unknown) => {
+    if (node instanceof Y.XmlText) {
+      segments.push({ start: at, node });
+      at += node.length;
+    } else if (node instanceof Y.XmlElement) {
+      if (node.nodeName === "hardBreak") at += 1;
+      else node.toArray().forEach(inline);
+    }
+  };
+  const block = (node: unknown) => {
+    if (!(node instanceof Y.XmlElement)) return;
+    if (node.nodeName === "blockquote") return node.toArray().forEach(block);
+    if (!firstBlock) at += 2;
+    firstBlock = false;
+    if (node.nodeName === "horizontalRule") at += "* * *".length;
+    else node.toArray().forEach(inline);
+  };
+  fragment.toArray().forEach(block);
+  return segments;
+}
+
+/**
+ * Replaces `quote` with `replacement` in a scene's text, at the occurrence nearest `start` (the
+ * text may have moved since it was read), inside one run of text so its marks stay. False when the
+ * quote is no longer there.
+ */
+export function replaceInScene(doc: Y.Doc, id: string, start: number, quote: string, replacement: string): boolean {
+  const fragment = sceneTextOf(doc, id);
+  const text = fragment.toArray().flatMap((node) => blocksOf(node)).join("\n\n");
+  let best = -1;
+  for (let at = text.indexOf(quote); at >= 0 && quote.length > 0; at = text.indexOf(quote, at + 1)) {
+    if (best < 0 || Math.abs(at - start) < Math.abs(best - start)) best = at;
+  }
+  if (best < 0) return false;
+  const segment = textSegments(fragment).find((s) => s.start <= best && best + quote.length <= s.start + s.node.length);
+  if (!segment) return false;
+  const offset = best - segment.start;
+  // The replacement keeps the marks of the text it replaces (bold stays bold, the AI's stays the AI's).
+  let attributes: Record<string, unknown> = {};
+  let at = 0;
+  for (const op of segment.node.toDelta() as Array<{ insert?: unknown; attributes?: Record<string, unknown> }>) {
+    const length = typeof op.insert === "string" ? op.insert.length : 0;
+    if (offset < at + length) {
+      attributes = op.attributes ?? {};
+      break;
+    }
+    at += length;
+  }
+  segment.node.delete(offset, quote.length);
+  segment.node.insert(offset, replacement, attributes);
+  return true;
+}

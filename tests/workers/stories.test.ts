@@ -7,6 +7,8 @@ import * as Y from "yjs";
 import { addMember, call, count, createWorld, expectErrorShape, signUp, waitForJobsToSettle, waitUntil, type Person } from "./helpers";
 import { RoomClient } from "./room-client";
 import { chaptersOf, sceneTextOf, scenesOf } from "../../durable-objects/story-room/story-doc";
+import { checkScene } from "../../workers/jobs/story-check";
+import { getDb } from "../../workers/lib/db";
 
 const id = (n: number) => `p${String(n).padStart(15, "0")}`;
 
@@ -420,5 +422,82 @@ describe("continuing a scene", () => {
     expect(result.sent.elements.slice(0, 2)).toEqual([expect.objectContaining({ id: mira, why: "pov" }), expect.objectContaining({ id: well, why: "location" })]);
     expect(result.sent.total).toBeLessThanOrEqual(result.sent.budget);
     watcher.close();
+  });
+});
+
+describe("continuity", () => {
+  it("catches a misspelled name, a dead character walking and a stranger, each with its fix one call away", async () => {
+    const owner = await signUp("Owner");
+    const editor = await signUp("Editor");
+    const viewer = await signUp("Viewer");
+    const world = await createWorld(owner);
+    await addMember(world.id, editor, "editor");
+    await addMember(world.id, viewer, "viewer");
+    const element = async (type: string, name: string, description: string, tags: string[] = []) =>
+      (await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type, name, description, tags } })).json.element.id as string;
+    await element("character", "Mira Vell", "A brave and honest scout of the Northern Watch.");
+    await element("character", "Old Brann", "The keeper of the northern gate.", ["deceased"]);
+    const frosthold = await element("location", "Frosthold", "A frozen fortress of ice and snow.");
+    const story = await newStory(owner, world.id, { template: "adventure" });
+    const base = `/api/worlds/${world.id}/stories/${story.id}`;
+    const chapter = (await call("POST", `${base}/chapters`, { cookie: owner.cookie, body: { title: "One" } })).json.chapter.id as string;
+    const text = "Mria climbed the eastern stair of Frosthold. Old Brann said the gate would hold. Garrick laughed at them both.";
+    const scene = (await call("POST", `${base}/chapters/${chapter}/scenes`, { cookie: owner.cookie, body: { title: "The stair", text, location: frosthold } })).json.scene.id as string;
+    const watcher = await join(editor, world.id, story.id);
+
+    expect((await call("POST", `${base}/scenes/${scene}/check`, { cookie: viewer.cookie })).status).toBe(403);
+    const asked = await call("POST", `${base}/scenes/${scene}/check`, { cookie: editor.cookie });
+    expect(asked.status, asked.text).toBe(202);
+    await waitForJobsToSettle([asked.json.job.id]);
+    const issues = (await call("GET", `${base}/scenes/${scene}/issues`, { cookie: viewer.cookie })).json.issues as Array<{ id: string; type: string; quote: string; suggestion: string | null; status: string; start: number; end: number }>;
+    const byType = (type: string) => issues.find((issue) => issue.type === type)!;
+    expect(issues.map((issue) => [issue.type, issue.quote])).toEqual([
+      ["name_drift", "Mria"],
+      ["timeline_error", "Old Brann"],
+      ["new_character", "Garrick"],
+    ]);
+    for (const issue of issues) expect(text.slice(issue.start, issue.end)).toBe(issue.quote);
+    expect(byType("name_drift").suggestion).toBe("Mira");
+
+    // Apply the spelling fix: everyone in the story sees it; applying it again is refused.
+    expect((await call("POST", `${base}/issues/${byType("name_drift").id}/apply`, { cookie: viewer.cookie })).status).toBe(403);
+    const applied = await call("POST", `${base}/issues/${byType("name_drift").id}/apply`, { cookie: editor.cookie });
+    expect(applied.status, applied.text).toBe(200);
+    expect(applied.json.issue.status).toBe("applied");
+    await watcher.until(() => (sceneTextOf(watcher.doc, scene).get(0) as Y.XmlElement).toString().includes("Mira climbed"));
+    expect((await call("POST", `${base}/issues/${byType("name_drift").id}/apply`, { cookie: editor.cookie })).status).toBe(409);
+
+    // The stranger joins the world through its room; the dead man's issue is dismissed and stays so.
+    const added = await call("POST", `${base}/issues/${byType("new_character").id}/add-to-world`, { cookie: editor.cookie });
+    expect(added.status, added.text).toBe(201);
+    expect(added.json.element).toMatchObject({ name: "Garrick", type: "character" });
+    const graph = await call("GET", `/api/worlds/${world.id}`, { cookie: owner.cookie });
+    expect(graph.json.elements.map((e: { name: string }) => e.name)).toContain("Garrick");
+    expect((await call("POST", `${base}/issues/${byType("timeline_error").id}/add-to-world`, { cookie: editor.cookie })).status).toBe(409);
+    expect((await call("POST", `${base}/issues/${byType("timeline_error").id}/dismiss`, { cookie: editor.cookie })).status).toBe(200);
+    const again = await call("POST", `${base}/scenes/${scene}/check`, { cookie: editor.cookie });
+    await waitForJobsToSettle([again.json.job.id]);
+    const after = (await call("GET", `${base}/scenes/${scene}/issues`, { cookie: editor.cookie })).json.issues as typeof issues;
+    expect(after.filter((issue) => issue.status === "open")).toEqual([]);
+    expect(after.map((issue) => [issue.type, issue.status]).sort()).toEqual([["name_drift", "applied"], ["new_character", "applied"], ["timeline_error", "dismissed"]]);
+    watcher.close();
+  });
+
+  it("corrects the AI's own slips of spelling after a passage, and only in the passage", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner);
+    await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type: "character", name: "Mira Vell", description: "A scout." } });
+    const story = await newStory(owner, world.id);
+    const base = `/api/worlds/${world.id}/stories/${story.id}`;
+    const chapter = (await call("POST", `${base}/chapters`, { cookie: owner.cookie, body: { title: "One" } })).json.chapter.id as string;
+    const mine = "Mria waited at the gate.";
+    const scene = (await call("POST", `${base}/chapters/${chapter}/scenes`, { cookie: owner.cookie, body: { title: "Gate", text: `${mine}\n\nThen Mria ran.` } })).json.scene.id as string;
+    // As after a passage that starts at the second paragraph: the person's own "Mria" is reported, not changed.
+    const found = await checkScene(env, getDb(env.DB), { worldId: world.id, storyId: story.id, sceneId: scene, jobId: "testjob", correctFrom: mine.length + 2 });
+    expect(found.corrected).toBe(1);
+    const now = (await call("GET", `${base}/scenes/${scene}`, { cookie: owner.cookie })).json.scene.text;
+    expect(now).toBe(`${mine}\n\nThen Mira ran.`);
+    const issues = (await call("GET", `${base}/scenes/${scene}/issues`, { cookie: owner.cookie })).json.issues;
+    expect(issues.map((issue: { type: string; quote: string; start: number }) => [issue.type, issue.quote, issue.start])).toEqual([["name_drift", "Mria", 0]]);
   });
 });

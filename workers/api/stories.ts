@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { IdSchema, unwrap } from "../domain/graph";
+import { IdSchema, createElementSchemaFor, unwrap } from "../domain/graph";
 import {
   CreateChapterSchema,
   CreateSceneSchema,
@@ -11,14 +11,18 @@ import {
   deleteStory,
   getStoryOutline,
   getStoryRow,
+  listIssues,
   listStories,
+  openIssue,
+  settleIssue,
   requireElementsOfWorld,
   updateStory,
   type SceneDto,
 } from "../domain/stories/stories";
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
 import { parseIdempotencyKey } from "../domain/jobs";
-import { ContinueSchema, continueScene } from "../domain/stories/story-jobs";
+import { ContinueSchema, checkSceneJob, continueScene } from "../domain/stories/story-jobs";
+import { HttpError } from "../lib/errors";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";
 import { refuseCrossOrigin, roomJoinRequest } from "./room-join";
@@ -144,6 +148,41 @@ export const storyRoutes = new Hono<AppEnv>()
     const idempotencyKey = parseIdempotencyKey(c.req.header("idempotency-key"));
     const { job } = await continueScene(db, c.env.JOBS_QUEUE, c.env, { userId: me.id, worldId, storyId: story.id, sceneId, direction, words, idempotencyKey });
     return c.json({ job }, 202);
+  })
+  // Continuity (issue 17, point 5): *Check continuity*, the issues found, and what to do about each.
+  .post("/:id/stories/:sid/scenes/:scid/check", async (c) => {
+    const { me, worldId, db, story, room } = await storyWriter(c);
+    const sceneId = param(c.req.param("scid"), "scene id");
+    unwrap(await room.getScene(sceneId));
+    const idempotencyKey = parseIdempotencyKey(c.req.header("idempotency-key"));
+    const { job } = await checkSceneJob(db, c.env.JOBS_QUEUE, c.env, { userId: me.id, worldId, storyId: story.id, sceneId, idempotencyKey });
+    return c.json({ job }, 202);
+  })
+  .get("/:id/stories/:sid/scenes/:scid/issues", async (c) => {
+    const { worldId, access, db } = await readerOf(c);
+    const story = await getStoryRow(db, worldId, param(c.req.param("sid"), "story id"), access.role);
+    return c.json({ issues: await listIssues(db, story.id, param(c.req.param("scid"), "scene id")) });
+  })
+  .post("/:id/stories/:sid/issues/:iid/apply", async (c) => {
+    const { db, story, room } = await storyWriter(c);
+    const issue = await openIssue(db, story.id, param(c.req.param("iid"), "issue id"));
+    if (issue.suggestion === null) throw new HttpError(409, "no_suggestion", "That issue has no suggested wording; add it to the world or dismiss it.");
+    unwrap(await room.replaceText(issue.sceneId, { start: issue.start, quote: issue.quote, replacement: issue.suggestion }));
+    return c.json({ issue: await settleIssue(db, issue.id, "applied") });
+  })
+  .post("/:id/stories/:sid/issues/:iid/dismiss", async (c) => {
+    const { db, story } = await storyWriter(c);
+    const issue = await openIssue(db, story.id, param(c.req.param("iid"), "issue id"));
+    return c.json({ issue: await settleIssue(db, issue.id, "dismissed") });
+  })
+  .post("/:id/stories/:sid/issues/:iid/add-to-world", async (c) => {
+    const { me, access, worldId, db, story } = await storyWriter(c);
+    const issue = await openIssue(db, story.id, param(c.req.param("iid"), "issue id"));
+    if (issue.type !== "new_character") throw new HttpError(409, "not_a_stranger", "Only a new character can be added to the world.");
+    // Through the world's room, like any new element: everyone in the world sees it arrive.
+    const input = parseWith(createElementSchemaFor(worldId), { type: "character", name: issue.quote, description: `First met in the story “${story.title}”.` }, "element");
+    const { element } = unwrap(await c.env.WORLD_ROOM.getByName(worldId).createElement({ id: me.id, name: me.name, role: access.role }, input));
+    return c.json({ issue: await settleIssue(db, issue.id, "applied", element.id), element }, 201);
   })
   .get("/:id/stories/:sid/room", async (c) => {
     refuseCrossOrigin(c);

@@ -9,6 +9,7 @@ import { log } from "../lib/log";
 import { runExportJob } from "./export-archive";
 import { runImportJob } from "./import-archive";
 import { JobDeferred, JobFailure, markJobFailed, runGenerationJob } from "./pipeline";
+import { runStoryCheckJob } from "./story-check";
 import { runStoryContinueJob } from "./story-continue";
 
 /** What a handler decides about its message beyond plain success. */
@@ -20,6 +21,7 @@ export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {
   export: (job, env) => runExportJob(job.jobId, env),
   import: (job, env) => runImportJob(job.jobId, env),
   story_continue: (job, env) => runStoryContinueJob(job.jobId, env),
+  story_check: (job, env) => runStoryCheckJob(job.jobId, env),
 };
 
 /** Seconds before a failed message is delivered again: exponential with full jitter. */

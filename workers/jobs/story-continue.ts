@@ -7,13 +7,14 @@ import { elements, jobs, relationships, stories, storyChapters, storyScenes, wor
 import { providerChains } from "../ai";
 import { localText } from "../ai/local";
 import type { ElementSummary, PassageRequest, TextProvider } from "../ai/types";
-import { StoryContinueInputSchema, type StoryContinueInput } from "../domain/stories/story-jobs";
+import { StoryContinueInputSchema } from "../domain/stories/story-jobs";
 import { assembleStoryContext, tailWithin, type ContextElement, type StoryContext } from "../domain/stories/story-context";
 import { buildNameIndex } from "../domain/stories/name-index";
 import { getDb, type Database } from "../lib/db";
 import { sha256Hex } from "../lib/hash";
 import { log } from "../lib/log";
 import { readStored } from "../lib/stored-json";
+import { checkScene } from "./story-check";
 
 type JobRow = typeof jobs.$inferSelect;
 type JobEventStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
@@ -27,20 +28,68 @@ export async function runStoryContinueJob(jobId: string, env: Env): Promise<void
   if (!job?.worldId || !job.userId || !["queued", "running"].includes(job.status)) return;
   const input = readStored(StoryContinueInputSchema, job.input);
   if (!input.ok) return finish(db, env, job, null, "failed", `This job's stored input cannot be read (${input.reason}); ask again.`);
-  const [[world], [story], [member]] = await db.batch([
-    db.select().from(worlds).where(eq(worlds.id, job.worldId)).limit(1),
-    db.select().from(stories).where(and(eq(stories.id, input.value.storyId), eq(stories.worldId, job.worldId))).limit(1),
-    db.select({ role: worldMembers.role }).from(worldMembers).where(and(eq(worldMembers.worldId, job.worldId), eq(worldMembers.userId, job.userId))).limit(1),
-  ]);
-  if (!world || !story) return finish(db, env, job, input.value, "failed", "The story was deleted.");
-  // Only people who may write the story; checked again now, since the role may have changed.
-  if (!member || member.role === "viewer") return finish(db, env, job, input.value, "failed", "The person who asked can no longer write this story.");
-  const room = env.STORY_ROOM.getByName(story.id);
-  const scene = await room.getScene(input.value.sceneId);
-  if (!scene.ok) return finish(db, env, job, input.value, "failed", "The scene was deleted.");
-  await progress(db, env, job, input.value, "context", 10);
+  const found = await storyOfJob(db, job, input.value.storyId);
+  if (!found.ok) return finish(db, env, job, input.value.storyId, "failed", found.reason);
+  const { world, story } = found;
+  const report = (stage: string, percent: number) => progress(db, env, job, story.id, stage, percent);
+  await report("context", 10);
+  const passage = await writeIntoScene(env, db, { job, world, story, sceneId: input.value.sceneId, direction: input.value.direction, words: input.value.words }, (share) =>
+    report("write", 20 + Math.round(75 * share)),
+  );
+  if (passage.status === "cancelled") return finish(db, env, job, story.id, "cancelled", null);
+  if (passage.status === "gone") return finish(db, env, job, story.id, "failed", "The scene was deleted.");
+  // The passage is checked against the world and the story so far; its own slips of spelling are corrected.
+  await report("check", 96);
+  const checked = await checkScene(env, db, { worldId: world.id, storyId: story.id, sceneId: input.value.sceneId, jobId: job.id, correctFrom: passage.startsAt });
+  await succeed(db, env, job, story.id, passage.usd, { ...passage.provenance, characters: passage.written, sceneId: input.value.sceneId, sent: passage.sent, issues: checked.issues, corrected: checked.corrected });
+  log.info("story.continued", { jobId: job.id, storyId: story.id, provider: passage.provenance.provider, characters: passage.written, tokens: passage.sent.total });
+}
 
-  const context = await storyBible(db, job.worldId, story.id, story.premise, scene.value.scene, input.value.direction);
+type WorldRow = typeof worlds.$inferSelect;
+type StoryRow = typeof stories.$inferSelect;
+
+/** The job's world and story, if they are still there and the person who asked may still write it. */
+export async function storyOfJob(db: Database, job: JobRow, storyId: string): Promise<{ ok: true; world: WorldRow; story: StoryRow } | { ok: false; reason: string }> {
+  const [[world], [story], [member]] = await db.batch([
+    db.select().from(worlds).where(eq(worlds.id, job.worldId!)).limit(1),
+    db.select().from(stories).where(and(eq(stories.id, storyId), eq(stories.worldId, job.worldId!))).limit(1),
+    db.select({ role: worldMembers.role }).from(worldMembers).where(and(eq(worldMembers.worldId, job.worldId!), eq(worldMembers.userId, job.userId!))).limit(1),
+  ]);
+  if (!world || !story) return { ok: false, reason: "The story was deleted." };
+  // Only people who may write the story; checked again now, since the role may have changed.
+  if (!member || member.role === "viewer") return { ok: false, reason: "The person who asked can no longer write this story." };
+  return { ok: true, world, story };
+}
+
+export type Passage =
+  | { status: "cancelled" }
+  | { status: "gone" }
+  | {
+      status: "written";
+      /** Where the passage starts in the scene's plain text. */
+      startsAt: number;
+      written: number;
+      provenance: { provider: string; model: string; offline: boolean };
+      sent: StoryContext["sent"];
+      usd: number;
+    };
+
+/**
+ * Writes the next passage of a scene: assembles the story bible, asks the first provider of the
+ * text chain that writes stories, and appends what it streams to the scene through the story's
+ * room, marked with its provenance. `onShare` hears how much of the passage is written (0–1).
+ */
+export async function writeIntoScene(
+  env: Env,
+  db: Database,
+  target: { job: JobRow; world: WorldRow; story: StoryRow; sceneId: string; direction: string | null; words: number },
+  onShare: (share: number) => Promise<void>,
+): Promise<Passage> {
+  const { job, world, story } = target;
+  const room = env.STORY_ROOM.getByName(story.id);
+  const scene = await room.getScene(target.sceneId);
+  if (!scene.ok) return { status: "gone" };
+  const context = await storyBible(db, world.id, story.id, story.premise, scene.value.scene, target.direction);
   const cast = context.sent.elements.map((sent) => context.elements.get(sent.id)).filter((e): e is ContextElement => e !== undefined).map(toSummary);
   const byId = (id: string | null) => (id ? context.elements.get(id) : undefined);
   const request: PassageRequest = {
@@ -52,47 +101,40 @@ export async function runStoryContinueJob(jobId: string, env: Env): Promise<void
       location: byId(scene.value.scene.location) ? toSummary(byId(scene.value.scene.location)!) : null,
     },
     recentText: tailWithin(scene.value.scene.text, RECENT_TOKENS),
-    ...(input.value.direction ? { direction: input.value.direction } : {}),
+    ...(target.direction ? { direction: target.direction } : {}),
     cast,
-    words: input.value.words,
+    words: target.words,
   };
   const provider: TextProvider = providerChains(env).text.find((p) => p.streamPassage) ?? localText;
-  await progress(db, env, job, input.value, "write", 20);
+  await onShare(0);
   const stream = await provider.streamPassage!(request, {
     world: { title: world.title, description: world.description, style: world.style, tags: world.tags },
     seed: await sha256Hex(JSON.stringify({ request, template: story.template })),
   });
   const mark = { job: job.id, provider: stream.provider, model: stream.model, offline: stream.provider === "local" };
-  const expected = input.value.words * 6;
+  const before = scene.value.scene.text;
+  const expected = target.words * 6;
   let written = 0;
   let first = true;
   for await (const chunk of stream.chunks) {
     // Anyone in the story may stop it (the jobs API marks it cancelled): checked before each piece.
     const [now] = await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, job.id)).limit(1);
-    if (now?.status !== "running") return finish(db, env, job, input.value, "cancelled", null);
+    if (now?.status !== "running") return { status: "cancelled" };
     // A passage starts a paragraph of its own after what the scene already says.
-    const piece = first && scene.value.scene.text.trim() ? `\n\n${chunk.trimStart()}` : chunk;
+    const piece = first && before.trim() ? `\n\n${chunk.trimStart()}` : chunk;
     first = false;
-    const wrote = await room.aiWrite(input.value.sceneId, piece, mark);
-    if (!wrote.ok) return finish(db, env, job, input.value, "failed", "The scene was deleted while the AI wrote.");
+    const wrote = await room.aiWrite(target.sceneId, piece, mark);
+    if (!wrote.ok) return { status: "gone" };
     written += wrote.value.written;
-    await progress(db, env, job, input.value, "write", Math.min(95, 20 + Math.round((75 * written) / expected)));
+    await onShare(Math.min(1, written / expected));
   }
-  const usage = stream.usage();
-  await db
-    .update(jobs)
-    .set({
-      status: "succeeded",
-      stage: "notify",
-      progress: 100,
-      error: null,
-      costEstimate: usage.costUsd,
-      result: { provider: stream.provider, model: stream.model, offline: mark.offline, characters: written, sceneId: input.value.sceneId, sent: context.sent },
-      updatedAt: new Date(),
-    })
-    .where(eq(jobs.id, job.id));
-  await room.jobEvent({ jobId: job.id, kind: job.kind, stage: "notify", progress: 100, status: "succeeded" });
-  log.info("story.continued", { jobId: job.id, storyId: story.id, provider: stream.provider, characters: written, tokens: context.sent.total });
+  return { status: "written", startsAt: before.trim() ? before.length + 2 : 0, written, provenance: { provider: mark.provider, model: mark.model, offline: mark.offline }, sent: context.sent, usd: stream.usage().costUsd };
+}
+
+/** The job succeeded: its result, and the news to everyone in the story. */
+export async function succeed(db: Database, env: Env, job: JobRow, storyId: string, usd: number, result: Record<string, unknown>) {
+  await db.update(jobs).set({ status: "succeeded", stage: "notify", progress: 100, error: null, costEstimate: usd, result, updatedAt: new Date() }).where(eq(jobs.id, job.id));
+  await env.STORY_ROOM.getByName(storyId).jobEvent({ jobId: job.id, kind: job.kind, stage: "notify", progress: 100, status: "succeeded" });
 }
 
 const toSummary = (element: ContextElement): ElementSummary => ({
@@ -102,14 +144,14 @@ const toSummary = (element: ContextElement): ElementSummary => ({
   tags: [...(element.tags ?? [])],
 });
 
-async function progress(db: Database, env: Env, job: JobRow, input: StoryContinueInput, stage: string, percent: number) {
+export async function progress(db: Database, env: Env, job: JobRow, storyId: string, stage: string, percent: number) {
   await db.update(jobs).set({ status: "running", stage, progress: percent, updatedAt: new Date() }).where(and(eq(jobs.id, job.id), inArray(jobs.status, ["queued", "running"])));
-  await env.STORY_ROOM.getByName(input.storyId).jobEvent({ jobId: job.id, kind: job.kind, stage, progress: percent, status: "running" });
+  await env.STORY_ROOM.getByName(storyId).jobEvent({ jobId: job.id, kind: job.kind, stage, progress: percent, status: "running" });
 }
 
-async function finish(db: Database, env: Env, job: JobRow, input: StoryContinueInput | null, status: JobEventStatus, error: string | null) {
+export async function finish(db: Database, env: Env, job: JobRow, storyId: string | null, status: JobEventStatus, error: string | null) {
   if (status !== "cancelled") await db.update(jobs).set({ status, error, updatedAt: new Date() }).where(eq(jobs.id, job.id));
-  if (input) await env.STORY_ROOM.getByName(input.storyId).jobEvent({ jobId: job.id, kind: job.kind, stage: job.stage ?? "write", progress: job.progress, status, error });
+  if (storyId) await env.STORY_ROOM.getByName(storyId).jobEvent({ jobId: job.id, kind: job.kind, stage: job.stage ?? "write", progress: job.progress, status, error });
 }
 
 /**

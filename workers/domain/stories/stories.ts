@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
-import { POINTS_OF_VIEW, STORY_AUDIENCES, STORY_STATUSES, STORY_TEMPLATES, elements, stories, storyChapters, storyScenes, type Role } from "../../../drizzle/schema";
+import { POINTS_OF_VIEW, STORY_AUDIENCES, STORY_STATUSES, STORY_TEMPLATES, elements, stories, storyChapters, storyIssues, storyScenes, type IssueStatus, type Role } from "../../../drizzle/schema";
 import type { Database } from "../../lib/db";
 import { HttpError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
@@ -211,4 +211,50 @@ export async function requireElementsOfWorld(db: Database, worldId: string, ids:
     .where(and(eq(elements.worldId, worldId), inArray(elements.id, wanted)));
   const missing = wanted.find((id) => !found.some((row) => row.id === id));
   if (missing) throw new HttpError(400, "invalid_element", `There is no element ${missing} in this world.`);
+}
+
+// Continuity issues (issue 17, point 5), as the checks stored them.
+
+type IssueRow = typeof storyIssues.$inferSelect;
+export type IssueDto = Pick<IssueRow, "id" | "type" | "severity" | "start" | "end" | "quote" | "explanation" | "suggestion" | "elementId" | "status"> & { sceneId: string };
+
+const toIssueDto = (row: IssueRow): IssueDto => ({
+  id: row.id,
+  sceneId: row.sceneId,
+  type: row.type,
+  severity: row.severity,
+  start: row.start,
+  end: row.end,
+  quote: row.quote,
+  explanation: row.explanation,
+  suggestion: row.suggestion,
+  elementId: row.elementId,
+  status: row.status,
+});
+
+/** A scene's issues in text order: open ones, and those applied or dismissed (for the record). */
+export async function listIssues(db: Database, storyId: string, sceneId: string): Promise<IssueDto[]> {
+  const rows = await db
+    .select()
+    .from(storyIssues)
+    .where(and(eq(storyIssues.storyId, storyId), eq(storyIssues.sceneId, sceneId)))
+    .orderBy(storyIssues.start, storyIssues.end, storyIssues.id);
+  return rows.map(toIssueDto);
+}
+
+/** An open issue of the story, or 404; 409 once it was applied or dismissed. */
+export async function openIssue(db: Database, storyId: string, issueId: string): Promise<IssueDto> {
+  const [row] = await db.select().from(storyIssues).where(and(eq(storyIssues.storyId, storyId), eq(storyIssues.id, issueId))).limit(1);
+  if (!row) throw new HttpError(404, "not_found", "That issue was not found.");
+  if (row.status !== "open") throw new HttpError(409, "issue_settled", `That issue was already ${row.status}.`);
+  return toIssueDto(row);
+}
+
+export async function settleIssue(db: Database, issueId: string, status: Exclude<IssueStatus, "open">, elementId?: string): Promise<IssueDto> {
+  const [row] = await db
+    .update(storyIssues)
+    .set({ status, ...(elementId ? { elementId } : {}), updatedAt: new Date() })
+    .where(eq(storyIssues.id, issueId))
+    .returning();
+  return toIssueDto(row!);
 }

@@ -36,3 +36,17 @@ export function continueScene(
   };
   return createJob(db, queue, limitsFrom(env), { userId: request.userId, worldId: request.worldId, kind: "story_continue", input, idempotencyKey: request.idempotencyKey });
 }
+
+/** What a `story_check` job carries: the scene to check (workers/jobs/story-check.ts). */
+export const StoryCheckInputSchema = z.object({ storyId: IdSchema, sceneId: IdSchema });
+
+/** Queues *Check continuity* on a scene. */
+export function checkSceneJob(db: Database, queue: Queue<JobMessage>, env: object, request: { userId: string; worldId: string; storyId: string; sceneId: string; idempotencyKey: string | null }) {
+  return createJob(db, queue, limitsFrom(env), {
+    userId: request.userId,
+    worldId: request.worldId,
+    kind: "story_check",
+    input: { storyId: request.storyId, sceneId: request.sceneId },
+    idempotencyKey: request.idempotencyKey,
+  });
+}
