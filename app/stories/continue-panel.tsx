@@ -1,9 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { z } from "zod";
 import type { JobEvent } from "../../durable-objects/world-room/protocol";
 import { api } from "../editor/api";
+import { startSceneJob } from "./story-api";
 
-const JobAnswerSchema = z.object({ job: z.object({ id: z.string(), kind: z.string(), status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]), stage: z.string().nullable(), progress: z.number() }) });
 const RUNNING = new Set<JobEvent["status"]>(["queued", "running"]);
 
 /**
@@ -11,7 +10,7 @@ const RUNNING = new Set<JobEvent["status"]>(["queued", "running"]);
  * story watches it appear; anyone who may write can stop it. The jobs shown are the room's notices,
  * so co-authors see each other's too.
  */
-export function ContinuePanel({ path, jobs, onStarted }: { path: string; jobs: Map<string, JobEvent>; onStarted: (job: JobEvent) => void }) {
+export function ContinuePanel({ worldId, storyId, sceneId, jobs, onStarted }: { worldId: string; storyId: string; sceneId: string; jobs: Map<string, JobEvent>; onStarted: (job: JobEvent) => void }) {
   const [direction, setDirection] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -23,8 +22,8 @@ export function ContinuePanel({ path, jobs, onStarted }: { path: string; jobs: M
     setBusy(true);
     setError(null);
     try {
-      const answer = JobAnswerSchema.parse(await api<unknown>("POST", `${path}/continue`, direction.trim() ? { direction: direction.trim() } : {}));
-      onStarted({ jobId: answer.job.id, kind: answer.job.kind, status: answer.job.status, stage: answer.job.stage ?? "queued", progress: answer.job.progress });
+      const job = await startSceneJob(worldId, storyId, sceneId, "continue", direction.trim() ? { direction: direction.trim() } : {});
+      onStarted({ jobId: job.id, kind: job.kind, status: job.status, stage: job.stage ?? "queued", progress: job.progress });
       setDirection("");
     } catch (e) {
       setError(e instanceof Error ? e.message : "The AI could not start.");

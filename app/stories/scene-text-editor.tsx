@@ -1,3 +1,4 @@
+import { useEffect } from "react";
 import Collaboration from "@tiptap/extension-collaboration";
 import CollaborationCaret from "@tiptap/extension-collaboration-caret";
 import { EditorContent, useEditor, useEditorState, type Editor } from "@tiptap/react";
@@ -5,6 +6,7 @@ import StarterKit from "@tiptap/starter-kit";
 import type YProvider from "y-partyserver/provider";
 import type * as Y from "yjs";
 import { AiMark, readProvenance } from "./ai-mark";
+import { IssueHighlights, issueRange, setIssuesMeta, type IssueSpan } from "./issue-highlights";
 import { sceneField } from "./outline-model";
 import { safeColor, translucent } from "./colors";
 
@@ -31,7 +33,25 @@ const renderSelection = (user: Record<string, unknown>) => ({ nodeName: "span", 
  * person's edits. The schema is cut down to what the story room accepts (the contract's nodes and
  * marks); anything else would be refused by the room.
  */
-export function SceneTextEditor({ doc, provider, sceneId, editable, user }: { doc: Y.Doc; provider: YProvider; sceneId: string; editable: boolean; user: { name: string; color: string } }) {
+export function SceneTextEditor({
+  doc,
+  provider,
+  sceneId,
+  editable,
+  user,
+  issues,
+  focus,
+}: {
+  doc: Y.Doc;
+  provider: YProvider;
+  sceneId: string;
+  editable: boolean;
+  user: { name: string; color: string };
+  /** Open continuity issues, underlined in the text. */
+  issues: IssueSpan[];
+  /** An issue to select and scroll to (`n` changes on every request, so the same one can be asked again). */
+  focus: { id: string; n: number } | null;
+}) {
   const editor = useEditor(
     {
       immediatelyRender: false,
@@ -52,6 +72,7 @@ export function SceneTextEditor({ doc, provider, sceneId, editable, user }: { do
           link: false,
         }),
         AiMark,
+        IssueHighlights,
         Collaboration.configure({ document: doc, field: sceneField(sceneId) }),
         CollaborationCaret.configure({ provider, user, render: renderCaret, selectionRender: renderSelection }),
       ],
@@ -66,6 +87,15 @@ export function SceneTextEditor({ doc, provider, sceneId, editable, user }: { do
     [doc, provider, sceneId],
   );
   if (editor && editor.isEditable !== editable) editor.setEditable(editable);
+  useEffect(() => {
+    if (editor && !editor.isDestroyed) editor.view.dispatch(editor.state.tr.setMeta(setIssuesMeta, issues));
+  }, [editor, issues]);
+  useEffect(() => {
+    const issue = focus && issues.find((i) => i.id === focus.id);
+    if (!editor || !issue) return;
+    const range = issueRange(editor.state.doc, issue);
+    if (range) editor.chain().focus().setTextSelection(range).scrollIntoView().run();
+  }, [editor, focus, issues]);
   return (
     <div className="flex min-h-0 flex-col rounded-xl border border-stone-200 bg-white">
       {editor && editable ? <TextTools editor={editor} /> : null}

@@ -74,3 +74,46 @@ export async function listElements(worldId: string): Promise<WorldElement[]> {
   const { elements } = WorldElementsSchema.parse(await api<unknown>("GET", `/api/worlds/${worldId}`));
   return elements.sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** A continuity issue of a scene (issue 17, point 5): where it is in the scene's plain text, and what to do. */
+export const IssueSchema = z.object({
+  id: z.string(),
+  sceneId: z.string(),
+  type: z.string(),
+  severity: z.enum(["error", "warning"]),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+  quote: z.string(),
+  explanation: z.string(),
+  suggestion: z.string().nullable(),
+  elementId: z.string().nullable().optional(),
+  status: z.enum(["open", "applied", "dismissed"]),
+});
+export type Issue = z.infer<typeof IssueSchema>;
+
+export const ISSUE_LABEL: Record<string, string> = {
+  name_drift: "Name drift",
+  personality_contradiction: "Out of character",
+  timeline_error: "Timeline",
+  setting_mismatch: "Setting",
+  new_character: "New character",
+};
+
+const IssuesSchema = z.object({ issues: z.array(IssueSchema) });
+const JobStartedSchema = z.object({ job: z.object({ id: z.string(), kind: z.string(), status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]), stage: z.string().nullable(), progress: z.number() }) });
+export type JobStarted = z.infer<typeof JobStartedSchema>["job"];
+
+const storyPath = (worldId: string, storyId: string) => `/api/worlds/${worldId}/stories/${storyId}`;
+
+export async function listIssues(worldId: string, storyId: string, sceneId: string): Promise<Issue[]> {
+  return IssuesSchema.parse(await api<unknown>("GET", `${storyPath(worldId, storyId)}/scenes/${sceneId}/issues`)).issues;
+}
+
+/** Starts a story job on a scene (`continue` or `check`): 202 with the job. */
+export async function startSceneJob(worldId: string, storyId: string, sceneId: string, action: "continue" | "check", body: object = {}): Promise<JobStarted> {
+  return JobStartedSchema.parse(await api<unknown>("POST", `${storyPath(worldId, storyId)}/scenes/${sceneId}/${action}`, body)).job;
+}
+
+export async function settleIssue(worldId: string, storyId: string, issueId: string, action: "apply" | "dismiss" | "add-to-world"): Promise<void> {
+  await api<unknown>("POST", `${storyPath(worldId, storyId)}/issues/${issueId}/${action}`);
+}

@@ -1,8 +1,11 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
+import type YProvider from "y-partyserver/provider";
+import type { JobEvent } from "../../durable-objects/world-room/protocol";
 import type * as Y from "yjs";
 import { SaveNote } from "../editor/save-state";
 import { chaptersOf, readOutline, scenesOf, type ChapterState } from "./outline-model";
 import { ContinuePanel } from "./continue-panel";
+import { ContinuityPanel, useSceneIssues } from "./continuity-panel";
 import { Outline } from "./outline";
 import { PeopleHere } from "./people-here";
 import { SceneDetails } from "./scene-details";
@@ -111,8 +114,7 @@ export function StoryEditor({ worldId, storyId, canEdit, me, shareToken }: Story
             <>
               <p className="px-1 text-xs text-stone-500">{chapter?.title}</p>
               <SceneDetails doc={room.doc} scene={scene} elements={elements} canEdit={canEdit} />
-              <SceneTextEditor key={scene.id} doc={room.doc} provider={room.provider} sceneId={scene.id} editable={canEdit} user={me} />
-              {canEdit ? <ContinuePanel path={`/api/worlds/${worldId}/stories/${storyId}/scenes/${scene.id}`} jobs={room.jobs} onStarted={room.trackJob} /> : null}
+              <SceneWork key={scene.id} worldId={worldId} storyId={storyId} sceneId={scene.id} doc={room.doc} provider={room.provider} canEdit={canEdit} me={me} jobs={room.jobs} trackJob={room.trackJob} />
             </>
           ) : (
             <p className="rounded-xl border border-dashed border-stone-300 bg-white p-6 text-stone-600">
@@ -121,6 +123,51 @@ export function StoryEditor({ worldId, storyId, canEdit, me, shareToken }: Story
           )}
         </section>
       </div>
+    </div>
+  );
+}
+
+/** The scene's text with what works on it: *Continue*, and the continuity panel beside it on a wide screen. */
+function SceneWork({
+  worldId,
+  storyId,
+  sceneId,
+  doc,
+  provider,
+  canEdit,
+  me,
+  jobs,
+  trackJob,
+}: {
+  worldId: string;
+  storyId: string;
+  sceneId: string;
+  doc: Y.Doc;
+  provider: YProvider;
+  canEdit: boolean;
+  me: { name: string; color: string };
+  jobs: Map<string, JobEvent>;
+  trackJob: (job: JobEvent) => void;
+}) {
+  const issues = useSceneIssues(worldId, storyId, sceneId, jobs);
+  const [focus, setFocus] = useState<{ id: string; n: number } | null>(null);
+  const open = useMemo(() => issues.issues.filter((i) => i.status === "open"), [issues.issues]);
+  return (
+    <div className="grid gap-3 xl:grid-cols-[minmax(0,1fr)_18rem] xl:items-start">
+      <div className="flex min-w-0 flex-col gap-3">
+        <SceneTextEditor doc={doc} provider={provider} sceneId={sceneId} editable={canEdit} user={me} issues={open} focus={focus} />
+        {canEdit ? <ContinuePanel worldId={worldId} storyId={storyId} sceneId={sceneId} jobs={jobs} onStarted={trackJob} /> : null}
+      </div>
+      <ContinuityPanel
+        worldId={worldId}
+        storyId={storyId}
+        sceneId={sceneId}
+        canEdit={canEdit}
+        jobs={jobs}
+        onStarted={trackJob}
+        state={issues}
+        onFocus={(id) => setFocus((last) => ({ id, n: (last?.n ?? 0) + 1 }))}
+      />
     </div>
   );
 }
