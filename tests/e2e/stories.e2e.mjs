@@ -1,6 +1,8 @@
-// Two people write one story together (issue 17, points 1 and 7): the owner makes the story from
+// Two people write one story together (issue 17, points 1, 3, 5 and 7): the owner makes the story from
 // the world's Stories page, adds a chapter and a scene and types; an invited editor on a phone sees
-// the outline and the text arrive and writes back; a viewer reads the text live and cannot type.
+// the outline and the text arrive and writes back; a viewer reads the text live and cannot type;
+// the AI continues the scene in front of all three, and the continuity panel catches a misspelled
+// name and a stranger, each fixed with one click.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, signUp, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
@@ -143,6 +145,28 @@ describe("writing a story together", { skip, timeout: Number(process.env.E2E_TIM
       await waitFor(t.signal, "the owner's words after the AI's on the editor's phone", async () => (await sceneText(editor.page)).endsWith("Ada adds this."));
       assert.equal(await owner.page.locator("[data-testid=scene-text] [data-ai]", { hasText: "Ada adds this." }).count(), 0);
       assert.equal(await owner.page.getByRole("alert").count(), 0, "the room refused nothing");
+
+      // A misspelled name of the world's ranger and a stranger: Check continuity finds both and
+      // underlines them; one click applies the fix (which reaches the other writer's text too), one
+      // adds the stranger to the world.
+      await owner.page.keyboard.press("Enter");
+      await owner.page.keyboard.type("Fenick Ashbough crossed the bridge. Captain Orrin Vale said nothing.", { delay: 5 });
+      await waitFor(t.signal, "the new sentences on the editor's phone", async () => (await sceneText(editor.page)).endsWith("Orrin Vale said nothing."));
+      await owner.page.getByRole("button", { name: "Check continuity" }).click();
+      const issue = (page, quote) => page.getByTestId("continuity-issue").filter({ hasText: `“${quote}”` });
+      for (const person of [owner, editor]) {
+        await waitFor(t.signal, "the misspelled name in the continuity panel", async () => (await issue(person.page, "Fenick").count()) === 1);
+      }
+      assert.match(await issue(owner.page, "Fenick").innerText(), /Name drift[\s\S]*Fennick/);
+      assert.match(await issue(owner.page, "Orrin Vale").innerText(), /New character/);
+      assert.equal(await owner.page.locator("[data-testid=scene-text] .continuity-issue", { hasText: "Fenick" }).count(), 1, "the name is underlined in the text");
+      await issue(owner.page, "Fenick").getByRole("button", { name: "Apply suggestion" }).click();
+      await waitFor(t.signal, "the fix on the editor's phone", async () => (await sceneText(editor.page)).includes("Fennick Ashbough crossed the bridge."));
+      await issue(owner.page, "Fenick").waitFor({ state: "detached" });
+      await issue(owner.page, "Orrin Vale").getByRole("button", { name: "Add to world" }).click();
+      await issue(owner.page, "Orrin Vale").waitFor({ state: "detached" });
+      const added = await owner.page.evaluate(async (world) => (await (await fetch(`/api/worlds/${world}`)).json()).elements.filter((e) => e.name === "Orrin Vale").map((e) => e.type), WORLD_ID);
+      assert.deepEqual(added, ["character"]);
 
       await screenshot(owner.page, "stories-editor-desktop");
       await screenshot(editor.page, "stories-editor-phone");
