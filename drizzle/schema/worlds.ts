@@ -189,6 +189,7 @@ export const JOB_KINDS = [
   "element_refine",
   "story_continue",
   "story_check",
+  "story_write",
   "scene_illustrate",
   "narrate",
   "export",

@@ -10,6 +10,11 @@ import { appendAiText, chapters, replaceInScene, orderKeyFor, putChapter, putSce
 import { StoryKind } from "./story-kind";
 import type { StoryAcceptance } from "./story-rules";
 
+/** An outline as the room writes it: the provider's, with points of view and places resolved to element ids. */
+export type OutlineWrite = {
+  chapters: Array<{ title: string; summary: string; scenes: Array<{ title: string; summary: string; pov: string | null; location: string | null }> }>;
+};
+
 const refused = (status: 400 | 404 | 409, code: string, message: string): RoomResult<never> => ({ ok: false, status, code, message });
 
 /**
@@ -140,6 +145,27 @@ export class StoryRoom extends LiveRoom<LiveStorage, StoryAcceptance> {
       if (!scenesOf(this.document).has(id)) return refused(404, "not_found", "That scene was not found.");
       removeScene(this.document, id);
       return { ok: true, value: { deleted: id } };
+    });
+  }
+
+  /** Adds an outline's chapters and scenes after the story's own (a story written from a prompt); the scenes' ids by chapter. */
+  async applyOutline(outline: OutlineWrite): Promise<RoomResult<{ scenes: string[][] }>> {
+    return this.write(() => {
+      if (chaptersOf(this.document).size + outline.chapters.length > STORY_LIMITS.chapters) return refused(409, "too_many", `A story has at most ${STORY_LIMITS.chapters} chapters.`);
+      const ids: string[][] = [];
+      for (const chapter of outline.chapters) {
+        const chapterId = newId();
+        putChapter(this.document, chapterId, { title: chapter.title.slice(0, STORY_LIMITS.title), summary: chapter.summary.slice(0, STORY_LIMITS.summary), order: orderKeyFor(chapters(this.document), {})! });
+        const sceneIds: string[] = [];
+        for (const scene of chapter.scenes) {
+          const sceneId = newId();
+          const order = orderKeyFor(scenesIn(this.document, chapterId), {})!;
+          putScene(this.document, sceneId, { chapter: chapterId, order, title: scene.title.slice(0, STORY_LIMITS.title), summary: scene.summary.slice(0, STORY_LIMITS.summary), pov: scene.pov, location: scene.location }, "");
+          sceneIds.push(sceneId);
+        }
+        ids.push(sceneIds);
+      }
+      return { ok: true, value: { scenes: ids } };
     });
   }
 

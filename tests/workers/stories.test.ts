@@ -501,3 +501,57 @@ describe("continuity", () => {
     expect(issues.map((issue: { type: string; quote: string; start: number }) => [issue.type, issue.quote, issue.start])).toEqual([["name_drift", "Mria", 0]]);
   });
 });
+
+describe("a story from a prompt", () => {
+  it("outlines chapters with scene beats from the world's people and places, writes the first chapter's scenes, and names the story", async () => {
+    const owner = await signUp("Owner");
+    const viewer = await signUp("Viewer");
+    const world = await createWorld(owner);
+    await addMember(world.id, viewer, "viewer");
+    for (const [type, name] of [["character", "Mira Vale"], ["character", "Tobin"], ["location", "Harrowgate"], ["location", "The Old Well"]]) {
+      await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type, name, description: `${name} of the valley.` } });
+    }
+    expect((await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body: { template: "mystery" } })).status).toBe(400);
+    expect((await call("POST", `/api/worlds/${world.id}/stories`, { cookie: viewer.cookie, body: { prompt: "a stolen bell", template: "mystery" } })).status).toBe(403);
+    const created = await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body: { prompt: "A story about a stolen bell in winter", template: "mystery", length: "medium" } });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.story.title).toMatch(/^A story: /);
+    await waitForJobsToSettle([created.json.job.id]);
+    const job = (await call("GET", `/api/jobs/${created.json.job.id}`, { cookie: owner.cookie })).json.job;
+    expect(job.status, JSON.stringify(job)).toBe("succeeded");
+
+    const story = (await call("GET", `/api/worlds/${world.id}/stories/${created.json.story.id}`, { cookie: viewer.cookie })).json.story;
+    expect(story.title).not.toMatch(/^A story: /); // the outline named it
+    expect(story.chapters).toHaveLength(3);
+    for (const chapter of story.chapters) expect(chapter.scenes).toHaveLength(3);
+    // The first chapter is written out, each scene from its beat; the others wait with their beats as summaries.
+    for (const scene of story.chapters[0].scenes) expect(scene.wordCount, scene.title).toBeGreaterThan(120);
+    for (const scene of story.chapters[2].scenes) expect(scene.wordCount).toBe(0);
+    expect(story.chapters.flatMap((c: { scenes: Array<{ summary: string }> }) => c.scenes.map((s) => s.summary)).join(" ")).toMatch(/stolen bell/);
+    const first = (await call("GET", `/api/worlds/${world.id}/stories/${story.id}/scenes/${story.chapters[0].scenes[0].id}`, { cookie: viewer.cookie })).json.scene;
+    expect(first.text).toMatch(/Mira|Tobin/);
+    expect(first.pov).not.toBeNull();
+    const row = await env.DB.prepare("select result from jobs where id = ?").bind(created.json.job.id).first<{ result: string }>();
+    expect(JSON.parse(row!.result)).toMatchObject({ outline: { provider: "local", offline: true, chapters: 3, scenes: 9 }, written: [expect.objectContaining({ offline: true }), expect.anything(), expect.anything()] });
+  });
+
+  it("starts a story from a picture, described first", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner);
+    const form = new FormData();
+    const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFklEQVR4nGP8z8DAwMDAxMDAwMAAAB0ABwFkb7pzAAAAAElFTkSuQmCC"), (c) => c.charCodeAt(0));
+    form.set("file", new File([png], "sketch.png", { type: "image/png" }));
+    form.set("template", "bedtime");
+    form.set("prompt", "a lighthouse keeper's cat");
+    const created = await call("POST", `/api/worlds/${world.id}/stories/photo`, { cookie: owner.cookie, body: form });
+    expect(created.status, created.text).toBe(201);
+    await waitForJobsToSettle([created.json.job.id]);
+    const row = await env.DB.prepare("select status, error, result from jobs where id = ?").bind(created.json.job.id).first<{ status: string; error: string | null; result: string }>();
+    expect(row?.status, row?.error ?? "").toBe("succeeded");
+    expect(JSON.parse(row!.result).picture).toEqual(expect.any(String));
+    const notImage = new FormData();
+    notImage.set("file", new File([new TextEncoder().encode("hello")], "x.png", { type: "image/png" }));
+    notImage.set("template", "bedtime");
+    expect((await call("POST", `/api/worlds/${world.id}/stories/photo`, { cookie: owner.cookie, body: notImage })).status).toBe(415);
+  });
+});

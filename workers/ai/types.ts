@@ -108,6 +108,29 @@ export type PassageRequest = {
   words: number;
 };
 
+/** What *New story* asks for (issue 17, point 2): an outline of chapters with scene beats. */
+export type OutlineRequest = {
+  prompt: string;
+  /** A picture's description, when the story starts from one (describeImage). */
+  picture?: string;
+  story: PassageRequest["story"];
+  /** The world's people and places the story may use. */
+  cast: ElementSummary[];
+  chapters: number;
+  scenesPerChapter: number;
+};
+
+export type StoryOutline = {
+  title: string;
+  premise: string;
+  chapters: Array<{
+    title: string;
+    summary: string;
+    /** Each scene's beat: what happens in it, a sentence or two; its point of view and place by element name. */
+    scenes: Array<{ title: string; beat: string; pov: string | null; location: string | null }>;
+  }>;
+};
+
 /** A passage as it is written: its text in pieces as they come, and what it cost once it ends. */
 export type PassageStream = {
   provider: ProviderName;
@@ -123,6 +146,8 @@ export interface TextProvider {
    * by the chain for story writing.
    */
   streamPassage?(request: PassageRequest, context: CallContext): Promise<PassageStream>;
+  /** A story's outline from a prompt (issue 17, point 2); a provider without it is passed over. */
+  outlineStory?(request: OutlineRequest, context: CallContext): Promise<TextResult<StoryOutline>>;
   readonly name: ProviderName;
   /** One element from a prompt; `existing` when refining, `neighbours` as context. */
   element(

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, inArray, ne, or } from "drizzle-orm";
 import { Hono } from "hono";
+import { PHOTO_TYPES, readPhotoUpload } from "./photo-upload";
 import { z } from "zod";
 import { assets, elements, jobs, user } from "../../drizzle/schema";
 import type { StoredConflict } from "../../durable-objects/world-room/room-storage";
@@ -35,22 +36,10 @@ import { jsonBody, parseWith, queryOf } from "./validate";
  * seen change.
  */
 export const CONFLICT_WINDOW_MS = 20_000;
-export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 
 const DEFAULT_MODALITIES: GenerationInput["modalities"] = ["text", "image", "video", "audio"];
-const PHOTO_TYPES: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp" };
 
 const param = (raw: string | undefined, what: string) => parseWith(IdSchema, raw ?? "", what);
-
-/** The image type the bytes really are (never trust the declared one). */
-function sniffImage(bytes: Uint8Array): string | null {
-  const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
-  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "image/png";
-  if (starts(0xff, 0xd8, 0xff)) return "image/jpeg";
-  if (starts(0x47, 0x49, 0x46, 0x38)) return "image/gif";
-  if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45 && bytes[10] === 0x42 && bytes[11] === 0x50) return "image/webp";
-  return null;
-}
 
 /** Generation jobs (SPEC §5), uploads that seed them, and the assets they make. */
 export const jobRoutes = new Hono<AppEnv>()
@@ -153,22 +142,8 @@ export const jobRoutes = new Hono<AppEnv>()
     const me = requireUser(c);
     const db = c.get("db");
     const access = await requireWorldRole(db, param(c.req.param("id"), "world id"), me.id, "editor", shareTokenOf(c));
-    if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
-      throw new HttpError(415, "unsupported_media_type", "Upload the photo as multipart/form-data with the image in the field `file`.");
-    }
-    let form: Record<string, string | File | (string | File)[]>;
-    try {
-      form = await c.req.parseBody();
-    } catch {
-      throw new HttpError(400, "invalid_form", "The upload could not be read as multipart/form-data.");
-    }
-    const file = form.file;
-    if (!(file instanceof File)) throw new HttpError(400, "validation_failed", "Attach the photo or sketch in the field `file`.");
-    if (file.size > MAX_PHOTO_BYTES) throw new HttpError(413, "payload_too_large", "Photos are limited to 10 MB.");
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    const mimeType = sniffImage(bytes);
-    if (!mimeType) throw new HttpError(415, "unsupported_media_type", "Only PNG, JPEG, GIF and WebP images can become elements.");
-    const hint = typeof form.prompt === "string" ? form.prompt : "";
+    const { bytes, mimeType, fields } = await readPhotoUpload(c);
+    const hint = fields.prompt ?? "";
     const prompt = hint.trim() ? acceptPrompt(hint) : "An element drawn from this picture";
     const key = `worlds/${access.world.id}/uploads/${newId()}.${PHOTO_TYPES[mimeType]}`;
     await c.env.ASSETS_BUCKET.put(key, bytes, { httpMetadata: { contentType: mimeType } });

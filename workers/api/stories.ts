@@ -16,15 +16,19 @@ import {
   openIssue,
   settleIssue,
   requireElementsOfWorld,
+  requireTitleOrPrompt,
   updateStory,
   type SceneDto,
 } from "../domain/stories/stories";
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
-import { parseIdempotencyKey } from "../domain/jobs";
-import { ContinueSchema, checkSceneJob, continueScene } from "../domain/stories/story-jobs";
+import { acceptPrompt, parseIdempotencyKey } from "../domain/jobs";
+import { ContinueSchema, checkSceneJob, continueScene, writeStoryJob } from "../domain/stories/story-jobs";
 import { HttpError } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { assets } from "../../drizzle/schema";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";
+import { PHOTO_TYPES, readPhotoUpload } from "./photo-upload";
 import { refuseCrossOrigin, roomJoinRequest } from "./room-join";
 import { shareTokenOf } from "./share-token";
 import { jsonBody, parseWith } from "./validate";
@@ -76,8 +80,37 @@ export const storyRoutes = new Hono<AppEnv>()
   })
   .post("/:id/stories", async (c) => {
     const { me, worldId, db } = await writerOf(c);
-    const input = await jsonBody(c, CreateStorySchema);
-    return c.json({ story: await createStory(db, worldId, me.id, input) }, 201);
+    const { prompt: rawPrompt, length, ...input } = await jsonBody(c, CreateStorySchema);
+    requireTitleOrPrompt({ ...input, prompt: rawPrompt });
+    // A prompt writes the story (catalogue E1): checked before anything is created.
+    const prompt = rawPrompt === undefined ? null : acceptPrompt(rawPrompt);
+    const story = await createStory(db, worldId, me.id, { ...input, title: input.title ?? untitled(prompt!) });
+    if (!prompt) return c.json({ story }, 201);
+    const { job } = await writeStoryJob(db, c.env.JOBS_QUEUE, c.env, {
+      userId: me.id,
+      worldId,
+      input: { storyId: story.id, prompt, length: length ?? "short", titleFromOutline: input.title === undefined },
+      idempotencyKey: parseIdempotencyKey(c.req.header("idempotency-key")),
+    });
+    return c.json({ story, job }, 201);
+  })
+  // *New story* from a picture (and a prompt): multipart/form-data with the image in `file`.
+  .post("/:id/stories/photo", async (c) => {
+    const { me, worldId, db } = await writerOf(c);
+    const upload = await readPhotoUpload(c);
+    const fields = parseWith(CreateStorySchema, upload.fields, "form");
+    const prompt = acceptPrompt(fields.prompt ?? "A story that begins with this picture");
+    const key = `worlds/${worldId}/uploads/${newId()}.${PHOTO_TYPES[upload.mimeType]}`;
+    await c.env.ASSETS_BUCKET.put(key, upload.bytes, { httpMetadata: { contentType: upload.mimeType } });
+    await db.insert(assets).values({ key, worldId, kind: "upload", mimeType: upload.mimeType, size: upload.bytes.byteLength, createdBy: me.id, provenance: { person: me.id } });
+    const story = await createStory(db, worldId, me.id, { ...fields, title: fields.title ?? untitled(prompt) });
+    const { job } = await writeStoryJob(db, c.env.JOBS_QUEUE, c.env, {
+      userId: me.id,
+      worldId,
+      input: { storyId: story.id, prompt, length: fields.length ?? "short", titleFromOutline: fields.title === undefined, upload: { key, mimeType: upload.mimeType } },
+      idempotencyKey: parseIdempotencyKey(c.req.header("idempotency-key")),
+    });
+    return c.json({ story, job }, 201);
   })
   .get("/:id/stories/:sid", async (c) => {
     const { worldId, access, db } = await readerOf(c);
@@ -190,3 +223,9 @@ export const storyRoutes = new Hono<AppEnv>()
     const story = await getStoryRow(db, worldId, param(c.req.param("sid"), "story id"), access.role);
     return c.env.STORY_ROOM.getByName(story.id).fetch(roomJoinRequest(c, access));
   });
+
+/** A story written from a prompt is called after it until its outline names it. */
+function untitled(prompt: string): string {
+  const words = prompt.split(/\s+/).slice(0, 8).join(" ");
+  return `A story: ${words}${prompt.split(/\s+/).length > 8 ? "…" : ""}`.slice(0, 200);
+}

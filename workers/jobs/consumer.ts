@@ -11,6 +11,7 @@ import { runImportJob } from "./import-archive";
 import { JobDeferred, JobFailure, markJobFailed, runGenerationJob } from "./pipeline";
 import { runStoryCheckJob } from "./story-check";
 import { runStoryContinueJob } from "./story-continue";
+import { runStoryWriteJob } from "./story-write";
 
 /** What a handler decides about its message beyond plain success. */
 export type JobHandler = (job: JobMessage, env: Env) => Promise<unknown>;
@@ -22,6 +23,7 @@ export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {
   import: (job, env) => runImportJob(job.jobId, env),
   story_continue: (job, env) => runStoryContinueJob(job.jobId, env),
   story_check: (job, env) => runStoryCheckJob(job.jobId, env),
+  story_write: (job, env) => runStoryWriteJob(job.jobId, env),
 };
 
 /** Seconds before a failed message is delivered again: exponential with full jitter. */

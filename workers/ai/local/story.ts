@@ -2,7 +2,7 @@
 // own people and places (the cast the story bible chose), the story's template and point of view,
 // and the person's direction, seeded by the call so the same request writes the same passage.
 // Templates carry their own words; a bedtime story keeps to gentle ones.
-import type { ElementSummary, PassageRequest } from "../types";
+import type { ElementSummary, OutlineRequest, PassageRequest, StoryOutline } from "../types";
 import { Ledger, capitalise, sentenceProblem } from "./prose";
 import { createRandom, type Random } from "./random";
 
@@ -160,4 +160,76 @@ export function writePassage(request: PassageRequest, seed: string): string[] {
     written += lines.join(" ").split(/\s+/).length;
   }
   return paragraphs;
+}
+
+/** Chapter shapes per template: what each chapter of a story of that kind is for. */
+const ARCS: Record<string, string[]> = {
+  adventure: ["The Call", "The Road", "The Trial", "The Turning", "The Return"],
+  mystery: ["The Discovery", "The Questions", "The False Trail", "The Truth", "The Reckoning"],
+  "fairy-tale": ["Once Upon a Time", "The Enchantment", "The Three Tasks", "The Breaking of the Spell", "Ever After"],
+  romance: ["The Meeting", "Sparks", "The Misunderstanding", "The Confession", "Together"],
+  horror: ["The Arrival", "The First Sign", "The Haunting", "The Descent", "Morning"],
+  "science-fiction": ["The Signal", "Launch", "First Contact", "The Breach", "The Long Way Home"],
+  bedtime: ["Getting Ready", "A Little Adventure", "A New Friend", "The Way Home", "Sweet Dreams"],
+};
+
+type Beat = { title: string; beat: (hero: string, other: string, place: string, aim: string) => string };
+
+/** Scene beats, by the part of the arc they belong to: opening, middle, closing. */
+const BEATS: Record<"open" | "middle" | "close", Beat[]> = {
+  open: [
+    { title: "The News", beat: (hero, _other, place, aim) => `In ${place}, ${hero} first hears of ${aim}.` },
+    { title: "A Visitor", beat: (hero, other, place) => `${other} comes to ${place} with news that will not wait, and ${hero} listens.` },
+    { title: "Waking", beat: (hero, _other, place, aim) => `${hero} wakes in ${place} to find that ${aim} has changed everything.` },
+  ],
+  middle: [
+    { title: "On the Way", beat: (hero, other, place) => `${hero} and ${other} set out across ${place}, and not everything goes to plan.` },
+    { title: "A Secret", beat: (hero, other, _place, aim) => `${other} tells ${hero} a secret about ${aim}.` },
+    { title: "The Choice", beat: (hero, _other, place) => `In ${place}, ${hero} faces a choice with no easy answer.` },
+    { title: "Apart", beat: (hero, other) => `${hero} and ${other} quarrel, and part ways for a while.` },
+  ],
+  close: [
+    { title: "Homecoming", beat: (hero, other, place) => `Back in ${place}, ${hero} and ${other} see how far they have come.` },
+    { title: "The Truth", beat: (hero, _other, _place, aim) => `${hero} finally understands the truth about ${aim}.` },
+    { title: "The Promise", beat: (hero, other) => `${hero} keeps a promise made to ${other}, whatever it costs.` },
+  ],
+};
+
+/** The heart of a prompt as a phrase a beat can carry ("a stolen bell" from "a story about a stolen bell in winter"). */
+function aimOf(prompt: string): string {
+  const text = prompt
+    .trim()
+    .replace(/[.!?]+$/, "")
+    .replace(/^(?:write |tell )?(?:me )?(?:a |an )?(?:\w+ )?(?:story|tale) (?:about|of|where|in which) /i, "");
+  const short = text.split(/\s+/).slice(0, 8).join(" ");
+  return /^(?:a|an|the|my|our|their)\b/i.test(short) ? short.charAt(0).toLowerCase() + short.slice(1) : `the matter of ${short.charAt(0).toLowerCase()}${short.slice(1)}`;
+}
+
+/** An outline from the prompt, the template's arc and the world's own people and places. */
+export function writeOutline(request: OutlineRequest, seed: string): StoryOutline {
+  const r = createRandom(`${seed}:outline`);
+  const people = request.cast.filter((e) => e.type === "character" || e.type === "creature").map((e) => e.name);
+  const places = request.cast.filter((e) => e.type === "location").map((e) => e.name);
+  const hero = people[0] ?? (request.story.template === "bedtime" ? "Little Bear" : "the traveller");
+  const others = people.slice(1);
+  const aim = aimOf(request.picture ? `${request.prompt} ${request.picture}` : request.prompt);
+  const arc = ARCS[request.story.template] ?? ARCS.adventure!;
+  const chapters = Array.from({ length: request.chapters }, (_, c) => {
+    const part = c === 0 ? "open" : c === request.chapters - 1 ? "close" : "middle";
+    const titles = arc.length >= request.chapters ? [arc[0]!, ...arc.slice(1, -1).slice(0, Math.max(0, request.chapters - 2)), arc.at(-1)!].slice(0, request.chapters) : arc;
+    const scenes = Array.from({ length: request.scenesPerChapter }, (_, s) => {
+      const other = others.length ? others[(c + s) % others.length]! : "a stranger";
+      const place = places.length ? places[(c * request.scenesPerChapter + s) % places.length]! : "the old town";
+      const chosen = r.pick(BEATS[s === 0 && part === "open" ? "open" : s === request.scenesPerChapter - 1 && part === "close" ? "close" : "middle"]);
+      return {
+        title: chosen.title,
+        beat: capitalise(chosen.beat(hero, other, place, aim)),
+        pov: people.length ? hero : null,
+        location: places.length ? place : null,
+      };
+    });
+    return { title: titles[c] ?? `Chapter ${c + 1}`, summary: scenes.map((scene) => scene.beat).join(" "), scenes };
+  });
+  const title = `${hero.replace(/^the /i, "The ")} and ${aim.replace(/^the matter of /, "").replace(/^(a|an|the) /i, "the ")}`.replace(/\s+/g, " ");
+  return { title: capitalise(title).slice(0, 200), premise: capitalise(`${hero} and ${aim.replace(/^the matter of /, "")}: ${request.prompt.trim()}`).slice(0, 4000), chapters };
 }

@@ -10,7 +10,7 @@ import { contentWords, readPrompt, undouble } from "./reading";
 import { refineElement } from "./refine";
 import { mainThing, writeSingle, writeWorld, type WriterContext } from "./writer";
 import { sentencesOf } from "./prose";
-import { writePassage } from "./story";
+import { writeOutline, writePassage } from "./story";
 
 export const LOCAL_TEXT_MODEL = "loreloom-local-text-1";
 
@@ -85,6 +85,12 @@ function describeFacts(info: ImageInfo): string {
 
 export const localText: TextProvider = {
   name: "local",
+
+  /** A story's outline from the template's arc and the world's people and places (story.ts). */
+  async outlineStory(request, context) {
+    throwIfAborted(context);
+    return result(writeOutline(request, context.seed), request.prompt);
+  },
 
   /** The next passage, sentence by sentence (story.ts): written at once, handed over as a stream like a model's. */
   async streamPassage(request, context) {

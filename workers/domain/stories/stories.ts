@@ -18,14 +18,23 @@ const StoryFields = {
 };
 
 export const CreateStorySchema = z.strictObject({
-  title: StoryFields.title,
+  /** Optional with a prompt: the outline names the story. */
+  title: StoryFields.title.optional(),
+  /** Write the story from this (catalogue E1): an outline, then the first chapter's scenes. */
+  prompt: z.string().trim().min(1).max(4000).optional(),
+  length: z.enum(["short", "medium", "long"]).optional(),
   premise: StoryFields.premise.optional(),
   template: StoryFields.template,
   audience: StoryFields.audience.optional(),
   tone: StoryFields.tone.optional(),
   pointOfView: StoryFields.pointOfView.optional(),
 });
-export type NewStory = z.infer<typeof CreateStorySchema>;
+export type NewStory = Omit<z.infer<typeof CreateStorySchema>, "title"> & { title: string };
+
+/** A story needs a title unless it is written from a prompt. */
+export function requireTitleOrPrompt(input: z.infer<typeof CreateStorySchema>) {
+  if (!input.title && !input.prompt) throw new HttpError(400, "validation_failed", "A story needs a title (or a prompt to write it from).", { field: "title" });
+}
 
 export const UpdateStorySchema = z
   .strictObject({ ...StoryFields, status: z.enum(STORY_STATUSES) })

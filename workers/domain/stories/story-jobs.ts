@@ -50,3 +50,23 @@ export function checkSceneJob(db: Database, queue: Queue<JobMessage>, env: objec
     idempotencyKey: request.idempotencyKey,
   });
 }
+
+/** How long a story from a prompt is: chapters × scenes in its outline; the first chapter's scenes are written out. */
+export const STORY_LENGTHS = { short: { chapters: 1, scenes: 3, words: 220 }, medium: { chapters: 3, scenes: 3, words: 260 }, long: { chapters: 5, scenes: 3, words: 300 } } as const;
+export type StoryLength = keyof typeof STORY_LENGTHS;
+
+/** What a `story_write` job carries: the story it fills, the prompt, the length, and the picture it may start from. */
+export const StoryWriteInputSchema = z.object({
+  storyId: IdSchema,
+  prompt: z.string().min(1),
+  length: z.enum(["short", "medium", "long"]),
+  /** The person gave the story no title: the outline's becomes it. */
+  titleFromOutline: z.boolean(),
+  upload: z.object({ key: z.string().min(1), mimeType: z.string().min(1) }).optional(),
+});
+export type StoryWriteInput = z.infer<typeof StoryWriteInputSchema>;
+
+/** Queues writing a new story from a prompt (catalogue E1). */
+export function writeStoryJob(db: Database, queue: Queue<JobMessage>, env: object, request: { userId: string; worldId: string; input: StoryWriteInput; idempotencyKey: string | null }) {
+  return createJob(db, queue, limitsFrom(env), { userId: request.userId, worldId: request.worldId, kind: "story_write", input: request.input, idempotencyKey: request.idempotencyKey });
+}
