@@ -1,5 +1,6 @@
 import { useEffect, useState, useSyncExternalStore } from "react";
-import { Link } from "react-router";
+import { Link, useLocation } from "react-router";
+import { z } from "zod";
 import { setShareToken } from "../editor/api";
 import { loadWorldForStories } from "../lib/story-access.server";
 import { hexColorFor } from "../stories/colors";
@@ -9,6 +10,9 @@ import { getStory, type StorySummary } from "../stories/story-api";
 import type { Route } from "./+types/story";
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `Story — ${data.world.title} — Loreloom` : "Story — Loreloom" }];
+
+/** The job *New story* started when it wrote the story from a prompt (router state, read through a schema). */
+const StartedSchema = z.object({ job: z.object({ id: z.string(), kind: z.string(), status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]), stage: z.string().nullable(), progress: z.number() }) });
 
 export async function loader({ request, params, context }: Route.LoaderArgs) {
   return { ...(await loadWorldForStories(request, context.cloudflare.env, params.id)), storyId: params.sid };
@@ -24,6 +28,10 @@ export default function Story({ loaderData }: Route.ComponentProps) {
   );
   const [story, setStory] = useState<StorySummary | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const started = StartedSchema.safeParse(useLocation().state);
+  const [startedJob] = useState(() => (started.success ? { jobId: started.data.job.id, kind: started.data.job.kind, status: started.data.job.status, stage: started.data.job.stage ?? "queued", progress: started.data.job.progress } : null));
+  // The AI that wrote the story may have named it: read it again when a story job ends.
+  const [jobsEnded, setJobsEnded] = useState(0);
   useEffect(() => {
     setShareToken(shareToken);
     let live = true;
@@ -34,7 +42,7 @@ export default function Story({ loaderData }: Route.ComponentProps) {
     return () => {
       live = false;
     };
-  }, [world.id, storyId, shareToken]);
+  }, [world.id, storyId, shareToken, jobsEnded]);
   const query = shareToken ? `?share=${encodeURIComponent(shareToken)}` : "";
   const me = { name: user?.name ?? "Guest", color: hexColorFor(user?.id ?? "guest") };
 
@@ -57,7 +65,7 @@ export default function Story({ loaderData }: Route.ComponentProps) {
       ) : (
         <>
           <StoryHeader worldId={world.id} story={story} canEdit={canEdit} onChange={setStory} />
-          {mounted ? <StoryEditor worldId={world.id} storyId={storyId} canEdit={canEdit} me={me} shareToken={shareToken} /> : <p className="p-6 text-stone-600">Opening the story…</p>}
+          {mounted ? <StoryEditor worldId={world.id} storyId={storyId} canEdit={canEdit} me={me} shareToken={shareToken} startedJob={startedJob} onJobEnded={() => setJobsEnded((n) => n + 1)} /> : <p className="p-6 text-stone-600">Opening the story…</p>}
         </>
       )}
     </main>

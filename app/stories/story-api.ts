@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ELEMENT_TYPES } from "../../drizzle/schema/constants";
-import { api } from "../editor/api";
+import { ApiError, api, shareHeaders } from "../editor/api";
 
 /**
  * The stories API as the pages read it (notes/stories-contract.md). Answers are parsed, never
@@ -54,10 +54,35 @@ export async function getStory(worldId: string, storyId: string): Promise<StoryS
   return StoryAnswerSchema.parse(await api<unknown>("GET", `/api/worlds/${worldId}/stories/${storyId}`)).story;
 }
 
-export type NewStory = { title: string; template: StoryTemplate; premise?: string; audience?: string; tone?: string; pointOfView?: string };
+export const STORY_LENGTHS = ["short", "medium", "long"] as const;
+export type NewStory = { title?: string; template: StoryTemplate; premise?: string; audience?: string; tone?: string; pointOfView?: string; prompt?: string; length?: (typeof STORY_LENGTHS)[number] };
 
-export async function createStory(worldId: string, input: NewStory): Promise<StorySummary> {
-  return StoryAnswerSchema.parse(await api<unknown>("POST", `/api/worlds/${worldId}/stories`, input)).story;
+const JobSchema = z.object({ id: z.string(), kind: z.string(), status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]), stage: z.string().nullable(), progress: z.number() });
+export type JobStarted = z.infer<typeof JobSchema>;
+const CreatedSchema = z.object({ story: StorySummarySchema, job: JobSchema.optional() });
+
+/** A new story; with a prompt, also the job that writes it (outline, then the first scenes). */
+export async function createStory(worldId: string, input: NewStory): Promise<z.infer<typeof CreatedSchema>> {
+  return CreatedSchema.parse(await api<unknown>("POST", `/api/worlds/${worldId}/stories`, input));
+}
+
+/** A new story written from a picture (and the prompt, if any): the form goes as multipart, the image in `file`. */
+export async function createStoryFromPicture(worldId: string, input: NewStory, file: File): Promise<z.infer<typeof CreatedSchema>> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(input)) if (value !== undefined) form.set(name, String(value));
+  form.set("file", file);
+  let response: Response;
+  try {
+    response = await fetch(`/api/worlds/${worldId}/stories/photo`, { method: "POST", body: form, headers: shareHeaders(), credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "You seem to be offline. Try again when you are connected.");
+  }
+  const json: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const message = z.object({ error: z.object({ message: z.string() }) }).safeParse(json);
+    throw new ApiError(response.status, message.success ? message.data.error.message : `The server answered ${response.status}.`);
+  }
+  return CreatedSchema.parse(json);
 }
 
 export async function updateStory(worldId: string, storyId: string, patch: Partial<NewStory & { status: "draft" | "published" }>): Promise<StorySummary> {
@@ -100,8 +125,7 @@ export const ISSUE_LABEL: Record<string, string> = {
 };
 
 const IssuesSchema = z.object({ issues: z.array(IssueSchema) });
-const JobStartedSchema = z.object({ job: z.object({ id: z.string(), kind: z.string(), status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]), stage: z.string().nullable(), progress: z.number() }) });
-export type JobStarted = z.infer<typeof JobStartedSchema>["job"];
+const JobStartedSchema = z.object({ job: JobSchema });
 
 const storyPath = (worldId: string, storyId: string) => `/api/worlds/${worldId}/stories/${storyId}`;
 

@@ -53,14 +53,33 @@ function useWorldElements(worldId: string) {
   return elements;
 }
 
-export type StoryEditorProps = { worldId: string; storyId: string; canEdit: boolean; me: { name: string; color: string }; shareToken: string | null };
+export type StoryEditorProps = {
+  worldId: string;
+  storyId: string;
+  canEdit: boolean;
+  me: { name: string; color: string };
+  shareToken: string | null;
+  /** The job that is writing this story, when *New story* just started one. */
+  startedJob: JobEvent | null;
+  onJobEnded: () => void;
+};
 
 /**
  * The story editor: the outline (a drawer on a phone) beside the selected scene — its details and
  * its live text. Everyone in the story shares one document; viewers read it.
  */
-export function StoryEditor({ worldId, storyId, canEdit, me, shareToken }: StoryEditorProps) {
+export function StoryEditor({ worldId, storyId, canEdit, me, shareToken, startedJob, onJobEnded }: StoryEditorProps) {
   const room = useStoryRoom(worldId, storyId, me, shareToken);
+  const { trackJob, jobs } = room;
+  useEffect(() => {
+    if (startedJob) trackJob(startedJob);
+  }, [startedJob, trackJob]);
+  const ended = [...jobs.values()].filter((job) => job.status === "succeeded" && job.kind === "story_write").length;
+  useEffect(() => {
+    if (ended > 0) onJobEnded();
+    // Only when another writing job has ended, not when the callback is a new function.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ended]);
   const outline = useOutline(room.doc);
   const elements = useWorldElements(worldId);
   const [picked, setPicked] = useState<string | null>(null);
@@ -88,6 +107,7 @@ export function StoryEditor({ worldId, storyId, canEdit, me, shareToken }: Story
         {canEdit ? <SaveNote state={room.saveState} testId="story-save" /> : <span className="rounded-lg bg-stone-100 px-2 py-0.5 text-xs text-stone-700">View only</span>}
         <PeopleHere people={room.people} />
       </div>
+      <StoryWriting jobs={room.jobs} />
       {room.notice ? (
         <p key={room.notice.id} role={room.notice.tone === "error" ? "alert" : "status"} className={`rounded-lg px-3 py-2 text-sm ${room.notice.tone === "error" ? "bg-red-50 text-red-800" : "bg-indigo-50 text-indigo-900"}`}>
           {room.notice.text}
@@ -171,3 +191,32 @@ function SceneWork({
     </div>
   );
 }
+
+/** The AI writing the whole story (a `story_write` job): its stage and progress, for everyone in the story. */
+function StoryWriting({ jobs }: { jobs: Map<string, JobEvent> }) {
+  const writing = [...jobs.values()].filter((job) => job.kind === "story_write");
+  const job = writing.at(-1);
+  if (!job || job.status === "succeeded" || job.status === "cancelled") return null;
+  if (job.status === "failed") {
+    return (
+      <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+        The AI could not write this story{job.error ? `: ${job.error}` : "."}
+      </p>
+    );
+  }
+  return (
+    <div role="status" className="flex items-center gap-3 rounded-lg border border-violet-200 bg-violet-50 px-3 py-2 text-sm text-violet-950" data-testid="story-writing">
+      <span className="shrink-0">The AI is writing the story — {STAGE_TEXT[job.stage] ?? job.stage}</span>
+      <progress max={100} value={job.progress} className="h-2 min-w-0 flex-1 accent-violet-700" aria-label="Progress" />
+    </div>
+  );
+}
+
+const STAGE_TEXT: Record<string, string> = {
+  queued: "waiting to start",
+  describe: "reading the picture",
+  outline: "outlining chapters and scenes",
+  write: "writing the first scenes",
+  check: "checking continuity",
+  notify: "finishing",
+};

@@ -2,7 +2,20 @@ import { useEffect, useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { Alert, PrimaryButton } from "../components/ui";
 import { setShareToken, timeAgo } from "../editor/api";
-import { AUDIENCES, POINTS_OF_VIEW, STORY_TEMPLATES, TEMPLATE_LABEL, createStory, listStories, templateLabel, type StorySummary, type StoryTemplate } from "./story-api";
+import {
+  AUDIENCES,
+  POINTS_OF_VIEW,
+  STORY_LENGTHS,
+  STORY_TEMPLATES,
+  TEMPLATE_LABEL,
+  createStory,
+  createStoryFromPicture,
+  listStories,
+  templateLabel,
+  type NewStory,
+  type StorySummary,
+  type StoryTemplate,
+} from "./story-api";
 
 const card = "rounded-xl border border-stone-200 bg-white shadow-sm";
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -60,10 +73,11 @@ export function StoryList({ worldId, canEdit, shareToken }: { worldId: string; c
 const inputClass = "mt-1 block w-full rounded-lg border border-stone-300 bg-white px-3 py-2 text-base shadow-sm focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-200";
 const labelClass = "block text-sm font-medium text-stone-700";
 
-/** *New story*: creates it through the API, then opens it in the story editor. */
+/** *New story*: made through the API, empty or written by the AI from a prompt (and a picture), then opened in the story editor. */
 function NewStoryForm({ worldId }: { worldId: string }) {
   const navigate = useNavigate();
   const [template, setTemplate] = useState<StoryTemplate>("adventure");
+  const [withAi, setWithAi] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -72,11 +86,22 @@ function NewStoryForm({ worldId }: { worldId: string }) {
     const form = new FormData(event.currentTarget);
     const read = (name: string) => String(form.get(name) ?? "").trim();
     const optional = (name: string) => (read(name) ? { [name]: read(name) } : {});
+    const picture = form.get("picture");
+    const file = withAi && picture instanceof File && picture.size > 0 ? picture : null;
+    const input: NewStory = {
+      template,
+      ...optional("title"),
+      ...optional("premise"),
+      ...optional("audience"),
+      ...optional("tone"),
+      ...optional("pointOfView"),
+      ...(withAi ? { ...optional("prompt"), length: STORY_LENGTHS.find((l) => l === read("length")) ?? "short" } : {}),
+    };
     setBusy(true);
     setError(null);
     try {
-      const story = await createStory(worldId, { title: read("title"), template, ...optional("premise"), ...optional("audience"), ...optional("tone"), ...optional("pointOfView") });
-      void navigate(`/worlds/${worldId}/stories/${story.id}`);
+      const { story, job } = file ? await createStoryFromPicture(worldId, input, file) : await createStory(worldId, input);
+      void navigate(`/worlds/${worldId}/stories/${story.id}`, { state: job ? { job } : null });
     } catch (e) {
       setError(e instanceof Error ? e.message : "The story could not be created.");
       setBusy(false);
@@ -84,14 +109,42 @@ function NewStoryForm({ worldId }: { worldId: string }) {
   };
 
   return (
-    <form onSubmit={onSubmit} aria-labelledby="new-story-heading" className={`h-fit space-y-3 p-4 ${card}`}>
+    <form onSubmit={(e) => void onSubmit(e)} aria-labelledby="new-story-heading" className={`h-fit space-y-3 p-4 ${card}`}>
       <h2 id="new-story-heading" className="font-display text-xl font-semibold">
         New story
       </h2>
       {error ? <Alert>{error}</Alert> : null}
+      <label className="flex items-center gap-2 text-sm text-stone-800">
+        <input type="checkbox" checked={withAi} onChange={(e) => setWithAi(e.target.checked)} />
+        Write it with the AI from a prompt
+      </label>
+      {withAi ? (
+        <>
+          <label className={labelClass}>
+            Prompt
+            <textarea name="prompt" rows={3} maxLength={4000} required={false} placeholder="e.g. The queen's ranger finds a path that was not there yesterday" className={inputClass} />
+          </label>
+          <div className="grid grid-cols-2 gap-3">
+            <label className={labelClass}>
+              Length
+              <select name="length" defaultValue="short" className={inputClass}>
+                {STORY_LENGTHS.map((l) => (
+                  <option key={l} value={l}>
+                    {l}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className={labelClass}>
+              Picture (optional)
+              <input name="picture" type="file" accept="image/png,image/jpeg,image/gif,image/webp" className="mt-1 block w-full text-sm" />
+            </label>
+          </div>
+        </>
+      ) : null}
       <label className={labelClass}>
-        Title
-        <input name="title" required maxLength={200} className={inputClass} />
+        Title{withAi ? " (optional: the AI names it)" : ""}
+        <input name="title" required={!withAi} maxLength={200} className={inputClass} />
       </label>
       <label className={labelClass}>
         Template
@@ -106,7 +159,7 @@ function NewStoryForm({ worldId }: { worldId: string }) {
       {template === "bedtime" ? <p className="text-xs text-stone-600">A bedtime story keeps to gentle, child-safe language.</p> : null}
       <label className={labelClass}>
         Premise
-        <textarea name="premise" rows={3} maxLength={4000} placeholder="What the story is about" className={inputClass} />
+        <textarea name="premise" rows={withAi ? 2 : 3} maxLength={4000} placeholder="What the story is about" className={inputClass} />
       </label>
       <details className="text-sm">
         <summary className="cursor-pointer text-stone-700">Audience, tone and point of view</summary>
@@ -140,7 +193,7 @@ function NewStoryForm({ worldId }: { worldId: string }) {
         </div>
       </details>
       <PrimaryButton type="submit" disabled={busy} className="w-full">
-        {busy ? "Creating…" : "Create story"}
+        {busy ? "Creating…" : withAi ? "Write the story" : "Create story"}
       </PrimaryButton>
     </form>
   );

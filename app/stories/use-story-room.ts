@@ -1,14 +1,20 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { z } from "zod";
 import { IndexeddbPersistence } from "y-indexeddb";
 import YProvider from "y-partyserver/provider";
 import * as encoding from "lib0/encoding";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import { ACCESS_CHANGED_CLOSE, parseServerMessage, type JobEvent } from "../../durable-objects/world-room/protocol";
+import { api } from "../editor/api";
 import { RoomSaves, type SaveState } from "../editor/save-state";
 import type { ConnectionState } from "../editor/use-room";
 import { safeColor } from "./colors";
 import { chaptersOf } from "./outline-model";
+
+const JobAnswerSchema = z.object({
+  job: z.object({ id: z.string(), kind: z.string(), status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]), stage: z.string().nullable(), progress: z.number(), error: z.string().nullable().optional() }),
+});
 
 export type StoryPerson = { clientId: number; name: string; color: string; self: boolean };
 export type StoryNotice = { id: number; text: string; tone: "info" | "error" };
@@ -31,6 +37,11 @@ export function useStoryRoom(worldId: string, storyId: string, me: { name: strin
   const [generation, setGeneration] = useState(0);
   // The story's AI jobs as the room has reported them (`job` messages), newest state per job.
   const [jobs, setJobs] = useState<Map<string, JobEvent>>(new Map());
+  // The jobs as last rendered, for the catch-up after (re)joining (read in handlers only).
+  const jobsSeen = useRef(jobs);
+  useEffect(() => {
+    jobsSeen.current = jobs;
+  }, [jobs]);
 
   useEffect(() => {
     const doc = new Y.Doc();
@@ -70,6 +81,25 @@ export function useStoryRoom(worldId: string, storyId: string, me: { name: strin
       publishSaves();
       scheduleProbe();
     });
+
+    // The room relays a job's progress only to those connected: a job this page knows of as
+    // running may have moved on (or ended) while it was joining or away, so it asks the API.
+    const catchUpJobs = async () => {
+      const running = [...jobsSeen.current.values()].filter((job) => job.status === "queued" || job.status === "running");
+      const answers = await Promise.all(running.map((job) => api<unknown>("GET", `/api/jobs/${job.jobId}`).then((answer) => JobAnswerSchema.safeParse(answer), () => null)));
+      if (closed) return;
+      setJobs((map) => {
+        const next = new Map(map);
+        for (const answer of answers) {
+          if (!answer?.success) continue;
+          const { job } = answer.data;
+          const known = next.get(job.id);
+          if (known && (known.status === "succeeded" || known.status === "failed" || known.status === "cancelled")) continue;
+          next.set(job.id, { jobId: job.id, kind: job.kind, status: job.status, stage: job.stage ?? "queued", progress: job.progress, error: job.error ?? null });
+        }
+        return next;
+      });
+    };
 
     const onText = (event: MessageEvent) => {
       if (typeof event.data !== "string") return;
@@ -120,6 +150,7 @@ export function useStoryRoom(worldId: string, storyId: string, me: { name: strin
     const onSync = (synced: boolean) => {
       if (!synced) return;
       setLoaded(true);
+      void catchUpJobs();
       setTimeout(scheduleProbe, 0);
     };
     provider.on("status", onStatus);

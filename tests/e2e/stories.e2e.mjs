@@ -187,4 +187,27 @@ describe("writing a story together", { skip, timeout: Number(process.env.E2E_TIM
       for (const person of people) await person.context.close();
     }
   });
+  it("writes a new story from a prompt: chapters and scenes in the outline, the first scenes' prose, and a title", async (t) => {
+    const owner = await openPage(app, PHONE);
+    try {
+      await signInDemo(owner.page);
+      await owner.page.goto(`${WORLD}/stories`);
+      await owner.page.getByLabel("Write it with the AI from a prompt").check();
+      await owner.page.getByLabel("Prompt", { exact: true }).fill("Queen Ysolde's ranger finds a path that was not there yesterday");
+      await owner.page.getByRole("button", { name: "Write the story" }).click();
+      await owner.page.waitForURL(new RegExp(`${WORLD}/stories/[0-9a-z]+$`));
+      await owner.page.locator('[data-ready="true"]').waitFor();
+      await waitFor(t.signal, "the first scene's prose", async () => (await owner.page.locator("[data-testid=scene-text] [data-ai]").count()) > 0 && (await owner.page.getByTestId("story-writing").count()) === 0);
+      const nav = await outline(owner.page);
+      assert.ok((await nav.locator("button[aria-label^='Drag chapter']").count()) >= 1, "the outline has chapters");
+      assert.ok((await nav.locator("button[aria-label^='Drag scene']").count()) >= 2, "and scenes");
+      assert.equal(await overflowsHorizontally(owner.page), false);
+      await screenshot(owner.page, "stories-written-outline-phone");
+      await owner.page.getByRole("button", { name: "Close", exact: true }).click();
+      assert.notEqual(await owner.page.getByRole("heading", { level: 1 }).innerText(), "Story");
+      assert.deepEqual(owner.problems, []);
+    } finally {
+      await owner.context.close();
+    }
+  });
 });
