@@ -13,7 +13,7 @@ import {
   type NodeChange,
 } from "@xyflow/react";
 import { Suspense, lazy, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { Link, useRevalidator } from "react-router";
+import { Link, useRevalidator, useSearchParams } from "react-router";
 import { ELEMENT_TYPES, type ElementType, type Visibility } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL, TYPE_COLOR } from "../lib/element-types";
 import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
@@ -224,6 +224,23 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
       });
     });
   }, [ready, nodes, flow]);
+
+  // Opened on one element (`?element=<id>`, e.g. from a story's mentions): once the world is
+  // framed, that element is selected, its panel open, and the canvas centred on it.
+  const [params] = useSearchParams();
+  const openOn = params.get("element");
+  const opened = useRef<string | null>(null);
+  useEffect(() => {
+    if (!framed || !openOn || opened.current === openOn) return;
+    const element = graph.elements.find((e) => e.id === openOn);
+    if (!element) return;
+    const frame = requestAnimationFrame(() => {
+      opened.current = openOn;
+      setSelectedId(element.id);
+      void flow.setCenter(element.x + NODE_WIDTH / 2, element.y + NODE_HEIGHT / 2, { zoom: 1.1, duration: 300 });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [framed, openOn, graph.elements, flow]);
 
   const onNodesChange = useCallback((changes: NodeChange<ElementNode>[]) => {
     setNodes((current) => applyNodeChanges(changes, current));

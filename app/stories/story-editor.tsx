@@ -9,6 +9,7 @@ import { ContinuityPanel, useSceneIssues } from "./continuity-panel";
 import { Outline } from "./outline";
 import { PeopleHere } from "./people-here";
 import { SceneDetails } from "./scene-details";
+import { SceneMentions } from "./scene-mentions";
 import { SceneTextEditor } from "./scene-text-editor";
 import { listElements, type WorldElement } from "./story-api";
 import { useStoryRoom } from "./use-story-room";
@@ -134,6 +135,7 @@ export function StoryEditor({ worldId, storyId, canEdit, me, shareToken, started
             <>
               <p className="px-1 text-xs text-stone-500">{chapter?.title}</p>
               <SceneDetails doc={room.doc} scene={scene} elements={elements} canEdit={canEdit} />
+              <SceneMentions key={`mentions-${scene.id}`} doc={room.doc} sceneId={scene.id} worldId={worldId} elements={elements} shareToken={shareToken} />
               <SceneWork key={scene.id} worldId={worldId} storyId={storyId} sceneId={scene.id} doc={room.doc} provider={room.provider} canEdit={canEdit} me={me} jobs={room.jobs} trackJob={room.trackJob} />
             </>
           ) : (

@@ -174,6 +174,13 @@ describe("writing a story together", { skip, timeout: Number(process.env.E2E_TIM
       await owner.page.getByRole("link", { name: /The Tide Clock's Last Hour/ }).waitFor();
       await screenshot(owner.page, "stories-list-desktop");
 
+      // The scene's mentions open the element on the world's canvas.
+      await owner.page.goto(storyUrl);
+      await (await outline(owner.page)).getByRole("button", { name: "Scene 1", exact: true }).click();
+      await owner.page.getByTestId("scene-mentions").getByRole("link", { name: /Fennick Ashbough/ }).click();
+      await owner.page.waitForURL(`**${WORLD}?element=demoe05000000000`);
+      await owner.page.getByRole("complementary", { name: "Element: Fennick Ashbough" }).waitFor();
+
       for (const person of people) assert.deepEqual(person.problems, []);
     } catch (error) {
       if (process.env.E2E_DEBUG) {
