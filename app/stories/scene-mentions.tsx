@@ -49,7 +49,8 @@ export function SceneMentions({ doc, sceneId, worldId, elements, shareToken }: {
     const later = () => {
       timer ??= setTimeout(read, 500);
     };
-    later();
+    // The first reading at once (in a moment, not during the effect), then a moment after changes.
+    timer = setTimeout(read, 0);
     fragment.observeDeep(later);
     return () => {
       fragment.unobserveDeep(later);

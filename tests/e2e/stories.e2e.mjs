@@ -168,6 +168,8 @@ describe("writing a story together", { skip, timeout: Number(process.env.E2E_TIM
       const added = await owner.page.evaluate(async (world) => (await (await fetch(`/api/worlds/${world}`)).json()).elements.filter((e) => e.name === "Orrin Vale").map((e) => e.type), WORLD_ID);
       assert.deepEqual(added, ["character"]);
 
+      // The scene's mentions: the ranger, now spelled right (read a moment after the text changes).
+      await owner.page.getByTestId("scene-mentions").getByRole("link", { name: /Fennick Ashbough/ }).waitFor();
       await screenshot(owner.page, "stories-editor-desktop");
       await screenshot(editor.page, "stories-editor-phone");
       await owner.page.goto(`${WORLD}/stories`);
