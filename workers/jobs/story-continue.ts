@@ -161,7 +161,7 @@ export async function finish(db: Database, env: Env, job: JobRow, storyId: strin
  */
 async function storyBible(db: Database, worldId: string, storyId: string, premise: string, scene: { id: string; chapter: string; pov: string | null; location: string | null; text: string }, direction: string | null) {
   const [rows, chapters, scenes] = await db.batch([
-    db.select({ id: elements.id, type: elements.type, name: elements.name, description: elements.description, tags: elements.tags }).from(elements).where(eq(elements.worldId, worldId)),
+    db.select({ id: elements.id, type: elements.type, name: elements.name, aliases: elements.aliases, description: elements.description, tags: elements.tags }).from(elements).where(eq(elements.worldId, worldId)),
     db.select().from(storyChapters).where(eq(storyChapters.storyId, storyId)),
     db.select({ id: storyScenes.id, chapterId: storyScenes.chapterId, position: storyScenes.position, title: storyScenes.title, summary: storyScenes.summary, text: storyScenes.text }).from(storyScenes).where(eq(storyScenes.storyId, storyId)),
   ]);
@@ -177,7 +177,7 @@ async function storyBible(db: Database, worldId: string, storyId: string, premis
     scene: { pov: scene.pov, location: scene.location },
     direction,
     lookup: (ids) => ids.map((id) => all.get(id)).filter((e): e is ContextElement => e !== undefined),
-    nameIndex: buildNameIndex(rows.map((row) => ({ id: row.id, name: row.name, aliases: [] }))),
+    nameIndex: buildNameIndex(rows.map((row) => ({ id: row.id, name: row.name, aliases: row.aliases }))),
     neighbours: async (id) => {
       const links = await db
         .select({ from: relationships.fromId, to: relationships.toId, kind: relationships.kind })
