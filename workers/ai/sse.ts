@@ -10,7 +10,10 @@ export const MAX_SSE_LINE = 1024 * 1024;
 
 export type SseEvent = { event: string; data: string };
 
-/** Bytes in, events with data out, in order. An event still open when the stream ends is dispatched too (browsers drop it), so a server that closes without a final blank line loses nothing. */
+/**
+ * Bytes in, events with data out, in order. When the stream ends, an event whose lines all arrived
+ * is dispatched even without its final blank line (browsers drop it), but a line cut short is not.
+ */
 export async function* sseEvents(chunks: AsyncIterable<Uint8Array>, maxLine = MAX_SSE_LINE): AsyncGenerator<SseEvent> {
   const decoder = new TextDecoder("utf-8");
   let buffer = "";
@@ -58,7 +61,8 @@ export async function* sseEvents(chunks: AsyncIterable<Uint8Array>, maxLine = MA
   }
   for await (const chunk of chunks) yield* feed(decoder.decode(chunk, { stream: true }));
   yield* feed(decoder.decode());
-  if (buffer) yield* line(buffer);
+  // A last line without its line break was cut off and is dropped; whole lines still waiting for
+  // the blank line that ends their event are dispatched.
   yield* line("");
 }
 
