@@ -149,7 +149,7 @@ export function passagePrompt(request: PassageRequest, world: WorldContext): Cha
   const system = [
     "You are a co-author in Loreloom, a collaborative storytelling app: several people write this story together, in a world they built, and you write its next passage.",
     `The world is "${oneLine(world.title)}" (style: ${oneLine(world.style)}${world.tags.length ? `; tags: ${world.tags.map(oneLine).join(", ")}` : ""}).`,
-    `The story is "${oneLine(story.title)}", ${TEMPLATE_NOTES[story.template] ?? `a ${oneLine(story.template)} story`}.`,
+    `The story is ${quoted(oneLine(story.title).slice(0, 200))}, ${TEMPLATE_NOTES[story.template] ?? `a ${oneLine(story.template)} story`}.`,
     AUDIENCE_RULES[gentle ? "children" : story.audience],
     POINT_OF_VIEW_RULES[story.pointOfView],
     story.tone ? `Tone: ${quoted(oneLine(story.tone).slice(0, 200))}.` : "",

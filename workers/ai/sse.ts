@@ -37,9 +37,10 @@ export async function* sseEvents(chunks: AsyncIterable<Uint8Array>, maxLine = MA
     else if (field === "event") event = value;
   }
   function* feed(text: string): Generator<SseEvent> {
+    if (!text) return;
     if (first) {
       text = text.replace(/^\uFEFF/, "");
-      if (text) first = false;
+      first = false;
     }
     // A CR that ended the previous chunk may be the first half of a CRLF.
     if (afterCr && text.startsWith("\n")) text = text.slice(1);
