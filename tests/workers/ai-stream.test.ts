@@ -1,15 +1,21 @@
-// Story passages streamed by the remote providers (issue 17, point 6), against the Bedrock stand-in
-// (global-setup.ts): ConverseStream must be signed and shaped as Converse is, and its answer is
+// Story passages streamed by the remote providers (issue 17, point 6), against a Bedrock stand-in
+// of their own (global-setup.ts): ConverseStream must be signed and shaped as Converse is, and its answer is
 // the real event-stream framing with CRCs, written by the stand-in's own encoder; the
 // OpenAI-compatible endpoint streams Server-Sent Events. Failures in the middle of a stream (an
 // exception event, a cut connection, a stall) must end as ProviderErrors, never as a hang.
+import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
+import * as Y from "yjs";
+import { addMember, call, createWorld, signUp } from "./helpers";
+import { RoomClient } from "./room-client";
+import { sceneTextOf } from "../../durable-objects/story-room/story-doc";
+import { runStoryContinueJob } from "../../workers/jobs/story-continue";
 import { BEDROCK_MODELS, bedrockConfigFromEnv, bedrockProviders } from "../../workers/ai/bedrock";
 import { openAiConfigFromEnv, openAiProviders } from "../../workers/ai/openai";
 import { ProviderError, type CallContext, type PassageRequest, type PassageStream } from "../../workers/ai/types";
 import { workersAiProviders } from "../../workers/ai/workers-ai";
 
-const standin = inject("bedrockStandin");
+const standin = inject("streamStandin");
 
 const context: CallContext = {
   world: { title: "Tidewrack", description: "A drowned archipelago.", style: "steampunk", tags: ["sea"] },
@@ -235,5 +241,50 @@ describe("workers-ai streamed run (a fake binding that answers with recorded SSE
     const { error, text } = await failure(providers.text.streamPassage!(request, context));
     expect(error.options).toMatchObject({ retryable: false, code: "moderation" });
     expect(text).toBe("Here are the steps to make a ");
+  });
+});
+
+describe("Continue on bedrock: the story_continue job streams ConverseStream into the story's room", () => {
+  it("writes the stand-in's passage for a second person to watch, marked as Bedrock's, and charges its usage", async () => {
+    const owner = await signUp("Writer");
+    const viewer = await signUp("Reader");
+    const world = await createWorld(owner);
+    await addMember(world.id, viewer, "viewer");
+    const element = async (type: string, name: string, description: string) =>
+      (await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type, name, description } })).json.element.id as string;
+    const mira = await element("character", "Mira Vale", "A brave young bell-ringer who never lies.");
+    const well = await element("location", "The Old Well", "A mossy well at the edge of the village.");
+    const story = (await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body: { title: "The Bell", template: "mystery" } })).json.story as { id: string };
+    const base = `/api/worlds/${world.id}/stories/${story.id}`;
+    const chapter = (await call("POST", `${base}/chapters`, { cookie: owner.cookie, body: { title: "One" } })).json.chapter.id as string;
+    const scene = (await call("POST", `${base}/chapters/${chapter}/scenes`, { cookie: owner.cookie, body: { title: "Dusk", text: "Mira Vale climbed down to the well.", pov: mira, location: well } }))
+      .json.scene.id as string;
+    const { client: watcher } = await RoomClient.connectTo(`${base}/room`, viewer.cookie);
+    if (!watcher) throw new Error("the reader could not join the story");
+
+    // The job row as the continue route writes it, run here with the stand-in's Bedrock as the provider.
+    const jobId = "streamjob0000001";
+    const input = { storyId: story.id, sceneId: scene, direction: "the queen learns of the betrayal", words: 120 };
+    await env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, input) values (?, ?, ?, 'story_continue', 'queued', ?)")
+      .bind(jobId, world.id, owner.id, JSON.stringify(input))
+      .run();
+    const bedrockEnv = { ...env, ...standin.env, AI_PROVIDER: "bedrock", AI_FALLBACK_LOCAL: "false" } as unknown as Env;
+    await runStoryContinueJob(jobId, bedrockEnv);
+
+    const row = await env.DB.prepare("select status, error, cost_estimate as cost, result from jobs where id = ?").bind(jobId).first<{ status: string; error: string | null; cost: number; result: string }>();
+    expect(row?.status, row?.error ?? "").toBe("succeeded");
+    expect(row!.cost).toBeGreaterThan(0);
+    expect(JSON.parse(row!.result)).toMatchObject({ provider: "bedrock", model: BEDROCK_MODELS.lite, offline: false, sceneId: scene });
+
+    await watcher.until(() => sceneTextOf(watcher.doc, scene).length > 1);
+    const paragraphs = sceneTextOf(watcher.doc, scene).toArray() as Y.XmlElement[];
+    const runs = paragraphs.slice(1).flatMap((p) => (p.get(0) as Y.XmlText).toDelta() as Array<{ insert: string; attributes?: { ai?: unknown } }>);
+    for (const run of runs) expect(run.attributes?.ai).toEqual({ job: jobId, provider: "bedrock", model: BEDROCK_MODELS.lite, offline: false });
+    const passage = runs.map((run) => run.insert).join("");
+    expect(passage).toContain("the queen learns of the betrayal");
+    expect(passage).toContain("Mira Vale");
+    const logged = (await loggedRequests()).filter((r) => r.operation === "ConverseStream");
+    expect(logged).toEqual([expect.objectContaining({ task: "passage", ok: true })]);
+    watcher.close();
   });
 });
