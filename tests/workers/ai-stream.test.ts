@@ -5,7 +5,7 @@
 // exception event, a cut connection, a stall) must end as ProviderErrors, never as a hang.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import { addMember, call, createWorld, signUp } from "./helpers";
 import { RoomClient } from "./room-client";
 import { sceneTextOf } from "../../durable-objects/story-room/story-doc";
