@@ -159,6 +159,17 @@ describe("the event-stream reader", () => {
     new DataView(huge.buffer).setUint32(0, 0xffffffff);
     new DataView(huge.buffer).setUint32(8, crc32(huge.subarray(0, 8)));
     expect(await problem(readAll(chunked(huge, [])))).toMatchObject({ code: "bad_response", retryable: false });
+    // …even when the connection then stays open and silent: the reader does not wait for 4 GB.
+    const thenSilence = async function* () {
+      yield huge;
+      await new Promise(() => {});
+    };
+    expect(await problem(readAll(thenSilence()))).toMatchObject({ code: "bad_response" });
+    const corruptThenSilence = async function* () {
+      yield badPrelude;
+      await new Promise(() => {});
+    };
+    expect(await problem(readAll(corruptThenSilence()))).toMatchObject({ code: "bad_stream" });
     const tiny = new Uint8Array(12);
     new DataView(tiny.buffer).setUint32(0, 8);
     new DataView(tiny.buffer).setUint32(8, crc32(tiny.subarray(0, 8)));
