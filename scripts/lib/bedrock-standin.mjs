@@ -271,7 +271,7 @@ export async function startBedrockStandin(options = {}) {
     opening.forEach(write);
     res.flushHeaders();
     for (const [i, frame] of pieces.entries()) {
-      await sleep(i === 0 ? state.stream.firstTokenMs : state.stream.chunkMs);
+      await pause(i === 0 ? state.stream.firstTokenMs : state.stream.chunkMs, res);
       if (res.destroyed) {
         entry.error = "client went away";
         return;
@@ -1346,6 +1346,20 @@ function safeDecode(text) {
     return text;
   }
 }
+/** Waits, unless the client goes away first: a stalled stream's timer must not outlive its connection. */
+function pause(ms, res) {
+  return new Promise((resolve) => {
+    if (ms <= 0 || res.destroyed) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      res.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.on("close", done);
+  });
+}
+
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
