@@ -47,6 +47,7 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
   // The panel is keyed by element, so this state starts fresh for each one.
   const [tab, setTab] = useState<"write" | "preview">("write");
   const [tagDraft, setTagDraft] = useState<string | null>(null);
+  const [aliasDraft, setAliasDraft] = useState<string | null>(null);
   // The name as typed while the field has focus. One that is not a name yet (empty or only spaces)
   // stays here, not in the shared document: the room refuses an element without a name.
   const [nameDraft, setNameDraft] = useState<string | null>(null);
@@ -112,6 +113,22 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
           onBlur={() => setNameDraft(null)}
           className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 text-base read-only:bg-stone-50"
           name="name"
+        />
+      </label>
+      <label className="mt-3 block text-sm font-medium text-stone-700">
+        Other names <span className="font-normal text-stone-500">(comma-separated; stories find the element by these too)</span>
+        <input
+          value={aliasDraft ?? element.aliases.join(", ")}
+          readOnly={!editable}
+          onFocus={() => setAliasDraft(element.aliases.join(", "))}
+          onChange={(e) => {
+            setAliasDraft(e.target.value);
+            const aliases = parseAliases(e.target.value);
+            if (aliases.join("\u0000") !== element.aliases.join("\u0000")) set({ aliases });
+          }}
+          onBlur={() => setAliasDraft(null)}
+          className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 read-only:bg-stone-50"
+          name="aliases"
         />
       </label>
       <label className="mt-3 block text-sm font-medium text-stone-700">
@@ -227,6 +244,18 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
       ) : null}
     </aside>
   );
+}
+
+/** Other names as typed: comma-separated, trimmed, none twice (whatever the case), at most 12 of at most 120 characters. */
+export function parseAliases(text: string): string[] {
+  const seen = new Set<string>();
+  const aliases: string[] = [];
+  for (const alias of text.split(",").map((a) => a.trim().slice(0, 120))) {
+    if (!alias || seen.has(alias.toLowerCase())) continue;
+    seen.add(alias.toLowerCase());
+    aliases.push(alias);
+  }
+  return aliases.slice(0, 12);
 }
 
 /** Tags as typed: comma-separated, trimmed, without repeats, at most 20 of at most 32 characters. */

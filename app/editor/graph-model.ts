@@ -47,6 +47,7 @@ export function createElement(doc: Y.Doc, input: { type: ElementType; name: stri
         id,
         type: input.type,
         name: input.name,
+        aliases: [],
         description: "",
         x: Math.round(input.x),
         y: Math.round(input.y),

@@ -106,6 +106,8 @@ export const elements = sqliteTable(
       .references(() => worlds.id, { onDelete: "cascade" }),
     type: text("type").$type<ElementType>().notNull(),
     name: text("name").notNull(),
+    /** Other names the element goes by (the story bible finds it by them too). */
+    aliases: text("aliases", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     description: text("description").notNull().default(""),
     /** Markdown only owners and editors ever receive (catalogue B8). */
     secret: text("secret"),

@@ -12,6 +12,7 @@ function sampleUpdates(): Uint8Array[] {
     id: "el00000000000001",
     type: "character",
     name: "Ysolde — “the Thorn Queen” 🌹",
+    aliases: [],
     description: "Rules from Thornwall.",
     x: 12.5,
     y: -40,

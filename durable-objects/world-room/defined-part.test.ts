@@ -73,7 +73,7 @@ const value = (overrides: Record<string, unknown> = {}) => ({
 });
 
 const element: ElementState = {
-  id: "aaa", type: "location", name: "Thornwall", description: "", x: 0, y: 0, tags: [], assets: {}, metadata: {}, version: 1, createdBy: null, createdAt: 1, updatedAt: 1,
+  id: "aaa", type: "location", name: "Thornwall", aliases: [], description: "", x: 0, y: 0, tags: [], assets: {}, metadata: {}, version: 1, createdBy: null, createdAt: 1, updatedAt: 1,
 };
 
 /** A room's document with one element and one pin, checking updates as the world kind does. */

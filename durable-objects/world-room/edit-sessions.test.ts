@@ -77,8 +77,8 @@ describe("history sessions", () => {
   });
 
   it("names the fields a content change touched", () => {
-    const before = ["item", "Key", "Old.", ["a"], { image: "worlds/w/1.svg" }, {}, ""];
-    const after = ["item", "Key", "Old.", ["a"], { image: "worlds/w/2.svg", audio: "worlds/w/2.wav" }, { provider: "local" }, "hidden"];
+    const before = ["item", "Key", [], "Old.", ["a"], { image: "worlds/w/1.svg" }, {}, ""];
+    const after = ["item", "Key", [], "Old.", ["a"], { image: "worlds/w/2.svg", audio: "worlds/w/2.wav" }, { provider: "local" }, "hidden"];
     expect(changedFields(before, after, CONTENT_KEY_LAYOUT)).toEqual(["image", "audio", "secret"]);
     expect(worldFieldsInWords(["coverAssetKey", "settings"], ["defaultVoice"])).toBe("cover image and default voice");
   });

@@ -19,6 +19,7 @@ const element = (id: string, overrides: Partial<ElementState> = {}): ElementStat
   id,
   type: "character",
   name: id,
+  aliases: [],
   description: "",
   x: 0,
   y: 0,

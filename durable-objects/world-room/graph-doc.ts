@@ -4,7 +4,7 @@ import type { ElementAssets, ElementMetadata, ElementType, RelationshipKind } fr
 import { ELEMENT_CONTENT_FIELDS, ELEMENT_CONTENT_KEY_LAYOUT, type ElementLiveState } from "../../workers/domain/entities/element";
 import type { RelationshipLiveState } from "../../workers/domain/entities/relationship";
 import { ELEMENT_TYPES, RELATIONSHIP_KINDS } from "../../drizzle/schema/constants";
-import { ElementMetaSchema, MAX_DESCRIPTION, MAX_LABEL, MAX_NAME, MetadataSchema, PositionSchema, TagsSchema } from "../../workers/domain/element-fields";
+import { AliasesSchema, ElementMetaSchema, MAX_DESCRIPTION, MAX_LABEL, MAX_NAME, MetadataSchema, PositionSchema, TagsSchema } from "../../workers/domain/element-fields";
 
 /**
  * The shape of a world's Yjs document, shared by the room and (later) every client:
@@ -26,7 +26,7 @@ export type RelationshipState = RelationshipLiveState;
 /** The fields of an element whose change makes a new version (moves do not). */
 export const CONTENT_FIELDS = ELEMENT_CONTENT_FIELDS;
 
-export type ElementPatch = Partial<Pick<ElementState, "type" | "name" | "description" | "x" | "y" | "tags" | "assets" | "metadata">>;
+export type ElementPatch = Partial<Pick<ElementState, "type" | "name" | "aliases" | "description" | "x" | "y" | "tags" | "assets" | "metadata">>;
 
 type StoredRelationship = Omit<RelationshipState, "id">;
 /** Kept by the room (versions, times) and by generation (media): never edited field by field. */
@@ -59,6 +59,7 @@ export function readElementChecked(id: string, map: Y.Map<unknown>): { element: 
   description = description.slice(0, MAX_DESCRIPTION);
   const pos = field("pos", map.get("pos"), (v): v is { x: number; y: number } => PositionSchema.safeParse(v).success, { x: 0, y: 0 });
   const tags = field("tags", map.get("tags"), (v): v is string[] => TagsSchema.safeParse(v).success, [] as string[]);
+  const aliases = field("aliases", map.get("aliases"), (v): v is string[] => AliasesSchema.safeParse(v).success, [] as string[]);
   const media = field(
     "media",
     map.get("media"),
@@ -71,6 +72,7 @@ export function readElementChecked(id: string, map: Y.Map<unknown>): { element: 
       id,
       type,
       name,
+      aliases,
       description,
       x: pos.x,
       y: pos.y,
@@ -149,6 +151,7 @@ export function insertElement(doc: Y.Doc, element: ElementState) {
   map.set("description", new Y.Text(element.description));
   map.set("pos", { x: element.x, y: element.y });
   map.set("tags", element.tags);
+  if (element.aliases.length > 0) map.set("aliases", element.aliases);
   map.set("media", { assets: element.assets, metadata: element.metadata });
   map.set("meta", { version: element.version, createdBy: element.createdBy, createdAt: element.createdAt, updatedAt: element.updatedAt });
   elementsOf(doc).set(element.id, map);
@@ -288,10 +291,19 @@ export function contentKey(element: ElementState, secret: string | null): string
 export function contentKeyValues(key: string): unknown[] | null {
   try {
     const values: unknown = JSON.parse(key);
-    return Array.isArray(values) && values.length === CONTENT_KEY_LAYOUT.length ? values : null;
+    if (!Array.isArray(values)) return null;
+    // A key stored before elements had aliases: theirs were none.
+    if (values.length === CONTENT_KEY_LAYOUT.length - 1) values.splice(CONTENT_KEY_LAYOUT.indexOf("aliases"), 0, []);
+    return values.length === CONTENT_KEY_LAYOUT.length ? values : null;
   } catch {
     return null;
   }
+}
+
+/** A stored content key as this layout writes it (one from before aliases gains their place), so an old room's elements are not all "changed". */
+export function currentContentKey(key: string): string {
+  const values = contentKeyValues(key);
+  return values ? JSON.stringify(values) : key;
 }
 
 /**

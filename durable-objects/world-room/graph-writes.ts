@@ -156,6 +156,7 @@ export class GraphWrites {
         id,
         type: input.type,
         name: input.name,
+        aliases: input.aliases ?? [],
         description: input.description ?? "",
         x: input.position?.x ?? (count % 6) * 240,
         y: input.position?.y ?? Math.floor(count / 6) * 160,
@@ -182,6 +183,7 @@ export class GraphWrites {
       const patch: ElementPatch = {};
       if (changes.type !== undefined) patch.type = changes.type;
       if (changes.name !== undefined) patch.name = changes.name;
+      if (changes.aliases !== undefined) patch.aliases = changes.aliases;
       if (changes.description !== undefined) patch.description = changes.description;
       if (changes.tags !== undefined) patch.tags = changes.tags;
       if (changes.assets !== undefined) patch.assets = ownAssets(changes.assets, this.worldId);
@@ -262,6 +264,7 @@ export class GraphWrites {
         patchElement(this.doc, id, {
           type: snapshot.type ?? current.type,
           name: snapshot.name ?? current.name,
+          aliases: snapshot.aliases ?? [],
           description: snapshot.description ?? "",
           tags: snapshot.tags ?? [],
           assets: ownAssets(snapshot.assets ?? {}, this.worldId),
@@ -377,6 +380,7 @@ export class GraphWrites {
             id: element.id,
             type: element.type,
             name: element.name,
+            aliases: [],
             description: element.description,
             x: element.position?.x ?? ((count + index) % 6) * 240,
             y: element.position?.y ?? Math.floor((count + index) / 6) * 160,

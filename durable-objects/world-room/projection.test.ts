@@ -10,6 +10,7 @@ const element = (id: string, fields: Partial<ElementState> = {}): ElementState =
   id,
   type: "character",
   name: `Name of ${id}`,
+  aliases: [],
   description: "",
   x: 0,
   y: 0,

@@ -9,6 +9,7 @@ import {
   contentKey,
   contentKeyHasName,
   contentKeyValues,
+  currentContentKey,
   elementMap,
   getElement,
   getRelationship,
@@ -149,7 +150,7 @@ export function planProjection(
     const key = contentKey(element, secret);
     const last = sources.projected(id);
     let version = Math.max(element.version, last?.version ?? 0);
-    const contentChanged = !last || last.key !== key;
+    const contentChanged = !last || currentContentKey(last.key) !== key;
     if (contentChanged && (!last || !contentKeyHasName(last.key, element))) namesChanged = true;
     const editors = sources.editors(id);
     if (contentChanged) {
@@ -182,6 +183,7 @@ export function planProjection(
       id,
       type: element.type,
       name: element.name,
+      aliases: element.aliases,
       description: element.description,
       secret,
       x: element.x,

@@ -23,7 +23,7 @@ const WORLD = "world00000000001";
 const RUNS = Number(env.FUZZ_RUNS) || 1;
 
 const element = (id: string, overrides: Partial<ElementState> = {}): ElementState => ({
-  id, type: "character", name: `Name ${id}`, description: "The stag walks at dusk.", x: 0, y: 0, tags: ["t"],
+  id, type: "character", name: `Name ${id}`, aliases: [], description: "The stag walks at dusk.", x: 0, y: 0, tags: ["t"],
   assets: { image: `worlds/${WORLD}/jobs/j1/0-image.svg` }, metadata: { provider: "local" }, version: 1, createdBy: null, createdAt: 1, updatedAt: 1, ...overrides,
 });
 
@@ -114,6 +114,7 @@ describe("what the editor writes", () => {
       const steps: Array<() => void> = [
         () => createElement(alice, { type: "location", name: "Thornwall", x: 10.4, y: -3, userId: "alice" }),
         () => updateElement(alice, "aaa", { name: "Ysolde", tags: ["queen", "thorn"], type: "faction" }),
+        () => updateElement(alice, "aaa", { aliases: ["the Thorn Queen", "Ysa"] }),
         () => updateElement(alice, "aaa", { description: "The great stag walks at dusk, mostly." }),
         () => alice.transact(() => text(alice, "bbb").insert(3, " quick ✨"), LOCAL),
         () => alice.transact(() => text(alice, "bbb").delete(0, 4), LOCAL),
@@ -174,6 +175,9 @@ describe("an update of the wrong shape", () => {
     ["gives a non-numeric position", (d) => map(d, "aaa").set("pos", { x: "left", y: 1 }), "invalid_element", "elements.aaa.pos.x"],
     ["gives an infinite position", (d) => map(d, "aaa").set("pos", { x: Infinity, y: 1 }), "invalid_element", "elements.aaa.pos.x"],
     ["gives tags that are not a list", (d) => map(d, "aaa").set("tags", "a,b"), "invalid_element", "elements.aaa.tags"],
+    ["gives the same other name twice", (d) => map(d, "aaa").set("aliases", ["the Iron Lord", "THE IRON LORD"]), "invalid_element", "elements.aaa.aliases"],
+    ["gives thirteen other names", (d) => map(d, "aaa").set("aliases", Array.from({ length: 13 }, (_, i) => `Name ${i}`)), "invalid_element", "elements.aaa.aliases"],
+    ["gives an empty other name", (d) => map(d, "aaa").set("aliases", ["  "]), "invalid_element", "elements.aaa.aliases.0"],
     ["gives a number as the name", (d) => map(d, "aaa").set("name", 42), "invalid_element", "elements.aaa.name"],
     ["gives a 1.2 MB name", (d) => map(d, "aaa").set("name", "x".repeat(1_200_000)), "invalid_element", "elements.aaa.name"],
     ["gives an empty name", (d) => map(d, "aaa").set("name", "   "), "invalid_element", "elements.aaa.name"],

@@ -6,7 +6,7 @@
  * (workers/domain/element-fields.ts), the same rules the REST API applies:
  *
  *   doc.getMap("elements")       id → Y.Map of an element: type, name, description (Y.Text), pos,
- *                                tags, media, meta — each a single valid value
+ *                                aliases, tags, media, meta — each a single valid value
  *   doc.getMap("relationships")  id → a relationship value: from and to elements, kind, label
  *
  * Any other live entity of the world is a part with a map of its own (entity-part.ts): under it,
@@ -40,6 +40,7 @@
  * the room's fuzz test) hold it to that.
  */
 import {
+  AliasesSchema,
   ElementMetaSchema,
   IdSchema,
   MAX_DESCRIPTION,
@@ -140,7 +141,7 @@ export type EntryCheck = (write: EntryWrite, context: EntryContext) => EntryRefu
 export type EntryRules = ReadonlyMap<string, EntryCheck>;
 const NO_PARTS: EntryRules = new Map();
 
-const ELEMENT_KEYS = new Set(["type", "name", "description", "pos", "tags", "media", "meta"]);
+const ELEMENT_KEYS = new Set(["type", "name", "aliases", "description", "pos", "tags", "media", "meta"]);
 const REQUIRED_KEYS = ["type", "name", "description", "pos"] as const;
 const MAX_ID_DEPTH = 10_000;
 
@@ -196,6 +197,8 @@ function fieldSchema(field: string, worldId: string): z.ZodType | null {
       return PositionSchema;
     case "tags":
       return TagsSchema;
+    case "aliases":
+      return AliasesSchema;
     case "media":
       return mediaSchemaFor(worldId);
     case "meta":

@@ -2,13 +2,15 @@
 // plus a small OpenAI-compatible API, for tests and `npm run bench`. It is strict where AWS is:
 // every AWS request's SigV4 signature is recomputed and checked, and every body is checked against
 // the documented request shape; answers use the documented response shapes. Latency and failures
-// (throttling, 5xx, hung connections) are configurable per modality.
+// (throttling, 5xx, hung connections) are configurable per modality. Streamed answers (Bedrock
+// ConverseStream in the AWS event-stream framing, OpenAI chat completions as Server-Sent Events)
+// come in several pieces, with a configurable time to first token and gap between pieces.
 //
 //   const standin = await startBedrockStandin({ delays: { text: 200, image: 400, video: 800, audio: 300 } });
 //   Object.assign(workerEnv, standinEnv(standin.url));   // endpoints, test credentials, S3 URI
 //
 // Control endpoints (unsigned, for tests that cannot call the JS API, e.g. from workerd):
-//   POST /__standin/behaviour {delays?, failures?}   GET /__standin/requests   POST /__standin/reset
+//   POST /__standin/behaviour {delays?, failures?, stream?}   GET /__standin/requests   POST /__standin/reset
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import { deflateSync } from "node:zlib";
@@ -95,6 +97,11 @@ class Invalid extends Error {}
  * `failures` per modality are `{status: 429|500|503, times?, retryAfterSeconds?}`,
  * `{timeout: true, times?}` (hold the connection, never answer) or, for video,
  * `{jobFailure: "reason", times?}` (the clip ends Failed). `times` defaults to 1.
+ * Streamed text answers also take `{streamException: "throttlingException", afterChunks?, times?}`
+ * (an exception event, or an OpenAI error event, after that many pieces of text) and
+ * `{streamCut: true, afterChunks?, times?}` (the connection ends in the middle of a frame).
+ * `stream: {firstTokenMs, chunkMs}` sets the time from the answer's headers to the first piece of
+ * text and the gap between pieces (the bench's time to first token).
  */
 export async function startBedrockStandin(options = {}) {
   const {
@@ -105,7 +112,8 @@ export async function startBedrockStandin(options = {}) {
   } = options;
   const region = credentials.region ?? "us-east-1";
   const initialDelays = { text: 0, image: 0, video: 0, audio: 0, ...options.delays };
-  const state = { delays: { ...initialDelays }, failures: {} };
+  const initialStream = { firstTokenMs: 0, chunkMs: 0, ...options.stream };
+  const state = { delays: { ...initialDelays }, failures: {}, stream: { ...initialStream } };
   const requests = [];
   const invocations = new Map(); // id → invocation
   const invocationsByToken = new Map();
@@ -119,22 +127,28 @@ export async function startBedrockStandin(options = {}) {
       if (failure == null) delete state.failures[modality];
       else state.failures[modality] = { ...failure, remaining: failure.times ?? 1 };
     }
-    return { delays: { ...state.delays }, failures: structuredClone(state.failures) };
+    for (const key of ["firstTokenMs", "chunkMs"]) {
+      const ms = behaviour.stream?.[key];
+      if (Number.isFinite(ms) && ms >= 0) state.stream[key] = ms;
+    }
+    return { delays: { ...state.delays }, failures: structuredClone(state.failures), stream: { ...state.stream } };
   }
   setBehaviour({ failures: options.failures });
 
   function reset() {
     state.delays = { ...initialDelays };
+    state.stream = { ...initialStream };
     state.failures = {};
     requests.length = 0;
     invocations.clear();
     invocationsByToken.clear();
   }
 
-  /** Takes one injected failure for the modality, if any are left. */
-  function takeFailure(modality) {
+  /** Takes one injected failure for the modality, if any are left; failures of streams wait for a streamed call. */
+  function takeFailure(modality, streamed) {
     const failure = state.failures[modality];
     if (!failure || failure.jobFailure) return undefined;
+    if ((failure.streamException || failure.streamCut) && !streamed) return undefined;
     failure.remaining -= 1;
     if (failure.remaining <= 0) delete state.failures[modality];
     return failure;
@@ -191,7 +205,8 @@ export async function startBedrockStandin(options = {}) {
         : verifySigV4({ req, method, rawPath, rawQuery, body, service: route.service, credentials, region });
     if (authError) return answer(authError.status, authError.type, authError.message);
 
-    const failure = takeFailure(route.modality);
+    const streamed = route.operation === "ConverseStream" || (route.operation === "ChatCompletions" && /"stream"\s*:\s*true/.test(body.toString("utf8")));
+    const failure = takeFailure(route.modality, streamed);
     if (failure?.timeout) {
       entry.error = "held: injected timeout";
       return; // never answered; close() or the client's abort ends it
@@ -213,7 +228,7 @@ export async function startBedrockStandin(options = {}) {
 
     let reply;
     try {
-      reply = route.handle({ req, json, body, rawPath, entry });
+      reply = route.handle({ req, json, body, rawPath, entry, failure });
     } catch (error) {
       if (error instanceof Invalid) {
         const type = route.service === "openai" ? "invalid_request_error" : error.type ?? "ValidationException";
@@ -231,6 +246,7 @@ export async function startBedrockStandin(options = {}) {
     entry.status = reply.status ?? 200;
     entry.ok = entry.status < 400;
     if (entry.status >= 400) entry.error = reply.error;
+    if (reply.stream) return sendStream(res, entry, reply.stream);
     if (reply.json !== undefined) {
       if (reply.json?.metrics) reply.json.metrics.latencyMs = delay;
       sendJson(res, entry.status, reply.json, { "x-amzn-requestid": requestId(), ...reply.headers });
@@ -238,6 +254,37 @@ export async function startBedrockStandin(options = {}) {
       res.writeHead(entry.status, { "content-length": reply.bytes.length, "x-amzn-requestid": requestId(), ...reply.headers });
       res.end(reply.bytes);
     }
+  }
+
+  /**
+   * A streamed answer: headers and the opening frames at once, the first piece of text after
+   * `firstTokenMs`, then one frame every `chunkMs`. Each frame is written in two parts split
+   * mid-frame, so readers meet frames and lines that straddle chunks.
+   */
+  async function sendStream(res, entry, { contentType, opening, pieces, closing, cut }) {
+    res.writeHead(entry.status, { "content-type": contentType, "x-amzn-requestid": requestId(), "cache-control": "no-cache" });
+    const write = (frame) => {
+      const at = Math.max(1, Math.floor(frame.length / 2));
+      res.write(frame.subarray(0, at));
+      res.write(frame.subarray(at));
+    };
+    opening.forEach(write);
+    res.flushHeaders();
+    for (const [i, frame] of pieces.entries()) {
+      await pause(i === 0 ? state.stream.firstTokenMs : state.stream.chunkMs, res);
+      if (res.destroyed) {
+        entry.error = "client went away";
+        return;
+      }
+      write(frame);
+    }
+    if (cut) {
+      // Half a frame, then the connection ends: what a dropped connection looks like.
+      res.end(cut.subarray(0, Math.max(1, Math.floor(cut.length / 2))));
+      return;
+    }
+    closing.forEach(write);
+    res.end();
   }
 
   function control(method, path, body, res) {
@@ -268,6 +315,10 @@ export async function startBedrockStandin(options = {}) {
     if (method === "POST" && (match = /^\/model\/([^/]+)\/converse$/.exec(rawPath))) {
       const model = safeDecode(match[1]);
       return { service: "bedrock", operation: "Converse", modality: "text", model, json: true, handle: (ctx) => converse(model, ctx) };
+    }
+    if (method === "POST" && (match = /^\/model\/([^/]+)\/converse-stream$/.exec(rawPath))) {
+      const model = safeDecode(match[1]);
+      return { service: "bedrock", operation: "ConverseStream", modality: "text", model, json: true, handle: (ctx) => converseStream(model, ctx) };
     }
     if (method === "POST" && (match = /^\/model\/([^/]+)\/invoke$/.exec(rawPath))) {
       const model = safeDecode(match[1]);
@@ -302,6 +353,59 @@ export async function startBedrockStandin(options = {}) {
   // Bedrock: Converse -------------------------------------------------------------------------
 
   function converse(model, { json, entry }) {
+    const { systemText, userText, images, inputTokens } = readConverseRequest(model, json);
+    const reply = JSON.stringify(cannedReply(systemText, userText, images));
+    entry.task = taskOf(userText);
+    const outputTokens = tokens(reply);
+    return {
+      json: {
+        output: { message: { role: "assistant", content: [{ text: reply }] } },
+        stopReason: "end_turn",
+        usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+        metrics: { latencyMs: 0 },
+      },
+    };
+  }
+
+  /**
+   * ConverseStream: the same request as Converse, answered in the AWS event-stream framing —
+   * messageStart, a contentBlockDelta per few words, contentBlockStop, messageStop, metadata.
+   * A "passage" task gets prose; any other task its Converse reply, streamed.
+   */
+  function converseStream(model, { json, entry, failure }) {
+    const { systemText, userText, images, inputTokens } = readConverseRequest(model, json);
+    const task = taskOf(userText);
+    entry.task = task;
+    const text = task === "passage" ? cannedPassage(systemText, userText) : JSON.stringify(cannedReply(systemText, userText, images));
+    const outputTokens = tokens(text);
+    const event = (type, payload) => eventStreamFrame({ ":event-type": type, ":content-type": "application/json", ":message-type": "event" }, { ...payload, p: padding(type) });
+    const pieces = textPieces(text).map((piece) => event("contentBlockDelta", { contentBlockIndex: 0, delta: { text: piece } }));
+    const stop = failure?.streamException || failure?.streamCut ? Math.min(pieces.length, failure.afterChunks ?? 2) : pieces.length;
+    if (failure?.streamException) {
+      entry.error = `streamed ${failure.streamException} after ${stop} pieces`;
+      const exception = eventStreamFrame(
+        { ":exception-type": failure.streamException, ":content-type": "application/json", ":message-type": "exception" },
+        { message: failure.streamException === "throttlingException" ? "Too many requests, please wait before trying again." : "The stand-in was told to fail this stream." },
+      );
+      return { stream: { contentType: "application/vnd.amazon.eventstream", opening: [event("messageStart", { role: "assistant" })], pieces: pieces.slice(0, stop), closing: [exception] } };
+    }
+    return {
+      stream: {
+        contentType: "application/vnd.amazon.eventstream",
+        opening: [event("messageStart", { role: "assistant" })],
+        pieces: pieces.slice(0, stop),
+        cut: failure?.streamCut ? (pieces[stop] ?? event("contentBlockStop", { contentBlockIndex: 0 })) : undefined,
+        closing: [
+          event("contentBlockStop", { contentBlockIndex: 0 }),
+          event("messageStop", { stopReason: "end_turn" }),
+          event("metadata", { usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }, metrics: { latencyMs: state.stream.firstTokenMs } }),
+        ],
+      },
+    };
+  }
+
+  /** Checks a Converse or ConverseStream body as Bedrock does; what the canned replies need from it. */
+  function readConverseRequest(model, json) {
     if (!NOVA_TEXT_MODELS.has(model)) invalid("The provided model identifier is invalid.");
     object(json, "request body");
     noExtraKeys(json, CONVERSE_KEYS, "");
@@ -342,18 +446,8 @@ export async function startBedrockStandin(options = {}) {
     const userText = last.content.filter((b) => typeof b.text === "string").map((b) => b.text).join("\n");
     const systemText = (json.system ?? []).map((b) => b.text).join("\n");
     const images = last.content.filter((b) => b.image).map((b) => b.image);
-    const reply = JSON.stringify(cannedReply(systemText, userText, images));
-    entry.task = taskOf(userText);
     const inputTokens = tokens(systemText) + json.messages.reduce((n, m) => n + m.content.reduce((k, b) => k + (b.text ? tokens(b.text) : 1300), 0), 0);
-    const outputTokens = tokens(reply);
-    return {
-      json: {
-        output: { message: { role: "assistant", content: [{ text: reply }] } },
-        stopReason: "end_turn",
-        usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
-        metrics: { latencyMs: 0 },
-      },
-    };
+    return { systemText, userText, images, inputTokens };
   }
 
   function contentBlock(block, at, model) {
@@ -562,7 +656,41 @@ export async function startBedrockStandin(options = {}) {
 
   // OpenAI-compatible ---------------------------------------------------------------------------
 
-  function chatCompletions({ json, entry }) {
+  /** `stream: true`: `chat.completion.chunk`s as Server-Sent Events, usage last when asked, then `[DONE]`. */
+  function streamedChatCompletion(json, systemText, userText, failure) {
+    const task = taskOf(userText);
+    const text = task === "passage" ? cannedPassage(systemText, userText) : JSON.stringify(cannedReply(systemText, userText, []));
+    const id = `chatcmpl-${randomBytes(8).toString("hex")}`;
+    const created = Math.floor(Date.now() / 1000);
+    const chunk = (choices, extra = {}) => sseFrame({ id, object: "chat.completion.chunk", created, model: json.model, choices, ...extra });
+    const pieces = textPieces(text).map((piece) => chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]));
+    const stop = failure?.streamException || failure?.streamCut ? Math.min(pieces.length, failure.afterChunks ?? 2) : pieces.length;
+    const opening = [chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }])];
+    if (failure?.streamException) {
+      const type = failure.streamException;
+      const error = sseFrame({ error: { message: type === "rate_limit_exceeded" ? "Rate limit reached; retry later." : "The stand-in was told to fail this stream.", type, code: type } });
+      return { stream: { contentType: "text/event-stream", opening, pieces: pieces.slice(0, stop), closing: [error] } };
+    }
+    const promptTokens = tokens(systemText + userText);
+    const completionTokens = tokens(text);
+    return {
+      stream: {
+        contentType: "text/event-stream",
+        opening,
+        pieces: pieces.slice(0, stop),
+        cut: failure?.streamCut ? (pieces[stop] ?? sseFrame({ id })) : undefined,
+        closing: [
+          chunk([{ index: 0, delta: {}, finish_reason: "stop" }]),
+          ...(json.stream_options?.include_usage
+            ? [chunk([], { usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } })]
+            : []),
+          Buffer.from("data: [DONE]\n\n"),
+        ],
+      },
+    };
+  }
+
+  function chatCompletions({ json, entry, failure }) {
     object(json, "request body");
     nonEmptyString(json.model, "model");
     entry.model = json.model;
@@ -598,7 +726,15 @@ export async function startBedrockStandin(options = {}) {
     }
     if (json.max_tokens !== undefined) integer(json.max_tokens, "max_tokens", 1, 1_000_000);
     if (json.temperature !== undefined) number(json.temperature, "temperature", 0, 2);
+    if (json.stream !== undefined && typeof json.stream !== "boolean") invalid("stream must be a boolean");
+    if (json.stream_options !== undefined && json.stream_options !== null) {
+      if (json.stream !== true) invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.");
+      object(json.stream_options, "stream_options");
+      noExtraKeys(json.stream_options, ["include_usage", "include_obfuscation"], "stream_options.");
+      if (json.stream_options.include_usage !== undefined && typeof json.stream_options.include_usage !== "boolean") invalid("stream_options.include_usage must be a boolean");
+    }
     entry.task = taskOf(userText);
+    if (json.stream === true) return streamedChatCompletion(json, systemText, userText, failure);
     const content = JSON.stringify(cannedReply(systemText, userText, []));
     const promptTokens = tokens(systemText + userText);
     const completionTokens = tokens(content);
@@ -936,6 +1072,91 @@ function cannedReply(systemText, userText, images) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Streamed answers: the AWS event-stream framing, Server-Sent Events, and a canned passage
+
+/**
+ * One event-stream message, written here from the AWS specification rather than with the SDK's
+ * codec that the Worker reads with, so the two check each other: prelude (total length, headers
+ * length, CRC32 of those eight bytes), string headers (name length, name, type 7, value length,
+ * value), the JSON payload, and a CRC32 of everything before it.
+ */
+export function eventStreamFrame(headers, payload) {
+  const headerBytes = Buffer.concat(
+    Object.entries(headers).map(([name, value]) => {
+      const key = Buffer.from(name, "utf8");
+      const text = Buffer.from(value, "utf8");
+      const out = Buffer.alloc(1 + key.length + 3 + text.length);
+      out[0] = key.length;
+      key.copy(out, 1);
+      out[1 + key.length] = 7;
+      out.writeUInt16BE(text.length, 2 + key.length);
+      text.copy(out, 4 + key.length);
+      return out;
+    }),
+  );
+  const body = Buffer.from(JSON.stringify(payload), "utf8");
+  const total = 12 + headerBytes.length + body.length + 4;
+  const frame = Buffer.alloc(total);
+  frame.writeUInt32BE(total, 0);
+  frame.writeUInt32BE(headerBytes.length, 4);
+  frame.writeUInt32BE(crc32(frame.subarray(0, 8)), 8);
+  headerBytes.copy(frame, 12);
+  body.copy(frame, 12 + headerBytes.length);
+  frame.writeUInt32BE(crc32(frame.subarray(0, total - 4)), total - 4);
+  return frame;
+}
+
+function sseFrame(value) {
+  return Buffer.from(`data: ${JSON.stringify(value)}\n\n`, "utf8");
+}
+
+/** Bedrock pads events with a "p" field of varying length so their sizes do not reveal the text. */
+function padding(seed) {
+  return "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".slice(0, 4 + (seed.length % 20));
+}
+
+/** Text as a model streams it: a few words per piece, spaces kept, so the pieces join to the text. */
+function textPieces(text) {
+  const words = text.match(/\S+\s*/g) ?? [];
+  const pieces = [];
+  for (let i = 0; i < words.length; i += 3) pieces.push(words.slice(i, i + 3).join(""));
+  return pieces.length ? pieces : [text];
+}
+
+const PASSAGE_LINES = [
+  (who, where) => `${who} stood very still in ${where}, listening.`,
+  (who) => `Somewhere close, a door moved on its hinges, and ${who} turned toward the sound.`,
+  (who, where) => `The light in ${where} had changed while no one was looking.`,
+  (who) => `${who} drew a slow breath and let it go.`,
+  () => `Nothing was quite where it had been an hour before.`,
+  (who) => `"We should not wait much longer," ${who} said quietly.`,
+  (who, where) => `Far off, past the edge of ${where}, something answered.`,
+  (who) => `${who} took one careful step, and then another.`,
+];
+
+/**
+ * A deterministic passage for a "passage" prompt: about the words asked, with the point-of-view
+ * character and the location the prompt names, and the direction happening in the middle.
+ */
+function cannedPassage(systemText, userText) {
+  const words = Math.min(1500, Math.max(20, Number(/^Words: (\d+)/m.exec(userText)?.[1] ?? 150)));
+  const who = /^Point-of-view character: - <<<([^>]*)>>>/m.exec(userText)?.[1] ?? (/first person/.test(systemText) ? "I" : "The traveller");
+  const where = /^Location: - <<<([^>]*)>>>/m.exec(userText)?.[1] ?? "the old house";
+  const direction = quotedAfter(userText, "What should happen next");
+  const rnd = random(userText);
+  const sentences = [];
+  let count = 0;
+  let directionDone = !direction;
+  while (count < words) {
+    const line = !directionDone && count >= words / 2 ? `And then ${direction.trim().replace(/[.!?]+$/, "")}.` : PASSAGE_LINES[Math.floor(rnd() * PASSAGE_LINES.length)](who, where);
+    if (line.startsWith("And then")) directionDone = true;
+    sentences.push(line);
+    count += line.split(/\s+/).length;
+  }
+  return sentences.join(" ");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Media fixtures: a real PNG, an MP4 that starts with an ftyp box, MP3 frames
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -1125,6 +1346,20 @@ function safeDecode(text) {
     return text;
   }
 }
+/** Waits, unless the client goes away first: a stalled stream's timer must not outlive its connection. */
+function pause(ms, res) {
+  return new Promise((resolve) => {
+    if (ms <= 0 || res.destroyed) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      res.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.on("close", done);
+  });
+}
+
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

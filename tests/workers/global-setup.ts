@@ -10,6 +10,8 @@ declare module "vitest" {
     bedrockStandin: { url: string; env: Record<string, string> };
     /** A second stand-in for the pipeline tests, so their injected failures never meet the provider tests'. */
     pipelineStandin: { url: string; env: Record<string, string> };
+    /** A third for the streamed-passage tests (ai-stream.test.ts), whose injected stream failures and time to first token stay theirs. */
+    streamStandin: { url: string; env: Record<string, string> };
     /** Base URL of the HTTP mail API stand-in (tests/workers/mail-standin.ts). */
     mailStandin: { url: string; key: string };
   }
@@ -18,13 +20,16 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const standin = await startBedrockStandin();
   const pipeline = await startBedrockStandin();
+  const streaming = await startBedrockStandin();
   const mail = await startMailStandin();
   project.provide("mailStandin", { url: mail.url, key: STANDIN_MAIL_KEY });
   project.provide("bedrockStandin", { url: standin.url, env: standinEnv(standin.url) });
   project.provide("pipelineStandin", { url: pipeline.url, env: standinEnv(pipeline.url) });
+  project.provide("streamStandin", { url: streaming.url, env: standinEnv(streaming.url) });
   return async () => {
     await standin.close();
     await pipeline.close();
+    await streaming.close();
     await mail.close();
   };
 }

@@ -25,7 +25,7 @@ async function ownerAndEditorInRoom() {
   return { owner, editor, world, element, a, b };
 }
 
-const fresh = (id: string) => ({ id, type: "lore" as const, name: id, description: "", x: 0, y: 0, tags: [], assets: {}, metadata: {}, version: 0, createdBy: null, createdAt: 1, updatedAt: 1 });
+const fresh = (id: string) => ({ id, type: "lore" as const, name: id, aliases: [], description: "", x: 0, y: 0, tags: [], assets: {}, metadata: {}, version: 0, createdBy: null, createdAt: 1, updatedAt: 1 });
 
 
 describe("joining a room", () => {

@@ -385,12 +385,15 @@ describe("continuing a scene", () => {
     const element = async (type: string, name: string, description: string) =>
       (await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type, name, description } })).json.element.id as string;
     const mira = await element("character", "Mira Vale", "A brave young bell-ringer who never lies.");
+    // Known by another name: the story mentions her uncle only by it.
+    const uncle = await element("character", "Aldous Vale", "Mira's uncle, the old clockmaker.");
+    expect((await call("PATCH", `/api/worlds/${world.id}/elements/${uncle}`, { cookie: owner.cookie, body: { aliases: ["the Clockmaker"] } })).status).toBe(200);
     const well = await element("location", "The Old Well", "A mossy well at the edge of the village.");
     await element("character", "Tobin", "Mira's cousin, who keeps the goats.");
     const story = await newStory(owner, world.id, { template: "fairy-tale" });
     const base = `/api/worlds/${world.id}/stories/${story.id}`;
     const chapter = (await call("POST", `${base}/chapters`, { cookie: owner.cookie, body: { title: "One" } })).json.chapter.id as string;
-    const scene = (await call("POST", `${base}/chapters/${chapter}/scenes`, { cookie: owner.cookie, body: { title: "Dusk", text: "Mira Vale climbed down to the well.", pov: mira, location: well } })).json.scene.id as string;
+    const scene = (await call("POST", `${base}/chapters/${chapter}/scenes`, { cookie: owner.cookie, body: { title: "Dusk", text: "Mira Vale climbed down to the well, thinking of the Clockmaker.", pov: mira, location: well } })).json.scene.id as string;
     const watcher = await join(viewer, world.id, story.id);
 
     expect((await call("POST", `${base}/scenes/${scene}/continue`, { cookie: viewer.cookie, body: {} })).status).toBe(403);
@@ -406,7 +409,7 @@ describe("continuing a scene", () => {
     // The watcher saw the passage arrive: new paragraphs after the person's, every AI word marked.
     await watcher.until(() => sceneTextOf(watcher.doc, scene).length > 1);
     const paragraphs = sceneTextOf(watcher.doc, scene).toArray() as Y.XmlElement[];
-    expect((paragraphs[0]!.get(0) as Y.XmlText).toDelta()).toEqual([{ insert: "Mira Vale climbed down to the well." }]);
+    expect((paragraphs[0]!.get(0) as Y.XmlText).toDelta()).toEqual([{ insert: "Mira Vale climbed down to the well, thinking of the Clockmaker." }]);
     const aiRuns = paragraphs.slice(1).flatMap((p) => (p.get(0) as Y.XmlText).toDelta() as Array<{ insert: string; attributes?: { ai?: unknown } }>);
     expect(aiRuns.length).toBeGreaterThan(0);
     for (const run of aiRuns) expect(run.attributes?.ai).toEqual({ job: jobId, provider: "local", model: expect.any(String), offline: true });
@@ -421,6 +424,7 @@ describe("continuing a scene", () => {
     expect(result).toMatchObject({ provider: "local", offline: true, sceneId: scene });
     expect(result.sent.elements.slice(0, 2)).toEqual([expect.objectContaining({ id: mira, why: "pov" }), expect.objectContaining({ id: well, why: "location" })]);
     expect(result.sent.total).toBeLessThanOrEqual(result.sent.budget);
+    expect(result.sent.elements).toContainEqual(expect.objectContaining({ id: uncle, why: "mentioned" }));
     watcher.close();
   });
 });

@@ -21,14 +21,19 @@ import { AwsClient } from "aws4fetch";
 import { z } from "zod";
 import { imageCost, SPEECH_PRICES, textCost, videoCost } from "./pricing";
 import { configOf } from "../lib/config";
-import { badOutput, createJsonTextProvider, plainText, type Complete } from "./prompting";
+import { converseStreamText, type ConverseStreamState } from "./bedrock-stream";
+import { eventStreamMessages } from "./event-stream";
+import { badOutput, createJsonTextProvider, passagePrompt, plainText, type Complete } from "./prompting";
 import { callRemote, fromBase64, numericSeed, readBody, sniffImageType, toBase64 } from "./remote-call";
+import { bodyChunks, estimatedTokens, passageStream, streamWatch } from "./streaming";
 import {
   ProviderError,
   type AudioProvider,
   type CallContext,
   type ImageProvider,
   type MediaResult,
+  type PassageRequest,
+  type PassageStream,
   type Providers,
   type TextProvider,
   type VideoProgress,
@@ -257,7 +262,55 @@ function converse(config: BedrockConfig, aws: AwsClients, modelId: string): Comp
 
 function bedrockTextProvider(config: BedrockConfig, aws: AwsClients, modelId: string): TextProvider {
   const complete = converse(config, aws, modelId);
-  return createJsonTextProvider(PROVIDER, complete, TEXT_ONLY_MODELS.has(modelId) ? undefined : complete);
+  return {
+    ...createJsonTextProvider(PROVIDER, complete, TEXT_ONLY_MODELS.has(modelId) ? undefined : complete),
+    streamPassage: converseStream(config, aws, modelId),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text: ConverseStream (story passages, issue 17), answered in the event-stream framing
+
+function converseStream(config: BedrockConfig, aws: AwsClients, modelId: string) {
+  return async (request: PassageRequest, context: CallContext): Promise<PassageStream> => {
+    const prompt = passagePrompt(request, context.world);
+    const body: WireConverseRequest = {
+      system: [{ text: prompt.system }],
+      messages: [{ role: "user", content: [{ text: prompt.user }] }],
+      inferenceConfig: { maxTokens: prompt.maxTokens, temperature: 0.8, topP: 0.9 },
+    };
+    const what = `ConverseStream ${modelId}`;
+    const url = `${config.bedrockEndpoint}/model/${encodeURIComponent(modelId)}/converse-stream`;
+    // The watch gives up when the stream goes quiet, so a stalled connection cannot hold the job.
+    const watch = streamWatch(context.signal);
+    let response: Response;
+    try {
+      response = await callRemote(PROVIDER, what, postJson(aws.bedrock, url, body, watch.signal, "application/vnd.amazon.eventstream"), watch.signal);
+    } catch (error) {
+      watch.close();
+      throw error;
+    }
+    const type = response.headers.get("content-type") ?? "";
+    if (!type.includes("application/vnd.amazon.eventstream")) {
+      watch.close();
+      await response.body?.cancel().catch(() => {});
+      throw new ProviderError(PROVIDER, `${what}: expected an event stream, got ${type || "no content type"}`, { retryable: false, code: "bad_response" });
+    }
+    const state: ConverseStreamState = {};
+    let written = "";
+    async function* text() {
+      for await (const piece of converseStreamText(eventStreamMessages(bodyChunks(response.body, watch)), state, what)) {
+        written += piece;
+        yield piece;
+      }
+    }
+    return passageStream(PROVIDER, modelId, what, text(), watch, () => {
+      // Bedrock reports tokens in its last event; until then (or if it never comes) they are estimated.
+      const inputTokens = state.inputTokens ?? estimatedTokens(prompt.system + prompt.user);
+      const outputTokens = state.outputTokens ?? estimatedTokens(written);
+      return { costUsd: textCost(modelId, inputTokens, outputTokens), inputTokens, outputTokens };
+    });
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

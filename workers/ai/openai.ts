@@ -3,9 +3,21 @@
 // for them is configured; clips are not offered. One attempt per call, like every provider.
 import { z } from "zod";
 import { textCost } from "./pricing";
-import { badOutput, createJsonTextProvider, plainText, type Complete } from "./prompting";
+import { badOutput, createJsonTextProvider, passagePrompt, plainText, type Complete } from "./prompting";
 import { callRemote, fromBase64, notSupported, numericSeed, readBody, sniffImageType, toBase64 } from "./remote-call";
-import { ProviderError, type AudioProvider, type ImageProvider, type Modality, type Providers, type VideoProvider } from "./types";
+import { sseJson } from "./sse";
+import { bodyChunks, estimatedTokens, passageStream, StreamProblem, streamWatch } from "./streaming";
+import {
+  ProviderError,
+  type AudioProvider,
+  type CallContext,
+  type ImageProvider,
+  type Modality,
+  type PassageRequest,
+  type PassageStream,
+  type Providers,
+  type VideoProvider,
+} from "./types";
 import { configOf } from "../lib/config";
 
 const PROVIDER = "openai";
@@ -48,7 +60,7 @@ export type OpenAiProviders = Providers & { supports: Record<Modality, boolean> 
 export function openAiProviders(config: OpenAiConfig): OpenAiProviders {
   const complete = chatCompletion(config);
   return {
-    text: createJsonTextProvider(PROVIDER, complete, complete),
+    text: { ...createJsonTextProvider(PROVIDER, complete, complete), streamPassage: streamedChatCompletion(config) },
     image: openAiImageProvider(config),
     video: unsupportedVideo,
     audio: openAiAudioProvider(config),
@@ -148,6 +160,97 @@ function chatCompletion(config: OpenAiConfig): Complete {
       // Self-hosted models cost what their hardware costs; only models in the price table get a figure.
       usage: { costUsd: textCost(model, inputTokens ?? 0, outputTokens ?? 0), inputTokens, outputTokens },
     };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Story passages: streamed chat completions (Server-Sent Events of `chat.completion.chunk`s)
+
+type StreamedChatCompletionRequest = Omit<ChatCompletionRequest, "response_format" | "messages"> & {
+  messages: { role: "system" | "user"; content: string }[];
+  stream: true;
+  stream_options: { include_usage: true };
+};
+
+const ChatCompletionChunkSchema = z
+  .object({
+    choices: z
+      .array(z.object({ delta: z.object({ content: z.string().nullish() }).loose().nullish(), finish_reason: z.string().nullish() }).loose())
+      .default([]),
+    usage: z.object({ prompt_tokens: z.number().int().nonnegative(), completion_tokens: z.number().int().nonnegative() }).partial().loose().nullish(),
+  })
+  .loose();
+
+/** Servers report a failure after the stream began as an event of its own. */
+const StreamErrorSchema = z.object({
+  error: z.union([
+    z.string().transform((message) => ({ message, code: undefined, type: undefined })),
+    z.object({ message: z.string().optional(), code: z.union([z.string(), z.number()]).nullish(), type: z.string().nullish() }).loose(),
+  ]),
+});
+
+function streamedChatCompletion(config: OpenAiConfig) {
+  return async (request: PassageRequest, context: CallContext): Promise<PassageStream> => {
+    const model = config.model;
+    const prompt = passagePrompt(request, context.world);
+    const body: StreamedChatCompletionRequest = {
+      model,
+      messages: [
+        { role: "system", content: prompt.system },
+        { role: "user", content: prompt.user },
+      ],
+      max_tokens: prompt.maxTokens,
+      temperature: 0.8,
+      seed: numericSeed(context.seed),
+      stream: true,
+      stream_options: { include_usage: true },
+    };
+    const what = `streamed chat completion ${model}`;
+    const watch = streamWatch(context.signal);
+    let response: Response;
+    try {
+      response = await callRemote(PROVIDER, what, post(config, "/chat/completions", body, watch.signal), watch.signal);
+    } catch (error) {
+      watch.close();
+      throw error;
+    }
+    const seen: { finishReason?: string; inputTokens?: number; outputTokens?: number } = {};
+    let written = "";
+    async function* text() {
+      for await (const value of sseJson(bodyChunks(response.body, watch), () => seen.finishReason !== undefined)) {
+        const failure = StreamErrorSchema.safeParse(value);
+        if (failure.success) {
+          const { message, code, type } = failure.data.error;
+          const name = String(code ?? type ?? "stream_error");
+          const retryable = /rate|overload|server|unavailable|timeout|capacity|5\d\d|429/i.test(`${name} ${message ?? ""}`);
+          throw new ProviderError(PROVIDER, `${what}: ${name}: ${message ?? "no message"}`, { retryable, code: name });
+        }
+        const parsed = ChatCompletionChunkSchema.safeParse(value);
+        if (!parsed.success) throw new StreamProblem(`a streamed chunk has an unexpected shape: ${z.prettifyError(parsed.error)}`, "bad_response", false);
+        const chunk = parsed.data;
+        if (chunk.usage) {
+          seen.inputTokens = chunk.usage.prompt_tokens ?? seen.inputTokens;
+          seen.outputTokens = chunk.usage.completion_tokens ?? seen.outputTokens;
+        }
+        const choice = chunk.choices[0];
+        if (choice?.finish_reason) {
+          seen.finishReason = choice.finish_reason;
+          if (choice.finish_reason === "content_filter") {
+            throw new ProviderError(PROVIDER, `${what}: the passage was withheld by content filters`, { retryable: false, code: "moderation" });
+          }
+        }
+        const piece = choice?.delta?.content ?? "";
+        if (piece) {
+          written += piece;
+          yield piece;
+        }
+      }
+    }
+    return passageStream(PROVIDER, model, what, text(), watch, () => {
+      const inputTokens = seen.inputTokens ?? estimatedTokens(prompt.system + prompt.user);
+      const outputTokens = seen.outputTokens ?? estimatedTokens(written);
+      return { costUsd: textCost(model, inputTokens, outputTokens), inputTokens, outputTokens };
+    });
   };
 }
 

@@ -1,10 +1,23 @@
 // The `workers-ai` provider: the Workers AI binding when Loreloom runs on Cloudflare. The binding
 // is passed in (the pipeline hands over `env.AI` when the deployment has one) rather than declared
 // in wrangler.jsonc, because a declared `ai` binding needs a Cloudflare login even in local dev.
+import { z } from "zod";
 import { imageCost, SPEECH_PRICES, textCost } from "./pricing";
-import { createJsonTextProvider, plainText, type Complete } from "./prompting";
+import { createJsonTextProvider, passagePrompt, plainText, type Complete } from "./prompting";
 import { fromBase64, notSupported, numericSeed, sniffImageType } from "./remote-call";
-import { ProviderError, type AudioProvider, type ImageProvider, type Modality, type Providers, type VideoProvider } from "./types";
+import { sseJson } from "./sse";
+import { bodyChunks, estimatedTokens, passageStream, StreamProblem, streamWatch } from "./streaming";
+import {
+  ProviderError,
+  type AudioProvider,
+  type CallContext,
+  type ImageProvider,
+  type Modality,
+  type PassageRequest,
+  type PassageStream,
+  type Providers,
+  type VideoProvider,
+} from "./types";
 
 const PROVIDER = "workers-ai";
 
@@ -28,7 +41,10 @@ export type WorkersAiProviders = Providers & { supports: Record<Modality, boolea
 export function workersAiProviders(ai: WorkersAiBinding, models: Partial<typeof WORKERS_AI_MODELS> = {}): WorkersAiProviders {
   const chosen = { ...WORKERS_AI_MODELS, ...models };
   return {
-    text: createJsonTextProvider(PROVIDER, textCompletion(ai, chosen.text), textCompletion(ai, chosen.vision)),
+    text: {
+      ...createJsonTextProvider(PROVIDER, textCompletion(ai, chosen.text), textCompletion(ai, chosen.vision)),
+      streamPassage: streamedText(ai, chosen.text),
+    },
     image: workersAiImageProvider(ai, chosen),
     video: unsupportedVideo,
     audio: workersAiAudioProvider(ai, chosen.speech),
@@ -90,6 +106,67 @@ function textCompletion(ai: WorkersAiBinding, model: string): Complete {
       model,
       usage: { costUsd: textCost(model, inputTokens ?? 0, outputTokens ?? 0), inputTokens, outputTokens },
     };
+  };
+}
+
+// Story passages: with `stream: true` the binding answers with a ReadableStream of Server-Sent
+// Events, `data: {"response": "…"}` per piece, usage in the last one, then `data: [DONE]`.
+const StreamedTextSchema = z
+  .object({
+    response: z.string().nullish(),
+    usage: z.object({ prompt_tokens: z.number().int().nonnegative(), completion_tokens: z.number().int().nonnegative() }).partial().loose().nullish(),
+  })
+  .loose();
+
+function streamedText(ai: WorkersAiBinding, model: string) {
+  return async (request: PassageRequest, context: CallContext): Promise<PassageStream> => {
+    const prompt = passagePrompt(request, context.world);
+    const inputs = {
+      messages: [
+        { role: "system", content: prompt.system },
+        { role: "user", content: prompt.user },
+      ],
+      max_tokens: prompt.maxTokens,
+      temperature: 0.8,
+      seed: numericSeed(context.seed),
+      stream: true,
+    };
+    const what = `${model} (streamed)`;
+    const watch = streamWatch(context.signal);
+    let output: unknown;
+    try {
+      output = await run(ai, model, inputs, watch.signal);
+    } catch (error) {
+      watch.close();
+      throw error;
+    }
+    if (!(output instanceof ReadableStream)) {
+      watch.close();
+      throw new ProviderError(PROVIDER, `${what}: expected a stream of events`, { retryable: false, code: "bad_response" });
+    }
+    const stream: ReadableStream<unknown> = output;
+    const seen: { inputTokens?: number; outputTokens?: number } = {};
+    let written = "";
+    async function* text() {
+      for await (const value of sseJson(bodyChunks(stream, watch))) {
+        const parsed = StreamedTextSchema.safeParse(value);
+        if (!parsed.success) throw new StreamProblem(`a streamed event has an unexpected shape: ${z.prettifyError(parsed.error)}`, "bad_response", false);
+        if (parsed.data.usage) {
+          seen.inputTokens = parsed.data.usage.prompt_tokens ?? seen.inputTokens;
+          seen.outputTokens = parsed.data.usage.completion_tokens ?? seen.outputTokens;
+        }
+        const piece = parsed.data.response ?? "";
+        if (piece) {
+          written += piece;
+          yield piece;
+        }
+      }
+    }
+    return passageStream(PROVIDER, model, what, text(), watch, () => {
+      const inputTokens = seen.inputTokens ?? estimatedTokens(prompt.system + prompt.user);
+      const outputTokens = seen.outputTokens ?? estimatedTokens(written);
+      return { costUsd: textCost(model, inputTokens, outputTokens), inputTokens, outputTokens };
+    });
   };
 }
 

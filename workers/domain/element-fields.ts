@@ -28,6 +28,11 @@ export const CoordinateSchema = coordinate;
 export const PositionSchema = z.strictObject({ x: coordinate, y: coordinate });
 export const TagSchema = z.string().trim().min(1).max(MAX_TAG);
 export const TagsSchema = z.array(TagSchema).max(MAX_TAGS);
+/** Other names an element goes by ("the Iron Lord" for Kael Ardent): each a name, a dozen at most, none twice. */
+export const AliasesSchema = z
+  .array(z.string().trim().min(1).max(MAX_NAME))
+  .max(12)
+  .refine((aliases) => new Set(aliases.map((alias) => alias.toLowerCase())).size === aliases.length, "an alias is listed twice");
 export const LabelSchema = z.string().trim().max(MAX_LABEL);
 
 /**

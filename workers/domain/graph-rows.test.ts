@@ -50,7 +50,7 @@ async function storedNotes(table: typeof notes, entity: typeof note): Promise<un
 describe("hydration's select, derived from a definition and its table", () => {
   it("selects every column under its row key, scoped by ?1, in the order rows were made (ties by id)", () => {
     expect(selectStatementOf(elements, element, ["createdAt", "id"])).toBe(
-      'select id as "id", type as "type", name as "name", description as "description", secret as "secret", x as "x", y as "y", tags as "tags", assets as "assets", ' +
+      'select id as "id", type as "type", name as "name", aliases as "aliases", description as "description", secret as "secret", x as "x", y as "y", tags as "tags", assets as "assets", ' +
         'metadata as "metadata", version as "version", created_by as "createdBy", created_at as "createdAt", updated_at as "updatedAt" from elements where world_id = ?1 order by created_at, id',
     );
     expect(selectStatementOf(relationships, relationship, ["createdAt", "id"])).toBe(

@@ -66,6 +66,7 @@ export type ElementPositions = z.output<typeof PositionsSchema>["positions"];
 export const VersionSnapshotSchema = z.looseObject({
   type: ElementTypeSchema.optional(),
   name: z.string().optional(),
+  aliases: z.array(z.string()).optional(),
   description: z.string().optional(),
   secret: z.string().optional(),
   tags: z.array(z.string()).optional(),

@@ -19,6 +19,7 @@ describe("toElementDto", () => {
     worldId: "w1",
     type: "character" as const,
     name: "Mira",
+    aliases: [],
     description: "A ranger",
     secret: "The lost heir",
     x: 10,

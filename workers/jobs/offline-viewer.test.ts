@@ -6,6 +6,7 @@ const element = (id: string, description: string, secret?: string): ArchiveDocum
   id,
   type: "lore",
   name: `Element ${id}`,
+  aliases: [],
   description,
   ...(secret ? { secret } : {}),
   position: { x: 0, y: 0 },

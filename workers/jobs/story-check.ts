@@ -23,7 +23,7 @@ export async function checkScene(env: Env, db: Database, request: { worldId: str
   const scene = await room.getScene(request.sceneId);
   if (!scene.ok) return { issues: 0, corrected: 0 };
   const [rows, chapters, scenes] = await db.batch([
-    db.select({ id: elements.id, type: elements.type, name: elements.name, description: elements.description, tags: elements.tags }).from(elements).where(eq(elements.worldId, request.worldId)),
+    db.select({ id: elements.id, type: elements.type, name: elements.name, aliases: elements.aliases, description: elements.description, tags: elements.tags }).from(elements).where(eq(elements.worldId, request.worldId)),
     db.select({ id: storyChapters.id, position: storyChapters.position }).from(storyChapters).where(eq(storyChapters.storyId, request.storyId)),
     db.select({ id: storyScenes.id, chapterId: storyScenes.chapterId, position: storyScenes.position, title: storyScenes.title, text: storyScenes.text }).from(storyScenes).where(eq(storyScenes.storyId, request.storyId)),
   ]);
@@ -35,7 +35,7 @@ export async function checkScene(env: Env, db: Database, request: { worldId: str
     text: scene.value.scene.text,
     pov: scene.value.scene.pov,
     location: scene.value.scene.location,
-    elements: rows.filter((row) => ELEMENT_TYPES.has(row.type)).map((row): StoryElement => ({ ...row, type: row.type as StoryElement["type"], aliases: [] })),
+    elements: rows.filter((row) => ELEMENT_TYPES.has(row.type)).map((row): StoryElement => ({ ...row, type: row.type as StoryElement["type"] })),
     storySoFar: (here < 0 ? inOrder : inOrder.slice(0, here)).map((s) => ({ id: s.id, title: s.title, text: s.text })),
   };
   const language = await loadLanguage();

@@ -2,14 +2,14 @@
 // provider chain into the story's room as it streams, so everyone in the story watches it appear.
 // The story bible (stories/story-context.ts) decides what the model is told, within a budget that
 // does not grow with the world, and the job records what it sent.
-import { and, eq, inArray, or } from "drizzle-orm";
+import { and, eq, inArray, like, or, sql } from "drizzle-orm";
 import { elements, jobs, relationships, stories, storyChapters, storyScenes, worldMembers, worlds } from "../../drizzle/schema";
 import { providerChains } from "../ai";
 import { localText } from "../ai/local";
 import type { ElementSummary, PassageRequest, TextProvider } from "../ai/types";
 import { StoryContinueInputSchema } from "../domain/stories/story-jobs";
 import { assembleStoryContext, tailWithin, type ContextElement, type StoryContext } from "../domain/stories/story-context";
-import { buildNameIndex } from "../domain/stories/name-index";
+import { buildNameIndex, type NameIndex } from "../domain/stories/name-index";
 import { getDb, type Database } from "../lib/db";
 import { sha256Hex } from "../lib/hash";
 import { log } from "../lib/log";
@@ -32,10 +32,12 @@ export async function runStoryContinueJob(jobId: string, env: Env): Promise<void
   if (!found.ok) return finish(db, env, job, input.value.storyId, "failed", found.reason);
   const { world, story } = found;
   const report = (stage: string, percent: number) => progress(db, env, job, story.id, stage, percent);
-  await report("context", 10);
+  // Said while the context is assembled, not before: the first words come no later for it.
+  const started = report("context", 10);
   const passage = await writeIntoScene(env, db, { job, world, story, sceneId: input.value.sceneId, direction: input.value.direction, words: input.value.words }, (share) =>
     report("write", 20 + Math.round(75 * share)),
   );
+  await started;
   if (passage.status === "cancelled") return finish(db, env, job, story.id, "cancelled", null);
   if (passage.status === "gone") return finish(db, env, job, story.id, "failed", "The scene was deleted.");
   // The passage is checked against the world and the story so far; its own slips of spelling are corrected.
@@ -106,7 +108,6 @@ export async function writeIntoScene(
     words: target.words,
   };
   const provider: TextProvider = providerChains(env).text.find((p) => p.streamPassage) ?? localText;
-  await onShare(0);
   const stream = await provider.streamPassage!(request, {
     world: { title: world.title, description: world.description, style: world.style, tags: world.tags },
     seed: await sha256Hex(JSON.stringify({ request, template: story.template })),
@@ -117,9 +118,12 @@ export async function writeIntoScene(
   let written = 0;
   let first = true;
   for await (const chunk of stream.chunks) {
-    // Anyone in the story may stop it (the jobs API marks it cancelled): checked before each piece.
-    const [now] = await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, job.id)).limit(1);
-    if (now?.status !== "running") return { status: "cancelled" };
+    // Anyone in the story may stop it (the jobs API marks it cancelled): checked before each piece
+    // after the first (the job was running a moment ago; the first words go out at once).
+    if (!first) {
+      const [now] = await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, job.id)).limit(1);
+      if (now?.status === "cancelled" || now?.status === "failed") return { status: "cancelled" };
+    }
     // A passage starts a paragraph of its own after what the scene already says.
     const piece = first && before.trim() ? `\n\n${chunk.trimStart()}` : chunk;
     first = false;
@@ -155,29 +159,54 @@ export async function finish(db: Database, env: Env, job: JobRow, storyId: strin
 }
 
 /**
+ * The world's name index, built from names and other names only (the context looks up the few
+ * elements it chooses), and kept for the next passage while the world's elements stay the same
+ * (their count and latest change): a few worlds per isolate.
+ */
+const nameIndexes = new Map<string, { stamp: string; index: NameIndex }>();
+async function nameIndexOf(db: Database, worldId: string, stamp: string): Promise<NameIndex> {
+  const kept = nameIndexes.get(worldId);
+  if (kept?.stamp === stamp) return kept.index;
+  const names = await db.select({ id: elements.id, name: elements.name, aliases: elements.aliases }).from(elements).where(eq(elements.worldId, worldId));
+  const index = buildNameIndex(names);
+  nameIndexes.delete(worldId);
+  nameIndexes.set(worldId, { stamp, index });
+  if (nameIndexes.size > 8) nameIndexes.delete(nameIndexes.keys().next().value!);
+  return index;
+}
+
+/**
  * The story bible for one passage: the world's elements read once (names for the index; the
  * context takes only what it chooses), the graph's neighbours and a keyword search asked through
  * ports, the story's summaries and its earlier scenes in order.
  */
 async function storyBible(db: Database, worldId: string, storyId: string, premise: string, scene: { id: string; chapter: string; pov: string | null; location: string | null; text: string }, direction: string | null) {
-  const [rows, chapters, scenes] = await db.batch([
-    db.select({ id: elements.id, type: elements.type, name: elements.name, description: elements.description, tags: elements.tags }).from(elements).where(eq(elements.worldId, worldId)),
+  const [[stamp], chapters, scenes] = await db.batch([
+    db.select({ count: sql<number>`count(*)`, latest: sql<number>`coalesce(max(${elements.updatedAt}), 0)` }).from(elements).where(eq(elements.worldId, worldId)),
     db.select().from(storyChapters).where(eq(storyChapters.storyId, storyId)),
     db.select({ id: storyScenes.id, chapterId: storyScenes.chapterId, position: storyScenes.position, title: storyScenes.title, summary: storyScenes.summary, text: storyScenes.text }).from(storyScenes).where(eq(storyScenes.storyId, storyId)),
   ]);
-  const all = new Map<string, ContextElement>(rows.map((row) => [row.id, row]));
+  const looked = new Map<string, ContextElement>();
   const order = (a: { position: string; id: string }, b: { position: string; id: string }) => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.id < b.id ? -1 : 1);
   const chapterOrder = new Map(chapters.sort(order).map((chapter, index) => [chapter.id, index]));
   const inOrder = scenes.sort((a, b) => (chapterOrder.get(a.chapterId) ?? 0) - (chapterOrder.get(b.chapterId) ?? 0) || order(a, b));
   const here = inOrder.findIndex((s) => s.id === scene.id);
   const before = here < 0 ? inOrder : inOrder.slice(0, here);
-  const words = (direction ?? "").toLowerCase().match(/\p{L}{4,}/gu) ?? [];
+  const words = [...new Set((direction ?? "").toLowerCase().match(/\p{L}{4,}/gu) ?? [])].slice(0, 6);
   const context: StoryContext = await assembleStoryContext({
     recentText: scene.text,
     scene: { pov: scene.pov, location: scene.location },
     direction,
-    lookup: (ids) => ids.map((id) => all.get(id)).filter((e): e is ContextElement => e !== undefined),
-    nameIndex: buildNameIndex(rows.map((row) => ({ id: row.id, name: row.name, aliases: [] }))),
+    lookup: async (ids) => {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .select({ id: elements.id, type: elements.type, name: elements.name, description: elements.description, tags: elements.tags })
+        .from(elements)
+        .where(and(eq(elements.worldId, worldId), inArray(elements.id, [...ids])));
+      for (const row of rows) looked.set(row.id, row);
+      return rows;
+    },
+    nameIndex: await nameIndexOf(db, worldId, `${stamp?.count ?? 0}:${stamp?.latest ?? 0}`),
     neighbours: async (id) => {
       const links = await db
         .select({ from: relationships.fromId, to: relationships.toId, kind: relationships.kind })
@@ -187,16 +216,21 @@ async function storyBible(db: Database, worldId: string, storyId: string, premis
       return links.map((link) => ({ id: link.from === id ? link.to : link.from, kind: link.kind }));
     },
     // A keyword search over names and descriptions: the elements that share the most of the direction's words.
-    search: (query) => {
+    search: async (query) => {
       if (!query || words.length === 0) return [];
-      const scored = rows
-        .map((row) => ({ id: row.id, score: words.filter((word) => `${row.name} ${row.description}`.toLowerCase().includes(word)).length }))
-        .filter((hit) => hit.score > 0)
-        .sort((a, b) => b.score - a.score);
-      return scored.slice(0, 10).map((hit) => hit.id);
+      const hits = await db
+        .select({ id: elements.id, name: elements.name, description: elements.description })
+        .from(elements)
+        .where(and(eq(elements.worldId, worldId), or(...words.flatMap((word) => [like(elements.name, `%${word}%`), like(elements.description, `%${word}%`)]))))
+        .limit(50);
+      return hits
+        .map((hit) => ({ id: hit.id, score: words.filter((word) => `${hit.name} ${hit.description}`.toLowerCase().includes(word)).length }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, 10)
+        .map((hit) => hit.id);
     },
     summaries: { story: premise, chapters: chapters.map((c) => c.summary).filter(Boolean), scenes: before.map((s) => s.summary).filter(Boolean) },
     lastScenes: before.map((s) => ({ title: s.title, text: s.text })),
   });
-  return { ...context, elements: all };
+  return { ...context, elements: looked };
 }

@@ -3,6 +3,7 @@
 // one entry here plus a migration (the ADR lists the steps).
 import type { elements } from "../../../drizzle/schema";
 import {
+  AliasesSchema,
   AuthorSchema,
   DescriptionSchema,
   ElementTypeSchema,
@@ -28,6 +29,17 @@ export const element = coveringEveryColumn(
       id: { column: "id", schema: IdSchema, live: "key", view: "everyone", input: { create: "optional" }, archive: {}, fixed: true, label: "id" },
       type: { column: "type", schema: ElementTypeSchema, live: { key: "type" }, view: "everyone", input: { create: "required", update: true }, archive: {}, content: true, label: "type" },
       name: { column: "name", schema: NameSchema, live: { key: "name" }, view: "everyone", input: { create: "required", update: true }, archive: {}, content: true, label: "name" },
+      aliases: {
+        column: "aliases",
+        schema: AliasesSchema,
+        live: { key: "aliases" },
+        view: "everyone",
+        input: { create: "optional", update: true },
+        archive: { default: [] },
+        content: true,
+        label: "other names",
+        repair: { default: [] },
+      },
       description: {
         column: "description",
         schema: DescriptionSchema,

@@ -18,6 +18,7 @@ const ada: ElementValues = {
   id: "ada",
   type: "character",
   name: "Ada",
+  aliases: [],
   description: "Keeps the *mill*.",
   secret: "The lost heir",
   position: { x: 10, y: -20.5 },
@@ -58,7 +59,7 @@ describe.each(definitions)("the %s definition and its D1 table", (_, definition,
 describe("an element's view (the API's DTO, the room's RPC answers, version snapshots)", () => {
   it("keeps the wire format clients and stored snapshots hold, key for key", () => {
     expect(JSON.stringify(viewOf(element, ada, true))).toBe(
-      '{"id":"ada","type":"character","name":"Ada","description":"Keeps the *mill*.","secret":"The lost heir","position":{"x":10,"y":-20.5},' +
+      '{"id":"ada","type":"character","name":"Ada","aliases":[],"description":"Keeps the *mill*.","secret":"The lost heir","position":{"x":10,"y":-20.5},' +
         '"tags":["miller"],"assets":{"image":"worlds/w1/images/ada.png"},"metadata":{"provider":"local"},"version":3,' +
         '"createdAt":"2025-01-02T03:04:05.000Z","updatedAt":"2025-01-03T03:04:05.000Z"}',
     );
@@ -99,6 +100,7 @@ describe("rows as JSON", () => {
     id: fc.stringMatching(/^[a-z0-9]{1,16}$/),
     type: fc.constantFrom<ElementType>("character", "lore"),
     name: fc.string({ minLength: 1 }),
+    aliases: fc.array(fc.string()),
     description: fc.string(),
     secret: fc.option(fc.string(), { nil: null }),
     position: fc.record({ x: fc.double({ noNaN: true, noDefaultInfinity: true }), y: fc.double({ noNaN: true, noDefaultInfinity: true }) }),
@@ -131,8 +133,8 @@ describe("the API's bodies", () => {
   it("take exactly the fields the definition lets the API set", () => {
     expect(Object.keys(createElementSchemaFor(WORLD).shape)).toEqual(inputs(element, "create"));
     expect(Object.keys(CreateRelationshipSchema.shape)).toEqual(inputs(relationship, "create"));
-    expect(inputs(element, "create")).toEqual(["id", "type", "name", "description", "secret", "position", "tags", "assets"]);
-    expect(inputs(element, "update")).toEqual(["type", "name", "description", "secret", "position", "tags", "assets"]);
+    expect(inputs(element, "create")).toEqual(["id", "type", "name", "aliases", "description", "secret", "position", "tags", "assets"]);
+    expect(inputs(element, "update")).toEqual(["type", "name", "aliases", "description", "secret", "position", "tags", "assets"]);
     expect(inputs(relationship, "update")).toEqual(["kind", "label"]);
   });
 
@@ -171,7 +173,7 @@ describe("archive entries", () => {
     const fields: AnyEntity["fields"] = element.fields;
     const archived = Object.entries(fields).filter(([, spec]) => typeof spec.archive === "object").map(([name]) => name);
     expect(Object.keys(ArchiveElementSchema.shape)).toEqual(archived);
-    expect(Object.keys(archiveEntryOf(element, viewOf(element, ada, true), true))).toEqual([...archived.slice(0, 9), "version", "createdAt", "updatedAt"]);
+    expect(Object.keys(archiveEntryOf(element, viewOf(element, ada, true), true))).toEqual([...archived.slice(0, 10), "version", "createdAt", "updatedAt"]);
     expect(Object.keys(ArchiveRelationshipSchema.shape)).toEqual(["id", "from", "to", "kind", "label"]);
   });
 
@@ -186,6 +188,7 @@ describe("archive entries", () => {
       id: "x",
       type: "lore",
       name: "Mill",
+      aliases: [],
       description: "",
       position: { x: 0, y: 0 },
       tags: [],
@@ -199,7 +202,7 @@ describe("archive entries", () => {
 describe("the live document", () => {
   it("keeps only the secret off it among content fields (the room's storage holds secrets alone)", () => {
     expect(fieldNames(element, { live: false })).toEqual(["secret"]);
-    expect(ELEMENT_CONTENT_KEY_LAYOUT).toEqual(["type", "name", "description", "tags", "assets", "metadata", "secret"]);
+    expect(ELEMENT_CONTENT_KEY_LAYOUT).toEqual(["type", "name", "aliases", "description", "tags", "assets", "metadata", "secret"]);
   });
 });
 
@@ -209,6 +212,7 @@ expectTypeOf<ElementView>().toEqualTypeOf<{
   id: string;
   type: ElementType;
   name: string;
+  aliases: string[];
   description: string;
   secret?: string;
   position: { x: number; y: number };

@@ -1,0 +1,1 @@
+ALTER TABLE `elements` ADD `aliases` text DEFAULT '[]' NOT NULL;

@@ -1,0 +1,290 @@
+// Story passages streamed by the remote providers (issue 17, point 6), against a Bedrock stand-in
+// of their own (global-setup.ts): ConverseStream must be signed and shaped as Converse is, and its answer is
+// the real event-stream framing with CRCs, written by the stand-in's own encoder; the
+// OpenAI-compatible endpoint streams Server-Sent Events. Failures in the middle of a stream (an
+// exception event, a cut connection, a stall) must end as ProviderErrors, never as a hang.
+import { env } from "cloudflare:test";
+import { beforeEach, describe, expect, inject, it } from "vitest";
+import type * as Y from "yjs";
+import { addMember, call, createWorld, signUp } from "./helpers";
+import { RoomClient } from "./room-client";
+import { sceneTextOf } from "../../durable-objects/story-room/story-doc";
+import { runStoryContinueJob } from "../../workers/jobs/story-continue";
+import { BEDROCK_MODELS, bedrockConfigFromEnv, bedrockProviders } from "../../workers/ai/bedrock";
+import { openAiConfigFromEnv, openAiProviders } from "../../workers/ai/openai";
+import { ProviderError, type CallContext, type PassageRequest, type PassageStream } from "../../workers/ai/types";
+import { workersAiProviders } from "../../workers/ai/workers-ai";
+
+const standin = inject("streamStandin");
+
+const context: CallContext = {
+  world: { title: "Tidewrack", description: "A drowned archipelago.", style: "steampunk", tags: ["sea"] },
+  seed: "passage-seed",
+};
+
+const request: PassageRequest = {
+  context: "## Elements\n- Mira Vale (character): a lighthouse keeper.",
+  story: { title: "The Bell", premise: "A bell rings under the sea.", template: "mystery", audience: "adults", tone: "quiet", pointOfView: "third" },
+  scene: {
+    title: "Dusk",
+    pov: { name: "Mira Vale", type: "character", description: "A lighthouse keeper.", tags: [] },
+    location: { name: "Harrowgate", type: "location", description: "A harbour town.", tags: [] },
+  },
+  recentText: "The bell rang twice and stopped.",
+  direction: "the queen learns of the betrayal",
+  cast: [],
+  words: 120,
+};
+
+type LoggedRequest = { operation: string; model?: string; task?: string; status: number; ok: boolean; error?: string };
+
+async function behave(behaviour: Record<string, unknown>) {
+  const response = await fetch(`${standin.url}/__standin/behaviour`, { method: "POST", body: JSON.stringify(behaviour) });
+  expect(response.ok).toBe(true);
+}
+
+async function loggedRequests(): Promise<LoggedRequest[]> {
+  const response = await fetch(`${standin.url}/__standin/requests`);
+  return ((await response.json()) as { requests: LoggedRequest[] }).requests;
+}
+
+async function drain(stream: PassageStream): Promise<string[]> {
+  const pieces: string[] = [];
+  for await (const piece of stream.chunks) pieces.push(piece);
+  return pieces;
+}
+
+/** The error a stream ends with, and the text it gave before. */
+async function failure(stream: Promise<PassageStream>): Promise<{ error: ProviderError; text: string }> {
+  let text = "";
+  try {
+    for await (const piece of (await stream).chunks) text += piece;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ProviderError);
+    return { error: error as ProviderError, text };
+  }
+  throw new Error(`the stream ended without an error after: ${text}`);
+}
+
+const bedrock = () => bedrockProviders(bedrockConfigFromEnv(standin.env));
+const openai = () => openAiProviders(openAiConfigFromEnv(standin.env));
+
+beforeEach(async () => {
+  await fetch(`${standin.url}/__standin/reset`, { method: "POST" });
+});
+
+describe("bedrock ConverseStream", () => {
+  it("streams a passage in several pieces, signed and shaped as Converse, with the usage of its metadata event", async () => {
+    const stream = await bedrock().text.streamPassage!(request, context);
+    expect(stream).toMatchObject({ provider: "bedrock", model: BEDROCK_MODELS.lite });
+    const pieces = await drain(stream);
+    expect(pieces.length).toBeGreaterThan(5);
+    const text = pieces.join("");
+    // The stand-in writes about the scene's people and place, and the direction happens in it.
+    expect(text).toContain("Mira Vale");
+    expect(text).toContain("Harrowgate");
+    expect(text).toContain("the queen learns of the betrayal");
+    expect(text.split(/\s+/).length).toBeGreaterThanOrEqual(120);
+    const usage = stream.usage();
+    expect(usage.outputTokens).toBe(Math.ceil(text.length / 4));
+    expect(usage.inputTokens).toBeGreaterThan(100);
+    expect(usage.costUsd).toBeGreaterThan(0);
+    const [logged] = await loggedRequests();
+    expect(logged).toMatchObject({ operation: "ConverseStream", model: BEDROCK_MODELS.lite, task: "passage", status: 200, ok: true });
+  });
+
+  it("is refused like Converse when the signature is wrong: a 403 that is not retryable", async () => {
+    const wrong = bedrockProviders({ ...bedrockConfigFromEnv(standin.env), secretAccessKey: "not-the-secret" });
+    const error = await wrong.text.streamPassage!(request, context).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).options).toMatchObject({ retryable: false, status: 403, code: "InvalidSignatureException" });
+  });
+
+  it("throttling before the stream starts is a retryable 429", async () => {
+    await behave({ failures: { text: { status: 429, retryAfterSeconds: 2 } } });
+    const error = await bedrock().text.streamPassage!(request, context).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect((error as ProviderError).options).toMatchObject({ retryable: true, status: 429, retryAfterMs: 2000 });
+  });
+
+  it("a throttlingException event in the middle of the stream ends it with a retryable error, after the text that came", async () => {
+    await behave({ failures: { text: { streamException: "throttlingException", afterChunks: 3 } } });
+    const { error, text } = await failure(bedrock().text.streamPassage!(request, context));
+    expect(error.options).toMatchObject({ retryable: true, code: "throttlingException" });
+    expect(text.split(/\s+/).filter(Boolean).length).toBe(9);
+  });
+
+  it("a validationException event is final", async () => {
+    await behave({ failures: { text: { streamException: "validationException", afterChunks: 0 } } });
+    const { error } = await failure(bedrock().text.streamPassage!(request, context));
+    expect(error.options).toMatchObject({ retryable: false, code: "validationException" });
+  });
+
+  it("a connection cut halfway through a frame is a retryable truncated stream", async () => {
+    await behave({ failures: { text: { streamCut: true, afterChunks: 4 } } });
+    const { error, text } = await failure(bedrock().text.streamPassage!(request, context));
+    expect(error.options).toMatchObject({ retryable: true });
+    expect(["stream_truncated", "network"]).toContain(error.options.code);
+    expect(text.length).toBeGreaterThan(0);
+  });
+
+  it("a stream that stalls before its first word ends when the caller's signal does, as a retryable timeout", async () => {
+    await behave({ stream: { firstTokenMs: 30_000 } });
+    const controller = new AbortController();
+    const stream = await bedrock().text.streamPassage!(request, { ...context, signal: controller.signal });
+    const reading = failure(Promise.resolve(stream));
+    controller.abort(new Error("cancelled by the test"));
+    const { error, text } = await reading;
+    expect(error.options).toMatchObject({ retryable: true, code: "timeout" });
+    expect(text).toBe("");
+  });
+
+  it("the stand-in's stream failures wait for a streamed call: Converse still answers", async () => {
+    await behave({ failures: { text: { streamException: "throttlingException" } } });
+    const element = await bedrock().text.element({ prompt: "a lighthouse keeper" }, context);
+    expect(element.value.name.length).toBeGreaterThan(0);
+    const { error } = await failure(bedrock().text.streamPassage!(request, context));
+    expect(error.options.code).toBe("throttlingException");
+  });
+});
+
+describe("openai streamed chat completions", () => {
+  it("streams a passage from SSE chunks, with the usage the server reports last", async () => {
+    const stream = await openai().text.streamPassage!(request, context);
+    expect(stream).toMatchObject({ provider: "openai", model: "standin-chat" });
+    const pieces = await drain(stream);
+    expect(pieces.length).toBeGreaterThan(5);
+    const text = pieces.join("");
+    expect(text).toContain("Mira Vale");
+    expect(text).toContain("the queen learns of the betrayal");
+    expect(stream.usage().outputTokens).toBe(Math.ceil(text.length / 4));
+    const [logged] = await loggedRequests();
+    expect(logged).toMatchObject({ operation: "ChatCompletions", task: "passage", ok: true });
+  });
+
+  it("an error event in the middle of the stream is a ProviderError, retryable for rate limits", async () => {
+    await behave({ failures: { text: { streamException: "rate_limit_exceeded", afterChunks: 2 } } });
+    const limited = await failure(openai().text.streamPassage!(request, context));
+    expect(limited.error.options).toMatchObject({ retryable: true, code: "rate_limit_exceeded" });
+    expect(limited.text.length).toBeGreaterThan(0);
+    await behave({ failures: { text: { streamException: "invalid_request_error", afterChunks: 0 } } });
+    const refused = await failure(openai().text.streamPassage!(request, context));
+    expect(refused.error.options).toMatchObject({ retryable: false, code: "invalid_request_error" });
+  });
+
+  it("a stream that ends without [DONE] or a finish reason is a retryable truncated stream", async () => {
+    await behave({ failures: { text: { streamCut: true, afterChunks: 3 } } });
+    const { error } = await failure(openai().text.streamPassage!(request, context));
+    expect(error.options.retryable).toBe(true);
+  });
+});
+
+describe("workers-ai streamed run (a fake binding that answers with recorded SSE bytes)", () => {
+  const recorded = (parts: string[]) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const part of parts) controller.enqueue(new TextEncoder().encode(part));
+        controller.close();
+      },
+    });
+
+  it("reads the pieces and the usage of the last event, and asks the binding for a stream", async () => {
+    let asked: Record<string, unknown> = {};
+    const providers = workersAiProviders({
+      async run(_model, inputs) {
+        asked = inputs;
+        return recorded(['data: {"response":"The bell","p":"ab"}\n\nda', 'ta: {"response":" rang again."}\r\n\r\n', 'data: {"response":"","usage":{"prompt_tokens":812,"completion_tokens":6}}\n\ndata: [DONE]\n\n']);
+      },
+    });
+    const stream = await providers.text.streamPassage!(request, context);
+    expect(await drain(stream)).toEqual(["The bell", " rang again."]);
+    expect(stream.usage()).toMatchObject({ inputTokens: 812, outputTokens: 6 });
+    expect(stream.usage().costUsd).toBeGreaterThan(0);
+    expect(asked).toMatchObject({ stream: true });
+    expect(JSON.stringify(asked.messages)).toContain("Task: passage");
+  });
+
+  it("maps a busy binding, a non-stream answer, a stream without [DONE], and a stall", async () => {
+    const busy = workersAiProviders({ run: () => Promise.reject(new Error("AiError: 3040: Capacity temporarily exceeded")) });
+    const capacity = await busy.text.streamPassage!(request, context).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect((capacity as ProviderError).retryable).toBe(true);
+
+    const notStream = workersAiProviders({ run: async () => ({ response: "all at once" }) });
+    const shape = await notStream.text.streamPassage!(request, context).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect((shape as ProviderError).options).toMatchObject({ retryable: false, code: "bad_response" });
+
+    const cut = workersAiProviders({ run: async () => recorded(['data: {"response":"The bell"}\n\n']) });
+    expect((await failure(cut.text.streamPassage!(request, context))).error.options).toMatchObject({ retryable: true, code: "stream_truncated" });
+
+    const controller = new AbortController();
+    const stalled = workersAiProviders({ run: async () => new ReadableStream<Uint8Array>({ start() {} }) });
+    const reading = failure(stalled.text.streamPassage!(request, { ...context, signal: controller.signal }));
+    controller.abort(new Error("cancelled by the test"));
+    expect((await reading).error.options).toMatchObject({ retryable: true, code: "timeout" });
+  });
+
+  it("stops a passage whose text turns to what the studio never writes, even when the phrase is split across pieces", async () => {
+    const providers = workersAiProviders({
+      run: async () => recorded(['data: {"response":"Here are the steps to make a "}\n\n', 'data: {"response":"nerve agent at home."}\n\ndata: [DONE]\n\n']),
+    });
+    const { error, text } = await failure(providers.text.streamPassage!(request, context));
+    expect(error.options).toMatchObject({ retryable: false, code: "moderation" });
+    expect(text).toBe("Here are the steps to make a ");
+  });
+});
+
+describe("Continue on bedrock: the story_continue job streams ConverseStream into the story's room", () => {
+  it("writes the stand-in's passage for a second person to watch, marked as Bedrock's, and charges its usage", async () => {
+    const owner = await signUp("Writer");
+    const viewer = await signUp("Reader");
+    const world = await createWorld(owner);
+    await addMember(world.id, viewer, "viewer");
+    const element = async (type: string, name: string, description: string) =>
+      (await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type, name, description } })).json.element.id as string;
+    const mira = await element("character", "Mira Vale", "A brave young bell-ringer who never lies.");
+    const well = await element("location", "The Old Well", "A mossy well at the edge of the village.");
+    const story = (await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body: { title: "The Bell", template: "mystery" } })).json.story as { id: string };
+    const base = `/api/worlds/${world.id}/stories/${story.id}`;
+    const chapter = (await call("POST", `${base}/chapters`, { cookie: owner.cookie, body: { title: "One" } })).json.chapter.id as string;
+    const scene = (await call("POST", `${base}/chapters/${chapter}/scenes`, { cookie: owner.cookie, body: { title: "Dusk", text: "Mira Vale climbed down to the well.", pov: mira, location: well } }))
+      .json.scene.id as string;
+    const { client: watcher } = await RoomClient.connectTo(`${base}/room`, viewer.cookie);
+    if (!watcher) throw new Error("the reader could not join the story");
+
+    // The job row as the continue route writes it, run here with the stand-in's Bedrock as the provider.
+    const jobId = "streamjob0000001";
+    const input = { storyId: story.id, sceneId: scene, direction: "the queen learns of the betrayal", words: 120 };
+    await env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, input) values (?, ?, ?, 'story_continue', 'queued', ?)")
+      .bind(jobId, world.id, owner.id, JSON.stringify(input))
+      .run();
+    const bedrockEnv = { ...env, ...standin.env, AI_PROVIDER: "bedrock", AI_FALLBACK_LOCAL: "false" } as unknown as Env;
+    await runStoryContinueJob(jobId, bedrockEnv);
+
+    const row = await env.DB.prepare("select status, error, cost_estimate as cost, result from jobs where id = ?").bind(jobId).first<{ status: string; error: string | null; cost: number; result: string }>();
+    expect(row?.status, row?.error ?? "").toBe("succeeded");
+    expect(row!.cost).toBeGreaterThan(0);
+    expect(JSON.parse(row!.result)).toMatchObject({ provider: "bedrock", model: BEDROCK_MODELS.lite, offline: false, sceneId: scene });
+
+    await watcher.until(() => sceneTextOf(watcher.doc, scene).length > 1);
+    const paragraphs = sceneTextOf(watcher.doc, scene).toArray() as Y.XmlElement[];
+    const runs = paragraphs.slice(1).flatMap((p) => (p.get(0) as Y.XmlText).toDelta() as Array<{ insert: string; attributes?: { ai?: unknown } }>);
+    for (const run of runs) expect(run.attributes?.ai).toEqual({ job: jobId, provider: "bedrock", model: BEDROCK_MODELS.lite, offline: false });
+    const passage = runs.map((run) => run.insert).join("");
+    expect(passage).toContain("the queen learns of the betrayal");
+    expect(passage).toContain("Mira Vale");
+    const logged = (await loggedRequests()).filter((r) => r.operation === "ConverseStream");
+    expect(logged).toEqual([expect.objectContaining({ task: "passage", ok: true })]);
+    watcher.close();
+  });
+});
