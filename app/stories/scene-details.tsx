@@ -1,5 +1,5 @@
 import type * as Y from "yjs";
-import { MAX_SUMMARY, MAX_TITLE, setSceneField, type SceneState } from "./outline-model";
+import { MAX_SUMMARY, MAX_TITLE, setChapterField, setSceneField, type ChapterState, type SceneState } from "./outline-model";
 import type { WorldElement } from "./story-api";
 
 const fieldClass = "mt-1 block w-full rounded-lg border border-stone-300 bg-white px-2.5 py-1.5 text-sm disabled:bg-stone-50 disabled:text-stone-700";
@@ -63,5 +63,29 @@ function ElementPicker({ label, value, options, disabled, onChange }: { label: s
         ))}
       </select>
     </label>
+  );
+}
+
+/** The chapter's summary, above its scene: a chapter's arc in a line or two (written on leaving the field). */
+export function ChapterSummary({ doc, chapter, canEdit }: { doc: Y.Doc; chapter: ChapterState; canEdit: boolean }) {
+  return (
+    <details className="rounded-lg px-1 text-xs text-stone-600" open={chapter.summary !== ""}>
+      <summary className="cursor-pointer">
+        Chapter: <span className="font-medium text-stone-800">{chapter.title}</span>
+      </summary>
+      <label className="mt-1 block font-medium">
+        Chapter summary
+        <textarea
+          key={`${chapter.id}:${chapter.summary}`}
+          defaultValue={chapter.summary}
+          maxLength={MAX_SUMMARY}
+          rows={2}
+          disabled={!canEdit}
+          placeholder={canEdit ? "What this chapter does for the story" : ""}
+          onBlur={(e) => setChapterField(doc, chapter.id, "summary", e.currentTarget.value.trim())}
+          className={`${fieldClass} resize-y`}
+        />
+      </label>
+    </details>
   );
 }

@@ -8,7 +8,7 @@ import { ContinuePanel } from "./continue-panel";
 import { ContinuityPanel, useSceneIssues } from "./continuity-panel";
 import { Outline } from "./outline";
 import { PeopleHere } from "./people-here";
-import { SceneDetails } from "./scene-details";
+import { ChapterSummary, SceneDetails } from "./scene-details";
 import { SceneMentions } from "./scene-mentions";
 import { SceneTextEditor } from "./scene-text-editor";
 import { listElements, type WorldElement } from "./story-api";
@@ -133,7 +133,7 @@ export function StoryEditor({ worldId, storyId, canEdit, me, shareToken, started
             <p className="rounded-xl border border-stone-200 bg-white p-6 text-stone-600">Opening the story…</p>
           ) : room.doc && room.provider && scene ? (
             <>
-              <p className="px-1 text-xs text-stone-500">{chapter?.title}</p>
+              {chapter ? <ChapterSummary key={chapter.id} doc={room.doc} chapter={chapter} canEdit={canEdit} /> : null}
               <SceneDetails doc={room.doc} scene={scene} elements={elements} canEdit={canEdit} />
               <SceneMentions key={`mentions-${scene.id}`} doc={room.doc} sceneId={scene.id} worldId={worldId} elements={elements} shareToken={shareToken} />
               <SceneWork key={scene.id} worldId={worldId} storyId={storyId} sceneId={scene.id} doc={room.doc} provider={room.provider} canEdit={canEdit} me={me} jobs={room.jobs} trackJob={room.trackJob} />

@@ -100,6 +100,12 @@ describe("writing a story together", { skip, timeout: Number(process.env.E2E_TIM
       await waitFor(t.signal, "the editor's text on the owner's screen", async () => (await sceneText(owner.page)) === "The bells fell silent at noon.\nBea found the key.");
       await waitFor(t.signal, "two people in the story", async () => (await owner.page.getByTestId("story-people").getByRole("listitem").count()) === 2);
 
+      // The chapter's summary, written by one, is read by the other.
+      await owner.page.getByText("Chapter:").click();
+      await owner.page.getByLabel("Chapter summary").fill("The clock stops; the apprentice starts asking.");
+      await owner.page.getByLabel("Chapter summary").blur();
+      await waitFor(t.signal, "the chapter summary on the editor's phone", async () => (await editor.page.getByLabel("Chapter summary").inputValue()) === "The clock stops; the apprentice starts asking.");
+
       // A second scene, moved above the first with the ↑ button, moves for the editor too.
       await ownerOutline.getByRole("button", { name: "+ Scene" }).click();
       await ownerOutline.getByRole("button", { name: "Move scene Scene 2 up" }).click();
