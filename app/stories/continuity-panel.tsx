@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
+import type * as Y from "yjs";
 import type { JobEvent } from "../../durable-objects/world-room/protocol";
+import { sceneField } from "./outline-model";
 import { ISSUE_LABEL, listIssues, settleIssue, startSceneJob, type Issue } from "./story-api";
 
 const STORY_JOBS = new Set(["story_check", "story_continue"]);
@@ -9,7 +11,7 @@ const RUNNING = new Set<JobEvent["status"]>(["queued", "running"]);
  * A scene's continuity issues from the API, read again when the scene changes and whenever a
  * story job (a check, or a passage, which is checked after it is written) ends.
  */
-export function useSceneIssues(worldId: string, storyId: string, sceneId: string, jobs: Map<string, JobEvent>) {
+export function useSceneIssues(worldId: string, storyId: string, sceneId: string, jobs: Map<string, JobEvent>, doc: Y.Doc) {
   const [issues, setIssues] = useState<Issue[]>([]);
   const [error, setError] = useState<string | null>(null);
   const ended = [...jobs.values()].filter((job) => STORY_JOBS.has(job.kind ?? "") && job.status === "succeeded").length;
@@ -28,6 +30,23 @@ export function useSceneIssues(worldId: string, storyId: string, sceneId: string
   useEffect(() => {
     reload();
   }, [reload, ended]);
+  // Someone else may apply or dismiss an issue (no job ends then): their fix changes the text, so
+  // the list is read again a moment after the text changes.
+  useEffect(() => {
+    const fragment = doc.getXmlFragment(sceneField(sceneId));
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const later = () => {
+      timer ??= setTimeout(() => {
+        timer = null;
+        reload();
+      }, 1500);
+    };
+    fragment.observeDeep(later);
+    return () => {
+      fragment.unobserveDeep(later);
+      if (timer) clearTimeout(timer);
+    };
+  }, [doc, sceneId, reload]);
   return { issues, error, reload };
 }
 

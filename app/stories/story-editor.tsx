@@ -171,7 +171,7 @@ function SceneWork({
   jobs: Map<string, JobEvent>;
   trackJob: (job: JobEvent) => void;
 }) {
-  const issues = useSceneIssues(worldId, storyId, sceneId, jobs);
+  const issues = useSceneIssues(worldId, storyId, sceneId, jobs, doc);
   const [focus, setFocus] = useState<{ id: string; n: number } | null>(null);
   const open = useMemo(() => issues.issues.filter((i) => i.status === "open"), [issues.issues]);
   return (

@@ -169,6 +169,7 @@ describe("writing a story together", { skip, timeout: Number(process.env.E2E_TIM
       await issue(owner.page, "Fenick").getByRole("button", { name: "Apply suggestion" }).click();
       await waitFor(t.signal, "the fix on the editor's phone", async () => (await sceneText(editor.page)).includes("Fennick Ashbough crossed the bridge."));
       await issue(owner.page, "Fenick").waitFor({ state: "detached" });
+      await issue(editor.page, "Fenick").waitFor({ state: "detached" });
       await issue(owner.page, "Orrin Vale").getByRole("button", { name: "Add to world" }).click();
       await issue(owner.page, "Orrin Vale").waitFor({ state: "detached" });
       const added = await owner.page.evaluate(async (world) => (await (await fetch(`/api/worlds/${world}`)).json()).elements.filter((e) => e.name === "Orrin Vale").map((e) => e.type), WORLD_ID);
