@@ -116,7 +116,7 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
         />
       </label>
       <label className="mt-3 block text-sm font-medium text-stone-700">
-        Other names <span className="font-normal text-stone-500">(comma-separated; stories find the element by these too)</span>
+        Also known as <span className="font-normal text-stone-500">(comma-separated; stories find the element by these too)</span>
         <input
           value={aliasDraft ?? element.aliases.join(", ")}
           readOnly={!editable}

@@ -56,6 +56,8 @@ export abstract class LiveRoom<Store extends LiveStorage, Accepted extends Updat
   protected abstract readonly kind: DocumentKind<Store, Accepted>;
   /** What the room does besides its document. */
   protected abstract readonly features: RoomFeatures;
+  /** What a request or a join hears once what the room held was deleted. */
+  protected readonly gone = { code: "world_deleted", message: "This world has been deleted." };
 
   /**
    * The clock editing sessions are measured by (edit-sessions.ts); tests move it on rather than
@@ -154,7 +156,7 @@ export abstract class LiveRoom<Store extends LiveStorage, Accepted extends Updat
   /** Before any request reads or writes the document: the room is loaded, and current. */
   protected async ready(): Promise<RoomResult<never> | null> {
     await this.__unsafe_ensureInitialized();
-    if (this.purged) return { ok: false, status: 410, code: "world_deleted", message: "This world has been deleted." };
+    if (this.purged) return { ok: false, status: 410, ...this.gone };
     this.relay.catchUp();
     return null;
   }
@@ -311,7 +313,7 @@ export abstract class LiveRoom<Store extends LiveStorage, Accepted extends Updat
   override async onConnect(connection: RoomConnection, ctx: ConnectionContext): Promise<void> {
     const user = readIdentity(ctx.request);
     if (!user || this.purged) {
-      connection.close(4001, user ? "This world has been deleted." : "Join through /api/worlds/:id/room.");
+      connection.close(4001, user ? this.gone.message : "Join through the app's API.");
       return;
     }
     this.sockets = null;
@@ -442,7 +444,7 @@ export abstract class LiveRoom<Store extends LiveStorage, Accepted extends Updat
   async purge(): Promise<void> {
     this.purged = true;
     this.relay.drop();
-    for (const connection of this.getConnections()) connection.close(4004, "This world has been deleted.");
+    for (const connection of this.getConnections()) connection.close(4004, this.gone.message);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }

@@ -33,6 +33,8 @@ export class StoryRoom extends LiveRoom<LiveStorage, StoryAcceptance> {
     catchUp: () => this.relay.catchUp(),
   });
 
+  protected override readonly gone = { code: "story_deleted", message: "This story has been deleted." };
+
   protected readonly features: RoomFeatures = {
     greet: (you, users) => [{ type: "welcome", you, users, locks: [] }],
     message: async (_connectionId, _user, _readOnly, message, reply) => {
