@@ -48,10 +48,11 @@ export const TEXT_NODES: Record<string, Record<string, z.ZodType>> = {
  * and whether it is an offline rendering of the `local` provider, which the editor labels as such).
  */
 export const AiMarkSchema = z.strictObject({
-  job: z.string().max(64).nullable().optional(),
-  provider: z.string().max(40).optional(),
-  model: z.string().max(120).optional(),
-  offline: z.boolean().optional(),
+  job: z.string().max(64).nullish(),
+  // The editor writes a mark's attributes back with nulls for the ones it does not know.
+  provider: z.string().max(40).nullish(),
+  model: z.string().max(120).nullish(),
+  offline: z.boolean().nullish(),
 });
 export type AiMark = z.infer<typeof AiMarkSchema>;
 
