@@ -73,6 +73,8 @@ export const storyScenes = sqliteTable(
     povId: text("pov_id"),
     locationId: text("location_id"),
     text: text("text").notNull().default(""),
+    /** Drawn from the text as it now stands, for the story bible when nobody wrote a summary (workers/domain/stories/summaries.ts). */
+    autoSummary: text("auto_summary").notNull().default(""),
     wordCount: integer("word_count").notNull().default(0),
     updatedAt,
   },

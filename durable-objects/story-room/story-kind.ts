@@ -9,6 +9,7 @@ import type { DecodedUpdate } from "../live-room/update-check";
 import type { RoomUser } from "../world-room/protocol";
 import { CHAPTERS, SCENES, SCENE_TEXT_PREFIX, chaptersOf, readChapter, readScene, sceneTextOf, scenesOf, writePlainText } from "./story-doc";
 import { checkStoryUpdate, type StoryAcceptance } from "./story-rules";
+import { sceneSummaryOf } from "../../workers/domain/stories/summaries";
 
 /** What the story's kind needs of its room. */
 export type StoryKindPorts = {
@@ -172,9 +173,9 @@ export class StoryKind implements DocumentKind<LiveStorage, StoryAcceptance> {
         scene
           ? db
               .prepare(
-                "insert into story_scenes (id, story_id, chapter_id, position, title, summary, pov_id, location_id, text, word_count, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (story_id, id) do update set chapter_id = excluded.chapter_id, position = excluded.position, title = excluded.title, summary = excluded.summary, pov_id = excluded.pov_id, location_id = excluded.location_id, text = excluded.text, word_count = excluded.word_count, updated_at = excluded.updated_at",
+                "insert into story_scenes (id, story_id, chapter_id, position, title, summary, pov_id, location_id, text, auto_summary, word_count, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (story_id, id) do update set chapter_id = excluded.chapter_id, position = excluded.position, title = excluded.title, summary = excluded.summary, pov_id = excluded.pov_id, location_id = excluded.location_id, text = excluded.text, auto_summary = excluded.auto_summary, word_count = excluded.word_count, updated_at = excluded.updated_at",
               )
-              .bind(id, storyId, scene.chapter, scene.order, scene.title, scene.summary, scene.pov, scene.location, scene.text, scene.wordCount, now)
+              .bind(id, storyId, scene.chapter, scene.order, scene.title, scene.summary, scene.pov, scene.location, scene.text, sceneSummaryOf(scene.text), scene.wordCount, now)
           : db.prepare("delete from story_scenes where story_id = ? and id = ?").bind(storyId, id),
       );
     }

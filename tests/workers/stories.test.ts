@@ -236,8 +236,10 @@ describe("the story room", () => {
     expect(read.json.story).toMatchObject({ chapterCount: 1, sceneCount: 1, wordCount: 8 });
     const listed = await call("GET", `/api/worlds/${world.id}/stories`, { cookie: editor.cookie });
     expect(listed.json.stories).toEqual([expect.objectContaining({ id: story.id, chapterCount: 1, sceneCount: 1, wordCount: 8 })]);
-    const row = await env.DB.prepare("select text from story_scenes where story_id = ? and id = ?").bind(story.id, id(2)).first<{ text: string }>();
+    const row = await env.DB.prepare("select text, auto_summary from story_scenes where story_id = ? and id = ?").bind(story.id, id(2)).first<{ text: string; auto_summary: string }>();
     expect(row?.text).toBe(expected);
+    // The rolling summary the story bible uses when nobody wrote one: kept with the text.
+    expect(row?.auto_summary).toBe("At dusk, The bell rang. The fox listened.");
     a.close();
     b.close();
   });

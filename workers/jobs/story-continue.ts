@@ -10,6 +10,7 @@ import type { ElementSummary, PassageRequest, TextProvider } from "../ai/types";
 import { StoryContinueInputSchema } from "../domain/stories/story-jobs";
 import { assembleStoryContext, tailWithin, type ContextElement, type StoryContext } from "../domain/stories/story-context";
 import { buildNameIndex, type NameIndex } from "../domain/stories/name-index";
+import { chapterSummaryOf } from "../domain/stories/summaries";
 import { getDb, type Database } from "../lib/db";
 import { sha256Hex } from "../lib/hash";
 import { log } from "../lib/log";
@@ -158,6 +159,8 @@ export async function finish(db: Database, env: Env, job: JobRow, storyId: strin
   if (storyId) await env.STORY_ROOM.getByName(storyId).jobEvent({ jobId: job.id, kind: job.kind, stage: job.stage ?? "write", progress: job.progress, status, error });
 }
 
+const summaryOf = (scene: { summary: string; autoSummary: string }) => scene.summary.trim() || scene.autoSummary;
+
 /**
  * The world's name index, built from names and other names only (the context looks up the few
  * elements it chooses), and kept for the next passage while the world's elements stay the same
@@ -184,7 +187,10 @@ async function storyBible(db: Database, worldId: string, storyId: string, premis
   const [[stamp], chapters, scenes] = await db.batch([
     db.select({ count: sql<number>`count(*)`, latest: sql<number>`coalesce(max(${elements.updatedAt}), 0)` }).from(elements).where(eq(elements.worldId, worldId)),
     db.select().from(storyChapters).where(eq(storyChapters.storyId, storyId)),
-    db.select({ id: storyScenes.id, chapterId: storyScenes.chapterId, position: storyScenes.position, title: storyScenes.title, summary: storyScenes.summary, text: storyScenes.text }).from(storyScenes).where(eq(storyScenes.storyId, storyId)),
+    db
+      .select({ id: storyScenes.id, chapterId: storyScenes.chapterId, position: storyScenes.position, title: storyScenes.title, summary: storyScenes.summary, autoSummary: storyScenes.autoSummary, text: storyScenes.text })
+      .from(storyScenes)
+      .where(eq(storyScenes.storyId, storyId)),
   ]);
   const looked = new Map<string, ContextElement>();
   const order = (a: { position: string; id: string }, b: { position: string; id: string }) => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.id < b.id ? -1 : 1);
@@ -229,7 +235,12 @@ async function storyBible(db: Database, worldId: string, storyId: string, premis
         .slice(0, 10)
         .map((hit) => hit.id);
     },
-    summaries: { story: premise, chapters: chapters.map((c) => c.summary).filter(Boolean), scenes: before.map((s) => s.summary).filter(Boolean) },
+    // Rolling summaries: a person's where they wrote one, otherwise drawn from the text as it stands.
+    summaries: {
+      story: premise,
+      chapters: chapters.map((c) => chapterSummaryOf(c.summary, inOrder.filter((s) => s.chapterId === c.id).map(summaryOf))).filter(Boolean),
+      scenes: before.map(summaryOf).filter(Boolean),
+    },
     lastScenes: before.map((s) => ({ title: s.title, text: s.text })),
   });
   return { ...context, elements: looked };

@@ -1,0 +1,1 @@
+ALTER TABLE `story_scenes` ADD `auto_summary` text DEFAULT '' NOT NULL;
