@@ -3,6 +3,8 @@
 // the real event-stream framing with CRCs, written by the stand-in's own encoder; the
 // OpenAI-compatible endpoint streams Server-Sent Events. Failures in the middle of a stream (an
 // exception event, a cut connection, a stall) must end as ProviderErrors, never as a hang.
+// *New story* on Bedrock outlines through Converse (JSON) and writes through ConverseStream; an
+// outline that is not JSON moves down the chain or fails the job with its reason.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import type * as Y from "yjs";
@@ -10,6 +12,7 @@ import { addMember, call, createWorld, signUp } from "./helpers";
 import { RoomClient } from "./room-client";
 import { sceneTextOf } from "../../durable-objects/story-room/story-doc";
 import { runStoryContinueJob } from "../../workers/jobs/story-continue";
+import { runStoryWriteJob } from "../../workers/jobs/story-write";
 import { BEDROCK_MODELS, bedrockConfigFromEnv, bedrockProviders } from "../../workers/ai/bedrock";
 import { openAiConfigFromEnv, openAiProviders } from "../../workers/ai/openai";
 import { ProviderError, type CallContext, type PassageRequest, type PassageStream } from "../../workers/ai/types";
@@ -286,5 +289,86 @@ describe("Continue on bedrock: the story_continue job streams ConverseStream int
     const logged = (await loggedRequests()).filter((r) => r.operation === "ConverseStream");
     expect(logged).toEqual([expect.objectContaining({ task: "passage", ok: true })]);
     watcher.close();
+  });
+});
+
+describe("New story on bedrock: the story_write job outlines with Converse and writes with ConverseStream", () => {
+  /** A world with two people and two places, a story in it, and a `story_write` job row as the stories route writes it. */
+  async function storyToWrite(jobId: string) {
+    const owner = await signUp("Writer");
+    const world = await createWorld(owner);
+    const ids = new Map<string, string>();
+    for (const [type, name] of [["character", "Mira Vale"], ["character", "Tobin"], ["location", "Harrowgate"], ["location", "The Old Well"]] as const) {
+      const created = await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type, name, description: `${name} of the valley.` } });
+      ids.set(name, created.json.element.id as string);
+    }
+    const story = (await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body: { title: "Untitled", template: "mystery" } })).json.story as { id: string };
+    const input = { storyId: story.id, prompt: "A stolen bell in winter", length: "short", titleFromOutline: true };
+    await env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, input) values (?, ?, ?, 'story_write', 'queued', ?)")
+      .bind(jobId, world.id, owner.id, JSON.stringify(input))
+      .run();
+    const read = async () => (await call("GET", `/api/worlds/${world.id}/stories/${story.id}`, { cookie: owner.cookie })).json.story;
+    const job = () => env.DB.prepare("select status, error, result from jobs where id = ?").bind(jobId).first<{ status: string; error: string | null; result: string | null }>();
+    return { ids, read, job };
+  }
+  const bedrockEnv = (fallbackLocal: boolean) => ({ ...env, ...standin.env, AI_PROVIDER: "bedrock", AI_FALLBACK_LOCAL: String(fallbackLocal) }) as unknown as Env;
+
+  it("places Bedrock's outline in the story, with its people and places resolved, and writes the first chapter from its beats", async () => {
+    const { ids, read, job } = await storyToWrite("writejob00000001");
+    await runStoryWriteJob("writejob00000001", bedrockEnv(false));
+
+    const row = await job();
+    expect(row?.status, row?.error ?? "").toBe("succeeded");
+    const result = JSON.parse(row!.result!);
+    expect(result.outline).toEqual({ provider: "bedrock", model: BEDROCK_MODELS.lite, offline: false, chapters: 1, scenes: 3 });
+    expect(result.written).toHaveLength(3);
+    for (const written of result.written) expect(written).toMatchObject({ provider: "bedrock", model: BEDROCK_MODELS.lite, offline: false });
+
+    const story = await read();
+    // The stand-in names the story after the first person the prompt listed; the person gave no title.
+    expect(story.title).toMatch(/^Mira Vale and the /);
+    expect(story.chapters).toHaveLength(1);
+    const scenes = story.chapters[0].scenes as Array<{ summary: string; pov: string | null; location: string | null; wordCount: number }>;
+    expect(scenes).toHaveLength(3);
+    for (const scene of scenes) {
+      expect(scene.summary).toContain("A stolen bell in winter");
+      expect([ids.get("Mira Vale"), ids.get("Tobin")]).toContain(scene.pov);
+      expect([ids.get("Harrowgate"), ids.get("The Old Well")]).toContain(scene.location);
+      expect(scene.wordCount).toBeGreaterThan(120);
+    }
+    const logged = await loggedRequests();
+    expect(logged.filter((r) => r.operation === "Converse")).toEqual([expect.objectContaining({ task: "outline", ok: true })]);
+    expect(logged.filter((r) => r.operation === "ConverseStream").map((r) => r.task)).toEqual(["passage", "passage", "passage"]);
+  });
+
+  it("an outline that is not JSON moves down the chain: Nova Micro, then the offline writer, labelled as such", async () => {
+    await behave({ failures: { text: { badJson: true, times: 2 } } });
+    const { read, job } = await storyToWrite("writejob00000002");
+    await runStoryWriteJob("writejob00000002", bedrockEnv(true));
+
+    const row = await job();
+    expect(row?.status, row?.error ?? "").toBe("succeeded");
+    const result = JSON.parse(row!.result!);
+    expect(result.outline).toMatchObject({ provider: "local", offline: true, chapters: 1, scenes: 3 });
+    // The stand-in's streams were never told to fail: the prose is still Bedrock's.
+    expect(result.written[0]).toMatchObject({ provider: "bedrock", offline: false });
+    expect((await read()).chapters).toHaveLength(1);
+    const outlines = (await loggedRequests()).filter((r) => r.operation === "Converse");
+    expect(outlines.map((r) => [r.model, r.task])).toEqual([
+      [BEDROCK_MODELS.lite, "outline"],
+      [BEDROCK_MODELS.micro, "outline"],
+    ]);
+  });
+
+  it("without the offline writer, the job fails and says why, and the story stays empty", async () => {
+    await behave({ failures: { text: { badJson: true, times: 2 } } });
+    const { read, job } = await storyToWrite("writejob00000003");
+    await runStoryWriteJob("writejob00000003", bedrockEnv(false));
+
+    const row = await job();
+    expect(row?.status).toBe("failed");
+    expect(row?.error).toMatch(/^The outline could not be written \(bedrock: the model's reply was not the expected JSON/);
+    expect((await read()).chapters).toHaveLength(0);
+    expect((await loggedRequests()).filter((r) => r.operation === "ConverseStream")).toEqual([]);
   });
 });
