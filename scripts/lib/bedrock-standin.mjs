@@ -1034,6 +1034,7 @@ function cannedReply(systemText, userText, images) {
   };
   const task = taskOf(userText);
   if (task === "outline") return cannedOutline(userText);
+  if (task === "check") return cannedCheck(userText);
   if (task === "merge-prompts") {
     const a = quotedAfter(userText, "Prompt A") ?? "";
     const b = quotedAfter(userText, "Prompt B") ?? "";
@@ -1121,6 +1122,46 @@ function cannedOutline(userText) {
       return { title: `Chapter ${c + 1}: ${pick(WORDS.event)}`, summary: beats.map((b) => b.beat).join(" "), scenes: beats };
     }),
   };
+}
+
+const SENTENCE_WORDS = new Set(["A", "An", "And", "As", "At", "But", "He", "Her", "His", "I", "If", "In", "It", "She", "So", "The", "Then", "There", "They", "We", "When", "You"]);
+
+/**
+ * Issues for a "check" prompt, as a careful model reports them: a run of capitalised words that is
+ * one or two letters from a listed name is that name misspelled; one that is no listed name is a
+ * stranger. Quotes come with their whitespace collapsed, as models copy text.
+ */
+function cannedCheck(userText) {
+  const start = userText.indexOf("Text to check:\n<<<");
+  const end = start < 0 ? -1 : userText.indexOf(">>>", start);
+  const text = start < 0 || end < 0 ? "" : userText.slice(start + 18, end);
+  const names = listedNames(userText, "Elements of the world:");
+  const issues = [];
+  for (const match of text.matchAll(/\b[A-Z][a-z']+(?:\s+[A-Z][a-z']+)+/g)) {
+    const words = match[0].split(/\s+/);
+    while (words.length && SENTENCE_WORDS.has(words[0])) words.shift();
+    if (words.length < 2) continue;
+    const quote = words.join(" ");
+    const run = match[0].replace(/\s+/g, " ").toLowerCase();
+    if (names.some((name) => run.includes(name.toLowerCase()) || name.toLowerCase().includes(quote.toLowerCase()))) continue;
+    const near = names.find((name) => editDistance(name.toLowerCase(), quote.toLowerCase()) <= 2);
+    issues.push(
+      near
+        ? { type: "name_drift", severity: "warning", quote, explanation: `"${quote}" looks like a misspelling of ${near}.`, suggestion: near }
+        : { type: "new_character", severity: "warning", quote, explanation: `${quote} is not someone the world knows.`, suggestion: null },
+    );
+  }
+  return { issues };
+}
+
+function editDistance(a, b) {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
 }
 
 // ---------------------------------------------------------------------------------------------

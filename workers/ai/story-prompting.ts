@@ -2,6 +2,7 @@
 // shares and the reading of its reply. As for elements and worlds, the model is asked for one JSON
 // value, the reply is read leniently (fences, prose around it, "summary" for "beat", names in the
 // wrong case) but always through zod; an outline that cannot be made whole is a "bad_output".
+// Continuity checks have their own prompt and reading (continuity-prompting.ts).
 import { z } from "zod";
 import {
   AUDIENCE_RULES,
@@ -15,7 +16,8 @@ import {
   type ChatPrompt,
   type Complete,
 } from "./prompting";
-import type { CallContext, ElementSummary, OutlineRequest, ProviderName, StoryOutline, TextResult, WorldContext } from "./types";
+import { checkPrompt, parseCheckReply } from "./continuity-prompting";
+import type { CallContext, ElementSummary, OutlineRequest, ProviderName, StoryCheckIssue, StoryCheckRequest, StoryOutline, TextResult, WorldContext } from "./types";
 
 const TITLE_MAX_CHARS = 200;
 const PREMISE_MAX_CHARS = 4000;
@@ -152,12 +154,16 @@ function castNames(elements: ElementSummary[]): Map<string, string> {
 // ---------------------------------------------------------------------------------------------
 // The story methods of a TextProvider, on top of a provider's single completion call
 
-/** `outlineStory` for any remote provider: it only brings its completion call. */
+/** `outlineStory` and `checkStory` for any remote provider: it only brings its completion call. */
 export function createStoryTextMethods(name: ProviderName, complete: Complete) {
   return {
     async outlineStory(request: OutlineRequest, context: CallContext): Promise<TextResult<StoryOutline>> {
       const completion = await complete(outlinePrompt(request, context.world), context);
       return { value: parseOutlineReply(name, completion.reply, request), provider: name, model: completion.model, usage: completion.usage };
+    },
+    async checkStory(request: StoryCheckRequest, context: CallContext): Promise<TextResult<StoryCheckIssue[]>> {
+      const completion = await complete(checkPrompt(request, context.world), context);
+      return { value: parseCheckReply(name, completion.reply, request.text), provider: name, model: completion.model, usage: completion.usage };
     },
   };
 }

@@ -77,7 +77,7 @@ export async function runStoryWriteJob(jobId: string, env: Env): Promise<void> {
     if (passage.status === "gone") continue; // someone deleted the scene meanwhile
     const checked = await checkScene(env, db, { worldId: world.id, storyId: story.id, sceneId, jobId: job.id, correctFrom: passage.startsAt });
     written.push({ sceneId, ...passage.provenance, characters: passage.written, issues: checked.issues });
-    usd += passage.usd;
+    usd += passage.usd + checked.usd;
   }
   await succeed(db, env, job, story.id, usd, {
     outline: { provider: outline.provider, model: outline.model, offline: outline.provider === "local", chapters: outline.value.chapters.length, scenes: placed.value.scenes.flat().length },
