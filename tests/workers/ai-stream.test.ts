@@ -339,7 +339,8 @@ describe("New story on bedrock: the story_write job outlines with Converse and w
       expect(scene.wordCount).toBeGreaterThan(120);
     }
     const logged = await loggedRequests();
-    expect(logged.filter((r) => r.operation === "Converse")).toEqual([expect.objectContaining({ task: "outline", ok: true })]);
+    // One outline, then each scene written and checked by the model.
+    expect(logged.filter((r) => r.operation === "Converse").map((r) => r.task)).toEqual(["outline", "check", "check", "check"]);
     expect(logged.filter((r) => r.operation === "ConverseStream").map((r) => r.task)).toEqual(["passage", "passage", "passage"]);
   });
 
@@ -355,7 +356,7 @@ describe("New story on bedrock: the story_write job outlines with Converse and w
     // The stand-in's streams were never told to fail: the prose is still Bedrock's.
     expect(result.written[0]).toMatchObject({ provider: "bedrock", offline: false });
     expect((await read()).chapters).toHaveLength(1);
-    const outlines = (await loggedRequests()).filter((r) => r.operation === "Converse");
+    const outlines = (await loggedRequests()).filter((r) => r.operation === "Converse" && r.task === "outline");
     expect(outlines.map((r) => [r.model, r.task])).toEqual([
       [BEDROCK_MODELS.lite, "outline"],
       [BEDROCK_MODELS.micro, "outline"],
