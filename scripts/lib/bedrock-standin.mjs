@@ -1142,8 +1142,10 @@ function cannedCheck(userText) {
     while (words.length && SENTENCE_WORDS.has(words[0])) words.shift();
     if (words.length < 2) continue;
     const quote = words.join(" ");
-    const run = match[0].replace(/\s+/g, " ").toLowerCase();
-    if (names.some((name) => run.includes(name.toLowerCase()) || name.toLowerCase().includes(quote.toLowerCase()))) continue;
+    // Whole words: "Old Cogg" is not "Old Cog", but "The Old Well" holds "Old Well".
+    const run = ` ${match[0].replace(/\s+/g, " ").toLowerCase()} `;
+    const known = (name) => run.includes(` ${name.toLowerCase()} `) || ` ${name.toLowerCase()} `.includes(` ${quote.toLowerCase()} `);
+    if (names.some(known)) continue;
     const near = names.find((name) => editDistance(name.toLowerCase(), quote.toLowerCase()) <= 2);
     issues.push(
       near

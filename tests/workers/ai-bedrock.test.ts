@@ -373,6 +373,18 @@ describe("openai-compatible provider", () => {
     expect(refused.options).toMatchObject({ retryable: false, code: "bad_output" });
   });
 
+  it("checks a scene's continuity in JSON mode: a misspelt name and a stranger, each on its exact words", async () => {
+    const text = "Old Cogg oiled the gears while Admiral Rusk watched.";
+    const checked = await openai().text.checkStory!({ text, elements: [{ name: "Old Cog", type: "character", description: "An engine-whisperer." }], storySoFar: [] }, context);
+    expect(checked.provider).toBe("openai");
+    expect(checked.value.map(({ type, quote, suggestion }) => ({ type, quote, suggestion }))).toEqual([
+      { type: "name_drift", quote: "Old Cogg", suggestion: "Old Cog" },
+      { type: "new_character", quote: "Admiral Rusk", suggestion: null },
+    ]);
+    for (const issue of checked.value) expect(text.slice(issue.start, issue.end)).toBe(issue.quote);
+    expect(await loggedRequests()).toEqual([expect.objectContaining({ operation: "ChatCompletions", task: "check", ok: true })]);
+  });
+
   it("maps errors the same way: a bad key is final, throttling is retryable, clips are not offered", async () => {
     const wrongKey = openAiProviders(openAiConfigFromEnv({ ...standin.env, OPENAI_API_KEY: "nope" }));
     const refused = await providerError(wrongKey.text.element({ prompt: "x" }, context));
@@ -426,6 +438,13 @@ describe("workers-ai provider (with a fake binding)", () => {
     });
     const outline = await outliner.text.outlineStory!(outlineRequest, context);
     expect(outline.value).toMatchObject({ title: "The Silent Whale", premise: "", chapters: [{ summary: "The whale stops singing.", scenes: [{ pov: "Old Cog", location: "Brasswater" }] }, { title: "Two" }] });
+
+    // A quote the text does not hold (the model paraphrased) is dropped; the rest keep their spans.
+    const checker = workersAiProviders({
+      run: async () => ({ response: { issues: [{ type: "setting_mismatch", severity: "error", quote: "the engine room", explanation: "Not here.", suggestion: null }, { type: "new_character", severity: "warning", quote: "Admiral  Rusk", explanation: "Unknown.", suggestion: null }] } }),
+    });
+    const checked = await checker.text.checkStory!({ text: "Then Admiral\nRusk came aboard.", elements: [], storySoFar: [] }, context);
+    expect(checked.value).toEqual([{ type: "new_character", severity: "warning", start: 5, end: 17, quote: "Admiral\nRusk", explanation: "Unknown.", suggestion: null }]);
 
     const busy = workersAiProviders({ run: async () => Promise.reject(new Error("AiError: 3040: Capacity temporarily exceeded")) });
     expect((await providerError(busy.text.element({ prompt: "x" }, context))).retryable).toBe(true);
