@@ -8,7 +8,9 @@ export type StandinFailure =
   /** Streamed text: an exception event (Bedrock) or error event (OpenAI) after `afterChunks` pieces (default 2). */
   | { streamException: string; afterChunks?: number; times?: number }
   /** Streamed text: the connection ends halfway through a frame after `afterChunks` pieces (default 2). */
-  | { streamCut: true; afterChunks?: number; times?: number };
+  | { streamCut: true; afterChunks?: number; times?: number }
+  /** Converse and non-streamed chat completions answer with prose where JSON was asked; streams are left alone. */
+  | { badJson: true; times?: number };
 
 /** Streamed answers: milliseconds from the headers to the first piece of text, and between pieces. */
 export type StandinStream = { firstTokenMs?: number; chunkMs?: number };

@@ -100,6 +100,8 @@ class Invalid extends Error {}
  * Streamed text answers also take `{streamException: "throttlingException", afterChunks?, times?}`
  * (an exception event, or an OpenAI error event, after that many pieces of text) and
  * `{streamCut: true, afterChunks?, times?}` (the connection ends in the middle of a frame).
+ * `{badJson: true, times?}` makes a Converse or non-streamed chat completion answer with prose
+ * where JSON was asked (a model that ignored the format); streamed calls are left alone.
  * `stream: {firstTokenMs, chunkMs}` sets the time from the answer's headers to the first piece of
  * text and the gap between pieces (the bench's time to first token).
  */
@@ -149,6 +151,7 @@ export async function startBedrockStandin(options = {}) {
     const failure = state.failures[modality];
     if (!failure || failure.jobFailure) return undefined;
     if ((failure.streamException || failure.streamCut) && !streamed) return undefined;
+    if (failure.badJson && streamed) return undefined;
     failure.remaining -= 1;
     if (failure.remaining <= 0) delete state.failures[modality];
     return failure;
@@ -352,9 +355,9 @@ export async function startBedrockStandin(options = {}) {
 
   // Bedrock: Converse -------------------------------------------------------------------------
 
-  function converse(model, { json, entry }) {
+  function converse(model, { json, entry, failure }) {
     const { systemText, userText, images, inputTokens } = readConverseRequest(model, json);
-    const reply = JSON.stringify(cannedReply(systemText, userText, images));
+    const reply = failure?.badJson ? NOT_JSON : JSON.stringify(cannedReply(systemText, userText, images));
     entry.task = taskOf(userText);
     const outputTokens = tokens(reply);
     return {
@@ -735,7 +738,7 @@ export async function startBedrockStandin(options = {}) {
     }
     entry.task = taskOf(userText);
     if (json.stream === true) return streamedChatCompletion(json, systemText, userText, failure);
-    const content = JSON.stringify(cannedReply(systemText, userText, []));
+    const content = failure?.badJson ? NOT_JSON : JSON.stringify(cannedReply(systemText, userText, []));
     const promptTokens = tokens(systemText + userText);
     const completionTokens = tokens(content);
     return {
@@ -1030,6 +1033,8 @@ function cannedReply(systemText, userText, images) {
     style: /\(style: ([^;)]*)/.exec(systemText)?.[1] || "fantasy",
   };
   const task = taskOf(userText);
+  if (task === "outline") return cannedOutline(userText);
+  if (task === "check") return cannedCheck(userText);
   if (task === "merge-prompts") {
     const a = quotedAfter(userText, "Prompt A") ?? "";
     const b = quotedAfter(userText, "Prompt B") ?? "";
@@ -1069,6 +1074,96 @@ function cannedReply(systemText, userText, images) {
     element.relationships = [{ to: neighbour[1], kind: KIND_BY_TYPES[`${type}>${neighbour[2]}`] ?? "related_to", label: "close to" }];
   }
   return element;
+}
+
+/** What a model that ignored the reply format says (the `badJson` behaviour). */
+const NOT_JSON = "Of course! Here is a wonderful outline.\n\nChapter One: the hero sets out. Chapter Two: the hero returns.";
+
+/** The names listed under a heading of the prompt, as `- <<<Name>>> (type)` lines. */
+function listedNames(userText, heading) {
+  const at = userText.indexOf(heading);
+  if (at < 0) return [];
+  const names = [];
+  for (const line of userText.slice(at + heading.length).split("\n").slice(1)) {
+    const match = /^- <<<([^>]*)>>> \(/.exec(line);
+    if (!match) break;
+    names.push(match[1]);
+  }
+  return names;
+}
+
+/**
+ * An outline for an "outline" prompt: exactly the chapters and scenes asked, each scene seen by one
+ * of the people the prompt lists and set in one of its places, the prompt's idea in every beat.
+ */
+function cannedOutline(userText) {
+  const chapters = Math.min(12, Math.max(1, Number(/^Chapters: (\d+)/m.exec(userText)?.[1] ?? 3)));
+  const scenes = Math.min(8, Math.max(1, Number(/^Scenes per chapter: (\d+)/m.exec(userText)?.[1] ?? 3)));
+  const idea = (quotedAfter(userText, "Prompt") ?? "a journey").replace(/\s+/g, " ").trim().replace(/[.!?]+$/, "");
+  const people = listedNames(userText, "People of the world the story may use:");
+  const places = listedNames(userText, "Places of the world the story may use:");
+  const rnd = random(userText);
+  const pick = (list) => list[Math.floor(rnd() * list.length)];
+  const hero = people[0] ?? `${pick(WORDS.first)} ${pick(WORDS.family)}`;
+  return {
+    title: `${hero} and the ${pick(WORDS.adjective)} ${pick(WORDS.item)}`,
+    premise: `${hero} is drawn into ${idea}.`,
+    chapters: Array.from({ length: chapters }, (_, c) => {
+      const beats = Array.from({ length: scenes }, (_, s) => {
+        const pov = people.length ? people[(c + s) % people.length] : null;
+        const location = places.length ? places[(c * scenes + s) % places.length] : null;
+        return {
+          title: `${pick(WORDS.adjective)} ${pick(WORDS.place)}`,
+          beat: `${pov ?? hero} ${pick(["follows", "doubts", "uncovers", "confronts"])} ${idea}${location ? ` at ${location}` : ""}.`,
+          pov,
+          location,
+        };
+      });
+      return { title: `Chapter ${c + 1}: ${pick(WORDS.event)}`, summary: beats.map((b) => b.beat).join(" "), scenes: beats };
+    }),
+  };
+}
+
+const SENTENCE_WORDS = new Set(["A", "An", "And", "As", "At", "But", "He", "Her", "His", "I", "If", "In", "It", "She", "So", "The", "Then", "There", "They", "We", "When", "You"]);
+
+/**
+ * Issues for a "check" prompt, as a careful model reports them: a run of capitalised words that is
+ * one or two letters from a listed name is that name misspelled; one that is no listed name is a
+ * stranger. Quotes come with their whitespace collapsed, as models copy text.
+ */
+function cannedCheck(userText) {
+  const start = userText.indexOf("Text to check:\n<<<");
+  const end = start < 0 ? -1 : userText.indexOf(">>>", start);
+  const text = start < 0 || end < 0 ? "" : userText.slice(start + 18, end);
+  const names = listedNames(userText, "Elements of the world:");
+  const issues = [];
+  for (const match of text.matchAll(/\b[A-Z][a-z']+(?:\s+[A-Z][a-z']+)+/g)) {
+    const words = match[0].split(/\s+/);
+    while (words.length && SENTENCE_WORDS.has(words[0])) words.shift();
+    if (words.length < 2) continue;
+    const quote = words.join(" ");
+    // Whole words: "Old Cogg" is not "Old Cog", but "The Old Well" holds "Old Well".
+    const run = ` ${match[0].replace(/\s+/g, " ").toLowerCase()} `;
+    const known = (name) => run.includes(` ${name.toLowerCase()} `) || ` ${name.toLowerCase()} `.includes(` ${quote.toLowerCase()} `);
+    if (names.some(known)) continue;
+    const near = names.find((name) => editDistance(name.toLowerCase(), quote.toLowerCase()) <= 2);
+    issues.push(
+      near
+        ? { type: "name_drift", severity: "warning", quote, explanation: `"${quote}" looks like a misspelling of ${near}.`, suggestion: near }
+        : { type: "new_character", severity: "warning", quote, explanation: `${quote} is not someone the world knows.`, suggestion: null },
+    );
+  }
+  return { issues };
+}
+
+function editDistance(a, b) {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
 }
 
 // ---------------------------------------------------------------------------------------------

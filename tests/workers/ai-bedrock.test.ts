@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, inject, it } from "vitest";
 import { BEDROCK_MODELS, bedrockConfigFromEnv, bedrockProviders } from "../../workers/ai/bedrock";
 import { openAiConfigFromEnv, openAiProviders } from "../../workers/ai/openai";
 import { parseElementReply, parseMergeReply, parseWorldReply } from "../../workers/ai/prompting";
-import { ProviderError, type CallContext, type ElementDraft } from "../../workers/ai/types";
+import { ProviderError, type CallContext, type ElementDraft, type OutlineRequest } from "../../workers/ai/types";
 import { workersAiProviders, type WorkersAiBinding } from "../../workers/ai/workers-ai";
 import { ELEMENT_TYPES, RELATIONSHIP_KINDS } from "../../drizzle/schema/constants";
 
@@ -61,6 +61,17 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 const bedrock = () => bedrockProviders(bedrockConfigFromEnv(standin.env));
 
+const outlineRequest: OutlineRequest = {
+  prompt: "A clockwork whale goes silent",
+  story: { title: "", premise: "", template: "mystery", audience: "adults", tone: "", pointOfView: "third" },
+  cast: [
+    { name: "Old Cog", type: "character", description: "A retired engine-whisperer.", tags: [] },
+    { name: "Brasswater", type: "location", description: "A city on a whale's back.", tags: [] },
+  ],
+  chapters: 2,
+  scenesPerChapter: 3,
+};
+
 beforeEach(async () => {
   await fetch(`${standin.url}/__standin/reset`, { method: "POST" });
 });
@@ -85,6 +96,16 @@ describe("bedrock text (Converse)", () => {
     expect(await loggedRequests()).toEqual([
       expect.objectContaining({ service: "bedrock", operation: "Converse", model: BEDROCK_MODELS.lite, task: "element", ok: true }),
     ]);
+  });
+
+  it("outlines a story with one Converse call: exactly the chapters and scenes asked, over the cast", async () => {
+    const outline = await bedrock().text.outlineStory!(outlineRequest, context);
+    expect(outline).toMatchObject({ provider: "bedrock", model: BEDROCK_MODELS.lite });
+    expect(outline.usage.costUsd).toBeGreaterThan(0);
+    expect(outline.value.title).toMatch(/^Old Cog and the /);
+    expect(outline.value.chapters.map((c) => c.scenes.length)).toEqual([3, 3]);
+    for (const scene of outline.value.chapters.flatMap((c) => c.scenes)) expect(scene.beat).toContain("A clockwork whale goes silent");
+    expect(await loggedRequests()).toEqual([expect.objectContaining({ operation: "Converse", task: "outline", ok: true })]);
   });
 
   it("writes a connected world whose relationships point at its own elements", async () => {
@@ -340,6 +361,30 @@ describe("openai-compatible provider", () => {
     ]);
   });
 
+  it("outlines a story in JSON mode over the world's people and places, and refuses a reply that is not JSON", async () => {
+    const outline = await openai().text.outlineStory!(outlineRequest, context);
+    expect(outline).toMatchObject({ provider: "openai", model: "standin-chat" });
+    expect(outline.value.chapters.map((c) => c.scenes.length)).toEqual([3, 3]);
+    for (const scene of outline.value.chapters.flatMap((c) => c.scenes)) expect(scene).toMatchObject({ pov: "Old Cog", location: "Brasswater" });
+    expect(await loggedRequests()).toEqual([expect.objectContaining({ operation: "ChatCompletions", task: "outline", ok: true })]);
+
+    await behave({ failures: { text: { badJson: true } } });
+    const refused = await providerError(openai().text.outlineStory!(outlineRequest, context));
+    expect(refused.options).toMatchObject({ retryable: false, code: "bad_output" });
+  });
+
+  it("checks a scene's continuity in JSON mode: a misspelt name and a stranger, each on its exact words", async () => {
+    const text = "Old Cogg oiled the gears while Admiral Rusk watched.";
+    const checked = await openai().text.checkStory!({ text, elements: [{ name: "Old Cog", type: "character", description: "An engine-whisperer." }], storySoFar: [] }, context);
+    expect(checked.provider).toBe("openai");
+    expect(checked.value.map(({ type, quote, suggestion }) => ({ type, quote, suggestion }))).toEqual([
+      { type: "name_drift", quote: "Old Cogg", suggestion: "Old Cog" },
+      { type: "new_character", quote: "Admiral Rusk", suggestion: null },
+    ]);
+    for (const issue of checked.value) expect(text.slice(issue.start, issue.end)).toBe(issue.quote);
+    expect(await loggedRequests()).toEqual([expect.objectContaining({ operation: "ChatCompletions", task: "check", ok: true })]);
+  });
+
   it("maps errors the same way: a bad key is final, throttling is retryable, clips are not offered", async () => {
     const wrongKey = openAiProviders(openAiConfigFromEnv({ ...standin.env, OPENAI_API_KEY: "nope" }));
     const refused = await providerError(wrongKey.text.element({ prompt: "x" }, context));
@@ -382,6 +427,24 @@ describe("workers-ai provider (with a fake binding)", () => {
     expect(picture.mimeType).toBe("image/png");
     const speech = await providers.audio.speak({ text: "Hello" }, context);
     expect(new TextDecoder().decode(speech.bytes)).toBe("ID3");
+
+    // In JSON mode the binding hands back an object, not text.
+    const outliner = workersAiProviders({
+      async run(_model, inputs) {
+        expect(JSON.stringify(inputs.messages)).toContain("Task: outline");
+        const scenes = [{ title: "Silence", beat: "The whale stops singing.", pov: "old cog", location: "Brasswater" }];
+        return { response: { title: "The Silent Whale", chapters: [{ title: "One", scenes }, { title: "Two", scenes }] }, usage: { prompt_tokens: 900, completion_tokens: 200 } };
+      },
+    });
+    const outline = await outliner.text.outlineStory!(outlineRequest, context);
+    expect(outline.value).toMatchObject({ title: "The Silent Whale", premise: "", chapters: [{ summary: "The whale stops singing.", scenes: [{ pov: "Old Cog", location: "Brasswater" }] }, { title: "Two" }] });
+
+    // A quote the text does not hold (the model paraphrased) is dropped; the rest keep their spans.
+    const checker = workersAiProviders({
+      run: async () => ({ response: { issues: [{ type: "setting_mismatch", severity: "error", quote: "the engine room", explanation: "Not here.", suggestion: null }, { type: "new_character", severity: "warning", quote: "Admiral  Rusk", explanation: "Unknown.", suggestion: null }] } }),
+    });
+    const checked = await checker.text.checkStory!({ text: "Then Admiral\nRusk came aboard.", elements: [], storySoFar: [] }, context);
+    expect(checked.value).toEqual([{ type: "new_character", severity: "warning", start: 5, end: 17, quote: "Admiral\nRusk", explanation: "Unknown.", suggestion: null }]);
 
     const busy = workersAiProviders({ run: async () => Promise.reject(new Error("AiError: 3040: Capacity temporarily exceeded")) });
     expect((await providerError(busy.text.element({ prompt: "x" }, context))).retryable).toBe(true);

@@ -3,6 +3,9 @@
 // the real event-stream framing with CRCs, written by the stand-in's own encoder; the
 // OpenAI-compatible endpoint streams Server-Sent Events. Failures in the middle of a stream (an
 // exception event, a cut connection, a stall) must end as ProviderErrors, never as a hang.
+// *New story* on Bedrock outlines through Converse (JSON) and writes through ConverseStream; an
+// outline that is not JSON moves down the chain or fails the job with its reason. *Check continuity*
+// on Bedrock adds the model's issues to the rules', and a model that fails leaves the rules' alone.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import type * as Y from "yjs";
@@ -10,6 +13,8 @@ import { addMember, call, createWorld, signUp } from "./helpers";
 import { RoomClient } from "./room-client";
 import { sceneTextOf } from "../../durable-objects/story-room/story-doc";
 import { runStoryContinueJob } from "../../workers/jobs/story-continue";
+import { runStoryCheckJob } from "../../workers/jobs/story-check";
+import { runStoryWriteJob } from "../../workers/jobs/story-write";
 import { BEDROCK_MODELS, bedrockConfigFromEnv, bedrockProviders } from "../../workers/ai/bedrock";
 import { openAiConfigFromEnv, openAiProviders } from "../../workers/ai/openai";
 import { ProviderError, type CallContext, type PassageRequest, type PassageStream } from "../../workers/ai/types";
@@ -286,5 +291,140 @@ describe("Continue on bedrock: the story_continue job streams ConverseStream int
     const logged = (await loggedRequests()).filter((r) => r.operation === "ConverseStream");
     expect(logged).toEqual([expect.objectContaining({ task: "passage", ok: true })]);
     watcher.close();
+  });
+});
+
+describe("New story on bedrock: the story_write job outlines with Converse and writes with ConverseStream", () => {
+  /** A world with two people and two places, a story in it, and a `story_write` job row as the stories route writes it. */
+  async function storyToWrite(jobId: string) {
+    const owner = await signUp("Writer");
+    const world = await createWorld(owner);
+    const ids = new Map<string, string>();
+    for (const [type, name] of [["character", "Mira Vale"], ["character", "Tobin"], ["location", "Harrowgate"], ["location", "The Old Well"]] as const) {
+      const created = await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type, name, description: `${name} of the valley.` } });
+      ids.set(name, created.json.element.id as string);
+    }
+    const story = (await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body: { title: "Untitled", template: "mystery" } })).json.story as { id: string };
+    const input = { storyId: story.id, prompt: "A stolen bell in winter", length: "short", titleFromOutline: true };
+    await env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, input) values (?, ?, ?, 'story_write', 'queued', ?)")
+      .bind(jobId, world.id, owner.id, JSON.stringify(input))
+      .run();
+    const read = async () => (await call("GET", `/api/worlds/${world.id}/stories/${story.id}`, { cookie: owner.cookie })).json.story;
+    const job = () => env.DB.prepare("select status, error, result from jobs where id = ?").bind(jobId).first<{ status: string; error: string | null; result: string | null }>();
+    return { ids, read, job };
+  }
+  const bedrockEnv = (fallbackLocal: boolean) => ({ ...env, ...standin.env, AI_PROVIDER: "bedrock", AI_FALLBACK_LOCAL: String(fallbackLocal) }) as unknown as Env;
+
+  it("places Bedrock's outline in the story, with its people and places resolved, and writes the first chapter from its beats", async () => {
+    const { ids, read, job } = await storyToWrite("writejob00000001");
+    await runStoryWriteJob("writejob00000001", bedrockEnv(false));
+
+    const row = await job();
+    expect(row?.status, row?.error ?? "").toBe("succeeded");
+    const result = JSON.parse(row!.result!);
+    expect(result.outline).toEqual({ provider: "bedrock", model: BEDROCK_MODELS.lite, offline: false, chapters: 1, scenes: 3 });
+    expect(result.written).toHaveLength(3);
+    for (const written of result.written) expect(written).toMatchObject({ provider: "bedrock", model: BEDROCK_MODELS.lite, offline: false });
+
+    const story = await read();
+    // The stand-in names the story after the first person the prompt listed; the person gave no title.
+    expect(story.title).toMatch(/^Mira Vale and the /);
+    expect(story.chapters).toHaveLength(1);
+    const scenes = story.chapters[0].scenes as Array<{ summary: string; pov: string | null; location: string | null; wordCount: number }>;
+    expect(scenes).toHaveLength(3);
+    for (const scene of scenes) {
+      expect(scene.summary).toContain("A stolen bell in winter");
+      expect([ids.get("Mira Vale"), ids.get("Tobin")]).toContain(scene.pov);
+      expect([ids.get("Harrowgate"), ids.get("The Old Well")]).toContain(scene.location);
+      expect(scene.wordCount).toBeGreaterThan(120);
+    }
+    const logged = await loggedRequests();
+    // One outline, then each scene written and checked by the model.
+    expect(logged.filter((r) => r.operation === "Converse").map((r) => r.task)).toEqual(["outline", "check", "check", "check"]);
+    expect(logged.filter((r) => r.operation === "ConverseStream").map((r) => r.task)).toEqual(["passage", "passage", "passage"]);
+  });
+
+  it("an outline that is not JSON moves down the chain: Nova Micro, then the offline writer, labelled as such", async () => {
+    await behave({ failures: { text: { badJson: true, times: 2 } } });
+    const { read, job } = await storyToWrite("writejob00000002");
+    await runStoryWriteJob("writejob00000002", bedrockEnv(true));
+
+    const row = await job();
+    expect(row?.status, row?.error ?? "").toBe("succeeded");
+    const result = JSON.parse(row!.result!);
+    expect(result.outline).toMatchObject({ provider: "local", offline: true, chapters: 1, scenes: 3 });
+    // The stand-in's streams were never told to fail: the prose is still Bedrock's.
+    expect(result.written[0]).toMatchObject({ provider: "bedrock", offline: false });
+    expect((await read()).chapters).toHaveLength(1);
+    const outlines = (await loggedRequests()).filter((r) => r.operation === "Converse" && r.task === "outline");
+    expect(outlines.map((r) => [r.model, r.task])).toEqual([
+      [BEDROCK_MODELS.lite, "outline"],
+      [BEDROCK_MODELS.micro, "outline"],
+    ]);
+  });
+
+  it("without the offline writer, the job fails and says why, and the story stays empty", async () => {
+    await behave({ failures: { text: { badJson: true, times: 2 } } });
+    const { read, job } = await storyToWrite("writejob00000003");
+    await runStoryWriteJob("writejob00000003", bedrockEnv(false));
+
+    const row = await job();
+    expect(row?.status).toBe("failed");
+    expect(row?.error).toMatch(/^The outline could not be written \(bedrock: the model's reply was not the expected JSON/);
+    expect((await read()).chapters).toHaveLength(0);
+    expect((await loggedRequests()).filter((r) => r.operation === "ConverseStream")).toEqual([]);
+  });
+});
+
+describe("Check continuity on bedrock: the model's issues join the rules'", () => {
+  /** A scene of a story in a world that knows Mira Vale and The Old Well, and a `story_check` job row for it. */
+  async function sceneToCheck(jobId: string, text: string) {
+    const owner = await signUp("Writer");
+    const world = await createWorld(owner);
+    const element = async (type: string, name: string, description: string) =>
+      (await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type, name, description } })).json.element.id as string;
+    const mira = await element("character", "Mira Vale", "A brave young bell-ringer who never lies.");
+    const well = await element("location", "The Old Well", "A mossy well at the edge of the village.");
+    const story = (await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body: { title: "The Bell", template: "mystery" } })).json.story as { id: string };
+    const base = `/api/worlds/${world.id}/stories/${story.id}`;
+    const chapter = (await call("POST", `${base}/chapters`, { cookie: owner.cookie, body: { title: "One" } })).json.chapter.id as string;
+    const scene = (await call("POST", `${base}/chapters/${chapter}/scenes`, { cookie: owner.cookie, body: { title: "Dusk", text, pov: mira, location: well } })).json.scene.id as string;
+    await env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, input) values (?, ?, ?, 'story_check', 'queued', ?)")
+      .bind(jobId, world.id, owner.id, JSON.stringify({ storyId: story.id, sceneId: scene }))
+      .run();
+    const issues = async () =>
+      (await call("GET", `${base}/scenes/${scene}/issues`, { cookie: owner.cookie })).json.issues as Array<{ type: string; quote: string; start: number; end: number; suggestion: string | null }>;
+    const job = () => env.DB.prepare("select status, error, cost_estimate as cost, result from jobs where id = ?").bind(jobId).first<{ status: string; error: string | null; cost: number; result: string }>();
+    return { issues, job };
+  }
+  const bedrockEnv = { ...env, ...standin.env, AI_PROVIDER: "bedrock", AI_FALLBACK_LOCAL: "false" } as unknown as Env;
+  const TEXT = "Mira Vael climbed down to The Old Well.\nThere she met Captain Orrin\nBlackwood, who said nothing.";
+
+  it("adds what only the model saw, anchored over a line break, without repeating what the rules found", async () => {
+    const { issues, job } = await sceneToCheck("checkjob00000001", TEXT);
+    await runStoryCheckJob("checkjob00000001", bedrockEnv);
+    const row = await job();
+    expect(row?.status, row?.error ?? "").toBe("succeeded");
+    expect(JSON.parse(row!.result)).toMatchObject({ checkedBy: { provider: "bedrock", model: BEDROCK_MODELS.lite } });
+    expect(row!.cost).toBeGreaterThan(0);
+    // The rules caught the misspelling (the model's "Mira Vael" is the same slip and is left out);
+    // only the model caught the stranger, whose name the text breaks over two lines.
+    const found = (await issues()).map(({ type, quote, start, suggestion }) => ({ type, quote, start, suggestion }));
+    expect(found).toEqual([
+      { type: "name_drift", quote: "Vael", start: 5, suggestion: "Vale" },
+      { type: "new_character", quote: "Captain Orrin\nBlackwood", start: TEXT.indexOf("Captain"), suggestion: null },
+    ]);
+    expect((await loggedRequests()).filter((r) => r.operation === "Converse")).toEqual([expect.objectContaining({ task: "check", ok: true })]);
+  });
+
+  it("a model whose answer is not JSON leaves the rules' issues to stand alone, and the check still succeeds", async () => {
+    await behave({ failures: { text: { badJson: true, times: 2 } } });
+    const { issues, job } = await sceneToCheck("checkjob00000002", TEXT);
+    await runStoryCheckJob("checkjob00000002", bedrockEnv);
+    const row = await job();
+    expect(row?.status, row?.error ?? "").toBe("succeeded");
+    expect(JSON.parse(row!.result)).toMatchObject({ checkedBy: null, issues: 1 });
+    expect((await issues()).map((issue) => issue.quote)).toEqual(["Vael"]);
+    expect((await loggedRequests()).filter((r) => r.operation === "Converse").map((r) => r.model)).toEqual([BEDROCK_MODELS.lite, BEDROCK_MODELS.micro]);
   });
 });

@@ -24,6 +24,7 @@ import { configOf } from "../lib/config";
 import { converseStreamText, type ConverseStreamState } from "./bedrock-stream";
 import { eventStreamMessages } from "./event-stream";
 import { badOutput, createJsonTextProvider, passagePrompt, plainText, type Complete } from "./prompting";
+import { createStoryTextMethods } from "./story-prompting";
 import { callRemote, fromBase64, numericSeed, readBody, sniffImageType, toBase64 } from "./remote-call";
 import { bodyChunks, estimatedTokens, passageStream, streamWatch } from "./streaming";
 import {
@@ -264,6 +265,7 @@ function bedrockTextProvider(config: BedrockConfig, aws: AwsClients, modelId: st
   const complete = converse(config, aws, modelId);
   return {
     ...createJsonTextProvider(PROVIDER, complete, TEXT_ONLY_MODELS.has(modelId) ? undefined : complete),
+    ...createStoryTextMethods(PROVIDER, complete),
     streamPassage: converseStream(config, aws, modelId),
   };
 }

@@ -3,6 +3,7 @@
 // for them is configured; clips are not offered. One attempt per call, like every provider.
 import { z } from "zod";
 import { textCost } from "./pricing";
+import { createStoryTextMethods } from "./story-prompting";
 import { badOutput, createJsonTextProvider, passagePrompt, plainText, type Complete } from "./prompting";
 import { callRemote, fromBase64, notSupported, numericSeed, readBody, sniffImageType, toBase64 } from "./remote-call";
 import { sseJson } from "./sse";
@@ -60,7 +61,7 @@ export type OpenAiProviders = Providers & { supports: Record<Modality, boolean> 
 export function openAiProviders(config: OpenAiConfig): OpenAiProviders {
   const complete = chatCompletion(config);
   return {
-    text: { ...createJsonTextProvider(PROVIDER, complete, complete), streamPassage: streamedChatCompletion(config) },
+    text: { ...createJsonTextProvider(PROVIDER, complete, complete), ...createStoryTextMethods(PROVIDER, complete), streamPassage: streamedChatCompletion(config) },
     image: openAiImageProvider(config),
     video: unsupportedVideo,
     audio: openAiAudioProvider(config),

@@ -23,7 +23,7 @@ const NAME_MAX_CHARS = 120;
 const MERGED_PROMPT_MAX_CHARS = 2000;
 
 /** The first line of every task prompt; the Bedrock stand-in keys its canned replies on it. */
-export const TASKS = ["element", "world", "merge-prompts", "describe-image", "passage"] as const;
+export const TASKS = ["element", "world", "merge-prompts", "describe-image", "passage", "outline", "check"] as const;
 export type Task = (typeof TASKS)[number];
 
 export type ChatPrompt = { task: Task; system: string; user: string; maxTokens: number };
@@ -115,7 +115,7 @@ export function describeImagePrompt(request: { hint?: string }, world: WorldCont
 // ---------------------------------------------------------------------------------------------
 // Story passages (issue 17): prose, streamed, not JSON
 
-const TEMPLATE_NOTES: Record<string, string> = {
+export const TEMPLATE_NOTES: Record<string, string> = {
   adventure: "an adventure: momentum, peril met with courage, vivid places",
   mystery: "a mystery: clues placed fairly, suspicion, the detail that does not fit",
   "fairy-tale": "a fairy tale: wonder, enchantment, simple and rhythmic telling",
@@ -125,7 +125,7 @@ const TEMPLATE_NOTES: Record<string, string> = {
   bedtime: "a bedtime story: calm, cosy and soothing, drifting gently toward rest",
 };
 
-const AUDIENCE_RULES: Record<PassageRequest["story"]["audience"], string> = {
+export const AUDIENCE_RULES: Record<PassageRequest["story"]["audience"], string> = {
   children:
     "The story is for young children: keep to gentle, child-safe language and events — no violence shown, no cruelty, no frightening scenes beyond a small worry soon comforted, no romance beyond friendship, nothing a parent would not read aloud.",
   teens: "The story is for teenagers: no explicit sexual content and no gratuitous violence.",
@@ -172,17 +172,17 @@ export function passagePrompt(request: PassageRequest, world: WorldContext): Cha
   return { task: "passage", system: system.join("\n"), user: user.join("\n"), maxTokens: Math.min(4000, words * 2 + 100) };
 }
 
-function quoted(text: string): string {
+export function quoted(text: string): string {
   // Users cannot close the delimiter early and smuggle text outside it.
   return `<<<${text.replaceAll("<<<", "‹‹‹").replaceAll(">>>", "›››")}>>>`;
 }
 
-function summaryLine(element: ElementSummary): string {
+export function summaryLine(element: ElementSummary): string {
   const tags = element.tags.length ? ` [${element.tags.join(", ")}]` : "";
   return `- ${quoted(element.name)} (${element.type})${tags}: ${quoted(oneLine(element.description).slice(0, 300))}`;
 }
 
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
@@ -235,7 +235,7 @@ const KIND_SYNONYMS: Record<string, RelationshipKind> = {
   related: "related_to",
 };
 
-function normaliseWord(value: string): string {
+export function normaliseWord(value: string): string {
   return value.trim().toLowerCase().replace(/[\s-]+/g, "_");
 }
 
@@ -348,7 +348,7 @@ export function extractJson(text: string): unknown {
 }
 
 /** A reply may be text (most APIs) or an already-parsed value (Workers AI JSON mode). */
-function replyValue(provider: ProviderName, reply: unknown): unknown {
+export function replyValue(provider: ProviderName, reply: unknown): unknown {
   if (typeof reply !== "string") return reply;
   const value = extractJson(reply);
   if (value === undefined) throw badOutput(provider, "the reply holds no JSON value");
@@ -399,7 +399,7 @@ export function badOutput(provider: ProviderName, detail: string): ProviderError
   });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -3,6 +3,7 @@
 // breaker and a fallback chain; providers themselves make one attempt and say whether it may be
 // retried.
 import type { ElementType, RelationshipKind, WorldStyle } from "../../drizzle/schema/constants";
+import type { IssueType } from "../domain/stories/continuity-types";
 import type { ProviderName } from "../lib/config";
 
 // The provider names are configuration (AI_PROVIDER), defined with the schema that reads it.
@@ -131,6 +132,27 @@ export type StoryOutline = {
   }>;
 };
 
+/** What a provider's continuity check reads (issue 17, point 5): a scene against the world and the story so far. */
+export type StoryCheckRequest = {
+  text: string;
+  /** The world's elements the scene may be held to (a bounded selection, never the whole world). */
+  elements: Array<{ name: string; type: ElementType; description: string }>;
+  /** The earlier scenes, in story order, by title and summary. */
+  storySoFar: Array<{ title: string; summary: string }>;
+};
+
+/** An issue a provider found, anchored to an exact span: `quote === text.slice(start, end)`. */
+export type StoryCheckIssue = {
+  type: IssueType;
+  severity: "error" | "warning";
+  start: number;
+  end: number;
+  quote: string;
+  explanation: string;
+  /** Replacement text for the span, or null when the fix is not a rewording. */
+  suggestion: string | null;
+};
+
 /** A passage as it is written: its text in pieces as they come, and what it cost once it ends. */
 export type PassageStream = {
   provider: ProviderName;
@@ -148,6 +170,11 @@ export interface TextProvider {
   streamPassage?(request: PassageRequest, context: CallContext): Promise<PassageStream>;
   /** A story's outline from a prompt (issue 17, point 2); a provider without it is passed over. */
   outlineStory?(request: OutlineRequest, context: CallContext): Promise<TextResult<StoryOutline>>;
+  /**
+   * Continuity issues in a scene (issue 17, point 5), found by the model; they add to the rule-based
+   * checker's, which always runs. A provider without it (`local`) is passed over.
+   */
+  checkStory?(request: StoryCheckRequest, context: CallContext): Promise<TextResult<StoryCheckIssue[]>>;
   readonly name: ProviderName;
   /** One element from a prompt; `existing` when refining, `neighbours` as context. */
   element(

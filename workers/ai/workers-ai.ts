@@ -3,6 +3,7 @@
 // in wrangler.jsonc, because a declared `ai` binding needs a Cloudflare login even in local dev.
 import { z } from "zod";
 import { imageCost, SPEECH_PRICES, textCost } from "./pricing";
+import { createStoryTextMethods } from "./story-prompting";
 import { createJsonTextProvider, passagePrompt, plainText, type Complete } from "./prompting";
 import { fromBase64, notSupported, numericSeed, sniffImageType } from "./remote-call";
 import { sseJson } from "./sse";
@@ -43,6 +44,7 @@ export function workersAiProviders(ai: WorkersAiBinding, models: Partial<typeof 
   return {
     text: {
       ...createJsonTextProvider(PROVIDER, textCompletion(ai, chosen.text), textCompletion(ai, chosen.vision)),
+      ...createStoryTextMethods(PROVIDER, textCompletion(ai, chosen.text)),
       streamPassage: streamedText(ai, chosen.text),
     },
     image: workersAiImageProvider(ai, chosen),

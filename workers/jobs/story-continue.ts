@@ -44,7 +44,7 @@ export async function runStoryContinueJob(jobId: string, env: Env): Promise<void
   // The passage is checked against the world and the story so far; its own slips of spelling are corrected.
   await report("check", 96);
   const checked = await checkScene(env, db, { worldId: world.id, storyId: story.id, sceneId: input.value.sceneId, jobId: job.id, correctFrom: passage.startsAt });
-  await succeed(db, env, job, story.id, passage.usd, { ...passage.provenance, characters: passage.written, sceneId: input.value.sceneId, sent: passage.sent, issues: checked.issues, corrected: checked.corrected });
+  await succeed(db, env, job, story.id, passage.usd + checked.usd, { ...passage.provenance, characters: passage.written, sceneId: input.value.sceneId, sent: passage.sent, issues: checked.issues, corrected: checked.corrected, checkedBy: checked.checkedBy });
   log.info("story.continued", { jobId: job.id, storyId: story.id, provider: passage.provenance.provider, characters: passage.written, tokens: passage.sent.total });
 }
 

@@ -3,9 +3,10 @@
 // chapter's scenes written out, each checked for continuity — stages and progress like generation's.
 import { eq } from "drizzle-orm";
 import { assets, elements, jobs, stories } from "../../drizzle/schema";
-import { providerChains } from "../ai";
+import { callPolicy, providerChains } from "../ai";
 import { localText } from "../ai/local";
-import type { ElementSummary, StoryOutline, TextProvider } from "../ai/types";
+import { callChain } from "../ai/resilience";
+import { ProviderError, type CallContext, type ElementSummary, type OutlineRequest, type StoryOutline, type TextProvider, type TextResult } from "../ai/types";
 import { STORY_LENGTHS, StoryWriteInputSchema, type StoryWriteInput } from "../domain/stories/story-jobs";
 import { getDb, type Database } from "../lib/db";
 import { sha256Hex } from "../lib/hash";
@@ -37,8 +38,9 @@ export async function runStoryWriteJob(jobId: string, env: Env): Promise<void> {
   await report("outline", 10);
   const size = STORY_LENGTHS[input.value.length];
   const cast = await castOf(db, world.id, input.value.prompt);
-  const outliner: TextProvider = chains.text.find((p) => p.outlineStory) ?? localText;
-  const outline = await outliner.outlineStory!(
+  const outlined = await outlineOf(
+    env,
+    chains.text,
     {
       prompt: input.value.prompt,
       ...(picture ? { picture } : {}),
@@ -49,6 +51,8 @@ export async function runStoryWriteJob(jobId: string, env: Env): Promise<void> {
     },
     callContext,
   );
+  if (!outlined.ok) return finish(db, env, job, story.id, "failed", outlined.reason);
+  const outline = outlined.value;
   const byName = new Map(cast.map(({ id, summary }) => [summary.name.toLowerCase(), id]));
   const resolve = (name: string | null) => (name ? (byName.get(name.toLowerCase()) ?? null) : null);
   const placed = await room.applyOutline({
@@ -73,7 +77,7 @@ export async function runStoryWriteJob(jobId: string, env: Env): Promise<void> {
     if (passage.status === "gone") continue; // someone deleted the scene meanwhile
     const checked = await checkScene(env, db, { worldId: world.id, storyId: story.id, sceneId, jobId: job.id, correctFrom: passage.startsAt });
     written.push({ sceneId, ...passage.provenance, characters: passage.written, issues: checked.issues });
-    usd += passage.usd;
+    usd += passage.usd + checked.usd;
   }
   await succeed(db, env, job, story.id, usd, {
     outline: { provider: outline.provider, model: outline.model, offline: outline.provider === "local", chapters: outline.value.chapters.length, scenes: placed.value.scenes.flat().length },
@@ -81,6 +85,23 @@ export async function runStoryWriteJob(jobId: string, env: Env): Promise<void> {
     ...(picture ? { picture } : {}),
   });
   log.info("story.written", { jobId: job.id, storyId: story.id, chapters: outline.value.chapters.length, scenes: written.length });
+}
+
+/**
+ * The outline from the text chain, as generation calls it: retries for what may pass, the next
+ * link (the fallback model, then the offline `local` writer when configured) for a reply that was
+ * not a usable outline. When every link refuses, the job fails and says why; a failure that may
+ * pass is thrown, so the queue delivers the job again.
+ */
+async function outlineOf(env: Env, chain: TextProvider[], request: OutlineRequest, context: CallContext): Promise<{ ok: true; value: TextResult<StoryOutline> } | { ok: false; reason: string }> {
+  const outliners = chain.filter((provider) => provider.outlineStory);
+  try {
+    const outcome = await callChain("text", outliners.length ? outliners : [localText], (provider, signal) => provider.outlineStory!(request, { ...context, signal }), callPolicy(env, "text"));
+    return { ok: true, value: outcome.value };
+  } catch (error) {
+    if (error instanceof ProviderError && !error.retryable) return { ok: false, reason: `The outline could not be written (${error.provider}: ${error.message})` };
+    throw error;
+  }
 }
 
 /** The world's people and places for the outline: those the prompt names first, then the rest, a dozen at most. */
