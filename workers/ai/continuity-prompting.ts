@@ -3,8 +3,7 @@
 // is anchored to an exact span of the text, and an issue whose quote is not in the text (a model
 // that paraphrased or invented it) is dropped, since no one could see or fix it there.
 import { z } from "zod";
-import { anchorQuote } from "../domain/stories/continuity-merge";
-import { ISSUE_TYPES } from "../domain/stories/continuity-types";
+import { ISSUE_TYPES, anchorQuote } from "./story-issues";
 import { badOutput, isRecord, normaliseWord, oneLine, quoted, replyValue, type ChatPrompt } from "./prompting";
 import type { ProviderName, StoryCheckIssue, StoryCheckRequest, WorldContext } from "./types";
 

@@ -3,7 +3,7 @@
 // breaker and a fallback chain; providers themselves make one attempt and say whether it may be
 // retried.
 import type { ElementType, RelationshipKind, WorldStyle } from "../../drizzle/schema/constants";
-import type { IssueType } from "../domain/stories/continuity-types";
+import type { IssueType } from "./story-issues";
 import type { ProviderName } from "../lib/config";
 
 // The provider names are configuration (AI_PROVIDER), defined with the schema that reads it.

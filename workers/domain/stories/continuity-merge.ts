@@ -2,7 +2,10 @@
 // by quoting, so its issues are anchored to exact spans of the text as it stands; one the rules
 // already found (same type, overlapping span) is left out, the rules' own reading being the one
 // that knows which element it is about.
-import type { ContinuityIssue, IssueType, StoryElement } from "./continuity-types";
+import { anchorQuote, type IssueType } from "../../ai/story-issues";
+import type { ContinuityIssue, StoryElement } from "./continuity-types";
+
+export { anchorQuote };
 
 /** An issue as a provider reports it, before it is anchored in the scene's text as it now stands. */
 export type QuotedIssue = {
@@ -12,23 +15,6 @@ export type QuotedIssue = {
   explanation: string;
   suggestion: string | null;
 };
-
-/**
- * Where a quote stands in the text: verbatim first, then allowing for whitespace the model
- * collapsed or re-flowed (a line break quoted as a space). Undefined when it is not there.
- */
-export function anchorQuote(text: string, quote: string): { start: number; end: number } | undefined {
-  const trimmed = quote.trim();
-  if (!trimmed) return undefined;
-  const exact = text.indexOf(trimmed);
-  if (exact >= 0) return { start: exact, end: exact + trimmed.length };
-  const pattern = trimmed
-    .split(/\s+/)
-    .map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-    .join("\\s+");
-  const match = new RegExp(pattern).exec(text);
-  return match ? { start: match.index, end: match.index + match[0].length } : undefined;
-}
 
 /**
  * The rules' issues and the model's, in text order. The model's are anchored in `text` (dropped if

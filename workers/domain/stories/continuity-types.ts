@@ -29,8 +29,9 @@ export type ContinuityInput = {
   nameIndex?: NameIndex;
 };
 
-export const ISSUE_TYPES = ["name_drift", "personality_contradiction", "timeline_error", "setting_mismatch", "new_character"] as const;
-export type IssueType = (typeof ISSUE_TYPES)[number];
+import { ISSUE_TYPES, type IssueType } from "../../ai/story-issues";
+
+export { ISSUE_TYPES, type IssueType };
 
 export type ContinuityIssue = {
   type: IssueType;
