@@ -294,6 +294,50 @@ describe("Continue on bedrock: the story_continue job streams ConverseStream int
   });
 });
 
+describe("Stop: anyone in the story may stop the AI while it writes", () => {
+  it("ends the passage where it stands when the job is cancelled, and says so to everyone in the story", async () => {
+    const owner = await signUp("Writer");
+    const editor = await signUp("Co-writer");
+    const world = await createWorld(owner);
+    await addMember(world.id, editor, "editor");
+    const story = (await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body: { title: "The Bell", template: "mystery" } })).json.story as { id: string };
+    const base = `/api/worlds/${world.id}/stories/${story.id}`;
+    const chapter = (await call("POST", `${base}/chapters`, { cookie: owner.cookie, body: { title: "One" } })).json.chapter.id as string;
+    const scene = (await call("POST", `${base}/chapters/${chapter}/scenes`, { cookie: owner.cookie, body: { title: "Dusk", text: "The bell rang once." } })).json.scene.id as string;
+    const { client: watcher } = await RoomClient.connectTo(`${base}/room`, editor.cookie);
+    if (!watcher) throw new Error("the co-writer could not join the story");
+    // A slow stream: a piece every 200 ms, so there is time to stop it halfway.
+    await behave({ stream: { firstTokenMs: 0, chunkMs: 200 } });
+    const jobId = "stopjob000000001";
+    await env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, input) values (?, ?, ?, 'story_continue', 'queued', ?)")
+      .bind(jobId, world.id, owner.id, JSON.stringify({ storyId: story.id, sceneId: scene, direction: null, words: 200 }))
+      .run();
+    const running = runStoryContinueJob(jobId, { ...env, ...standin.env, AI_PROVIDER: "bedrock", AI_FALLBACK_LOCAL: "false" } as unknown as Env);
+    const aiText = () =>
+      (sceneTextOf(watcher.doc, scene).toArray() as Y.XmlElement[])
+        .slice(1)
+        .flatMap((p) => (p.get(0) as Y.XmlText).toDelta() as Array<{ insert: string; attributes?: { ai?: unknown } }>)
+        .filter((run) => run.attributes?.ai)
+        .map((run) => run.insert)
+        .join("");
+    await watcher.until(() => aiText().length > 0);
+    const stopped = await call("POST", `/api/jobs/${jobId}/cancel`, { cookie: editor.cookie });
+    expect(stopped.status, stopped.text).toBe(200);
+    await running;
+    const atStop = aiText();
+    const row = await env.DB.prepare("select status from jobs where id = ?").bind(jobId).first<{ status: string }>();
+    expect(row?.status).toBe("cancelled");
+    await watcher.waitFor((m) => m.type === "job" && (m as { jobId?: string }).jobId === jobId && (m as { status?: string }).status === "cancelled");
+    // Nothing more arrives after the stop (the stand-in would still be sending a piece every 200 ms),
+    // and the passage was not checked or charged as finished.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(aiText()).toBe(atStop);
+    const issues = await env.DB.prepare("select count(*) as n from story_issues where job_id = ?").bind(jobId).first<{ n: number }>();
+    expect(issues?.n).toBe(0);
+    watcher.close();
+  });
+});
+
 describe("New story on bedrock: the story_write job outlines with Converse and writes with ConverseStream", () => {
   /** A world with two people and two places, a story in it, and a `story_write` job row as the stories route writes it. */
   async function storyToWrite(jobId: string) {
