@@ -15,6 +15,11 @@ describe("the elements a scene mentions", () => {
     expect(mentionedIn(text, world).map((e) => e.id)).toEqual(["e1", "e2"]);
   });
 
+  it("finds an element by a name it is also known as", () => {
+    const known = [...world, { id: "e6", name: "Kael Ardent", aliases: ["the Iron Lord"], type: "character" as const }];
+    expect(mentionedIn("Behind her, the Iron Lord cleared his throat.", known).map((e) => e.id)).toEqual(["e6"]);
+  });
+
   it("finds a name met a second time after a first match inside a word", () => {
     expect(mentionedIn("Oaken beams, then an Oak.", world).map((e) => e.id)).toEqual(["e4"]);
   });

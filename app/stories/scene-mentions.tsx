@@ -20,17 +20,18 @@ function textOf(fragment: Y.XmlFragment): string {
 
 const isWordChar = (char: string | undefined) => char !== undefined && /[\p{L}\p{N}]/u.test(char);
 
-/** The world's elements named in `text` (whole words, any case), in the order of the world's list. */
-export function mentionedIn(text: string, elements: WorldElement[]): WorldElement[] {
+/** The world's elements named in `text` (whole words, any case) by their name or one they are also known as, in the order of the world's list. */
+export function mentionedIn(text: string, elements: Array<Pick<WorldElement, "id" | "name" | "type"> & { aliases?: string[] }>): WorldElement[] {
   const haystack = text.toLowerCase();
-  return elements.filter((element) => {
-    const name = element.name.trim().toLowerCase();
+  const named = (raw: string) => {
+    const name = raw.trim().toLowerCase();
     if (name.length < 3) return false;
     for (let at = haystack.indexOf(name); at >= 0; at = haystack.indexOf(name, at + 1)) {
       if (!isWordChar(haystack[at - 1]) && !isWordChar(haystack[at + name.length])) return true;
     }
     return false;
-  });
+  };
+  return elements.filter((element) => [element.name, ...(element.aliases ?? [])].some(named)).map((element) => ({ ...element, aliases: element.aliases ?? [] }));
 }
 
 /**

@@ -91,7 +91,7 @@ export async function updateStory(worldId: string, storyId: string, patch: Parti
 
 /** The world's elements, for the point-of-view and location pickers. */
 const WorldElementsSchema = z.object({
-  elements: z.array(z.object({ id: z.string(), name: z.string(), type: z.enum(ELEMENT_TYPES) })),
+  elements: z.array(z.object({ id: z.string(), name: z.string(), aliases: z.array(z.string()).catch([]).default([]), type: z.enum(ELEMENT_TYPES) })),
 });
 export type WorldElement = z.infer<typeof WorldElementsSchema>["elements"][number];
 
