@@ -1,7 +1,7 @@
 // A `story_write` job (issue 17, point 2): a new story from a prompt (and a picture): an outline of
 // chapters with scene beats from the provider chain, written into the story's room, then the first
 // chapter's scenes written out, each checked for continuity — stages and progress like generation's.
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { assets, elements, jobs, stories } from "../../drizzle/schema";
 import { callPolicy, providerChains } from "../ai";
 import { localText } from "../ai/local";
@@ -109,7 +109,9 @@ async function castOf(db: Database, worldId: string, prompt: string): Promise<Ar
   const rows = await db
     .select({ id: elements.id, type: elements.type, name: elements.name, description: elements.description, tags: elements.tags })
     .from(elements)
-    .where(eq(elements.worldId, worldId));
+    .where(eq(elements.worldId, worldId))
+    // Oldest first (the world's first people lead the cast), by name within a second: the same cast every run.
+    .orderBy(asc(elements.createdAt), asc(elements.name));
   const wanted = rows.filter((row) => row.type === "character" || row.type === "creature" || row.type === "location");
   const named = (row: { name: string }) => prompt.toLowerCase().includes(row.name.toLowerCase());
   const ordered = [...wanted.filter(named), ...wanted.filter((row) => !named(row))].slice(0, CAST_SIZE);
