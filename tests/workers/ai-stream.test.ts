@@ -6,8 +6,10 @@
 // *New story* on Bedrock outlines through Converse (JSON) and writes through ConverseStream; an
 // outline that is not JSON moves down the chain or fails the job with its reason. *Check continuity*
 // on Bedrock adds the model's issues to the rules', and a model that fails leaves the rules' alone.
+// *Continue* opens its stream through the chain (retried, then passed down) until the first words
+// arrive; a stream cut after them keeps what it wrote and fails the job rather than retrying it.
 import { env } from "cloudflare:test";
-import { beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import type * as Y from "yjs";
 import { addMember, call, createWorld, signUp } from "./helpers";
 import { RoomClient } from "./room-client";
@@ -15,6 +17,7 @@ import { sceneTextOf } from "../../durable-objects/story-room/story-doc";
 import { runStoryContinueJob } from "../../workers/jobs/story-continue";
 import { runStoryCheckJob } from "../../workers/jobs/story-check";
 import { runStoryWriteJob } from "../../workers/jobs/story-write";
+import { resetBreakers } from "../../workers/ai/resilience";
 import { BEDROCK_MODELS, bedrockConfigFromEnv, bedrockProviders } from "../../workers/ai/bedrock";
 import { openAiConfigFromEnv, openAiProviders } from "../../workers/ai/openai";
 import { ProviderError, type CallContext, type PassageRequest, type PassageStream } from "../../workers/ai/types";
@@ -290,6 +293,69 @@ describe("Continue on bedrock: the story_continue job streams ConverseStream int
     expect(passage).toContain("Mira Vale");
     const logged = (await loggedRequests()).filter((r) => r.operation === "ConverseStream");
     expect(logged).toEqual([expect.objectContaining({ task: "passage", ok: true })]);
+    watcher.close();
+  });
+});
+
+describe("Continue when the provider fails", () => {
+  /** A scene with a line of text, a reader watching the story, and a queued `story_continue` job. */
+  async function sceneToContinue(jobId: string) {
+    const owner = await signUp("Writer");
+    const reader = await signUp("Reader");
+    const world = await createWorld(owner);
+    await addMember(world.id, reader, "viewer");
+    const story = (await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body: { title: "The Bell", template: "mystery" } })).json.story as { id: string };
+    const base = `/api/worlds/${world.id}/stories/${story.id}`;
+    const chapter = (await call("POST", `${base}/chapters`, { cookie: owner.cookie, body: { title: "One" } })).json.chapter.id as string;
+    const scene = (await call("POST", `${base}/chapters/${chapter}/scenes`, { cookie: owner.cookie, body: { title: "Dusk", text: "The bell rang once." } })).json.scene.id as string;
+    const { client: watcher } = await RoomClient.connectTo(`${base}/room`, reader.cookie);
+    if (!watcher) throw new Error("the reader could not join the story");
+    await env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, input) values (?, ?, ?, 'story_continue', 'queued', ?)")
+      .bind(jobId, world.id, owner.id, JSON.stringify({ storyId: story.id, sceneId: scene, direction: null, words: 120 }))
+      .run();
+    const aiRuns = () =>
+      (sceneTextOf(watcher.doc, scene).toArray() as Y.XmlElement[])
+        .slice(1)
+        .flatMap((p) => (p.get(0) as Y.XmlText).toDelta() as Array<{ insert: string; attributes?: { ai?: { provider: string; offline: boolean } } }>)
+        .filter((run) => run.attributes?.ai);
+    const job = () => env.DB.prepare("select status, error, result from jobs where id = ?").bind(jobId).first<{ status: string; error: string | null; result: string | null }>();
+    return { watcher, aiRuns, job };
+  }
+  const bedrockEnv = (fallbackLocal: boolean) => ({ ...env, ...standin.env, AI_PROVIDER: "bedrock", AI_FALLBACK_LOCAL: String(fallbackLocal), AI_RETRY_BASE_MS: "1" }) as unknown as Env;
+  afterEach(() => resetBreakers());
+
+  it("throttled before the first words, it is retried, then passed down the chain: the offline writer writes it, labelled as such", async () => {
+    const { watcher, aiRuns, job } = await sceneToContinue("fallbackjob00001");
+    await behave({ failures: { text: { status: 429, times: 100 } } });
+    await runStoryContinueJob("fallbackjob00001", bedrockEnv(true));
+
+    const row = await job();
+    expect(row?.status, row?.error ?? "").toBe("succeeded");
+    expect(JSON.parse(row!.result!)).toMatchObject({ provider: "local", offline: true });
+    await watcher.until(() => aiRuns().length > 0);
+    for (const run of aiRuns()) expect(run.attributes!.ai).toMatchObject({ provider: "local", offline: true });
+    // Both Bedrock models were asked (and retried) before the offline writer took over.
+    const asked = (await loggedRequests()).filter((r) => r.operation === "ConverseStream");
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(asked.map((r) => r.model))).toEqual(new Set([BEDROCK_MODELS.lite, BEDROCK_MODELS.micro]));
+    expect(asked.every((r) => r.status === 429)).toBe(true);
+    watcher.close();
+  });
+
+  it("cut off in the middle, the words already written stay, and the job fails saying so rather than being retried into a second passage", async () => {
+    const { watcher, aiRuns, job } = await sceneToContinue("brokenjob0000001");
+    await behave({ failures: { text: { streamException: "throttlingException", afterChunks: 3 } } });
+    // Resolves rather than throwing: a thrown retryable error would have the queue run it again.
+    await runStoryContinueJob("brokenjob0000001", bedrockEnv(true));
+
+    const row = await job();
+    expect(row?.status).toBe("failed");
+    expect(row?.error).toMatch(/stopped partway \(bedrock: .*\)\. What it wrote is kept/);
+    await watcher.until(() => aiRuns().length > 0);
+    expect(aiRuns().every((run) => run.attributes?.ai?.provider === "bedrock")).toBe(true);
+    expect(aiRuns().map((run) => run.insert).join("").length).toBeGreaterThan(0);
+    // One stream only: nothing was asked again after the cut.
+    expect((await loggedRequests()).filter((r) => r.operation === "ConverseStream")).toHaveLength(1);
     watcher.close();
   });
 });

@@ -4,9 +4,10 @@
 // does not grow with the world, and the job records what it sent.
 import { and, eq, inArray, like, or, sql } from "drizzle-orm";
 import { elements, jobs, relationships, stories, storyChapters, storyScenes, worldMembers, worlds } from "../../drizzle/schema";
-import { providerChains } from "../ai";
+import { callPolicy, providerChains } from "../ai";
+import { callChain } from "../ai/resilience";
 import { localText } from "../ai/local";
-import type { ElementSummary, PassageRequest, TextProvider } from "../ai/types";
+import type { CallContext, ElementSummary, PassageRequest, PassageStream } from "../ai/types";
 import { StoryContinueInputSchema } from "../domain/stories/story-jobs";
 import { assembleStoryContext, tailWithin, type ContextElement, type StoryContext } from "../domain/stories/story-context";
 import { buildNameIndex, type NameIndex } from "../domain/stories/name-index";
@@ -41,6 +42,7 @@ export async function runStoryContinueJob(jobId: string, env: Env): Promise<void
   await started;
   if (passage.status === "cancelled") return finish(db, env, job, story.id, "cancelled", null);
   if (passage.status === "gone") return finish(db, env, job, story.id, "failed", "The scene was deleted.");
+  if (passage.status === "broken") return finish(db, env, job, story.id, "failed", passage.reason);
   // The passage is checked against the world and the story so far; its own slips of spelling are corrected.
   await report("check", 96);
   const checked = await checkScene(env, db, { worldId: world.id, storyId: story.id, sceneId: input.value.sceneId, jobId: job.id, correctFrom: passage.startsAt });
@@ -67,6 +69,7 @@ export async function storyOfJob(db: Database, job: JobRow, storyId: string): Pr
 export type Passage =
   | { status: "cancelled" }
   | { status: "gone" }
+  | { status: "broken"; reason: string }
   | {
       status: "written";
       /** Where the passage starts in the scene's plain text. */
@@ -78,9 +81,9 @@ export type Passage =
     };
 
 /**
- * Writes the next passage of a scene: assembles the story bible, asks the first provider of the
- * text chain that writes stories, and appends what it streams to the scene through the story's
- * room, marked with its provenance. `onShare` hears how much of the passage is written (0–1).
+ * Writes the next passage of a scene: assembles the story bible, opens a stream on the text chain's
+ * story writers (retried and falling back as every call does, until the first words arrive), and
+ * appends what it streams to the scene through the story's room, marked with its provenance. `onShare` hears how much of the passage is written (0–1).
  */
 export async function writeIntoScene(
   env: Env,
@@ -108,17 +111,17 @@ export async function writeIntoScene(
     cast,
     words: target.words,
   };
-  const provider: TextProvider = providerChains(env).text.find((p) => p.streamPassage) ?? localText;
-  const stream = await provider.streamPassage!(request, {
+  const opened = await openPassage(env, request, {
     world: { title: world.title, description: world.description, style: world.style, tags: world.tags },
     seed: await sha256Hex(JSON.stringify({ request, template: story.template })),
   });
+  const { stream } = opened;
   const mark = { job: job.id, provider: stream.provider, model: stream.model, offline: stream.provider === "local" };
   const before = scene.value.scene.text;
   const expected = target.words * 6;
   let written = 0;
-  let first = true;
-  for await (const chunk of stream.chunks) {
+  let next: IteratorResult<string> = opened.first;
+  for (let first = true; !next.done; first = false) {
     // Anyone in the story may stop it (the jobs API marks it cancelled): checked before each piece
     // after the first (the job was running a moment ago; the first words go out at once).
     if (!first) {
@@ -126,12 +129,19 @@ export async function writeIntoScene(
       if (now?.status === "cancelled" || now?.status === "failed") return { status: "cancelled" };
     }
     // A passage starts a paragraph of its own after what the scene already says.
-    const piece = first && before.trim() ? `\n\n${chunk.trimStart()}` : chunk;
-    first = false;
+    const piece = first && before.trim() ? `\n\n${next.value.trimStart()}` : next.value;
     const wrote = await room.aiWrite(target.sceneId, piece, mark);
     if (!wrote.ok) return { status: "gone" };
     written += wrote.value.written;
     await onShare(Math.min(1, written / expected));
+    try {
+      next = await opened.rest.next();
+    } catch (error) {
+      // Words already in the scene stay there (everyone has seen them); the job ends rather than
+      // being retried, which would write a second passage after the first one's broken end.
+      const why = error instanceof Error ? error.message : String(error);
+      return { status: "broken", reason: `The AI stopped partway (${stream.provider}: ${why}). What it wrote is kept; Continue again to go on.` };
+    }
   }
   return { status: "written", startsAt: before.trim() ? before.length + 2 : 0, written, provenance: { provider: mark.provider, model: mark.model, offline: mark.offline }, sent: context.sent, usd: stream.usage().costUsd };
 }
@@ -244,4 +254,24 @@ async function storyBible(db: Database, worldId: string, storyId: string, premis
     lastScenes: before.map((s) => ({ title: s.title, text: s.text })),
   });
   return { ...context, elements: looked };
+}
+
+/**
+ * A passage stream that has given its first piece. Opening it and waiting for the first words is
+ * one call of the chain: a provider that refuses, throttles or stalls before writing anything is
+ * retried and then passed over for the next (the offline writer last, when it is allowed).
+ */
+async function openPassage(env: Env, request: PassageRequest, context: CallContext): Promise<{ stream: PassageStream; first: IteratorResult<string>; rest: AsyncIterator<string> }> {
+  const writers = providerChains(env).text.filter((provider) => provider.streamPassage);
+  const outcome = await callChain(
+    "text",
+    writers.length ? writers : [localText],
+    async (provider, signal) => {
+      const stream = await provider.streamPassage!(request, { ...context, signal });
+      const rest = stream.chunks[Symbol.asyncIterator]();
+      return { stream, first: await rest.next(), rest };
+    },
+    callPolicy(env, "text"),
+  );
+  return outcome.value;
 }

@@ -75,6 +75,7 @@ export async function runStoryWriteJob(jobId: string, env: Env): Promise<void> {
     const passage = await writeIntoScene(env, db, { job, world, story, sceneId, direction: beats[index]?.beat ?? null, words: size.words }, (share) => report("write", base + Math.round((70 / first.length) * share)));
     if (passage.status === "cancelled") return finish(db, env, job, story.id, "cancelled", null);
     if (passage.status === "gone") continue; // someone deleted the scene meanwhile
+    if (passage.status === "broken") return finish(db, env, job, story.id, "failed", passage.reason);
     const checked = await checkScene(env, db, { worldId: world.id, storyId: story.id, sceneId, jobId: job.id, correctFrom: passage.startsAt });
     written.push({ sceneId, ...passage.provenance, characters: passage.written, issues: checked.issues });
     usd += passage.usd + checked.usd;
