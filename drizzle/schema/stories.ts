@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { user } from "./auth";
 import { worlds } from "./worlds";
 
@@ -35,6 +35,10 @@ export const stories = sqliteTable(
     tone: text("tone").notNull().default(""),
     pointOfView: text("point_of_view").$type<PointOfView>().notNull().default("third"),
     status: text("status").$type<StoryStatus>().notNull().default("draft"),
+    /** The narrator's voice (issue 18, point 2); null: the person's default, then the world's. */
+    narratorVoice: text("narrator_voice"),
+    /** A voice per character element id: dialogue that character speaks is read in it. */
+    characterVoices: text("character_voices", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
     createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
     createdAt,
     updatedAt,
@@ -111,4 +115,123 @@ export const storyIssues = sqliteTable(
     updatedAt,
   },
   (t) => [index("story_issues_by_scene").on(t.storyId, t.sceneId, t.status)],
+);
+
+export const SCENE_MEDIA_KINDS = ["image", "clip", "narration"] as const;
+export type SceneMediaKind = (typeof SCENE_MEDIA_KINDS)[number];
+
+/**
+ * A scene's picture, clip or narration (issue 18, points 1–3). Made by jobs, never written through
+ * the live document; the file is an R2 object recorded in `assets` under the story's world. The
+ * newest row of a kind is the scene's; older ones stay for their revisions until the story goes.
+ * Narration is found again by `cacheKey` (a hash of the text and the voices it was read in), so an
+ * unchanged scene is not narrated twice.
+ */
+export const sceneMedia = sqliteTable(
+  "scene_media",
+  {
+    id: text("id").primaryKey(),
+    storyId: text("story_id")
+      .notNull()
+      .references(() => stories.id, { onDelete: "cascade" }),
+    sceneId: text("scene_id").notNull(),
+    kind: text("kind").$type<SceneMediaKind>().notNull(),
+    /** The R2 key (`worlds/<world>/…`), also in `assets`. */
+    key: text("key").notNull(),
+    mimeType: text("mime_type").notNull(),
+    /** Narration: what identifies the text and voices read (the cache key). */
+    cacheKey: text("cache_key"),
+    /** Narration: the voices used, `{narrator, characters: {elementId: voice}}`. */
+    voices: text("voices", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** Narration: when each word is spoken, `[{start, end, time}]` (character offsets in the scene's plain text, ms). */
+    timings: text("timings", { mode: "json" }).$type<Array<{ start: number; end: number; time: number }>>(),
+    durationMs: integer("duration_ms"),
+    provider: text("provider").notNull(),
+    model: text("model").notNull(),
+    /** Made by the offline `local` provider: shown as an offline rendering. */
+    offline: integer("offline", { mode: "boolean" }).notNull().default(false),
+    jobId: text("job_id"),
+    createdAt,
+  },
+  (t) => [index("scene_media_by_scene").on(t.storyId, t.sceneId, t.kind, t.createdAt), index("scene_media_by_cache").on(t.storyId, t.cacheKey)],
+);
+
+export const REVISION_KINDS = ["generation", "refine", "snapshot", "restore"] as const;
+export type RevisionKind = (typeof REVISION_KINDS)[number];
+
+/**
+ * A scene as it stood at a moment worth going back to (issue 18, point 5): after each generation,
+ * each accepted refinement, each restore, and periodically while people write. `content` is the
+ * scene's rich text as JSON nodes (what a restore writes back); `text` its plain text (for diffs).
+ */
+export const sceneRevisions = sqliteTable(
+  "scene_revisions",
+  {
+    id: text("id").primaryKey(),
+    storyId: text("story_id")
+      .notNull()
+      .references(() => stories.id, { onDelete: "cascade" }),
+    sceneId: text("scene_id").notNull(),
+    /** 1, 2, 3… per scene. */
+    number: integer("number").notNull(),
+    kind: text("kind").$type<RevisionKind>().notNull(),
+    title: text("title").notNull().default(""),
+    content: text("content").notNull(),
+    text: text("text").notNull(),
+    userId: text("user_id").references(() => user.id, { onDelete: "set null" }),
+    jobId: text("job_id"),
+    createdAt,
+  },
+  (t) => [uniqueIndex("scene_revisions_number").on(t.storyId, t.sceneId, t.number)],
+);
+
+/** Where a person stopped in a story (the player resumes there, on any device). */
+export const storyProgress = sqliteTable(
+  "story_progress",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    storyId: text("story_id")
+      .notNull()
+      .references(() => stories.id, { onDelete: "cascade" }),
+    sceneId: text("scene_id").notNull(),
+    /** Milliseconds into the scene's narration. */
+    positionMs: integer("position_ms").notNull().default(0),
+    updatedAt,
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.storyId] })],
+);
+
+/** An ordered list of stories, played one after another (issue 18, point 4). */
+export const playlists = sqliteTable(
+  "playlists",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => user.id, { onDelete: "cascade" }),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    /** `link`: anyone with the link may play it, seeing only the stories they may read. */
+    visibility: text("visibility").$type<"private" | "link">().notNull().default("private"),
+    createdAt,
+    updatedAt,
+  },
+  (t) => [index("playlists_by_owner").on(t.ownerId, t.updatedAt)],
+);
+
+export const playlistItems = sqliteTable(
+  "playlist_items",
+  {
+    playlistId: text("playlist_id")
+      .notNull()
+      .references(() => playlists.id, { onDelete: "cascade" }),
+    storyId: text("story_id")
+      .notNull()
+      .references(() => stories.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    addedAt: createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.playlistId, t.storyId] }), index("playlist_items_order").on(t.playlistId, t.position)],
 );

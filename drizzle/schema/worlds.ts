@@ -194,6 +194,8 @@ export const JOB_KINDS = [
   "story_write",
   "scene_illustrate",
   "narrate",
+  "scene_clip",
+  "scene_refine",
   "export",
   "import",
 ] as const;
@@ -372,6 +374,9 @@ export const worldLikes = sqliteTable(
 
 export const EXPORT_STATUSES = ["queued", "running", "succeeded", "failed"] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
+/** What an export is: a world's archive, or one story as a document (issue 18, point 6). */
+export const EXPORT_FORMATS = ["world", "markdown", "markdown-zip", "epub", "docx"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** A ZIP of a world written to R2 by a queued job (catalogue F4); its download link expires. */
 export const worldExports = sqliteTable(
@@ -386,6 +391,9 @@ export const worldExports = sqliteTable(
     status: text("status").$type<ExportStatus>().notNull().default("queued"),
     /** Whether the archive carries secrets (only when an owner or editor asked for it). */
     includesSecrets: integer("includes_secrets", { mode: "boolean" }).notNull().default(false),
+    format: text("format").$type<ExportFormat>().notNull().default("world"),
+    /** The story a story export is of (no foreign key: stories.ts builds on this file); null for a world's archive. */
+    storyId: text("story_id"),
     r2Key: text("r2_key"),
     size: integer("size"),
     error: text("error"),
