@@ -15,6 +15,7 @@ import { MINOR_TYPES, autoCorrect, checkContinuity, type ContinuityInput, type C
 import { mergeIssues, type QuotedIssue } from "../domain/stories/continuity-merge";
 import { StoryCheckInputSchema } from "../domain/stories/story-jobs";
 import { getDb, type Database } from "../lib/db";
+import { scenesInReadingOrder } from "../domain/stories/stories";
 import { sha256Hex } from "../lib/hash";
 import { newId } from "../lib/ids";
 import { log } from "../lib/log";
@@ -38,9 +39,7 @@ export async function checkScene(env: Env, db: Database, request: { worldId: str
     db.select({ id: storyScenes.id, chapterId: storyScenes.chapterId, position: storyScenes.position, title: storyScenes.title, summary: storyScenes.summary, text: storyScenes.text }).from(storyScenes).where(eq(storyScenes.storyId, request.storyId)),
     db.select({ title: worlds.title, description: worlds.description, style: worlds.style, tags: worlds.tags }).from(worlds).where(eq(worlds.id, request.worldId)).limit(1),
   ]);
-  const order = (a: { position: string; id: string }, b: { position: string; id: string }) => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.id < b.id ? -1 : 1);
-  const chapterOrder = new Map(chapters.sort(order).map((chapter, index) => [chapter.id, index]));
-  const inOrder = scenes.sort((a, b) => (chapterOrder.get(a.chapterId) ?? 0) - (chapterOrder.get(b.chapterId) ?? 0) || order(a, b));
+  const inOrder = scenesInReadingOrder(chapters, scenes);
   const here = inOrder.findIndex((s) => s.id === request.sceneId);
   const earlier = here < 0 ? inOrder : inOrder.slice(0, here);
   const input: ContinuityInput = {

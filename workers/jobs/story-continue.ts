@@ -13,6 +13,7 @@ import { assembleStoryContext, tailWithin, type ContextElement, type StoryContex
 import { buildNameIndex, type NameIndex } from "../domain/stories/name-index";
 import { chapterSummaryOf } from "../domain/stories/summaries";
 import { getDb, type Database } from "../lib/db";
+import { byReadingOrder, scenesInReadingOrder } from "../domain/stories/stories";
 import { sha256Hex } from "../lib/hash";
 import { log } from "../lib/log";
 import { readStored } from "../lib/stored-json";
@@ -203,9 +204,7 @@ async function storyBible(db: Database, worldId: string, storyId: string, premis
       .where(eq(storyScenes.storyId, storyId)),
   ]);
   const looked = new Map<string, ContextElement>();
-  const order = (a: { position: string; id: string }, b: { position: string; id: string }) => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.id < b.id ? -1 : 1);
-  const chapterOrder = new Map(chapters.sort(order).map((chapter, index) => [chapter.id, index]));
-  const inOrder = scenes.sort((a, b) => (chapterOrder.get(a.chapterId) ?? 0) - (chapterOrder.get(b.chapterId) ?? 0) || order(a, b));
+  const inOrder = scenesInReadingOrder(chapters, scenes);
   const here = inOrder.findIndex((s) => s.id === scene.id);
   const before = here < 0 ? inOrder : inOrder.slice(0, here);
   const words = [...new Set((direction ?? "").toLowerCase().match(/\p{L}{4,}/gu) ?? [])].slice(0, 6);
@@ -248,7 +247,7 @@ async function storyBible(db: Database, worldId: string, storyId: string, premis
     // Rolling summaries: a person's where they wrote one, otherwise drawn from the text as it stands.
     summaries: {
       story: premise,
-      chapters: chapters.map((c) => chapterSummaryOf(c.summary, inOrder.filter((s) => s.chapterId === c.id).map(summaryOf))).filter(Boolean),
+      chapters: [...chapters].sort(byReadingOrder).map((c) => chapterSummaryOf(c.summary, inOrder.filter((s) => s.chapterId === c.id).map(summaryOf))).filter(Boolean),
       scenes: before.map(summaryOf).filter(Boolean),
     },
     lastScenes: before.map((s) => ({ title: s.title, text: s.text })),

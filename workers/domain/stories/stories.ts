@@ -136,22 +136,30 @@ export async function getStoryRow(db: Database, worldId: string, storyId: string
   return toStoryDto(story, counts);
 }
 
+/** Chapters or scenes in reading order: by their fractional-index position, ties by id (as the room orders them). */
+export const byReadingOrder = <T extends { position: string; id: string }>(a: T, b: T) => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.id < b.id ? -1 : 1);
+
+/** A story's scenes in reading order: by their chapter's place, then their own. */
+export function scenesInReadingOrder<C extends { id: string; position: string }, S extends { id: string; position: string; chapterId: string }>(chapters: C[], scenes: S[]): S[] {
+  const chapterOrder = new Map([...chapters].sort(byReadingOrder).map((chapter, index) => [chapter.id, index]));
+  return [...scenes].sort((a, b) => (chapterOrder.get(a.chapterId) ?? 0) - (chapterOrder.get(b.chapterId) ?? 0) || byReadingOrder(a, b));
+}
+
 /** The story with its chapters and their scenes in order, as the room last projected them. */
 export async function getStoryOutline(db: Database, story: StoryDto): Promise<StoryDto & { chapters: ChapterDto[] }> {
   const [chapters, scenes] = await Promise.all([
     db.select().from(storyChapters).where(eq(storyChapters.storyId, story.id)),
     db.select().from(storyScenes).where(eq(storyScenes.storyId, story.id)),
   ]);
-  const byOrder = <T extends { position: string; id: string }>(a: T, b: T) => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.id < b.id ? -1 : 1);
   return {
     ...story,
-    chapters: chapters.sort(byOrder).map((chapter) => ({
+    chapters: chapters.sort(byReadingOrder).map((chapter) => ({
       id: chapter.id,
       title: chapter.title,
       summary: chapter.summary,
       scenes: scenes
         .filter((scene) => scene.chapterId === chapter.id)
-        .sort(byOrder)
+        .sort(byReadingOrder)
         .map((scene) => ({ id: scene.id, title: scene.title, summary: scene.summary, pov: scene.povId, location: scene.locationId, wordCount: scene.wordCount })),
     })),
   };
