@@ -6,6 +6,9 @@ export default [
   route("worlds/:id", "routes/world.tsx"),
   route("worlds/:id/stories", "routes/stories.tsx"),
   route("worlds/:id/stories/:sid", "routes/story.tsx"),
+  route("worlds/:id/stories/:sid/play", "routes/story-play.tsx"),
+  route("playlists", "routes/playlists.tsx"),
+  route("playlists/:pid", "routes/playlist.tsx"),
   route("gallery", "routes/gallery.tsx"),
   route("invite/:token", "routes/invite.tsx"),
   route("sign-out", "routes/sign-out.tsx"),
@@ -15,5 +18,7 @@ export default [
   // Local runs only: the emails the outbox mail provider kept (ADR 12).
   route("dev/outbox", "routes/dev/outbox.tsx"),
   route("w/:id", "routes/public-world.tsx"),
+  route("w/:id/stories/:sid", "routes/public-story.tsx"),
   route("embed/:id", "routes/embed.tsx"),
+  route("embed/:id/stories/:sid", "routes/embed-story.tsx"),
 ] satisfies RouteConfig;

@@ -18,6 +18,9 @@ export function SiteHeader({ user }: { user: HeaderUser }) {
             <Link to="/worlds" className="hidden text-stone-700 hover:text-indigo-800 sm:inline">
               My worlds
             </Link>
+            <Link to="/playlists" className="text-stone-700 hover:text-indigo-800">
+              Playlists
+            </Link>
             <span className="hidden max-w-40 truncate text-stone-500 md:inline" title={user.email}>
               {user.name}
             </span>

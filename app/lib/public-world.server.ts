@@ -6,6 +6,7 @@ import { worldLikes } from "../../drizzle/schema";
 import { getWorldAccess, getWorldGraph, type WorldAccess } from "../../workers/domain/worlds";
 import type { SessionUser } from "../../workers/auth";
 import { getDb } from "../../workers/lib/db";
+import { listStories } from "../../workers/domain/stories/stories";
 import { renderMarkdown } from "../../workers/lib/markdown";
 import { layoutGraph, type GraphPicture } from "./graph-picture";
 
@@ -70,6 +71,16 @@ export async function loadPublicWorld(env: Env, worldId: string, user: SessionUs
     }
   }
 
+  // Published stories only: read with no role, as the graph is.
+  const stories = (await listStories(db, worldId, null)).map((story) => ({
+    id: story.id,
+    title: story.title,
+    premise: story.premise,
+    template: story.template,
+    chapterCount: story.chapterCount,
+    wordCount: story.wordCount,
+  }));
+
   const liked = user
     ? (await db.select({ userId: worldLikes.userId }).from(worldLikes).where(and(eq(worldLikes.worldId, worldId), eq(worldLikes.userId, user.id))).limit(1)).length > 0
     : false;
@@ -92,6 +103,7 @@ export async function loadPublicWorld(env: Env, worldId: string, user: SessionUs
     forkedFrom,
     elements,
     relationships: graph.relationships as PublicRelationship[],
+    stories,
     picture,
     /** The person's role in the world, if they are a member (for "Open in editor"). */
     memberRole: access.role,

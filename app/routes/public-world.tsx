@@ -77,7 +77,7 @@ export const meta: Route.MetaFunction = ({ data }) => {
 };
 
 export default function PublicWorld({ loaderData }: Route.ComponentProps) {
-  const { world, cover, forkedFrom, elements, relationships, picture, memberRole, signedIn, origin, liked } = loaderData;
+  const { world, cover, forkedFrom, elements, relationships, picture, memberRole, signedIn, origin, liked, stories } = loaderData;
   const navigation = useNavigation();
   const forking = navigation.state !== "idle" && navigation.formMethod === "POST";
   const names = new Map(elements.map((element) => [element.id, element.name]));
@@ -161,6 +161,27 @@ export default function PublicWorld({ loaderData }: Route.ComponentProps) {
           />
         ) : null}
       </section>
+
+      {stories.length ? (
+        <section aria-labelledby="stories-heading" className="mt-8">
+          <h2 id="stories-heading" className="font-display text-2xl font-semibold">
+            Stories
+          </h2>
+          <ul className="mt-3 grid gap-3 sm:grid-cols-2">
+            {stories.map((story) => (
+              <li key={story.id} className="rounded-xl border border-stone-200 bg-white shadow-sm hover:border-indigo-300">
+                <Link to={`/w/${world.id}/stories/${story.id}`} className="block p-4">
+                  <h3 className="break-words font-semibold text-stone-900">{story.title}</h3>
+                  {story.premise ? <p className="mt-1 line-clamp-2 text-sm text-stone-600">{story.premise}</p> : null}
+                  <p className="mt-1 text-xs text-stone-500">
+                    {story.chapterCount} {story.chapterCount === 1 ? "chapter" : "chapters"} · {story.wordCount} words · ▶ read and listen
+                  </p>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
 
       <section aria-label="Graph" className="mt-8">
         <h2 className="sr-only">Graph</h2>

@@ -57,6 +57,13 @@ export default function Story({ loaderData }: Route.ComponentProps) {
           Stories
         </Link>
         <span>/</span>
+        <Link
+          to={`/worlds/${world.id}/stories/${storyId}/play${query}`}
+          className="ml-auto rounded-lg bg-indigo-700 px-3 py-1 font-medium text-white hover:bg-indigo-800"
+          title="Play the story: pictures, narration and the words lit as they are read"
+        >
+          ▶ Play
+        </Link>
       </nav>
       {error ? (
         <p role="alert" className="m-1 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 [overflow-wrap:anywhere]">

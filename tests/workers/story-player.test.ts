@@ -206,3 +206,82 @@ describe("playlists", () => {
     expect((await call("GET", `/api/playlists/${playlist.id}`, { cookie: owner.cookie })).json.playlist.title).toBe("Fine");
   });
 });
+
+describe("published stories beyond the world", () => {
+  it("has an oEmbed answer for a published story's page and embed, and none for a draft", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner, { visibility: "public" });
+    const published = await newStory(owner, world.id, "The <b>Bell</b>");
+    await project(published.id);
+    await publish(owner, world.id, published.id);
+    const draft = await newStory(owner, world.id, "Unfinished");
+    const key = `worlds/${world.id}/scenes/first.svg`;
+    await env.ASSETS_BUCKET.put(key, '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360"></svg>', { httpMetadata: { contentType: "image/svg+xml" } });
+    await env.DB.prepare("insert into scene_media (id, story_id, scene_id, kind, key, mime_type, provider, model, offline, created_at) values (?, ?, ?, 'image', ?, 'image/svg+xml', 'local', 'art', 1, 1)")
+      .bind(id("m", 9), published.id, id("s", 1), key)
+      .run();
+
+    for (const path of [`/w/${world.id}/stories/${published.id}`, `/embed/${world.id}/stories/${published.id}`]) {
+      const answer = await call("GET", `/api/oembed?url=${encodeURIComponent(`http://localhost${path}`)}&format=json&maxwidth=400`);
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.json.title).toBe("The <b>Bell</b>");
+      expect(answer.json.html).toContain(`src="http://localhost/embed/${world.id}/stories/${published.id}"`);
+      expect(answer.json.html).toContain("The &lt;b&gt;Bell&lt;/b&gt; — Loreloom"); // the title escaped in the iframe
+      expect(answer.json.width).toBe(400);
+      expect(answer.json.thumbnail_url).toBe(`http://localhost/api/assets/${key}`);
+      expect(answer.json.thumbnail_width).toBe(400);
+    }
+    const forDraft = await call("GET", `/api/oembed?url=${encodeURIComponent(`http://localhost/w/${world.id}/stories/${draft.id}`)}`);
+    expect(forDraft.status).toBe(404);
+    expect(forDraft.text).not.toContain("Unfinished");
+
+    // Once the world is private, its published story has no embed either.
+    await call("PATCH", `/api/worlds/${world.id}`, { cookie: owner.cookie, body: { visibility: "private" } });
+    expect((await call("GET", `/api/oembed?url=${encodeURIComponent(`http://localhost/w/${world.id}/stories/${published.id}`)}`)).status).toBe(404);
+  });
+
+  it("copies the stories a forker may read into the fork, re-pointed at the fork's elements", async () => {
+    const owner = await signUp("Owner");
+    const stranger = await signUp("Stranger");
+    const world = await createWorld(owner, { visibility: "public" });
+    const fox = (await call("POST", `/api/worlds/${world.id}/elements`, { cookie: owner.cookie, body: { type: "character", name: "Fox" } })).json.element.id as string;
+    const published = await newStory(owner, world.id, "Out now");
+    await project(published.id);
+    await env.DB.prepare("update story_scenes set pov_id = ? where story_id = ? and id = ?").bind(fox, published.id, id("s", 1)).run();
+    await env.DB.prepare("update stories set character_voices = ? where id = ?").bind(JSON.stringify({ [fox]: "Matthew" }), published.id).run();
+    await publish(owner, world.id, published.id);
+    const key = `worlds/${world.id}/scenes/one.svg`;
+    await env.ASSETS_BUCKET.put(key, "<svg/>", { httpMetadata: { contentType: "image/svg+xml" } });
+    await env.DB.prepare("insert into scene_media (id, story_id, scene_id, kind, key, mime_type, provider, model, offline, created_at) values (?, ?, ?, 'image', ?, 'image/svg+xml', 'local', 'art', 1, 1)")
+      .bind(id("m", 7), published.id, id("s", 1), key)
+      .run();
+    const draft = await newStory(owner, world.id, "Secret draft");
+    await project(draft.id);
+
+    const strangersFork = await call("POST", `/api/worlds/${world.id}/fork`, { cookie: stranger.cookie, body: {} });
+    expect(strangersFork.status, strangersFork.text).toBe(201);
+    const forkId = strangersFork.json.world.id as string;
+    const copies = await call("GET", `/api/worlds/${forkId}/stories`, { cookie: stranger.cookie });
+    expect(copies.json.stories.map((story: { title: string }) => story.title)).toEqual(["Out now"]); // not the draft
+    const copy = copies.json.stories[0] as { id: string };
+    expect(copy.id).not.toBe(published.id);
+
+    const played = await call("GET", `/api/worlds/${forkId}/stories/${copy.id}/play`, { cookie: stranger.cookie });
+    expect(played.json.story.chapters.map((chapter: { scenes: Array<{ text: string }> }) => chapter.scenes.map((scene) => scene.text))).toEqual([["The fox woke.", "She looked down."], ["The bell rang."]]);
+    const image = played.json.story.chapters[0].scenes[0].image as { key: string; url: string };
+    expect(image.key.startsWith(`worlds/${forkId}/`)).toBe(true); // the fork's own copy of the file
+    expect((await call("GET", image.url, { cookie: stranger.cookie })).status).toBe(200);
+
+    const forkedFox = await env.DB.prepare("select id from elements where world_id = ? and name = 'Fox'").bind(forkId).first<{ id: string }>();
+    const scene = await env.DB.prepare("select pov_id from story_scenes where story_id = ? and id = ?").bind(copy.id, id("s", 1)).first<{ pov_id: string }>();
+    expect(scene?.pov_id).toBe(forkedFox?.id);
+    const voices = await env.DB.prepare("select character_voices from stories where id = ?").bind(copy.id).first<{ character_voices: string }>();
+    expect(JSON.parse(voices!.character_voices)).toEqual({ [forkedFox!.id]: "Matthew" });
+
+    // The owner's own fork takes the drafts too; the source keeps its stories.
+    const ownFork = (await call("POST", `/api/worlds/${world.id}/fork`, { cookie: owner.cookie, body: {} })).json.world.id as string;
+    const ownCopies = await call("GET", `/api/worlds/${ownFork}/stories`, { cookie: owner.cookie });
+    expect(ownCopies.json.stories.map((story: { title: string }) => story.title).sort()).toEqual(["Out now", "Secret draft"]);
+    expect(await count("stories", "world_id = ?", world.id)).toBe(2);
+  });
+});

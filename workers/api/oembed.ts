@@ -1,6 +1,9 @@
+import { and, asc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
-import { EMBED_DEFAULT_SIZE, embedIframeHtml } from "../domain/embed-html";
+import { EMBED_DEFAULT_SIZE, STORY_EMBED_DEFAULT_SIZE, embedIframeHtml, storyEmbedIframeHtml } from "../domain/embed-html";
+import { sceneMedia } from "../../drizzle/schema";
+import { getStoryRow } from "../domain/stories/stories";
 import { imageDimensions, representativeImageKey } from "../domain/publishing";
 import { getWorldAccess } from "../domain/worlds";
 import type { AppEnv } from "./context";
@@ -18,6 +21,9 @@ const OEmbedQuerySchema = z.object({
 
 /** The world pages an embed can stand for: the public page, the embed itself, and the editor. */
 const WORLD_PATH = /^\/(?:w|embed|worlds)\/([a-z0-9]{1,64})\/?$/;
+
+/** A story's reading page or its embed (issue 18, point 7). */
+const STORY_PATH = /^\/(?:w|embed)\/([a-z0-9]{1,64})\/stories\/([a-z0-9]{1,64})\/?$/;
 
 /** A thumbnail is read this far into the file for its size. */
 const THUMBNAIL_HEAD_BYTES = 64 * 1024;
@@ -42,28 +48,35 @@ export const oembedRoutes = new Hono<AppEnv>().get("/", async (c) => {
     throw new HttpError(400, "invalid_url", "The url parameter must be an http or https URL.");
   }
   const here = new URL(c.req.url);
-  const worldId = WORLD_PATH.exec(target.pathname)?.[1];
+  const storyPath = STORY_PATH.exec(target.pathname);
+  const worldId = storyPath?.[1] ?? WORLD_PATH.exec(target.pathname)?.[1];
   if (target.host !== here.host || !worldId) throw notFound("An embeddable world at that URL");
 
   const db = c.get("db");
-  // Read as an anonymous visitor: only public and unlisted worlds have embeds.
+  // Read as an anonymous visitor: only public and unlisted worlds have embeds, and only their
+  // published stories (getStoryRow with no role hides drafts).
   const access = await getWorldAccess(db, worldId, null);
+  if (access.world.visibility === "private") throw notFound("An embeddable world at that URL");
+  const story = storyPath ? await getStoryRow(db, worldId, storyPath[2]!, null) : null;
   const origin = here.origin;
-  const width = Math.min(EMBED_DEFAULT_SIZE.width, query.maxwidth ?? Infinity);
-  const height = Math.min(EMBED_DEFAULT_SIZE.height, query.maxheight ?? Infinity);
+  const size = story ? STORY_EMBED_DEFAULT_SIZE : EMBED_DEFAULT_SIZE;
+  const width = Math.min(size.width, query.maxwidth ?? Infinity);
+  const height = Math.min(size.height, query.maxheight ?? Infinity);
   const body: Record<string, string | number> = {
     version: "1.0",
     type: "rich",
     provider_name: "Loreloom",
     provider_url: `${origin}/`,
-    title: access.world.title,
+    title: story ? story.title : access.world.title,
     author_name: access.ownerName,
     cache_age: 3600,
-    html: embedIframeHtml({ origin, worldId, title: access.world.title, width, height }),
+    html: story
+      ? storyEmbedIframeHtml({ origin, worldId, storyId: story.id, title: story.title, width, height })
+      : embedIframeHtml({ origin, worldId, title: access.world.title, width, height }),
     width,
     height,
   };
-  const imageKey = await representativeImageKey(db, access.world);
+  const imageKey = story ? await storyImageKey(db, story.id) : await representativeImageKey(db, access.world);
   if (imageKey) {
     const head = await c.env.ASSETS_BUCKET.get(imageKey, { range: { offset: 0, length: THUMBNAIL_HEAD_BYTES } });
     const size = head ? imageDimensions(new Uint8Array(await head.arrayBuffer())) : null;
@@ -77,3 +90,14 @@ export const oembedRoutes = new Hono<AppEnv>().get("/", async (c) => {
   }
   return c.json(body, 200, { "access-control-allow-origin": "*", "cache-control": "public, max-age=300" });
 });
+
+/** A story's first picture, as its thumbnail: the oldest scene illustration still standing. */
+async function storyImageKey(db: AppEnv["Variables"]["db"], storyId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ key: sceneMedia.key })
+    .from(sceneMedia)
+    .where(and(eq(sceneMedia.storyId, storyId), eq(sceneMedia.kind, "image")))
+    .orderBy(asc(sceneMedia.createdAt))
+    .limit(1);
+  return row?.key ?? null;
+}

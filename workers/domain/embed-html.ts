@@ -23,3 +23,19 @@ export function embedIframeHtml(options: { origin: string; worldId: string; titl
     `title="${title}" style="border:0;border-radius:12px;max-width:100%" loading="lazy" allowfullscreen></iframe>`
   );
 }
+
+export const STORY_EMBED_DEFAULT_SIZE = { width: 800, height: 640 } as const;
+
+export function storyEmbedUrl(origin: string, worldId: string, storyId: string): string {
+  return `${origin}/embed/${encodeURIComponent(worldId)}/stories/${encodeURIComponent(storyId)}`;
+}
+
+/** The iframe a story's player is embedded with (issue 18, point 7): from oEmbed and the reading page alike. */
+export function storyEmbedIframeHtml(options: { origin: string; worldId: string; storyId: string; title: string; width: number; height: number }): string {
+  const src = escapeHtml(storyEmbedUrl(options.origin, options.worldId, options.storyId));
+  const title = escapeHtml(`${options.title} — Loreloom`);
+  return (
+    `<iframe src="${src}" width="${Math.round(options.width)}" height="${Math.round(options.height)}" ` +
+    `title="${title}" style="border:0;border-radius:12px;max-width:100%" loading="lazy" allow="autoplay; fullscreen" allowfullscreen></iframe>`
+  );
+}

@@ -26,6 +26,7 @@ import { element } from "./entities/element";
 import { rowOf, valuesOf, viewOf } from "./entities/entity";
 import { relationship } from "./entities/relationship";
 import type { WorldAccess } from "./worlds";
+import { forkStories } from "./stories/story-fork";
 
 export const ForkWorldSchema = z.strictObject({
   title: z.string().trim().min(1, "a title is required").max(120).optional(),
@@ -58,7 +59,8 @@ type Forker = { id: string; name: string };
  * if the source later goes private or is deleted). Secrets come along only for the source's owner
  * and editors. The graph is read from the source's room, which may hold edits D1 has not yet seen;
  * the world's other entities (entities/index.ts; `entities`, which a test may extend) are copied
- * as D1 holds them, under their own ids. The new world's room hydrates itself from D1 on first open.
+ * as D1 holds them, under their own ids, and so are the stories the forker may read (story-fork.ts).
+ * The new world's room, and each story's, hydrates itself from D1 on first open.
  */
 export async function forkWorld(env: Env, db: Database, source: WorldAccess, forker: Forker, input: ForkWorldInput, entities: readonly WorldEntity[] = WORLD_ENTITIES) {
   const withSecrets = canSeeSecrets(source.role);
@@ -94,6 +96,7 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
     return { source: original, id: elementIds.get(original.id)!, assets: assetsCopy };
   });
   const coverAssetKey = rewrite(source.world.coverAssetKey) ?? null;
+  const forkedStories = await forkStories(env, db, source, { worldId, forkerId: forker.id, now }, elementIds, rewrite);
 
   // Bytes first: a world that exists points only at objects that exist.
   const copied = await copyAssets(env, db, keyMap);
@@ -163,6 +166,7 @@ export async function forkWorld(env: Env, db: Database, source: WorldAccess, for
       ...writeVersions(raw, worldId, createdAt, versionRows),
       ...writeRelationships(raw, worldId, relationshipRows, "insert"),
       ...copyArchivedRows(raw, source.world.id, worldId, withSecrets, entities),
+      ...forkedStories.statements(raw),
     ]);
   } catch (error) {
     // Nothing was written; the copied objects go too. R2 deletes at most 1,000 keys per call.
