@@ -22,6 +22,21 @@ type Props = {
 };
 
 const SWIPE_PX = 60;
+
+/** Step icons drawn, not typed: not every phone's fonts have the media symbols. */
+function StepIcon({ kind }: { kind: "chapter-back" | "back" | "forward" | "chapter-forward" }) {
+  const paths = {
+    "chapter-back": "M6 5h2v14H6zM20 5v14L9 12z",
+    back: "M17 5v14L6 12z",
+    forward: "M7 5v14l11-7z",
+    "chapter-forward": "M16 5h2v14h-2zM4 5v14l11-7z",
+  };
+  return (
+    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" className="mx-auto fill-current">
+      <path d={paths[kind]} />
+    </svg>
+  );
+}
 const PLACE_EVERY_MS = 5000;
 
 function OfflineBadge({ media, what }: { media: PlayerMedia | null; what: string }) {
@@ -235,7 +250,7 @@ export function StoryPlayer({ story, start, onPlace, onFinished, autoPlay = fals
       </header>
 
       <div
-        className={`grid gap-4 ${compact ? "" : "md:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]"}`}
+        className={`grid gap-4 ${compact ? "sm:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]" : "md:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]"}`}
         onTouchStart={(event) => {
           const point = event.touches[0];
           touch.current = point ? { x: point.clientX, y: point.clientY } : null;
@@ -270,7 +285,7 @@ export function StoryPlayer({ story, start, onPlace, onFinished, autoPlay = fals
           </figcaption>
         </figure>
 
-        <div className={`min-w-0 overflow-auto ${compact ? "max-h-48" : "max-h-[28rem]"} font-serif text-lg leading-relaxed text-stone-800`} data-testid="player-text" aria-live="off">
+        <div className={`min-w-0 overflow-auto ${compact ? "max-h-[min(18rem,40vh)]" : "max-h-[28rem]"} font-serif text-lg leading-relaxed text-stone-800`} data-testid="player-text" aria-live="off">
           {paragraphs.length ? (
             paragraphs.map((paragraph, n) => (
               <p key={n} className="mb-3">
@@ -306,10 +321,10 @@ export function StoryPlayer({ story, start, onPlace, onFinished, autoPlay = fals
 
       <footer className="flex flex-wrap items-center gap-2">
         <button type="button" className={button} disabled={chapterStep(stops, index, -1) === null} onClick={() => go(chapterStep(stops, index, -1))} aria-label="Previous chapter" title="Previous chapter (Page Up)">
-          ⏮
+          <StepIcon kind="chapter-back" />
         </button>
         <button type="button" className={button} disabled={first} onClick={() => go(index - 1)} aria-label="Previous scene" title="Previous scene (←)">
-          ◀
+          <StepIcon kind="back" />
         </button>
         <button
           type="button"
@@ -322,10 +337,10 @@ export function StoryPlayer({ story, start, onPlace, onFinished, autoPlay = fals
           {playing ? "Pause" : "Play"}
         </button>
         <button type="button" className={button} disabled={last} onClick={() => go(index + 1)} aria-label="Next scene" title="Next scene (→)">
-          ▶
+          <StepIcon kind="forward" />
         </button>
         <button type="button" className={button} disabled={chapterStep(stops, index, 1) === null} onClick={() => go(chapterStep(stops, index, 1))} aria-label="Next chapter" title="Next chapter (Page Down)">
-          ⏭
+          <StepIcon kind="chapter-forward" />
         </button>
         <label className="ml-auto flex items-center gap-1 text-sm text-stone-600">
           Speed
@@ -339,7 +354,7 @@ export function StoryPlayer({ story, start, onPlace, onFinished, autoPlay = fals
         </label>
       </footer>
       <p className="flex flex-wrap gap-2 text-xs text-stone-500" aria-live="polite">
-        {narration ? null : <span>No narration for this scene yet — read along, and use ▶ for the next scene.</span>}
+        {narration ? null : <span>No narration for this scene yet — read along, and use the next-scene button (or →) to go on.</span>}
         <OfflineBadge media={narration} what="Narration" />
         {blocked ? <span className="text-rose-700">{blocked}</span> : null}
       </p>

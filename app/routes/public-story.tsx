@@ -15,15 +15,13 @@ import type { Route } from "./+types/public-story";
 export async function loader({ request, params, context }: Route.LoaderArgs) {
   const env = context.cloudflare.env;
   const [{ story, world }, user] = await Promise.all([loadPublicStory(env, params.id, params.sid), getUser(request, env)]);
-  return { story, world, origin: originOf(request), signedIn: Boolean(user) };
+  return { story, world, origin: originOf(request), signedIn: Boolean(user), description: storySummary(story), cover: storyCover(story) };
 }
 
 export const meta: Route.MetaFunction = ({ data }) => {
   if (!data) return [{ title: "No public story here — Loreloom" }];
-  const { story, world, origin } = data;
+  const { story, world, origin, description, cover } = data;
   const url = `${origin}/w/${world.id}/stories/${story.id}`;
-  const description = storySummary(story);
-  const cover = storyCover(story);
   const image = cover ? `${origin}${cover}` : null;
   return [
     { title: `${story.title} — ${world.title} — Loreloom` },

@@ -1,0 +1,137 @@
+// The story player (issue 18, points 4 and 7): a published story of a public world is opened by a
+// reader on a phone from the world's public page; the player steps scene by scene and chapter by
+// chapter; the story is added to a playlist that plays it; and its embed plays inside a page of
+// another origin.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, signUp, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
+
+const skip = skipWithoutChromium;
+const WORLD_ID = "demoworld0000001";
+
+/** JSON from the API as the page's signed-in person. */
+function api(page, method, path, body) {
+  return page.evaluate(
+    async ([m, p, b]) => {
+      const response = await fetch(p, { method: m, headers: b === undefined ? {} : { "content-type": "application/json" }, body: b === undefined ? undefined : JSON.stringify(b) });
+      return { status: response.status, json: await response.json().catch(() => null) };
+    },
+    [method, path, body],
+  );
+}
+
+/** A published story in the demo world: two chapters, three scenes. */
+async function publishedStory(page) {
+  const created = await api(page, "POST", `/api/worlds/${WORLD_ID}/stories`, { title: "The Lantern Road", template: "adventure" });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const story = created.json.story.id;
+  const base = `/api/worlds/${WORLD_ID}/stories/${story}`;
+  const first = (await api(page, "POST", `${base}/chapters`, { title: "Setting out" })).json.chapter.id;
+  const second = (await api(page, "POST", `${base}/chapters`, { title: "The crossing", after: first })).json.chapter.id;
+  const one = (await api(page, "POST", `${base}/chapters/${first}/scenes`, { title: "Dawn", text: "The lantern flickered at the gate.\nMira shouldered her pack." })).json.scene.id;
+  await api(page, "POST", `${base}/chapters/${first}/scenes`, { title: "The ford", text: "Cold water ran over the stones.", after: one });
+  await api(page, "POST", `${base}/chapters/${second}/scenes`, { title: "Far shore", text: "On the far shore a bell was ringing." });
+  assert.equal((await api(page, "PATCH", base, { status: "published" })).status, 200);
+  return story;
+}
+
+describe("the story player", { skip, timeout: 240_000 }, () => {
+  let app;
+  let owner;
+  let story;
+  before(async () => {
+    app = await startApp();
+    owner = await openPage(app, DESKTOP);
+    await signInDemo(owner.page);
+    story = await publishedStory(owner.page);
+    assert.equal((await api(owner.page, "PATCH", `/api/worlds/${WORLD_ID}`, { visibility: "public" })).status, 200);
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("plays a published story for a reader on a phone, from the world's public page", async (t) => {
+    const reader = await openPage(app, PHONE);
+    const { page } = reader;
+    await page.goto(`/w/${WORLD_ID}`);
+    await page.getByRole("link", { name: /The Lantern Road/ }).click();
+    await page.waitForURL(`**/w/${WORLD_ID}/stories/${story}`);
+    // Server-rendered with its card for other sites.
+    assert.equal(await page.locator('meta[property="og:title"]').getAttribute("content"), "The Lantern Road");
+    assert.match(await page.locator('link[type="application/json+oembed"]').getAttribute("href"), /\/api\/oembed\?url=/);
+
+    const player = page.getByRole("region", { name: /Story player/ });
+    await waitFor(t.signal, "the first scene", async () => (await player.getByTestId("player-scene").textContent()) === "Dawn");
+    assert.match(await player.getByTestId("player-text").textContent(), /The lantern flickered at the gate\.\s*Mira shouldered her pack\./);
+    await player.getByRole("button", { name: "Next scene" }).click();
+    await waitFor(t.signal, "the second scene", async () => (await player.getByTestId("player-scene").textContent()) === "The ford");
+    // A swipe to the left turns to the next scene (the next chapter here).
+    const box = await player.getByTestId("player-text").boundingBox();
+    await player.getByTestId("player-text").dispatchEvent("touchstart", { touches: [{ identifier: 1, clientX: box.x + 250, clientY: box.y + 20 }], changedTouches: [], targetTouches: [] });
+    await player.getByTestId("player-text").dispatchEvent("touchend", { touches: [], changedTouches: [{ identifier: 1, clientX: box.x + 40, clientY: box.y + 25 }], targetTouches: [] });
+    await waitFor(t.signal, "the next chapter after a swipe", async () => (await player.getByTestId("player-chapter").textContent()) === "The crossing");
+    // The keyboard goes back; the chapter list jumps.
+    await player.focus();
+    await page.keyboard.press("ArrowLeft");
+    await waitFor(t.signal, "the previous scene", async () => (await player.getByTestId("player-scene").textContent()) === "The ford");
+    await player.getByRole("button", { name: "Chapters" }).click();
+    await player.getByRole("button", { name: /The crossing/ }).click();
+    await waitFor(t.signal, "the chosen chapter", async () => (await player.getByTestId("player-scene").textContent()) === "Far shore");
+    assert.equal(await overflowsHorizontally(page), false, "the reading page fits the phone");
+    await screenshot(page, "player-phone");
+    assert.deepEqual(reader.problems, []);
+    await reader.context.close();
+  });
+
+  it("keeps a signed-in reader's place and adds the story to a playlist that plays it", async (t) => {
+    const reader = await openPage(app, PHONE);
+    const { page } = reader;
+    await signUp(page, "Reader");
+    await page.goto(`/w/${WORLD_ID}/stories/${story}`);
+    const player = page.getByRole("region", { name: /Story player/ });
+    await player.getByRole("button", { name: "Next scene" }).click();
+    await waitFor(t.signal, "the second scene", async () => (await player.getByTestId("player-scene").textContent()) === "The ford");
+    const place = await waitFor(t.signal, "the place kept", async () => {
+      const played = await api(page, "GET", `/api/worlds/${WORLD_ID}/stories/${story}/play`);
+      return played.json?.progress?.sceneId && played.json.progress;
+    });
+    assert.ok(place.sceneId);
+
+    await page.goto("/playlists");
+    await page.getByLabel("Playlist title").fill("Road stories");
+    await page.getByRole("button", { name: "New playlist" }).click();
+    await page.waitForURL("**/playlists/*");
+    const playlistUrl = page.url();
+    const playlistId = playlistUrl.split("/").at(-1);
+    assert.equal((await api(page, "POST", `/api/playlists/${playlistId}/stories`, { storyId: story })).status, 200);
+    await page.reload();
+    await waitFor(t.signal, "the playlist's first story", async () => /The Lantern Road/.test((await page.getByTestId("playlist-now").textContent().catch(() => "")) ?? ""));
+    assert.equal(await overflowsHorizontally(page), false, "the playlist fits the phone");
+    await screenshot(page, "playlist-phone");
+    assert.deepEqual(reader.problems, []);
+    await reader.context.close();
+  });
+
+  it("plays in a page of another origin through its embed", async (t) => {
+    const host = createServer((request, response) => {
+      response.writeHead(200, { "content-type": "text/html" });
+      response.end(`<!doctype html><title>A blog</title><h1>My blog</h1><iframe src="${app.url}/embed/${WORLD_ID}/stories/${story}" width="800" height="640"></iframe>`);
+    });
+    await new Promise((resolve) => host.listen(0, "127.0.0.1", resolve));
+    try {
+      const visitor = await openPage(app, DESKTOP);
+      await visitor.page.goto(`http://127.0.0.1:${host.address().port}/`);
+      const frame = visitor.page.frameLocator("iframe");
+      const player = frame.getByRole("region", { name: /Story player/ });
+      await waitFor(t.signal, "the embedded player", async () => (await player.getByTestId("player-scene").textContent().catch(() => null)) === "Dawn");
+      await player.getByRole("button", { name: "Next scene" }).click();
+      await waitFor(t.signal, "the next scene in the embed", async () => (await player.getByTestId("player-scene").textContent()) === "The ford");
+      await screenshot(visitor.page, "player-embed");
+      assert.deepEqual(visitor.problems, []);
+      await visitor.context.close();
+    } finally {
+      host.close();
+    }
+  });
+});
