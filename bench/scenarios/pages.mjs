@@ -1,4 +1,5 @@
-// SPEC §7, page weight: the gallery and the embed load ≤ 120 KB of gzipped JavaScript. Each page is
+// SPEC §7, page weight: the gallery, the embed, and a story's reading page and embed (issue 18) load
+// ≤ 120 KB of gzipped JavaScript. Each page is
 // opened in headless Chromium; every script it fetched is gzipped here with zlib (level 6, what
 // servers commonly use), so the figure does not depend on how the local server encodes responses.
 // Lighthouse 12 (performance category only, default mobile settings with simulated throttling,
@@ -13,7 +14,7 @@ import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from "../lib/browser
 import { round } from "../lib/http.mjs";
 
 export const name = "pages";
-export const title = "gallery and embed pages: gzipped JavaScript (Chromium) and Lighthouse performance";
+export const title = "gallery, embed and story pages: gzipped JavaScript (Chromium) and Lighthouse performance";
 
 const JS_BUDGET_KB = 120;
 /** Chrome's debugging port for the Lighthouse runs (one at a time). */
@@ -58,7 +59,25 @@ async function makePublicWorld(url) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await json(`${url}/api/worlds/${worldId}`, "PATCH", { visibility: "public" }, cookie);
-  return worldId;
+  return { worldId, storyId: await publishedStory(url, worldId, cookie) };
+}
+
+/** A published story in the world (issue 18): two chapters of scenes, as its reading page and embed show it. */
+async function publishedStory(url, worldId, cookie) {
+  const base = `${url}/api/worlds/${worldId}/stories`;
+  const story = (await json(base, "POST", { title: "Bench: a published story", template: "adventure" }, cookie)).json.story.id;
+  let after;
+  for (const [n, title] of ["Into the woods", "The hidden court"].entries()) {
+    const chapter = (await json(`${base}/${story}/chapters`, "POST", { title, ...(after ? { after } : {}) }, cookie)).json.chapter.id;
+    after = chapter;
+    let scene;
+    for (let i = 0; i < 3; i += 1) {
+      const text = `Scene ${i + 1} of chapter ${n + 1}. The path bent between the old trees, and the lanterns of the hidden court glowed ahead.\nSomeone was singing in the dark.`;
+      scene = (await json(`${base}/${story}/chapters/${chapter}/scenes`, "POST", { title: `Scene ${i + 1}`, text, ...(scene ? { after: scene } : {}) }, cookie)).json.scene.id;
+    }
+  }
+  await json(`${base}/${story}`, "PATCH", { status: "published" }, cookie);
+  return story;
 }
 
 /** A proxy to the app that gzips text responses, as Cloudflare's edge does. */
@@ -164,10 +183,13 @@ function lighthouse(pageUrl, port) {
 }
 
 export async function run({ url }) {
-  const worldId = await makePublicWorld(url);
+  const { worldId, storyId } = await makePublicWorld(url);
   const pages = [
     { page: "gallery", path: "/gallery" },
     { page: "embed", path: `/embed/${worldId}` },
+    // Issue 18: a story's reading page and its embedded player, under the same budget.
+    { page: "story reading page", path: `/w/${worldId}/stories/${storyId}` },
+    { page: "story embed", path: `/embed/${worldId}/stories/${storyId}` },
     // The public page has no SPEC budget; it is measured alongside for comparison.
     { page: "public page", path: `/w/${worldId}`, budget: false },
   ];
