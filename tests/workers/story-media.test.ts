@@ -4,6 +4,7 @@
 // and logs its voice and text, so the tests see which words went to which voice.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
+import { JobDeferred } from "../../workers/jobs/pipeline";
 import { runSceneMediaJob } from "../../workers/jobs/scene-media-jobs";
 import { addMember, call, createWorld, expectErrorShape, signUp, waitForJobsToSettle, type Person } from "./helpers";
 
@@ -342,4 +343,54 @@ describe("Narrate through the Bedrock stand-in (Polly)", () => {
     await runOnBedrock(s, "narrate", [id], "f2"); // an offline voice: not Polly's
     expect((await pollyRequests()).filter((r) => r.format === "mp3").map((r) => r.voice)).toEqual(["Matthew"]);
   });
+});
+
+/** A 4×4 PNG, built the long way so the test does not depend on a fixture file. */
+function tinyPng(): Uint8Array<ArrayBuffer> {
+  const bytes = atob("iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFklEQVR4nGP8z8DAwMDAxMDAwMAAAB0ABwFkb7pzAAAAAElFTkSuQmCC");
+  return Uint8Array.from(bytes, (c) => c.charCodeAt(0));
+}
+
+type LoggedRequest = { operation: string; task?: string; model?: string; ok: boolean };
+const loggedRequests = async () => ((await (await fetch(`${standin.url}/__standin/requests`)).json()) as { requests: LoggedRequest[] }).requests;
+
+describe("Illustrate and Clip through the Bedrock stand-in", () => {
+  it("a character with a picture of its own conditions the scene's image (Nova Canvas IMAGE_VARIATION); without one the scene is described (TEXT_IMAGE)", async () => {
+    const s = await setup();
+    const plain = await scene(s, "Plain", "Tobin wound his watch at the well.");
+    const { result } = await runOnBedrock(s, "scene_illustrate", [plain]);
+    expect(result.scenes[0].made).toMatchObject({ provider: "bedrock", offline: false });
+    expect((await loggedRequests()).filter((r) => r.operation === "InvokeModel").map((r) => r.task)).toEqual(["TEXT_IMAGE"]);
+
+    // Mira's own picture, as a generation would have stored it.
+    const key = `worlds/${s.world.id}/jobs/manual/0-image.png`;
+    await env.ASSETS_BUCKET.put(key, tinyPng(), { httpMetadata: { contentType: "image/png" } });
+    await env.DB.prepare("update elements set assets = ? where id = ?").bind(JSON.stringify({ image: key }), s.mira).run();
+    await fetch(`${standin.url}/__standin/reset`, { method: "POST" });
+    const withMira = await scene(s, "Mira", "Mira Vale rang the bell at dawn.");
+    await runOnBedrock(s, "scene_illustrate", [withMira]);
+    expect((await loggedRequests()).filter((r) => r.operation === "InvokeModel").map((r) => r.task)).toEqual(["IMAGE_VARIATION"]);
+    const image = (await mediaOf(s))[withMira].image;
+    expect(image).toMatchObject({ mimeType: "image/png", provider: "bedrock", offline: false });
+    const provenance = (await env.DB.prepare("select provenance from assets where key = ?").bind(image.key).first<{ provenance: string }>())!.provenance;
+    expect(JSON.parse(provenance)).toMatchObject({ provider: "bedrock", reference: s.mira, sceneId: withMira });
+  });
+
+  it("a slow Nova Reel clip is handed back to the queue (JobDeferred) and finished on a later delivery without starting a second one", async () => {
+    const s = await setup();
+    const id = await scene(s, "Storm", "Mira Vale watched the storm.");
+    const jobId = "mjreeljob0000001";
+    await env.DB.prepare("insert into jobs (id, world_id, user_id, kind, status, input) values (?, ?, ?, 'scene_clip', 'queued', ?)")
+      .bind(jobId, s.world.id, s.owner.id, JSON.stringify({ storyId: s.story, sceneIds: [id], voice: null }))
+      .run();
+    await fetch(`${standin.url}/__standin/behaviour`, { method: "POST", body: JSON.stringify({ delays: { video: 5_000 } }) });
+    await expect(runSceneMediaJob(jobId, bedrockEnv())).rejects.toBeInstanceOf(JobDeferred);
+    expect((await mediaOf(s))[id]?.clip).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await runSceneMediaJob(jobId, bedrockEnv());
+    const row = await env.DB.prepare("select status, error from jobs where id = ?").bind(jobId).first<{ status: string; error: string | null }>();
+    expect(row?.status, row?.error ?? "").toBe("succeeded");
+    expect((await loggedRequests()).filter((r) => r.operation === "StartAsyncInvoke")).toHaveLength(1);
+    expect((await mediaOf(s))[id].clip).toMatchObject({ mimeType: "video/mp4", provider: "bedrock", offline: false });
+  }, 30_000);
 });
