@@ -138,6 +138,19 @@ describe("Illustrate, Narrate and Clip on `local`", () => {
     for (const id of [first, second, third]) expect(media[id].narration.offline).toBe(true);
     expect((await call("POST", `${s.base}/chapters/nosuchchapter000/clip`, { cookie: s.owner.cookie })).status).toBe(404);
   });
+
+  it("the same Idempotency-Key gives the same job, not a second one", async () => {
+    const s = await setup();
+    const id = await scene(s, "One", "Mira Vale woke.");
+    const ask = () => call("POST", `${s.base}/scenes/${id}/illustrate`, { cookie: s.owner.cookie, headers: { "idempotency-key": "illustrate-once-1" } });
+    const first = await ask();
+    const second = await ask();
+    expect(first.status).toBe(202);
+    expect(second.json.job.id).toBe(first.json.job.id);
+    await waitForJobsToSettle([first.json.job.id]);
+    const jobs = await env.DB.prepare("select count(*) as n from jobs where world_id = ? and kind = 'scene_illustrate'").bind(s.world.id).first<{ n: number }>();
+    expect(jobs?.n).toBe(1);
+  });
 });
 
 describe("who may ask, and what is refused", () => {
@@ -342,6 +355,23 @@ describe("Narrate through the Bedrock stand-in (Polly)", () => {
     await fetch(`${standin.url}/__standin/reset`, { method: "POST" });
     await runOnBedrock(s, "narrate", [id], "f2"); // an offline voice: not Polly's
     expect((await pollyRequests()).filter((r) => r.format === "mp3").map((r) => r.voice)).toEqual(["Matthew"]);
+  });
+
+  it("with no narrator chosen: the person's default voice, then the world's, then the provider's", async () => {
+    const s = await setup();
+    const voicesRead = async (text: string) => {
+      await fetch(`${standin.url}/__standin/reset`, { method: "POST" });
+      await runOnBedrock(s, "narrate", [await scene(s, "Quiet", text)]);
+      return (await pollyRequests()).filter((r) => r.format === "mp3").map((r) => r.voice);
+    };
+    await setVoices(s, null, {});
+    await env.DB.prepare("update worlds set settings = ? where id = ?").bind(JSON.stringify({ maxCollaborators: 10, aiImages: true, defaultVoice: "Ivy" }), s.world.id).run();
+    expect((await call("PATCH", "/api/me", { cookie: s.owner.cookie, body: { preferences: { defaultVoice: "Kevin" } } })).status).toBe(200);
+    expect(await voicesRead("The snow kept falling.")).toEqual(["Kevin"]);
+    await env.DB.prepare("update user set preferences = ? where id = ?").bind(JSON.stringify({}), s.owner.id).run();
+    expect(await voicesRead("The wind rose.")).toEqual(["Ivy"]);
+    await env.DB.prepare("update worlds set settings = ? where id = ?").bind(JSON.stringify({ maxCollaborators: 10, aiImages: true }), s.world.id).run();
+    expect(await voicesRead("The night fell.")).toEqual(["Joanna"]); // POLLY_VOICE's default
   });
 });
 
