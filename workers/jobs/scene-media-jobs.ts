@@ -288,7 +288,8 @@ class SceneMediaRun {
       const outcome = await callChain(
         "video",
         this.chains.video,
-        (provider, signal) => provider.start({ prompt, element: this.draftOf(place ?? people[0] ?? null, scene, prompt), ...(image ? { image } : {}) }, { ...context, signal }),
+        // Named after the scene: the clip is the scene's, whoever is in it.
+        (provider, signal) => provider.start({ prompt, element: { ...this.draftOf(place ?? people[0] ?? null, scene, prompt), name: scene.title || "A scene" }, ...(image ? { image } : {}) }, { ...context, signal }),
         callPolicy(this.env, "video"),
       );
       progressed = outcome.value;
