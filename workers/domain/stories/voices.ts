@@ -6,6 +6,7 @@ import { elements } from "../../../drizzle/schema";
 import { providerChains } from "../../ai";
 import { PREVIEW_TEXT, hasVoice, voiceCatalogue, type VoiceCatalogue } from "../../ai/voices";
 import { bedrockConfigFromEnv } from "../../ai/bedrock";
+import type { ProviderName } from "../../ai/types";
 import { configOf } from "../../lib/config";
 import type { Database } from "../../lib/db";
 import { HttpError } from "../../lib/errors";
@@ -13,8 +14,13 @@ import { HttpError } from "../../lib/errors";
 export { PREVIEW_TEXT };
 
 /** The providers that narrate here, first the one asked first. */
-export function narratingProviders(env: object) {
-  return [...new Set(providerChains(env).audio.map((provider) => provider.name))];
+export function narratingProviders(env: object): ProviderName[] {
+  try {
+    return [...new Set(providerChains(env).audio.map((provider) => provider.name))];
+  } catch {
+    // A provider that is not configured (missing keys) narrates nothing; the offline voices remain.
+    return ["local"];
+  }
 }
 
 /** Voices per provider of the chain (and `local` always, for offline narration). */
