@@ -32,7 +32,7 @@ const SettingsPatchSchema = z.strictObject({
   style: z.string().optional(),
   tags: z.array(z.string()).optional(),
   visibility: z.string().optional(),
-  settings: z.strictObject({ aiImages: z.boolean() }).optional(),
+  settings: z.strictObject({ aiImages: z.boolean().optional(), defaultVoice: z.string().optional() }).optional(),
   coverAssetKey: z.string().nullable().optional(),
 });
 type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
@@ -201,12 +201,13 @@ function SettingsForm({ world, elements, onSaved, onClose }: { world: EditorWorl
           )}
         </label>
         <label className="flex items-start gap-2 text-sm font-medium text-stone-700">
-          <input type="checkbox" name="aiImages" checked={(shown.settings?.aiImages ?? true) !== false} onChange={(e) => change({ settings: { aiImages: e.target.checked } }, true)} className="mt-1" />
+          <input type="checkbox" name="aiImages" checked={(shown.settings?.aiImages ?? true) !== false} onChange={(e) => change({ settings: { ...changes.settings, aiImages: e.target.checked } }, true)} className="mt-1" />
           <span>
             AI images
             <span className="block text-xs font-normal text-stone-500">When off, generation writes text and narration only: no illustrations or clips.</span>
           </span>
         </label>
+        <WorldVoice value={shown.settings?.defaultVoice ?? world.settings?.defaultVoice ?? ""} onChange={(voice) => change({ settings: { ...changes.settings, defaultVoice: voice } }, true)} />
       </fieldset>
       <div className="flex items-center justify-between gap-2">
         {canEdit ? <SaveNote state={status.state} message={status.message} testId="settings-save-state" /> : <span />}
@@ -274,5 +275,40 @@ export function HistoryDrawer({ open, worldId, onClose }: { open: boolean; world
         </button>
       ) : null}
     </Dialog>
+  );
+}
+
+const VoicesSchema = z.object({ active: z.string(), providers: z.array(z.object({ provider: z.string(), voices: z.array(z.object({ id: z.string(), name: z.string(), language: z.string() })) })) });
+
+/** The world's narrator voice (issue 18): read when neither the story nor the person chose one. */
+function WorldVoice({ value, onChange }: { value: string; onChange: (voice: string) => void }) {
+  const [voices, setVoices] = useState<Array<{ id: string; name: string; language: string }>>([]);
+  useEffect(() => {
+    let live = true;
+    api<unknown>("GET", "/api/voices").then(
+      (answer) => {
+        const parsed = VoicesSchema.safeParse(answer);
+        if (live && parsed.success) setVoices(parsed.data.providers.find((p) => p.provider === parsed.data.active)?.voices ?? []);
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (voices.length === 0) return null;
+  return (
+    <label className="block text-sm font-medium text-stone-700">
+      Default narrator voice
+      <select name="defaultVoice" value={value} onChange={(e) => e.target.value && onChange(e.target.value)} className="mt-1 block w-full rounded-lg border border-stone-300 bg-white px-3 py-2">
+        <option value="">The provider's own</option>
+        {voices.map((voice) => (
+          <option key={voice.id} value={voice.id}>
+            {voice.name} ({voice.language})
+          </option>
+        ))}
+      </select>
+      <span className="block text-xs font-normal text-stone-500">Stories are read in it when neither the story nor the reader chose a voice.</span>
+    </label>
   );
 }

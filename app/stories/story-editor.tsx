@@ -9,6 +9,7 @@ import { ContinuityPanel, useSceneIssues } from "./continuity-panel";
 import { Outline } from "./outline";
 import { PeopleHere } from "./people-here";
 import { ChapterSummary, SceneDetails } from "./scene-details";
+import { SceneMediaPanel } from "./scene-media-panel";
 import { SceneMentions } from "./scene-mentions";
 import { SceneTextEditor } from "./scene-text-editor";
 import { listElements, type WorldElement } from "./story-api";
@@ -137,6 +138,7 @@ export function StoryEditor({ worldId, storyId, canEdit, me, shareToken, started
               <SceneDetails doc={room.doc} scene={scene} elements={elements} canEdit={canEdit} />
               <SceneMentions key={`mentions-${scene.id}`} doc={room.doc} sceneId={scene.id} worldId={worldId} elements={elements} shareToken={shareToken} />
               <SceneWork key={scene.id} worldId={worldId} storyId={storyId} sceneId={scene.id} doc={room.doc} provider={room.provider} canEdit={canEdit} me={me} jobs={room.jobs} trackJob={room.trackJob} />
+              <SceneMediaPanel key={`media-${scene.id}`} worldId={worldId} storyId={storyId} sceneId={scene.id} chapterId={scene.chapter} elements={elements} canEdit={canEdit} jobs={room.jobs} onStarted={room.trackJob} />
             </>
           ) : (
             <p className="rounded-xl border border-dashed border-stone-300 bg-white p-6 text-stone-600">

@@ -639,7 +639,14 @@ export async function startBedrockStandin(options = {}) {
     const engine = json.Engine ?? "standard";
     oneOf(engine, ["standard", "neural", "long-form", "generative"], "engine");
     oneOf(json.OutputFormat, ["json", "mp3", "ogg_opus", "ogg_vorbis", "pcm", "mu-law", "a-law"], "outputFormat");
-    if (json.OutputFormat !== "mp3") invalid(`the stand-in serves OutputFormat mp3 only (got ${json.OutputFormat})`);
+    if (json.OutputFormat !== "mp3" && json.OutputFormat !== "json") invalid(`the stand-in serves OutputFormat mp3 and json (speech marks) only (got ${json.OutputFormat})`);
+    if (json.OutputFormat === "json") {
+      array(json.SpeechMarkTypes, "speechMarkTypes", 1, 4);
+      for (const type of json.SpeechMarkTypes) oneOf(type, ["sentence", "ssml", "viseme", "word"], "speechMarkTypes");
+    } else if (json.SpeechMarkTypes !== undefined) {
+      invalid("SpeechMarkTypes are only valid with OutputFormat json");
+    }
+    if (json.TextType === "ssml" && !/^<speak>[\s\S]*<\/speak>$/.test(json.Text)) invalid("SSML text must be one <speak> element");
     nonEmptyString(json.Text, "text");
     if (json.TextType !== undefined) oneOf(json.TextType, ["text", "ssml"], "textType");
     const engines = POLLY_VOICES[json.VoiceId];
@@ -654,6 +661,15 @@ export async function startBedrockStandin(options = {}) {
       throw Object.assign(new Invalid("Maximum text length has been exceeded"), { type: "TextLengthExceededException" });
     }
     entry.task = json.VoiceId;
+    // What the tests check a narration by: the voice, the text read (tags stripped) and what it was billed.
+    entry.voice = json.VoiceId;
+    entry.format = json.OutputFormat;
+    entry.characters = characters;
+    entry.text = json.TextType === "ssml" ? unescapeXml(json.Text.replace(/<[^>]*>/g, "")) : json.Text;
+    if (json.OutputFormat === "json") {
+      const body = speechMarks(json.Text, json.SpeechMarkTypes, characters);
+      return { bytes: Buffer.from(body), headers: { "content-type": "application/x-json-stream", "x-amzn-requestcharacters": String(characters) } };
+    }
     return { bytes: makeMp3(characters), headers: { "content-type": "audio/mpeg", "x-amzn-requestcharacters": String(characters) } };
   }
 
@@ -1314,6 +1330,39 @@ function makeMp4(text) {
 }
 
 /** MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz), about 26 ms each. */
+const MP3_FRAME_MS = (1152 / 44100) * 1000;
+
+/**
+ * Polly's speech marks for a text: one JSON object a line, `start`/`end` in bytes of the request's
+ * Text (SSML tags included, as Polly counts them), `time` in ms, spread over the length of the MP3
+ * makeMp3 gives the same text.
+ */
+function speechMarks(text, types, characters) {
+  const durationMs = Math.min(400, Math.max(8, Math.round(characters * 2.5))) * MP3_FRAME_MS;
+  const lines = [];
+  let spoken = 0;
+  let byte = 0;
+  for (const match of text.matchAll(/<[^>]*>|&[a-z]+;|[^<&\s]+|\s+/g)) {
+    const piece = match[0];
+    const bytes = Buffer.byteLength(piece);
+    if (!piece.startsWith("<") && !/^\s+$/.test(piece)) {
+      const value = piece.startsWith("&") ? unescapeXml(piece) : piece;
+      const word = value.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+      if (word && types.includes("word")) {
+        const lead = Buffer.byteLength(value.slice(0, value.indexOf(word)));
+        lines.push(JSON.stringify({ time: Math.round((durationMs * spoken) / Math.max(characters, 1)), type: "word", start: byte + lead, end: byte + lead + Buffer.byteLength(word), value: word }));
+      }
+    }
+    if (!piece.startsWith("<")) spoken += piece.length;
+    byte += bytes;
+  }
+  return lines.join("\n") + (lines.length ? "\n" : "");
+}
+
+function unescapeXml(text) {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+}
+
 function makeMp3(characters) {
   const frames = Math.min(400, Math.max(8, Math.round(characters * 2.5)));
   const frame = Buffer.alloc(417);

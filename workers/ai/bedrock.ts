@@ -26,6 +26,7 @@ import { eventStreamMessages } from "./event-stream";
 import { badOutput, createJsonTextProvider, passagePrompt, plainText, type Complete } from "./prompting";
 import { createStoryTextMethods } from "./story-prompting";
 import { callRemote, fromBase64, numericSeed, readBody, sniffImageType, toBase64 } from "./remote-call";
+import { billedLength, escapeXml, mp3DurationMs, narrationChunks, placeMarks, type SpeechMark } from "./narration";
 import { bodyChunks, estimatedTokens, passageStream, streamWatch } from "./streaming";
 import {
   ProviderError,
@@ -33,12 +34,14 @@ import {
   type CallContext,
   type ImageProvider,
   type MediaResult,
+  type NarrationResult,
   type PassageRequest,
   type PassageStream,
   type Providers,
   type TextProvider,
   type VideoProgress,
   type VideoProvider,
+  type WordTiming,
 } from "./types";
 
 export const BEDROCK_MODELS = {
@@ -570,7 +573,78 @@ function bedrockAudioProvider(config: BedrockConfig, aws: AwsClients): AudioProv
         usage: { costUsd: Math.round(text.length * SPEECH_PRICES.pollyNeuralPerChar * 1e8) / 1e8 },
       };
     },
+
+    /**
+     * A scene in several voices: each voice's span cut at sentence ends into requests of at most
+     * 3,000 billed characters, each read as SSML (the audio) and asked again for its word speech
+     * marks (the timings); the MP3s are joined in order, which MP3 players play as one file.
+     */
+    async narrate(request, context): Promise<NarrationResult> {
+      const chunks = narrationChunks(request, POLLY_MAX_CHARS);
+      if (chunks.length === 0) throw new ProviderError(PROVIDER, "nothing to read aloud", { retryable: false, code: "bad_request" });
+      const url = `${config.pollyEndpoint}/v1/speech`;
+      const parts: Uint8Array[] = [];
+      const timings: WordTiming[] = [];
+      const voices = new Set<string>();
+      let elapsed = 0;
+      let billed = 0;
+      for (const chunk of chunks) {
+        const voiceId = chunk.voice ?? config.pollyVoice;
+        voices.add(voiceId);
+        // The voice list is Polly's to check (the caller chose from ours); an unknown one is a ValidationException.
+        const voice = voiceId as WireSynthesizeSpeechRequest["VoiceId"];
+        const ssml = `<speak>${escapeXml(request.text.slice(chunk.start, chunk.end))}</speak>`;
+        const audioBody: WireSynthesizeSpeechRequest = { Engine: "neural", OutputFormat: "mp3", Text: ssml, TextType: "ssml", VoiceId: voice };
+        const marksBody: WireSpeechMarksRequest = { Engine: "neural", OutputFormat: "json", SpeechMarkTypes: ["word"], Text: ssml, TextType: "ssml", VoiceId: voice };
+        const [audioResponse, marksResponse] = await Promise.all([
+          callRemote(PROVIDER, "Polly SynthesizeSpeech", postJson(aws.polly, url, audioBody, context.signal, "audio/mpeg"), context.signal),
+          callRemote(PROVIDER, "Polly SynthesizeSpeech (speech marks)", postJson(aws.polly, url, marksBody, context.signal, "application/x-json-stream"), context.signal),
+        ]);
+        const audio = await readBytes(audioResponse, "Polly SynthesizeSpeech", context.signal);
+        const marks = parseSpeechMarks(new TextDecoder().decode(await readBytes(marksResponse, "Polly speech marks", context.signal)));
+        timings.push(...placeMarks(request.text, chunk, marks, elapsed));
+        parts.push(audio);
+        billed += 2 * billedLength(request.text.slice(chunk.start, chunk.end));
+        // A clip whose frames do not read is timed by its last word.
+        const lastMark = marks.at(-1)?.time ?? 0;
+        elapsed += Math.max(mp3DurationMs(audio) ?? 0, lastMark + 300);
+      }
+      const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+      parts.reduce((at, part) => (bytes.set(part, at), at + part.byteLength), 0);
+      return {
+        bytes,
+        mimeType: "audio/mpeg",
+        provider: PROVIDER,
+        model: "polly-neural",
+        usage: { costUsd: Math.round(billed * SPEECH_PRICES.pollyNeuralPerChar * 1e8) / 1e8 },
+        timings,
+        durationMs: Math.round(elapsed),
+        voices: [...voices],
+      };
+    },
   };
+}
+
+type WireSpeechMarksRequest = Omit<WireSynthesizeSpeechRequest, "OutputFormat"> & { OutputFormat: "json"; SpeechMarkTypes: Array<"word" | "sentence"> };
+
+const SpeechMarkSchema = z.object({ time: z.number(), type: z.string(), start: z.number(), end: z.number(), value: z.string() });
+
+/** Polly's speech marks: one JSON object a line; a line that does not read is a bad response. */
+function parseSpeechMarks(body: string): SpeechMark[] {
+  return body
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        value = null;
+      }
+      const parsed = SpeechMarkSchema.safeParse(value);
+      if (!parsed.success) throw new ProviderError(PROVIDER, "Polly speech marks: a line is not a speech mark", { retryable: false, code: "bad_response" });
+      return parsed.data;
+    });
 }
 
 function trimSlash(url: string): string {

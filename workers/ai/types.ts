@@ -220,9 +220,22 @@ export interface VideoProvider {
   poll(token: string, context: CallContext): Promise<VideoProgress>;
 }
 
+/**
+ * A scene read aloud (issue 18, point 2): its plain text, cut into spans each read in one voice
+ * (dialogue in the speaking character's, the rest in the narrator's). Spans cover the text in order.
+ */
+export type NarrationRequest = { text: string; spans: Array<{ start: number; end: number; voice: string | undefined }> };
+
+/** When each word is spoken: character offsets into the request's text, and milliseconds from the start. */
+export type WordTiming = { start: number; end: number; time: number };
+
+export type NarrationResult = MediaResult & { timings: WordTiming[]; durationMs: number; voices: string[] };
+
 export interface AudioProvider {
   readonly name: ProviderName;
   speak(request: { text: string; voice?: string }, context: CallContext): Promise<MediaResult>;
+  /** A whole scene in several voices, with word timings (Polly's speech marks; estimated offline). */
+  narrate?(request: NarrationRequest, context: CallContext): Promise<NarrationResult>;
 }
 
 export type Providers = {

@@ -23,6 +23,7 @@ import {
 import { getWorldAccess, requireWorldRole } from "../domain/worlds";
 import { acceptPrompt, parseIdempotencyKey } from "../domain/jobs";
 import { ContinueSchema, checkSceneJob, continueScene, writeStoryJob } from "../domain/stories/story-jobs";
+import { requireStoryVoices } from "../domain/stories/voices";
 import { HttpError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { assets } from "../../drizzle/schema";
@@ -123,6 +124,7 @@ export const storyRoutes = new Hono<AppEnv>()
     const { worldId, access, db } = await writerOf(c);
     const storyId = param(c.req.param("sid"), "story id");
     const changes = await jsonBody(c, UpdateStorySchema);
+    await requireStoryVoices(c.env, db, worldId, changes);
     await updateStory(db, worldId, storyId, changes);
     return c.json({ story: await getStoryRow(db, worldId, storyId, access.role) });
   })

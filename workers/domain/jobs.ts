@@ -196,7 +196,8 @@ export type NewJob = {
   worldId: string;
   kind: JobKind;
   /** Read back through its kind's schema: GenerationInputSchema, or a story job's (stories/story-jobs.ts). */
-  input: GenerationInput | { storyId: string; sceneId: string; direction: string | null; words: number } | { storyId: string; sceneId: string } | { storyId: string; prompt: string };
+  input: GenerationInput | { storyId: string; sceneId: string; direction: string | null; words: number } | { storyId: string; sceneId: string } | { storyId: string; prompt: string }
+    | { storyId: string; sceneIds: string[]; voice: string | null };
   idempotencyKey?: string | null;
   /** What identifies the request for idempotency (defaults to the input). */
   requestBody?: unknown;

@@ -12,6 +12,7 @@ import { JobDeferred, JobFailure, markJobFailed, runGenerationJob } from "./pipe
 import { runStoryCheckJob } from "./story-check";
 import { runStoryContinueJob } from "./story-continue";
 import { runStoryWriteJob } from "./story-write";
+import { runSceneMediaJob } from "./scene-media-jobs";
 
 /** What a handler decides about its message beyond plain success. */
 export type JobHandler = (job: JobMessage, env: Env) => Promise<unknown>;
@@ -24,6 +25,9 @@ export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {
   story_continue: (job, env) => runStoryContinueJob(job.jobId, env),
   story_check: (job, env) => runStoryCheckJob(job.jobId, env),
   story_write: (job, env) => runStoryWriteJob(job.jobId, env),
+  scene_illustrate: (job, env) => runSceneMediaJob(job.jobId, env),
+  narrate: (job, env) => runSceneMediaJob(job.jobId, env),
+  scene_clip: (job, env) => runSceneMediaJob(job.jobId, env),
 };
 
 /** Seconds before a failed message is delivered again: exponential with full jitter. */

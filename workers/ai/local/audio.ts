@@ -3,9 +3,10 @@
 // 16-bit mono RIFF/WAVE file.
 import type { MeSpeak } from "mespeak";
 import type { WorldStyle } from "../../../drizzle/schema/constants";
-import { ProviderError, type AudioProvider } from "../types";
+import { ProviderError, type AudioProvider, type WordTiming } from "../types";
 import { mediaResult, throwIfAborted } from "./media";
-import { encodeWav, parseWav } from "./wav";
+import { durationSeconds, encodeWav, parseWav, type Pcm } from "./wav";
+import { estimatedTimings, narrationChunks } from "../narration";
 import { resolveStyle } from "./words";
 import { clampSentences, plain } from "./prose";
 import { NARRATION_LIMIT } from "./writer";
@@ -73,6 +74,21 @@ export async function synthesise(text: string, voice: string | undefined, style:
   return encodeWav(parseWav(Uint8Array.from(wav)));
 }
 
+/** Text as eSpeak reads it, unshortened (a scene is read whole): curly quotes and dashes made plain. */
+const speakable = (text: string) =>
+  text
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201c\u201d"]/g, " ")
+    .replace(/[\u2013\u2014]/g, ", ")
+    .replace(/…/g, "...")
+    .replace(/^[\s-]+/, "");
+
+/** The variant a voice names, or the world style's narrator. */
+const variantOf = (voice: string | undefined, style: string) => VOICES.find((known) => known === voice) ?? STYLE_VOICE[resolveStyle(style)];
+
+/** How much text one call to the synthesiser reads: its heap is fixed, so a long scene is read in pieces. */
+const LOCAL_PIECE_CHARS = 1500;
+
 export const localAudio: AudioProvider = {
   name: "local",
 
@@ -80,5 +96,33 @@ export const localAudio: AudioProvider = {
     throwIfAborted(context);
     const wav = await synthesise(request.text, request.voice, context.world.style);
     return mediaResult(wav, WAV_MIME, LOCAL_AUDIO_MODEL);
+  },
+
+  /** A scene in the synthesiser's voice variants, one piece per voice span, with word timings estimated from the audio's length. */
+  async narrate(request, context) {
+    throwIfAborted(context);
+    const chunks = narrationChunks(request, LOCAL_PIECE_CHARS);
+    if (chunks.length === 0) throw new ProviderError("local", "nothing to narrate", { retryable: false, code: "empty_text" });
+    const meSpeak = await loadEngine();
+    const pieces: Pcm[] = [];
+    const timings: WordTiming[] = [];
+    const voices = new Set<string>();
+    let elapsed = 0;
+    for (const chunk of chunks) {
+      throwIfAborted(context);
+      const variant = variantOf(chunk.voice, context.world.style);
+      voices.add(variant);
+      const wav = meSpeak.speak(speakable(request.text.slice(chunk.start, chunk.end)), { rawdata: "array", variant, speed: 160 });
+      if (!wav?.length) throw new ProviderError("local", "the speech synthesiser produced no audio", { retryable: true, code: "no_audio" });
+      const pcm = parseWav(Uint8Array.from(wav));
+      const ms = durationSeconds(pcm) * 1000;
+      timings.push(...estimatedTimings(request.text, chunk, elapsed, ms));
+      pieces.push(pcm);
+      elapsed += ms;
+    }
+    const first = pieces[0]!;
+    const data = new Uint8Array(pieces.reduce((sum, pcm) => sum + pcm.data.byteLength, 0));
+    pieces.reduce((at, pcm) => (data.set(pcm.data, at), at + pcm.data.byteLength), 0);
+    return { ...mediaResult(encodeWav({ ...first, data }), WAV_MIME, LOCAL_AUDIO_MODEL), timings, durationMs: Math.round(elapsed), voices: [...voices] };
   },
 };

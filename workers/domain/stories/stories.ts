@@ -36,8 +36,18 @@ export function requireTitleOrPrompt(input: z.infer<typeof CreateStorySchema>) {
   if (!input.title && !input.prompt) throw new HttpError(400, "validation_failed", "A story needs a title (or a prompt to write it from).", { field: "title" });
 }
 
+/** A voice as settings and requests name it; checked against the providers' lists where it is set (domain/stories/voices.ts). */
+export const VoiceIdSchema = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/u, "a voice id is letters, digits, - and _");
+
 export const UpdateStorySchema = z
-  .strictObject({ ...StoryFields, status: z.enum(STORY_STATUSES) })
+  .strictObject({
+    ...StoryFields,
+    status: z.enum(STORY_STATUSES),
+    /** The narrator's voice (issue 18); null: the person's default, then the world's. */
+    narratorVoice: VoiceIdSchema.nullable(),
+    /** A voice per character element of the world (the whole map: a character left out has none). */
+    characterVoices: z.record(IdSchema, VoiceIdSchema).refine((voices) => Object.keys(voices).length <= 200, "at most 200 character voices"),
+  })
   .partial()
   .refine((value) => Object.keys(value).length > 0, "nothing to change");
 export type StoryChanges = z.infer<typeof UpdateStorySchema>;
@@ -55,6 +65,8 @@ export type StoryDto = {
   tone: string;
   pointOfView: StoryRow["pointOfView"];
   status: StoryRow["status"];
+  narratorVoice: string | null;
+  characterVoices: Record<string, string>;
   createdBy: string | null;
   createdAt: string;
   updatedAt: string;
@@ -74,6 +86,8 @@ function toStoryDto(row: StoryRow, counts: Counts): StoryDto {
     tone: row.tone,
     pointOfView: row.pointOfView,
     status: row.status,
+    narratorVoice: row.narratorVoice,
+    characterVoices: row.characterVoices,
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
