@@ -84,6 +84,41 @@ describe("the story player", { skip, timeout: 240_000 }, () => {
     await reader.context.close();
   });
 
+  it("reads a narrated, illustrated story aloud on a phone, lighting the words, and goes on to the next scene", async (t) => {
+    // The owner illustrates and narrates the whole story (the offline `local` provider here).
+    for (const action of ["illustrate", "narrate"]) {
+      const queued = await api(owner.page, "POST", `/api/worlds/${WORLD_ID}/stories/${story}/${action}`, {});
+      assert.equal(queued.status, 202, JSON.stringify(queued.json));
+      const job = await waitFor(t.signal, `the ${action} job`, async () => {
+        const read = await api(owner.page, "GET", `/api/jobs/${queued.json.job.id}`);
+        return ["succeeded", "failed", "cancelled"].includes(read.json?.job?.status) && read.json.job;
+      });
+      assert.equal(job.status, "succeeded", job.error ?? "");
+    }
+
+    const reader = await openPage(app, PHONE);
+    const { page } = reader;
+    await page.goto(`/w/${WORLD_ID}/stories/${story}`);
+    const player = page.getByRole("region", { name: /Story player/ });
+    await waitFor(t.signal, "the first scene's picture", async () => (await player.getByRole("img", { name: /Illustration/ }).count()) === 1);
+    assert.match(await player.textContent(), /offline rendering/, "offline media says so");
+    await player.getByRole("button", { name: "Play" }).click();
+    // Words light up one after another as the narration plays.
+    const lit = new Set();
+    await waitFor(t.signal, "three different words lit", async () => {
+      const word = await player.locator('[data-word][aria-current="true"]').getAttribute("data-word", { timeout: 200 }).catch(() => null);
+      if (word !== null) lit.add(word);
+      return lit.size >= 3;
+    }, 50);
+    // When the scene's narration ends, the next scene follows and goes on playing.
+    await waitFor(t.signal, "the next scene after the narration ends", async () => (await player.getByTestId("player-scene").textContent()) === "The ford");
+    await waitFor(t.signal, "the next scene playing", async () => (await player.getByRole("button", { name: "Pause" }).count()) === 1);
+    assert.equal(await overflowsHorizontally(page), false);
+    await screenshot(page, "player-narrated-phone");
+    assert.deepEqual(reader.problems, []);
+    await reader.context.close();
+  });
+
   it("keeps a signed-in reader's place and adds the story to a playlist that plays it", async (t) => {
     const reader = await openPage(app, PHONE);
     const { page } = reader;
