@@ -247,10 +247,13 @@ describe("voices", () => {
     expect(listed.status).toBe(200);
     const local = listed.json.providers.find((p: { provider: string }) => p.provider === "local");
     expect(local.offline).toBe(true);
-    expect(local.voices).toEqual(expect.arrayContaining([expect.objectContaining({ id: "f2", language: "en-US", gender: "female" })]));
+    expect(local.voices).toEqual(expect.arrayContaining([expect.objectContaining({ id: "f2", language: "en-US", gender: "female", previewUrl: "/api/voices/local/f2/preview" })]));
+    expect(listed.json.previewText.length).toBeGreaterThan(10);
     const preview = await call("GET", "/api/voices/local/f2/preview", { cookie: s.owner.cookie });
     expect(preview.status).toBe(200);
     expect(preview.headers.get("content-type")).toBe("audio/wav");
+    expect(await env.ASSETS_BUCKET.head("voices/local/f2-preview")).not.toBeNull(); // kept: the next preview is not synthesised again
+    expect((await call("GET", "/api/voices/local/f2/preview")).status).toBe(401);
     expect((await call("GET", "/api/voices/local/NoSuchVoice/preview", { cookie: s.owner.cookie })).status).toBe(404);
     expect((await call("GET", "/api/voices/nosuchprovider/f2/preview", { cookie: s.owner.cookie })).status).toBe(400);
 
