@@ -6,6 +6,7 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { JobDeferred } from "../../workers/jobs/pipeline";
 import { runSceneMediaJob } from "../../workers/jobs/scene-media-jobs";
+import { RoomClient } from "./room-client";
 import { addMember, call, createWorld, expectErrorShape, signUp, waitForJobsToSettle, type Person } from "./helpers";
 
 const standin = inject("mediaStandin");
@@ -128,8 +129,19 @@ describe("Illustrate, Narrate and Clip on `local`", () => {
     const second = await scene(s, "Two", "Tobin slept.");
     const other = (await call("POST", `${s.base}/chapters`, { cookie: s.owner.cookie, body: { title: "Two" } })).json.chapter.id as string;
     const third = await scene(s, "Three", "The bell fell silent.", {}, other);
+    const viewer = await signUp("Watcher");
+    await addMember(s.world.id, viewer, "viewer");
+    const { client: watcher } = await RoomClient.connectTo(`${s.base}/room`, viewer.cookie);
+    if (!watcher) throw new Error("the viewer could not join the story");
     const chapterJob = await finished(s, await call("POST", `${s.base}/chapters/${s.chapter}/illustrate`, { cookie: s.owner.cookie }));
     expect(chapterJob.result.scenes.map((r: { sceneId: string }) => r.sceneId)).toEqual([first, second]);
+    // Everyone in the story saw its progress, scene by scene, and its end.
+    await watcher.waitFor((m) => m.type === "job" && m.jobId === chapterJob.id && m.status === "succeeded");
+    const seen = watcher.messages.filter((m) => m.type === "job" && m.jobId === chapterJob.id).map((m) => (m.type === "job" ? m.progress : -1));
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(seen.at(-1)).toBe(100);
+    watcher.close();
     let media = await mediaOf(s);
     expect(media[first]?.image && media[second]?.image && !media[third]).toBeTruthy();
     const storyJob = await finished(s, await call("POST", `${s.base}/narrate`, { cookie: s.owner.cookie }));
