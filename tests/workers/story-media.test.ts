@@ -6,6 +6,7 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { JobDeferred } from "../../workers/jobs/pipeline";
 import { runSceneMediaJob } from "../../workers/jobs/scene-media-jobs";
+import { RoomClient } from "./room-client";
 import { addMember, call, createWorld, expectErrorShape, signUp, waitForJobsToSettle, type Person } from "./helpers";
 
 const standin = inject("mediaStandin");
@@ -128,8 +129,19 @@ describe("Illustrate, Narrate and Clip on `local`", () => {
     const second = await scene(s, "Two", "Tobin slept.");
     const other = (await call("POST", `${s.base}/chapters`, { cookie: s.owner.cookie, body: { title: "Two" } })).json.chapter.id as string;
     const third = await scene(s, "Three", "The bell fell silent.", {}, other);
+    const viewer = await signUp("Watcher");
+    await addMember(s.world.id, viewer, "viewer");
+    const { client: watcher } = await RoomClient.connectTo(`${s.base}/room`, viewer.cookie);
+    if (!watcher) throw new Error("the viewer could not join the story");
     const chapterJob = await finished(s, await call("POST", `${s.base}/chapters/${s.chapter}/illustrate`, { cookie: s.owner.cookie }));
     expect(chapterJob.result.scenes.map((r: { sceneId: string }) => r.sceneId)).toEqual([first, second]);
+    // Everyone in the story saw its progress, scene by scene, and its end.
+    await watcher.waitFor((m) => m.type === "job" && m.jobId === chapterJob.id && m.status === "succeeded");
+    const seen = watcher.messages.filter((m) => m.type === "job" && m.jobId === chapterJob.id).map((m) => (m.type === "job" ? m.progress : -1));
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(seen.at(-1)).toBe(100);
+    watcher.close();
     let media = await mediaOf(s);
     expect(media[first]?.image && media[second]?.image && !media[third]).toBeTruthy();
     const storyJob = await finished(s, await call("POST", `${s.base}/narrate`, { cookie: s.owner.cookie }));
@@ -247,10 +259,13 @@ describe("voices", () => {
     expect(listed.status).toBe(200);
     const local = listed.json.providers.find((p: { provider: string }) => p.provider === "local");
     expect(local.offline).toBe(true);
-    expect(local.voices).toEqual(expect.arrayContaining([expect.objectContaining({ id: "f2", language: "en-US", gender: "female" })]));
+    expect(local.voices).toEqual(expect.arrayContaining([expect.objectContaining({ id: "f2", language: "en-US", gender: "female", previewUrl: "/api/voices/local/f2/preview" })]));
+    expect(listed.json.previewText.length).toBeGreaterThan(10);
     const preview = await call("GET", "/api/voices/local/f2/preview", { cookie: s.owner.cookie });
     expect(preview.status).toBe(200);
     expect(preview.headers.get("content-type")).toBe("audio/wav");
+    expect(await env.ASSETS_BUCKET.head("voices/local/f2-preview")).not.toBeNull(); // kept: the next preview is not synthesised again
+    expect((await call("GET", "/api/voices/local/f2/preview")).status).toBe(401);
     expect((await call("GET", "/api/voices/local/NoSuchVoice/preview", { cookie: s.owner.cookie })).status).toBe(404);
     expect((await call("GET", "/api/voices/nosuchprovider/f2/preview", { cookie: s.owner.cookie })).status).toBe(400);
 

@@ -24,11 +24,18 @@ export function narratingProviders(env: object): ProviderName[] {
 }
 
 /** Voices per provider of the chain (and `local` always, for offline narration). */
-export function voiceCataloguesOf(env: object): { active: string; providers: VoiceCatalogue[] } {
+export function voiceCataloguesOf(env: object): { active: string; providers: Array<VoiceCatalogue & { voices: Array<VoiceCatalogue["voices"][number] & { previewUrl: string }> }> } {
   const names = narratingProviders(env);
   if (!names.includes("local")) names.push("local");
   const pollyVoice = configOf(env).AI_PROVIDER === "bedrock" || names.includes("bedrock") ? safePollyVoice(env) : undefined;
-  return { active: names[0]!, providers: names.map((name) => voiceCatalogue(name, { bedrock: pollyVoice })) };
+  return {
+    active: names[0]!,
+    providers: names.map((name) => {
+      const catalogue = voiceCatalogue(name, { bedrock: pollyVoice });
+      // Each voice with where its short preview plays (GET /api/voices/:provider/:voice/preview).
+      return { ...catalogue, voices: catalogue.voices.map((voice) => ({ ...voice, previewUrl: `/api/voices/${name}/${voice.id}/preview` })) };
+    }),
+  };
 }
 
 function safePollyVoice(env: object): string | undefined {
