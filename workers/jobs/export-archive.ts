@@ -32,6 +32,7 @@ import { getDb } from "../lib/db";
 import { log } from "../lib/log";
 import { readStored } from "../lib/stored-json";
 import { offlineViewerHtml } from "./offline-viewer";
+import { buildStoryExport, StoryExportFailure, type StoryExportRow } from "./story-export";
 
 export const PART_SIZE = 8 * 1024 * 1024;
 const ASSET_KINDS = ["image", "video", "audio"] as const;
@@ -171,16 +172,27 @@ export async function runExportJob(jobId: string, env: Env, entities: readonly W
     ]);
     return;
   }
-  const [row] = await db.select({ id: worldExports.id }).from(worldExports).where(eq(worldExports.id, input.value.exportId)).limit(1);
+  const [row] = await db
+    .select({ id: worldExports.id, worldId: worldExports.worldId, userId: worldExports.userId, storyId: worldExports.storyId, format: worldExports.format })
+    .from(worldExports)
+    .where(eq(worldExports.id, input.value.exportId))
+    .limit(1);
   if (!row || !job.worldId) {
     // Nothing to build for: the export was deleted.
     await db.update(jobs).set({ status: "failed", error: "The export this job was for no longer exists.", updatedAt: new Date() }).where(eq(jobs.id, jobId));
     return;
   }
-  return buildExport(db, env, job, input.value, entities);
+  return buildExport(db, env, job, input.value, entities, row);
 }
 
-async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof jobs.$inferSelect, input: ExportInput, entities: readonly WorldEntity[]): Promise<void> {
+async function buildExport(
+  db: ReturnType<typeof getDb>,
+  env: Env,
+  job: typeof jobs.$inferSelect,
+  input: ExportInput,
+  entities: readonly WorldEntity[],
+  row: StoryExportRow,
+): Promise<void> {
   const jobId = job.id;
   const attempt = job.attempts + 1;
   await db.update(jobs).set({ status: "running", stage: "export", attempts: attempt, updatedAt: new Date() }).where(eq(jobs.id, jobId));
@@ -189,9 +201,12 @@ async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof j
     if (input.includeSecrets && !(job.userId && (await mayStillExportSecrets(db, job.worldId!, job.userId)))) {
       throw new ExportFailure("This export was to include the world's secrets, but you are no longer one of its owners or editors.");
     }
-    const { key, size } = await buildArchive(env, job.worldId!, input, entities, async (progress) => {
-      await db.update(jobs).set({ progress, updatedAt: new Date() }).where(eq(jobs.id, jobId));
-    });
+    const progress = async (percent: number) => {
+      await db.update(jobs).set({ progress: percent, updatedAt: new Date() }).where(eq(jobs.id, jobId));
+    };
+    // A story's document (issue 18, point 6) or the world's archive.
+    const { key, size } =
+      row.format === "world" ? await buildArchive(env, job.worldId!, input, entities, progress) : await buildStoryExport(db, env, row, input, progress);
     const now = new Date();
     await db.batch([
       db.update(worldExports).set({ status: "succeeded", r2Key: key, size, error: null, updatedAt: now }).where(eq(worldExports.id, input.exportId)),
@@ -199,7 +214,7 @@ async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof j
     ]);
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-    const final = error instanceof ExportFailure || attempt > MAX_RETRIES;
+    const final = error instanceof ExportFailure || error instanceof StoryExportFailure || attempt > MAX_RETRIES;
     log.warn("export.failed", { jobId, exportId: input.exportId, attempt, final, reason });
     const now = new Date();
     if (!final) {
