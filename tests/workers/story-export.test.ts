@@ -5,6 +5,10 @@
 // scene back out of the DOCX (tests/workers/export-tools.ts runs both in Node). Scene pictures and
 // narration are written straight to D1 and R2 here, as the media jobs would.
 import { SELF, env } from "cloudflare:test";
+import { createExport } from "../../workers/domain/exports";
+import type { JobMessage } from "../../workers/domain/job-queue";
+import { runExportJob } from "../../workers/jobs/export-archive";
+import { getDb } from "../../workers/lib/db";
 import { strFromU8, unzipSync, zlibSync } from "fflate";
 import { describe, expect, inject, it } from "vitest";
 import { renderElementArt } from "../../workers/ai/local/art";
@@ -157,6 +161,13 @@ async function download(view: ExportView, contentType: string, extension: string
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toBe(contentType);
   expect(response.headers.get("content-disposition")).toMatch(new RegExp(`^attachment; filename="the-drowned-bell-other-tales-\\d{4}-\\d{2}-\\d{2}\\.${extension}"$`));
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** A finished export's file, whatever its format. */
+async function download2(view: ExportView) {
+  const response = await SELF.fetch(`${ORIGIN}${view.url}`);
+  expect(response.status).toBe(200);
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -345,5 +356,72 @@ describe("story exports", () => {
     expect(strangerExport.status).toBe("succeeded");
     expect((await call("PATCH", story.base, { cookie: owner.cookie, body: { status: "draft" } })).status).toBe(200);
     expect((await call("GET", `/api/exports/${strangerExport.id}`, { cookie: stranger.cookie })).status).toBe(404);
+  });
+
+  it("passes EPUBCheck with no chapters, an empty untitled chapter, and narration without word timings; no cover without pictures", { timeout: 300_000 }, async () => {
+    const owner = await signUp("Edith");
+    const world = await createWorld(owner, { title: "Quiet Reach" });
+    const make = async (title: string) => {
+      const created = await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body: { title, template: "bedtime" } });
+      expect(created.status, created.text).toBe(201);
+      return { id: created.json.story.id as string, base: `/api/worlds/${world.id}/stories/${created.json.story.id}` };
+    };
+    const empty = await make("Nothing Yet");
+    const sparse = await make("Sparse");
+    const untitled = await call("POST", `${sparse.base}/chapters`, { cookie: owner.cookie, body: { title: "" } });
+    const second = await call("POST", `${sparse.base}/chapters`, { cookie: owner.cookie, body: { title: "Night" } });
+    const scene = await sceneIn(owner, sparse.base, second.json.chapter.id, { title: "", text: "The moon hummed." });
+    expect(untitled.status).toBe(201);
+    await mediaRow(sparse.id, scene, "narration", `worlds/${world.id}/scenes/${scene}/narration.mp3`, "audio/mpeg", mp3(20), { durationMs: 520 });
+
+    const emptyFiles = unzipSync(await download2(await exportStory(owner, empty.base, { format: "epub" })));
+    expect(Object.keys(emptyFiles)).toContain("OEBPS/title.xhtml");
+    const sparseBytes = await download2(await exportStory(owner, sparse.base, { format: "epub", audio: true }));
+    const files = unzipSync(sparseBytes);
+    const opf = strFromU8(files["OEBPS/content.opf"]!);
+    expect(opf).not.toContain("cover-image");
+    expect(strFromU8(files["OEBPS/nav.xhtml"]!)).toContain('<a href="chapter-1.xhtml">Chapter 1</a>');
+    // Without word timings, the whole scene is one stretch of its audio.
+    expect(strFromU8(files["OEBPS/chapter-2.smil"]!)).toContain('<text src="chapter-2.xhtml#c2s1"/><audio src="audio/chapter-2-scene-1.mp3" clipBegin="0:00:00.000" clipEnd="0:00:00.520"/>');
+    expect(opf).toContain('<meta property="media:duration">0:00:00.520</meta>');
+
+    for (const bytes of [await download2(await exportStory(owner, empty.base, { format: "epub" })), sparseBytes]) {
+      const check = await runTool("epubcheck", bytes);
+      expect(check.output).toContain("No errors or warnings detected");
+    }
+    // And the DOCX of a story with no chapters still opens.
+    const docx = await runTool("pandoc", await download2(await exportStory(owner, empty.base, { format: "docx" })));
+    expect(docx.output).toContain("Nothing Yet");
+  });
+
+  it("builds nothing for someone who lost the story while the export waited, and shares the world exports' rate limit", async () => {
+    const owner = await signUp("Owner");
+    const story = await storyWithMedia(owner, { visibility: "public" });
+    expect((await call("PATCH", story.base, { cookie: owner.cookie, body: { status: "published" } })).status).toBe(200);
+    const stranger = await signUp("Reader");
+    // Queued but not yet delivered (a queue that holds the message), then the story goes back to draft.
+    const held = { send: async () => undefined } as unknown as Queue<JobMessage>;
+    const view = await createExport(getDb(env.DB), held, env, { userId: stranger.id, worldId: story.world.id, includeSecrets: false, origin: ORIGIN, story: { id: story.storyId, format: "epub", audio: false } });
+    expect((await call("PATCH", story.base, { cookie: owner.cookie, body: { status: "draft" } })).status).toBe(200);
+    const job = await env.DB.prepare("select job_id from world_exports where id = ?").bind(view.id).first<{ job_id: string }>();
+    await runExportJob(job!.job_id, env);
+    const row = await env.DB.prepare("select status, error, r2_key from world_exports where id = ?").bind(view.id).first<{ status: string; error: string; r2_key: string | null }>();
+    expect(row).toMatchObject({ status: "failed", r2_key: null });
+    expect(row!.error).toMatch(/no longer read this story/);
+
+    // Five a minute, story and world exports together; the sixth is 429 with Retry-After.
+    const reader = await signUp("Counter");
+    await addMember(story.world.id, reader, "viewer");
+    expect((await call("POST", `/api/worlds/${story.world.id}/export`, { cookie: reader.cookie })).status).toBe(202);
+    for (let i = 0; i < 4; i += 1) expect((await call("POST", `${story.base}/export`, { cookie: reader.cookie, body: { format: "markdown" } })).status).toBe(202);
+    const limited = await call("POST", `${story.base}/export`, { cookie: reader.cookie, body: { format: "markdown" } });
+    expect(limited.status).toBe(429);
+    expectErrorShape(limited.json, "rate_limited");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    const open = await env.DB.prepare("select id from jobs where user_id = ?").bind(reader.id).all<{ id: string }>();
+    await waitUntil("the reader's exports to settle", async () => {
+      const left = await env.DB.prepare("select count(*) as n from jobs where user_id = ? and status in ('queued', 'running')").bind(reader.id).first<{ n: number }>();
+      return left?.n === 0 && open.results.length === 5;
+    });
   });
 });
