@@ -266,6 +266,8 @@ describe("story exports", () => {
     expect(document.match(/<w:pStyle w:val="Heading1"\/>/g)).toHaveLength(2);
     // The PNG is drawn; the SVG (which Word needs a raster fallback for) is left out.
     expect(document.match(/<w:drawing>/g)).toHaveLength(1);
+    // Laid out at the picture's own size (16 × 9 px), read from the start of its file.
+    expect(document).toContain('<wp:extent cx="152400" cy="85725"/>');
     expect(Object.keys(files).filter((name) => name.startsWith("word/media/"))).toEqual(["word/media/image1.png"]);
     expectNoSecrets(allText(files), owner, token);
 

@@ -6,7 +6,8 @@ import type { WordTiming } from "../domain/stories/scene-media";
 export type BookImage = {
   /** Where it goes inside the package, e.g. `images/scene-3.png` (ASCII, no spaces). */
   path: string;
-  bytes: Uint8Array;
+  /** The R2 key of the file, read only when the package is written (one file at a time). */
+  key: string;
   mimeType: string;
   width: number | null;
   height: number | null;
@@ -14,7 +15,10 @@ export type BookImage = {
   url: string;
 };
 
-export type BookAudio = { path: string; bytes: Uint8Array; mimeType: string; durationMs: number | null; timings: WordTiming[] };
+export type BookAudio = { path: string; key: string; mimeType: string; durationMs: number | null; timings: WordTiming[] };
+
+/** A file of a package: its text or bytes, or an R2 object copied in when the package is written. */
+export type PackageFile = { path: string; bytes: Uint8Array | string | { r2Key: string }; store?: boolean };
 
 export type BookScene = { id: string; title: string; text: string; image: BookImage | null; narration: BookAudio | null };
 export type BookChapter = { id: string; title: string; scenes: BookScene[] };

@@ -1,8 +1,7 @@
 // A story as a Word document (issue 18, point 6): a minimal Office Open XML package written by
 // hand — the title, a Heading 1 per chapter (each on a new page), a Heading 2 per named scene, a
 // centred `* * *` between scenes, each scene's picture as an inline drawing, and the paragraphs.
-import { chapterTitle, isRule, paragraphsOf, xmlText, type Book, type BookImage } from "./story-export-book";
-import type { PackageFile } from "./story-export-epub";
+import { chapterTitle, isRule, paragraphsOf, xmlText, type Book, type BookImage, type PackageFile } from "./story-export-book";
 
 /** Pictures Word shows without a fallback. */
 export const DOCX_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif"]);
@@ -131,6 +130,6 @@ ${[...media.values()].map(({ relId, target }) => `<Relationship Id="${relId}" Ty
     },
     { path: "word/document.xml", bytes: document },
     { path: "word/styles.xml", bytes: STYLES },
-    ...[...media.values()].map(({ image, target }) => ({ path: `word/${target}`, bytes: image.bytes })),
+    ...[...media.values()].map(({ image, target }) => ({ path: `word/${target}`, bytes: { r2Key: image.key } })),
   ];
 }

@@ -4,14 +4,12 @@
 // the scenes as sections and a rule between them, and the pictures. With narration, Media
 // Overlays: a SMIL file per chapter pairs each timed word (a span in the XHTML) with its stretch of
 // the scene's audio, so reading systems that support them read aloud and highlight the words.
-import { chapterTitle, isRule, paragraphsOf, xmlText, type Book, type BookAudio, type BookImage, type Paragraph } from "./story-export-book";
+import { chapterTitle, isRule, paragraphsOf, xmlText, type Book, type BookAudio, type BookImage, type PackageFile, type Paragraph } from "./story-export-book";
 
 /** Image types every EPUB 3 reading system must show (EPUB 3.2 core media types). */
 export const EPUB_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/svg+xml"]);
 /** Audio types Media Overlays may point at (core media types). */
 export const EPUB_AUDIO_TYPES = new Set(["audio/mpeg", "audio/mp4"]);
-
-export type PackageFile = { path: string; bytes: Uint8Array | string; store?: boolean };
 
 const XHTML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n';
 
@@ -256,7 +254,7 @@ ${spine.join("\n")}
     files.push({ path: `OEBPS/${chapter.file}`, bytes: chapter.xhtml });
     if (chapter.cues.length > 0) files.push({ path: `OEBPS/chapter-${index + 1}.smil`, bytes: smil(chapter, index) });
   });
-  for (const image of images.values()) files.push({ path: `OEBPS/${image.path}`, bytes: image.bytes });
-  for (const audio of audios.values()) files.push({ path: `OEBPS/${audio.path}`, bytes: audio.bytes });
+  for (const image of images.values()) files.push({ path: `OEBPS/${image.path}`, bytes: { r2Key: image.key } });
+  for (const audio of audios.values()) files.push({ path: `OEBPS/${audio.path}`, bytes: { r2Key: audio.key } });
   return files;
 }

@@ -6,11 +6,11 @@
 //
 // What is in the file: the story's title, premise, chapters and scene text, the world's title, the
 // story writer's display name, and the world's own pictures and narration. Never a share token, an
-// address or a file of another world. Stories are small beside worlds, so the file is built in
-// memory; pictures and narration past MEDIA_BUDGET_BYTES are left out (and logged) rather than
-// risk the Worker's memory.
+// address or a file of another world. Memory: the text is small, and the pictures and narration
+// are read from R2 one at a time as the ZIP streams to R2 (r2-zip-sink.ts), so a long illustrated
+// and narrated story fits the Worker's 128 MB as a world archive does.
 import { eq } from "drizzle-orm";
-import { zipSync, type Zippable } from "fflate";
+import { Zip } from "fflate";
 import { assets, user, worlds, type ExportFormat } from "../../drizzle/schema";
 import { worldOfAssetKey } from "../domain/element-fields";
 import { EXPORT_FILES, type ExportInput } from "../domain/exports";
@@ -21,16 +21,14 @@ import { getWorldAccess } from "../domain/worlds";
 import type { Database } from "../lib/db";
 import { HttpError } from "../lib/errors";
 import { log } from "../lib/log";
-import { EXTENSIONS, imageSize, type Book, type BookAudio, type BookImage } from "./story-export-book";
+import { R2ZipSink, addFile } from "./r2-zip-sink";
+import { EXTENSIONS, imageSize, type Book, type BookAudio, type BookImage, type PackageFile } from "./story-export-book";
 import { docxFiles, DOCX_IMAGE_TYPES } from "./story-export-docx";
-import { EPUB_AUDIO_TYPES, EPUB_IMAGE_TYPES, epubFiles, type PackageFile } from "./story-export-epub";
+import { EPUB_AUDIO_TYPES, EPUB_IMAGE_TYPES, epubFiles } from "./story-export-epub";
 import { storyMarkdown } from "./story-export-markdown";
 
 /** A story export that cannot succeed however often it is tried (the export job does not retry it). */
 export class StoryExportFailure extends Error {}
-
-/** Pictures and narration an export carries at most; the rest are left out. */
-export const MEDIA_BUDGET_BYTES = 48 * 1024 * 1024;
 
 type StoryFormat = Exclude<ExportFormat, "world">;
 
@@ -46,14 +44,35 @@ const IMAGE_TYPES: Record<StoryFormat, Set<string> | null> = {
 const COVER_TYPES: Record<string, string> = { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", gif: "image/gif", svg: "image/svg+xml" };
 
 const encoder = new TextEncoder();
-const bytesOf = (content: Uint8Array | string) => (typeof content === "string" ? encoder.encode(content) : content);
 
-/** The files as one ZIP, in their order; `store`d entries (EPUB's mimetype) are not compressed. */
-export function zipPackage(files: PackageFile[]): Uint8Array {
-  const entries: Zippable = {};
-  for (const file of files) entries[file.path] = [bytesOf(file.bytes), { level: file.store ? 0 : 6 }];
-  // A fixed time: the same story gives the same bytes.
-  return zipSync(entries, { mtime: new Date("2000-01-01T00:00:00Z") });
+/**
+ * The files as one ZIP in R2, in their order (`store`d entries, EPUB's mimetype, are not
+ * compressed), streamed: R2 files are read one at a time as they are added.
+ */
+async function writePackage(bucket: R2Bucket, key: string, contentType: string, files: PackageFile[]): Promise<number> {
+  const sink = new R2ZipSink(bucket, key, contentType);
+  const zip = new Zip(sink.ondata);
+  try {
+    for (const file of files) {
+      let bytes: Uint8Array;
+      if (typeof file.bytes === "string") bytes = encoder.encode(file.bytes);
+      else if (file.bytes instanceof Uint8Array) bytes = file.bytes;
+      else {
+        const object = await bucket.get(file.bytes.r2Key);
+        // Gone since it was listed: the next attempt leaves it out rather than point at nothing.
+        if (!object) throw new Error(`A file of the story went missing while it was exported (${file.path}).`);
+        bytes = new Uint8Array(await object.arrayBuffer());
+      }
+      addFile(zip, file.path, bytes, file.store);
+      await sink.drain();
+    }
+    zip.end();
+    await sink.finish();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  return sink.size;
 }
 
 export type StoryExportRow = { id: string; worldId: string; userId: string | null; storyId: string | null; format: ExportFormat };
@@ -90,7 +109,6 @@ export async function buildStoryExport(
 
   const audio = input.audio === true && (format === "epub" || format === "markdown-zip");
   const imageTypes = IMAGE_TYPES[format];
-  let budget = MEDIA_BUDGET_BYTES;
   const used = new Set<string>();
   const pathFor = (base: string, mimeType: string) => {
     let path = `${base}.${EXTENSIONS[mimeType] ?? "bin"}`;
@@ -98,40 +116,36 @@ export async function buildStoryExport(
     used.add(path);
     return path;
   };
-  /** One of the world's own files, if the format carries its type and the budget allows. */
-  const load = async (key: string, mimeType: string, allowed: Set<string> | null): Promise<Uint8Array | null> => {
+  /** Whether one of the world's own files is there to carry (its bytes are read when the package is written). */
+  const present = async (key: string, mimeType: string, allowed: Set<string> | null): Promise<boolean> => {
     if (worldOfAssetKey(key) !== row.worldId) {
       log.warn("story_export.foreign_asset_skipped", { storyId: story.id, key });
-      return null;
+      return false;
     }
-    if (!allowed?.has(mimeType)) return null;
-    const object = await env.ASSETS_BUCKET.get(key);
-    if (!object) {
-      log.warn("story_export.asset_missing", { storyId: story.id, key });
-      return null;
-    }
-    if (object.size > budget) {
-      log.warn("story_export.media_budget", { storyId: story.id, key, size: object.size });
-      return null;
-    }
-    budget -= object.size;
-    return new Uint8Array(await object.arrayBuffer());
+    if (!allowed?.has(mimeType)) return false;
+    if (await env.ASSETS_BUCKET.head(key)) return true;
+    log.warn("story_export.asset_missing", { storyId: story.id, key });
+    return false;
+  };
+  /** A picture's size from the start of its file (a Word document lays pictures out by it). */
+  const sizeOf = async (key: string) => {
+    if (format !== "docx") return null;
+    const head = await env.ASSETS_BUCKET.get(key, { range: { offset: 0, length: 64 * 1024 } });
+    return head ? imageSize(new Uint8Array(await head.arrayBuffer())) : null;
   };
   const imageOf = async (item: { key: string; mimeType: string; url: string }, base: string): Promise<BookImage | null> => {
     if (imageTypes === null) {
       // A single Markdown file links to the picture where Loreloom serves it.
-      return worldOfAssetKey(item.key) === row.worldId ? { path: "", bytes: new Uint8Array(), mimeType: item.mimeType, width: null, height: null, url: `${input.origin}${item.url}` } : null;
+      return worldOfAssetKey(item.key) === row.worldId ? { path: "", key: item.key, mimeType: item.mimeType, width: null, height: null, url: `${input.origin}${item.url}` } : null;
     }
-    const bytes = await load(item.key, item.mimeType, imageTypes);
-    if (!bytes) return null;
-    const size = imageSize(bytes);
-    return { path: pathFor(`images/${base}`, item.mimeType), bytes, mimeType: item.mimeType, width: size?.width ?? null, height: size?.height ?? null, url: `${input.origin}${item.url}` };
+    if (!(await present(item.key, item.mimeType, imageTypes))) return null;
+    const size = await sizeOf(item.key);
+    return { path: pathFor(`images/${base}`, item.mimeType), key: item.key, mimeType: item.mimeType, width: size?.width ?? null, height: size?.height ?? null, url: `${input.origin}${item.url}` };
   };
   const narrationOf = async (item: SceneMediaItem, base: string): Promise<BookAudio | null> => {
     const allowed = format === "epub" ? EPUB_AUDIO_TYPES : new Set(Object.keys(EXTENSIONS).filter((type) => type.startsWith("audio/")));
-    const bytes = await load(item.key, item.mimeType, allowed);
-    if (!bytes) return null;
-    return { path: pathFor(`audio/${base}`, item.mimeType), bytes, mimeType: item.mimeType, durationMs: item.durationMs ?? null, timings: item.timings ?? [] };
+    if (!(await present(item.key, item.mimeType, allowed))) return null;
+    return { path: pathFor(`audio/${base}`, item.mimeType), key: item.key, mimeType: item.mimeType, durationMs: item.durationMs ?? null, timings: item.timings ?? [] };
   };
 
   const chapters: Book["chapters"] = [];
@@ -176,19 +190,20 @@ export async function buildStoryExport(
   };
   await progress(85);
 
-  let bytes: Uint8Array;
-  if (format === "markdown") bytes = encoder.encode(storyMarkdown(book, { local: false, audio: false }));
-  else if (format === "markdown-zip") {
-    const media: PackageFile[] = [];
-    for (const scene of chapters.flatMap((chapter) => chapter.scenes)) {
-      if (scene.image) media.push({ path: scene.image.path, bytes: scene.image.bytes });
-      if (scene.narration) media.push({ path: scene.narration.path, bytes: scene.narration.bytes });
-    }
-    bytes = zipPackage([{ path: "story.md", bytes: storyMarkdown(book, { local: true, audio }) }, ...media]);
-  } else if (format === "epub") bytes = zipPackage(epubFiles(book, { audio }));
-  else bytes = zipPackage(docxFiles(book));
-
   const key = `exports/${row.worldId}/${row.id}.${EXPORT_FILES[format].extension}`;
-  await env.ASSETS_BUCKET.put(key, bytes, { httpMetadata: { contentType: EXPORT_FILES[format].contentType } });
-  return { key, size: bytes.byteLength };
+  const { contentType } = EXPORT_FILES[format];
+  if (format === "markdown") {
+    const bytes = encoder.encode(storyMarkdown(book, { local: false, audio: false }));
+    await env.ASSETS_BUCKET.put(key, bytes, { httpMetadata: { contentType } });
+    return { key, size: bytes.byteLength };
+  }
+  let files: PackageFile[];
+  if (format === "markdown-zip") {
+    files = [{ path: "story.md", bytes: storyMarkdown(book, { local: true, audio }) }];
+    for (const scene of chapters.flatMap((chapter) => chapter.scenes)) {
+      if (scene.image) files.push({ path: scene.image.path, bytes: { r2Key: scene.image.key } });
+      if (scene.narration) files.push({ path: scene.narration.path, bytes: { r2Key: scene.narration.key } });
+    }
+  } else files = format === "epub" ? epubFiles(book, { audio }) : docxFiles(book);
+  return { key, size: await writePackage(env.ASSETS_BUCKET, key, contentType, files) };
 }
