@@ -324,6 +324,11 @@ describe("story exports", () => {
     const hidden = await call("POST", `${story.base}/export`, { cookie: stranger.cookie, body: { format: "markdown" } });
     expect(hidden.status).toBe(404);
     expectErrorShape(hidden.json, "not_found");
+    // A share link lends reading, not taking away: told so, with a 403.
+    const token = await shareToken(owner, story.world.id);
+    const lent = await call("POST", `${story.base}/export`, { cookie: stranger.cookie, body: { format: "markdown" }, headers: { "x-share-token": token } });
+    expect(lent.status, lent.text).toBe(403);
+    expect(lent.json.error.message).toMatch(/share link/);
     // Published in a public world: anyone signed in may take it away; nobody signed out.
     expect((await call("PATCH", story.base, { cookie: owner.cookie, body: { status: "published" } })).status).toBe(200);
     const byStranger = await call("POST", `${story.base}/export`, { cookie: stranger.cookie, body: { format: "epub" } });

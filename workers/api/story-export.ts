@@ -7,6 +7,7 @@ import { getWorldAccess } from "../domain/worlds";
 import { HttpError } from "../lib/errors";
 import type { AppEnv } from "./context";
 import { requireUser } from "./middleware/request";
+import { shareTokenOf } from "./share-token";
 import { jsonBody, parseWith } from "./validate";
 
 const param = (raw: string | undefined, what: string) => parseWith(IdSchema, raw ?? "", what);
@@ -29,9 +30,18 @@ async function storyReader(c: Context<AppEnv>) {
   const me = requireUser(c);
   const db = c.get("db");
   const worldId = param(c.req.param("id"), "world id");
-  const access = await getWorldAccess(db, worldId, me.id);
-  const story = await getStoryRow(db, worldId, param(c.req.param("sid"), "story id"), access.role);
-  return { me, db, story };
+  const storyId = param(c.req.param("sid"), "story id");
+  try {
+    const access = await getWorldAccess(db, worldId, me.id);
+    return { me, db, story: await getStoryRow(db, worldId, storyId, access.role) };
+  } catch (error) {
+    // Someone reading through a share link is told why, rather than that the story is not there.
+    const token = shareTokenOf(c);
+    if (!(error instanceof HttpError) || error.status !== 404 || !token) throw error;
+    const lent = await getWorldAccess(db, worldId, me.id, token);
+    await getStoryRow(db, worldId, storyId, lent.role);
+    throw new HttpError(403, "forbidden", "A share link lets you read this story here, not take it away: ask the world's owner for an invitation to export it.");
+  }
 }
 
 /**
