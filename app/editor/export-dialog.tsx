@@ -24,25 +24,30 @@ const STATUS: Record<ExportView["status"], { label: string; className: string }>
   failed: { label: "Failed", className: "bg-red-50 text-red-800" },
 };
 
-/**
- * Export (catalogue F4): starts an export, follows it until the archive is ready, and lists the
- * person's recent exports of this world with download links (signed, valid for an hour).
- */
-export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; worldId: string; role: Role | null; onClose: () => void }) {
-  const trusted = role === "owner" || role === "editor";
-  const [exports, setExports] = useState<ExportView[]>([]);
-  // Secrets leave only when someone ticks the box for this export: a file handed on cannot be recalled.
-  const [includeSecrets, setIncludeSecrets] = useState(false);
-  const [starting, setStarting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+/** What a story export is, as its row says it (a world's archive needs no word). */
+const FORMAT_LABEL: Record<ExportView["format"], string | null> = {
+  world: null,
+  markdown: "Markdown",
+  "markdown-zip": "Markdown + pictures (ZIP)",
+  epub: "EPUB",
+  docx: "Word (DOCX)",
+};
 
+/**
+ * A person's recent exports from `listPath`, followed while they are built (a finished one comes
+ * back with its download link); `add` puts a new one at the top. Shared by the world's export
+ * dialog and the story's.
+ */
+export function useExports(open: boolean, listPath: string) {
+  const [exports, setExports] = useState<ExportView[]>([]);
+  const [error, setError] = useState<string | null>(null);
   // When the list was last read: what counts as expired is judged against it, not during render.
   const [now, setNow] = useState(() => Date.now());
 
   useEffect(() => {
     if (!open) return;
     let cancelled = false;
-    api<{ exports: ExportView[] }>("GET", `/api/worlds/${worldId}/exports`)
+    api<{ exports: ExportView[] }>("GET", listPath)
       .then(({ exports: list }) => {
         if (cancelled) return;
         setExports(list);
@@ -52,7 +57,7 @@ export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; 
     return () => {
       cancelled = true;
     };
-  }, [open, worldId]);
+  }, [open, listPath]);
 
   // Follow exports still being built; a finished one comes back with its download link.
   const pending = exports.filter((e) => e.status === "queued" || e.status === "running").map((e) => e.id).join(",");
@@ -71,20 +76,6 @@ export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; 
     return () => clearInterval(timer);
   }, [open, pending]);
 
-  const start = async () => {
-    setStarting(true);
-    setError(null);
-    try {
-      const { export: created } = await api<{ export: ExportView }>("POST", `/api/worlds/${worldId}/export`, trusted && includeSecrets ? { includeSecrets: true } : {});
-      setExports((list) => [created, ...list]);
-      setIncludeSecrets(false);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setStarting(false);
-    }
-  };
-
   // Links are signed for an hour: an older export gets a fresh one when asked.
   const download = async (id: string) => {
     try {
@@ -94,6 +85,84 @@ export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; 
       else setError("This export is no longer available; make a new one.");
     } catch (e) {
       setError((e as Error).message);
+    }
+  };
+
+  return { exports, now, error, setError, add: (created: ExportView) => setExports((list) => [created, ...list]), download };
+}
+
+/** The list of recent exports with their state and download links. */
+export function ExportList({ exports, now, onDownload, empty }: { exports: ExportView[]; now: number; onDownload: (id: string) => void; empty: string }) {
+  if (exports.length === 0) return <p className="mt-2 text-sm text-stone-500">{empty}</p>;
+  return (
+    <ul className="mt-2 divide-y divide-stone-100 rounded-xl border border-stone-200" aria-label="Recent exports">
+      {exports.map((e) => {
+        const expired = Date.parse(e.expiresAt) <= now;
+        const status = STATUS[e.status];
+        return (
+          <li key={e.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2.5 text-sm" data-testid="export-row">
+            <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${status.className}`} role="status">
+              {status.label}
+            </span>
+            <span className="min-w-0 flex-1 text-stone-700">
+              {/* Each fact stays on one line; lines break between them. */}
+              {[
+                FORMAT_LABEL[e.format],
+                timeAgo(e.createdAt, now),
+                e.size ? formatBytes(e.size) : null,
+                e.includesSecrets ? "with secrets" : null,
+                e.status === "succeeded" ? (expired ? "expired" : expiresIn(e.expiresAt, now)) : null,
+              ]
+                .filter((fact): fact is string => fact !== null)
+                .map((fact) => fact.replace(/ /g, "\u00a0"))
+                .join(" · ")}
+              {e.status === "failed" && e.error ? <span className="block text-xs text-red-700">{e.error}</span> : null}
+            </span>
+            {e.status === "queued" || e.status === "running" ? (
+              <span className="h-1.5 w-20 overflow-hidden rounded-full bg-stone-100" aria-hidden="true">
+                <span className="block h-full w-1/2 animate-pulse rounded-full bg-indigo-400" />
+              </span>
+            ) : null}
+            {e.status === "succeeded" && !expired ? (
+              e.url ? (
+                <a href={e.url} className="rounded-lg border border-indigo-200 bg-indigo-50 px-3 py-1 font-medium text-indigo-800 hover:bg-indigo-100">
+                  Download
+                </a>
+              ) : (
+                <button type="button" onClick={() => onDownload(e.id)} className="rounded-lg border border-stone-300 px-3 py-1 hover:bg-stone-50">
+                  Download
+                </button>
+              )
+            ) : null}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/**
+ * Export (catalogue F4): starts an export, follows it until the archive is ready, and lists the
+ * person's recent exports of this world with download links (signed, valid for an hour).
+ */
+export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; worldId: string; role: Role | null; onClose: () => void }) {
+  const trusted = role === "owner" || role === "editor";
+  const { exports, now, error, setError, add, download } = useExports(open, `/api/worlds/${worldId}/exports`);
+  // Secrets leave only when someone ticks the box for this export: a file handed on cannot be recalled.
+  const [includeSecrets, setIncludeSecrets] = useState(false);
+  const [starting, setStarting] = useState(false);
+
+  const start = async () => {
+    setStarting(true);
+    setError(null);
+    try {
+      const { export: created } = await api<{ export: ExportView }>("POST", `/api/worlds/${worldId}/export`, trusted && includeSecrets ? { includeSecrets: true } : {});
+      add(created);
+      setIncludeSecrets(false);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setStarting(false);
     }
   };
 
@@ -139,52 +208,7 @@ export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; 
         </p>
       ) : null}
       <h3 className="mt-6 text-sm font-semibold uppercase tracking-wide text-stone-500">Your recent exports</h3>
-      {exports.length === 0 ? (
-        <p className="mt-2 text-sm text-stone-500">None yet. Archives are kept for a day.</p>
-      ) : (
-        <ul className="mt-2 divide-y divide-stone-100 rounded-xl border border-stone-200" aria-label="Recent exports">
-          {exports.map((e) => {
-            const expired = Date.parse(e.expiresAt) <= now;
-            const status = STATUS[e.status];
-            return (
-              <li key={e.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2.5 text-sm" data-testid="export-row">
-                <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${status.className}`} role="status">
-                  {status.label}
-                </span>
-                <span className="min-w-0 flex-1 text-stone-700">
-                  {/* Each fact stays on one line; lines break between them. */}
-                  {[
-                    timeAgo(e.createdAt, now),
-                    e.size ? formatBytes(e.size) : null,
-                    e.includesSecrets ? "with secrets" : null,
-                    e.status === "succeeded" ? (expired ? "expired" : expiresIn(e.expiresAt, now)) : null,
-                  ]
-                    .filter((fact): fact is string => fact !== null)
-                    .map((fact) => fact.replace(/ /g, "\u00a0"))
-                    .join(" · ")}
-                  {e.status === "failed" && e.error ? <span className="block text-xs text-red-700">{e.error}</span> : null}
-                </span>
-                {e.status === "queued" || e.status === "running" ? (
-                  <span className="h-1.5 w-20 overflow-hidden rounded-full bg-stone-100" aria-hidden="true">
-                    <span className="block h-full w-1/2 animate-pulse rounded-full bg-indigo-400" />
-                  </span>
-                ) : null}
-                {e.status === "succeeded" && !expired ? (
-                  e.url ? (
-                    <a href={e.url} className="rounded-lg border border-indigo-200 bg-indigo-50 px-3 py-1 font-medium text-indigo-800 hover:bg-indigo-100">
-                      Download
-                    </a>
-                  ) : (
-                    <button type="button" onClick={() => download(e.id)} className="rounded-lg border border-stone-300 px-3 py-1 hover:bg-stone-50">
-                      Download
-                    </button>
-                  )
-                ) : null}
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      <ExportList exports={exports} now={now} onDownload={(id) => void download(id)} empty="None yet. Archives are kept for a day." />
     </Dialog>
   );
 }

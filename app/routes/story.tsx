@@ -71,7 +71,7 @@ export default function Story({ loaderData }: Route.ComponentProps) {
         </p>
       ) : (
         <>
-          <StoryHeader worldId={world.id} story={story} canEdit={canEdit} onChange={setStory} />
+          <StoryHeader worldId={world.id} story={story} canEdit={canEdit} canExport={Boolean(user)} onChange={setStory} />
           {mounted ? <StoryEditor worldId={world.id} storyId={storyId} canEdit={canEdit} me={me} shareToken={shareToken} startedJob={startedJob} onJobEnded={() => setJobsEnded((n) => n + 1)} /> : <p className="p-6 text-stone-600">Opening the story…</p>}
         </>
       )}

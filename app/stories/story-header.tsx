@@ -1,9 +1,26 @@
 import { useState } from "react";
 import { templateLabel, updateStory, type StorySummary } from "./story-api";
+import { StoryExportDialog } from "./story-export-dialog";
 
-/** The story's title, template and status; owners and editors publish it or take it back to draft. */
-export function StoryHeader({ worldId, story, canEdit, onChange }: { worldId: string; story: StorySummary | null; canEdit: boolean; onChange: (story: StorySummary) => void }) {
+/**
+ * The story's title, template and status; owners and editors publish it or take it back to draft,
+ * and anyone signed in who reads it may export it (`canExport`).
+ */
+export function StoryHeader({
+  worldId,
+  story,
+  canEdit,
+  canExport = false,
+  onChange,
+}: {
+  worldId: string;
+  story: StorySummary | null;
+  canEdit: boolean;
+  canExport?: boolean;
+  onChange: (story: StorySummary) => void;
+}) {
   const [busy, setBusy] = useState(false);
+  const [exporting, setExporting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   if (!story) return <h1 className="px-1 pb-2 font-display text-xl font-semibold text-stone-400 sm:text-2xl">Story</h1>;
   const toggle = async () => {
@@ -27,7 +44,13 @@ export function StoryHeader({ worldId, story, canEdit, onChange }: { worldId: st
           {story.status === "published" ? "Back to draft" : "Publish"}
         </button>
       ) : null}
+      {canExport ? (
+        <button type="button" onClick={() => setExporting(true)} className="rounded-lg border border-stone-300 bg-white px-2 py-0.5 text-xs hover:bg-stone-50">
+          Export
+        </button>
+      ) : null}
       {error ? <span role="alert" className="text-xs text-red-700">{error}</span> : null}
+      {canExport ? <StoryExportDialog open={exporting} worldId={worldId} storyId={story.id} onClose={() => setExporting(false)} /> : null}
     </div>
   );
 }

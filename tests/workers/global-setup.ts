@@ -3,6 +3,7 @@
 import type { TestProject } from "vitest/node";
 import { standinEnv, startBedrockStandin } from "../../scripts/lib/bedrock-standin.mjs";
 import { STANDIN_MAIL_KEY, startMailStandin } from "./mail-standin";
+import { startExportTools } from "./export-tools";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -16,6 +17,8 @@ declare module "vitest" {
     mediaStandin: { url: string; env: Record<string, string> };
     /** Base URL of the HTTP mail API stand-in (tests/workers/mail-standin.ts). */
     mailStandin: { url: string; key: string };
+    /** EPUBCheck and pandoc behind HTTP, for the story export tests (tests/workers/export-tools.ts). */
+    exportTools: { url: string };
   }
 }
 
@@ -26,6 +29,8 @@ export default async function setup(project: TestProject) {
   const mail = await startMailStandin();
   const media = await startBedrockStandin();
   project.provide("mediaStandin", { url: media.url, env: standinEnv(media.url) });
+  const exportTools = await startExportTools();
+  project.provide("exportTools", { url: exportTools.url });
   project.provide("mailStandin", { url: mail.url, key: STANDIN_MAIL_KEY });
   project.provide("bedrockStandin", { url: standin.url, env: standinEnv(standin.url) });
   project.provide("pipelineStandin", { url: pipeline.url, env: standinEnv(pipeline.url) });
@@ -36,5 +41,6 @@ export default async function setup(project: TestProject) {
     await streaming.close();
     await mail.close();
     await media.close();
+    await exportTools.close();
   };
 }

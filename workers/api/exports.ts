@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { worlds } from "../../drizzle/schema";
+import { stories, worlds } from "../../drizzle/schema";
 import { eq } from "drizzle-orm";
 import { IdSchema } from "../domain/graph";
 import {
+  EXPORT_FILES,
   archiveFileName,
   checkDownloadLink,
   createExport,
@@ -14,6 +15,7 @@ import {
 } from "../domain/exports";
 import { importLimitsFrom } from "../domain/import-world";
 import { createImport, loadImport } from "../domain/imports";
+import { getStoryRow } from "../domain/stories/stories";
 import { getWorldAccess } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { HttpError, notFound } from "../lib/errors";
@@ -82,8 +84,9 @@ export const exportRoutes = new Hono<AppEnv>()
     const db = c.get("db");
     const found = await loadExport(db, param(c.req.param("id"), "export id"));
     if (!found || found.row.userId !== me.id) throw notFound("That export");
-    // Someone who can no longer see the world cannot take it away either.
-    await getWorldAccess(db, found.row.worldId, me.id);
+    // Someone who can no longer see the world (or the story: a draft again) cannot take it away either.
+    const access = await getWorldAccess(db, found.row.worldId, me.id);
+    if (found.row.storyId) await getStoryRow(db, found.row.worldId, found.row.storyId, access.role);
     const view = found.view;
     if (view.status === "succeeded" && found.row.expiresAt.getTime() > Date.now()) {
       view.url = await signDownloadUrl(c.env.BETTER_AUTH_SECRET, view.id, found.row.expiresAt);
@@ -100,10 +103,13 @@ export const exportRoutes = new Hono<AppEnv>()
     if (found.row.expiresAt.getTime() <= Date.now()) throw new HttpError(410, "export_expired", "This export has expired; make a new one.");
     const object = await c.env.ASSETS_BUCKET.get(found.row.r2Key);
     if (!object) throw new HttpError(410, "export_expired", "This export is no longer stored; make a new one.");
-    const [world] = await c.get("db").select({ title: worlds.title }).from(worlds).where(eq(worlds.id, found.row.worldId)).limit(1);
-    const filename = archiveFileName(world?.title ?? "world", found.row.createdAt);
+    const { format, storyId } = found.row;
+    const [named] = storyId
+      ? await c.get("db").select({ title: stories.title }).from(stories).where(eq(stories.id, storyId)).limit(1)
+      : await c.get("db").select({ title: worlds.title }).from(worlds).where(eq(worlds.id, found.row.worldId)).limit(1);
+    const filename = archiveFileName(named?.title ?? format, found.row.createdAt, format);
     return c.body(object.body, 200, {
-      "content-type": "application/zip",
+      "content-type": EXPORT_FILES[format].contentType,
       "content-length": String(object.size),
       "content-disposition": `attachment; filename="${filename}"`,
       "cache-control": "private, no-store",

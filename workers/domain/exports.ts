@@ -3,7 +3,7 @@
 // workers/jobs/export-archive.ts.
 import { and, desc, eq, gte } from "drizzle-orm";
 import { z } from "zod";
-import { jobs, worldExports, worldMembers, type Role } from "../../drizzle/schema";
+import { jobs, worldExports, worldMembers, type ExportFormat, type Role } from "../../drizzle/schema";
 import { HttpError } from "../lib/errors";
 import { configOf } from "../lib/config";
 import type { Database } from "../lib/db";
@@ -23,12 +23,21 @@ export const exportTtlMs = (env: object) => configOf(env).EXPORT_TTL_HOURS * 3_6
 export const exportsPerMinute = (env: object) => configOf(env).EXPORTS_PER_MINUTE;
 
 /** What the export job carries in `jobs.input`. */
-export const ExportInputSchema = z.object({ exportId: z.string().min(1), includeSecrets: z.boolean(), origin: z.string() });
+export const ExportInputSchema = z.object({
+  exportId: z.string().min(1),
+  includeSecrets: z.boolean(),
+  origin: z.string(),
+  /** A story's EPUB (or ZIP) with its narration (issue 18, point 6). */
+  audio: z.boolean().optional(),
+});
 export type ExportInput = z.infer<typeof ExportInputSchema>;
 
 export type ExportView = {
   id: string;
   worldId: string;
+  /** "world" for a world's archive; a story's document otherwise (issue 18, point 6). */
+  format: ExportFormat;
+  storyId: string | null;
   status: ExportRow["status"];
   includesSecrets: boolean;
   size: number | null;
@@ -47,6 +56,8 @@ export function toExportView(row: ExportRow, job?: { status: string; error: stri
   return {
     id: row.id,
     worldId: row.worldId,
+    format: row.format,
+    storyId: row.storyId,
     status: jobFailed ? "failed" : row.status,
     includesSecrets: row.includesSecrets,
     size: row.size,
@@ -100,13 +111,13 @@ export async function createExport(
   db: Database,
   queue: Queue<JobMessage>,
   env: object,
-  request: { userId: string; worldId: string; includeSecrets: boolean; origin: string },
+  request: { userId: string; worldId: string; includeSecrets: boolean; origin: string; story?: { id: string; format: Exclude<ExportFormat, "world">; audio: boolean } },
 ): Promise<ExportView> {
   const now = Date.now();
   await checkExportRate(db, request.userId, exportsPerMinute(env), now);
   const exportId = newId();
   const jobId = newId();
-  const input: ExportInput = { exportId, includeSecrets: request.includeSecrets, origin: request.origin };
+  const input: ExportInput = { exportId, includeSecrets: request.includeSecrets, origin: request.origin, ...(request.story?.audio ? { audio: true } : {}) };
   const [, inserted] = await db.batch([
     db.insert(jobs).values({
       id: jobId,
@@ -127,6 +138,7 @@ export async function createExport(
         jobId,
         status: "queued",
         includesSecrets: request.includeSecrets,
+        ...(request.story ? { format: request.story.format, storyId: request.story.id } : {}),
         expiresAt: new Date(now + exportTtlMs(env)),
         createdAt: new Date(now),
         updatedAt: new Date(now),
@@ -156,13 +168,19 @@ export async function loadExport(db: Database, exportId: string) {
   return { row: row.export, view: toExportView(row.export, row.jobStatus ? { status: row.jobStatus, error: row.jobError } : null) };
 }
 
-/** A person's exports of one world, newest first. */
-export async function listExports(db: Database, worldId: string, userId: string, limit = 20) {
+/** A person's exports of one world (its archives), or of one of its stories, newest first. */
+export async function listExports(db: Database, worldId: string, userId: string, limit = 20, storyId: string | null = null) {
   const rows = await db
     .select({ export: worldExports, jobStatus: jobs.status, jobError: jobs.error })
     .from(worldExports)
     .leftJoin(jobs, eq(jobs.id, worldExports.jobId))
-    .where(and(eq(worldExports.worldId, worldId), eq(worldExports.userId, userId)))
+    .where(
+      and(
+        eq(worldExports.worldId, worldId),
+        eq(worldExports.userId, userId),
+        storyId === null ? eq(worldExports.format, "world") : eq(worldExports.storyId, storyId),
+      ),
+    )
     .orderBy(desc(worldExports.createdAt), desc(worldExports.id))
     .limit(limit);
   return rows.map((r) => toExportView(r.export, r.jobStatus ? { status: r.jobStatus, error: r.jobError } : null));
@@ -207,7 +225,16 @@ export async function checkDownloadLink(secret: string, exportId: string, expire
   if (expires < now) throw new HttpError(410, "link_expired", "This download link has expired; ask for a new one from the export.");
 }
 
+/** What a download of each format is: its file name's extension and its content type. */
+export const EXPORT_FILES: Record<ExportFormat, { extension: string; contentType: string }> = {
+  world: { extension: "zip", contentType: "application/zip" },
+  markdown: { extension: "md", contentType: "text/markdown; charset=utf-8" },
+  "markdown-zip": { extension: "zip", contentType: "application/zip" },
+  epub: { extension: "epub", contentType: "application/epub+zip" },
+  docx: { extension: "docx", contentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+};
+
 /** A file name for the archive: the title in plain ASCII, never a path or a quote. */
-export function archiveFileName(title: string, exportedAt: Date): string {
-  return `${slugify(title, "world")}-${exportedAt.toISOString().slice(0, 10)}.zip`;
+export function archiveFileName(title: string, exportedAt: Date, format: ExportFormat = "world"): string {
+  return `${slugify(title, format === "world" ? "world" : "story")}-${exportedAt.toISOString().slice(0, 10)}.${EXPORT_FILES[format].extension}`;
 }

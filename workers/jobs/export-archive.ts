@@ -9,13 +9,12 @@
 // a multipart upload in fixed 8 MiB parts (R2 wants equal parts but the last). At any moment the
 // job holds one asset, one part and the JSON of the graph. Small archives (under one part) are
 // written with a single put.
-import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from "fflate";
+import { Zip, strToU8 } from "fflate";
 import { and, eq, inArray } from "drizzle-orm";
 import { jobs, worldExports, worlds } from "../../drizzle/schema";
 import type { ElementView } from "../domain/room-types";
 import {
   ARCHIVE_SCHEMA_VERSION,
-  COMPRESSED_EXTENSIONS,
   extensionOf,
   slugify,
   type ArchiveDocument,
@@ -32,81 +31,11 @@ import { getDb } from "../lib/db";
 import { log } from "../lib/log";
 import { readStored } from "../lib/stored-json";
 import { offlineViewerHtml } from "./offline-viewer";
+import { PART_SIZE, R2ZipSink, addFile } from "./r2-zip-sink";
+import { buildStoryExport, StoryExportFailure, type StoryExportRow } from "./story-export";
 
-export const PART_SIZE = 8 * 1024 * 1024;
+export { PART_SIZE };
 const ASSET_KINDS = ["image", "video", "audio"] as const;
-
-/** Collects the ZIP's bytes and sends them to R2 in equal parts. */
-class R2ZipSink {
-  private chunks: Uint8Array[] = [];
-  private buffered = 0;
-  private upload: R2MultipartUpload | null = null;
-  private parts: R2UploadedPart[] = [];
-  size = 0;
-  error: Error | null = null;
-
-  constructor(
-    private readonly bucket: R2Bucket,
-    private readonly key: string,
-  ) {}
-
-  readonly ondata = (error: Error | null, chunk: Uint8Array) => {
-    if (error) {
-      this.error = error;
-      return;
-    }
-    this.chunks.push(chunk);
-    this.buffered += chunk.byteLength;
-    this.size += chunk.byteLength;
-  };
-
-  private take(length: number): Uint8Array {
-    const part = new Uint8Array(length);
-    let offset = 0;
-    while (offset < length) {
-      const chunk = this.chunks[0]!;
-      const wanted = Math.min(chunk.byteLength, length - offset);
-      part.set(chunk.subarray(0, wanted), offset);
-      offset += wanted;
-      if (wanted === chunk.byteLength) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(wanted);
-    }
-    this.buffered -= length;
-    return part;
-  }
-
-  /** Uploads every full part buffered so far. */
-  async drain(): Promise<void> {
-    if (this.error) throw this.error;
-    while (this.buffered >= PART_SIZE) {
-      this.upload ??= await this.bucket.createMultipartUpload(this.key, { httpMetadata: { contentType: "application/zip" } });
-      const part = this.take(PART_SIZE);
-      this.parts.push(await this.upload.uploadPart(this.parts.length + 1, part));
-    }
-  }
-
-  async finish(): Promise<void> {
-    await this.drain();
-    const rest = this.take(this.buffered);
-    if (!this.upload) {
-      await this.bucket.put(this.key, rest, { httpMetadata: { contentType: "application/zip" } });
-      return;
-    }
-    if (rest.byteLength > 0) this.parts.push(await this.upload.uploadPart(this.parts.length + 1, rest));
-    await this.upload.complete(this.parts);
-  }
-
-  async abort(): Promise<void> {
-    await this.upload?.abort().catch(() => undefined);
-  }
-}
-
-function addFile(zip: Zip, path: string, bytes: Uint8Array) {
-  const entry = COMPRESSED_EXTENSIONS.has(extensionOf(path)) ? new ZipPassThrough(path) : new ZipDeflate(path, { level: 6 });
-  entry.mtime = Date.now();
-  zip.add(entry);
-  entry.push(bytes, true);
-}
 
 const yamlString = (text: string) => JSON.stringify(text);
 /** A name inside link text: brackets would end the link early. */
@@ -171,16 +100,27 @@ export async function runExportJob(jobId: string, env: Env, entities: readonly W
     ]);
     return;
   }
-  const [row] = await db.select({ id: worldExports.id }).from(worldExports).where(eq(worldExports.id, input.value.exportId)).limit(1);
+  const [row] = await db
+    .select({ id: worldExports.id, worldId: worldExports.worldId, userId: worldExports.userId, storyId: worldExports.storyId, format: worldExports.format })
+    .from(worldExports)
+    .where(eq(worldExports.id, input.value.exportId))
+    .limit(1);
   if (!row || !job.worldId) {
     // Nothing to build for: the export was deleted.
     await db.update(jobs).set({ status: "failed", error: "The export this job was for no longer exists.", updatedAt: new Date() }).where(eq(jobs.id, jobId));
     return;
   }
-  return buildExport(db, env, job, input.value, entities);
+  return buildExport(db, env, job, input.value, entities, row);
 }
 
-async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof jobs.$inferSelect, input: ExportInput, entities: readonly WorldEntity[]): Promise<void> {
+async function buildExport(
+  db: ReturnType<typeof getDb>,
+  env: Env,
+  job: typeof jobs.$inferSelect,
+  input: ExportInput,
+  entities: readonly WorldEntity[],
+  row: StoryExportRow,
+): Promise<void> {
   const jobId = job.id;
   const attempt = job.attempts + 1;
   await db.update(jobs).set({ status: "running", stage: "export", attempts: attempt, updatedAt: new Date() }).where(eq(jobs.id, jobId));
@@ -189,9 +129,12 @@ async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof j
     if (input.includeSecrets && !(job.userId && (await mayStillExportSecrets(db, job.worldId!, job.userId)))) {
       throw new ExportFailure("This export was to include the world's secrets, but you are no longer one of its owners or editors.");
     }
-    const { key, size } = await buildArchive(env, job.worldId!, input, entities, async (progress) => {
-      await db.update(jobs).set({ progress, updatedAt: new Date() }).where(eq(jobs.id, jobId));
-    });
+    const progress = async (percent: number) => {
+      await db.update(jobs).set({ progress: percent, updatedAt: new Date() }).where(eq(jobs.id, jobId));
+    };
+    // A story's document (issue 18, point 6) or the world's archive.
+    const { key, size } =
+      row.format === "world" ? await buildArchive(env, job.worldId!, input, entities, progress) : await buildStoryExport(db, env, row, input, progress);
     const now = new Date();
     await db.batch([
       db.update(worldExports).set({ status: "succeeded", r2Key: key, size, error: null, updatedAt: now }).where(eq(worldExports.id, input.exportId)),
@@ -199,7 +142,7 @@ async function buildExport(db: ReturnType<typeof getDb>, env: Env, job: typeof j
     ]);
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-    const final = error instanceof ExportFailure || attempt > MAX_RETRIES;
+    const final = error instanceof ExportFailure || error instanceof StoryExportFailure || attempt > MAX_RETRIES;
     log.warn("export.failed", { jobId, exportId: input.exportId, attempt, final, reason });
     const now = new Date();
     if (!final) {
