@@ -12,6 +12,8 @@ declare module "vitest" {
     pipelineStandin: { url: string; env: Record<string, string> };
     /** A third for the streamed-passage tests (ai-stream.test.ts), whose injected stream failures and time to first token stay theirs. */
     streamStandin: { url: string; env: Record<string, string> };
+    /** A fourth for scene revisions and refine (story-revisions.test.ts). */
+    revisionsStandin: { url: string; env: Record<string, string> };
     /** Base URL of the HTTP mail API stand-in (tests/workers/mail-standin.ts). */
     mailStandin: { url: string; key: string };
   }
@@ -22,6 +24,8 @@ export default async function setup(project: TestProject) {
   const pipeline = await startBedrockStandin();
   const streaming = await startBedrockStandin();
   const mail = await startMailStandin();
+  const revisions = await startBedrockStandin();
+  project.provide("revisionsStandin", { url: revisions.url, env: standinEnv(revisions.url) });
   project.provide("mailStandin", { url: mail.url, key: STANDIN_MAIL_KEY });
   project.provide("bedrockStandin", { url: standin.url, env: standinEnv(standin.url) });
   project.provide("pipelineStandin", { url: pipeline.url, env: standinEnv(pipeline.url) });
@@ -31,5 +35,6 @@ export default async function setup(project: TestProject) {
     await pipeline.close();
     await streaming.close();
     await mail.close();
+    await revisions.close();
   };
 }

@@ -12,6 +12,7 @@ import { JobDeferred, JobFailure, markJobFailed, runGenerationJob } from "./pipe
 import { runStoryCheckJob } from "./story-check";
 import { runStoryContinueJob } from "./story-continue";
 import { runStoryWriteJob } from "./story-write";
+import { runSceneRefineJob } from "./scene-refine";
 
 /** What a handler decides about its message beyond plain success. */
 export type JobHandler = (job: JobMessage, env: Env) => Promise<unknown>;
@@ -24,6 +25,7 @@ export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {
   story_continue: (job, env) => runStoryContinueJob(job.jobId, env),
   story_check: (job, env) => runStoryCheckJob(job.jobId, env),
   story_write: (job, env) => runStoryWriteJob(job.jobId, env),
+  scene_refine: (job, env) => runSceneRefineJob(job.jobId, env),
 };
 
 /** Seconds before a failed message is delivered again: exponential with full jitter. */
