@@ -168,6 +168,11 @@ describe("scene revisions", () => {
       expect.objectContaining({ number: 3, kind: "restore", title: "Restored revision 1", userId: editor.id }),
       expect.objectContaining({ number: 2, kind: "snapshot", title: "Before restoring revision 1" }),
     ]);
+    // A page at a time, newest first.
+    const page = await call("GET", `${sceneBase}/revisions?limit=2`, { cookie: owner.cookie });
+    expect(page.json).toMatchObject({ more: true, revisions: [expect.objectContaining({ number: 3 }), expect.objectContaining({ number: 2 })] });
+    const next = await call("GET", `${sceneBase}/revisions?limit=2&before=2`, { cookie: owner.cookie });
+    expect(next.json).toMatchObject({ more: false, revisions: [expect.objectContaining({ number: 1 })] });
     // Nothing was lost: the text the restore replaced is a revision of its own.
     expect((await call("GET", `${sceneBase}/revisions/2`, { cookie: owner.cookie })).json.revision.text).toBe("The second telling.\n\nWith more in it.");
     // D1 has it too, for lists and reading pages.
