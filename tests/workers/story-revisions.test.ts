@@ -11,7 +11,11 @@ import { addMember, call, createWorld, expectErrorShape, signUp, waitForJobsToSe
 import { RoomClient } from "./room-client";
 import { plainText, sceneTextOf, scenesOf } from "../../durable-objects/story-room/story-doc";
 import { runSceneRefineJob } from "../../workers/jobs/scene-refine";
-import { BEDROCK_MODELS } from "../../workers/ai/bedrock";
+import { BEDROCK_MODELS, bedrockConfigFromEnv, bedrockProviders } from "../../workers/ai/bedrock";
+import { openAiConfigFromEnv, openAiProviders } from "../../workers/ai/openai";
+import { workersAiProviders } from "../../workers/ai/workers-ai";
+import { localText } from "../../workers/ai/local";
+import type { SceneRefineRequest } from "../../workers/ai/types";
 
 const standin = inject("revisionsStandin");
 
@@ -88,6 +92,24 @@ describe("scene revisions", () => {
     const marks = JSON.stringify(one.json.revision.content);
     expect(marks).toContain(`"type":"ai"`);
     expect(marks).toContain(jobId);
+  });
+
+  it("keeps a revision of each scene a new story's writing job writes out", async () => {
+    const owner = await signUp("Owner");
+    const world = await createWorld(owner);
+    const created = await call("POST", `/api/worlds/${world.id}/stories`, { cookie: owner.cookie, body: { prompt: "A fox steals the harbour bell", template: "fairy-tale", length: "short" } });
+    expect(created.status, created.text).toBe(201);
+    const jobId = created.json.job.id as string;
+    await waitForJobsToSettle([jobId]);
+    const story = (await call("GET", `/api/worlds/${world.id}/stories/${created.json.story.id}`, { cookie: owner.cookie })).json.story;
+    const scenes = story.chapters[0].scenes as Array<{ id: string }>;
+    expect(scenes.length).toBeGreaterThan(0);
+    for (const scene of scenes) {
+      const sceneBase = `/api/worlds/${world.id}/stories/${story.id}/scenes/${scene.id}`;
+      const generation = (await revisions(owner, sceneBase)).find((revision) => revision.kind === "generation");
+      expect(generation, scene.id).toMatchObject({ jobId, title: "Written from the outline by the offline writer" });
+      expect((await call("GET", `${sceneBase}/revisions/${generation!.number}`, { cookie: owner.cookie })).json.revision.text).toBe(await roomText(story.id, scene.id));
+    }
   });
 
   it("snapshots live editing at most every few minutes, and only text that changed", async () => {
@@ -343,5 +365,38 @@ describe("refine through the Bedrock stand-in", () => {
     expect(accepted.status, accepted.text).toBe(200);
     expect(accepted.json.scene.text).toBe(BRIGHT.slice(0, start) + proposal.proposed + BRIGHT.slice(end));
     expect((await revisions(owner, sceneBase))[0]).toMatchObject({ kind: "refine", jobId });
+  });
+});
+
+describe("refineScene on every text provider", () => {
+  const request: SceneRefineRequest = {
+    prompt: "darker",
+    text: "Mira smiled at the bright boats.",
+    before: "",
+    after: "",
+    whole: true,
+    context: "",
+    story: { title: "The Bell", premise: "", template: "mystery", audience: "adults", tone: "", pointOfView: "third" },
+    scene: { title: "Dawn", pov: null, location: null },
+    cast: [],
+  };
+  const context = { world: { title: "Tidewrack", description: "", style: "steampunk", tags: [] }, seed: "refine-seed" };
+
+  it("bedrock and openai through the stand-in, workers-ai through its binding, local offline", async () => {
+    await fetch(`${standin.url}/__standin/reset`, { method: "POST" });
+    const bedrock = await bedrockProviders(bedrockConfigFromEnv(standin.env)).text.refineScene!(request, context);
+    expect(bedrock).toMatchObject({ provider: "bedrock", value: "[darker] Mira smiled at the bright boats." });
+    const openai = await openAiProviders(openAiConfigFromEnv(standin.env)).text.refineScene!(request, context);
+    expect(openai).toMatchObject({ provider: "openai", value: "[darker] Mira smiled at the bright boats." });
+    let asked: unknown;
+    const workersAi = workersAiProviders({
+      async run(_model, inputs) {
+        asked = inputs;
+        return { response: '{"text": "Mira frowned at the dim boats."}', usage: { prompt_tokens: 90, completion_tokens: 9 } };
+      },
+    });
+    expect(await workersAi.text.refineScene!(request, context)).toMatchObject({ provider: "workers-ai", value: "Mira frowned at the dim boats.", usage: { inputTokens: 90, outputTokens: 9 } });
+    expect(JSON.stringify(asked)).toContain("Task: refine-scene");
+    expect(await localText.refineScene!(request, context)).toMatchObject({ provider: "local", value: expect.stringContaining("Mira frowned at the dim boats.") });
   });
 });
