@@ -274,7 +274,9 @@ export function RefinePanel({
     [worldId, storyId, sceneId, onDecided],
   );
 
-  const open = [...proposals.entries()].filter(([jobId, answer]) => !decided.has(jobId) && answer.proposal?.sceneId === sceneId && answer.proposal.decision === "open");
+  // Decided here, or by a co-author (the room relays it as the job's stage).
+  const settled = (jobId: string) => decided.has(jobId) || ["accepted", "rejected"].includes(jobs.get(jobId)?.stage ?? "");
+  const open = [...proposals.entries()].filter(([jobId, answer]) => !settled(jobId) && answer.proposal?.sceneId === sceneId && answer.proposal.decision === "open");
   const failed = [...proposals.entries()].filter(([jobId, answer]) => !decided.has(jobId) && !answer.proposal && answer.error).at(-1);
 
   return (

@@ -241,6 +241,8 @@ describe("refine", () => {
     expect(accepted.status, accepted.text).toBe(200);
     expect(accepted.json.scene.text).toBe(proposal.proposed);
     await watcher.until(() => plainText(sceneTextOf(watcher.doc, scene)) === proposal.proposed);
+    // Every co-author's editor hears that the proposal was decided.
+    await watcher.waitFor((m) => m.type === "job" && m.jobId === jobId && m.stage === "accepted");
     // The new words carry the AI's mark, with the offline provenance.
     const runs = (sceneTextOf(watcher.doc, scene).get(0) as Y.XmlElement).get(0) as Y.XmlText;
     expect((runs.toDelta() as Array<{ attributes?: { ai?: unknown } }>)[0]?.attributes?.ai).toMatchObject({ job: jobId, provider: "local", offline: true });

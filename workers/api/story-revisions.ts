@@ -43,6 +43,9 @@ async function writableScene(c: Context<AppEnv>) {
   return { me, db, worldId, story, sceneId: param(c.req.param("scid"), "scene id"), room: c.env.STORY_ROOM.getByName(story.id) };
 }
 
+/** The news that a proposal was decided, for every co-author's editor (the proposal leaves their screens too). */
+const decided = (jobId: string, stage: "accepted" | "rejected") => ({ jobId, kind: "scene_refine", stage, progress: 100, status: "succeeded" as const });
+
 const sceneDto = (scene: { id: string; chapter: string; title: string; text: string; wordCount: number }) => ({ id: scene.id, chapter: scene.chapter, title: scene.title, text: scene.text, wordCount: scene.wordCount });
 
 /**
@@ -102,11 +105,13 @@ export const storyRevisionRoutes = new Hono<AppEnv>()
       }),
     );
     await decideProposal(c.env.DB, job.id, "accepted", applied.number);
+    await room.jobEvent(decided(job.id, "accepted"));
     return c.json({ scene: sceneDto(applied.scene), revision: applied.number });
   })
   .post("/:id/stories/:sid/scenes/:scid/refine/:job/reject", async (c) => {
-    const { db, worldId, story, sceneId } = await writableScene(c);
+    const { db, worldId, story, sceneId, room } = await writableScene(c);
     const { job } = await openProposal(db, worldId, story.id, sceneId, param(c.req.param("job"), "job id"));
     if (!(await decideProposal(c.env.DB, job.id, "rejected", null))) throw new HttpError(409, "already_decided", "That proposal was already decided.");
+    await room.jobEvent(decided(job.id, "rejected"));
     return c.json({ rejected: job.id });
   });
