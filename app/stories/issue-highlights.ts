@@ -28,6 +28,21 @@ function blocksOf(doc: PmNode): Array<{ plain: number; pos: number; text: string
 }
 
 /**
+ * A document range as offsets into the scene's plain text (the inverse of issueRange): what the
+ * API's *Refine* takes for a selection. Null for an empty range or one outside any text.
+ */
+export function plainRange(doc: PmNode, from: number, to: number): { start: number; end: number } | null {
+  if (to <= from) return null;
+  const blocks = blocksOf(doc);
+  const first = blocks.find((block) => from <= block.pos + block.text.length);
+  const last = [...blocks].reverse().find((block) => to >= block.pos);
+  if (!first || !last) return null;
+  const start = first.plain + Math.max(0, from - first.pos);
+  const end = last.plain + Math.min(last.text.length, Math.max(0, to - last.pos));
+  return end > start ? { start, end } : null;
+}
+
+/**
  * The document range of an issue, if its words are still where the check found them; an issue
  * whose text has since changed is left out (the list still shows it, the text is not underlined).
  */

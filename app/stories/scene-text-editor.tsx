@@ -6,7 +6,7 @@ import StarterKit from "@tiptap/starter-kit";
 import type YProvider from "y-partyserver/provider";
 import type * as Y from "yjs";
 import { AiMark, readProvenance } from "./ai-mark";
-import { IssueHighlights, issueRange, setIssuesMeta, type IssueSpan } from "./issue-highlights";
+import { IssueHighlights, issueRange, plainRange, setIssuesMeta, type IssueSpan } from "./issue-highlights";
 import { sceneField } from "./outline-model";
 import { safeColor, translucent } from "./colors";
 
@@ -41,6 +41,7 @@ export function SceneTextEditor({
   user,
   issues,
   focus,
+  onSelection,
 }: {
   doc: Y.Doc;
   provider: YProvider;
@@ -51,6 +52,8 @@ export function SceneTextEditor({
   issues: IssueSpan[];
   /** An issue to select and scroll to (`n` changes on every request, so the same one can be asked again). */
   focus: { id: string; n: number } | null;
+  /** Hears the selection as offsets into the scene's plain text (null: nothing selected), for *Refine*. */
+  onSelection?: (range: { start: number; end: number } | null) => void;
 }) {
   const editor = useEditor(
     {
@@ -90,6 +93,17 @@ export function SceneTextEditor({
   useEffect(() => {
     if (editor && !editor.isDestroyed) editor.view.dispatch(editor.state.tr.setMeta(setIssuesMeta, issues));
   }, [editor, issues]);
+  useEffect(() => {
+    if (!editor || !onSelection) return;
+    const report = () => {
+      const { from, to } = editor.state.selection;
+      onSelection(plainRange(editor.state.doc, from, to));
+    };
+    editor.on("selectionUpdate", report);
+    return () => {
+      editor.off("selectionUpdate", report);
+    };
+  }, [editor, onSelection]);
   useEffect(() => {
     const issue = focus && issues.find((i) => i.id === focus.id);
     if (!editor || !issue) return;

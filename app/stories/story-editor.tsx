@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import type YProvider from "y-partyserver/provider";
 import type { JobEvent } from "../../durable-objects/world-room/protocol";
 import type * as Y from "yjs";
@@ -12,6 +12,7 @@ import { ChapterSummary, SceneDetails } from "./scene-details";
 import { SceneMediaPanel } from "./scene-media-panel";
 import { SceneMentions } from "./scene-mentions";
 import { SceneTextEditor } from "./scene-text-editor";
+import { RefinePanel, RevisionsPanel } from "./scene-revisions";
 import { listElements, type WorldElement } from "./story-api";
 import { useStoryRoom } from "./use-story-room";
 
@@ -176,22 +177,31 @@ function SceneWork({
   const issues = useSceneIssues(worldId, storyId, sceneId, jobs, doc);
   const [focus, setFocus] = useState<{ id: string; n: number } | null>(null);
   const open = useMemo(() => issues.issues.filter((i) => i.status === "open"), [issues.issues]);
+  const [selection, setSelection] = useState<{ start: number; end: number } | null>(null);
+  // The revision list is read again when the AI has written, or a refinement was decided.
+  const [decided, setDecided] = useState(0);
+  const onDecided = useCallback(() => setDecided((n) => n + 1), []);
+  const written = [...jobs.values()].filter((job) => job.status === "succeeded" && (job.kind === "story_continue" || job.kind === "story_write")).length;
   return (
-    <div className="grid gap-3 xl:grid-cols-[minmax(0,1fr)_18rem] xl:items-start">
+    <div className="grid gap-3 xl:grid-cols-[minmax(0,1fr)_20rem] xl:items-start">
       <div className="flex min-w-0 flex-col gap-3">
-        <SceneTextEditor doc={doc} provider={provider} sceneId={sceneId} editable={canEdit} user={me} issues={open} focus={focus} />
+        <SceneTextEditor doc={doc} provider={provider} sceneId={sceneId} editable={canEdit} user={me} issues={open} focus={focus} onSelection={setSelection} />
         {canEdit ? <ContinuePanel worldId={worldId} storyId={storyId} sceneId={sceneId} jobs={jobs} onStarted={trackJob} /> : null}
       </div>
-      <ContinuityPanel
-        worldId={worldId}
-        storyId={storyId}
-        sceneId={sceneId}
-        canEdit={canEdit}
-        jobs={jobs}
-        onStarted={trackJob}
-        state={issues}
-        onFocus={(id) => setFocus((last) => ({ id, n: (last?.n ?? 0) + 1 }))}
-      />
+      <div className="flex min-w-0 flex-col gap-3">
+        {canEdit ? <RefinePanel worldId={worldId} storyId={storyId} sceneId={sceneId} selection={selection} jobs={jobs} onStarted={trackJob} onDecided={onDecided} /> : null}
+        <ContinuityPanel
+          worldId={worldId}
+          storyId={storyId}
+          sceneId={sceneId}
+          canEdit={canEdit}
+          jobs={jobs}
+          onStarted={trackJob}
+          state={issues}
+          onFocus={(id) => setFocus((last) => ({ id, n: (last?.n ?? 0) + 1 }))}
+        />
+        <RevisionsPanel worldId={worldId} storyId={storyId} sceneId={sceneId} doc={doc} canEdit={canEdit} refresh={decided + written} />
+      </div>
     </div>
   );
 }

@@ -140,3 +140,75 @@ export function writePlainText(fragment: Y.XmlFragment, text: string) {
     }),
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// A scene's rich text as JSON nodes (issue 18, point 5: what a revision keeps and a restore writes)
+
+type JsonMark = { type: string; attrs?: Record<string, unknown> };
+type JsonText = { type: "text"; text: string; marks?: JsonMark[] };
+export type JsonNode = { type: string; attrs?: Record<string, unknown>; content?: Array<JsonNode | JsonText> };
+
+const isEmptyObject = (value: unknown) => typeof value === "object" && value !== null && Object.keys(value).length === 0;
+
+/** A scene's text as ProseMirror's JSON: blocks with their attributes, runs of text with their marks. */
+export function contentOf(fragment: Y.XmlFragment): JsonNode[] {
+  const node = (element: Y.XmlElement): JsonNode => {
+    const attrs = element.getAttributes() as Record<string, unknown>;
+    const content = element.toArray().flatMap((child): Array<JsonNode | JsonText> => {
+      if (child instanceof Y.XmlElement) return [node(child)];
+      if (!(child instanceof Y.XmlText)) return [];
+      return (child.toDelta() as Array<{ insert?: unknown; attributes?: Record<string, unknown> }>).flatMap((op) => {
+        if (typeof op.insert !== "string" || op.insert === "") return [];
+        const marks = Object.entries(op.attributes ?? {})
+          .filter(([, value]) => value !== null && value !== undefined)
+          .map(([type, value]): JsonMark => (value === true || isEmptyObject(value) || typeof value !== "object" ? { type } : { type, attrs: value as Record<string, unknown> }));
+        return [{ type: "text", text: op.insert, ...(marks.length ? { marks } : {}) }];
+      });
+    });
+    return { type: element.nodeName, ...(Object.keys(attrs).length ? { attrs } : {}), ...(content.length ? { content } : {}) };
+  };
+  return fragment.toArray().flatMap((child) => (child instanceof Y.XmlElement ? [node(child)] : []));
+}
+
+/**
+ * JSON nodes as the document's types, keeping only what a scene's text may hold (the same rules a
+ * live update is held to, story-rules.ts): unknown nodes keep their text as a paragraph, unknown
+ * attributes and marks are left out.
+ */
+export function elementsOf(nodes: readonly JsonNode[]): Y.XmlElement[] {
+  const build = (node: JsonNode, depth: number): Y.XmlElement => {
+    const known = TEXT_NODES[node.type] !== undefined && depth < 4;
+    const element = new Y.XmlElement(known ? node.type : "paragraph");
+    if (known) {
+      for (const [key, value] of Object.entries(node.attrs ?? {})) {
+        if (TEXT_NODES[node.type]![key]?.safeParse(value).success) element.setAttribute(key, value as string);
+      }
+    }
+    const children: Array<Y.XmlElement | Y.XmlText> = [];
+    // A text node not in a document yet has no length to read: where the next run goes is counted here.
+    let run: { node: Y.XmlText; length: number } | null = null;
+    for (const child of node.content ?? []) {
+      if (child.type === "text" && "text" in child) {
+        if (typeof child.text !== "string" || child.text === "") continue;
+        const attributes: Record<string, unknown> = {};
+        for (const mark of child.marks ?? []) {
+          const value = mark.attrs ?? {};
+          if (TEXT_MARKS[mark.type]?.safeParse(value).success) attributes[mark.type] = value;
+        }
+        // Consecutive runs are one text node with formats, as the editor writes them.
+        if (!run) {
+          run = { node: new Y.XmlText(), length: 0 };
+          children.push(run.node);
+        }
+        run.node.insert(run.length, child.text, attributes);
+        run.length += child.text.length;
+        continue;
+      }
+      run = null;
+      children.push(build(child as JsonNode, depth + 1));
+    }
+    if (children.length) element.insert(0, children);
+    return element;
+  };
+  return nodes.map((node) => build(node, 0));
+}

@@ -7,7 +7,8 @@ import { PROJECTOR, type Collection, type DocumentKind, type UpdateRefusal } fro
 import type { RelayedItems } from "../live-room/relay";
 import type { DecodedUpdate } from "../live-room/update-check";
 import type { RoomUser } from "../world-room/protocol";
-import { CHAPTERS, SCENES, SCENE_TEXT_PREFIX, chaptersOf, readChapter, readScene, sceneTextOf, scenesOf, writePlainText } from "./story-doc";
+import { CHAPTERS, SCENES, SCENE_TEXT_PREFIX, chaptersOf, contentOf, plainText, readChapter, readScene, sceneTextOf, scenesOf, writePlainText } from "./story-doc";
+import { SNAPSHOT_EVERY_MS, revisionInsert } from "../../workers/domain/stories/revisions";
 import { checkStoryUpdate, type StoryAcceptance } from "./story-rules";
 import { sceneSummaryOf } from "../../workers/domain/stories/summaries";
 
@@ -182,7 +183,34 @@ export class StoryKind implements DocumentKind<LiveStorage, StoryAcceptance> {
     statements.push(db.prepare("update stories set updated_at = ? where id = ?").bind(now, storyId));
     await db.batch(statements);
     store.clearDirty([...chapterMarks, ...sceneMarks] satisfies DirtyMark[]);
+    await this.snapshot(db, doc, storyId, sceneMarks.map((mark) => mark.id), now);
     return more;
+  }
+
+  /** When each scene's text was last kept as a snapshot by this room (an estimate after a restart: at worst one more snapshot). */
+  private readonly snapshotted = new Map<string, number>();
+
+  /**
+   * Live editing's revisions (issue 18, point 5): a scene projected with text is kept as a
+   * "snapshot" at most every SNAPSHOT_EVERY_MS, and only when its text differs from its newest
+   * revision. Kept apart from the projection, so a failure here never holds the projection back.
+   */
+  private async snapshot(db: D1Database, doc: Y.Doc, storyId: string, sceneIds: string[], now: number) {
+    const statements: D1PreparedStatement[] = [];
+    for (const id of sceneIds) {
+      if (now - (this.snapshotted.get(id) ?? 0) < SNAPSHOT_EVERY_MS || !scenesOf(doc).has(id)) continue;
+      const fragment = sceneTextOf(doc, id);
+      const text = plainText(fragment);
+      if (!text.trim()) continue;
+      this.snapshotted.set(id, now);
+      statements.push(revisionInsert(db, { storyId, sceneId: id, kind: "snapshot", title: "Live editing", content: contentOf(fragment), text, userId: null, jobId: null }, { onlyIfChanged: true }));
+    }
+    if (statements.length === 0) return;
+    try {
+      await db.batch(statements);
+    } catch (error) {
+      log.warn("story.snapshot_failed", { storyId, scenes: statements.length, error: String(error) });
+    }
   }
 
   async afterProjection(): Promise<void> {}

@@ -5,8 +5,9 @@ import type { RoomFeatures } from "../live-room/document-kind";
 import type { RoomResult } from "../../workers/domain/room-types";
 import type { ChapterChanges, NewChapter, NewScene, SceneChanges } from "../../workers/domain/stories/stories";
 import type { JobEvent } from "../world-room/protocol";
-import { STORY_LIMITS, chaptersOf, readChapter, readScene, scenesOf, type AiMark, type ChapterState, type SceneState } from "./story-doc";
-import { appendAiText, chapters, replaceInScene, orderKeyFor, putChapter, putScene, removeScene, replaceSceneText, scenesIn, setFields } from "./story-writes";
+import { STORY_LIMITS, chaptersOf, contentOf, plainText, readChapter, readScene, sceneTextOf, scenesOf, type AiMark, type ChapterState, type JsonNode, type SceneState } from "./story-doc";
+import { appendAiText, chapters, replaceInScene, orderKeyFor, putChapter, putScene, removeScene, replaceSceneContent, replaceSceneText, replaceSpan, scenesIn, setFields } from "./story-writes";
+import { revisionInsert, type NewRevision, type RevisionKind } from "../../workers/domain/stories/revisions";
 import { StoryKind } from "./story-kind";
 import type { StoryAcceptance } from "./story-rules";
 
@@ -197,6 +198,88 @@ export class StoryRoom extends LiveRoom<LiveStorage, StoryAcceptance> {
         ? { ok: true, value: { replaced: true as const } }
         : refused(409, "text_changed", "That text is no longer in the scene.");
     });
+  }
+
+  // ---------------------------------------------------------------- RPC: revisions and refine (issue 18, point 5)
+
+  /** A scene's text as it stands, as a revision would keep it. */
+  private sceneNow(sceneId: string): { content: JsonNode[]; text: string } {
+    const fragment = sceneTextOf(this.document, sceneId);
+    return { content: contentOf(fragment), text: plainText(fragment) };
+  }
+
+  /** Writes revisions in order (one D1 transaction); the number of the last one, null when it was a repeat and left out. */
+  private async keep(revisions: Array<{ revision: Omit<NewRevision, "storyId" | "sceneId">; options?: Parameters<typeof revisionInsert>[2] }>, sceneId: string): Promise<number | null> {
+    const db = this.env.DB;
+    const results = await db.batch<{ number: number }>(revisions.map(({ revision, options }) => revisionInsert(db, { ...revision, storyId: this.name, sceneId }, options)));
+    return results.at(-1)?.results[0]?.number ?? null;
+  }
+
+  /** Keeps a scene's text as it stands now as a revision (after the AI wrote into it). */
+  async saveRevision(sceneId: string, meta: { kind: RevisionKind; title: string; userId: string | null; jobId: string | null }): Promise<RoomResult<{ number: number | null }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    this.relay.catchUp();
+    if (!scenesOf(this.document).has(sceneId)) return refused(404, "not_found", "That scene was not found.");
+    const number = await this.keep([{ revision: { ...meta, ...this.sceneNow(sceneId) }, options: { oncePerJob: true } }], sceneId);
+    return { ok: true, value: { number } };
+  }
+
+  /**
+   * Writes a revision's text back into a scene as a live edit every co-author sees, and keeps it as
+   * a "restore" revision; the text it replaced is kept first (unless a revision already holds it).
+   */
+  async restoreRevision(sceneId: string, restore: { number: number; content: JsonNode[]; text: string; userId: string }): Promise<RoomResult<{ number: number | null; scene: SceneState }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    this.relay.catchUp();
+    if (!scenesOf(this.document).has(sceneId)) return refused(404, "not_found", "That scene was not found.");
+    const before = this.sceneNow(sceneId);
+    this.document.transact(() => {
+      // A revision whose rich text no longer reads comes back as its plain text.
+      if (restore.content.length > 0 || restore.text === "") replaceSceneContent(this.document, sceneId, restore.content);
+      else replaceSceneText(this.document, sceneId, restore.text);
+    });
+    const after = this.sceneNow(sceneId);
+    const number = await this.keep(
+      [
+        { revision: { kind: "snapshot", title: `Before restoring revision ${restore.number}`, ...before, userId: null, jobId: null }, options: { onlyIfChanged: true } },
+        { revision: { kind: "restore", title: `Restored revision ${restore.number}`, ...after, userId: restore.userId, jobId: null } },
+      ],
+      sceneId,
+    );
+    await this.pacing.flush();
+    return { ok: true, value: { number, scene: readScene(this.document, sceneId)! } };
+  }
+
+  /**
+   * Accepts a refinement: the span [start, end) of the scene's plain text becomes `proposed`, as a
+   * live edit marked as the AI's, kept as a "refine" revision. 409 when the span no longer holds
+   * the text the proposal was made from.
+   */
+  async applyRefinement(
+    sceneId: string,
+    refinement: { start: number; end: number; original: string; proposed: string; title: string; userId: string; jobId: string; mark: AiMark },
+  ): Promise<RoomResult<{ number: number | null; scene: SceneState }>> {
+    const notReady = await this.ready();
+    if (notReady) return notReady;
+    this.relay.catchUp();
+    if (!scenesOf(this.document).has(sceneId)) return refused(404, "not_found", "That scene was not found.");
+    const before = this.sceneNow(sceneId);
+    if (before.text.slice(refinement.start, refinement.end) !== refinement.original) {
+      return refused(409, "text_changed", "The scene's text there has changed since the refinement was proposed; refine it again.");
+    }
+    this.document.transact(() => replaceSpan(this.document, sceneId, refinement.start, refinement.end, refinement.proposed, refinement.mark));
+    const after = this.sceneNow(sceneId);
+    const number = await this.keep(
+      [
+        { revision: { kind: "snapshot", title: "Before refining", ...before, userId: null, jobId: null }, options: { onlyIfChanged: true } },
+        { revision: { kind: "refine", title: refinement.title, ...after, userId: refinement.userId, jobId: refinement.jobId } },
+      ],
+      sceneId,
+    );
+    await this.pacing.flush();
+    return { ok: true, value: { number, scene: readScene(this.document, sceneId)! } };
   }
 
   /** Relays a story job's progress to everyone in the story. */

@@ -1,6 +1,6 @@
 import { generateKeyBetween } from "fractional-indexing";
 import * as Y from "yjs";
-import { blocksOf, chaptersOf, readChapter, type AiMark, readScene, sceneTextOf, scenesOf, writePlainText, type ChapterState, type SceneState } from "./story-doc";
+import { blocksOf, chaptersOf, contentOf, elementsOf, plainText, type JsonNode, readChapter, type AiMark, readScene, sceneTextOf, scenesOf, writePlainText, type ChapterState, type SceneState } from "./story-doc";
 
 /**
  * Writes to a story's document on behalf of the API (the room's RPC entry points call these inside
@@ -62,7 +62,7 @@ export function removeScene(doc: Y.Doc, id: string) {
  * what did not change: the paragraphs before and after the changed ones stay the same nodes, so
  * people's carets and marks in them stay where they are.
  */
-export function replaceSceneText(doc: Y.Doc, id: string, text: string) {
+export function replaceSceneText(doc: Y.Doc, id: string, text: string, mark?: AiMark) {
   const fragment = sceneTextOf(doc, id);
   const old = fragment.toArray().map((node) => blocksOf(node).join("\n\n"));
   const next = text.split(/\n{2,}/).map((p) => p.trim()).filter(Boolean);
@@ -73,7 +73,9 @@ export function replaceSceneText(doc: Y.Doc, id: string, text: string) {
   if (old.length - start - end > 0) fragment.delete(start, old.length - start - end);
   const inserted = next.slice(start, next.length - end).map((paragraph) => {
     const element = new Y.XmlElement("paragraph");
-    element.insert(0, [new Y.XmlText(paragraph)]);
+    const node = new Y.XmlText();
+    node.insert(0, paragraph, mark ? { ai: mark } : {});
+    element.insert(0, [node]);
     return element;
   });
   if (inserted.length > 0) fragment.insert(start, inserted);
@@ -166,4 +168,50 @@ export function replaceInScene(doc: Y.Doc, id: string, start: number, quote: str
   segment.node.delete(offset, quote.length);
   segment.node.insert(offset, replacement, attributes);
   return true;
+}
+
+/**
+ * Replaces a scene's rich text with `nodes` (a revision's) as a live edit that keeps what did not
+ * change: the blocks before and after the changed ones stay the same nodes, so carets and marks in
+ * them stay where they are.
+ */
+export function replaceSceneContent(doc: Y.Doc, id: string, nodes: readonly JsonNode[]) {
+  const fragment = sceneTextOf(doc, id);
+  const old = contentOf(fragment).map((node) => JSON.stringify(node));
+  const next = nodes.map((node) => JSON.stringify(node));
+  let start = 0;
+  while (start < old.length && start < next.length && old[start] === next[start]) start += 1;
+  let end = 0;
+  while (end < old.length - start && end < next.length - start && old[old.length - 1 - end] === next[next.length - 1 - end]) end += 1;
+  if (old.length - start - end > 0) fragment.delete(start, old.length - start - end);
+  const inserted = elementsOf(nodes.slice(start, nodes.length - end));
+  if (inserted.length > 0) fragment.insert(start, inserted);
+}
+
+/**
+ * Replaces the span [start, end) of a scene's plain text with `replacement`, marked as the AI's: in
+ * place inside one run of text when the span and the replacement keep to one paragraph (its other
+ * marks stay), otherwise by rewriting the paragraphs the span touches.
+ */
+export function replaceSpan(doc: Y.Doc, id: string, start: number, end: number, replacement: string, mark: AiMark) {
+  const fragment = sceneTextOf(doc, id);
+  const segment = replacement.includes("\n") ? undefined : textSegments(fragment).find((s) => s.start <= start && end <= s.start + s.node.length);
+  if (segment) {
+    const offset = start - segment.start;
+    let attributes: Record<string, unknown> = {};
+    let at = 0;
+    for (const op of segment.node.toDelta() as Array<{ insert?: unknown; attributes?: Record<string, unknown> }>) {
+      const length = typeof op.insert === "string" ? op.insert.length : 0;
+      if (offset < at + length || at + length === segment.node.length) {
+        attributes = op.attributes ?? {};
+        break;
+      }
+      at += length;
+    }
+    if (end > start) segment.node.delete(offset, end - start);
+    segment.node.insert(offset, replacement, { ...attributes, ai: mark });
+    return;
+  }
+  const text = plainText(fragment);
+  replaceSceneText(doc, id, text.slice(0, start) + replacement + text.slice(end), mark);
 }

@@ -1051,6 +1051,7 @@ function cannedReply(systemText, userText, images) {
   const task = taskOf(userText);
   if (task === "outline") return cannedOutline(userText);
   if (task === "check") return cannedCheck(userText);
+  if (task === "refine-scene") return cannedRefine(userText);
   if (task === "merge-prompts") {
     const a = quotedAfter(userText, "Prompt A") ?? "";
     const b = quotedAfter(userText, "Prompt B") ?? "";
@@ -1138,6 +1139,16 @@ function cannedOutline(userText) {
       return { title: `Chapter ${c + 1}: ${pick(WORDS.event)}`, summary: beats.map((b) => b.beat).join(" "), scenes: beats };
     }),
   };
+}
+
+/**
+ * A rewrite for a "refine-scene" prompt: the passage between its delimiters, with the request said
+ * before it, so a test can tell the model's rewrite from the offline one and see what it was asked.
+ */
+function cannedRefine(userText) {
+  const passage = /to rewrite:\n<<<([\s\S]*?)>>>/.exec(userText)?.[1] ?? "";
+  const request = quotedAfter(userText, "Request") ?? "";
+  return { text: `[${request}] ${passage}`.trim() };
 }
 
 const SENTENCE_WORDS = new Set(["A", "An", "And", "As", "At", "But", "He", "Her", "His", "I", "If", "In", "It", "She", "So", "The", "Then", "There", "They", "We", "When", "You"]);

@@ -15,6 +15,8 @@ declare module "vitest" {
     streamStandin: { url: string; env: Record<string, string> };
     /** A fourth for the story media tests (story-media.test.ts), whose Polly requests are counted. */
     mediaStandin: { url: string; env: Record<string, string> };
+    /** A fourth for scene revisions and refine (story-revisions.test.ts). */
+    revisionsStandin: { url: string; env: Record<string, string> };
     /** Base URL of the HTTP mail API stand-in (tests/workers/mail-standin.ts). */
     mailStandin: { url: string; key: string };
     /** EPUBCheck and pandoc behind HTTP, for the story export tests (tests/workers/export-tools.ts). */
@@ -31,6 +33,8 @@ export default async function setup(project: TestProject) {
   project.provide("mediaStandin", { url: media.url, env: standinEnv(media.url) });
   const exportTools = await startExportTools();
   project.provide("exportTools", { url: exportTools.url });
+  const revisions = await startBedrockStandin();
+  project.provide("revisionsStandin", { url: revisions.url, env: standinEnv(revisions.url) });
   project.provide("mailStandin", { url: mail.url, key: STANDIN_MAIL_KEY });
   project.provide("bedrockStandin", { url: standin.url, env: standinEnv(standin.url) });
   project.provide("pipelineStandin", { url: pipeline.url, env: standinEnv(pipeline.url) });
@@ -42,5 +46,6 @@ export default async function setup(project: TestProject) {
     await mail.close();
     await media.close();
     await exportTools.close();
+    await revisions.close();
   };
 }

@@ -23,7 +23,7 @@ const NAME_MAX_CHARS = 120;
 const MERGED_PROMPT_MAX_CHARS = 2000;
 
 /** The first line of every task prompt; the Bedrock stand-in keys its canned replies on it. */
-export const TASKS = ["element", "world", "merge-prompts", "describe-image", "passage", "outline", "check"] as const;
+export const TASKS = ["element", "world", "merge-prompts", "describe-image", "passage", "outline", "check", "refine-scene"] as const;
 export type Task = (typeof TASKS)[number];
 
 export type ChatPrompt = { task: Task; system: string; user: string; maxTokens: number };

@@ -17,7 +17,8 @@ import {
   type Complete,
 } from "./prompting";
 import { checkPrompt, parseCheckReply } from "./continuity-prompting";
-import type { CallContext, ElementSummary, OutlineRequest, ProviderName, StoryCheckIssue, StoryCheckRequest, StoryOutline, TextResult, WorldContext } from "./types";
+import { parseRefineReply, refineScenePrompt } from "./refine-prompting";
+import type { CallContext, ElementSummary, OutlineRequest, ProviderName, SceneRefineRequest, StoryCheckIssue, StoryCheckRequest, StoryOutline, TextResult, WorldContext } from "./types";
 
 const TITLE_MAX_CHARS = 200;
 const PREMISE_MAX_CHARS = 4000;
@@ -154,7 +155,7 @@ function castNames(elements: ElementSummary[]): Map<string, string> {
 // ---------------------------------------------------------------------------------------------
 // The story methods of a TextProvider, on top of a provider's single completion call
 
-/** `outlineStory` and `checkStory` for any remote provider: it only brings its completion call. */
+/** `outlineStory`, `checkStory` and `refineScene` for any remote provider: it only brings its completion call. */
 export function createStoryTextMethods(name: ProviderName, complete: Complete) {
   return {
     async outlineStory(request: OutlineRequest, context: CallContext): Promise<TextResult<StoryOutline>> {
@@ -164,6 +165,10 @@ export function createStoryTextMethods(name: ProviderName, complete: Complete) {
     async checkStory(request: StoryCheckRequest, context: CallContext): Promise<TextResult<StoryCheckIssue[]>> {
       const completion = await complete(checkPrompt(request, context.world), context);
       return { value: parseCheckReply(name, completion.reply, request.text), provider: name, model: completion.model, usage: completion.usage };
+    },
+    async refineScene(request: SceneRefineRequest, context: CallContext): Promise<TextResult<string>> {
+      const completion = await complete(refineScenePrompt(request, context.world), context);
+      return { value: parseRefineReply(name, completion.reply, request), provider: name, model: completion.model, usage: completion.usage };
     },
   };
 }

@@ -162,7 +162,27 @@ export type PassageStream = {
   usage: () => Usage;
 };
 
+/**
+ * What *Refine* asks of a scene (issue 18, point 5): rewrite `text` (the whole scene, or the span the
+ * person selected, between `before` and `after`) as `prompt` says, true to the story bible.
+ */
+export type SceneRefineRequest = {
+  prompt: string;
+  text: string;
+  /** The words just before and after a selected span (empty for the whole scene): the rewrite must join them. */
+  before: string;
+  after: string;
+  whole: boolean;
+  /** The assembled story bible, as prompt text (as for a passage). */
+  context: string;
+  story: PassageRequest["story"];
+  scene: PassageRequest["scene"];
+  cast: ElementSummary[];
+};
+
 export interface TextProvider {
+  /** A scene or a span of it rewritten as the person asks (issue 18, point 5); a provider without it is passed over. */
+  refineScene?(request: SceneRefineRequest, context: CallContext): Promise<TextResult<string>>;
   /**
    * The next passage of a story, streamed (issue 17, point 3). A provider without it is passed over
    * by the chain for story writing.

@@ -13,6 +13,7 @@ import { runStoryCheckJob } from "./story-check";
 import { runStoryContinueJob } from "./story-continue";
 import { runStoryWriteJob } from "./story-write";
 import { runSceneMediaJob } from "./scene-media-jobs";
+import { runSceneRefineJob } from "./scene-refine";
 
 /** What a handler decides about its message beyond plain success. */
 export type JobHandler = (job: JobMessage, env: Env) => Promise<unknown>;
@@ -28,6 +29,7 @@ export const jobHandlers: Partial<Record<JobMessage["kind"], JobHandler>> = {
   scene_illustrate: (job, env) => runSceneMediaJob(job.jobId, env),
   narrate: (job, env) => runSceneMediaJob(job.jobId, env),
   scene_clip: (job, env) => runSceneMediaJob(job.jobId, env),
+  scene_refine: (job, env) => runSceneRefineJob(job.jobId, env),
 };
 
 /** Seconds before a failed message is delivered again: exponential with full jitter. */

@@ -47,6 +47,8 @@ export async function runStoryContinueJob(jobId: string, env: Env): Promise<void
   // The passage is checked against the world and the story so far; its own slips of spelling are corrected.
   await report("check", 96);
   const checked = await checkScene(env, db, { worldId: world.id, storyId: story.id, sceneId: input.value.sceneId, jobId: job.id, correctFrom: passage.startsAt });
+  // The scene as the passage left it is kept as a revision (issue 18, point 5).
+  await keepGeneration(env, story.id, input.value.sceneId, job, generationTitle("Continued", passage.provenance));
   await succeed(db, env, job, story.id, passage.usd + checked.usd, { ...passage.provenance, characters: passage.written, sceneId: input.value.sceneId, sent: passage.sent, issues: checked.issues, corrected: checked.corrected, checkedBy: checked.checkedBy });
   log.info("story.continued", { jobId: job.id, storyId: story.id, provider: passage.provenance.provider, characters: passage.written, tokens: passage.sent.total });
 }
@@ -147,13 +149,31 @@ export async function writeIntoScene(
   return { status: "written", startsAt: before.trim() ? before.length + 2 : 0, written, provenance: { provider: mark.provider, model: mark.model, offline: mark.offline }, sent: context.sent, usd: stream.usage().costUsd };
 }
 
+/**
+ * Keeps the scene as the AI left it as a "generation" revision. A failure here is logged, not
+ * thrown: the passage is written, and the job retried would write a second one.
+ */
+export async function keepGeneration(env: Env, storyId: string, sceneId: string, job: JobRow, title: string) {
+  try {
+    const kept = await env.STORY_ROOM.getByName(storyId).saveRevision(sceneId, { kind: "generation", title, userId: job.userId, jobId: job.id });
+    if (!kept.ok) log.warn("story.revision_not_kept", { jobId: job.id, sceneId, reason: kept.message });
+  } catch (error) {
+    log.warn("story.revision_not_kept", { jobId: job.id, sceneId, reason: String(error) });
+  }
+}
+
+/** A generation revision's title: what wrote it, and whether offline. */
+export function generationTitle(what: string, provenance: { provider: string; model: string; offline: boolean }): string {
+  return `${what} by ${provenance.offline ? "the offline writer" : `${provenance.provider} (${provenance.model})`}`;
+}
+
 /** The job succeeded: its result, and the news to everyone in the story. */
 export async function succeed(db: Database, env: Env, job: JobRow, storyId: string, usd: number, result: Record<string, unknown>) {
   await db.update(jobs).set({ status: "succeeded", stage: "notify", progress: 100, error: null, costEstimate: usd, result, updatedAt: new Date() }).where(eq(jobs.id, job.id));
   await env.STORY_ROOM.getByName(storyId).jobEvent({ jobId: job.id, kind: job.kind, stage: "notify", progress: 100, status: "succeeded" });
 }
 
-const toSummary = (element: ContextElement): ElementSummary => ({
+export const toSummary = (element: ContextElement): ElementSummary => ({
   name: element.name,
   type: element.type as ElementSummary["type"],
   description: element.description,
@@ -194,7 +214,7 @@ async function nameIndexOf(db: Database, worldId: string, stamp: string): Promis
  * context takes only what it chooses), the graph's neighbours and a keyword search asked through
  * ports, the story's summaries and its earlier scenes in order.
  */
-async function storyBible(db: Database, worldId: string, storyId: string, premise: string, scene: { id: string; chapter: string; pov: string | null; location: string | null; text: string }, direction: string | null) {
+export async function storyBible(db: Database, worldId: string, storyId: string, premise: string, scene: { id: string; chapter: string; pov: string | null; location: string | null; text: string }, direction: string | null) {
   const [[stamp], chapters, scenes] = await db.batch([
     db.select({ count: sql<number>`count(*)`, latest: sql<number>`coalesce(max(${elements.updatedAt}), 0)` }).from(elements).where(eq(elements.worldId, worldId)),
     db.select().from(storyChapters).where(eq(storyChapters.storyId, storyId)),

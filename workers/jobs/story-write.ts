@@ -13,7 +13,7 @@ import { sha256Hex } from "../lib/hash";
 import { log } from "../lib/log";
 import { readStored } from "../lib/stored-json";
 import { checkScene } from "./story-check";
-import { finish, progress, storyOfJob, succeed, writeIntoScene } from "./story-continue";
+import { finish, generationTitle, keepGeneration, progress, storyOfJob, succeed, writeIntoScene } from "./story-continue";
 
 /** How many of the world's people and places an outline is offered. */
 const CAST_SIZE = 12;
@@ -77,6 +77,7 @@ export async function runStoryWriteJob(jobId: string, env: Env): Promise<void> {
     if (passage.status === "gone") continue; // someone deleted the scene meanwhile
     if (passage.status === "broken") return finish(db, env, job, story.id, "failed", passage.reason);
     const checked = await checkScene(env, db, { worldId: world.id, storyId: story.id, sceneId, jobId: job.id, correctFrom: passage.startsAt });
+    await keepGeneration(env, story.id, sceneId, job, generationTitle("Written from the outline", passage.provenance));
     written.push({ sceneId, ...passage.provenance, characters: passage.written, issues: checked.issues });
     usd += passage.usd + checked.usd;
   }

@@ -11,6 +11,7 @@ import { refineElement } from "./refine";
 import { mainThing, writeSingle, writeWorld, type WriterContext } from "./writer";
 import { sentencesOf } from "./prose";
 import { writeOutline, writePassage } from "./story";
+import { refineSceneOffline } from "./scene-refine";
 
 export const LOCAL_TEXT_MODEL = "loreloom-local-text-1";
 
@@ -106,6 +107,12 @@ export const localText: TextProvider = {
       }
     }
     return { provider: "local", model: LOCAL_TEXT_MODEL, chunks: pieces(), usage: () => usage(request.context, text) };
+  },
+
+  /** A scene or a span of it rewritten by rules the request names (scene-refine.ts); the editor labels it an offline rendering. */
+  async refineScene(request, context) {
+    throwIfAborted(context);
+    return result(refineSceneOffline(request, { style: context.world.style, seed: context.seed }), request.text);
   },
 
   async element(request, context) {
