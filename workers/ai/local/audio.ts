@@ -1,7 +1,7 @@
 // The offline narration provider: real speech from meSpeak (eSpeak compiled to plain asm.js, so it
 // runs inside workerd with no eval, no WebAssembly compilation and no download), returned as a
 // 16-bit mono RIFF/WAVE file.
-import type { MeSpeak } from "mespeak";
+import type { Speaker } from "./espeak-engine";
 import type { WorldStyle } from "../../../drizzle/schema/constants";
 import { ProviderError, type AudioProvider, type WordTiming } from "../types";
 import { mediaResult, throwIfAborted } from "./media";
@@ -30,22 +30,20 @@ const STYLE_VOICE: Record<WorldStyle, (typeof VOICES)[number]> = {
   "fairy-tale": "f5",
 };
 
-let engine: Promise<MeSpeak> | undefined;
+let engine: Promise<Speaker> | undefined;
 
 /**
  * The synthesiser is ~5 MB of asm.js plus ~0.7 MB of voice data, and building it allocates a 50 MB
  * heap, so it is imported on first use rather than at Worker start-up, then kept for the isolate.
  */
-function loadEngine(): Promise<MeSpeak> {
+function loadEngine(): Promise<Speaker> {
   engine ??= (async () => {
-    const [{ default: meSpeak }, { default: config }, { default: voice }] = await Promise.all([
-      import("mespeak"),
+    const [{ createSpeaker: create }, { default: config }, { default: voice }] = await Promise.all([
+      import("./espeak-engine"),
       import("mespeak/src/mespeak_config.json"),
       import("mespeak/voices/en/en-us.json"),
     ]);
-    meSpeak.loadConfig(config);
-    meSpeak.loadVoice(voice);
-    return meSpeak;
+    return create(config, voice);
   })().catch((error: unknown) => {
     engine = undefined;
     throw error;
@@ -68,10 +66,10 @@ export async function synthesise(text: string, voice: string | undefined, style:
   const narration = prepareNarration(text);
   if (!narration) throw new ProviderError("local", "nothing to narrate", { retryable: false, code: "empty_text" });
   const variant = VOICES.find((known) => known === voice) ?? STYLE_VOICE[resolveStyle(style)];
-  const meSpeak = await loadEngine();
-  const wav = meSpeak.speak(narration, { rawdata: "array", variant, speed: 160 });
+  const speaker = await loadEngine();
+  const wav = speaker.speak(narration, { variant, speed: 160 });
   if (!wav?.length) throw new ProviderError("local", "the speech synthesiser produced no audio", { retryable: true, code: "no_audio" });
-  return encodeWav(parseWav(Uint8Array.from(wav)));
+  return encodeWav(parseWav(wav));
 }
 
 /** Text as eSpeak reads it, unshortened (a scene is read whole): curly quotes and dashes made plain. */
@@ -103,7 +101,7 @@ export const localAudio: AudioProvider = {
     throwIfAborted(context);
     const chunks = narrationChunks(request, LOCAL_PIECE_CHARS);
     if (chunks.length === 0) throw new ProviderError("local", "nothing to narrate", { retryable: false, code: "empty_text" });
-    const meSpeak = await loadEngine();
+    const speaker = await loadEngine();
     const pieces: Pcm[] = [];
     const timings: WordTiming[] = [];
     const voices = new Set<string>();
@@ -112,9 +110,9 @@ export const localAudio: AudioProvider = {
       throwIfAborted(context);
       const variant = variantOf(chunk.voice, context.world.style);
       voices.add(variant);
-      const wav = meSpeak.speak(speakable(request.text.slice(chunk.start, chunk.end)), { rawdata: "array", variant, speed: 160 });
+      const wav = speaker.speak(speakable(request.text.slice(chunk.start, chunk.end)), { variant, speed: 160 });
       if (!wav?.length) throw new ProviderError("local", "the speech synthesiser produced no audio", { retryable: true, code: "no_audio" });
-      const pcm = parseWav(Uint8Array.from(wav));
+      const pcm = parseWav(wav);
       const ms = durationSeconds(pcm) * 1000;
       timings.push(...estimatedTimings(request.text, chunk, elapsed, ms));
       pieces.push(pcm);

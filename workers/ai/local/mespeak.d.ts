@@ -28,3 +28,18 @@ declare module "mespeak" {
   const meSpeak: MeSpeak;
   export default meSpeak;
 }
+
+// The eSpeak instance inside meSpeak: a constructor whose every `new` is a fresh asm.js heap and
+// file system (espeak-engine.ts drives it directly).
+declare module "mespeak/src/ESpeak.js" {
+  export default class ESpeak {
+    Module: { arguments: string[] };
+    FS: {
+      root: { write: boolean; contents: Record<string, { contents: number[] } | undefined> };
+      findObject(path: string): unknown;
+      createPath(parent: string, path: string, canRead: boolean, canWrite: boolean): unknown;
+      createDataFile(parent: string, name: string, data: number[], canRead: boolean, canWrite: boolean): unknown;
+    };
+    run(): void;
+  }
+}
