@@ -57,9 +57,11 @@ describe("the story player", { skip, timeout: 240_000 }, () => {
     await page.goto(`/w/${WORLD_ID}`);
     await page.getByRole("link", { name: /The Lantern Road/ }).click();
     await page.waitForURL(`**/w/${WORLD_ID}/stories/${story}`);
-    // Server-rendered with its card for other sites.
-    assert.equal(await page.locator('meta[property="og:title"]').getAttribute("content"), "The Lantern Road");
-    assert.match(await page.locator('link[type="application/json+oembed"]').getAttribute("href"), /\/api\/oembed\?url=/);
+    // Server-rendered with its card for other sites, as a crawler reads it (no script run).
+    const html = await (await page.request.get(`/w/${WORLD_ID}/stories/${story}`)).text();
+    assert.match(html, /<meta property="og:title" content="The Lantern Road"\/>/);
+    assert.match(html, /<link rel="alternate" type="application\/json\+oembed" href="[^"]*\/api\/oembed\?url=/);
+    assert.match(html, /The lantern flickered at the gate\./);
 
     const player = page.getByRole("region", { name: /Story player/ });
     await waitFor(t.signal, "the first scene", async () => (await player.getByTestId("player-scene").textContent()) === "Dawn");
@@ -119,7 +121,7 @@ describe("the story player", { skip, timeout: 240_000 }, () => {
     await reader.context.close();
   });
 
-  it("keeps a signed-in reader's place and adds the story to a playlist that plays it", async (t) => {
+  it("keeps a signed-in reader's place, and plays a playlist of two stories one after the other", async (t) => {
     const reader = await openPage(app, PHONE);
     const { page } = reader;
     await signUp(page, "Reader");
@@ -139,9 +141,22 @@ describe("the story player", { skip, timeout: 240_000 }, () => {
     await page.waitForURL("**/playlists/*");
     const playlistUrl = page.url();
     const playlistId = playlistUrl.split("/").at(-1);
-    assert.equal((await api(page, "POST", `/api/playlists/${playlistId}/stories`, { storyId: story })).status, 200);
+    // A second story, short and narrated, after the first.
+    const second = (await api(owner.page, "POST", `/api/worlds/${WORLD_ID}/stories`, { title: "Bells at Night", template: "bedtime" })).json.story.id;
+    const secondBase = `/api/worlds/${WORLD_ID}/stories/${second}`;
+    const chapter = (await api(owner.page, "POST", `${secondBase}/chapters`, { title: "Night" })).json.chapter.id;
+    await api(owner.page, "POST", `${secondBase}/chapters/${chapter}/scenes`, { title: "Bells", text: "The bells rang softly." });
+    assert.equal((await api(owner.page, "PATCH", secondBase, { status: "published" })).status, 200);
+    const narrated = await api(owner.page, "POST", `${secondBase}/narrate`, {});
+    await waitFor(t.signal, "the second story's narration", async () => (await api(owner.page, "GET", `/api/jobs/${narrated.json.job.id}`)).json?.job?.status === "succeeded");
+
+    for (const storyId of [story, second]) assert.equal((await api(page, "POST", `/api/playlists/${playlistId}/stories`, { storyId })).status, 200);
     await page.reload();
-    await waitFor(t.signal, "the playlist's first story", async () => /The Lantern Road/.test((await page.getByTestId("playlist-now").textContent().catch(() => "")) ?? ""));
+    await waitFor(t.signal, "the playlist's first story", async () => /Story 1 of 2: The Lantern Road/.test((await page.getByTestId("playlist-now").textContent().catch(() => "")) ?? ""));
+    // Played from the start, the first story runs to its end and the second follows, still playing.
+    await page.getByRole("region", { name: /Story player/ }).getByRole("button", { name: "Play" }).click();
+    await waitFor(t.signal, "the second story of the playlist", async () => /Story 2 of 2: Bells at Night/.test((await page.getByTestId("playlist-now").textContent().catch(() => "")) ?? ""));
+    await waitFor(t.signal, "the second story playing", async () => (await page.getByRole("region", { name: /Story player/ }).getByRole("button", { name: "Pause" }).count()) === 1);
     assert.equal(await overflowsHorizontally(page), false, "the playlist fits the phone");
     await screenshot(page, "playlist-phone");
     assert.deepEqual(reader.problems, []);
