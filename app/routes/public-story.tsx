@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import { Link, isRouteErrorResponse } from "react-router";
 import { placeSaver } from "../player/place";
 import { StoryPlayer } from "../player/story-player";
+import { TakeAway } from "../player/take-away";
 import { loadPublicStory, storyCover, storySummary } from "../lib/story-player.server";
 import { originOf } from "../lib/public-world.server";
 import { getUser } from "../lib/session.server";
@@ -56,7 +57,10 @@ export default function PublicStory({ loaderData }: Route.ComponentProps) {
         by {world.ownerName}
       </p>
       <h1 className="break-words px-1 pb-1 font-display text-3xl font-semibold">{story.title}</h1>
-      {story.premise ? <p className="max-w-3xl px-1 pb-3 text-stone-700">{story.premise}</p> : null}
+      {story.premise ? <p className="max-w-3xl px-1 pb-2 text-stone-700">{story.premise}</p> : null}
+      <div className="flex flex-wrap gap-2 px-1 pb-3">
+        <TakeAway worldId={world.id} storyId={story.id} signedIn={signedIn} next={`/w/${world.id}/stories/${story.id}`} />
+      </div>
       <StoryPlayer story={story} onPlace={onPlace} />
       <details className="mt-4 px-1">
         <summary className="cursor-pointer text-sm font-medium text-stone-700">Embed this story</summary>

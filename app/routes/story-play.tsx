@@ -4,6 +4,7 @@ import { placeSaver, withShareToken } from "../player/place";
 import { StoryPlayer } from "../player/story-player";
 import { loadStoryToPlay } from "../lib/story-player.server";
 import { AddToPlaylist } from "../player/add-to-playlist";
+import { TakeAway } from "../player/take-away";
 import type { Route } from "./+types/story-play";
 
 export async function loader({ request, params, context }: Route.LoaderArgs) {
@@ -42,6 +43,8 @@ export default function StoryPlay({ loaderData }: Route.ComponentProps) {
           </Link>
         ) : null}
         {signedIn ? <AddToPlaylist storyId={story.id} /> : null}
+        {/* A share link's holder reads through the link, which an export (read back later) does not carry. */}
+        {shareToken ? null : <TakeAway worldId={world.id} storyId={story.id} signedIn={signedIn} next={`/worlds/${world.id}/stories/${story.id}/play`} />}
       </div>
       <StoryPlayer story={played} start={progress} onPlace={onPlace} />
     </main>

@@ -3,7 +3,11 @@
 // chapter; the story is added to a playlist that plays it; and its embed plays inside a page of
 // another origin.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, signUp, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
 
@@ -121,7 +125,7 @@ describe("the story player", { skip, timeout: 240_000 }, () => {
     await reader.context.close();
   });
 
-  it("keeps a signed-in reader's place, and plays a playlist of two stories one after the other", async (t) => {
+  it("keeps a signed-in reader's place, lets them take the story away as an EPUB, and plays a playlist of two stories one after the other", async (t) => {
     const reader = await openPage(app, PHONE);
     const { page } = reader;
     await signUp(page, "Reader");
@@ -134,6 +138,26 @@ describe("the story player", { skip, timeout: 240_000 }, () => {
       return played.json?.progress?.sceneId && played.json.progress;
     });
     assert.ok(place.sceneId);
+
+    // The reader takes the story away as an EPUB, which EPUBCheck passes.
+    await page.getByRole("button", { name: /^Download/ }).click();
+    const dialog = page.getByRole("dialog", { name: "Export story" });
+    await dialog.getByRole("radio", { name: /^EPUB/ }).check();
+    await dialog.getByRole("button", { name: "Export", exact: true }).click();
+    const link = dialog.getByTestId("export-row").first().getByRole("link", { name: "Download" });
+    await link.waitFor({ timeout: 0 });
+    const epub = await reader.context.request.get(await link.getAttribute("href"));
+    assert.equal(epub.status(), 200);
+    const dir = mkdtempSync(join(tmpdir(), "loreloom-player-e2e-"));
+    try {
+      writeFileSync(join(dir, "story.epub"), Buffer.from(await epub.body()));
+      const check = spawnSync("java", ["-jar", process.env.EPUBCHECK_JAR ?? "/usr/share/java/epubcheck.jar", join(dir, "story.epub")], { encoding: "utf8" });
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      assert.match(check.stdout + check.stderr, /No errors or warnings detected/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await dialog.getByRole("button", { name: "Close" }).click();
 
     await page.goto("/playlists");
     await page.getByLabel("Playlist title").fill("Road stories");
