@@ -40,7 +40,8 @@ async function invite(app, owner, role, name, viewport) {
 /** Opens the outline: always shown on a desktop, a drawer behind a button on a phone. */
 async function outline(page) {
   const toggle = page.getByRole("button", { name: "☰ Outline" });
-  if (await toggle.isVisible()) await toggle.click();
+  // Open it only if it is closed: a helper polled in a loop must not press the button under the open drawer.
+  if ((await toggle.isVisible()) && (await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click();
   return page.getByRole("navigation", { name: "Story outline" });
 }
 
