@@ -2,6 +2,7 @@
 // photo, and choosing between two people's requests for one element. Loaded only when one opens,
 // to keep the editor's first download small.
 import { useState } from "react";
+import { appendSpoken, VoiceInput } from "../components/voice-input";
 import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK } from "../lib/element-types";
 import { shareHeaders } from "./api";
@@ -96,6 +97,7 @@ export function GenerateDialog({ mode, worldId, onClose, onStarted }: { mode: "p
             className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 text-base sm:text-sm"
           />
         </label>
+        <VoiceInput onText={(text) => setPrompt((current) => appendSpoken(current, text).slice(0, 2000))} className="mt-2" />
         {mode === "prompt" ? (
           <>
             <label className="mt-3 block text-sm font-medium text-stone-700">

@@ -2,6 +2,7 @@
 // by stage, and saying who made what. The dialogs for asking and for settling conflicts are in
 // generation-dialogs.tsx, loaded only when one opens.
 import { useEffect, useState } from "react";
+import { appendSpoken, VoiceInput } from "../components/voice-input";
 import type { ProvenanceRecord } from "../../drizzle/schema/worlds";
 import { ApiError, api, assetUrl, shareHeaders } from "./api";
 import type { JobState } from "./use-room";
@@ -359,6 +360,7 @@ export function RefineBox({ worldId, elementId, version, job, onStarted, onConfl
           Ask the AI to rewrite or extend this element
           <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={2} maxLength={2000} required name="refine" placeholder="Make it older, and give it a secret" className="mt-1 block w-full rounded-lg border border-stone-300 bg-white px-3 py-2 text-sm" />
         </label>
+        <VoiceInput onText={(text) => setPrompt((current) => appendSpoken(current, text).slice(0, 2000))} className="mt-2" />
         <ModalityChoice value={modalities} onChange={setModalities} />
         <div className="mt-2 flex items-center justify-end gap-2">
           {error ? <span className="mr-auto text-xs text-red-800" role="alert">{error}</span> : null}

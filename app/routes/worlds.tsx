@@ -12,6 +12,7 @@ import { answerInvitation, listMyInvitations } from "../../workers/domain/sharin
 import { ImportWorldButton } from "../components/import-world";
 import { ResendVerification } from "../components/resend-verification";
 import { Alert, Field, PrimaryButton } from "../components/ui";
+import { appendToField, VoiceInput } from "../components/voice-input";
 import { parseForm } from "../lib/forms.server";
 import { requireUser } from "../lib/session.server";
 import type { Route } from "./+types/worlds";
@@ -335,6 +336,7 @@ function CreateWorldForm({ prefill, prefillStyle, errors }: { prefill: string; p
             onChange={(e) => setGenerating(e.target.value.trim().length > 0)}
             className="mt-1 block w-full rounded-lg border border-stone-300 px-3 py-2 focus:border-indigo-600 focus:outline-none focus:ring-2 focus:ring-indigo-200"
           />
+          <VoiceInput onText={(text) => appendToField(prompt.current, text)} className="mt-2" />
           <p id="field-prompt-help" className="mt-1 text-xs text-stone-500">
             The AI builds the world&apos;s first elements from this, and it becomes the world&apos;s description (change it later in World settings). Leave it
             empty for a blank canvas.

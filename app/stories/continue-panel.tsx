@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import { appendSpoken, VoiceInput } from "../components/voice-input";
 import type { JobEvent } from "../../durable-objects/world-room/protocol";
 import { api } from "../editor/api";
 import { startSceneJob } from "./story-api";
@@ -50,6 +51,7 @@ export function ContinuePanel({ worldId, storyId, sceneId, jobs, onStarted }: { 
           placeholder="Where next? e.g. the queen learns of the betrayal (optional)"
           className="min-w-0 flex-1 basis-48 rounded-lg border border-stone-300 bg-white px-2.5 py-1.5 text-sm"
         />
+        <VoiceInput onText={(text) => setDirection((current) => appendSpoken(current, text).slice(0, 500))} />
         <button type="submit" disabled={busy || writing.length > 0} className="rounded-lg bg-violet-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-violet-800 disabled:opacity-50">
           ✦ Continue
         </button>

@@ -3,6 +3,7 @@
 // the proposal shown as a diff to accept or reject. Restore and Accept are live edits through the
 // story's room: every co-author sees the text change.
 import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { appendSpoken, VoiceInput } from "../components/voice-input";
 import type * as Y from "yjs";
 import type { JobEvent } from "../../durable-objects/world-room/protocol";
 import { ApiError, timeAgo } from "../editor/api";
@@ -293,6 +294,7 @@ export function RefinePanel({
           placeholder="e.g. darker, shorter, from the fox's point of view"
           className="min-w-0 flex-1 basis-40 rounded-lg border border-stone-300 bg-white px-2.5 py-1.5 text-sm"
         />
+        <VoiceInput onText={(text) => setPrompt((current) => appendSpoken(current, text).slice(0, 500))} />
         <button type="submit" disabled={busy || !prompt.trim()} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
           ✎ Refine
         </button>

@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { Alert, PrimaryButton } from "../components/ui";
+import { appendToField, VoiceInput } from "../components/voice-input";
 import { setShareToken, timeAgo } from "../editor/api";
 import {
   AUDIENCES,
@@ -78,6 +79,7 @@ function NewStoryForm({ worldId }: { worldId: string }) {
   const navigate = useNavigate();
   const [template, setTemplate] = useState<StoryTemplate>("adventure");
   const [withAi, setWithAi] = useState(false);
+  const storyPrompt = useRef<HTMLTextAreaElement>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -122,8 +124,9 @@ function NewStoryForm({ worldId }: { worldId: string }) {
         <>
           <label className={labelClass}>
             Prompt
-            <textarea name="prompt" rows={3} maxLength={4000} required={false} placeholder="e.g. The queen's ranger finds a path that was not there yesterday" className={inputClass} />
+            <textarea ref={storyPrompt} name="prompt" rows={3} maxLength={4000} required={false} placeholder="e.g. The queen's ranger finds a path that was not there yesterday" className={inputClass} />
           </label>
+          <VoiceInput onText={(text) => appendToField(storyPrompt.current, text)} />
           <div className="grid grid-cols-2 gap-3">
             <label className={labelClass}>
               Length

@@ -196,6 +196,8 @@ export const JOB_KINDS = [
   "narrate",
   "scene_clip",
   "scene_refine",
+  /** A voice prompt turned into text (issue 19): no world, never queued, recorded as it is answered. */
+  "transcribe",
   "export",
   "import",
 ] as const;

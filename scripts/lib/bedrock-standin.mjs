@@ -231,7 +231,7 @@ export async function startBedrockStandin(options = {}) {
 
     let reply;
     try {
-      reply = route.handle({ req, json, body, rawPath, entry, failure });
+      reply = await route.handle({ req, json, body, rawPath, entry, failure });
     } catch (error) {
       if (error instanceof Invalid) {
         const type = route.service === "openai" ? "invalid_request_error" : error.type ?? "ValidationException";
@@ -345,6 +345,9 @@ export async function startBedrockStandin(options = {}) {
     }
     if (method === "POST" && rawPath === "/v1/audio/speech") {
       return { service: "openai", operation: "AudioSpeech", modality: "audio", json: true, handle: audioSpeech };
+    }
+    if (method === "POST" && rawPath === "/v1/audio/transcriptions") {
+      return { service: "openai", operation: "AudioTranscriptions", modality: "audio", handle: audioTranscriptions };
     }
     if (method === "GET" && (match = /^\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(rawPath))) {
       const [, bucket, key] = match;
@@ -789,6 +792,38 @@ export async function startBedrockStandin(options = {}) {
     nonEmptyString(json.voice, "voice");
     if (json.response_format !== undefined && json.response_format !== "mp3") invalid("the stand-in serves mp3 only");
     return { bytes: makeMp3(json.input.length), headers: { "content-type": "audio/mpeg" } };
+  }
+
+  /**
+   * Whisper's `/audio/transcriptions` (issue 19): a multipart form with `model` and an audio `file`
+   * (named with an extension Whisper knows), optionally `language` and `response_format` json. The
+   * transcript is deterministic: it names the file's size and type, so a test can tell what arrived.
+   */
+  async function audioTranscriptions({ req, body, entry }) {
+    const type = header(req, "content-type");
+    if (!/^multipart\/form-data\s*;\s*boundary=/i.test(type)) invalid("the body must be multipart/form-data");
+    let form;
+    try {
+      form = await new Response(body, { headers: { "content-type": type } }).formData();
+    } catch {
+      invalid("the multipart body could not be read");
+    }
+    const model = form.get("model");
+    nonEmptyString(model, "model");
+    entry.model = model;
+    const file = form.get("file");
+    if (!file || typeof file === "string") invalid("file must be an uploaded file");
+    if (file.size === 0) invalid("file is empty");
+    const extension = /\.([a-z0-9]+)$/i.exec(file.name ?? "")?.[1]?.toLowerCase();
+    if (!["flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm"].includes(extension ?? "")) {
+      invalid(`Invalid file format. Supported formats: flac, m4a, mp3, mp4, mpeg, mpga, oga, ogg, wav, webm (got ${file.name})`);
+    }
+    const format = form.get("response_format");
+    if (format !== null && format !== "json") invalid("the stand-in answers response_format json only");
+    const language = form.get("language");
+    if (language !== null && !/^[a-z]{2}$/.test(String(language))) invalid("language must be an ISO 639-1 code");
+    entry.transcription = { model, fileName: file.name, fileType: file.type, bytes: file.size, language: language ?? undefined };
+    return { json: { text: `A lighthouse keeper who talks to whales (${file.size} bytes of ${extension}).` } };
   }
 
   await new Promise((resolve, reject) => {

@@ -17,6 +17,8 @@ declare module "vitest" {
     mediaStandin: { url: string; env: Record<string, string> };
     /** A fourth for scene revisions and refine (story-revisions.test.ts). */
     revisionsStandin: { url: string; env: Record<string, string> };
+    /** One for voice prompts (transcribe.test.ts), whose transcription requests are read back. */
+    voiceStandin: { url: string; env: Record<string, string> };
     /** Base URL of the HTTP mail API stand-in (tests/workers/mail-standin.ts). */
     mailStandin: { url: string; key: string };
     /** EPUBCheck and pandoc behind HTTP, for the story export tests (tests/workers/export-tools.ts). */
@@ -35,6 +37,8 @@ export default async function setup(project: TestProject) {
   project.provide("exportTools", { url: exportTools.url });
   const revisions = await startBedrockStandin();
   project.provide("revisionsStandin", { url: revisions.url, env: standinEnv(revisions.url) });
+  const voice = await startBedrockStandin();
+  project.provide("voiceStandin", { url: voice.url, env: standinEnv(voice.url) });
   project.provide("mailStandin", { url: mail.url, key: STANDIN_MAIL_KEY });
   project.provide("bedrockStandin", { url: standin.url, env: standinEnv(standin.url) });
   project.provide("pipelineStandin", { url: pipeline.url, env: standinEnv(pipeline.url) });
@@ -47,5 +51,6 @@ export default async function setup(project: TestProject) {
     await media.close();
     await exportTools.close();
     await revisions.close();
+    await voice.close();
   };
 }

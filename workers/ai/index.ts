@@ -2,18 +2,20 @@
 // `AI_<MODALITY>_PROVIDER` per modality, each followed by its own fallback model and, unless
 // `AI_FALLBACK_LOCAL` is "false", by the offline `local` provider.
 import { bedrockConfigFromEnv, bedrockProviders } from "./bedrock";
-import { localProviders } from "./local";
-import { openAiConfigFromEnv, openAiProviders } from "./openai";
+import { localProviders, localTranscriber } from "./local";
+import { openAiConfigFromEnv, openAiProviders, openAiTranscribeConfigFromEnv, openAiTranscriber } from "./openai";
 import { DEFAULT_POLICY, type CallPolicy } from "./resilience";
 import {
   type AudioProvider,
+  type Capability,
   type ImageProvider,
   type Modality,
   type ProviderName,
   type TextProvider,
+  type TranscribeProvider,
   type VideoProvider,
 } from "./types";
-import { workersAiProviders, type WorkersAiBinding } from "./workers-ai";
+import { workersAiProviders, workersAiTranscriber, type WorkersAiBinding } from "./workers-ai";
 import { configOf, type Config } from "../lib/config";
 
 export type ProviderChains = {
@@ -81,13 +83,38 @@ function build(name: ProviderName, env: object) {
   }
 }
 
+/**
+ * Who can turn a voice prompt into text (issue 19, point 6): AI_TRANSCRIBE_PROVIDER (else
+ * AI_PROVIDER) first, when it can; then whichever of Workers AI (an `ai` binding) and an
+ * OpenAI-compatible endpoint (OPENAI_BASE_URL) the deployment has. Bedrock has no speech to text
+ * and Amazon Transcribe does not fit a Worker's request (ADR 23), so `bedrock` falls through to
+ * these. When none is there, or AI_TRANSCRIBE_PROVIDER is "local", the chain is `local` alone,
+ * which refuses with what to configure.
+ */
+export function transcribeChain(env: object): TranscribeProvider[] {
+  const config = configOf(env);
+  if (config.AI_TRANSCRIBE_PROVIDER === "local") return [localTranscriber];
+  const order = [...new Set<ProviderName>([config.AI_TRANSCRIBE_PROVIDER ?? config.AI_PROVIDER, "workers-ai", "openai"])];
+  const chain: TranscribeProvider[] = [];
+  for (const name of order) {
+    if (name === "workers-ai") {
+      const binding = aiBindingOf(env);
+      if (binding) chain.push(workersAiTranscriber(binding));
+    } else if (name === "openai") {
+      const openai = openAiTranscribeConfigFromEnv(env);
+      if (openai) chain.push(openAiTranscriber(openai));
+    }
+  }
+  return chain.length > 0 ? chain : [localTranscriber];
+}
+
 /** Finds the provider that started an asynchronous clip, to poll it. */
 export function videoProviderNamed(chains: ProviderChains, name: string): VideoProvider | undefined {
   return chains.video.find((provider) => provider.name === name);
 }
 
 /** Timeouts and retries, overridable for tests and slow self-hosted models. */
-export function callPolicy(env: object, modality: Modality): CallPolicy {
+export function callPolicy(env: object, modality: Capability): CallPolicy {
   const config = configOf(env);
   const defaultTimeout = modality === "image" || modality === "video" ? 60_000 : DEFAULT_POLICY.timeoutMs;
   return {

@@ -2,7 +2,7 @@
 // OpenAI itself). Text through chat completions in JSON mode; images and speech only when a model
 // for them is configured; clips are not offered. One attempt per call, like every provider.
 import { z } from "zod";
-import { textCost } from "./pricing";
+import { estimatedAudioMinutes, textCost, TRANSCRIBE_PRICES, transcribeCost } from "./pricing";
 import { createStoryTextMethods } from "./story-prompting";
 import { badOutput, createJsonTextProvider, passagePrompt, plainText, type Complete } from "./prompting";
 import { callRemote, fromBase64, notSupported, numericSeed, readBody, sniffImageType, toBase64 } from "./remote-call";
@@ -17,6 +17,7 @@ import {
   type PassageRequest,
   type PassageStream,
   type Providers,
+  type TranscribeProvider,
   type VideoProvider,
 } from "./types";
 import { configOf } from "../lib/config";
@@ -310,3 +311,54 @@ const unsupportedVideo: VideoProvider = {
     throw notSupported(PROVIDER, "video");
   },
 };
+
+// ---------------------------------------------------------------------------------------------
+// Speech to text (issue 19, point 6): `POST /audio/transcriptions`, multipart, as Whisper takes it
+
+export type OpenAiTranscribeConfig = { baseUrl: string; apiKey?: string; model: string };
+
+/**
+ * Transcription needs only the endpoint (not OPENAI_MODEL): a deployment may write with Bedrock and
+ * hear with Whisper. Undefined when OPENAI_BASE_URL is unset.
+ */
+export function openAiTranscribeConfigFromEnv(env: object): OpenAiTranscribeConfig | undefined {
+  const config = configOf(env);
+  if (!config.OPENAI_BASE_URL) return undefined;
+  return { baseUrl: config.OPENAI_BASE_URL.replace(/\/+$/, ""), apiKey: config.OPENAI_API_KEY, model: config.OPENAI_TRANSCRIBE_MODEL ?? "whisper-1" };
+}
+
+/** Whisper tells the format by the file name's extension. */
+const AUDIO_EXTENSIONS: Record<string, string> = { "audio/webm": "webm", "audio/ogg": "ogg", "audio/mp4": "m4a", "audio/mpeg": "mp3", "audio/wav": "wav" };
+
+const TranscriptionResponseSchema = z.object({ text: z.string(), duration: z.number().nonnegative().optional() });
+
+export function openAiTranscriber(config: OpenAiTranscribeConfig): TranscribeProvider {
+  return {
+    name: PROVIDER,
+    async transcribe(request, context) {
+      const form = new FormData();
+      form.append("model", config.model);
+      form.append("response_format", "json");
+      if (request.language) form.append("language", request.language);
+      const extension = AUDIO_EXTENSIONS[request.mimeType] ?? "webm";
+      form.append("file", new Blob([new Uint8Array(request.audio)], { type: request.mimeType }), `speech.${extension}`);
+      const what = `transcription ${config.model}`;
+      const send = () =>
+        fetch(`${config.baseUrl}/audio/transcriptions`, {
+          method: "POST",
+          headers: config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {},
+          body: form,
+          signal: context.signal,
+        });
+      const response = await callRemote(PROVIDER, what, send, context.signal);
+      const reply = await readJson(response, TranscriptionResponseSchema, what, context.signal);
+      const minutes = reply.duration !== undefined ? reply.duration / 60 : estimatedAudioMinutes(request.audio.byteLength);
+      return {
+        text: reply.text.trim(),
+        provider: PROVIDER,
+        model: config.model,
+        usage: { costUsd: transcribeCost(TRANSCRIBE_PRICES.openAiWhisperPerMinute, minutes) },
+      };
+    },
+  };
+}

@@ -32,6 +32,24 @@ export const SPEECH_PRICES = {
   meloTtsPerMinute: 0.0002,
 } as const;
 
+/** Speech to text, per minute of audio: OpenAI's whisper-1, and Workers AI's Whisper (issue 19). */
+export const TRANSCRIBE_PRICES = {
+  openAiWhisperPerMinute: 0.006,
+  workersAiWhisperPerMinute: 0.0005,
+} as const;
+
+/**
+ * A recording's minutes, when the provider does not say: browsers record speech as Opus or AAC at
+ * about 32 kbit/s (4 kB a second), so this errs towards a longer (dearer) estimate for richer codecs.
+ */
+export function estimatedAudioMinutes(bytes: number): number {
+  return bytes / 4000 / 60;
+}
+
+export function transcribeCost(perMinute: number, minutes: number): number {
+  return Math.round(minutes * perMinute * 1e8) / 1e8;
+}
+
 export function textCost(model: string, inputTokens: number, outputTokens: number): number {
   const price = TEXT_PRICES[model];
   if (!price) return 0;

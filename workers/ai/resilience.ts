@@ -1,7 +1,7 @@
 // Every provider call the pipeline makes goes through here (SPEC §5): a timeout per call, retries
 // with exponential backoff and full jitter on retryable failures, a circuit breaker per provider
 // and modality, and the fallback chain. Providers themselves make exactly one attempt.
-import { ProviderError, type Modality, type ProviderName } from "./types";
+import { ProviderError, type Capability, type ProviderName } from "./types";
 
 export type CallPolicy = {
   /** Abort one attempt after this long. */
@@ -23,12 +23,12 @@ type BreakerState = { failures: number; openUntil: number };
 /** Per isolate: each consumer instance learns on its own, which is what a breaker needs. */
 const breakers = new Map<string, BreakerState>();
 
-export function breakerOpen(provider: ProviderName, modality: Modality, now = Date.now()): boolean {
+export function breakerOpen(provider: ProviderName, modality: Capability, now = Date.now()): boolean {
   const state = breakers.get(`${provider}:${modality}`);
   return Boolean(state && state.openUntil > now);
 }
 
-function recordOutcome(provider: ProviderName, modality: Modality, ok: boolean) {
+function recordOutcome(provider: ProviderName, modality: Capability, ok: boolean) {
   const key = `${provider}:${modality}`;
   if (ok) {
     breakers.delete(key);
@@ -73,7 +73,7 @@ export type ChainOutcome<T, P> = { value: T; provider: P; attempts: number; fell
  * last error when the whole chain fails; it is retryable if any link failed in a retryable way.
  */
 export async function callChain<T, P extends { name: ProviderName }>(
-  modality: Modality,
+  modality: Capability,
   chain: P[],
   call: (provider: P, signal: AbortSignal) => Promise<T>,
   policy: CallPolicy = DEFAULT_POLICY,

@@ -12,6 +12,12 @@ export { PROVIDER_NAMES, type ProviderName } from "../lib/config";
 export const MODALITIES = ["text", "image", "video", "audio"] as const;
 export type Modality = (typeof MODALITIES)[number];
 
+/**
+ * What the pipeline may call a provider for: the four generation modalities, and speech to text
+ * (issue 19, point 6), which is a chain of its own (workers/ai/index.ts, transcribeChain).
+ */
+export type Capability = Modality | "transcribe";
+
 /** What every call knows about the world it works for. */
 export type WorldContext = {
   title: string;
@@ -256,6 +262,22 @@ export interface AudioProvider {
   speak(request: { text: string; voice?: string }, context: CallContext): Promise<MediaResult>;
   /** A whole scene in several voices, with word timings (Polly's speech marks; estimated offline). */
   narrate?(request: NarrationRequest, context: CallContext): Promise<NarrationResult>;
+}
+
+/** Spoken audio to text (issue 19, point 6): a voice prompt recorded in the browser. */
+export type TranscribeRequest = {
+  audio: Uint8Array;
+  /** The type the bytes really are (sniffed by the caller, never the declared one). */
+  mimeType: string;
+  /** An ISO 639-1 hint ("en"), when the person's language is known. */
+  language?: string;
+};
+
+export type TranscriptResult = { text: string; provider: ProviderName; model: string; usage: Usage };
+
+export interface TranscribeProvider {
+  readonly name: ProviderName;
+  transcribe(request: TranscribeRequest, context: { signal?: AbortSignal }): Promise<TranscriptResult>;
 }
 
 export type Providers = {

@@ -2,7 +2,7 @@
 // is passed in (the pipeline hands over `env.AI` when the deployment has one) rather than declared
 // in wrangler.jsonc, because a declared `ai` binding needs a Cloudflare login even in local dev.
 import { z } from "zod";
-import { imageCost, SPEECH_PRICES, textCost } from "./pricing";
+import { estimatedAudioMinutes, imageCost, SPEECH_PRICES, textCost, TRANSCRIBE_PRICES, transcribeCost } from "./pricing";
 import { createStoryTextMethods } from "./story-prompting";
 import { createJsonTextProvider, passagePrompt, plainText, type Complete } from "./prompting";
 import { fromBase64, notSupported, numericSeed, sniffImageType } from "./remote-call";
@@ -17,6 +17,7 @@ import {
   type PassageRequest,
   type PassageStream,
   type Providers,
+  type TranscribeProvider,
   type VideoProvider,
 } from "./types";
 
@@ -29,6 +30,7 @@ export const WORKERS_AI_MODELS = {
   image: "@cf/black-forest-labs/flux-1-schnell",
   variation: "@cf/runwayml/stable-diffusion-v1-5-img2img",
   speech: "@cf/myshell-ai/melotts",
+  transcribe: "@cf/openai/whisper",
 } as const;
 
 /** The part of the `Ai` binding this provider uses; `env.AI` fits it (checked below). */
@@ -234,3 +236,24 @@ const unsupportedVideo: VideoProvider = {
     throw notSupported(PROVIDER, "video");
   },
 };
+
+/**
+ * Speech to text (issue 19, point 6) with Whisper on Workers AI: the audio goes in as an array of
+ * byte values, the answer is `{ text, word_count?, words?, vtt? }`.
+ */
+export function workersAiTranscriber(ai: WorkersAiBinding, model: string = WORKERS_AI_MODELS.transcribe): TranscribeProvider {
+  return {
+    name: PROVIDER,
+    async transcribe(request, context) {
+      const output = await run(ai, model, { audio: Array.from(request.audio) }, context.signal);
+      const text = isRecord(output) && typeof output.text === "string" ? output.text.trim() : undefined;
+      if (text === undefined) throw new ProviderError(PROVIDER, `${model}: unexpected output`, { retryable: false, code: "bad_response" });
+      return {
+        text,
+        provider: PROVIDER,
+        model,
+        usage: { costUsd: transcribeCost(TRANSCRIBE_PRICES.workersAiWhisperPerMinute, estimatedAudioMinutes(request.audio.byteLength)) },
+      };
+    },
+  };
+}

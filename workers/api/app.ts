@@ -17,10 +17,12 @@ import { storyExportRoutes } from "./story-export";
 import { jobRoutes } from "./jobs";
 import { MAX_PHOTO_BYTES } from "./photo-upload";
 import { sharingRoutes } from "./sharing";
+import { transcribeRoutes } from "./transcribe";
 import { worldRoutes } from "./worlds";
 import { oembedRoutes } from "./oembed";
 import { publishingRoutes } from "./publishing";
 import { importLimitsFrom } from "../domain/import-world";
+import { MAX_AUDIO_BYTES } from "../domain/transcription";
 import { readBodyWithin } from "../lib/body-limit";
 import { configOf } from "../lib/config";
 import { log } from "../lib/log";
@@ -29,13 +31,15 @@ export const api = new Hono<AppEnv>().basePath("/api");
 
 api.use(requestContext);
 api.use(async (c, next) => {
-  // Photo uploads (catalogue C4) may be up to 10 MB and world archives (F4) up to IMPORT_MAX_MB;
-  // every other body stays small.
+  // Photo uploads (catalogue C4) and voice prompts (issue 19) may be up to 10 MB and world
+  // archives (F4) up to IMPORT_MAX_MB; every other body stays small.
   const maxSize = c.req.path.endsWith("/photo")
     ? MAX_PHOTO_BYTES + 64 * 1024
-    : c.req.path === "/api/worlds/import"
-      ? importLimitsFrom(c.env).maxBytes + 64 * 1024
-      : configOf(c.env).MAX_BODY_BYTES;
+    : c.req.path === "/api/transcribe"
+      ? MAX_AUDIO_BYTES + 64 * 1024
+      : c.req.path === "/api/worlds/import"
+        ? importLimitsFrom(c.env).maxBytes + 64 * 1024
+        : configOf(c.env).MAX_BODY_BYTES;
   const body = await readBodyWithin(c.req.raw, maxSize);
   if (!body.ok) {
     if (body.reason === "unreadable") return c.json(errorBody("invalid_body", "The request body could not be read to its end."), 400);
@@ -67,6 +71,7 @@ api.route("/oembed", oembedRoutes);
 api.route("/", jobRoutes);
 api.route("/", sharingRoutes);
 api.route("/assets", assetRoutes);
+api.route("/transcribe", transcribeRoutes);
 
 api.notFound((c) => c.json(errorBody("not_found", `No API route matches ${c.req.method} ${c.req.path}.`), 404));
 

@@ -165,7 +165,7 @@ function startOfUtcDay(now: number) {
 }
 
 /** 429 with Retry-After when the person is over the daily quota or the per-minute rate. */
-async function checkLimits(db: Database, userId: string, limits: Limits, now: number) {
+export async function checkGenerationLimits(db: Database, userId: string, limits: Limits, now: number) {
   const dayStart = startOfUtcDay(now);
   const minuteAgo = new Date(now - 60_000);
   const [today, lastMinute] = await db.batch([
@@ -237,7 +237,7 @@ export async function createJob(
     }
   }
   const now = Date.now();
-  await checkLimits(db, job.userId, limits, now);
+  await checkGenerationLimits(db, job.userId, limits, now);
   const id = newId();
   let inserted: JobRow;
   try {

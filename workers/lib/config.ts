@@ -53,6 +53,8 @@ export const ConfigSchema = z.object({
   AI_IMAGE_PROVIDER: oneOf(PROVIDER_NAMES),
   AI_VIDEO_PROVIDER: oneOf(PROVIDER_NAMES),
   AI_AUDIO_PROVIDER: oneOf(PROVIDER_NAMES),
+  /** Speech to text for voice prompts (issue 19); providers that cannot transcribe fall through (ADR 23). */
+  AI_TRANSCRIBE_PROVIDER: oneOf(PROVIDER_NAMES),
   /** Whether a remote provider's chain ends in the offline `local` one. */
   AI_FALLBACK_LOCAL: flag("false", "true", true),
   /** Timeouts and retries of provider calls; unset keeps each modality's own default. */
@@ -106,6 +108,8 @@ export const ConfigSchema = z.object({
   OPENAI_IMAGE_MODEL: text(),
   OPENAI_TTS_MODEL: text(),
   OPENAI_TTS_VOICE: text(),
+  /** The `/audio/transcriptions` model for voice prompts; unset means "whisper-1". */
+  OPENAI_TRANSCRIBE_MODEL: text(),
 });
 export type Config = z.output<typeof ConfigSchema>;
 export type ConfigVar = keyof Config;
