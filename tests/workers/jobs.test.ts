@@ -25,7 +25,9 @@ describe("queue consumer", () => {
   });
 
   it("has a handler for every kind of job the API can queue", () => {
-    expect(JOB_KINDS.filter((kind) => !jobHandlers[kind])).toEqual([]);
+    // A transcription is answered in its request and recorded as a job for the quota; it is never queued.
+    const queued = JOB_KINDS.filter((kind) => kind !== "transcribe");
+    expect(queued.filter((kind) => !jobHandlers[kind])).toEqual([]);
   });
 
   it("marks a job of a kind with no handler as failed with a reason", async () => {
