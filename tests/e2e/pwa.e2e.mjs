@@ -137,14 +137,25 @@ describe("installable app and service worker", { skip }, () => {
     }
   });
 
-  it("passes the server's error answer through instead of the offline page", async (t) => {
+  it("passes the server's error answers (404, 503) through instead of the offline page", async (t) => {
     const { context, page } = await openPage(app, PHONE);
     try {
       await signInDemo(page);
       await controlledBy(page, t.signal);
       const response = await page.goto("/worlds/nosuchworld00001");
       assert.equal(response?.status(), 404);
+      assert.ok(response?.fromServiceWorker(), "the worker answered the navigation");
       await page.getByRole("heading", { name: "Not found" }).waitFor();
+      assert.equal(await page.getByTestId("offline-page").count(), 0);
+      // A server failing (5xx) is not the device being offline: its answer is shown as it is.
+      // The context's routes see the worker's own fetches in Chromium, so the 500 reaches the worker.
+      await context.route("**/playlists", (route) =>
+        route.fulfill({ status: 503, contentType: "text/plain", body: "The server is having a bad day." }),
+      );
+      const failed = await page.goto("/playlists");
+      assert.equal(failed?.status(), 503);
+      assert.ok(failed?.fromServiceWorker(), "the worker answered the navigation");
+      await page.getByText("The server is having a bad day.").waitFor();
       assert.equal(await page.getByTestId("offline-page").count(), 0);
     } finally {
       await context.close();
