@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { query } from "../../scripts/lib/local-d1.mjs";
-import { PHONE, openPage, screenshot, signInDemo, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
+import { PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
 const DEMO_WORLD = "/worlds/demoworld0000001";
@@ -188,6 +188,11 @@ describe("installable app and service worker", { skip }, () => {
       await page.goto("/");
       await page.getByRole("button", { name: "Install app" }).click();
       await page.getByRole("note").filter({ hasText: "Add to Home Screen" }).waitFor();
+      assert.equal(await overflowsHorizontally(page), false, "the landing page with the how-to open overflows");
+      // Signed in, the header holds the button beside Gallery, Playlists and Sign out, within 390 px.
+      await signInDemo(page);
+      await page.getByRole("button", { name: "Install app" }).waitFor();
+      assert.equal(await overflowsHorizontally(page), false, "My worlds with the install button overflows");
     } finally {
       await iphone.close();
     }
