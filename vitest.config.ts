@@ -28,7 +28,7 @@ export default defineConfig({
     })),
   ],
   test: {
-    include: ["app/**/*.test.ts", "tests/workers/**/*.test.ts", "workers/**/*.test.ts", "durable-objects/**/*.test.ts"],
+    include: ["app/**/*.test.ts", "sw/**/*.test.ts", "tests/workers/**/*.test.ts", "workers/**/*.test.ts", "durable-objects/**/*.test.ts"],
     setupFiles: ["./tests/workers/apply-migrations.ts"],
     // Starts the local Bedrock stand-in (a Node HTTP server) that the provider tests call.
     globalSetup: ["./tests/workers/global-setup.ts"],

@@ -12,6 +12,7 @@ import type { Route } from "./+types/root";
 import "./app.css";
 import { getUser } from "./lib/session.server";
 import { SiteHeader } from "./components/site-header";
+import { AppUpdateNotice } from "./components/app-install";
 
 export const meta: Route.MetaFunction = () => [
   { title: "Loreloom — build living worlds together" },
@@ -34,12 +35,19 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="theme-color" content="#312e81" />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        {/* Installable (ADR 22): the web app manifest, and the icon iOS puts on the home screen. */}
+        <link rel="manifest" href="/manifest.webmanifest" />
+        <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
+        <meta name="mobile-web-app-capable" content="yes" />
+        <meta name="apple-mobile-web-app-title" content="Loreloom" />
         <Meta />
         <Links />
       </head>
       <body className="min-h-screen bg-stone-50 font-sans text-stone-900 antialiased">
         {framed ? null : <SiteHeader user={data?.user ?? null} />}
         {children}
+        {/* Embeds run inside other sites' frames: no service worker and no update notice there. */}
+        {framed ? null : <AppUpdateNotice />}
         {/* Scroll restoration keeps positions in sessionStorage, which framed pages may not touch. */}
         {framed ? null : <ScrollRestoration nonce={data?.nonce} />}
         <Scripts nonce={data?.nonce} />

@@ -96,7 +96,8 @@ if (vitest.results) {
 }
 
 console.log("\n== 4. Production build and `wrangler deploy --dry-run`");
-const buildOutcome = run(bin("react-router"), ["build"]);
+// `npm run build`: the app, then its service worker (scripts/build-sw.mjs).
+const buildOutcome = run("npm", ["run", "--silent", "build"]);
 check("production build", buildOutcome);
 const dryRunDir = join(resultsDir, "deploy");
 // The rooms Worker first (the app binds its Durable Objects by script name), then the app.

@@ -32,6 +32,9 @@ function withPageSecurity(response: Response, request: Request, nonce: string, s
       "img-src 'self' data: blob:",
       "media-src 'self' blob:",
       "connect-src 'self' ws: wss:",
+      // The service worker (/sw.js, ADR 22) and the web app manifest.
+      "worker-src 'self'",
+      "manifest-src 'self'",
       "object-src 'none'",
       "base-uri 'self'",
       "form-action 'self'",

@@ -1,4 +1,5 @@
 import { Form, Link } from "react-router";
+import { InstallAppButton } from "./app-install";
 
 type HeaderUser = { name: string; email: string } | null;
 
@@ -12,6 +13,7 @@ export function SiteHeader({ user }: { user: HeaderUser }) {
         </Link>
         {user ? (
           <nav className="flex min-w-0 items-center gap-3 text-sm">
+            <InstallAppButton />
             <Link to="/gallery" className="text-stone-700 hover:text-indigo-800">
               Gallery
             </Link>
@@ -35,6 +37,7 @@ export function SiteHeader({ user }: { user: HeaderUser }) {
           </nav>
         ) : (
           <nav className="flex items-center gap-4 text-sm">
+            <InstallAppButton />
             <Link to="/gallery" className="text-stone-700 hover:text-indigo-800">
               Gallery
             </Link>

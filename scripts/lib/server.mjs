@@ -7,14 +7,17 @@ import { seedDemo } from "./seed.mjs";
 
 export const DEFAULT_STATE_DIR = ".wrangler/state";
 
+/** `npm run build`: the app, then the service worker from its output (scripts/build-sw.mjs, ADR 22). */
 export function build({ quiet = false } = {}) {
-  const result = spawnSync("node_modules/.bin/react-router", ["build"], {
-    stdio: quiet ? "pipe" : "inherit",
-    encoding: "utf8",
-  });
-  if (result.status !== 0) {
-    if (quiet) process.stderr.write(result.stdout + result.stderr);
-    throw new Error("The production build failed.");
+  for (const [command, args] of [
+    ["node_modules/.bin/react-router", ["build"]],
+    [process.execPath, ["scripts/build-sw.mjs"]],
+  ]) {
+    const result = spawnSync(command, args, { stdio: quiet ? "pipe" : "inherit", encoding: "utf8" });
+    if (result.status !== 0) {
+      if (quiet) process.stderr.write(result.stdout + result.stderr);
+      throw new Error("The production build failed.");
+    }
   }
 }
 

@@ -1,0 +1,141 @@
+// Loreloom's service worker (ADR 22). Built after `react-router build` by scripts/build-sw.mjs:
+// bundled, then workbox-build's injectManifest writes the hashed client assets into
+// `self.__WB_MANIFEST`, and the result is served at /sw.js. What it does with each request is
+// decided in ./policy.ts.
+import { CacheExpiration } from "workbox-expiration";
+import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from "workbox-precaching";
+import { createPartialResponse } from "workbox-range-requests";
+import {
+  BUDGET,
+  DATA_CACHE,
+  MEDIA_CACHE,
+  OFFLINE_PAGE,
+  PAGES_CACHE,
+  afterNavigationFailure,
+  classifyRequest,
+  isKeepable,
+  isKeepableMedia,
+  isSignOut,
+  isSkipWaitingMessage,
+  staleCaches,
+} from "./policy";
+
+// workbox-precaching declares `__WB_MANIFEST` on the scope; injectManifest replaces it at build time.
+declare const self: ServiceWorkerGlobalScope;
+
+const expirations = {
+  [PAGES_CACHE]: new CacheExpiration(PAGES_CACHE, BUDGET.pages),
+  [DATA_CACHE]: new CacheExpiration(DATA_CACHE, BUDGET.data),
+  [MEDIA_CACHE]: new CacheExpiration(MEDIA_CACHE, BUDGET.media),
+};
+type OwnCache = keyof typeof expirations;
+
+// The hashed build assets, the offline page, the manifest and icons, fetched at install.
+precacheAndRoute(self.__WB_MANIFEST);
+cleanupOutdatedCaches();
+
+// A new version installs and then waits: the page offers "Reload", and only that click sends SKIP_WAITING.
+self.addEventListener("message", (event) => {
+  if (isSkipWaitingMessage(event.data)) void self.skipWaiting();
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      const names = await caches.keys();
+      await Promise.all(staleCaches(names).map((name) => caches.delete(name)));
+      await self.clients.claim();
+    })(),
+  );
+});
+
+/** Marks an entry used just now (least-recently-used eviction) and trims the cache to its budget. */
+async function touch(cacheName: OwnCache, url: string) {
+  const expiration = expirations[cacheName];
+  await expiration.updateTimestamp(url);
+  await expiration.expireEntries();
+}
+
+async function keep(cacheName: OwnCache, request: Request, response: Response) {
+  const cache = await caches.open(cacheName);
+  await cache.put(request, response);
+  await touch(cacheName, request.url);
+}
+
+async function keptCopy(cacheName: OwnCache, request: Request) {
+  const cache = await caches.open(cacheName);
+  const response = await cache.match(request, { ignoreVary: true });
+  if (response && (await expirations[cacheName].isURLExpired(request.url))) {
+    await cache.delete(request, { ignoreVary: true });
+    return undefined;
+  }
+  return response;
+}
+
+async function handleNavigation(event: FetchEvent): Promise<Response> {
+  const { request } = event;
+  try {
+    const response = await fetch(request);
+    if (isKeepable(response)) event.waitUntil(keep(PAGES_CACHE, request, response.clone()));
+    return response;
+  } catch (error) {
+    const kept = await keptCopy(PAGES_CACHE, request);
+    const outcome = afterNavigationFailure(error, Boolean(kept));
+    if (outcome === "use-kept-copy" && kept) {
+      event.waitUntil(touch(PAGES_CACHE, request.url));
+      return kept;
+    }
+    if (outcome === "offline-page") {
+      const offline = await matchPrecache(OFFLINE_PAGE);
+      if (offline) return offline;
+    }
+    throw error;
+  }
+}
+
+async function handleData(event: FetchEvent): Promise<Response> {
+  const { request } = event;
+  try {
+    const response = await fetch(request);
+    if (isKeepable(response)) event.waitUntil(keep(DATA_CACHE, request, response.clone()));
+    return response;
+  } catch (error) {
+    const kept = await keptCopy(DATA_CACHE, request);
+    if (afterNavigationFailure(error, Boolean(kept)) === "use-kept-copy" && kept) {
+      event.waitUntil(touch(DATA_CACHE, request.url));
+      return kept;
+    }
+    throw error;
+  }
+}
+
+async function handleMedia(event: FetchEvent): Promise<Response> {
+  const { request } = event;
+  // Kept by URL alone: a range request (audio and video seeking) is answered from the whole file.
+  const key = new Request(request.url);
+  const kept = await keptCopy(MEDIA_CACHE, key);
+  if (kept) {
+    event.waitUntil(touch(MEDIA_CACHE, request.url));
+    return request.headers.has("range") ? createPartialResponse(request, kept) : kept;
+  }
+  const response = await fetch(request);
+  if (isKeepableMedia(response)) event.waitUntil(keep(MEDIA_CACHE, key, response.clone()));
+  return response;
+}
+
+async function forgetPerson() {
+  await Promise.all([PAGES_CACHE, DATA_CACHE].map((name) => caches.delete(name)));
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const facts = { method: request.method, url: request.url, mode: request.mode, origin: self.location.origin };
+  if (isSignOut(facts)) {
+    event.waitUntil(forgetPerson());
+    return;
+  }
+  const kind = classifyRequest(facts);
+  if (kind === "navigation") event.respondWith(handleNavigation(event));
+  else if (kind === "data") event.respondWith(handleData(event));
+  else if (kind === "media") event.respondWith(handleMedia(event));
+});
