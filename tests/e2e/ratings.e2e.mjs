@@ -1,9 +1,10 @@
 // Rating what the AI made (issue 19, point 7), on a 390×844 phone: thumbs up on a generated
 // element's text, thumbs down on its picture, the text's rating changed and given a comment; all
-// of it still there after a reload, and taken back with a second press.
+// of it still there after a reload, and taken back with a second press. In the story editor: the
+// passage *Continue* wrote and the scene's picture are rated, and the picture's rating survives a reload.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, skipWithoutChromium, startApp } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, skipWithoutChromium, startApp } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
 const WORLD_ID = "demoworld0000001";
@@ -30,7 +31,7 @@ async function expectRating(group, value) {
   assert.equal(await pressed(group, "Thumbs down"), value === "down");
 }
 
-describe("rating AI results on a phone", { skip }, () => {
+describe("rating AI results", { skip }, () => {
   let app;
   before(async () => {
     app = await startApp();
@@ -39,7 +40,7 @@ describe("rating AI results on a phone", { skip }, () => {
     await app?.stop();
   });
 
-  it("saves a rating, changes it, adds a comment, and finds it all again after a reload", async () => {
+  it("on a phone: saves a rating, changes it, adds a comment, and finds it all again after a reload", async () => {
     const { page, problems, context } = await openPage(app, PHONE);
     try {
       await signInDemo(page);
@@ -99,6 +100,49 @@ describe("rating AI results on a phone", { skip }, () => {
       await expectRating(rater(page, "the picture"), "none");
       await expectRating(rater(page, "the AI's text"), "down");
       assert.equal(await overflowsHorizontally(page), false);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+  it("rates the passage Continue wrote and the scene's picture in the story editor", async () => {
+    const { page, problems, context } = await openPage(app, DESKTOP);
+    try {
+      await signInDemo(page);
+      await page.goto(`${WORLD}/stories`);
+      await page.getByLabel("Title").fill("The Humming Lantern");
+      await page.getByLabel("Template").selectOption("mystery");
+      await page.getByLabel("Premise").fill("Who lit the lantern that hums at dawn?");
+      await page.getByRole("button", { name: "Create story" }).click();
+      await page.waitForURL(new RegExp(`${WORLD}/stories/[0-9a-z]+$`));
+      await page.locator('[data-ready="true"]').waitFor();
+      const outline = page.getByRole("navigation", { name: "Story outline" });
+      await outline.getByRole("button", { name: "+ Chapter" }).click();
+      await outline.getByRole("button", { name: "+ Scene" }).click();
+      await page.getByTestId("scene-text").click();
+      await page.keyboard.type("The lantern hummed before anyone woke.", { delay: 10 });
+
+      // The passage: rated once the AI has written it.
+      await page.getByRole("button", { name: "✦ Continue" }).click();
+      const passage = page.getByRole("group", { name: "Rate the AI's passage" });
+      await passage.waitFor({ timeout: 60_000 });
+      await passage.getByRole("button", { name: "Thumbs up" }).click();
+      await expectRating(passage, "up");
+
+      // The scene's picture.
+      await page.getByTestId("scene-media").getByRole("button", { name: "Illustrate", exact: true }).click();
+      const picture = page.getByTestId("scene-media").getByRole("group", { name: "Rate the picture" });
+      await picture.waitFor({ timeout: 60_000 });
+      await picture.getByRole("button", { name: "Thumbs down" }).click();
+      await expectRating(picture, "down");
+
+      await page.reload();
+      await page.locator('[data-ready="true"]').waitFor();
+      await expectRating(page.getByTestId("scene-media").getByRole("group", { name: "Rate the picture" }), "down");
+      const mine = await (await context.request.get(`/api/worlds/${WORLD_ID}/ratings`)).json();
+      const kinds = mine.ratings.map((r) => `${r.targetKind}:${r.value}:${r.jobKind}`).sort();
+      assert.ok(kinds.includes("passage:up:story_continue"), kinds.join(", "));
+      assert.ok(kinds.includes("image:down:scene_illustrate"), kinds.join(", "));
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
