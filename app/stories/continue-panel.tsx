@@ -1,6 +1,5 @@
 import { useState, type FormEvent } from "react";
 import type { JobEvent } from "../../durable-objects/world-room/protocol";
-import { RateResult } from "../components/rate-result";
 import { api } from "../editor/api";
 import { startSceneJob } from "./story-api";
 
@@ -17,8 +16,6 @@ export function ContinuePanel({ worldId, storyId, sceneId, jobs, onStarted }: { 
   const [error, setError] = useState<string | null>(null);
   const writing = [...jobs.values()].filter((job) => job.kind === "story_continue" && RUNNING.has(job.status));
   const ended = [...jobs.values()].filter((job) => job.kind === "story_continue" && job.status === "failed").at(-1);
-  // The passage the AI wrote last (while this editor was open), to be rated once it is written.
-  const written = [...jobs.values()].filter((job) => job.kind === "story_continue" && job.status === "succeeded").at(-1);
 
   const start = async (event: FormEvent) => {
     event.preventDefault();
@@ -66,7 +63,6 @@ export function ContinuePanel({ worldId, storyId, sceneId, jobs, onStarted }: { 
           </button>
         </div>
       ))}
-      {written && writing.length === 0 ? <RateResult key={written.jobId} worldId={worldId} targetKind="passage" targetId={written.jobId} what="the AI's passage" /> : null}
       {error ? <p role="alert" className="mt-2 text-sm text-red-800">{error}</p> : null}
       {!error && ended?.error && writing.length === 0 ? <p role="status" className="mt-2 text-sm text-red-800">The AI stopped: {ended.error}</p> : null}
     </div>

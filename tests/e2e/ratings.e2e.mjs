@@ -1,7 +1,8 @@
 // Rating what the AI made (issue 19, point 7), on a 390×844 phone: thumbs up on a generated
 // element's text, thumbs down on its picture, the text's rating changed and given a comment; all
 // of it still there after a reload, and taken back with a second press. In the story editor: the
-// passage *Continue* wrote and the scene's picture are rated, and the picture's rating survives a reload.
+// passage *Continue* wrote (under the text, where the AI's words are explained) and the scene's picture
+// are rated, and both ratings are there after a reload.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, skipWithoutChromium, startApp } from "./harness.mjs";
@@ -105,7 +106,7 @@ describe("rating AI results", { skip }, () => {
       await context.close();
     }
   });
-  it("rates the passage Continue wrote and the scene's picture in the story editor", async () => {
+  it("rates the passage Continue wrote and the scene's picture in the story editor, and finds both after a reload", async () => {
     const { page, problems, context } = await openPage(app, DESKTOP);
     try {
       await signInDemo(page);
@@ -124,7 +125,7 @@ describe("rating AI results", { skip }, () => {
 
       // The passage: rated once the AI has written it.
       await page.getByRole("button", { name: "✦ Continue" }).click();
-      const passage = page.getByRole("group", { name: "Rate the AI's passage" });
+      const passage = page.getByTestId("ai-legend").getByRole("group", { name: "Rate the AI's passage" });
       await passage.waitFor({ timeout: 60_000 });
       await passage.getByRole("button", { name: "Thumbs up" }).click();
       await expectRating(passage, "up");
@@ -139,6 +140,7 @@ describe("rating AI results", { skip }, () => {
       await page.reload();
       await page.locator('[data-ready="true"]').waitFor();
       await expectRating(page.getByTestId("scene-media").getByRole("group", { name: "Rate the picture" }), "down");
+      await expectRating(page.getByTestId("ai-legend").getByRole("group", { name: "Rate the AI's passage" }), "up");
       const mine = await (await context.request.get(`/api/worlds/${WORLD_ID}/ratings`)).json();
       const kinds = mine.ratings.map((r) => `${r.targetKind}:${r.value}:${r.jobKind}`).sort();
       assert.ok(kinds.includes("passage:up:story_continue"), kinds.join(", "));
