@@ -8,6 +8,7 @@ import { api, type ApiError } from "./api";
 import { deleteRelationships, updateElement, type ElementState, type RelationshipState } from "./graph-model";
 import { renderMarkdown } from "./markdown";
 import { PROSE } from "../lib/prose";
+import { RateResult } from "../components/rate-result";
 import { DescriptionEditor } from "./description-editor";
 import { elementMap } from "../../durable-objects/world-room/graph-doc";
 import { Media, Provenance, RefineBox, type ConflictView, type JobView } from "./generation";
@@ -173,6 +174,7 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
             dangerouslySetInnerHTML={{ __html: element.description ? renderMarkdown(element.description) : '<p class="text-stone-500">No description yet.</p>' }}
           />
         )}
+        {element.metadata.provenance?.text || element.metadata.provider ? <RateResult worldId={worldId} targetKind="element_text" targetId={element.id} what="the AI's text" /> : null}
       </div>
 
       <label className="mt-3 block text-sm font-medium text-stone-700">
@@ -194,7 +196,7 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
       </label>
 
       {canEdit ? <SecretField worldId={worldId} elementId={element.id} version={element.version} editable={editable} /> : null}
-      <Assets element={element} />
+      <Assets worldId={worldId} element={element} />
       {canEdit ? <RefineBox worldId={worldId} elementId={element.id} version={element.version} job={job} onStarted={onJobStarted} onConflict={onConflict} /> : null}
 
       <section className="mt-4" aria-label="Relationships">
@@ -330,14 +332,20 @@ function SecretField({ worldId, elementId, version, editable }: { worldId: strin
   );
 }
 
-function Assets({ element }: { element: ElementState }) {
+function Assets({ worldId, element }: { worldId: string; element: ElementState }) {
   const { image, audio, video } = element.assets;
   const provenance = element.metadata.provenance;
+  // Only what the AI made is rated; a person's own upload has no provenance of its kind.
+  const rate = (key: string, made: unknown, targetKind: "image" | "clip" | "narration", what: string) =>
+    made ? <RateResult worldId={worldId} targetKind={targetKind} targetId={key} what={what} /> : null;
   return (
     <section className="mt-4 space-y-2" aria-label="Media">
       {image ? <Media assetKey={image} name={element.name} kind="image" offline={Boolean(provenance?.image?.offline)} /> : null}
+      {image ? rate(image, provenance?.image, "image", "the picture") : null}
       {video ? <Media assetKey={video} name={element.name} kind="video" offline={Boolean(provenance?.video?.offline)} /> : null}
+      {video ? rate(video, provenance?.video, "clip", "the clip") : null}
       {audio ? <Media assetKey={audio} name={element.name} kind="audio" offline={Boolean(provenance?.audio?.offline)} /> : null}
+      {audio ? rate(audio, provenance?.audio, "narration", "the narration") : null}
       <Provenance provenance={provenance} />
     </section>
   );

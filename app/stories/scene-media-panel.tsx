@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { z } from "zod";
 import type { JobEvent } from "../../durable-objects/world-room/protocol";
+import { RateResult } from "../components/rate-result";
 import { api } from "../editor/api";
 import type { WorldElement } from "./story-api";
 
@@ -24,6 +25,14 @@ const ACTIONS = [
   { action: "clip", kind: "scene_clip", label: "Clip", doing: "Making a clip" },
 ] as const;
 type Scope = "scene" | "chapter" | "story";
+
+/** The asset key a media URL names (`/api/assets/<key>`): what a rating of the file refers to. */
+const keyOf = (url: string) => (url.startsWith("/api/assets/") ? url.slice("/api/assets/".length).split("?")[0]! : null);
+
+function RateMedia({ worldId, url, targetKind, what }: { worldId: string; url: string; targetKind: "image" | "clip" | "narration"; what: string }) {
+  const key = keyOf(url);
+  return key ? <RateResult worldId={worldId} targetKind={targetKind} targetId={key} what={what} /> : null;
+}
 
 function useStoryMedia(worldId: string, storyId: string, jobs: Map<string, JobEvent>) {
   const [media, setMedia] = useState<Record<string, MediaSet>>({});
@@ -122,6 +131,7 @@ export function SceneMediaPanel({
           <figure className="min-w-0">
             <img src={media.image.url} alt="The scene's illustration" className="aspect-square w-full rounded-lg border border-stone-200 object-cover" />
             <Caption offline={media.image.offline} provider={media.image.provider} />
+            <RateMedia worldId={worldId} url={media.image.url} targetKind="image" what="the picture" />
           </figure>
         ) : null}
         {media.clip ? (
@@ -132,6 +142,7 @@ export function SceneMediaPanel({
               <img src={media.clip.url} alt="The scene's clip (animated)" className="aspect-square w-full rounded-lg border border-stone-200 object-cover" />
             )}
             <Caption offline={media.clip.offline} provider={media.clip.provider} label="clip" />
+            <RateMedia worldId={worldId} url={media.clip.url} targetKind="clip" what="the clip" />
           </figure>
         ) : null}
       </div>
@@ -139,6 +150,7 @@ export function SceneMediaPanel({
         <figure className="mt-2">
           <audio src={media.narration.url} controls preload="none" className="w-full" aria-label="The scene's narration" />
           <Caption offline={media.narration.offline} provider={media.narration.provider} label="narration" />
+          <RateMedia worldId={worldId} url={media.narration.url} targetKind="narration" what="the narration" />
         </figure>
       ) : null}
       {!media.image && !media.clip && !media.narration ? <p className="mt-2 text-xs text-stone-600">No picture, clip or narration for this scene yet.</p> : null}

@@ -9,6 +9,7 @@ import type { JobEvent } from "../../durable-objects/world-room/protocol";
 import { ApiError, timeAgo } from "../editor/api";
 import { wordDiff, type DiffPart } from "../editor/text-diff";
 import { sceneField } from "./outline-model";
+import { RateResult } from "../components/rate-result";
 import { decideProposal, getRevision, listRevisions, proposalOf, restoreRevision, scenePlainText, startRefine, type Proposal, type RevisionSummary } from "./revisions-api";
 
 const RUNNING = new Set<JobEvent["status"]>(["queued", "running"]);
@@ -335,6 +336,7 @@ export function RefinePanel({
             {proposal!.offline ? "An offline rendering by Loreloom’s local writer, not an AI model" : `Proposed by ${proposal!.provider} (${proposal!.model})`} {legend}:
           </p>
           <Diff parts={wordDiff(proposal!.original, proposal!.proposed)} testId="refine-diff" />
+          <RateResult worldId={worldId} targetKind="refine" targetId={jobId} what="this refinement" />
           <div className="mt-2 flex flex-wrap gap-2">
             <button type="button" onClick={() => void decide(jobId, "accept")} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800">
               Accept

@@ -6,9 +6,13 @@ import StarterKit from "@tiptap/starter-kit";
 import type YProvider from "y-partyserver/provider";
 import type * as Y from "yjs";
 import { AiMark, readProvenance } from "./ai-mark";
+import { RateResult } from "../components/rate-result";
 import { IssueHighlights, issueRange, plainRange, setIssuesMeta, type IssueSpan } from "./issue-highlights";
 import { sceneField } from "./outline-model";
 import { safeColor, translucent } from "./colors";
+
+/** How many of a scene's AI passages (the newest) offer a rating. */
+const MAX_RATED_PASSAGES = 5;
 
 
 /** Another person's caret: a coloured bar with their name (text node, never HTML). */
@@ -42,6 +46,7 @@ export function SceneTextEditor({
   issues,
   focus,
   onSelection,
+  rating,
 }: {
   doc: Y.Doc;
   provider: YProvider;
@@ -54,6 +59,8 @@ export function SceneTextEditor({
   focus: { id: string; n: number } | null;
   /** Hears the selection as offsets into the scene's plain text (null: nothing selected), for *Refine*. */
   onSelection?: (range: { start: number; end: number } | null) => void;
+  /** Where the AI's passages are rated (their world), and the jobs still writing theirs (not rated yet); absent: no ratings. */
+  rating?: { worldId: string; writing: ReadonlySet<string> };
 }) {
   const editor = useEditor(
     {
@@ -114,7 +121,7 @@ export function SceneTextEditor({
     <div className="flex min-h-0 flex-col rounded-xl border border-stone-200 bg-white">
       {editor && editable ? <TextTools editor={editor} /> : null}
       <EditorContent editor={editor} className="min-h-0 flex-1 overflow-y-auto" />
-      {editor ? <AiLegend editor={editor} /> : null}
+      {editor ? <AiLegend editor={editor} rating={rating} /> : null}
     </div>
   );
 }
@@ -163,26 +170,30 @@ function TextTools({ editor }: { editor: Editor }) {
 }
 
 /** Says what the tint means, once the scene holds words the AI wrote (and which of them are offline renderings). */
-function AiLegend({ editor }: { editor: Editor }) {
+function AiLegend({ editor, rating }: { editor: Editor; rating?: { worldId: string; writing: ReadonlySet<string> } }) {
   const found = useEditorState({
     editor,
     selector: ({ editor: e }) => {
       let model = false;
       let offline = false;
+      const jobs: string[] = [];
       e.state.doc.descendants((node) => {
         for (const mark of node.marks) {
           if (mark.type.name !== "ai") continue;
           const provenance = readProvenance(mark.attrs);
           if (provenance.offline || provenance.provider === "local") offline = true;
           else model = true;
+          if (provenance.job && !jobs.includes(provenance.job)) jobs.push(provenance.job);
         }
       });
-      return { model, offline };
+      return { model, offline, jobs };
     },
   });
+  // Each passage the AI wrote in this scene (the `ai` mark's job) can be rated once it is written; the last few only.
+  const rated = rating ? found.jobs.filter((job) => !rating.writing.has(job)).slice(-MAX_RATED_PASSAGES) : [];
   if (!found.model && !found.offline) return null;
   return (
-    <p className="flex flex-wrap gap-x-3 border-t border-stone-100 px-3 py-1.5 text-xs text-stone-600" data-testid="ai-legend">
+    <div className="flex flex-wrap gap-x-3 border-t border-stone-100 px-3 py-1.5 text-xs text-stone-600" data-testid="ai-legend">
       {found.model ? (
         <span>
           <span className="rounded-sm bg-violet-100 px-1 text-violet-950">Tinted</span> words were written by the AI
@@ -194,6 +205,13 @@ function AiLegend({ editor }: { editor: Editor }) {
           Loreloom&rsquo;s local writer, not an AI model
         </span>
       ) : null}
-    </p>
+      {rating && rated.length > 0 ? (
+        <div className="basis-full">
+          {rated.map((job, index) => (
+            <RateResult key={job} worldId={rating.worldId} targetKind="passage" targetId={job} what={rated.length > 1 ? `the AI's passage ${index + 1}` : "the AI's passage"} />
+          ))}
+        </div>
+      ) : null}
+    </div>
   );
 }

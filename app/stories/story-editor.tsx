@@ -182,10 +182,12 @@ function SceneWork({
   const [decided, setDecided] = useState(0);
   const onDecided = useCallback(() => setDecided((n) => n + 1), []);
   const written = [...jobs.values()].filter((job) => job.status === "succeeded" && (job.kind === "story_continue" || job.kind === "story_write")).length;
+  // A passage still being written is rated once it is done.
+  const writing = new Set([...jobs.values()].filter((job) => job.status === "queued" || job.status === "running").map((job) => job.jobId));
   return (
     <div className="grid gap-3 xl:grid-cols-[minmax(0,1fr)_20rem] xl:items-start">
       <div className="flex min-w-0 flex-col gap-3">
-        <SceneTextEditor doc={doc} provider={provider} sceneId={sceneId} editable={canEdit} user={me} issues={open} focus={focus} onSelection={setSelection} />
+        <SceneTextEditor doc={doc} provider={provider} sceneId={sceneId} editable={canEdit} user={me} issues={open} focus={focus} onSelection={setSelection} rating={{ worldId, writing }} />
         {canEdit ? <ContinuePanel worldId={worldId} storyId={storyId} sceneId={sceneId} jobs={jobs} onStarted={trackJob} /> : null}
       </div>
       <div className="flex min-w-0 flex-col gap-3">
