@@ -348,6 +348,9 @@ class SceneMediaRun {
           model: media.model,
           offline,
           jobId: this.job.id,
+          // The column's default is whole seconds (`unixepoch() * 1000`): two readings of a scene within a second
+          // would tie, and the one shown as current would be a coin toss.
+          createdAt: new Date(),
           ...(narration ? { cacheKey: narration.cacheKey, voices: narration.voices, timings: narration.timings, durationMs: narration.durationMs } : {}),
         }),
     ]);
