@@ -6,6 +6,7 @@ import { elementFieldLabel, elementFieldsInWords } from "../../workers/domain/fi
 import { api, timeAgo, type VersionEntry } from "./api";
 import type { ElementState } from "./graph-model";
 import { versionChanges } from "./text-diff";
+import { DiffParts } from "./diff-parts";
 
 const COMPARED = ["name", "type", "description", "tags", "secret"] as const;
 const MEDIA = ["image", "video", "audio"] as const;
@@ -160,19 +161,7 @@ export function VersionHistory({ worldId, element, canEdit }: { worldId: string;
               {changes.map((change) => (
                 <p key={change.field} className="mt-1 break-words whitespace-pre-wrap">
                   <span className="font-medium">{capitalised(elementFieldLabel(change.field))}: </span>
-                  {change.parts.map((part, i) =>
-                    part.kind === "added" ? (
-                      <ins key={i} className="bg-emerald-100 text-emerald-900 no-underline">
-                        {part.text}
-                      </ins>
-                    ) : part.kind === "removed" ? (
-                      <del key={i} className="bg-red-100 text-red-900">
-                        {part.text}
-                      </del>
-                    ) : (
-                      <span key={i}>{part.text}</span>
-                    ),
-                  )}
+                  <DiffParts parts={change.parts} />
                 </p>
               ))}
               {changes.length === 0 ? <p className="mt-1 text-stone-500">Same as now.</p> : null}

@@ -8,6 +8,7 @@ import type * as Y from "yjs";
 import type { JobEvent } from "../../durable-objects/world-room/protocol";
 import { ApiError, timeAgo } from "../editor/api";
 import { wordDiff, type DiffPart } from "../editor/text-diff";
+import { DiffParts } from "../editor/diff-parts";
 import { sceneField } from "./outline-model";
 import { RateResult } from "../components/rate-result";
 import { decideProposal, getRevision, listRevisions, proposalOf, restoreRevision, scenePlainText, startRefine, type Proposal, type RevisionSummary } from "./revisions-api";
@@ -53,19 +54,7 @@ function useScenePlainText(doc: Y.Doc, sceneId: string): string {
 function Diff({ parts, testId }: { parts: DiffPart[]; testId?: string }) {
   return (
     <p className="mt-1 max-h-80 overflow-y-auto break-words whitespace-pre-wrap font-serif text-sm leading-relaxed" data-testid={testId}>
-      {parts.map((part, i) =>
-        part.kind === "added" ? (
-          <ins key={i} className="bg-emerald-100 text-emerald-900 no-underline">
-            {part.text}
-          </ins>
-        ) : part.kind === "removed" ? (
-          <del key={i} className="bg-red-100 text-red-900">
-            {part.text}
-          </del>
-        ) : (
-          <span key={i}>{part.text}</span>
-        ),
-      )}
+      <DiffParts parts={parts} />
     </p>
   );
 }

@@ -27,6 +27,7 @@ import { rowOf, valuesOf, viewOf } from "./entities/entity";
 import { relationship } from "./entities/relationship";
 import type { WorldAccess } from "./worlds";
 import { forkStories } from "./stories/story-fork";
+import { chunk } from "../lib/chunk";
 
 export const ForkWorldSchema = z.strictObject({
   title: z.string().trim().min(1, "a title is required").max(120).optional(),
@@ -38,11 +39,6 @@ const COPY_CONCURRENCY = 6;
 
 const ASSET_KEY = /^worlds\/[a-z0-9]{1,64}\/(.+)$/;
 
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** The key an asset gets in the fork: the same path under the new world's prefix. */
 export function forkedAssetKey(key: string, newWorldId: string): string | null {

@@ -11,15 +11,11 @@ import { asStatement } from "../graph-rows";
 import { listStories } from "./stories";
 import { sceneSummaryOf } from "./summaries";
 import type { WorldAccess } from "../worlds";
+import { chunk } from "../../lib/chunk";
 
 /** D1 binds at most 100 parameters per statement: rows per insert, by their column count. */
 const rowsPerInsert = (columns: number) => Math.max(1, Math.floor(100 / columns));
 
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export type ForkedStories = { statements: (raw: D1Database) => D1PreparedStatement[]; count: number };
 
