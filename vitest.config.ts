@@ -28,7 +28,13 @@ export default defineConfig({
     })),
   ],
   test: {
-    include: ["app/**/*.test.ts", "sw/**/*.test.ts", "tests/workers/**/*.test.ts", "workers/**/*.test.ts", "durable-objects/**/*.test.ts"],
+    // Two projects in the one workerd set-up. Unit tests (next to the code they test) share one
+    // runtime: starting a fresh one per file costs seconds each, more than most of them run for.
+    // The integration tests under tests/workers each get their own, with their own storage.
+    projects: [
+      { extends: true, test: { name: "unit", include: ["app/**/*.test.ts", "sw/**/*.test.ts", "workers/**/*.test.ts", "durable-objects/**/*.test.ts"], isolate: false } },
+      { extends: true, test: { name: "integration", include: ["tests/workers/**/*.test.ts"] } },
+    ],
     setupFiles: ["./tests/workers/apply-migrations.ts"],
     // Starts the local Bedrock stand-in (a Node HTTP server) that the provider tests call.
     globalSetup: ["./tests/workers/global-setup.ts"],

@@ -6,7 +6,7 @@
 //   3. unit + integration tests in @cloudflare/vitest-pool-workers (real D1, R2, DO, Queues)
 //   4. production build, and `wrangler deploy --dry-run` of that bundle (offline)
 //   5. browser tests: playwright-core driving Debian's Chromium against the app as `npm start` runs it
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +23,18 @@ function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: options.capture ? "pipe" : "inherit", encoding: "utf8", env: { ...process.env, ...options.env } });
   if (options.capture) process.stdout.write(result.stdout + result.stderr);
   return { ok: result.status === 0, output: (result.stdout ?? "") + (result.stderr ?? ""), seconds: ((Date.now() - started) / 1000).toFixed(1) };
+}
+
+/** Like run(), captured, without blocking: for commands that run side by side. */
+function runAsync(command, args, options = {}) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("close", (code) => resolve({ ok: code === 0, output, seconds: ((Date.now() - started) / 1000).toFixed(1) }));
+  });
 }
 
 function check(name, outcome) {
@@ -126,11 +138,24 @@ if (!existsSync(chromium)) {
   );
 }
 const e2eFiles = spawnSync("sh", ["-c", "ls tests/e2e/*.e2e.mjs"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
-const e2e = run(process.execPath, ["--test", "--test-reporter=spec", "--test-concurrency=1", ...e2eFiles], {
-  capture: true,
-  env: { E2E_SKIP_BUILD: buildOutcome.ok ? "1" : "0" },
+// Two shards side by side, each a file at a time with its own server on its own ports: a browser
+// test spends most of its time waiting on a page or a room, so two of them keep two cores busy.
+const SHARDS = buildOutcome.ok ? Math.max(1, Number(process.env.E2E_SHARDS ?? 2)) : 1;
+const shardRuns = Array.from({ length: SHARDS }, (_, shard) => {
+  const files = e2eFiles.filter((_, index) => index % SHARDS === shard);
+  return runAsync(process.execPath, ["--test", "--test-reporter=spec", "--test-concurrency=1", ...files], {
+    env: { E2E_SKIP_BUILD: buildOutcome.ok ? "1" : "0", E2E_PORT: String(8797 + shard * 100) },
+  });
 });
-const count = (label) => nodeTestCount(e2e.output, label);
+const started = Date.now();
+const shards = await Promise.all(shardRuns);
+const e2e = {
+  ok: shards.every((shard) => shard.ok),
+  output: shards.map((shard) => shard.output).join("\n"),
+  seconds: ((Date.now() - started) / 1000).toFixed(1),
+};
+shards.forEach((shard, index) => process.stdout.write(`\n-- browser shard ${index + 1} of ${SHARDS}\n${shard.output}`));
+const count = (label) => shards.reduce((sum, shard) => sum + nodeTestCount(shard.output, label), 0);
 const e2eCounts = { passed: count("pass"), failed: count("fail") + count("cancelled"), skipped: count("skipped") + count("todo") };
 if (e2eCounts.passed + e2eCounts.failed + e2eCounts.skipped === 0) {
   check("browser tests (no results)", { ...e2e, ok: false });
@@ -140,7 +165,7 @@ if (e2eCounts.passed + e2eCounts.failed + e2eCounts.skipped === 0) {
   totals.skipped += e2eCounts.skipped;
   if (!e2e.ok && e2eCounts.failed === 0) check("browser tests (runner error)", e2e);
   for (const line of e2e.output.split("\n")) if (/^\s*✖/.test(line) && !/failing tests:/.test(line)) failures.push(`browser ${line.trim()}`);
-  report.push(`${e2e.ok ? "ok  " : "FAIL"} browser: ${e2eCounts.passed} passed, ${e2eCounts.failed} failed, ${e2eCounts.skipped} skipped (${e2e.seconds}s)`);
+  report.push(`${e2e.ok ? "ok  " : "FAIL"} browser: ${e2eCounts.passed} passed, ${e2eCounts.failed} failed, ${e2eCounts.skipped} skipped (${e2e.seconds}s, ${SHARDS} shards)`);
 }
 rmSync(resultsDir, { recursive: true, force: true });
 

@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signUp, skipWithoutChromium, startApp } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
-const FRAMING_PORT = Number(process.env.E2E_FRAMING_PORT) || 8834;
+const FRAMING_PORT = Number(process.env.E2E_FRAMING_PORT) || Number(process.env.E2E_PORT || 8797) + 37;
 const TITLE = "The Saltglass Archipelago";
 const WORD = "Quillmarrow";
 const SECRET_MARK = "zq-7731";

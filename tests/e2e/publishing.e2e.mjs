@@ -9,7 +9,7 @@ import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, skipWithou
 
 const skip = skipWithoutChromium;
 const SECRET = "Secretly the drowned king qx-5519";
-const FRAMING_PORT = Number(process.env.E2E_FRAMING_PORT) || 8834;
+const FRAMING_PORT = Number(process.env.E2E_FRAMING_PORT) || Number(process.env.E2E_PORT || 8797) + 38;
 
 async function api(app, method, path, { cookie, body } = {}) {
   const response = await fetch(`${app.url}${path}`, {
