@@ -1,5 +1,6 @@
 // SPEC §7, page weight: the gallery, the embed, and a story's reading page and embed (issue 18) load
-// ≤ 120 KB of gzipped JavaScript. Each page is
+// ≤ 120 KB of gzipped JavaScript; the world editor on a phone ≤ 300 KB (issue 19), beside the
+// service worker's precache size and Chromium's installability check. Each page is
 // opened in headless Chromium; every script it fetched is gzipped here with zlib (level 6, what
 // servers commonly use), so the figure does not depend on how the local server encodes responses.
 // Lighthouse 12 (performance category only, default mobile settings with simulated throttling,
@@ -14,7 +15,7 @@ import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from "../lib/browser
 import { round } from "../lib/http.mjs";
 
 export const name = "pages";
-export const title = "gallery, embed and story pages: gzipped JavaScript (Chromium) and Lighthouse performance";
+export const title = "gallery, embed, story pages and the editor on a phone: gzipped JavaScript (Chromium), Lighthouse performance, precache, installable";
 
 const JS_BUDGET_KB = 120;
 /** Chrome's debugging port for the Lighthouse runs (one at a time). */
@@ -59,7 +60,7 @@ async function makePublicWorld(url) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await json(`${url}/api/worlds/${worldId}`, "PATCH", { visibility: "public" }, cookie);
-  return { worldId, storyId: await publishedStory(url, worldId, cookie) };
+  return { worldId, cookie, storyId: await publishedStory(url, worldId, cookie) };
 }
 
 /** A published story in the world (issue 18): two chapters of scenes, as its reading page and embed show it. */
@@ -112,8 +113,8 @@ async function startGzipProxy(appUrl) {
 }
 
 /** Loads a page once and sums the gzipped size of every script it fetched. */
-async function measureScripts(browser, pageUrl) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+async function measureScripts(browser, pageUrl, context = null) {
+  context ??= await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const scripts = [];
   page.on("response", (response) => {
@@ -182,8 +183,57 @@ function lighthouse(pageUrl, port) {
   });
 }
 
+/** A signed-in phone (390×844, touch), as issue 19 measures the editor. */
+async function phoneContext(browser, url, cookie) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, baseURL: url });
+  const { hostname } = new URL(url);
+  await context.addCookies(
+    cookie.split("; ").map((pair) => {
+      const at = pair.indexOf("=");
+      return { name: pair.slice(0, at), value: pair.slice(at + 1), domain: hostname, path: "/", httpOnly: true, sameSite: "Lax" };
+    }),
+  );
+  return context;
+}
+
+/**
+ * What the service worker precaches at install (issue 19): the list workbox wrote into /sw.js,
+ * each file fetched and gzipped as above; the raw bytes are what lands in the phone's storage.
+ */
+async function precacheSize(url) {
+  const script = await (await fetch(`${url}/sw.js`)).text();
+  const files = [...new Set([...script.matchAll(/["']?url["']?\s*:\s*"([^"]+)"/g)].map((match) => match[1]))];
+  let raw = 0;
+  let gzipped = 0;
+  for (const file of files) {
+    const body = Buffer.from(await (await fetch(new URL(file, `${url}/`))).arrayBuffer());
+    raw += body.length;
+    gzipped += gzipSync(body, { level: 6 }).length;
+  }
+  return { files: files.length, rawKb: round(raw / 1024), gzipKb: round(gzipped / 1024) };
+}
+
+/**
+ * Chromium's own installability check (DevTools' Page.getInstallabilityErrors) on the start page:
+ * what Lighthouse's "installable" audit ran until Lighthouse 12 dropped its PWA category.
+ */
+async function installability(browser, url, cookie) {
+  const context = await phoneContext(browser, url, cookie);
+  try {
+    const page = await context.newPage();
+    await page.goto(`${url}/worlds`, { waitUntil: "networkidle" });
+    const session = await context.newCDPSession(page);
+    const { installabilityErrors } = await session.send("Page.getInstallabilityErrors");
+    return installabilityErrors.map((error) => error.errorId);
+  } finally {
+    await context.close();
+  }
+}
+
+const EDITOR_PHONE_BUDGET_KB = 300;
+
 export async function run({ url }) {
-  const { worldId, storyId } = await makePublicWorld(url);
+  const { worldId, storyId, cookie } = await makePublicWorld(url);
   const pages = [
     { page: "gallery", path: "/gallery" },
     { page: "embed", path: `/embed/${worldId}` },
@@ -226,6 +276,14 @@ export async function run({ url }) {
       });
       if (budget) checks.push({ what: `${page} page JavaScript (gzip KB)`, value: weight.gzipKb, budget: `≤ ${JS_BUDGET_KB}`, ok: weight.gzipKb <= JS_BUDGET_KB });
     }
+    // Issue 19: the world editor on a phone (its own budget), and what the service worker stores.
+    const editor = await measureScripts(browser, `${url}/worlds/${worldId}`, await phoneContext(browser, url, cookie));
+    rows.push({ page: "world editor (phone)", path: `/worlds/${worldId}`, status: editor.status, scripts: editor.scripts, "JS raw KB": editor.rawKb, "JS gzip KB": editor.gzipKb, lighthouse: "", "FCP ms": "", "LCP ms": "", "TBT ms": "", CLS: "" });
+    checks.push({ what: "world editor on a phone: JavaScript (gzip KB)", value: editor.status === 200 ? editor.gzipKb : `page missing (HTTP ${editor.status})`, budget: `≤ ${EDITOR_PHONE_BUDGET_KB}`, ok: editor.status === 200 && editor.gzipKb <= EDITOR_PHONE_BUDGET_KB });
+    const precache = await precacheSize(url);
+    rows.push({ page: "service worker precache", path: "/sw.js", status: 200, scripts: `${precache.files} files`, "JS raw KB": precache.rawKb, "JS gzip KB": precache.gzipKb, lighthouse: "", "FCP ms": "", "LCP ms": "", "TBT ms": "", CLS: "" });
+    const errors = await installability(browser, url, cookie);
+    checks.push({ what: "installable (Chromium's check)", value: errors.length === 0 ? "yes" : `no: ${errors.join(", ")}`, budget: "yes", ok: errors.length === 0 });
   } finally {
     await browser.close();
     await proxy.close();
