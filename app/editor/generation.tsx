@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { appendSpoken, VoiceInput } from "../components/voice-input";
 import type { ProvenanceRecord } from "../../drizzle/schema/worlds";
 import { ApiError, api, assetUrl, shareHeaders } from "./api";
+import { isNetworkFailure, reportNetworkFailure, reportReachable } from "../lib/online";
 import type { JobState } from "./use-room";
 
 export type StageView = { stage: string; status: string; attempts: number; durationMs: number | null; error: string | null; provider: string | null; model: string | null };
@@ -49,8 +50,12 @@ export async function startJob(path: string, body: unknown): Promise<{ job?: Job
     headers: { ...shareHeaders(), "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
     body: JSON.stringify(body),
     credentials: "same-origin",
-  }).catch(() => null);
+  }).catch((error: unknown) => {
+    if (isNetworkFailure(error)) reportNetworkFailure();
+    return null;
+  });
   if (!response) return { error: "You seem to be offline. Try again when you are connected." };
+  reportReachable();
   const json = (await response.json().catch(() => null)) as { job?: JobView; conflict?: ConflictView; error?: { message?: string } } | null;
   if (response.status === 409 && json?.conflict) return { conflict: json.conflict };
   if (!response.ok || !json?.job) return { error: json?.error?.message ?? `The server answered ${response.status}.` };
