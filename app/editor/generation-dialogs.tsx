@@ -2,6 +2,7 @@
 // photo, and choosing between two people's requests for one element. Loaded only when one opens,
 // to keep the editor's first download small.
 import { useEffect, useRef, useState } from "react";
+import { z } from "zod";
 import { NeedsConnectionButton } from "../components/needs-connection";
 import { appendSpoken, VoiceInput } from "../components/voice-input";
 import { ELEMENT_TYPES, type ElementType } from "../../drizzle/schema/constants";
@@ -12,6 +13,37 @@ import { shareHeaders } from "./api";
 import { Dialog } from "./dialogs";
 import { ModalityChoice, OfflineBadge, startJob, type JobView, type Modality } from "./generation";
 import type { ConflictState } from "./use-room";
+
+const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+/** What `POST …/photo` answers: the job it started (202), or the one error shape. */
+const PhotoAnswerSchema = z.union([
+  z.object({
+    job: z.object({
+      id: z.string(),
+      kind: z.string(),
+      status: z.enum(JOB_STATUSES),
+      stage: z.string().nullable(),
+      progress: z.number(),
+      error: z.string().nullable(),
+      elementId: z.string().nullable(),
+      prompt: z.string().nullable(),
+      stages: z.array(
+        z.object({
+          stage: z.string(),
+          status: z.string(),
+          attempts: z.number(),
+          durationMs: z.number().nullable(),
+          error: z.string().nullable(),
+          provider: z.string().nullable(),
+          model: z.string().nullable(),
+        }),
+      ),
+      result: z.object({ elementIds: z.array(z.string()).optional(), names: z.array(z.string()).optional() }).nullable(),
+      createdAt: z.string(),
+    }) satisfies z.ZodType<JobView>,
+  }),
+  z.object({ error: z.object({ message: z.string() }) }),
+]);
 
 /** Where a photo is on its way: being shrunk in the browser, then sent with its progress. */
 type PhotoStep = { step: "shrinking" } | { step: "uploading"; percent: number; bytes: number; originalBytes: number };
@@ -78,10 +110,13 @@ export function GenerateDialog({
       setPhotoStep({ step: "uploading", percent, bytes: photo.size, originalBytes }),
     );
     if ("offline" in answer) return { error: "The photo could not be sent: this needs a connection. Try again when you are back online." };
-    const json = answer.body as { job?: JobView; error?: { message?: string } } | null;
-    if (answer.status < 200 || answer.status > 299 || !json?.job) return { error: json?.error?.message ?? `The photo could not be sent (the server answered ${answer.status}).` };
+    const read = PhotoAnswerSchema.safeParse(answer.body);
+    const unexpected = `The photo could not be sent (the server answered ${answer.status}).`;
+    if (!read.success) return { error: unexpected };
+    if ("error" in read.data) return { error: read.data.error.message };
+    if (answer.status < 200 || answer.status > 299) return { error: unexpected };
     if (fromShare) await forgetSharedPhoto();
-    return { job: json.job };
+    return { job: read.data.job };
   };
 
   const submit = async () => {
