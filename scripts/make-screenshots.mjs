@@ -34,13 +34,14 @@ try {
     await page.locator('[data-ready="true"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-testid="connection"]').filter({ hasText: "Live" }).waitFor();
     // Every illustration drawn, no caret blinking in a field.
-    await page.waitForFunction(() => [...document.images].every((image) => image.complete));
+    // (These callbacks run in the page: its globals come through globalThis.)
+    await page.waitForFunction(() => [...globalThis.document.images].every((image) => image.complete));
     // On a phone the whole world fits only small: closer, its names can be read.
     if (touch) {
       for (let i = 0; i < 2; i++) await page.locator(".react-flow__controls-zoomin").click();
       await page.waitForTimeout(400);
     }
-    await page.evaluate(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
+    await page.evaluate(() => globalThis.document.activeElement?.blur?.());
     await page.screenshot({ path: join("public/screenshots", file) });
     console.log(`public/screenshots/${file}: ${viewport.width}×${viewport.height}`);
     await context.close();
