@@ -207,6 +207,8 @@ describe("a photo on a phone", { skip }, () => {
       await signInDemo(page);
       await page.goto("/share?problem=not-ready");
       await page.getByRole("alert").filter({ hasText: "was not ready to receive pictures" }).waitFor();
+      assert.equal(await overflowsHorizontally(page), false);
+      await screenshot(page, "share-target-not-ready-phone");
     } finally {
       await context.close();
     }
