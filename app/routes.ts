@@ -7,6 +7,7 @@ export default [
   route("worlds/:id/stories", "routes/stories.tsx"),
   route("worlds/:id/stories/:sid", "routes/story.tsx"),
   route("worlds/:id/stories/:sid/play", "routes/story-play.tsx"),
+  route("share", "routes/share.tsx"),
   route("playlists", "routes/playlists.tsx"),
   route("playlists/:pid", "routes/playlist.tsx"),
   route("gallery", "routes/gallery.tsx"),

@@ -4,6 +4,7 @@ import {
   DATA_CACHE,
   MEDIA_CACHE,
   PAGES_CACHE,
+  SHARE_CACHE,
   afterNavigationFailure,
   classifyRequest,
   isKeepable,
@@ -26,6 +27,8 @@ const answer = (status: number, headers: Record<string, string> = {}, extra: Par
 describe("which requests the service worker handles", () => {
   it("takes page loads network-first and React Router's data requests deliberately", () => {
     expect(classifyRequest(get("/worlds", "navigate"))).toBe("navigation");
+    // A share from another app is a POST navigation: the share target's own handler takes it first.
+    expect(classifyRequest({ method: "POST", url: `${origin}/share-target`, mode: "navigate", origin })).toBe("passthrough");
     expect(classifyRequest(get("/worlds/abc", "navigate"))).toBe("navigation");
     expect(classifyRequest(get("/worlds.data?_routes=routes%2Fworlds"))).toBe("data");
     expect(classifyRequest(get("/worlds/abc.data"))).toBe("data");
@@ -87,7 +90,7 @@ describe("what is kept", () => {
   });
 
   it("drops our caches of older versions and nobody else's", () => {
-    const names = ["loreloom-pages-v0", PAGES_CACHE, DATA_CACHE, MEDIA_CACHE, "workbox-precache-v2-https://x/", "other-app"];
+    const names = ["loreloom-pages-v0", PAGES_CACHE, DATA_CACHE, MEDIA_CACHE, SHARE_CACHE, "workbox-precache-v2-https://x/", "other-app"];
     expect(staleCaches(names)).toEqual(["loreloom-pages-v0"]);
   });
 

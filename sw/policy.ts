@@ -6,7 +6,9 @@ export const CACHE_VERSION = "v1";
 export const PAGES_CACHE = `loreloom-pages-${CACHE_VERSION}` as const;
 export const DATA_CACHE = `loreloom-data-${CACHE_VERSION}` as const;
 export const MEDIA_CACHE = `loreloom-media-${CACHE_VERSION}` as const;
-export const OWN_CACHES = [PAGES_CACHE, DATA_CACHE, MEDIA_CACHE] as const;
+/** A picture shared from another app, waiting for a world (sw/share-target.ts); app/lib/shared-photo.ts reads it. */
+export const SHARE_CACHE = `loreloom-share-${CACHE_VERSION}` as const;
+export const OWN_CACHES = [PAGES_CACHE, DATA_CACHE, MEDIA_CACHE, SHARE_CACHE] as const;
 /** The page shown for a navigation only when the device is offline and no copy was kept. */
 export const OFFLINE_PAGE = "/offline.html";
 

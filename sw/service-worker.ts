@@ -11,6 +11,7 @@ import {
   MEDIA_CACHE,
   OFFLINE_PAGE,
   PAGES_CACHE,
+  SHARE_CACHE,
   afterNavigationFailure,
   classifyRequest,
   isKeepable,
@@ -19,6 +20,17 @@ import {
   isSkipWaitingMessage,
   staleCaches,
 } from "./policy";
+import {
+  SHARED_NAME_HEADER,
+  SHARED_PHOTO_KEY,
+  SHARED_TEXT_HEADER,
+  SHARE_FIELDS,
+  isShareTargetPost,
+  pickSharedPhoto,
+  shareRedirect,
+  sharedHint,
+  type ShareProblem,
+} from "./share-target";
 
 // workbox-precaching declares `__WB_MANIFEST` on the scope; injectManifest replaces it at build time.
 declare const self: ServiceWorkerGlobalScope;
@@ -124,12 +136,48 @@ async function handleMedia(event: FetchEvent): Promise<Response> {
 }
 
 async function forgetPerson() {
-  await Promise.all([PAGES_CACHE, DATA_CACHE].map((name) => caches.delete(name)));
+  await Promise.all([PAGES_CACHE, DATA_CACHE, SHARE_CACHE].map((name) => caches.delete(name)));
+}
+
+/**
+ * A picture shared from another app (the manifest's share_target): kept in the share cache, then
+ * the person is sent to /share to choose its world. Offline too: it waits there for a connection.
+ */
+async function handleShare(request: Request): Promise<Response> {
+  const see = (problem: ShareProblem | null) => Response.redirect(new URL(shareRedirect(problem), self.location.origin).href, 303);
+  let form: FormData;
+  try {
+    form = await request.formData();
+  } catch {
+    return see("unreadable");
+  }
+  const entries = form.getAll(SHARE_FIELDS.files);
+  const picked = pickSharedPhoto(entries.map((entry) => (typeof entry === "string" ? entry : { type: entry.type, size: entry.size, name: entry.name })));
+  if (!picked.ok) return see(picked.problem);
+  const file = entries[picked.index];
+  if (!(file instanceof File)) return see("no-file");
+  const hint = sharedHint([form.get(SHARE_FIELDS.title), form.get(SHARE_FIELDS.text), form.get(SHARE_FIELDS.url)]);
+  const cache = await caches.open(SHARE_CACHE);
+  await cache.put(
+    SHARED_PHOTO_KEY,
+    new Response(file, {
+      headers: {
+        "content-type": file.type,
+        [SHARED_NAME_HEADER]: encodeURIComponent(file.name || "shared-photo"),
+        [SHARED_TEXT_HEADER]: encodeURIComponent(hint),
+      },
+    }),
+  );
+  return see(null);
 }
 
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   const facts = { method: request.method, url: request.url, mode: request.mode, origin: self.location.origin };
+  if (isShareTargetPost(facts)) {
+    event.respondWith(handleShare(request));
+    return;
+  }
   if (isSignOut(facts)) {
     event.waitUntil(forgetPerson());
     return;

@@ -7,6 +7,9 @@ import { ConfigError, configOf, type Config } from "./lib/config";
 import { log } from "./lib/log";
 import { isCrossSiteWrite } from "./lib/origin";
 
+/** Where the manifest's share_target posts (sw/share-target.ts, which the service worker builds from). */
+const SHARE_TARGET_PATH = "/share-target";
+
 /** What every page loader and action gets: the bindings, the configuration read from them, the CSP nonce. */
 export type PageContext = { cloudflare: { env: Env; ctx: ExecutionContext }; config: Config; nonce: string };
 export type PageHandler = (request: Request, context: PageContext) => Promise<Response>;
@@ -59,6 +62,18 @@ function misconfigured(error: ConfigError, isApi: boolean): Response {
     : new Response(message, { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
+/**
+ * The manifest's share_target posts a shared picture to /share-target; the service worker takes it
+ * (ADR 25). Only a browser without the worker yet (Loreloom never opened since install, or storage
+ * cleared) reaches the server: nothing is stored, and /share says to open Loreloom once and share
+ * again. It answers whatever the body is, from any site: it changes nothing.
+ */
+async function answerShareWithoutWorker(request: Request): Promise<Response> {
+  await request.body?.cancel().catch(() => undefined);
+  const to = request.method === "POST" ? "/share?problem=not-ready" : "/share";
+  return new Response(null, { status: 303, headers: { location: to, "cache-control": "no-store" } });
+}
+
 /** The one Worker: pages through `renderPage`, `/api/*` through Hono, the queue and the cron. */
 export function createWorker(renderPage: PageHandler, options: { strictCsp: boolean }) {
   return {
@@ -73,6 +88,7 @@ export function createWorker(renderPage: PageHandler, options: { strictCsp: bool
         throw error;
       }
       if (isApi) return api.fetch(request, env, ctx);
+      if (url.pathname === SHARE_TARGET_PATH) return answerShareWithoutWorker(request);
       if (isCrossSiteWrite(request)) {
         return new Response("This request came from another site and was refused.", {
           status: 403,

@@ -1,3 +1,5 @@
+import { isNetworkFailure, reportNetworkFailure, reportReachable } from "../lib/online";
+
 /** JSON calls to the API from the editor; failures become readable messages, never raw JSON. */
 export class ApiError extends Error {
   constructor(
@@ -38,9 +40,11 @@ export async function api<T>(method: string, path: string, body?: unknown, optio
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
     });
-  } catch {
+  } catch (error) {
+    if (isNetworkFailure(error)) reportNetworkFailure();
     throw new ApiError(0, "You seem to be offline. Try again when you are connected.");
   }
+  reportReachable();
   const text = await response.text();
   let json: unknown = null;
   try {

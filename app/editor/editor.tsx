@@ -30,6 +30,8 @@ import { elementsOf } from "../../durable-objects/world-room/graph-doc";
 import { setShareToken } from "./api";
 import { HistoryDrawer, WorldSettingsDialog, type EditorWorld } from "./world-settings";
 import { useGraph, useRoom } from "./use-room";
+import { NeedsConnectionButton } from "../components/needs-connection";
+import { clearSharedPhotoRequest, sharedPhotoRequested } from "../lib/shared-photo";
 
 const nodeTypes = { element: ElementNodeComponent };
 const edgeTypes = { relationship: RelationshipEdgeComponent };
@@ -80,7 +82,10 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
   const [confirmDelete, setConfirmDelete] = useState<string[] | null>(null);
   const [undoToast, setUndoToast] = useState<string | null>(null);
   const [dialog, setDialog] = useState<"help" | "settings" | "history" | "filter" | "share" | "export" | null>(null);
-  const [generate, setGenerate] = useState<"prompt" | "photo" | null>(null);
+  // Opened from /share: From photo opens at once, holding the picture another app shared.
+  const [sharedPhoto, setSharedPhoto] = useState(() => canEdit && sharedPhotoRequested());
+  const [generate, setGenerate] = useState<"prompt" | "photo" | null>(sharedPhoto ? "photo" : null);
+  useEffect(() => clearSharedPhotoRequest(), []);
   const [chatOpen, setChatOpen] = useState(false);
   const [readChat, setReadChat] = useState(0);
   const dragging = useRef(new Set<string>());
@@ -377,12 +382,12 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
             <button type="button" onClick={addAtCentre} className="rounded-lg bg-indigo-700 px-2 py-1 text-xs font-medium text-white hover:bg-indigo-800 sm:px-3 sm:py-1.5 sm:text-sm">
               + Element
             </button>
-            <button type="button" onClick={() => setGenerate("prompt")} className="rounded-lg border border-indigo-300 bg-indigo-50 px-2 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-100 sm:px-3 sm:py-1.5 sm:text-sm">
+            <NeedsConnectionButton type="button" onClick={() => setGenerate("prompt")} className="rounded-lg border border-indigo-300 bg-indigo-50 px-2 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-100 sm:px-3 sm:py-1.5 sm:text-sm">
               ✦ Generate
-            </button>
-            <button type="button" onClick={() => setGenerate("photo")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
+            </NeedsConnectionButton>
+            <NeedsConnectionButton type="button" onClick={() => setGenerate("photo")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
               From photo
-            </button>
+            </NeedsConnectionButton>
             <button type="button" onClick={layout} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm" title="Auto-layout (L)">
               Auto-layout
             </button>
@@ -448,13 +453,13 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
           History
         </button>
         {member ? (
-          <button type="button" onClick={() => setDialog("share")} className="rounded-lg border border-indigo-300 bg-white px-2 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-50 sm:px-3 sm:py-1.5 sm:text-sm">
+          <NeedsConnectionButton type="button" onClick={() => setDialog("share")} className="rounded-lg border border-indigo-300 bg-white px-2 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-50 sm:px-3 sm:py-1.5 sm:text-sm">
             Share
-          </button>
+          </NeedsConnectionButton>
         ) : null}
-        <button type="button" onClick={() => setDialog("export")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
+        <NeedsConnectionButton type="button" onClick={() => setDialog("export")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
           Export
-        </button>
+        </NeedsConnectionButton>
         <button type="button" onClick={() => setDialog("settings")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
           Settings
         </button>
@@ -631,7 +636,19 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
             onChoose={(choice) => room.send({ type: "conflictChoice", conflictId: openConflict.conflictId, choice })}
           />
         ) : null}
-        {generate ? <GenerateDialog key={generate} mode={generate} worldId={world.id} onClose={() => setGenerate(null)} onStarted={(job) => room.trackJob(job)} /> : null}
+        {generate ? (
+          <GenerateDialog
+            key={generate}
+            mode={generate}
+            worldId={world.id}
+            shared={sharedPhoto && generate === "photo"}
+            onClose={() => {
+              setGenerate(null);
+              setSharedPhoto(false);
+            }}
+            onStarted={(job) => room.trackJob(job)}
+          />
+        ) : null}
       </Suspense>
 
       {undoToast ? (

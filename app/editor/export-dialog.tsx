@@ -3,6 +3,7 @@ import type { Role } from "../../drizzle/schema/constants";
 import { api, timeAgo } from "./api";
 import { Dialog } from "./dialogs";
 import type { ExportView } from "../../workers/domain/exports";
+import { NeedsConnectionButton } from "../components/needs-connection";
 
 const POLL_MS = 1000;
 
@@ -193,14 +194,14 @@ export function ExportDialog({ open, worldId, role, onClose }: { open: boolean; 
         ) : (
           <p className="text-sm text-stone-500">Secrets are never part of a viewer&apos;s export.</p>
         )}
-        <button
+        <NeedsConnectionButton
           type="button"
           onClick={start}
           disabled={starting}
           className="rounded-lg bg-indigo-700 px-4 py-2 font-medium text-white shadow-sm hover:bg-indigo-800 disabled:opacity-60"
         >
           {starting ? "Starting…" : "Export as ZIP"}
-        </button>
+        </NeedsConnectionButton>
       </div>
       {error ? (
         <p role="alert" className="mt-3 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">

@@ -5,7 +5,9 @@ import { useEffect, useState } from "react";
 import { appendSpoken, VoiceInput } from "../components/voice-input";
 import type { ProvenanceRecord } from "../../drizzle/schema/worlds";
 import { ApiError, api, assetUrl, shareHeaders } from "./api";
+import { isNetworkFailure, reportNetworkFailure, reportReachable } from "../lib/online";
 import type { JobState } from "./use-room";
+import { NeedsConnectionButton } from "../components/needs-connection";
 
 export type StageView = { stage: string; status: string; attempts: number; durationMs: number | null; error: string | null; provider: string | null; model: string | null };
 export type JobView = {
@@ -49,8 +51,12 @@ export async function startJob(path: string, body: unknown): Promise<{ job?: Job
     headers: { ...shareHeaders(), "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
     body: JSON.stringify(body),
     credentials: "same-origin",
-  }).catch(() => null);
+  }).catch((error: unknown) => {
+    if (isNetworkFailure(error)) reportNetworkFailure();
+    return null;
+  });
   if (!response) return { error: "You seem to be offline. Try again when you are connected." };
+  reportReachable();
   const json = (await response.json().catch(() => null)) as { job?: JobView; conflict?: ConflictView; error?: { message?: string } } | null;
   if (response.status === 409 && json?.conflict) return { conflict: json.conflict };
   if (!response.ok || !json?.job) return { error: json?.error?.message ?? `The server answered ${response.status}.` };
@@ -364,9 +370,9 @@ export function RefineBox({ worldId, elementId, version, job, onStarted, onConfl
         <ModalityChoice value={modalities} onChange={setModalities} />
         <div className="mt-2 flex items-center justify-end gap-2">
           {error ? <span className="mr-auto text-xs text-red-800" role="alert">{error}</span> : null}
-          <button type="submit" disabled={busy || waitForMine} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
+          <NeedsConnectionButton type="submit" disabled={busy || waitForMine} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
             {busy ? "Sending…" : "Refine"}
-          </button>
+          </NeedsConnectionButton>
         </div>
       </form>
       {job ? <JobStages job={job} detail={detail} /> : null}

@@ -1,11 +1,12 @@
 import "@xyflow/react/dist/style.css";
-import { useSyncExternalStore } from "react";
+import { useEffect, useSyncExternalStore } from "react";
 import { Link } from "react-router";
 import { HttpError } from "../../workers/lib/errors";
 import { getWorldAccess, toWorldDto } from "../../workers/domain/worlds";
 import { getDb } from "../../workers/lib/db";
 import { Editor } from "../editor/editor";
 import { getUser } from "../lib/session.server";
+import { rememberLastWorld } from "../lib/shared-photo";
 import type { Route } from "./+types/world";
 
 export const meta: Route.MetaFunction = ({ data }) => [
@@ -43,6 +44,11 @@ export default function World({ loaderData }: Route.ComponentProps) {
     () => true,
     () => false,
   );
+  // The world a picture shared from another app is offered to first (/share).
+  const editable = world.role === "owner" || world.role === "editor";
+  useEffect(() => {
+    if (editable && !shareToken) rememberLastWorld(world.id);
+  }, [editable, shareToken, world.id]);
   return (
     <main className="mx-auto max-w-[100rem] px-2 py-2 sm:px-4">
       <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1 px-1 pb-2">

@@ -11,7 +11,8 @@ import { HttpError } from "../../workers/lib/errors";
 import { answerInvitation, listMyInvitations } from "../../workers/domain/sharing";
 import { ImportWorldButton } from "../components/import-world";
 import { ResendVerification } from "../components/resend-verification";
-import { Alert, Field, PrimaryButton } from "../components/ui";
+import { NeedsConnectionButton } from "../components/needs-connection";
+import { Alert, Field } from "../components/ui";
 import { appendToField, VoiceInput } from "../components/voice-input";
 import { parseForm } from "../lib/forms.server";
 import { requireUser } from "../lib/session.server";
@@ -280,7 +281,7 @@ function FirstSteps({ demo, examples, demoError }: { demo: Demo; examples: Examp
               Open the demo
             </Link>
             <Form method="post">
-              <button
+              <NeedsConnectionButton
                 type="submit"
                 name="intent"
                 value="fork-demo"
@@ -288,7 +289,7 @@ function FirstSteps({ demo, examples, demoError }: { demo: Demo; examples: Examp
                 className="rounded-lg border border-stone-300 bg-white px-4 py-2 text-sm font-medium text-stone-800 hover:bg-stone-50 disabled:opacity-60"
               >
                 {forking ? "Forking…" : "Fork the demo"}
-              </button>
+              </NeedsConnectionButton>
             </Form>
             <span className="text-xs text-stone-500">Opening it lets you look; a fork is a private copy of your own to change.</span>
           </div>
@@ -367,9 +368,9 @@ function CreateWorldForm({ prefill, prefillStyle, errors }: { prefill: string; p
             ))}
           </select>
         </div>
-        <PrimaryButton type="submit" disabled={creating} className="w-full">
+        <NeedsConnectionButton type="submit" disabled={creating} className="w-full rounded-lg bg-indigo-700 px-4 py-2 font-medium text-white shadow-sm hover:bg-indigo-800 disabled:opacity-60">
           {creating ? (generating ? "Starting generation…" : "Creating…") : generating ? "Generate world" : "Create world"}
-        </PrimaryButton>
+        </NeedsConnectionButton>
       </Form>
     </section>
   );

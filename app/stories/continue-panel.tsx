@@ -3,6 +3,7 @@ import { appendSpoken, VoiceInput } from "../components/voice-input";
 import type { JobEvent } from "../../durable-objects/world-room/protocol";
 import { api } from "../editor/api";
 import { startSceneJob } from "./story-api";
+import { NeedsConnectionButton } from "../components/needs-connection";
 
 const RUNNING = new Set<JobEvent["status"]>(["queued", "running"]);
 
@@ -52,9 +53,9 @@ export function ContinuePanel({ worldId, storyId, sceneId, jobs, onStarted }: { 
           className="min-w-0 flex-1 basis-48 rounded-lg border border-stone-300 bg-white px-2.5 py-1.5 text-sm"
         />
         <VoiceInput onText={(text) => setDirection((current) => appendSpoken(current, text).slice(0, 500))} />
-        <button type="submit" disabled={busy || writing.length > 0} className="rounded-lg bg-violet-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-violet-800 disabled:opacity-50">
+        <NeedsConnectionButton type="submit" disabled={busy || writing.length > 0} className="rounded-lg bg-violet-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-violet-800 disabled:opacity-50">
           ✦ Continue
-        </button>
+        </NeedsConnectionButton>
       </form>
       {writing.map((job) => (
         <div key={job.jobId} role="status" className="mt-2 flex items-center gap-2 text-sm text-violet-950" data-testid="ai-writing">

@@ -4,6 +4,7 @@ import type { JobEvent } from "../../durable-objects/world-room/protocol";
 import { RateResult } from "../components/rate-result";
 import { api } from "../editor/api";
 import type { WorldElement } from "./story-api";
+import { NeedsConnectionButton } from "../components/needs-connection";
 
 /**
  * A scene's picture, clip and narration (issue 18, points 1–3): what it has now, and *Illustrate*,
@@ -110,9 +111,9 @@ export function SceneMediaPanel({
             </label>
             <div className="flex flex-wrap gap-1.5">
               {ACTIONS.map(({ action, label }) => (
-                <button key={action} type="button" disabled={busy} onClick={() => void start(action)} className="rounded-lg bg-amber-700 px-2.5 py-1 text-xs font-medium text-white hover:bg-amber-800 disabled:opacity-50">
+                <NeedsConnectionButton key={action} type="button" disabled={busy} onClick={() => void start(action)} className="rounded-lg bg-amber-700 px-2.5 py-1 text-xs font-medium text-white hover:bg-amber-800 disabled:opacity-50">
                   {label}
-                </button>
+                </NeedsConnectionButton>
               ))}
             </div>
           </>

@@ -12,6 +12,7 @@ import { DiffParts } from "../editor/diff-parts";
 import { sceneField } from "./outline-model";
 import { RateResult } from "../components/rate-result";
 import { decideProposal, getRevision, listRevisions, proposalOf, restoreRevision, scenePlainText, startRefine, type Proposal, type RevisionSummary } from "./revisions-api";
+import { NeedsConnectionButton } from "../components/needs-connection";
 
 const RUNNING = new Set<JobEvent["status"]>(["queued", "running"]);
 const QUICK = ["Darker", "Lighter", "Shorter", "Longer"] as const;
@@ -285,9 +286,9 @@ export function RefinePanel({
           className="min-w-0 flex-1 basis-40 rounded-lg border border-stone-300 bg-white px-2.5 py-1.5 text-sm"
         />
         <VoiceInput onText={(text) => setPrompt((current) => appendSpoken(current, text).slice(0, 500))} />
-        <button type="submit" disabled={busy || !prompt.trim()} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
+        <NeedsConnectionButton type="submit" disabled={busy || !prompt.trim()} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
           ✎ Refine
-        </button>
+        </NeedsConnectionButton>
       </form>
       <div className="mt-2 flex flex-wrap gap-1.5">
         {QUICK.map((word) => (

@@ -3,6 +3,7 @@ import { api } from "../editor/api";
 import { Dialog } from "../editor/dialogs";
 import { ExportList, useExports } from "../editor/export-dialog";
 import type { ExportView } from "../../workers/domain/exports";
+import { NeedsConnectionButton } from "../components/needs-connection";
 
 type StoryFormat = Exclude<ExportView["format"], "world">;
 
@@ -71,14 +72,14 @@ export function StoryExportDialog({ open, worldId, storyId, onClose }: { open: b
         ) : (
           <span />
         )}
-        <button
+        <NeedsConnectionButton
           type="button"
           onClick={() => void start()}
           disabled={starting}
           className="rounded-lg bg-indigo-700 px-4 py-2 font-medium text-white shadow-sm hover:bg-indigo-800 disabled:opacity-60"
         >
           {starting ? "Starting…" : "Export"}
-        </button>
+        </NeedsConnectionButton>
       </div>
       {error ? (
         <p role="alert" className="mt-3 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 [overflow-wrap:anywhere]">

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { templateLabel, updateStory, type StorySummary } from "./story-api";
 import { StoryExportDialog } from "./story-export-dialog";
+import { NeedsConnectionButton } from "../components/needs-connection";
 
 /**
  * The story's title, template and status; owners and editors publish it or take it back to draft,
@@ -40,14 +41,14 @@ export function StoryHeader({
       <span className="rounded-full bg-indigo-50 px-2 py-0.5 text-xs text-indigo-800">{templateLabel(story.template)}</span>
       <span className={`rounded-full px-2 py-0.5 text-xs ${story.status === "published" ? "bg-emerald-50 text-emerald-800" : "bg-stone-100 text-stone-700"}`}>{story.status}</span>
       {canEdit ? (
-        <button type="button" disabled={busy} onClick={() => void toggle()} className="rounded-lg border border-stone-300 bg-white px-2 py-0.5 text-xs hover:bg-stone-50 disabled:opacity-50">
+        <NeedsConnectionButton type="button" disabled={busy} onClick={() => void toggle()} className="rounded-lg border border-stone-300 bg-white px-2 py-0.5 text-xs hover:bg-stone-50 disabled:opacity-50">
           {story.status === "published" ? "Back to draft" : "Publish"}
-        </button>
+        </NeedsConnectionButton>
       ) : null}
       {canExport ? (
-        <button type="button" onClick={() => setExporting(true)} className="rounded-lg border border-stone-300 bg-white px-2 py-0.5 text-xs hover:bg-stone-50">
+        <NeedsConnectionButton type="button" onClick={() => setExporting(true)} className="rounded-lg border border-stone-300 bg-white px-2 py-0.5 text-xs hover:bg-stone-50">
           Export
-        </button>
+        </NeedsConnectionButton>
       ) : null}
       {error ? <span role="alert" className="text-xs text-red-700">{error}</span> : null}
       {canExport ? <StoryExportDialog open={exporting} worldId={worldId} storyId={story.id} onClose={() => setExporting(false)} /> : null}

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
-import { Alert, PrimaryButton } from "../components/ui";
+import { NeedsConnectionButton } from "../components/needs-connection";
+import { Alert } from "../components/ui";
 import { appendToField, VoiceInput } from "../components/voice-input";
 import { setShareToken, timeAgo } from "../editor/api";
 import {
@@ -195,9 +196,9 @@ function NewStoryForm({ worldId }: { worldId: string }) {
           </label>
         </div>
       </details>
-      <PrimaryButton type="submit" disabled={busy} className="w-full">
+      <NeedsConnectionButton type="submit" disabled={busy} className="w-full rounded-lg bg-indigo-700 px-4 py-2 font-medium text-white shadow-sm hover:bg-indigo-800 disabled:opacity-60">
         {busy ? "Creating…" : withAi ? "Write the story" : "Create story"}
-      </PrimaryButton>
+      </NeedsConnectionButton>
     </form>
   );
 }

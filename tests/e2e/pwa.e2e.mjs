@@ -69,7 +69,14 @@ describe("installable app and service worker", { skip }, () => {
     for (const [size, purpose] of [["192x192", "any"], ["512x512", "any"], ["192x192", "maskable"], ["512x512", "maskable"]]) {
       assert.ok(pngs.some((icon) => icon.sizes === size && icon.purpose === purpose), `a ${purpose} ${size} PNG icon`);
     }
-    for (const icon of [...pngs, { src: "/icons/apple-touch-icon.png", sizes: "180x180" }]) {
+    // Screenshots for the install dialog: one for phones, one for wide screens, at their declared sizes.
+    assert.deepEqual(manifest.screenshots.map((shot) => shot.form_factor).sort(), ["narrow", "wide"]);
+    // A picture shared from another app is posted to the service worker (tests/e2e/phone-photo.e2e.mjs).
+    assert.equal(manifest.share_target.action, "/share-target");
+    assert.equal(manifest.share_target.method, "POST");
+    assert.equal(manifest.share_target.enctype, "multipart/form-data");
+    assert.ok(manifest.share_target.params.files.some((f) => f.accept.includes("image/*")));
+    for (const icon of [...pngs, { src: "/icons/apple-touch-icon.png", sizes: "180x180" }, ...manifest.screenshots]) {
       const image = await fetch(new URL(icon.src, app.url));
       assert.equal(image.status, 200, icon.src);
       assert.equal(image.headers.get("content-type"), "image/png", icon.src);
