@@ -3,7 +3,7 @@
 // Bedrock stand-in, which checks every Polly request (SigV4, shape, the 3,000 billed characters)
 // and logs its voice and text, so the tests see which words went to which voice.
 import { env } from "cloudflare:test";
-import { beforeEach, describe, expect, inject, it } from "vitest";
+import { beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { JobDeferred } from "../../workers/jobs/pipeline";
 import { runSceneMediaJob } from "../../workers/jobs/scene-media-jobs";
 import { RoomClient } from "./room-client";
@@ -162,6 +162,33 @@ describe("Illustrate, Narrate and Clip on `local`", () => {
     await waitForJobsToSettle([first.json.job.id]);
     const jobs = await env.DB.prepare("select count(*) as n from jobs where world_id = ? and kind = 'scene_illustrate'").bind(s.world.id).first<{ n: number }>();
     expect(jobs?.n).toBe(1);
+  });
+
+  it("deleting the story deletes its pictures and narration; deleting the world deletes every file it had", async () => {
+    const s = await setup();
+    const id = await scene(s, "Night", "Mira Vale climbed the tower.");
+    await finished(s, await call("POST", `${s.base}/scenes/${id}/illustrate`, { cookie: s.owner.cookie }));
+    await finished(s, await call("POST", `${s.base}/scenes/${id}/narrate`, { cookie: s.owner.cookie }));
+    const { image, narration } = (await mediaOf(s))[id];
+    const storyPrefix = `worlds/${s.world.id}/stories/${s.story}/`;
+    const filesUnder = async (prefix: string) => (await env.ASSETS_BUCKET.list({ prefix })).objects.map((o) => o.key);
+    expect(await filesUnder(storyPrefix)).toEqual(expect.arrayContaining([image.key, narration.key]));
+    // Another story of the same world keeps its files.
+    const kept = (await call("POST", `/api/worlds/${s.world.id}/stories`, { cookie: s.owner.cookie, body: { title: "Kept", template: "fairy-tale" } })).json.story.id as string;
+    const keptChapter = (await call("POST", `/api/worlds/${s.world.id}/stories/${kept}/chapters`, { cookie: s.owner.cookie, body: { title: "One" } })).json.chapter.id as string;
+    const keptScene = (await call("POST", `/api/worlds/${s.world.id}/stories/${kept}/chapters/${keptChapter}/scenes`, { cookie: s.owner.cookie, body: { title: "Dawn", text: "Tobin woke." } })).json.scene.id as string;
+    await finished(s, await call("POST", `/api/worlds/${s.world.id}/stories/${kept}/scenes/${keptScene}/illustrate`, { cookie: s.owner.cookie }));
+    const keptPrefix = `worlds/${s.world.id}/stories/${kept}/`;
+    expect(await filesUnder(keptPrefix)).toHaveLength(1);
+
+    expect((await call("DELETE", s.base, { cookie: s.owner.cookie })).status).toBe(204);
+    await vi.waitFor(async () => expect(await filesUnder(storyPrefix)).toEqual([]), { timeout: 30_000, interval: 50 });
+    expect(await env.DB.prepare("select count(*) as n from assets where key like ?").bind(`${storyPrefix}%`).first("n")).toBe(0);
+    expect((await call("GET", image.url, { cookie: s.owner.cookie })).status).toBe(404);
+    expect(await filesUnder(keptPrefix)).toHaveLength(1);
+
+    expect((await call("DELETE", `/api/worlds/${s.world.id}`, { cookie: s.owner.cookie })).status).toBe(204);
+    await vi.waitFor(async () => expect(await filesUnder(`worlds/${s.world.id}/`)).toEqual([]), { timeout: 30_000, interval: 50 });
   });
 });
 

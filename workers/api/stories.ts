@@ -24,6 +24,7 @@ import { getWorldAccess, requireWorldRole } from "../domain/worlds";
 import { acceptPrompt, parseIdempotencyKey } from "../domain/jobs";
 import { ContinueSchema, checkSceneJob, continueScene, writeStoryJob } from "../domain/stories/story-jobs";
 import { requireStoryVoices } from "../domain/stories/voices";
+import { forgetFiles, storyFilesPrefix } from "../domain/world-files";
 import { HttpError } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { assets } from "../../drizzle/schema";
@@ -134,6 +135,8 @@ export const storyRoutes = new Hono<AppEnv>()
     await deleteStory(db, worldId, storyId);
     // The room's storage goes with the story, so an id can never bring old text back.
     await c.env.STORY_ROOM.getByName(storyId).purge();
+    // And its pictures, clips and narration (their rows first: nothing is served meanwhile).
+    c.executionCtx.waitUntil(forgetFiles(c.env, db, storyFilesPrefix(worldId, storyId)));
     return c.body(null, 204);
   })
   // Chapters and scenes: written through the story's room, so every co-author sees the change live.
@@ -231,3 +234,4 @@ function untitled(prompt: string): string {
   const words = prompt.split(/\s+/).slice(0, 8).join(" ");
   return `A story: ${words}${prompt.split(/\s+/).length > 8 ? "…" : ""}`.slice(0, 200);
 }
+

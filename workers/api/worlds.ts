@@ -15,6 +15,7 @@ import {
 } from "../domain/worlds";
 import { acceptPrompt, parseIdempotencyKey, seedWorld } from "../domain/jobs";
 import { storyIdsOf } from "../domain/stories/stories";
+import { forgetFiles, worldFilesPrefix } from "../domain/world-files";
 import type { AppEnv } from "./context";
 import { shareTokenOf } from "./share-token";
 import { requireUser } from "./middleware/request";
@@ -72,5 +73,7 @@ export const worldRoutes = new Hono<AppEnv>()
     // The rooms' own storage goes with the world, so an id can never resurrect old state.
     await c.env.WORLD_ROOM.getByName(access.world.id).purge();
     await Promise.all(storyIds.map((id) => c.env.STORY_ROOM.getByName(id).purge()));
+    // Its files (the `assets` rows went with the world).
+    c.executionCtx.waitUntil(forgetFiles(c.env, c.get("db"), worldFilesPrefix(access.world.id)));
     return c.body(null, 204);
   });
