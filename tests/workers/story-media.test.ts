@@ -193,6 +193,23 @@ describe("Illustrate, Narrate and Clip on `local`", () => {
 });
 
 describe("who may ask, and what is refused", () => {
+  it("a draft story's picture is not served to someone who may see the public world but not the draft; once published it is", async () => {
+    const s = await setup();
+    const id = await scene(s, "Dusk", "Mira Vale rang the bell.");
+    await finished(s, await call("POST", `${s.base}/scenes/${id}/illustrate`, { cookie: s.owner.cookie }));
+    const { image } = (await mediaOf(s))[id];
+    expect((await call("PATCH", `/api/worlds/${s.world.id}`, { cookie: s.owner.cookie, body: { visibility: "public" } })).status).toBe(200);
+    const viewer = await signUp("Viewer");
+    const stranger = await signUp("Stranger");
+    await addMember(s.world.id, viewer, "viewer");
+    expect((await call("GET", image.url, { cookie: viewer.cookie })).status).toBe(200);
+    expect((await call("GET", image.url, { cookie: stranger.cookie })).status).toBe(404);
+    expect((await call("GET", image.url)).status).toBe(404);
+    expect((await call("PATCH", s.base, { cookie: s.owner.cookie, body: { status: "published" } })).status).toBe(200);
+    expect((await call("GET", image.url, { cookie: stranger.cookie })).status).toBe(200);
+    expect((await call("GET", image.url)).status).toBe(200);
+  });
+
   it("a viewer gets 403, someone outside a private world 404, nobody signed in 401; nothing is queued for them", async () => {
     const s = await setup();
     const id = await scene(s, "Dusk", "Mira Vale rang the bell.");

@@ -1,11 +1,14 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { assets } from "../../drizzle/schema";
+import { assets, stories } from "../../drizzle/schema";
 import { worldOfAssetKey } from "../domain/element-fields";
 import { getWorldAccess } from "../domain/worlds";
 import type { AppEnv } from "./context";
 import { shareTokenOf } from "./share-token";
 import { HttpError, notFound } from "../lib/errors";
+
+/** `worlds/<world>/stories/<story>/…`: a story's scene media (issue 18). */
+const STORY_FILE = /^worlds\/[a-z0-9]+\/stories\/([a-z0-9]+)\//;
 
 type ByteRange = { offset: number; length: number };
 
@@ -46,6 +49,17 @@ export const assetRoutes = new Hono<AppEnv>().get("/*", async (c) => {
   const [recorded] = await db.select({ worldId: assets.worldId }).from(assets).where(eq(assets.key, key)).limit(1);
   if (recorded && recorded.worldId !== keyWorld) throw notFound("That asset");
   const access = await getWorldAccess(db, recorded?.worldId ?? keyWorld, c.get("user")?.id ?? null, shareTokenOf(c));
+  // A story's pictures, clips and narration are its readers': members read every story, anyone
+  // else who may see the world only the published ones (as the story itself).
+  const storyId = STORY_FILE.exec(key)?.[1];
+  if (storyId && !access.role) {
+    const [published] = await db
+      .select({ id: stories.id })
+      .from(stories)
+      .where(and(eq(stories.worldId, access.world.id), eq(stories.id, storyId), eq(stories.status, "published")))
+      .limit(1);
+    if (!published) throw notFound("That asset");
+  }
   const head = await c.env.ASSETS_BUCKET.head(key);
   if (!head) throw notFound("That asset");
   const etag = head.httpEtag;
