@@ -51,12 +51,19 @@ export function Menu({
       close.current(false);
     };
     const away = () => close.current(false);
+    // Escape closes it wherever the focus went (a touch on the canvas may have taken it).
+    const escape = (event: KeyboardEvent) => {
+      if (event.key !== "Escape" || ref.current?.contains(event.target as Node)) return;
+      close.current(false);
+    };
     // Capture: the canvas keeps some pointer events to itself.
     window.addEventListener("pointerdown", outside, { capture: true });
     window.addEventListener("wheel", away, { capture: true });
+    window.addEventListener("keydown", escape);
     return () => {
       window.removeEventListener("pointerdown", outside, { capture: true });
       window.removeEventListener("wheel", away, { capture: true });
+      window.removeEventListener("keydown", escape);
     };
   }, [anchor]);
   const move = (step: number) => {
