@@ -780,17 +780,18 @@ function openArea(canvas: DOMRect): Rect {
 /** A node's menu (long press or right click), beside the node, on the screen whatever its size. */
 function NodeMenu({ at, name, items, onClose }: { at: DOMRect; name: string; items: MenuItem[]; onClose: () => void }) {
   const width = 240;
-  const height = 56 + items.length * 44;
+  // Under the node when it fits there (a short name's menu), else growing up from its top edge.
+  const height = 64 + items.length * 44;
   const left = Math.min(Math.max(at.left + at.width / 2 - width / 2, 8), window.innerWidth - width - 8);
   const below = at.bottom + 8 + height <= window.innerHeight;
-  const top = below ? at.bottom + 8 : Math.max(8, at.top - 8 - height);
+  const place = below ? { top: at.bottom + 8, maxHeight: window.innerHeight - at.bottom - 16 } : { bottom: window.innerHeight - Math.max(at.top - 8, height + 8), maxHeight: Math.max(at.top - 16, height) };
   return (
     <Menu
       label={name}
       items={items}
       onClose={onClose}
-      className="fixed"
-      style={{ left, top, width }}
+      className="fixed overflow-y-auto"
+      style={{ left, width, ...place }}
       heading={<p className="border-b border-stone-100 px-3 pt-1.5 pb-2 text-sm font-semibold break-words text-stone-900">{name}</p>}
     />
   );
