@@ -345,6 +345,7 @@ describe("the editor on a phone", { skip, timeout: 240_000 }, () => {
     });
     await outline.waitFor();
     assert.deepEqual(await tooSmall(outline.getByRole("button", { name: "Close", exact: true })), []);
+    assert.deepEqual(await tooSmall(outline.getByRole("button", { name: /^(Move|Delete|Drag) / })), [], "the outline's move, delete and drag buttons");
     assert.equal(await overflowsHorizontally(page), false);
     await outline.getByRole("button", { name: "Close", exact: true }).tap();
 
