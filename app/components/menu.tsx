@@ -51,6 +51,11 @@ export function Menu({
       close.current(false);
     };
     const away = () => close.current(false);
+    const keep = (event: FocusEvent) => {
+      const target = event.target as Node;
+      if (ref.current?.contains(target) || anchor?.current?.contains(target)) return;
+      ref.current?.querySelector<HTMLElement>('[role="menuitem"]:not([disabled])')?.focus();
+    };
     // Escape closes it wherever the focus went (a touch on the canvas may have taken it).
     const escape = (event: KeyboardEvent) => {
       if (event.key !== "Escape" || ref.current?.contains(event.target as Node)) return;
@@ -60,10 +65,14 @@ export function Menu({
     window.addEventListener("pointerdown", outside, { capture: true });
     window.addEventListener("wheel", away, { capture: true });
     window.addEventListener("keydown", escape);
+    // A press outside or Tab closes the menu, so focus that goes outside while it is open was sent
+    // there by the browser (a finger lifting after a long press focuses what it was on): back.
+    document.addEventListener("focusin", keep);
     return () => {
       window.removeEventListener("pointerdown", outside, { capture: true });
       window.removeEventListener("wheel", away, { capture: true });
       window.removeEventListener("keydown", escape);
+      document.removeEventListener("focusin", keep);
     };
   }, [anchor]);
   const move = (step: number) => {
