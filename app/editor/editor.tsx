@@ -42,6 +42,7 @@ const ConflictDialog = lazy(() => import("./generation-dialogs").then((m) => ({ 
 const ExportDialog = lazy(() => import("./export-dialog").then((m) => ({ default: m.ExportDialog })));
 /** A toolbar button; on a phone the few shown are a finger's size (44 px). */
 const TOOL = "rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm";
+const SMALL_TOOL = "rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:py-1.5 sm:text-sm";
 const MAIN_TOOL = "min-h-11 rounded-lg px-3 text-sm sm:min-h-0 sm:py-1.5";
 /**
  * The least zoom the world opens at on a phone or touch screen: a node drawn smaller than 44 px
@@ -428,13 +429,13 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
               <button type="button" onClick={layout} className={TOOL} title="Auto-layout (L)">
                 Auto-layout
               </button>
-              <button type="button" onClick={() => setConfirmDelete(selectedIds)} disabled={selectedIds.length === 0} className={`${TOOL} hover:bg-red-50 disabled:opacity-40`}>
+              <button type="button" onClick={() => setConfirmDelete(selectedIds)} disabled={selectedIds.length === 0} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-red-50 disabled:opacity-40 sm:px-3 sm:py-1.5 sm:text-sm">
                 Delete{selectedIds.length > 1 ? ` (${selectedIds.length})` : ""}
               </button>
-              <button type="button" onClick={() => undo && undoRedo(undo, "undo")} className={`${TOOL} sm:px-2`} aria-label="Undo" title="Undo (Ctrl/⌘ Z)">
+              <button type="button" onClick={() => undo && undoRedo(undo, "undo")} className={SMALL_TOOL} aria-label="Undo" title="Undo (Ctrl/⌘ Z)">
                 ↶
               </button>
-              <button type="button" onClick={() => undo && undoRedo(undo, "redo")} className={`${TOOL} sm:px-2`} aria-label="Redo" title="Redo (Ctrl/⌘ Shift Z)">
+              <button type="button" onClick={() => undo && undoRedo(undo, "redo")} className={SMALL_TOOL} aria-label="Redo" title="Redo (Ctrl/⌘ Shift Z)">
                 ↷
               </button>
             </span>
@@ -475,7 +476,7 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
             History
           </button>
           {member ? (
-            <button type="button" onClick={() => setDialog("share")} className={`${TOOL} border-indigo-300 bg-white font-medium text-indigo-900 hover:bg-indigo-50`}>
+            <button type="button" onClick={() => setDialog("share")} className="rounded-lg border border-indigo-300 bg-white px-2 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-50 sm:px-3 sm:py-1.5 sm:text-sm">
               Share
             </button>
           ) : null}
@@ -485,7 +486,7 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
           <button type="button" onClick={() => setDialog("settings")} className={TOOL}>
             Settings
           </button>
-          <button type="button" onClick={() => setDialog("help")} className={`${TOOL} sm:px-2.5`} aria-label="Keyboard shortcuts">
+          <button type="button" onClick={() => setDialog("help")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-2.5 sm:py-1.5 sm:text-sm" aria-label="Keyboard shortcuts">
             ?
           </button>
         </span>
