@@ -121,9 +121,13 @@ export async function openPage(app, viewport = DESKTOP, options = {}) {
   return { context, page, problems };
 }
 
-/** True when the page is wider than its viewport (something overflows sideways). */
+/**
+ * True when the page is wider than its viewport (something overflows sideways). Measured against
+ * the viewport the test set: on a mobile viewport the browser widens `innerWidth` to the content.
+ */
 export async function overflowsHorizontally(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  const width = page.viewportSize()?.width;
+  return page.evaluate((width) => document.documentElement.scrollWidth > (width ?? window.innerWidth) + 1, width);
 }
 
 export async function screenshot(page, name) {
