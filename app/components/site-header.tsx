@@ -7,9 +7,11 @@ export function SiteHeader({ user }: { user: HeaderUser }) {
   return (
     <header className="border-b border-stone-200 bg-white/80 backdrop-blur">
       <div className="mx-auto flex max-w-6xl items-center justify-between gap-3 px-4 py-3">
-        <Link to={user ? "/worlds" : "/"} className="flex items-center gap-2 font-display text-xl font-semibold text-indigo-900">
+        <Link to={user ? "/worlds" : "/"} className="flex shrink-0 items-center gap-2 font-display text-xl font-semibold text-indigo-900">
           <img src="/favicon.svg" alt="" width={28} height={28} />
-          Loreloom
+          {/* Signed in, a phone's header needs the room (Install app, Gallery, Playlists, Sign out):
+              the mark alone, its name still read out. */}
+          <span className={user ? "sr-only sm:not-sr-only" : undefined}>Loreloom</span>
         </Link>
         {user ? (
           <nav className="flex min-w-0 items-center gap-3 text-sm">
@@ -29,7 +31,7 @@ export function SiteHeader({ user }: { user: HeaderUser }) {
             <Form method="post" action="/sign-out">
               <button
                 type="submit"
-                className="rounded-md border border-stone-300 px-3 py-1.5 text-stone-700 hover:bg-stone-100"
+                className="rounded-md border border-stone-300 px-3 py-1.5 whitespace-nowrap text-stone-700 hover:bg-stone-100"
               >
                 Sign out
               </button>

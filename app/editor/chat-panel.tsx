@@ -16,7 +16,7 @@ export function ChatPanel({ messages, onSend, onClose, online }: { messages: Cha
     <aside aria-label="Chat" className="fixed inset-x-0 bottom-0 z-20 flex max-h-[62dvh] flex-col rounded-t-2xl border-t border-stone-200 bg-white shadow-2xl lg:absolute lg:top-[3.3rem] lg:bottom-0 lg:left-auto lg:right-0 lg:max-h-none lg:w-[22rem] lg:rounded-none lg:border-t-0 lg:border-l">
       <div className="flex items-center justify-between border-b border-stone-100 px-4 py-2">
         <h2 className="font-semibold">Chat</h2>
-        <button type="button" onClick={onClose} className="rounded-md px-2 py-1 text-stone-500 hover:bg-stone-100" aria-label="Close chat">
+        <button type="button" onClick={onClose} className="min-h-11 min-w-11 rounded-md px-2 py-1 text-stone-500 hover:bg-stone-100 lg:min-h-0 lg:min-w-0" aria-label="Close chat">
           ✕
         </button>
       </div>

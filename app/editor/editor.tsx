@@ -17,7 +17,7 @@ import { Link, useRevalidator, useSearchParams } from "react-router";
 import { ELEMENT_TYPES, type ElementType, type Visibility } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL, TYPE_COLOR } from "../lib/element-types";
 import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
-import { ElementNodeComponent, type ElementNode } from "./element-node";
+import { ElementNodeComponent, NodeMenuContext, type ElementNode } from "./element-node";
 import { ElementPanel } from "./element-panel";
 import { JobsTray } from "./generation";
 import { CanvasMiniMap } from "./canvas-minimap";
@@ -30,8 +30,10 @@ import { elementsOf } from "../../durable-objects/world-room/graph-doc";
 import { setShareToken } from "./api";
 import { HistoryDrawer, WorldSettingsDialog, type EditorWorld } from "./world-settings";
 import { useGraph, useRoom } from "./use-room";
-import { NeedsConnectionButton } from "../components/needs-connection";
+import { NEEDS_CONNECTION, NeedsConnectionButton } from "../components/needs-connection";
+import { useOnline } from "../lib/online";
 import { clearSharedPhotoRequest, sharedPhotoRequested } from "../lib/shared-photo";
+import { Menu, MenuButton, type MenuItem } from "../components/menu";
 
 const nodeTypes = { element: ElementNodeComponent };
 const edgeTypes = { relationship: RelationshipEdgeComponent };
@@ -41,11 +43,22 @@ const ShareDialog = lazy(() => import("./share-dialog").then((m) => ({ default: 
 const EmbedSnippet = lazy(() => import("../components/embed-snippet").then((m) => ({ default: m.EmbedSnippet })));
 const ConflictDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.ConflictDialog })));
 const ExportDialog = lazy(() => import("./export-dialog").then((m) => ({ default: m.ExportDialog })));
+/** A toolbar button; on a phone the few shown are a finger's size (44 px). */
+const TOOL = "rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm";
+const SMALL_TOOL = "rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:py-1.5 sm:text-sm";
+const MAIN_TOOL = "min-h-11 rounded-lg px-3 text-sm sm:min-h-0 sm:py-1.5";
+/**
+ * The least zoom the world opens at on a phone or touch screen: a node drawn smaller than 44 px
+ * tall is too small for a finger (pinch out to see more).
+ */
+const TOUCH_MIN_ZOOM = Math.ceil((44 / NODE_HEIGHT) * 100) / 100;
+const touchSized = () => window.matchMedia("(max-width: 639px), (pointer: coarse)").matches;
 /** Above this many elements the editor opens on the centre instead of fitting everything. */
 const LARGE_WORLD = 300;
 
 type Props = { world: EditorWorld; userId: string | null; shareToken?: string | null; member?: boolean };
 
+const OFFLINE_ITEM = { disabled: true, hint: NEEDS_CONNECTION };
 export function Editor(props: Props) {
   // Set before the editor's children mount: their first API calls already carry the token.
   setShareToken(props.shareToken ?? null);
@@ -87,6 +100,8 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
   const [generate, setGenerate] = useState<"prompt" | "photo" | null>(sharedPhoto ? "photo" : null);
   useEffect(() => clearSharedPhotoRequest(), []);
   const [chatOpen, setChatOpen] = useState(false);
+  const [nodeMenu, setNodeMenu] = useState<{ id: string; box: DOMRect } | null>(null);
+  const openNodeMenu = useCallback((id: string, box: DOMRect) => setNodeMenu({ id, box }), []);
   const [readChat, setReadChat] = useState(0);
   const dragging = useRef(new Set<string>());
   const [framed, setFramed] = useState(false);
@@ -215,13 +230,14 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
     if (fitted.current || !ready || nodes.length === 0) return;
     fitted.current = true;
     requestAnimationFrame(() => {
+      const minZoom = touchSized() ? TOUCH_MIN_ZOOM : undefined;
       if (nodes.length <= LARGE_WORLD) {
-        flow.fitView({ padding: 0.15, maxZoom: 1.2 });
+        flow.fitView({ padding: 0.15, maxZoom: 1.2, minZoom });
       } else {
         const xs = nodes.map((n) => n.position.x);
         const ys = nodes.map((n) => n.position.y);
         const centre = { x: (Math.min(...xs) + Math.max(...xs)) / 2, y: (Math.min(...ys) + Math.max(...ys)) / 2 };
-        flow.setCenter(centre.x, centre.y, { zoom: 0.6 });
+        flow.setCenter(centre.x, centre.y, { zoom: Math.max(0.6, minZoom ?? 0) });
       }
       requestAnimationFrame(() => {
         performance.mark("loreloom:framed");
@@ -374,37 +390,64 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
         : "Loading…"
       : `${room.connection === "connecting" ? "Reconnecting…" : "Offline"}${room.pending ? ` — ${room.pending} change${room.pending === 1 ? "" : "s"} pending` : ""}`;
 
+  const typesLabel = `Types${hiddenTypes.size ? ` (${ELEMENT_TYPES.length - hiddenTypes.size})` : ""}`;
+  const chatLabel = `Chat${!chatOpen && room.chat.length > readChat ? ` (${room.chat.length - readChat})` : ""}`;
+  const toggleChat = () => {
+    setChatOpen((open) => !open);
+    setSelectedId(null);
+    setReadChat(room.chat.length);
+  };
+  const storiesUrl = `/worlds/${world.id}/stories${shareToken ? `?share=${encodeURIComponent(shareToken)}` : ""}`;
+  const online = useOnline();
+  // What the phone's toolbar keeps behind “More tools”: the same actions as the wide toolbar's.
+  const moreTools: MenuItem[] = [
+    ...(canEdit
+      ? [
+          { label: "Auto-layout", onSelect: layout },
+          { label: `Delete${selectedIds.length > 1 ? ` (${selectedIds.length})` : ""}`, onSelect: () => setConfirmDelete(selectedIds), disabled: selectedIds.length === 0, danger: true },
+          { label: "Undo", onSelect: () => undo && undoRedo(undo, "undo") },
+          { label: "Redo", onSelect: () => undo && undoRedo(undo, "redo") },
+        ]
+      : []),
+    { label: typesLabel, onSelect: () => setDialog("filter") },
+    { label: chatLabel, onSelect: toggleChat },
+    { label: "Stories", to: storiesUrl },
+    { label: "History", onSelect: () => setDialog("history") },
+    // Offline, what needs the server stays in the menu, dimmed, saying so.
+    ...(member ? [{ label: "Share", onSelect: () => setDialog("share"), ...(online ? {} : OFFLINE_ITEM) }] : []),
+    { label: "Export", onSelect: () => setDialog("export"), ...(online ? {} : OFFLINE_ITEM) },
+    { label: "Settings", onSelect: () => setDialog("settings") },
+  ];
+
   return (
     <div className="relative flex h-[calc(100dvh-7.5rem)] min-h-[26rem] flex-col overflow-hidden rounded-xl border border-stone-200 bg-stone-50">
+      {/* On a phone only the main actions show; the rest are in the “More tools” menu. */}
       <div className="flex flex-wrap items-center gap-1.5 border-b border-stone-200 bg-white px-2 py-1.5 sm:gap-2 sm:py-2" role="toolbar" aria-label="Editor tools">
         {canEdit ? (
           <>
-            <button type="button" onClick={addAtCentre} className="rounded-lg bg-indigo-700 px-2 py-1 text-xs font-medium text-white hover:bg-indigo-800 sm:px-3 sm:py-1.5 sm:text-sm">
+            <button type="button" onClick={addAtCentre} className={`${MAIN_TOOL} bg-indigo-700 font-medium text-white hover:bg-indigo-800`}>
               + Element
             </button>
-            <NeedsConnectionButton type="button" onClick={() => setGenerate("prompt")} className="rounded-lg border border-indigo-300 bg-indigo-50 px-2 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-100 sm:px-3 sm:py-1.5 sm:text-sm">
+            <NeedsConnectionButton type="button" onClick={() => setGenerate("prompt")} className={`${MAIN_TOOL} border border-indigo-300 bg-indigo-50 font-medium text-indigo-900 hover:bg-indigo-100`}>
               ✦ Generate
             </NeedsConnectionButton>
-            <NeedsConnectionButton type="button" onClick={() => setGenerate("photo")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
+            <NeedsConnectionButton type="button" onClick={() => setGenerate("photo")} className={`${MAIN_TOOL} border border-stone-300 hover:bg-stone-50`}>
               From photo
             </NeedsConnectionButton>
-            <button type="button" onClick={layout} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm" title="Auto-layout (L)">
-              Auto-layout
-            </button>
-            <button
-              type="button"
-              onClick={() => setConfirmDelete(selectedIds)}
-              disabled={selectedIds.length === 0}
-              className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-red-50 disabled:opacity-40 sm:px-3 sm:py-1.5 sm:text-sm"
-            >
-              Delete{selectedIds.length > 1 ? ` (${selectedIds.length})` : ""}
-            </button>
-            <button type="button" onClick={() => undo && undoRedo(undo, "undo")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:py-1.5 sm:text-sm" aria-label="Undo" title="Undo (Ctrl/⌘ Z)">
-              ↶
-            </button>
-            <button type="button" onClick={() => undo && undoRedo(undo, "redo")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:py-1.5 sm:text-sm" aria-label="Redo" title="Redo (Ctrl/⌘ Shift Z)">
-              ↷
-            </button>
+            <span className="hidden sm:contents">
+              <button type="button" onClick={layout} className={TOOL} title="Auto-layout (L)">
+                Auto-layout
+              </button>
+              <button type="button" onClick={() => setConfirmDelete(selectedIds)} disabled={selectedIds.length === 0} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-red-50 disabled:opacity-40 sm:px-3 sm:py-1.5 sm:text-sm">
+                Delete{selectedIds.length > 1 ? ` (${selectedIds.length})` : ""}
+              </button>
+              <button type="button" onClick={() => undo && undoRedo(undo, "undo")} className={SMALL_TOOL} aria-label="Undo" title="Undo (Ctrl/⌘ Z)">
+                ↶
+              </button>
+              <button type="button" onClick={() => undo && undoRedo(undo, "redo")} className={SMALL_TOOL} aria-label="Redo" title="Redo (Ctrl/⌘ Shift Z)">
+                ↷
+              </button>
+            </span>
           </>
         ) : (
           <span className="rounded-lg bg-stone-100 px-2 py-1 text-sm text-stone-700">View only</span>
@@ -415,7 +458,7 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
             e.preventDefault();
             focusFirstMatch();
           }}
-          className="order-last min-w-0 flex-1 basis-full sm:order-none sm:basis-40"
+          className="order-last min-w-0 flex-1 basis-40 sm:order-none"
         >
           <input
             ref={searchInput}
@@ -424,63 +467,58 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
             onChange={(e) => setQuery(e.target.value)}
             placeholder="Search this world (/)"
             aria-label="Search this world"
-            className="w-full rounded-lg border border-stone-300 px-2 py-1 text-sm sm:px-3 sm:py-1.5"
+            className="h-11 w-full rounded-lg border border-stone-300 px-3 text-base sm:h-auto sm:py-1.5 sm:text-sm"
           />
         </form>
-        {query ? <span className="text-xs text-stone-600" role="status">{matches.size} found</span> : null}
-        <button type="button" onClick={() => setDialog(dialog === "filter" ? null : "filter")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm" aria-expanded={dialog === "filter"}>
-          Types{hiddenTypes.size ? ` (${ELEMENT_TYPES.length - hiddenTypes.size})` : ""}
-        </button>
-        <button
-          type="button"
-          onClick={() => {
-            setChatOpen((open) => !open);
-            setSelectedId(null);
-            setReadChat(room.chat.length);
-          }}
-          className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm"
-          aria-expanded={chatOpen}
-        >
-          Chat{!chatOpen && room.chat.length > readChat ? ` (${room.chat.length - readChat})` : ""}
-        </button>
-        <Link
-          to={`/worlds/${world.id}/stories${shareToken ? `?share=${encodeURIComponent(shareToken)}` : ""}`}
-          className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm"
-        >
-          Stories
-        </Link>
-        <button type="button" onClick={() => setDialog("history")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
-          History
-        </button>
-        {member ? (
-          <NeedsConnectionButton type="button" onClick={() => setDialog("share")} className="rounded-lg border border-indigo-300 bg-white px-2 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-50 sm:px-3 sm:py-1.5 sm:text-sm">
-            Share
+        {query ? <span className="order-last text-xs text-stone-600 sm:order-none" role="status">{matches.size} found</span> : null}
+        <span className="hidden sm:contents">
+          <button type="button" onClick={() => setDialog(dialog === "filter" ? null : "filter")} className={TOOL} aria-expanded={dialog === "filter"}>
+            {typesLabel}
+          </button>
+          <button type="button" onClick={toggleChat} className={TOOL} aria-expanded={chatOpen}>
+            {chatLabel}
+          </button>
+          <Link to={storiesUrl} className={TOOL}>
+            Stories
+          </Link>
+          <button type="button" onClick={() => setDialog("history")} className={TOOL}>
+            History
+          </button>
+          {member ? (
+            <NeedsConnectionButton type="button" onClick={() => setDialog("share")} className="rounded-lg border border-indigo-300 bg-white px-2 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-50 sm:px-3 sm:py-1.5 sm:text-sm">
+              Share
+            </NeedsConnectionButton>
+          ) : null}
+          <NeedsConnectionButton type="button" onClick={() => setDialog("export")} className={TOOL}>
+            Export
           </NeedsConnectionButton>
-        ) : null}
-        <NeedsConnectionButton type="button" onClick={() => setDialog("export")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
-          Export
-        </NeedsConnectionButton>
-        <button type="button" onClick={() => setDialog("settings")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm">
-          Settings
-        </button>
-        <button type="button" onClick={() => setDialog("help")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-2.5 sm:py-1.5 sm:text-sm" aria-label="Keyboard shortcuts">
-          ?
-        </button>
-        <span className="flex items-center gap-1.5 text-xs text-stone-600" role="status" data-testid="connection">
+          <button type="button" onClick={() => setDialog("settings")} className={TOOL}>
+            Settings
+          </button>
+          <button type="button" onClick={() => setDialog("help")} className="rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-2.5 sm:py-1.5 sm:text-sm" aria-label="Keyboard shortcuts">
+            ?
+          </button>
+        </span>
+        <span className="order-last flex items-center gap-1.5 text-xs text-stone-600 sm:order-none" role="status" data-testid="connection">
           <span className={`h-2 w-2 rounded-full ${room.connection === "online" ? "bg-emerald-500" : room.connection === "connecting" ? "bg-amber-400" : "bg-stone-400"}`} />
           {statusText}
         </span>
-        <span className="flex -space-x-1" aria-label="People here">
+        <span className="order-last flex -space-x-1 sm:order-none" aria-label="People here">
           {room.users.map((u) => (
             <span key={u.id} title={`${u.name}${u.id === room.me?.id ? " (you)" : ""} · ${u.role}`} className="flex h-6 w-6 items-center justify-center rounded-full border-2 border-white text-[10px] font-bold text-white" style={{ backgroundColor: u.color }}>
               {u.name.slice(0, 1).toUpperCase()}
             </span>
           ))}
         </span>
+        <span className="order-last sm:hidden">
+          <MenuButton label="More tools" items={moreTools} className="flex h-11 w-11 items-center justify-center rounded-lg border border-stone-300 text-lg leading-none hover:bg-stone-50">
+            ⋯
+          </MenuButton>
+        </span>
       </div>
 
       {dialog === "filter" ? (
-        <fieldset className="absolute top-14 right-2 z-30 rounded-xl border border-stone-200 bg-white p-3 shadow-lg">
+        <fieldset className="absolute top-28 right-2 z-30 sm:top-14 rounded-xl border border-stone-200 bg-white p-3 shadow-lg">
           <legend className="sr-only">Show types</legend>
           {ELEMENT_TYPES.map((type) => (
             <label key={type} className="flex items-center gap-2 py-0.5 text-sm">
@@ -520,51 +558,58 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
           room.send({ type: "presence", cursor: flow.screenToFlowPosition({ x: event.clientX, y: event.clientY }), activeElement: selectedId });
         }}
       >
-        <ReactFlow<ElementNode, RelationshipEdge>
-          nodes={flowNodes}
-          edges={edges}
-          nodeTypes={nodeTypes}
-          edgeTypes={edgeTypes}
-          onNodesChange={onNodesChange}
-          onNodeDragStart={(_e, _node, dragged) => dragged.forEach((n) => dragging.current.add(n.id))}
-          onNodeDragStop={(_e, _node, dragged) => {
-            if (doc) moveElements(doc, dragged.map((n) => ({ id: n.id, x: n.position.x, y: n.position.y })));
-            dragging.current.clear();
-          }}
-          onNodeClick={(_e, node) => setSelectedId(node.id)}
-          onPaneClick={() => {
-            setSelectedId(null);
-            if (dialog === "filter") setDialog(null);
-          }}
-          onConnect={(connection) => canEdit && setPendingLink(connection)}
-          connectionRadius={32}
-          nodesDraggable={canEdit}
-          nodesConnectable={canEdit}
-          deleteKeyCode={null}
-          zoomOnDoubleClick={false}
-          onlyRenderVisibleElements
-          minZoom={0.05}
-          maxZoom={2}
-          proOptions={{ hideAttribution: true }}
-        >
-          <Background gap={24} />
-          <Controls showInteractive={false} />
-          {large ? null : <MiniMap pannable zoomable nodeColor={(n) => TYPE_COLOR[(n.data as { type: ElementType }).type]} className="!hidden sm:!block" />}
-          <ViewportPortal>
-            {[...room.presence.values()]
-              .filter((p) => p.cursor && p.user.id !== room.me?.id)
-              .map((p) => (
-                <div key={p.user.id} className="pointer-events-none absolute" style={{ transform: `translate(${p.cursor!.x}px, ${p.cursor!.y}px)` }} data-testid="remote-cursor">
-                  <svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true">
-                    <path d="M1 1 L7 17 L9.5 9.5 L17 7 Z" fill={p.user.color} stroke="white" strokeWidth="1.5" />
-                  </svg>
-                  <span className="ml-3 rounded px-1.5 py-0.5 text-[11px] font-medium text-white" style={{ backgroundColor: p.user.color }}>
-                    {p.user.name}
-                  </span>
-                </div>
-              ))}
-          </ViewportPortal>
-        </ReactFlow>
+        <NodeMenuContext value={openNodeMenu}>
+          <ReactFlow<ElementNode, RelationshipEdge>
+            nodes={flowNodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
+            onNodesChange={onNodesChange}
+            onNodeDragStart={(_e, _node, dragged) => dragged.forEach((n) => dragging.current.add(n.id))}
+            onNodeDragStop={(_e, _node, dragged) => {
+              if (doc) moveElements(doc, dragged.map((n) => ({ id: n.id, x: n.position.x, y: n.position.y })));
+              dragging.current.clear();
+            }}
+            onNodeClick={(_e, node) => setSelectedId(node.id)}
+            onNodeContextMenu={(event, node) => {
+              event.preventDefault();
+              const box = (event.target as HTMLElement).closest(".react-flow__node")?.getBoundingClientRect();
+              if (box) openNodeMenu(node.id, box);
+            }}
+            onPaneClick={() => {
+              setSelectedId(null);
+              if (dialog === "filter") setDialog(null);
+            }}
+            onConnect={(connection) => canEdit && setPendingLink(connection)}
+            connectionRadius={32}
+            nodesDraggable={canEdit}
+            nodesConnectable={canEdit}
+            deleteKeyCode={null}
+            zoomOnDoubleClick={false}
+            onlyRenderVisibleElements
+            minZoom={0.05}
+            maxZoom={2}
+            proOptions={{ hideAttribution: true }}
+          >
+            <Background gap={24} />
+            <Controls showInteractive={false} />
+            {large ? null : <MiniMap pannable zoomable nodeColor={(n) => TYPE_COLOR[(n.data as { type: ElementType }).type]} className="!hidden sm:!block" />}
+            <ViewportPortal>
+              {[...room.presence.values()]
+                .filter((p) => p.cursor && p.user.id !== room.me?.id)
+                .map((p) => (
+                  <div key={p.user.id} className="pointer-events-none absolute" style={{ transform: `translate(${p.cursor!.x}px, ${p.cursor!.y}px)` }} data-testid="remote-cursor">
+                    <svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true">
+                      <path d="M1 1 L7 17 L9.5 9.5 L17 7 Z" fill={p.user.color} stroke="white" strokeWidth="1.5" />
+                    </svg>
+                    <span className="ml-3 rounded px-1.5 py-0.5 text-[11px] font-medium text-white" style={{ backgroundColor: p.user.color }}>
+                      {p.user.name}
+                    </span>
+                  </div>
+                ))}
+            </ViewportPortal>
+          </ReactFlow>
+        </NodeMenuContext>
         {large ? <CanvasMiniMap elements={graph.elements} /> : null}
         {!ready ? (
           <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-stone-600">{statusText}</div>
@@ -574,6 +619,25 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
           </div>
         ) : null}
       </div>
+
+      {nodeMenu && graph.elements.some((e) => e.id === nodeMenu.id) ? (
+        <NodeMenu
+          at={nodeMenu.box}
+          name={names.get(nodeMenu.id) || "Untitled"}
+          items={[
+            { label: "Open", onSelect: () => setSelectedId(nodeMenu.id) },
+            {
+              label: "Zoom to",
+              onSelect: () => {
+                const target = graph.elements.find((e) => e.id === nodeMenu.id);
+                if (target) void flow.setCenter(target.x + NODE_WIDTH / 2, target.y + NODE_HEIGHT / 2, { zoom: Math.max(flow.getZoom(), 1.1), duration: 300 });
+              },
+            },
+            ...(canEdit ? [{ label: "Delete…", onSelect: () => setConfirmDelete([nodeMenu.id]), danger: true }] : []),
+          ]}
+          onClose={() => setNodeMenu(null)}
+        />
+      ) : null}
 
       {/* Docked under the canvas, so progress never covers an element or takes its clicks. */}
       <JobsTray
@@ -733,6 +797,26 @@ function openArea(canvas: DOMRect): Rect {
   if (!window.matchMedia("(min-width: 1024px)").matches) return { x: canvas.left, y: canvas.top, width: canvas.width, height: canvas.height };
   const panel = 26 * parseFloat(getComputedStyle(document.documentElement).fontSize);
   return { x: canvas.left, y: canvas.top, width: Math.max(canvas.width - panel, canvas.width / 3), height: canvas.height };
+}
+
+/** A node's menu (long press or right click), beside the node, on the screen whatever its size. */
+function NodeMenu({ at, name, items, onClose }: { at: DOMRect; name: string; items: MenuItem[]; onClose: () => void }) {
+  const width = 240;
+  // Under the node when it fits there (a short name's menu), else growing up from its top edge.
+  const height = 64 + items.length * 44;
+  const left = Math.min(Math.max(at.left + at.width / 2 - width / 2, 8), window.innerWidth - width - 8);
+  const below = at.bottom + 8 + height <= window.innerHeight;
+  const place = below ? { top: at.bottom + 8, maxHeight: window.innerHeight - at.bottom - 16 } : { bottom: window.innerHeight - Math.max(at.top - 8, height + 8), maxHeight: Math.max(at.top - 16, height) };
+  return (
+    <Menu
+      label={name}
+      items={items}
+      onClose={onClose}
+      className="fixed overflow-y-auto"
+      style={{ left, width, ...place }}
+      heading={<p className="border-b border-stone-100 px-3 pt-1.5 pb-2 text-sm font-semibold break-words text-stone-900">{name}</p>}
+    />
+  );
 }
 
 function Notice({ text, tone }: { text: string; tone: "info" | "error" }) {

@@ -1,5 +1,5 @@
 import { Handle, Position, useConnection, type Node, type NodeProps } from "@xyflow/react";
-import { memo, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
+import { createContext, memo, useContext, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
 import { createPortal } from "react-dom";
 import type { ElementType } from "../../drizzle/schema/worlds";
 import { ELEMENT_LOOK, TYPE_COLOR } from "../lib/element-types";
@@ -17,19 +17,22 @@ export type ElementNodeData = {
 };
 export type ElementNode = Node<ElementNodeData, "element">;
 
-/** How long a touch must rest on a node before its full name shows. */
+/** How long a touch must rest on a node before its menu opens. */
 const LONG_PRESS_MS = 450;
+
+/** Opens a node's menu (the editor draws it), beside the node's box on the screen. */
+export const NodeMenuContext = createContext<(id: string, box: DOMRect) => void>(() => {});
 /** How long the full name stays up after a tap or a long press. */
 const TOOLTIP_MS = 4000;
 
 type TooltipSpot = { left: number; top: number; below: boolean };
 
 /**
- * The full name for touch screens, where there is no hover: a long press on a node shows it (and
- * does not open the node), and so does a tap on a node whose name is cut (which opens it as well).
- * It is drawn over everything, beside the node, until the next touch or a few seconds pass.
+ * Touch screens have no hover and no right click: a long press on a node opens its menu (and does
+ * not open the node), and a tap on a node whose name is cut shows the full name (and opens it as
+ * well), drawn over everything beside the node until the next touch or a few seconds pass.
  */
-function useTouchTooltip(boxRef: React.RefObject<HTMLElement | null>, nameRef: React.RefObject<HTMLElement | null>) {
+function useTouch(boxRef: React.RefObject<HTMLElement | null>, nameRef: React.RefObject<HTMLElement | null>, onLongPress: () => void) {
   const [spot, setSpot] = useState<TooltipSpot | null>(null);
   const press = useRef<{ timer: ReturnType<typeof setTimeout>; x: number; y: number } | null>(null);
   const longPressed = useRef(false);
@@ -72,7 +75,8 @@ function useTouchTooltip(boxRef: React.RefObject<HTMLElement | null>, nameRef: R
           y: event.clientY,
           timer: setTimeout(() => {
             longPressed.current = true;
-            show();
+            press.current = null;
+            onLongPress();
           }, LONG_PRESS_MS),
         };
       },
@@ -87,12 +91,12 @@ function useTouchTooltip(boxRef: React.RefObject<HTMLElement | null>, nameRef: R
       },
       onPointerCancel: cancel,
       onClick(event: React.MouseEvent) {
-        // A long press only shows the name: it does not select the node and open its panel.
+        // A long press only opens the menu: it does not select the node and open its panel.
         if (longPressed.current) event.stopPropagation();
         longPressed.current = false;
       },
       onContextMenu(event: React.MouseEvent) {
-        // A long press on a phone opens the browser's menu otherwise.
+        // A long press on a phone opens the browser's menu otherwise (the canvas opens the node's).
         if (press.current || longPressed.current) event.preventDefault();
       },
     },
@@ -105,7 +109,11 @@ function ElementNodeView({ id, data, selected }: NodeProps<ElementNode>) {
   const name = data.name || "Untitled";
   const boxRef = useRef<HTMLDivElement>(null);
   const nameRef = useRef<HTMLSpanElement>(null);
-  const tooltip = useTouchTooltip(boxRef, nameRef);
+  const openMenu = useContext(NodeMenuContext);
+  const tooltip = useTouch(boxRef, nameRef, () => {
+    const box = boxRef.current?.getBoundingClientRect();
+    if (box) openMenu(id, box);
+  });
   // While a connection is being dragged from another node, this whole node is a drop target.
   const dropTarget = useConnection((connection) => connection.inProgress && connection.fromNode.id !== id);
   return (

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { z } from "zod";
 import * as Y from "yjs";
 import type { Awareness } from "y-protocols/awareness";
@@ -52,6 +52,8 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
   // The name as typed while the field has focus. One that is not a name yet (empty or only spaces)
   // stays here, not in the shared document: the room refuses an element without a name.
   const [nameDraft, setNameDraft] = useState<string | null>(null);
+  // Where a finger pulling the sheet's head down started (null: none is).
+  const pull = useRef<number | null>(null);
 
   // The description is the shared Y.Text itself (DescriptionEditor), never replaced as a string.
   const description = elementMap(doc, element.id)?.get("description");
@@ -63,30 +65,47 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
   return (
     <aside
       aria-label={`Element: ${element.name}`}
-      className="fixed inset-x-0 bottom-0 z-20 max-h-[62dvh] overflow-y-auto rounded-t-2xl border-t border-stone-200 bg-white p-4 shadow-2xl lg:absolute lg:top-[3.3rem] lg:bottom-0 lg:right-0 lg:left-auto lg:max-h-none lg:w-[26rem] lg:rounded-none lg:border-t-0 lg:border-l"
+      className="fixed inset-x-0 bottom-0 z-20 max-h-[62dvh] overflow-y-auto overscroll-contain rounded-t-2xl border-t border-stone-200 bg-white px-4 pb-4 shadow-2xl lg:absolute lg:top-[3.3rem] lg:bottom-0 lg:right-0 lg:left-auto lg:max-h-none lg:w-[26rem] lg:rounded-none lg:border-t-0 lg:border-l lg:pt-4"
     >
-      <div className="flex items-center justify-between gap-2">
-        <span className="flex flex-wrap items-baseline gap-x-2">
-          <span className="text-xs font-medium uppercase tracking-wide text-stone-500">
-            {ELEMENT_LOOK[element.type].label} · version {element.version || 1}
+      {/* Below the wide layout a bottom sheet: its head stays in reach while it scrolls, and a
+          finger pulling the head down closes it. */}
+      <div
+        className="sticky top-0 z-10 -mx-4 flex touch-none flex-col bg-white px-4 pt-2 pb-1 lg:static lg:mx-0 lg:touch-auto lg:p-0"
+        onPointerDown={(event) => {
+          if (event.pointerType === "touch") pull.current = event.clientY;
+        }}
+        onPointerUp={(event) => {
+          if (pull.current !== null && event.clientY - pull.current > 60) onClose();
+          pull.current = null;
+        }}
+        onPointerCancel={() => {
+          pull.current = null;
+        }}
+      >
+        <span className="mx-auto mb-1 h-1.5 w-10 rounded-full bg-stone-300 lg:hidden" aria-hidden="true" data-testid="sheet-grabber" />
+        <div className="flex items-center justify-between gap-2">
+          <span className="flex flex-wrap items-baseline gap-x-2">
+            <span className="text-xs font-medium uppercase tracking-wide text-stone-500">
+              {ELEMENT_LOOK[element.type].label} · version {element.version || 1}
+            </span>
+            {canEdit ? <SaveNote state={saveState} testId="save-state" /> : null}
           </span>
-          {canEdit ? <SaveNote state={saveState} testId="save-state" /> : null}
-        </span>
-        <div className="flex items-center gap-1">
-          {canEdit ? (
-            <button
-              type="button"
-              onClick={() => onLock(!(lock && lock.by.id === myId))}
-              disabled={lockedByOther}
-              className="rounded-md border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 disabled:opacity-50"
-              title="While locked, only you can change this element"
-            >
-              {lock && lock.by.id === myId ? "Unlock" : "Lock while I edit"}
+          <div className="flex items-center gap-1">
+            {canEdit ? (
+              <button
+                type="button"
+                onClick={() => onLock(!(lock && lock.by.id === myId))}
+                disabled={lockedByOther}
+                className="min-h-11 rounded-md border border-stone-300 px-2 py-1 text-xs whitespace-nowrap hover:bg-stone-50 disabled:opacity-50 lg:min-h-0"
+                title="While locked, only you can change this element"
+              >
+                {lock && lock.by.id === myId ? "Unlock" : "Lock while I edit"}
+              </button>
+            ) : null}
+            <button type="button" onClick={onClose} className="min-h-11 min-w-11 rounded-md px-2 py-1 text-stone-500 hover:bg-stone-100 lg:min-h-0 lg:min-w-0" aria-label="Close panel">
+              ✕
             </button>
-          ) : null}
-          <button type="button" onClick={onClose} className="rounded-md px-2 py-1 text-stone-500 hover:bg-stone-100" aria-label="Close panel">
-            ✕
-          </button>
+          </div>
         </div>
       </div>
       {lockedByOther ? (

@@ -59,7 +59,7 @@ export default function Story({ loaderData }: Route.ComponentProps) {
         <span>/</span>
         <Link
           to={`/worlds/${world.id}/stories/${storyId}/play${query}`}
-          className="ml-auto rounded-lg bg-indigo-700 px-3 py-1 font-medium text-white hover:bg-indigo-800"
+          className="ml-auto flex min-h-11 items-center rounded-lg bg-indigo-700 px-3 py-1 font-medium sm:min-h-0 text-white hover:bg-indigo-800"
           title="Play the story: pictures, narration and the words lit as they are read"
         >
           ▶ Play

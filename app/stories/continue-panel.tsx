@@ -50,10 +50,10 @@ export function ContinuePanel({ worldId, storyId, sceneId, jobs, onStarted }: { 
           maxLength={500}
           aria-label="Direction for the AI (optional)"
           placeholder="Where next? e.g. the queen learns of the betrayal (optional)"
-          className="min-w-0 flex-1 basis-48 rounded-lg border border-stone-300 bg-white px-2.5 py-1.5 text-sm"
+          className="max-sm:min-h-11 min-w-0 flex-1 basis-48 rounded-lg border border-stone-300 bg-white px-2.5 py-1.5 text-sm"
         />
         <VoiceInput onText={(text) => setDirection((current) => appendSpoken(current, text).slice(0, 500))} />
-        <NeedsConnectionButton type="submit" disabled={busy || writing.length > 0} className="rounded-lg bg-violet-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-violet-800 disabled:opacity-50">
+        <NeedsConnectionButton type="submit" disabled={busy || writing.length > 0} className="max-sm:min-h-11 rounded-lg bg-violet-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-violet-800 disabled:opacity-50">
           ✦ Continue
         </NeedsConnectionButton>
       </form>
@@ -61,7 +61,7 @@ export function ContinuePanel({ worldId, storyId, sceneId, jobs, onStarted }: { 
         <div key={job.jobId} role="status" className="mt-2 flex items-center gap-2 text-sm text-violet-950" data-testid="ai-writing">
           <span className="shrink-0">The AI is writing…</span>
           <progress max={100} value={job.progress} className="h-2 min-w-0 flex-1 accent-violet-700" aria-label="The AI's progress" />
-          <button type="button" onClick={() => void stop(job.jobId)} className="shrink-0 rounded-lg border border-violet-300 bg-white px-2 py-0.5 text-xs hover:bg-violet-100">
+          <button type="button" onClick={() => void stop(job.jobId)} className="max-sm:min-h-11 shrink-0 rounded-lg border border-violet-300 bg-white px-2 py-0.5 text-xs hover:bg-violet-100">
             Stop
           </button>
         </div>

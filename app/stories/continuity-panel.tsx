@@ -104,7 +104,7 @@ export function ContinuityPanel({
           Continuity {open.length ? <span className="ml-1 rounded-full bg-red-50 px-2 py-0.5 text-xs text-red-800">{open.length}</span> : null}
         </h2>
         {canEdit ? (
-          <button type="button" onClick={() => void check()} disabled={checking || busy === "check"} className="rounded-lg border border-stone-300 px-2.5 py-1 text-sm hover:bg-stone-50 disabled:opacity-50">
+          <button type="button" onClick={() => void check()} disabled={checking || busy === "check"} className="max-sm:min-h-11 rounded-lg border border-stone-300 px-2.5 py-1 text-sm hover:bg-stone-50 disabled:opacity-50">
             {checking ? "Checking…" : "Check continuity"}
           </button>
         ) : null}
@@ -121,7 +121,7 @@ export function ContinuityPanel({
             <p className="flex flex-wrap items-baseline gap-x-2">
               <span className="font-medium text-stone-900">{ISSUE_LABEL[issue.type] ?? issue.type}</span>
               <span className="text-xs text-stone-500">{issue.severity}</span>
-              <button type="button" onClick={() => onFocus(issue.id)} className="min-w-0 break-words text-left text-indigo-800 underline decoration-dotted" title="Show it in the text">
+              <button type="button" onClick={() => onFocus(issue.id)} className="max-sm:min-h-11 min-w-0 break-words text-left text-indigo-800 underline decoration-dotted" title="Show it in the text">
                 “{issue.quote}”
               </button>
             </p>
@@ -130,16 +130,16 @@ export function ContinuityPanel({
             {canEdit ? (
               <div className="mt-2 flex flex-wrap gap-2">
                 {issue.suggestion !== null ? (
-                  <button type="button" disabled={busy !== null} onClick={() => void act(issue.id, () => settleIssue(worldId, storyId, issue.id, "apply"))} className="rounded-lg bg-indigo-700 px-2.5 py-1 text-xs font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
+                  <button type="button" disabled={busy !== null} onClick={() => void act(issue.id, () => settleIssue(worldId, storyId, issue.id, "apply"))} className="max-sm:min-h-11 rounded-lg bg-indigo-700 px-2.5 py-1 text-xs font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
                     Apply suggestion
                   </button>
                 ) : null}
                 {issue.type === "new_character" ? (
-                  <button type="button" disabled={busy !== null} onClick={() => void act(issue.id, () => settleIssue(worldId, storyId, issue.id, "add-to-world"))} className="rounded-lg border border-indigo-300 bg-white px-2.5 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-50 disabled:opacity-50">
+                  <button type="button" disabled={busy !== null} onClick={() => void act(issue.id, () => settleIssue(worldId, storyId, issue.id, "add-to-world"))} className="max-sm:min-h-11 rounded-lg border border-indigo-300 bg-white px-2.5 py-1 text-xs font-medium text-indigo-900 hover:bg-indigo-50 disabled:opacity-50">
                     Add to world
                   </button>
                 ) : null}
-                <button type="button" disabled={busy !== null} onClick={() => void act(issue.id, () => settleIssue(worldId, storyId, issue.id, "dismiss"))} className="rounded-lg border border-stone-300 bg-white px-2.5 py-1 text-xs hover:bg-stone-100 disabled:opacity-50">
+                <button type="button" disabled={busy !== null} onClick={() => void act(issue.id, () => settleIssue(worldId, storyId, issue.id, "dismiss"))} className="max-sm:min-h-11 rounded-lg border border-stone-300 bg-white px-2.5 py-1 text-xs hover:bg-stone-100 disabled:opacity-50">
                   Dismiss
                 </button>
               </div>

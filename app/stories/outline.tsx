@@ -90,7 +90,7 @@ export function Outline({ doc, outline, selectedScene, onSelect, canEdit }: { do
                                   type="button"
                                   onClick={() => onSelect(scene.id)}
                                   aria-current={scene.id === selectedScene ? "true" : undefined}
-                                  className="min-w-0 flex-1 truncate rounded px-1 py-1.5 text-left text-sm text-stone-800 hover:text-indigo-800 aria-[current]:font-medium aria-[current]:text-indigo-900"
+                                  className="min-w-0 flex-1 truncate rounded px-1 py-1.5 text-left text-sm text-stone-800 max-sm:min-h-11 hover:text-indigo-800 aria-[current]:font-medium aria-[current]:text-indigo-900"
                                 >
                                   {scene.title || "Untitled scene"}
                                 </button>
@@ -112,7 +112,7 @@ export function Outline({ doc, outline, selectedScene, onSelect, canEdit }: { do
                       </ol>
                     </SortableContext>
                     {canEdit ? (
-                      <button type="button" onClick={() => newScene(chapter)} className="mx-2 mb-2 rounded-lg px-2 py-1 text-sm text-indigo-800 hover:bg-indigo-50">
+                      <button type="button" onClick={() => newScene(chapter)} className="mx-2 mb-2 rounded-lg px-2 py-1 text-sm text-indigo-800 hover:bg-indigo-50 max-sm:min-h-11">
                         + Scene
                       </button>
                     ) : null}
@@ -143,7 +143,7 @@ function Sortable({ id, disabled, label, children }: { id: string; disabled: boo
       {...attributes}
       {...listeners}
       aria-label={label}
-      className="flex h-8 w-6 shrink-0 cursor-grab touch-none items-center justify-center rounded text-stone-400 hover:bg-stone-100 hover:text-stone-700 active:cursor-grabbing"
+      className="flex h-8 w-6 max-sm:h-11 max-sm:w-11 shrink-0 cursor-grab touch-none items-center justify-center rounded text-stone-400 hover:bg-stone-100 hover:text-stone-700 active:cursor-grabbing"
     >
       ⠿
     </button>
@@ -155,7 +155,8 @@ function Sortable({ id, disabled, label, children }: { id: string; disabled: boo
   );
 }
 
-const smallButton = "flex h-8 w-7 shrink-0 items-center justify-center rounded text-sm text-stone-600 hover:bg-stone-100 disabled:opacity-30";
+// On a phone each is a finger's size (44 px).
+const smallButton = "flex h-8 w-7 max-sm:h-11 max-sm:w-11 shrink-0 items-center justify-center rounded text-sm text-stone-600 hover:bg-stone-100 disabled:opacity-30";
 
 function ItemTools({ what, first, last, onStep, onDelete }: { what: string; first: boolean; last: boolean; onStep: (direction: -1 | 1) => void; onDelete: () => void }) {
   return (
@@ -184,7 +185,7 @@ function ChapterTitle({ doc, chapter, canEdit }: { doc: Y.Doc; chapter: ChapterS
         onClick={() => setEditing(true)}
         title={canEdit ? "Rename" : undefined}
         aria-label={canEdit ? `Rename chapter ${chapter.title}` : undefined}
-        className="min-w-0 flex-1 truncate rounded px-1 py-1 text-left text-sm font-semibold text-stone-900 enabled:hover:bg-stone-50"
+        className="min-w-0 flex-1 truncate rounded px-1 py-1 text-left text-sm font-semibold text-stone-900 max-sm:min-h-11 enabled:hover:bg-stone-50"
       >
         {chapter.title || "Untitled chapter"}
       </button>

@@ -103,7 +103,7 @@ export function SceneMediaPanel({
           <>
             <label className="flex items-center gap-1 text-xs text-stone-700">
               For
-              <select value={scope} onChange={(e) => setScope(e.target.value === "chapter" ? "chapter" : e.target.value === "story" ? "story" : "scene")} className="rounded-lg border border-stone-300 bg-white px-1.5 py-1 text-xs">
+              <select value={scope} onChange={(e) => setScope(e.target.value === "chapter" ? "chapter" : e.target.value === "story" ? "story" : "scene")} className="max-sm:min-h-11 rounded-lg border border-stone-300 bg-white px-1.5 py-1 text-xs">
                 <option value="scene">this scene</option>
                 <option value="chapter">every scene of the chapter</option>
                 <option value="story">every scene of the story</option>
@@ -111,7 +111,7 @@ export function SceneMediaPanel({
             </label>
             <div className="flex flex-wrap gap-1.5">
               {ACTIONS.map(({ action, label }) => (
-                <NeedsConnectionButton key={action} type="button" disabled={busy} onClick={() => void start(action)} className="rounded-lg bg-amber-700 px-2.5 py-1 text-xs font-medium text-white hover:bg-amber-800 disabled:opacity-50">
+                <NeedsConnectionButton key={action} type="button" disabled={busy} onClick={() => void start(action)} className="max-sm:min-h-11 rounded-lg bg-amber-700 px-2.5 py-1 text-xs font-medium text-white hover:bg-amber-800 disabled:opacity-50">
                   {label}
                 </NeedsConnectionButton>
               ))}
@@ -239,11 +239,11 @@ function VoicePicker({ worldId, storyId, elements, canEdit }: { worldId: string;
     <div className="flex min-w-0 items-center gap-1.5">
       <label className="flex min-w-0 flex-1 items-center gap-1.5 text-xs text-stone-700">
         <span className="w-24 shrink-0 truncate">{label}</span>
-        <select value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)} className="min-w-0 flex-1 rounded-lg border border-stone-300 bg-white px-1.5 py-1 text-xs" data-testid={testId}>
+        <select value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)} className="max-sm:min-h-11 min-w-0 flex-1 rounded-lg border border-stone-300 bg-white px-1.5 py-1 text-xs" data-testid={testId}>
           {options}
         </select>
       </label>
-      <button type="button" disabled={!value} onClick={() => preview(value)} aria-label={`Preview ${label}'s voice`} className="shrink-0 rounded-lg border border-stone-300 bg-white px-2 py-0.5 text-xs hover:bg-stone-100 disabled:opacity-40">
+      <button type="button" disabled={!value} onClick={() => preview(value)} aria-label={`Preview ${label}'s voice`} className="max-sm:min-h-11 shrink-0 rounded-lg border border-stone-300 bg-white px-2 py-0.5 text-xs hover:bg-stone-100 disabled:opacity-40">
         ▶
       </button>
     </div>

@@ -118,11 +118,11 @@ export function RevisionsPanel({ worldId, storyId, sceneId, doc, canEdit, refres
   return (
     <section aria-label="Revisions" className="rounded-xl border border-stone-200 bg-white p-3" data-testid="revisions">
       <div className="flex items-center justify-between gap-2">
-        <button type="button" onClick={() => setOpen((o) => !o)} className="text-sm font-semibold text-stone-900 hover:text-indigo-800" aria-expanded={open}>
+        <button type="button" onClick={() => setOpen((o) => !o)} className="max-sm:min-h-11 text-sm font-semibold text-stone-900 hover:text-indigo-800" aria-expanded={open}>
           {open ? "▾" : "▸"} Revisions
         </button>
         {open ? (
-          <button type="button" onClick={() => setReload((n) => n + 1)} className="rounded px-1.5 text-sm text-stone-600 hover:bg-stone-100" aria-label="Refresh the revisions">
+          <button type="button" onClick={() => setReload((n) => n + 1)} className="max-sm:min-h-11 rounded px-1.5 text-sm text-stone-600 hover:bg-stone-100" aria-label="Refresh the revisions">
             ↻
           </button>
         ) : null}
@@ -143,7 +143,7 @@ export function RevisionsPanel({ worldId, storyId, sceneId, doc, canEdit, refres
                 <button
                   type="button"
                   onClick={() => void pick(revision.number)}
-                  className={`w-full rounded-lg px-2 py-1 text-left break-words hover:bg-stone-100 ${revision.number === picked?.number ? "bg-indigo-50" : ""}`}
+                  className={`max-sm:min-h-11 w-full rounded-lg px-2 py-1 text-left break-words hover:bg-stone-100 ${revision.number === picked?.number ? "bg-indigo-50" : ""}`}
                   aria-pressed={revision.number === picked?.number}
                   data-testid="revision"
                 >
@@ -167,7 +167,7 @@ export function RevisionsPanel({ worldId, storyId, sceneId, doc, canEdit, refres
                   type="button"
                   disabled={busy}
                   onClick={() => void restore(picked.number)}
-                  className="mt-2 rounded-lg bg-indigo-700 px-3 py-1.5 text-sm text-white hover:bg-indigo-800 disabled:opacity-60"
+                  className="max-sm:min-h-11 mt-2 rounded-lg bg-indigo-700 px-3 py-1.5 text-sm text-white hover:bg-indigo-800 disabled:opacity-60"
                 >
                   Restore revision {picked.number}
                 </button>
@@ -283,10 +283,10 @@ export function RefinePanel({
           maxLength={500}
           aria-label="How to refine it"
           placeholder="e.g. darker, shorter, from the fox's point of view"
-          className="min-w-0 flex-1 basis-40 rounded-lg border border-stone-300 bg-white px-2.5 py-1.5 text-sm"
+          className="max-sm:min-h-11 min-w-0 flex-1 basis-40 rounded-lg border border-stone-300 bg-white px-2.5 py-1.5 text-sm"
         />
         <VoiceInput onText={(text) => setPrompt((current) => appendSpoken(current, text).slice(0, 500))} />
-        <NeedsConnectionButton type="submit" disabled={busy || !prompt.trim()} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
+        <NeedsConnectionButton type="submit" disabled={busy || !prompt.trim()} className="max-sm:min-h-11 rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50">
           ✎ Refine
         </NeedsConnectionButton>
       </form>
@@ -297,7 +297,7 @@ export function RefinePanel({
             type="button"
             disabled={busy}
             onClick={(e) => void start(e, word.toLowerCase())}
-            className="rounded-full border border-indigo-200 bg-white px-2.5 py-0.5 text-xs text-indigo-900 hover:bg-indigo-100 disabled:opacity-50"
+            className="max-sm:min-h-11 rounded-full border border-indigo-200 bg-white px-2.5 py-0.5 text-xs text-indigo-900 hover:bg-indigo-100 disabled:opacity-50"
           >
             {word}
           </button>
@@ -328,10 +328,10 @@ export function RefinePanel({
           <Diff parts={wordDiff(proposal!.original, proposal!.proposed)} testId="refine-diff" />
           <RateResult worldId={worldId} targetKind="refine" targetId={jobId} what="this refinement" />
           <div className="mt-2 flex flex-wrap gap-2">
-            <button type="button" onClick={() => void decide(jobId, "accept")} className="rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800">
+            <button type="button" onClick={() => void decide(jobId, "accept")} className="max-sm:min-h-11 rounded-lg bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800">
               Accept
             </button>
-            <button type="button" onClick={() => void decide(jobId, "reject")} className="rounded-lg border border-stone-300 bg-white px-3 py-1.5 text-sm hover:bg-stone-100">
+            <button type="button" onClick={() => void decide(jobId, "reject")} className="max-sm:min-h-11 rounded-lg border border-stone-300 bg-white px-3 py-1.5 text-sm hover:bg-stone-100">
               Reject
             </button>
           </div>

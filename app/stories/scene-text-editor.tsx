@@ -126,7 +126,8 @@ export function SceneTextEditor({
   );
 }
 
-const toolClass = "rounded-md px-2 py-1 text-sm hover:bg-stone-100 aria-pressed:bg-indigo-100 aria-pressed:text-indigo-900 disabled:opacity-40";
+// On a phone each tool is a finger's size (44 px).
+const toolClass = "min-h-11 min-w-11 rounded-md px-2 py-1 text-sm sm:min-h-0 sm:min-w-0 hover:bg-stone-100 aria-pressed:bg-indigo-100 aria-pressed:text-indigo-900 disabled:opacity-40";
 
 function TextTools({ editor }: { editor: Editor }) {
   const state = useEditorState({

@@ -100,7 +100,7 @@ export function StoryEditor({ worldId, storyId, canEdit, me, shareToken, started
   return (
     <div className="flex min-h-[calc(100dvh-8rem)] flex-col gap-2" data-ready={room.loaded ? "true" : undefined}>
       <div className="flex flex-wrap items-center gap-2 px-1">
-        <button type="button" onClick={() => setDrawer(true)} className="rounded-lg border border-stone-300 bg-white px-3 py-1.5 text-sm lg:hidden" aria-expanded={drawer}>
+        <button type="button" onClick={() => setDrawer(true)} className="min-h-11 rounded-lg border border-stone-300 bg-white px-3 py-1.5 text-sm lg:hidden" aria-expanded={drawer}>
           ☰ Outline
         </button>
         <span className="flex items-center gap-1.5 text-xs text-stone-600" role="status" data-testid="story-connection">
@@ -124,7 +124,7 @@ export function StoryEditor({ worldId, storyId, canEdit, me, shareToken, started
         >
           <div className="mb-2 flex items-center justify-between lg:hidden">
             <h2 className="font-semibold">Outline</h2>
-            <button type="button" onClick={() => setDrawer(false)} className="rounded px-2 py-1 text-sm hover:bg-stone-200" aria-label="Close">
+            <button type="button" onClick={() => setDrawer(false)} className="min-h-11 min-w-11 rounded px-2 py-1 text-sm hover:bg-stone-200" aria-label="Close">
               ✕
             </button>
           </div>

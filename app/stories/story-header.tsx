@@ -41,12 +41,12 @@ export function StoryHeader({
       <span className="rounded-full bg-indigo-50 px-2 py-0.5 text-xs text-indigo-800">{templateLabel(story.template)}</span>
       <span className={`rounded-full px-2 py-0.5 text-xs ${story.status === "published" ? "bg-emerald-50 text-emerald-800" : "bg-stone-100 text-stone-700"}`}>{story.status}</span>
       {canEdit ? (
-        <NeedsConnectionButton type="button" disabled={busy} onClick={() => void toggle()} className="rounded-lg border border-stone-300 bg-white px-2 py-0.5 text-xs hover:bg-stone-50 disabled:opacity-50">
+        <NeedsConnectionButton type="button" disabled={busy} onClick={() => void toggle()} className="min-h-11 rounded-lg border border-stone-300 bg-white px-3 py-0.5 text-sm hover:bg-stone-50 disabled:opacity-50 sm:min-h-0 sm:px-2 sm:text-xs">
           {story.status === "published" ? "Back to draft" : "Publish"}
         </NeedsConnectionButton>
       ) : null}
       {canExport ? (
-        <NeedsConnectionButton type="button" onClick={() => setExporting(true)} className="rounded-lg border border-stone-300 bg-white px-2 py-0.5 text-xs hover:bg-stone-50">
+        <NeedsConnectionButton type="button" onClick={() => setExporting(true)} className="min-h-11 rounded-lg border border-stone-300 bg-white px-3 py-0.5 text-sm hover:bg-stone-50 sm:min-h-0 sm:px-2 sm:text-xs">
           Export
         </NeedsConnectionButton>
       ) : null}

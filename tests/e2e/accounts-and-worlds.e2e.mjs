@@ -2,7 +2,7 @@
 // desktop and on a phone — plus the seeded demo world.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signUp, skipWithoutChromium, startApp, uniqueEmail } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signUp, skipWithoutChromium, startApp, uniqueEmail, editorTool } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
 
@@ -65,7 +65,7 @@ describe("accounts and worlds in the browser", { skip }, () => {
         await page.getByRole("button", { name: "Generate world" }).click();
         await page.waitForURL(/\/worlds\/[a-z0-9]+$/);
         await page.locator('[data-ready="true"]').waitFor();
-        await page.getByRole("button", { name: "Settings", exact: true }).click();
+        await editorTool(page, "Settings");
         const settings = page.getByRole("dialog", { name: "World settings" });
         const description = settings.getByRole("textbox", { name: "Description" });
         assert.equal(await description.inputValue(), chosen);

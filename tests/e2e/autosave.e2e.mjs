@@ -3,7 +3,7 @@
 // moment the last key is pressed — on a desktop and on a phone, online and offline.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, editorText, openPage, screenshot, signInDemo, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
+import { DESKTOP, PHONE, editorText, openPage, screenshot, signInDemo, skipWithoutChromium, startApp, waitFor, editorTool } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
 const WORLD = "/worlds/demoworld0000001";
@@ -140,7 +140,7 @@ describe("nothing typed is lost", { skip, timeout: 300_000 }, () => {
         await signInDemo(page);
         await openWorld(page);
         const marker = `w${device}${Date.now().toString(36)}`;
-        await page.getByRole("button", { name: "Settings" }).click();
+        await editorTool(page, "Settings");
         const dialog = page.getByRole("dialog", { name: "World settings" });
         const title = dialog.getByLabel("Title");
         await title.click();
@@ -156,7 +156,7 @@ describe("nothing typed is lost", { skip, timeout: 300_000 }, () => {
         await tags.pressSequentially(`, ${marker}`);
         await page.reload();
         await page.locator('[data-ready="true"]').waitFor();
-        await page.getByRole("button", { name: "Settings" }).click();
+        await editorTool(page, "Settings");
         const reopened = page.getByRole("dialog", { name: "World settings" });
         await waitFor(t.signal, "the title typed before the reload", async () => (await reopened.getByLabel("Title").inputValue()).endsWith(` ${marker}`));
         assert.ok((await reopened.getByLabel("Description").inputValue()).endsWith(` About ${marker}.`));

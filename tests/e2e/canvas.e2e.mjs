@@ -1,9 +1,10 @@
 // The canvas as a person handles it (issue 15, point 5), on a desktop and on a 390×844 phone:
 // a connection dropped on the middle of a node connects; new elements land in free space inside
-// what can be seen; a long name shows on two lines and whole on hover or a tap; edge labels never
-// overlap and go when zoomed out; job progress sits in one tray under the canvas that never covers
-// a node and clears when the job ends (reloads included); and Markdown reads as typography in the
-// element panel, on the public page, in the embed and in an export's offline viewer.
+// what can be seen; a long name shows on two lines and whole on hover, on a tap and in the menu a
+// long press opens; edge labels never overlap and go when zoomed out; job progress sits in one
+// tray under the canvas that never covers a node and clears when the job ends (reloads included);
+// and Markdown reads as typography in the element panel, on the public page, in the embed and in
+// an export's offline viewer.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -197,19 +198,24 @@ describe("the canvas", { skip }, () => {
         assert.deepEqual(lines, { lines: 2, cut: true });
 
         if (label === "phone") {
-          // On a touch screen a long press shows the whole name, over everything, and opens nothing.
+          // On a touch screen a long press opens the node's menu, headed by the whole name, over
+          // everything, and does not open the element.
+          const menu = page.getByRole("menu", { name: LONG_NAME });
           const tooltip = page.getByRole("tooltip").filter({ hasText: LONG_NAME });
           const touch = await context.newCDPSession(page);
           const at = await name.boundingBox();
           const finger = { x: at.x + at.width / 2, y: at.y + at.height / 2 };
           await touch.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [finger] });
-          await tooltip.waitFor();
+          await menu.waitFor();
           await touch.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
-          const shownAt = await tooltip.boundingBox();
-          assert.ok(inside(shownAt, { x: 0, y: 0, ...viewport }), "the whole name is on the screen");
-          await screenshot(page, "canvas-long-name-tooltip-phone");
+          const shownAt = await menu.boundingBox();
+          assert.ok(inside(shownAt, { x: 0, y: 0, ...viewport }), "the menu and the whole name are on the screen");
+          await menu.getByText(LONG_NAME, { exact: true }).waitFor();
+          await screenshot(page, "canvas-long-name-menu-phone");
           await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
           assert.equal(await page.getByRole("complementary").count(), 0, "a long press does not open the element");
+          await page.keyboard.press("Escape");
+          await menu.waitFor({ state: "detached" });
           // A tap opens the element, and shows the whole name too, above the element's sheet.
           await name.tap();
           await page.getByRole("complementary").waitFor();

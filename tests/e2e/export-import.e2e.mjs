@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { unzipSync } from "fflate";
 import { zipBomb } from "./zip-attacks.mjs";
-import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, skipWithoutChromium, startApp, waitFor } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, skipWithoutChromium, startApp, waitFor, editorTool } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
 const WORLD_ID = "demoworld0000001";
@@ -179,7 +179,7 @@ describe("export and import a world", { skip }, () => {
       await page.screenshot({ path: "test-results/screenshots/import-dashboard-phone.png" });
       await page.goto(WORLD);
       await page.locator('[data-ready="true"]').waitFor();
-      await page.getByRole("button", { name: "Export", exact: true }).click();
+      await editorTool(page, "Export");
       const dialog = page.getByRole("dialog", { name: "Export world" });
       assert.equal(await dialog.getByLabel(/Include secrets/).isChecked(), false);
       const row = dialog.getByTestId("export-row").first();

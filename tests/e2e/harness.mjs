@@ -1,6 +1,8 @@
 // Shared set-up for the browser tests: one server started as `npm start` starts it (on its own
 // port and state directory), Debian's Chromium through playwright-core, and helpers that fail a
-// test on any console error or uncaught page error.
+// test on any console error or uncaught page error. Every page any test opens is measured after
+// each navigation: a page wider than its viewport (something overflowing sideways) fails the file.
+import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,23 +42,76 @@ export async function startApp() {
     quiet: true,
   });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const overflow = watchOverflow(browser);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   return {
     url: server.url,
     browser,
     /** The server's local state (for `query()` from scripts/lib/local-d1.mjs). */
     stateDir,
+    /** Pages found wider than their viewport so far (`stop()` fails on any). */
+    overflows: overflow.found,
     async stop() {
+      await overflow.settled();
       await browser.close();
       await server.stop();
       rmSync(stateDir, { recursive: true, force: true });
+      assert.deepEqual(overflow.found, [], "pages overflowed their viewport sideways");
     },
   };
 }
 
-/** A fresh browser context whose page records every console error and page error. */
-export async function openPage(app, viewport = DESKTOP) {
-  const context = await app.browser.newContext({ viewport, baseURL: app.url });
+/**
+ * Measures every page of every context the browser opens, once after each navigation of its main
+ * frame (a full load or a client-side one): a document wider than the viewport by more than a
+ * pixel is recorded. One evaluate per navigation; it waits for the load and two frames, so what
+ * the client renders after hydration is measured too. A page closed or navigated away meanwhile
+ * is simply not measured.
+ */
+function watchOverflow(browser) {
+  const found = [];
+  const pending = new Set();
+  const measure = async (page) => {
+    try {
+      await page.waitForLoadState("load");
+      const width = page.viewportSize()?.width;
+      if (!width) return;
+      const seen = await page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const done = () => resolve({ url: location.href, scrollWidth: document.documentElement.scrollWidth });
+            // Two frames after the load (React has rendered); with scripts off, soon anyway.
+            setTimeout(done, 250);
+            requestAnimationFrame(() => requestAnimationFrame(done));
+          }),
+      );
+      if (seen.url.startsWith("http") && seen.scrollWidth > width + 1) found.push(`${seen.url} is ${seen.scrollWidth}px wide in a ${width}px viewport`);
+    } catch {
+      // The page closed or navigated on: nothing to measure.
+    }
+  };
+  const watch = (page) =>
+    page.on("framenavigated", (frame) => {
+      if (frame !== page.mainFrame()) return;
+      const check = measure(page);
+      pending.add(check);
+      void check.finally(() => pending.delete(check));
+    });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.on("page", watch);
+    return context;
+  };
+  return { found, settled: () => Promise.allSettled([...pending]) };
+}
+
+/**
+ * A fresh browser context whose page records every console error and page error; `options` go
+ * to the context (`{ hasTouch: true, isMobile: true }` for a phone's touch screen).
+ */
+export async function openPage(app, viewport = DESKTOP, options = {}) {
+  const context = await app.browser.newContext({ ...options, viewport, baseURL: app.url });
   const page = await context.newPage();
   const problems = [];
   page.on("console", (message) => {
@@ -66,9 +121,13 @@ export async function openPage(app, viewport = DESKTOP) {
   return { context, page, problems };
 }
 
-/** True when the page is wider than its viewport (something overflows sideways). */
+/**
+ * True when the page is wider than its viewport (something overflows sideways). Measured against
+ * the viewport the test set: on a mobile viewport the browser widens `innerWidth` to the content.
+ */
 export async function overflowsHorizontally(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  const width = page.viewportSize()?.width;
+  return page.evaluate((width) => document.documentElement.scrollWidth > (width ?? window.innerWidth) + 1, width);
 }
 
 export async function screenshot(page, name) {
@@ -123,4 +182,19 @@ export function editorText(editor) {
     for (const drawn of copy.querySelectorAll(".cm-ySelectionCaret, .cm-ySelectionInfo, .cm-widgetBuffer")) drawn.remove();
     return [...copy.querySelectorAll(".cm-line")].map((line) => line.textContent.replace(/\u2060/g, "")).join("\n");
   });
+}
+
+/**
+ * Uses one of the world editor's tools by its name: on a phone the toolbar keeps only the main
+ * actions, and the others are in its “More tools” menu.
+ */
+export async function editorTool(page, name) {
+  const toolbar = page.getByRole("toolbar", { name: "Editor tools" });
+  const more = toolbar.getByRole("button", { name: "More tools" });
+  if (await more.isVisible()) {
+    await more.click();
+    await page.getByRole("menu", { name: "More tools" }).getByRole("menuitem", { name, exact: true }).click();
+  } else {
+    await toolbar.getByRole(name === "Stories" ? "link" : "button", { name, exact: true }).click();
+  }
 }

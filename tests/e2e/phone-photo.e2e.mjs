@@ -285,7 +285,17 @@ describe("a photo on a phone", { skip }, () => {
       await generate.waitFor();
       assert.equal(await generate.getAttribute("aria-disabled"), "true");
       assert.match(await generate.getAttribute("title"), /Needs a connection/);
-      for (const name of ["From photo", "Share", "Export"]) await page.getByRole("button", { name: `${name} (needs a connection)` }).waitFor();
+      await page.getByRole("button", { name: "From photo (needs a connection)" }).waitFor();
+      // On a phone Share and Export are behind More tools: there, dimmed and saying why.
+      await page.getByRole("toolbar", { name: "Editor tools" }).getByRole("button", { name: "More tools" }).click();
+      const menu = page.getByRole("menu", { name: "More tools" });
+      for (const name of ["Share", "Export"]) {
+        const item = menu.getByRole("menuitem", { name: `${name} Needs a connection` });
+        assert.equal(await item.isDisabled(), true, `${name} is disabled offline`);
+      }
+      assert.equal(await menu.getByRole("menuitem", { name: "History", exact: true }).isDisabled(), false);
+      await page.keyboard.press("Escape");
+      await menu.waitFor({ state: "hidden" });
       // What works offline stays as it is.
       assert.equal(await page.getByRole("button", { name: "+ Element" }).getAttribute("aria-disabled"), null);
       // A tap still reaches it (it is aria-disabled, not disabled): it explains instead of doing nothing.

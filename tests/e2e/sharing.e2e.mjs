@@ -3,7 +3,7 @@
 // invitation link, and a new person signs up from the invitation page, accepts, and edits.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, skipWithoutChromium, startApp, uniqueEmail } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, skipWithoutChromium, startApp, uniqueEmail, editorTool } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
 
@@ -88,7 +88,7 @@ describe("sharing a world", { skip }, () => {
       await invitee.page.getByRole("button", { name: "+ Element" }).waitFor();
 
       // As a member who is not the owner, the Share dialog lists the people, read-only.
-      await invitee.page.getByRole("button", { name: "Share", exact: true }).click();
+      await editorTool(invitee.page, "Share");
       const memberView = invitee.page.getByRole("dialog", { name: /Share/ });
       await memberView.getByTestId("member").filter({ hasText: "Ivy Invitee (you)" }).waitFor();
       await memberView.getByText("Only the owner can change who sees the world.").waitFor();
@@ -175,7 +175,7 @@ describe("sharing a world", { skip }, () => {
         const { world } = await created.json();
         await page.goto(`/worlds/${world.id}`);
         await page.locator('[data-ready="true"]').waitFor();
-        await page.getByRole("button", { name: "Share", exact: true }).click();
+        await editorTool(page, "Share");
         const dialog = page.getByRole("dialog", { name: /Share/ });
         const choice = (name) => dialog.getByRole("radio", { name: new RegExp(`^${name}`) });
         // Each choice says in plain words who can see the world.
