@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 import { keepLoopbackConnectionsOpen } from "./scripts/lib/loopback-keep-alive.mjs";
 
@@ -28,6 +29,9 @@ export default defineConfig({
     })),
   ],
   test: {
+    // Vitest's default is one worker fewer than the cores: one, on a 2-core machine. The tests
+    // spend much of their time waiting on workerd, so two keep both cores busy.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // Two projects in the one workerd set-up. Unit tests (next to the code they test) share one
     // runtime: starting a fresh one per file costs seconds each, more than most of them run for.
     // The integration tests under tests/workers each get their own, with their own storage.
