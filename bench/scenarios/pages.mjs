@@ -8,7 +8,9 @@
 // `vite preview` sends everything uncompressed where Cloudflare would compress it, and Lighthouse's
 // simulation charges the bytes on the wire, so its runs go through a small gzip proxy.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer, request as httpRequest } from "node:http";
 import { createGzip, gzipSync } from "node:zlib";
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from "../lib/browser.mjs";
@@ -217,8 +219,24 @@ async function precacheSize(url) {
  * Chromium's own installability check (DevTools' Page.getInstallabilityErrors) on the start page:
  * what Lighthouse's "installable" audit ran until Lighthouse 12 dropped its PWA category.
  */
-async function installability(browser, url, cookie) {
-  const context = await phoneContext(browser, url, cookie);
+async function installability(url, cookie) {
+  // Not in a throwaway (incognito-like) context: Chromium never offers to install from one.
+  const { chromium } = await import("playwright-core");
+  const profile = mkdtempSync(join(tmpdir(), "loreloom-bench-profile-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+  });
+  const { hostname } = new URL(url);
+  await context.addCookies(
+    cookie.split("; ").map((pair) => {
+      const at = pair.indexOf("=");
+      return { name: pair.slice(0, at), value: pair.slice(at + 1), domain: hostname, path: "/", httpOnly: true, sameSite: "Lax" };
+    }),
+  );
   try {
     const page = await context.newPage();
     await page.goto(`${url}/worlds`, { waitUntil: "networkidle" });
@@ -227,6 +245,7 @@ async function installability(browser, url, cookie) {
     return installabilityErrors.map((error) => error.errorId);
   } finally {
     await context.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 }
 
@@ -282,7 +301,7 @@ export async function run({ url }) {
     checks.push({ what: "world editor on a phone: JavaScript (gzip KB)", value: editor.status === 200 ? editor.gzipKb : `page missing (HTTP ${editor.status})`, budget: `≤ ${EDITOR_PHONE_BUDGET_KB}`, ok: editor.status === 200 && editor.gzipKb <= EDITOR_PHONE_BUDGET_KB });
     const precache = await precacheSize(url);
     rows.push({ page: "service worker precache", path: "/sw.js", status: 200, scripts: `${precache.files} files`, "JS raw KB": precache.rawKb, "JS gzip KB": precache.gzipKb, lighthouse: "", "FCP ms": "", "LCP ms": "", "TBT ms": "", CLS: "" });
-    const errors = await installability(browser, url, cookie);
+    const errors = await installability(url, cookie);
     checks.push({ what: "installable (Chromium's check)", value: errors.length === 0 ? "yes" : `no: ${errors.join(", ")}`, budget: "yes", ok: errors.length === 0 });
   } finally {
     await browser.close();
