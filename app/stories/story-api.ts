@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ELEMENT_TYPES } from "../../drizzle/schema/constants";
 import { ApiError, api, shareHeaders } from "../editor/api";
+import { isNetworkFailure, reportNetworkFailure, reportReachable } from "../lib/online";
 
 /**
  * The stories API as the pages read it (notes/stories-contract.md). Answers are parsed, never
@@ -74,9 +75,11 @@ export async function createStoryFromPicture(worldId: string, input: NewStory, f
   let response: Response;
   try {
     response = await fetch(`/api/worlds/${worldId}/stories/photo`, { method: "POST", body: form, headers: shareHeaders(), credentials: "same-origin" });
-  } catch {
+  } catch (error) {
+    if (isNetworkFailure(error)) reportNetworkFailure();
     throw new ApiError(0, "You seem to be offline. Try again when you are connected.");
   }
+  reportReachable();
   const json: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const message = z.object({ error: z.object({ message: z.string() }) }).safeParse(json);
