@@ -84,26 +84,38 @@ async function keptCopy(cacheName: OwnCache, request: Request) {
   return response;
 }
 
-/**
- * Network first, kept for offline: a page (with the offline page as the last resort) or a data
- * request, each in its own cache.
- */
-async function networkFirst(event: FetchEvent, cacheName: OwnCache, offlinePage: boolean): Promise<Response> {
+async function handleNavigation(event: FetchEvent): Promise<Response> {
   const { request } = event;
   try {
     const response = await fetch(request);
-    if (isKeepable(response)) event.waitUntil(keep(cacheName, request, response.clone()));
+    if (isKeepable(response)) event.waitUntil(keep(PAGES_CACHE, request, response.clone()));
     return response;
   } catch (error) {
-    const kept = await keptCopy(cacheName, request);
+    const kept = await keptCopy(PAGES_CACHE, request);
     const outcome = afterNavigationFailure(error, Boolean(kept));
     if (outcome === "use-kept-copy" && kept) {
-      event.waitUntil(touch(cacheName, request.url));
+      event.waitUntil(touch(PAGES_CACHE, request.url));
       return kept;
     }
-    if (offlinePage && outcome === "offline-page") {
+    if (outcome === "offline-page") {
       const offline = await matchPrecache(OFFLINE_PAGE);
       if (offline) return offline;
+    }
+    throw error;
+  }
+}
+
+async function handleData(event: FetchEvent): Promise<Response> {
+  const { request } = event;
+  try {
+    const response = await fetch(request);
+    if (isKeepable(response)) event.waitUntil(keep(DATA_CACHE, request, response.clone()));
+    return response;
+  } catch (error) {
+    const kept = await keptCopy(DATA_CACHE, request);
+    if (afterNavigationFailure(error, Boolean(kept)) === "use-kept-copy" && kept) {
+      event.waitUntil(touch(DATA_CACHE, request.url));
+      return kept;
     }
     throw error;
   }
@@ -171,7 +183,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   const kind = classifyRequest(facts);
-  if (kind === "navigation") event.respondWith(networkFirst(event, PAGES_CACHE, true));
-  else if (kind === "data") event.respondWith(networkFirst(event, DATA_CACHE, false));
+  if (kind === "navigation") event.respondWith(handleNavigation(event));
+  else if (kind === "data") event.respondWith(handleData(event));
   else if (kind === "media") event.respondWith(handleMedia(event));
 });

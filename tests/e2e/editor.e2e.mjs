@@ -2,7 +2,7 @@
 // version, delete and undo, reload and find it all; a viewer cannot edit; the phone layout.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, signUp, skipWithoutChromium, startApp } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signUp, skipWithoutChromium, startApp } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
 
@@ -167,7 +167,11 @@ describe("the world editor", { skip }, () => {
   it("fits a phone: toolbar, canvas and the element sheet", async () => {
     const { context, page, problems } = await openPage(app, PHONE);
     try {
-      await signInDemo(page);
+      await page.goto("/");
+      await page.getByLabel("Email").fill("demo@loreloom.local");
+      await page.getByLabel("Password").fill("demo-password-1");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL("**/worlds");
       await page.goto("/worlds/demoworld0000001");
       await page.locator('[data-ready="true"]').waitFor();
       assert.equal(await overflowsHorizontally(page), false, "editor overflows on a phone");
