@@ -4,21 +4,27 @@ import { MAX_CHAT_LENGTH } from "../../durable-objects/world-room/protocol";
 import { timeAgo } from "./api";
 import { renderMarkdown } from "./markdown";
 import { PROSE } from "../lib/prose";
+import { usePullToClose } from "../lib/pull-to-close";
 
 /** The room's chat: the last 200 messages on join, new ones live; Markdown rendered safely. */
 export function ChatPanel({ messages, onSend, onClose, online }: { messages: ChatMessage[]; onSend: (text: string) => void; onClose: () => void; online: boolean }) {
   const [text, setText] = useState("");
   const list = useRef<HTMLOListElement>(null);
+  const pull = usePullToClose(onClose);
   useEffect(() => {
     list.current?.lastElementChild?.scrollIntoView({ block: "end" });
   }, [messages.length]);
   return (
     <aside aria-label="Chat" className="fixed inset-x-0 bottom-0 z-20 flex max-h-[62dvh] flex-col rounded-t-2xl border-t border-stone-200 bg-white shadow-2xl lg:absolute lg:top-[3.3rem] lg:bottom-0 lg:left-auto lg:right-0 lg:max-h-none lg:w-[22rem] lg:rounded-none lg:border-t-0 lg:border-l">
-      <div className="flex items-center justify-between border-b border-stone-100 px-4 py-2">
-        <h2 className="font-semibold">Chat</h2>
-        <button type="button" onClick={onClose} className="min-h-11 min-w-11 rounded-md px-2 py-1 text-stone-500 hover:bg-stone-100 lg:min-h-0 lg:min-w-0" aria-label="Close chat">
-          ✕
-        </button>
+      {/* On a phone a bottom sheet: a finger pulling its head down closes it. */}
+      <div className="touch-none border-b border-stone-100 px-4 py-2 lg:touch-auto" {...pull}>
+        <span className="mx-auto mb-1 block h-1.5 w-10 rounded-full bg-stone-300 lg:hidden" aria-hidden="true" data-testid="sheet-grabber" />
+        <div className="flex items-center justify-between">
+          <h2 className="font-semibold">Chat</h2>
+          <button type="button" onClick={onClose} className="min-h-11 min-w-11 rounded-md px-2 py-1 text-stone-500 hover:bg-stone-100 lg:min-h-0 lg:min-w-0" aria-label="Close chat">
+            ✕
+          </button>
+        </div>
       </div>
       <ol ref={list} className="min-h-24 flex-1 space-y-2 overflow-y-auto px-4 py-2 text-sm" data-testid="chat-messages">
         {messages.length === 0 ? <li className="text-stone-500">No messages yet. Say hello.</li> : null}

@@ -12,37 +12,42 @@ import {
   type Connection,
   type NodeChange,
 } from "@xyflow/react";
-import { Suspense, lazy, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
+import { Suspense, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useRevalidator, useSearchParams } from "react-router";
 import { ELEMENT_TYPES, type ElementType, type Visibility } from "../../drizzle/schema/constants";
 import { ELEMENT_LOOK, RELATIONSHIP_LABEL, TYPE_COLOR } from "../lib/element-types";
 import { ConfirmDialog, KindDialog, ShortcutsDialog } from "./dialogs";
 import { ElementNodeComponent, NodeMenuContext, type ElementNode } from "./element-node";
-import { ElementPanel } from "./element-panel";
 import { JobsTray } from "./generation";
 import { CanvasMiniMap } from "./canvas-minimap";
-import { ChatPanel } from "./chat-panel";
 import { NODE_HEIGHT, NODE_WIDTH, autoLayout, connect, createElement, deleteElements, moveElements, search, undoRedo, visibleIds } from "./graph-model";
 import { placeInFreeSpace, type Point, type Rect } from "../../workers/domain/placement";
 import { LABEL_MIN_ZOOM, layoutEdges } from "./edge-labels";
 import { RelationshipEdgeComponent, type RelationshipEdge } from "./relationship-edge";
 import { elementsOf } from "../../durable-objects/world-room/graph-doc";
 import { setShareToken } from "./api";
-import { HistoryDrawer, WorldSettingsDialog, type EditorWorld } from "./world-settings";
+import type { EditorWorld } from "./world-settings";
 import { useGraph, useRoom } from "./use-room";
 import { NEEDS_CONNECTION, NeedsConnectionButton } from "../components/needs-connection";
 import { useOnline } from "../lib/online";
 import { clearSharedPhotoRequest, sharedPhotoRequested } from "../lib/shared-photo";
 import { Menu, MenuButton, type MenuItem } from "../components/menu";
+import { PartLoading, lazyPart } from "../components/lazy-part";
 
 const nodeTypes = { element: ElementNodeComponent };
 const edgeTypes = { relationship: RelationshipEdgeComponent };
-// Downloaded when first needed: most visits never ask the AI for anything or meet a conflict.
-const GenerateDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.GenerateDialog })));
-const ShareDialog = lazy(() => import("./share-dialog").then((m) => ({ default: m.ShareDialog })));
-const EmbedSnippet = lazy(() => import("../components/embed-snippet").then((m) => ({ default: m.EmbedSnippet })));
-const ConflictDialog = lazy(() => import("./generation-dialogs").then((m) => ({ default: m.ConflictDialog })));
-const ExportDialog = lazy(() => import("./export-dialog").then((m) => ({ default: m.ExportDialog })));
+// Downloaded when first needed (issue 19: the editor on a phone within 300 KB of gzipped
+// JavaScript): the canvas comes first; the element panel (CodeMirror, Markdown), chat and the
+// dialogs follow when a person opens them. The service worker keeps them all for offline use.
+const ElementPanel = lazyPart(() => import("./element-panel").then((m) => m.ElementPanel));
+const ChatPanel = lazyPart(() => import("./chat-panel").then((m) => m.ChatPanel));
+const WorldSettingsDialog = lazyPart(() => import("./world-settings").then((m) => m.WorldSettingsDialog));
+const HistoryDrawer = lazyPart(() => import("./world-settings").then((m) => m.HistoryDrawer));
+const GenerateDialog = lazyPart(() => import("./generation-dialogs").then((m) => m.GenerateDialog));
+const ShareDialog = lazyPart(() => import("./share-dialog").then((m) => m.ShareDialog));
+const EmbedSnippet = lazyPart(() => import("../components/embed-snippet").then((m) => m.EmbedSnippet));
+const ConflictDialog = lazyPart(() => import("./generation-dialogs").then((m) => m.ConflictDialog));
+const ExportDialog = lazyPart(() => import("./export-dialog").then((m) => m.ExportDialog));
 /** A toolbar button; on a phone the few shown are a finger's size (44 px). */
 const TOOL = "rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:px-3 sm:py-1.5 sm:text-sm";
 const SMALL_TOOL = "rounded-lg border border-stone-300 px-2 py-1 text-xs hover:bg-stone-50 sm:py-1.5 sm:text-sm";
@@ -653,43 +658,45 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
         }}
       />
 
-      {chatOpen && !selected ? (
-        <ChatPanel
-          messages={room.chat}
-          online={room.connection === "online"}
-          onSend={(text) => room.send({ type: "chat", text })}
-          onClose={() => {
-            setChatOpen(false);
-            setReadChat(room.chat.length);
-          }}
-        />
-      ) : null}
-      {selected && doc ? (
-        <ElementPanel
-          key={selected.id}
-          worldId={world.id}
-          doc={doc}
-          awareness={room.awareness}
-          element={selected}
-          names={names}
-          relationships={graph.relationships}
-          canEdit={canEdit}
-          lock={room.locks.get(selected.id)}
-          myId={room.me?.id ?? null}
-          saveState={room.connection === "online" || room.saveState === "saved" ? room.saveState : "offline"}
-          onLock={(lock) => room.send({ type: lock ? "lock" : "unlock", elementId: selected.id })}
-          onSelect={(id) => {
-            setSelectedId(id);
-            const target = graph.elements.find((e) => e.id === id);
-            if (target) flow.setCenter(target.x + 100, target.y + 32, { zoom: flow.getZoom(), duration: 300 });
-          }}
-          onClose={() => setSelectedId(null)}
-          onDelete={() => setConfirmDelete([selected.id])}
-          job={[...room.jobs.values()].filter((j) => j.elementId === selected.id).sort((a, b) => b.seenAt - a.seenAt)[0]}
-          onJobStarted={(job) => room.trackJob(job)}
-          onConflict={(conflict) => room.showConflict({ conflictId: conflict.id, elementId: conflict.elementId, options: conflict.options })}
-        />
-      ) : null}
+      <Suspense fallback={<PartLoading what={selected ? "the element" : "the chat"} />}>
+        {chatOpen && !selected ? (
+          <ChatPanel
+            messages={room.chat}
+            online={room.connection === "online"}
+            onSend={(text) => room.send({ type: "chat", text })}
+            onClose={() => {
+              setChatOpen(false);
+              setReadChat(room.chat.length);
+            }}
+          />
+        ) : null}
+        {selected && doc ? (
+          <ElementPanel
+            key={selected.id}
+            worldId={world.id}
+            doc={doc}
+            awareness={room.awareness}
+            element={selected}
+            names={names}
+            relationships={graph.relationships}
+            canEdit={canEdit}
+            lock={room.locks.get(selected.id)}
+            myId={room.me?.id ?? null}
+            saveState={room.connection === "online" || room.saveState === "saved" ? room.saveState : "offline"}
+            onLock={(lock) => room.send({ type: lock ? "lock" : "unlock", elementId: selected.id })}
+            onSelect={(id) => {
+              setSelectedId(id);
+              const target = graph.elements.find((e) => e.id === id);
+              if (target) flow.setCenter(target.x + 100, target.y + 32, { zoom: flow.getZoom(), duration: 300 });
+            }}
+            onClose={() => setSelectedId(null)}
+            onDelete={() => setConfirmDelete([selected.id])}
+            job={[...room.jobs.values()].filter((j) => j.elementId === selected.id).sort((a, b) => b.seenAt - a.seenAt)[0]}
+            onJobStarted={(job) => room.trackJob(job)}
+            onConflict={(conflict) => room.showConflict({ conflictId: conflict.id, elementId: conflict.elementId, options: conflict.options })}
+          />
+        ) : null}
+      </Suspense>
 
       <Suspense fallback={null}>
         {openConflict && canEdit ? (
@@ -759,8 +766,9 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
         onCancel={() => setPendingLink(null)}
       />
       <ShortcutsDialog open={dialog === "help"} onClose={() => setDialog(null)} />
-      <WorldSettingsDialog open={dialog === "settings"} world={world} elements={graph.elements} onSaved={setWorld} onClose={() => setDialog(null)} />
       <Suspense fallback={null}>
+        {dialog === "settings" ? <WorldSettingsDialog open world={world} elements={graph.elements} onSaved={setWorld} onClose={() => setDialog(null)} /> : null}
+        {dialog === "history" ? <HistoryDrawer open worldId={world.id} onClose={() => setDialog(null)} /> : null}
         {dialog === "share" && userId ? (
           <ShareDialog open world={world} userId={userId} onWorldChange={setWorld} onClose={() => setDialog(null)}>
             <section aria-labelledby="share-embed">
@@ -772,7 +780,6 @@ function EditorInner({ world: initialWorld, userId, shareToken = null, member = 
           </ShareDialog>
         ) : null}
       </Suspense>
-      <HistoryDrawer open={dialog === "history"} worldId={world.id} onClose={() => setDialog(null)} />
       {dialog === "export" ? (
         <Suspense fallback={null}>
           <ExportDialog open worldId={world.id} role={world.role} onClose={() => setDialog(null)} />

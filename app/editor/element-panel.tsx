@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { z } from "zod";
 import * as Y from "yjs";
 import type { Awareness } from "y-protocols/awareness";
@@ -15,6 +15,7 @@ import { Media, Provenance, RefineBox, type ConflictView, type JobView } from ".
 import { VersionHistory } from "./version-history";
 import type { JobState, LockInfo } from "./use-room";
 import { SaveNote, useDraftSaver, type SaveState } from "./save-state";
+import { usePullToClose } from "../lib/pull-to-close";
 
 type Props = {
   worldId: string;
@@ -52,8 +53,7 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
   // The name as typed while the field has focus. One that is not a name yet (empty or only spaces)
   // stays here, not in the shared document: the room refuses an element without a name.
   const [nameDraft, setNameDraft] = useState<string | null>(null);
-  // Where a finger pulling the sheet's head down started (null: none is).
-  const pull = useRef<number | null>(null);
+  const pull = usePullToClose(onClose);
 
   // The description is the shared Y.Text itself (DescriptionEditor), never replaced as a string.
   const description = elementMap(doc, element.id)?.get("description");
@@ -71,16 +71,7 @@ export function ElementPanel({ worldId, doc, awareness, element, names, relation
           finger pulling the head down closes it. */}
       <div
         className="sticky top-0 z-10 -mx-4 flex touch-none flex-col bg-white px-4 pt-2 pb-1 lg:static lg:mx-0 lg:touch-auto lg:p-0"
-        onPointerDown={(event) => {
-          if (event.pointerType === "touch") pull.current = event.clientY;
-        }}
-        onPointerUp={(event) => {
-          if (pull.current !== null && event.clientY - pull.current > 60) onClose();
-          pull.current = null;
-        }}
-        onPointerCancel={() => {
-          pull.current = null;
-        }}
+        {...pull}
       >
         <span className="mx-auto mb-1 h-1.5 w-10 rounded-full bg-stone-300 lg:hidden" aria-hidden="true" data-testid="sheet-grabber" />
         <div className="flex items-center justify-between gap-2">

@@ -2,7 +2,7 @@
 // version, delete and undo, reload and find it all; a viewer cannot edit; the phone layout.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signUp, skipWithoutChromium, startApp } from "./harness.mjs";
+import { DESKTOP, PHONE, openPage, overflowsHorizontally, screenshot, signInDemo, signUp, skipWithoutChromium, startApp } from "./harness.mjs";
 
 const skip = skipWithoutChromium;
 
@@ -167,11 +167,7 @@ describe("the world editor", { skip }, () => {
   it("fits a phone: toolbar, canvas and the element sheet", async () => {
     const { context, page, problems } = await openPage(app, PHONE);
     try {
-      await page.goto("/");
-      await page.getByLabel("Email").fill("demo@loreloom.local");
-      await page.getByLabel("Password").fill("demo-password-1");
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL("**/worlds");
+      await signInDemo(page);
       await page.goto("/worlds/demoworld0000001");
       await page.locator('[data-ready="true"]').waitFor();
       assert.equal(await overflowsHorizontally(page), false, "editor overflows on a phone");
@@ -181,6 +177,44 @@ describe("the world editor", { skip }, () => {
       assert.equal(await overflowsHorizontally(page), false, "element sheet overflows on a phone");
       await screenshot(page, "editor-panel-phone");
       assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("downloads the element panel when one is first opened, and says so in place when that download fails", async () => {
+    // No service worker: it would answer from its precache, and this is the first visit's case
+    // (offline, or a file gone after a deploy) that the precache does not cover.
+    const { context, page, problems } = await openPage(app, DESKTOP, { serviceWorkers: "block" });
+    const panelChunk = /\/assets\/element-panel-[\w-]+\.js$/;
+    const fetched = [];
+    page.on("request", (request) => fetched.push(request.url()));
+    try {
+      await signUp(page, "Lena Lazy");
+      await createWorld(page, "Split Isles");
+      await page.waitForLoadState("networkidle");
+      assert.equal(fetched.filter((url) => panelChunk.test(url)).length, 0, "the element panel was downloaded before anyone opened it");
+
+      await page.route(panelChunk, (route) => route.abort("internetdisconnected"));
+      await page.getByRole("button", { name: "+ Element" }).click();
+      const notLoaded = page.getByTestId("part-not-loaded");
+      await notLoaded.waitFor();
+      assert.match(await notLoaded.innerText(), /could not be downloaded/);
+      // The rest of the editor goes on: the new element is on the canvas.
+      assert.equal(await page.locator(".react-flow__node").count(), 1);
+
+      // Back online, a reload brings it (the browser keeps a failed module's failure for the
+      // page's life); the element made meanwhile is there.
+      await page.unroute(panelChunk);
+      await notLoaded.getByRole("button", { name: "Reload the page" }).click();
+      await page.locator('[data-ready="true"]').waitFor();
+      await page.locator(".react-flow__node").first().click();
+      await panel(page).getByLabel("Name").waitFor();
+      assert.equal(await notLoaded.count(), 0);
+      assert.deepEqual(
+        problems.filter((problem) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch dynamically imported module/.test(problem)),
+        [],
+      );
     } finally {
       await context.close();
     }

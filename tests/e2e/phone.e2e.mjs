@@ -282,24 +282,7 @@ describe("the editor on a phone", { skip, timeout: 240_000 }, () => {
     assert.equal(await overflowsHorizontally(page), false);
     await screenshot(page, "phone-element-sheet");
     // A finger pulling the sheet's head down closes it.
-    const grabber = await sheet.getByTestId("sheet-grabber").boundingBox();
-    const from = {
-      x: grabber.x + grabber.width / 2,
-      y: grabber.y + grabber.height / 2,
-    };
-    await cdp.send("Input.dispatchTouchEvent", {
-      type: "touchStart",
-      touchPoints: [from],
-    });
-    for (let step = 1; step <= 6; step += 1)
-      await cdp.send("Input.dispatchTouchEvent", {
-        type: "touchMove",
-        touchPoints: [{ x: from.x, y: from.y + step * 25 }],
-      });
-    await cdp.send("Input.dispatchTouchEvent", {
-      type: "touchEnd",
-      touchPoints: [],
-    });
+    await pullDown(cdp, sheet.getByTestId("sheet-grabber"));
     await sheet.waitFor({ state: "detached" });
 
     // Delete… from the menu asks first, then deletes that element.
@@ -311,6 +294,14 @@ describe("the editor on a phone", { skip, timeout: 240_000 }, () => {
     await confirm.getByText(`Delete “${second.name}” and its relationships?`).waitFor();
     await confirm.getByRole("button", { name: "Delete" }).tap();
     await page.locator(`[data-name="${second.name}"]`).waitFor({ state: "detached" });
+
+    // The chat is a bottom sheet too, pulled down the same way.
+    await page.getByRole("toolbar", { name: "Editor tools" }).getByRole("button", { name: "More tools" }).tap();
+    await page.getByRole("menu", { name: "More tools" }).getByRole("menuitem", { name: "Chat" }).tap();
+    const chat = page.getByRole("complementary", { name: "Chat" });
+    await chat.waitFor();
+    await pullDown(cdp, chat.getByTestId("sheet-grabber"));
+    await chat.waitFor({ state: "detached" });
     assert.deepEqual(phone.problems, []);
   });
 
@@ -365,3 +356,12 @@ describe("the editor on a phone", { skip, timeout: 240_000 }, () => {
     assert.deepEqual(phone.problems, []);
   });
 });
+
+/** A finger on `handle` pulling it 150 px down, through CDP touch events. */
+async function pullDown(cdp, handle) {
+  const box = await handle.boundingBox();
+  const from = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [from] });
+  for (let step = 1; step <= 6; step += 1) await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x: from.x, y: from.y + step * 25 }] });
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+}
