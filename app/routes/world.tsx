@@ -51,17 +51,21 @@ export default function World({ loaderData }: Route.ComponentProps) {
   }, [editable, shareToken, world.id]);
   return (
     <main className="mx-auto max-w-[100rem] px-2 py-2 sm:px-4">
-      <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1 px-1 pb-2">
-        <nav className="text-sm text-stone-500">
+      {/* One line on a phone (the canvas below is sized to the screen less this line): a long
+          title is cut short there, and the who-may-see chip waits for a wider screen. */}
+      <div className="flex items-baseline gap-x-3 gap-y-1 px-1 pb-2 sm:flex-wrap">
+        <nav className="shrink-0 text-sm text-stone-500">
           <Link to="/worlds" className="hover:text-indigo-800">
             My worlds
           </Link>{" "}
           /
         </nav>
-        <h1 className="min-w-0 break-words font-display text-xl font-semibold sm:text-2xl">{world.title}</h1>
-        <span className="rounded-full bg-indigo-50 px-2 py-0.5 text-xs capitalize text-indigo-800">{world.style}</span>
-        <span className="rounded-full bg-stone-100 px-2 py-0.5 text-xs text-stone-700">{world.visibility}</span>
-        <span className="rounded-full bg-stone-100 px-2 py-0.5 text-xs text-stone-700">you: {world.role}</span>
+        <h1 className="min-w-0 truncate font-display text-xl font-semibold sm:overflow-visible sm:whitespace-normal sm:break-words sm:text-2xl" title={world.title}>
+          {world.title}
+        </h1>
+        <span className="shrink-0 rounded-full bg-indigo-50 px-2 py-0.5 text-xs capitalize text-indigo-800">{world.style}</span>
+        <span className="hidden rounded-full bg-stone-100 px-2 py-0.5 text-xs text-stone-700 sm:inline">{world.visibility}</span>
+        <span className="shrink-0 rounded-full bg-stone-100 px-2 py-0.5 text-xs text-stone-700">you: {world.role}</span>
       </div>
       {mounted ? (
         <Editor world={world} userId={userId} shareToken={shareToken} member={member} />

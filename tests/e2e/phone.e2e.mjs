@@ -126,6 +126,9 @@ describe("the editor on a phone", { skip, timeout: 240_000 }, () => {
     const { page } = phone;
     await page.goto(`/worlds/${worldId}`);
     await page.locator('[data-ready="true"]').waitFor();
+    // The canvas is sized to the screen: the page does not scroll under a finger panning it.
+    const [height, screenHeight] = await page.evaluate(() => [document.documentElement.scrollHeight, window.innerHeight]);
+    assert.ok(height <= screenHeight, `the world page fits the screen's height (${height} px in ${screenHeight})`);
     const toolbar = page.getByRole("toolbar", { name: "Editor tools" });
     const bar = await toolbar.boundingBox();
     assert.ok(bar.height <= 2 * TARGET + 24, `the toolbar is two rows at most (${bar.height} px)`);
