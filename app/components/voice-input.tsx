@@ -3,6 +3,7 @@
 // `POST /api/transcribe`; when the server cannot transcribe (`local` only, ADR 23) it says what to
 // configure rather than failing silently. Only the editor's and the dashboard's forms import it.
 import { useEffect, useRef, useState } from "react";
+import { isNetworkFailure, isOnline, reportNetworkFailure } from "../lib/online";
 
 /** The part of the Web Speech API's recogniser this uses (not in TypeScript's DOM types). */
 type Recognition = {
@@ -75,6 +76,8 @@ export function VoiceInput({ onText, className = "" }: { onText: (text: string) 
   const recognition = useRef<Recognition | null>(null);
   const recorder = useRef<MediaRecorder | null>(null);
   const stopTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // A recording the server did not get (the connection dropped): kept to send again.
+  const [unsent, setUnsent] = useState<Blob | null>(null);
 
   useEffect(
     () => () => {
@@ -89,6 +92,8 @@ export function VoiceInput({ onText, className = "" }: { onText: (text: string) 
 
   async function record() {
     if (!canRecord()) return say("idle", "This browser cannot record audio; type the prompt instead.");
+    // The recording is heard on the server: offline, say so before anyone speaks into nothing.
+    if (!isOnline()) return say("idle", "Voice input needs a connection here (the recording is transcribed on the server); type the prompt instead.");
     const server = await transcriptionStatus();
     if (!server.available) {
       return say("idle", server.setup ? `Voice input needs speech-to-text on the server. ${server.setup}` : "Voice input is not available here; type the prompt instead.");
@@ -111,6 +116,7 @@ export function VoiceInput({ onText, className = "" }: { onText: (text: string) 
       void upload(new Blob(chunks, { type: media.mimeType || "audio/webm" }));
     };
     media.start();
+    setUnsent(null);
     stopTimer.current = setTimeout(() => {
       if (media.state === "recording") media.stop();
     }, MAX_RECORDING_MS);
@@ -119,6 +125,7 @@ export function VoiceInput({ onText, className = "" }: { onText: (text: string) 
 
   async function upload(audio: Blob) {
     if (audio.size === 0) return say("idle", "Nothing was recorded.");
+    setUnsent(null);
     say("transcribing", "Transcribing…");
     const form = new FormData();
     form.append("file", audio, "speech");
@@ -131,8 +138,10 @@ export function VoiceInput({ onText, className = "" }: { onText: (text: string) 
       if (!text.trim()) return say("idle", "No words were heard; try again.");
       onText(text);
       say("idle");
-    } catch {
-      say("idle", "The recording could not be sent; check the connection.");
+    } catch (error) {
+      if (isNetworkFailure(error)) reportNetworkFailure();
+      setUnsent(audio);
+      say("idle", "The recording could not be sent (no connection); it is kept.");
     }
   }
 
@@ -210,6 +219,11 @@ export function VoiceInput({ onText, className = "" }: { onText: (text: string) 
       <span role="status" className="min-w-0 text-xs text-stone-600 empty:hidden" data-testid="voice-status">
         {status.message}
       </span>
+      {unsent && status.state === "idle" ? (
+        <button type="button" onClick={() => void upload(unsent)} className="min-h-11 shrink-0 rounded-lg border border-stone-300 px-2 text-xs hover:bg-stone-50 sm:min-h-0 sm:py-1">
+          Send again
+        </button>
+      ) : null}
     </span>
   );
 }

@@ -152,4 +152,47 @@ describe("voice prompts on a phone", { skip }, () => {
       await context.close();
     }
   });
+
+  it("offline, says the microphone needs a connection; a recording the connection dropped is kept and sent again", async () => {
+    const { page, problems, context } = await openPage(app, PHONE);
+    try {
+      await context.addInitScript(noRecogniser);
+      await context.addInitScript(stubRecorder);
+      let posts = 0;
+      await page.route("**/api/transcribe", async (route) => {
+        const request = route.request();
+        if (request.method() === "GET") return route.fulfill({ json: { available: true, providers: ["openai"], setup: null } });
+        posts += 1;
+        // The first upload meets a dropped connection; the second arrives.
+        if (posts === 1) return route.abort("internetdisconnected");
+        return route.fulfill({ json: { text: "Gulls nest in the bell tower.", provider: "openai", model: "whisper-1" } });
+      });
+      await signInDemo(page);
+      const status = page.locator("#create-world").getByTestId("voice-status");
+      const mic = micButton(page);
+
+      await context.setOffline(true);
+      await mic.click();
+      await status.filter({ hasText: "needs a connection" }).waitFor();
+      assert.equal(await mic.getAttribute("aria-pressed"), "false", "nothing is recorded offline");
+      await context.setOffline(false);
+      await page.waitForFunction(() => navigator.onLine);
+
+      await mic.click();
+      await status.filter({ hasText: "Recording" }).waitFor();
+      await mic.click();
+      await status.filter({ hasText: "could not be sent" }).waitFor();
+      assert.equal(await promptBox(page).inputValue(), "");
+      await page.locator("#create-world").getByRole("button", { name: "Send again" }).click();
+      await page.waitForFunction(() => document.querySelector("#field-prompt")?.value === "Gulls nest in the bell tower.");
+      assert.equal(posts, 2);
+      assert.equal(await page.locator("#create-world").getByRole("button", { name: "Send again" }).count(), 0);
+      assert.deepEqual(
+        problems.filter((problem) => !/ERR_INTERNET_DISCONNECTED/.test(problem)),
+        [],
+      );
+    } finally {
+      await context.close();
+    }
+  });
 });
