@@ -11,6 +11,7 @@ import {
   isKeepableMedia,
   isSignOut,
   isSkipWaitingMessage,
+  pagesKeptWith,
   staleCaches,
 } from "./policy";
 
@@ -57,6 +58,18 @@ describe("which requests the service worker handles", () => {
     expect(isSignOut({ method: "POST", url: `${origin}/sign-out`, origin })).toBe(true);
     expect(isSignOut({ method: "POST", url: `${origin}/sign-out.data`, origin })).toBe(true);
     expect(isSignOut({ method: "GET", url: `${origin}/sign-out`, origin })).toBe(false);
+  });
+});
+
+describe("pages kept before anyone opens them", () => {
+  it("keeps /share with My worlds, and nothing with any other page or site", () => {
+    expect(pagesKeptWith(`${origin}/worlds`, origin)).toEqual(["/share"]);
+    expect(pagesKeptWith(`${origin}/worlds?sort=recent`, origin)).toEqual(["/share"]);
+    // Reached inside the app: React Router's data request for the page.
+    expect(pagesKeptWith(`${origin}/worlds.data`, origin)).toEqual(["/share"]);
+    expect(pagesKeptWith(`${origin}/worlds/abc`, origin)).toEqual([]);
+    expect(pagesKeptWith(`${origin}/share`, origin)).toEqual([]);
+    expect(pagesKeptWith("https://elsewhere.example/worlds", origin)).toEqual([]);
   });
 });
 

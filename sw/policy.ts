@@ -48,6 +48,17 @@ export function classifyRequest({ method, url, mode, origin }: RequestFacts): Re
   return "passthrough";
 }
 
+/**
+ * Pages kept alongside a page just loaded (a page load or its data request), so that they open
+ * offline although the person never went to them: opening *My worlds* keeps /share, the page a picture shared from another app goes
+ * to (issue 19: a photo shared on a train with no signal waits there for a world).
+ */
+export function pagesKeptWith(url: string, origin: string): string[] {
+  const parsed = new URL(url);
+  const myWorlds = parsed.pathname === "/worlds" || parsed.pathname === "/worlds.data";
+  return parsed.origin === origin && myWorlds ? ["/share"] : [];
+}
+
 /** Signing out forgets the pages and data kept for this person (a POST to /sign-out, as a form or as single fetch). */
 export function isSignOut({ method, url, origin }: Omit<RequestFacts, "mode">): boolean {
   const parsed = new URL(url);

@@ -18,6 +18,7 @@ import {
   isKeepableMedia,
   isSignOut,
   isSkipWaitingMessage,
+  pagesKeptWith,
   staleCaches,
 } from "./policy";
 import {
@@ -88,7 +89,10 @@ async function handleNavigation(event: FetchEvent): Promise<Response> {
   const { request } = event;
   try {
     const response = await fetch(request);
-    if (isKeepable(response)) event.waitUntil(keep(PAGES_CACHE, request, response.clone()));
+    if (isKeepable(response)) {
+      event.waitUntil(keep(PAGES_CACHE, request, response.clone()));
+      for (const page of pagesKeptWith(request.url, self.location.origin)) event.waitUntil(keepPage(page));
+    }
     return response;
   } catch (error) {
     const kept = await keptCopy(PAGES_CACHE, request);
@@ -105,11 +109,25 @@ async function handleNavigation(event: FetchEvent): Promise<Response> {
   }
 }
 
+/** Fetches one of our pages in the background and keeps it as a navigation to it would. */
+async function keepPage(path: string) {
+  try {
+    const request = new Request(new URL(path, self.location.origin).href, { credentials: "same-origin" });
+    const response = await fetch(request);
+    if (isKeepable(response)) await keep(PAGES_CACHE, request, response);
+  } catch {
+    // Offline again already: the copy kept last time (if any) stays.
+  }
+}
+
 async function handleData(event: FetchEvent): Promise<Response> {
   const { request } = event;
   try {
     const response = await fetch(request);
-    if (isKeepable(response)) event.waitUntil(keep(DATA_CACHE, request, response.clone()));
+    if (isKeepable(response)) {
+      event.waitUntil(keep(DATA_CACHE, request, response.clone()));
+      for (const page of pagesKeptWith(request.url, self.location.origin)) event.waitUntil(keepPage(page));
+    }
     return response;
   } catch (error) {
     const kept = await keptCopy(DATA_CACHE, request);

@@ -40,7 +40,7 @@ async function controlledBy(page, signal) {
  * Shares a file to Loreloom the way the phone's share sheet does: a multipart POST navigation to
  * the manifest's share_target action, with the manifest's field names.
  */
-async function shareFromAnotherApp(page, file, text) {
+async function shareFromAnotherApp(page, file, text, beforeSubmit = async () => {}) {
   const { share_target: target } = await page.evaluate(() => fetch("/manifest.webmanifest").then((r) => r.json()));
   await page.evaluate(
     ({ action, method, enctype, fileField, textField, text }) => {
@@ -54,6 +54,7 @@ async function shareFromAnotherApp(page, file, text) {
     { action: target.action, method: target.method, enctype: target.enctype, fileField: target.params.files[0].name, textField: target.params.text, text },
   );
   await page.locator("#os-share-sheet input[type=file]").setInputFiles(file);
+  await beforeSubmit();
   await Promise.all([page.waitForURL(/\/share(\?|$)/), page.evaluate(() => document.getElementById("os-share-sheet").submit())]);
 }
 
@@ -167,8 +168,10 @@ describe("a photo on a phone", { skip }, () => {
       await page.waitForURL((url) => url.pathname === WORLD);
       const dialog = page.getByRole("dialog", { name: "An element from a photo or sketch" });
       await dialog.waitFor();
-      assert.equal(await dialog.getByLabel(/What is it/).inputValue(), "a lantern seen from the train");
+      // The dialog reads the kept picture from Cache Storage once it is open.
+      await waitFor(t.signal, "the shared picture in the dialog", () => dialog.getByLabel(/Photo or sketch/).evaluate((input) => input.files[0]?.name));
       assert.equal(await dialog.getByLabel(/Photo or sketch/).evaluate((input) => input.files[0]?.name), "lantern.png");
+      assert.equal(await dialog.getByLabel(/What is it/).inputValue(), "a lantern seen from the train");
       await dialog.getByRole("button", { name: "Generate" }).click();
       await dialog.waitFor({ state: "detached" });
       const done = jobCard(page, "succeeded", "lantern seen from the train");
@@ -184,6 +187,28 @@ describe("a photo on a phone", { skip }, () => {
       assert.equal(await page.evaluate(() => caches.open("loreloom-share-v1").then((c) => c.match("/share-target/photo")).then(Boolean)), false);
       assert.equal(new URL(page.url()).search, "");
       assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("takes a picture shared offline to /share, a page never opened before (My worlds keeps it)", async (t) => {
+    const { context, page, problems } = await openPhone(app);
+    try {
+      await signInDemo(page);
+      await controlledBy(page, t.signal);
+      // My worlds opened while online: a page load and, inside the app, its data request.
+      await page.goto("/worlds");
+      await waitFor(t.signal, "/share to be kept", () => page.evaluate(() => caches.open("loreloom-pages-v1").then((c) => c.match("/share")).then(Boolean)));
+      const picture = await page.screenshot({ clip: { x: 0, y: 0, width: 160, height: 120 } });
+      await shareFromAnotherApp(page, { name: "signal-box.png", mimeType: "image/png", buffer: picture }, "a signal box, no signal", () => context.setOffline(true));
+      await page.getByRole("heading", { name: "Add a shared picture" }).waitFor();
+      await page.getByText("signal-box.png").waitFor();
+      await page.getByRole("img", { name: "The shared picture" }).waitFor();
+      await page.getByRole("list", { name: "Worlds you can add to" }).getByRole("link").first().waitFor();
+      await screenshot(page, "share-target-offline-phone");
+      await context.setOffline(false);
+      assert.deepEqual(unexpected(problems), []);
     } finally {
       await context.close();
     }
