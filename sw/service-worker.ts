@@ -85,23 +85,28 @@ async function keptCopy(cacheName: OwnCache, request: Request) {
   return response;
 }
 
-async function handleNavigation(event: FetchEvent): Promise<Response> {
+/**
+ * A page load or React Router's data request: network first, the answer kept for offline use
+ * (with the pages kept alongside it); when the network failed, the kept copy, and for a page load
+ * with none the offline page. A server's error answer is passed through as it came.
+ */
+async function networkFirst(event: FetchEvent, cacheName: typeof PAGES_CACHE | typeof DATA_CACHE, { offlinePage }: { offlinePage: boolean }): Promise<Response> {
   const { request } = event;
   try {
     const response = await fetch(request);
     if (isKeepable(response)) {
-      event.waitUntil(keep(PAGES_CACHE, request, response.clone()));
+      event.waitUntil(keep(cacheName, request, response.clone()));
       for (const page of pagesKeptWith(request.url, self.location.origin)) event.waitUntil(keepPage(page));
     }
     return response;
   } catch (error) {
-    const kept = await keptCopy(PAGES_CACHE, request);
+    const kept = await keptCopy(cacheName, request);
     const outcome = afterNavigationFailure(error, Boolean(kept));
     if (outcome === "use-kept-copy" && kept) {
-      event.waitUntil(touch(PAGES_CACHE, request.url));
+      event.waitUntil(touch(cacheName, request.url));
       return kept;
     }
-    if (outcome === "offline-page") {
+    if (outcome === "offline-page" && offlinePage) {
       const offline = await matchPrecache(OFFLINE_PAGE);
       if (offline) return offline;
     }
@@ -117,25 +122,6 @@ async function keepPage(path: string) {
     if (isKeepable(response)) await keep(PAGES_CACHE, request, response);
   } catch {
     // Offline again already: the copy kept last time (if any) stays.
-  }
-}
-
-async function handleData(event: FetchEvent): Promise<Response> {
-  const { request } = event;
-  try {
-    const response = await fetch(request);
-    if (isKeepable(response)) {
-      event.waitUntil(keep(DATA_CACHE, request, response.clone()));
-      for (const page of pagesKeptWith(request.url, self.location.origin)) event.waitUntil(keepPage(page));
-    }
-    return response;
-  } catch (error) {
-    const kept = await keptCopy(DATA_CACHE, request);
-    if (afterNavigationFailure(error, Boolean(kept)) === "use-kept-copy" && kept) {
-      event.waitUntil(touch(DATA_CACHE, request.url));
-      return kept;
-    }
-    throw error;
   }
 }
 
@@ -201,7 +187,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   const kind = classifyRequest(facts);
-  if (kind === "navigation") event.respondWith(handleNavigation(event));
-  else if (kind === "data") event.respondWith(handleData(event));
+  if (kind === "navigation") event.respondWith(networkFirst(event, PAGES_CACHE, { offlinePage: true }));
+  else if (kind === "data") event.respondWith(networkFirst(event, DATA_CACHE, { offlinePage: false }));
   else if (kind === "media") event.respondWith(handleMedia(event));
 });
