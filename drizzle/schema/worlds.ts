@@ -406,3 +406,18 @@ export const worldExports = sqliteTable(
   },
   (t) => [index("world_exports_world_idx").on(t.worldId, t.createdAt), index("world_exports_expiry_idx").on(t.expiresAt)],
 );
+
+/**
+ * Files to delete from R2: a deleted world's (`worlds/:id/`) or story's (`worlds/:id/stories/:sid/`).
+ * Written in the same batch as the deletion itself and cleared once the files are gone: the answer
+ * deletes them straight after (waitUntil), and the cron deletes what that left (a failure, or a
+ * Worker stopped before it finished), so a deleted world's files never stay for good.
+ */
+export const fileDeletions = sqliteTable("file_deletions", {
+  prefix: text("prefix").primaryKey(),
+  requestedAt: integer("requested_at", { mode: "timestamp_ms" })
+    .notNull()
+    .default(sql`(unixepoch() * 1000)`),
+  /** Tries the cron made that failed (logged each time). */
+  attempts: integer("attempts").notNull().default(0),
+});

@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
-import { assets } from "../../drizzle/schema";
+import { asc, eq, lt, sql } from "drizzle-orm";
+import { assets, fileDeletions } from "../../drizzle/schema";
 import type { Database } from "../lib/db";
 import { log } from "../lib/log";
 
@@ -29,11 +29,58 @@ export async function deleteFilesUnder(bucket: R2Bucket, db: Database, prefix: s
   return deleted;
 }
 
-/** deleteFilesUnder() after the answer (waitUntil); a failure is logged — the files are unreachable already. */
+/**
+ * The statement that records `prefix` for deletion (`file_deletions`), for the batch that deletes
+ * the world or story, so the record and the deletion land together or not at all. With `story`,
+ * only while that story exists (the batch's delete decides whether there was one).
+ */
+export function recordFileDeletion(db: Database, prefix: string, story?: { worldId: string; storyId: string }): D1PreparedStatement {
+  if (!story) return db.$client.prepare("insert into file_deletions (prefix) values (?) on conflict (prefix) do nothing").bind(prefix);
+  return db.$client
+    .prepare("insert into file_deletions (prefix) select ? where exists (select 1 from stories where id = ? and world_id = ?) on conflict (prefix) do nothing")
+    .bind(prefix, story.storyId, story.worldId);
+}
+
+/**
+ * deleteFilesUnder() after the answer (waitUntil), then the record goes. A failure is logged and
+ * the record stays for the cron (sweepFileDeletions) — the files are unreachable already.
+ */
 export async function forgetFiles(env: Env, db: Database, prefix: string): Promise<void> {
   try {
-    log.info("files deleted", { prefix, files: await deleteFilesUnder(env.ASSETS_BUCKET, db, prefix) });
+    const files = await deleteFilesUnder(env.ASSETS_BUCKET, db, prefix);
+    await db.delete(fileDeletions).where(eq(fileDeletions.prefix, prefix));
+    log.info("files deleted", { prefix, files });
   } catch (error) {
     log.error("files not deleted", { prefix, error: String(error) });
   }
+}
+
+/**
+ * The cron's backstop: deletes the files of recorded deletions older than `before` (the answer's
+ * own delete had its chance), fewest tries first so one that keeps failing does not hold up the
+ * rest. Returns how many prefixes were cleared.
+ */
+export async function sweepFileDeletions(bucket: R2Bucket, db: Database, before: Date, limit: number): Promise<number> {
+  const pending = await db
+    .select({ prefix: fileDeletions.prefix })
+    .from(fileDeletions)
+    .where(lt(fileDeletions.requestedAt, before))
+    .orderBy(asc(fileDeletions.attempts), asc(fileDeletions.requestedAt))
+    .limit(limit);
+  let cleared = 0;
+  for (const { prefix } of pending) {
+    try {
+      const files = await deleteFilesUnder(bucket, db, prefix);
+      await db.delete(fileDeletions).where(eq(fileDeletions.prefix, prefix));
+      log.info("files deleted by the cleanup", { prefix, files });
+      cleared += 1;
+    } catch (error) {
+      await db
+        .update(fileDeletions)
+        .set({ attempts: sql`${fileDeletions.attempts} + 1` })
+        .where(eq(fileDeletions.prefix, prefix));
+      log.error("files not deleted by the cleanup", { prefix, error: String(error) });
+    }
+  }
+  return cleared;
 }

@@ -27,6 +27,7 @@ import { refreshSearchIndex } from "./gallery";
 import { canSeeSecrets } from "./graph";
 import { GraphCache, graphCache, type SerializedGraph } from "./graph-cache";
 import { findShareGrant } from "./share-tokens";
+import { recordFileDeletion, worldFilesPrefix } from "./world-files";
 
 const tag = z.string().trim().min(1).max(32);
 
@@ -355,9 +356,11 @@ const SEARCHED_FIELDS = ["title", "description", "tags", "visibility"] as const;
 
 export async function deleteWorld(db: Database, worldId: string) {
   // FTS5 tables have no foreign keys: the search row goes by hand, in the same transaction.
+  // Its files are recorded for deletion in the same batch (world-files.ts deletes them).
   await db.$client.batch([
     db.$client.prepare("delete from worlds where id = ?").bind(worldId),
     db.$client.prepare("delete from world_search where world_id = ?").bind(worldId),
+    recordFileDeletion(db, worldFilesPrefix(worldId)),
   ]);
 }
 

@@ -1,6 +1,7 @@
 import { and, inArray, lt } from "drizzle-orm";
 import { jobs, session, verification, worldExports } from "../../drizzle/schema";
 import { getDb } from "../lib/db";
+import { sweepFileDeletions } from "../domain/world-files";
 import { log } from "../lib/log";
 
 /** A job still running after this long has lost its worker. */
@@ -11,10 +12,14 @@ export const UPLOADS_PER_CLEANUP = 500;
 /** How old an upload must be before the sweep may take it for abandoned. */
 export const UPLOAD_GRACE_MS = 10 * 60 * 1000;
 
+/** Deleted worlds' and stories' files: how many prefixes a run clears, and how long after the deletion (the answer deletes them itself first). */
+export const FILE_DELETIONS_PER_CLEANUP = 20;
+export const FILE_DELETION_GRACE_MS = 10 * 60 * 1000;
+
 /** Expired exports removed per run (one R2 delete takes up to 1,000 keys). */
 export const EXPORTS_PER_CLEANUP = 500;
 
-/** The cron's work (catalogue G6): expired sessions and verifications, jobs nobody is running, and expired exports (F4). */
+/** The cron's work (catalogue G6): expired sessions and verifications, jobs nobody is running, expired exports (F4), abandoned uploads, and deleted worlds' and stories' files left behind. */
 export async function runCleanup(env: Env, now = new Date()) {
   const db = getDb(env.DB);
   const staleBefore = new Date(now.getTime() - STALE_JOB_MS);
@@ -29,7 +34,8 @@ export async function runCleanup(env: Env, now = new Date()) {
   ]);
   const exports = await deleteExpiredExports(env, now);
   const uploads = await deleteAbandonedUploads(env, now);
-  const summary = { sessions: sessions.length, verifications: verifications.length, staleJobs: staleJobs.length, exports, uploads };
+  const files = await sweepFileDeletions(env.ASSETS_BUCKET, db, new Date(now.getTime() - FILE_DELETION_GRACE_MS), FILE_DELETIONS_PER_CLEANUP);
+  const summary = { sessions: sessions.length, verifications: verifications.length, staleJobs: staleJobs.length, exports, uploads, files };
   log.info("cleanup", summary);
   return summary;
 }

@@ -5,6 +5,7 @@ import type { Database } from "../../lib/db";
 import { HttpError } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import { IdSchema } from "../element-fields";
+import { recordFileDeletion, storyFilesPrefix } from "../world-files";
 
 export { STORY_TEMPLATES };
 
@@ -189,8 +190,12 @@ export async function updateStory(db: Database, worldId: string, storyId: string
 }
 
 export async function deleteStory(db: Database, worldId: string, storyId: string): Promise<void> {
-  const deleted = await db.delete(stories).where(and(eq(stories.worldId, worldId), eq(stories.id, storyId))).returning({ id: stories.id });
-  if (deleted.length === 0) throw new HttpError(404, "not_found", "That story was not found.");
+  // Its files are recorded for deletion in the same batch (world-files.ts deletes them).
+  const [, deleted] = await db.$client.batch([
+    recordFileDeletion(db, storyFilesPrefix(worldId, storyId), { worldId, storyId }),
+    db.$client.prepare("delete from stories where world_id = ? and id = ? returning id").bind(worldId, storyId),
+  ]);
+  if (!deleted?.results.length) throw new HttpError(404, "not_found", "That story was not found.");
 }
 
 /** The ids of a world's stories (their rooms go when the world goes). */
