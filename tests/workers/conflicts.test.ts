@@ -24,6 +24,16 @@ async function refinesApplied(worldId: string) {
   return row?.n ?? 0;
 }
 
+/**
+ * The chosen request's job exists: the room tells everyone the outcome first and queues the chosen
+ * request after (wait for it before waiting for the world's jobs to finish, or none may be running yet).
+ */
+async function chosenJobQueued(worldId: string, conflictId: string) {
+  await waitUntil("the chosen request's job", () =>
+    env.DB.prepare("select 1 as found from jobs where world_id = ? and idempotency_key = ?").bind(worldId, `conflict-${conflictId}`).first("found"),
+  );
+}
+
 /** Every refine of the world's elements has finished (succeeded, failed or cancelled). */
 async function jobsSettled(worldId: string) {
   await waitUntil("the world's jobs to finish", async () => {
@@ -95,6 +105,7 @@ describe("refine conflicts run exactly one request", () => {
     // Ana's job had read its status before the choice (as a job mid-run has): it goes on to the end.
     await env.DB.prepare("update jobs set status = 'running' where id = 'oncearunning0001'").run();
     await runGenerationJob("oncearunning0001", env);
+    await chosenJobQueued(world.id, conflictId);
     await jobsSettled(world.id);
 
     expect(await refinesApplied(world.id)).toBe(1);
@@ -147,6 +158,7 @@ describe("refine conflicts run exactly one request", () => {
     }
     // Ana's job runs now (its message was never queued): it writes only if it was the choice.
     await runGenerationJob("oncebothchoose01", env);
+    if (winner !== "a") await chosenJobQueued(world.id, conflictId);
     await jobsSettled(world.id);
     expect(await refinesApplied(world.id)).toBe(1);
     const now = (await call("GET", `/api/worlds/${world.id}/elements/${element.id}`, { cookie: ana.cookie })).json.element;
