@@ -188,14 +188,17 @@ function lighthouse(pageUrl, port) {
 /** A signed-in phone (390×844, touch), as issue 19 measures the editor. */
 async function phoneContext(browser, url, cookie) {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, baseURL: url });
-  const { hostname } = new URL(url);
-  await context.addCookies(
-    cookie.split("; ").map((pair) => {
-      const at = pair.indexOf("=");
-      return { name: pair.slice(0, at), value: pair.slice(at + 1), domain: hostname, path: "/", httpOnly: true, sameSite: "Lax" };
-    }),
-  );
+  await context.addCookies(sessionCookies(url, cookie));
   return context;
+}
+
+/** A `Cookie` header's pairs as the browser context's cookies for `url`'s host (the signed-in session). */
+function sessionCookies(url, cookie) {
+  const { hostname } = new URL(url);
+  return cookie.split("; ").map((pair) => {
+    const at = pair.indexOf("=");
+    return { name: pair.slice(0, at), value: pair.slice(at + 1), domain: hostname, path: "/", httpOnly: true, sameSite: "Lax" };
+  });
 }
 
 /**
@@ -230,13 +233,7 @@ async function installability(url, cookie) {
     isMobile: true,
     hasTouch: true,
   });
-  const { hostname } = new URL(url);
-  await context.addCookies(
-    cookie.split("; ").map((pair) => {
-      const at = pair.indexOf("=");
-      return { name: pair.slice(0, at), value: pair.slice(at + 1), domain: hostname, path: "/", httpOnly: true, sameSite: "Lax" };
-    }),
-  );
+  await context.addCookies(sessionCookies(url, cookie));
   try {
     const page = await context.newPage();
     await page.goto(`${url}/worlds`, { waitUntil: "networkidle" });
